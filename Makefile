@@ -1,0 +1,94 @@
+# mscep - NDES-compatible SCEP responder. See README.md.
+#   make            build bin/mscep, bin/mscep-admin and the test tools
+#   make run        install missing packages, init a demo CA, serve on lighttpd
+#   make check      unit + end-to-end tests (installs missing packages)
+#   make check-asan the same tests on an AddressSanitizer+UBSan build
+#   make install    PREFIX=/usr/local DESTDIR=
+
+PREFIX	?= /usr/local
+BUILD	?= build
+BINDIR	?= bin
+CC	?= cc
+CFLAGS	?= -O2 -g
+SAN	?=
+PORT	?= 8080
+
+PKGS	 = libcrypto sqlite3 fcgi
+WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	   -Wstrict-prototypes -Wmissing-prototypes
+CPPFLAGS += -D_GNU_SOURCE -Imscep -Ipolicy -I/usr/include/iniparser \
+	   -DMSCEP_CONFIG='"$(PREFIX)/etc/mscep/mscep.ini"'
+LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 2>/dev/null || \
+	   echo -lcrypto -lsqlite3) -liniparser
+ifeq ($(SAN),1)
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
+	   mscep/scep_attr.c mscep/message.c mscep/certrep.c \
+	   mscep/template.c mscep/issue.c mscep/store.c mscep/http.c \
+	   mscep/worker.c mscep/pkiop.c mscep/ca_init.c \
+	   policy/policy.c policy/policy_password.c
+UNIT	 = $(wildcard tests/unit/*.c)
+CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)
+UNIT_O	 = $(UNIT:%.c=$(BUILD)/%.o)
+HDRS	 = $(wildcard mscep/*.h policy/*.h tests/unit/*.h)
+
+PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
+	   $(BINDIR)/unit-tests
+
+.PHONY: all deps run check check-unit check-e2e check-asan install clean
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+$(BINDIR)/mscep: $(BUILD)/mscep/main.o $(CORE_O)
+	@mkdir -p $(BINDIR)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
+
+$(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(CORE_O)
+	@mkdir -p $(BINDIR)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BINDIR)/unit-tests: $(UNIT_O) $(CORE_O)
+	@mkdir -p $(BINDIR)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
+
+# An independent SCEP client: it shares no code with the responder.
+$(BINDIR)/scepcli: tests/tools/scepcli.c
+	@mkdir -p $(BINDIR)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS) -lcrypto
+
+deps:
+	@sh deploy/install-deps.sh
+
+run: deps all
+	@sh deploy/demo.sh $(PORT)
+
+check: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory check-unit check-e2e
+
+check-unit: $(BINDIR)/unit-tests
+	cd tests && ../$(BINDIR)/unit-tests
+
+check-e2e: all
+	MSCEP_BIN=$(CURDIR)/$(BINDIR) sh tests/e2e/run.sh
+
+check-asan: deps
+	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan \
+	    BINDIR=build/asan/bin all check-unit check-e2e
+
+install: $(BINDIR)/mscep $(BINDIR)/mscep-admin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/etc/mscep
+	install -m 0755 $(BINDIR)/mscep $(BINDIR)/mscep-admin \
+	    $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 etc/mscep.ini $(DESTDIR)$(PREFIX)/etc/mscep/
+
+clean:
+	rm -rf build bin

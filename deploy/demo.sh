@@ -1,0 +1,27 @@
+#!/bin/sh
+# deploy/demo.sh PORT - the "make run" demo: a local CA under var/ (made on
+# first use) served by lighttpd on 127.0.0.1:PORT in the foreground.
+set -eu
+port=${1:-8080}
+top=$(cd "$(dirname "$0")/.." && pwd)
+ini=$top/etc/mscep.ini
+admin=$top/bin/mscep-admin
+run=$top/var/run
+
+if [ ! -f "$top/var/ca.crt" ]; then
+	"$admin" -c "$ini" init
+fi
+"$admin" -c "$ini" check
+mkdir -p "$run"
+sed -e "s|@PORT@|$port|" -e "s|@RUNDIR@|$run|g" -e "s|@BIN@|$top/bin|" \
+    -e "s|@CONFIG@|$ini|" -e "s|@WORKERS@|2|" \
+    -e "s|@ERRORLOG@|/dev/stderr|" -e "s|@ACCESSLOG@|$run/access.log|" \
+    "$top/deploy/lighttpd/mscep-demo.conf.in" > "$run/lighttpd.conf"
+lighttpd -tt -f "$run/lighttpd.conf"
+echo "SCEP URL:  http://127.0.0.1:$port/certsrv/mscep/mscep.dll"
+echo "CA certificate: $top/var/ca.crt"
+echo "One-time challenge password (valid 60 minutes, one use):"
+"$admin" -c "$ini" password || true
+echo "More passwords:  bin/mscep-admin -c etc/mscep.ini password"
+echo "Stop with Ctrl-C."
+exec lighttpd -D -f "$run/lighttpd.conf"

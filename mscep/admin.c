@@ -1,0 +1,190 @@
+/*
+ * admin.c - bin/mscep-admin: initialise the CA, issue NDES one-time
+ * passwords, check the configuration, list what was issued.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "ca_init.h"
+#include "config.h"
+#include "policy_password.h"
+#include "ra.h"
+#include "store.h"
+
+#ifndef MSCEP_CONFIG
+#define MSCEP_CONFIG "/etc/mscep/mscep.ini"
+#endif
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: mscep-admin [-c mscep.ini] command [options]\n"
+	    "  init [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
+	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
+	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n"
+	    "  password     print a new enrollment challenge password\n"
+	    "  check        validate the configuration, keys and store\n");
+}
+
+static int
+open_store(const struct config *cfg, struct store **st)
+{
+	char	 path[PATH_MAX + 16], reason[512];
+
+	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
+	    store_open(path, st, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: %s\n", reason);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_init(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "ra-key", required_argument, NULL, 'r' },
+		{ "ca-name", required_argument, NULL, 'n' },
+		{ "ra-name", required_argument, NULL, 'a' },
+		{ "ca-days", required_argument, NULL, 'd' },
+		{ "ra-days", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
+	    NULL, 3650, 730 };
+	char		 host[256] = "localhost", raname[300], reason[512];
+	struct store	*st = NULL;
+	int		 ch;
+
+	gethostname(host, sizeof(host) - 1);
+	/* NDES names its RA "<HOST>-MSCEP-RA". */
+	snprintf(raname, sizeof(raname), "%s-MSCEP-RA", host);
+	o.ra_name = raname;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'k': o.ca_key = optarg; break;
+		case 'r': o.ra_key = optarg; break;
+		case 'n': o.ca_name = optarg; break;
+		case 'a': o.ra_name = optarg; break;
+		case 'd': o.ca_days = atoi(optarg); break;
+		case 'D': o.ra_days = atoi(optarg); break;
+		default: usage(); return 2;
+		}
+	}
+	if (o.ca_days <= 0 || o.ra_days <= 0 || o.ra_days > o.ca_days) {
+		fprintf(stderr, "mscep-admin: --ca-days and --ra-days must be "
+		    "positive, RA within the CA's lifetime\n");
+		return 2;
+	}
+	if (ca_init(cfg, &o, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: init: %s\n", reason);
+		return 1;
+	}
+	if (open_store(cfg, &st) != 0)
+		return 1;
+	store_close(st);
+	printf("initialised CA \"%s\" and RA \"%s\" in %s\n", o.ca_name,
+	    o.ra_name, cfg->state_dir);
+	return 0;
+}
+
+static int
+cmd_password(const struct config *cfg)
+{
+	struct store	*st = NULL;
+	char		 pw[160];
+	enum store_rc	 rc;
+
+	if (!cfg->enforce_password) {
+		fprintf(stderr, "mscep-admin: EnforcePassword=0: no password "
+		    "is needed to enroll\n");
+		return 1;
+	}
+	if (open_store(cfg, &st) != 0)
+		return 1;
+	rc = password_new(cfg, st, pw, sizeof(pw));
+	store_close(st);
+	if (rc == STORE_FULL) {
+		/* The text of NDES's mscep_admin page. */
+		fprintf(stderr, "mscep-admin: The password cache is full. "
+		    "(%d unused passwords younger than %d minutes; "
+		    "PasswordMax)\n", cfg->password_max,
+		    cfg->password_validity);
+		return 1;
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "mscep-admin: cannot store the password\n");
+		return 1;
+	}
+	printf("%s\n", pw);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	return 0;
+}
+
+static int
+cmd_check(const struct config *cfg)
+{
+	struct ra	 ra;
+	struct store	*st = NULL;
+	char		 reason[512];
+
+	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		return 1;
+	}
+	ra_free(&ra);
+	if (open_store(cfg, &st) != 0)
+		return 1;
+	printf("%s: configuration OK (%d templates, %lld certificates "
+	    "issued, state in %s)\n", cfg->path, cfg->ntemplates,
+	    (long long)store_count_certs(st), cfg->state_dir);
+	store_close(st);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config	 cfg;
+	const char	*path = getenv("MSCEP_CONFIG");
+	const char	*cmd;
+	int		 i = 1, n, rc;
+
+	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
+		path = argv[2];
+		i = 3;
+	}
+	if (path == NULL)
+		path = MSCEP_CONFIG;
+	if (i >= argc) {
+		usage();
+		return 2;
+	}
+	cmd = argv[i];
+	if ((n = config_load(path, &cfg, stderr)) != 0) {
+		fprintf(stderr, "mscep-admin: %s: %d problem(s)\n", path,
+		    n < 0 ? 1 : n);
+		config_free(&cfg);
+		return 1;
+	}
+	if (strcmp(cmd, "init") == 0)
+		rc = cmd_init(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "password") == 0)
+		rc = cmd_password(&cfg);
+	else if (strcmp(cmd, "check") == 0)
+		rc = cmd_check(&cfg);
+	else {
+		usage();
+		rc = 2;
+	}
+	config_free(&cfg);
+	return rc;
+}

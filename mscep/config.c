@@ -1,0 +1,508 @@
+/*
+ * config.c - parse the INI once into struct config and validate all of it.
+ * Defaults mirror the NDES registry (Windows Server 2019 MSCEP.reg).
+ */
+#include "config.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <iniparser.h>
+#include <openssl/err.h>
+
+#define LINES_MAX 512
+
+/* Where each "section:key" sits in the file, so messages can name the line. */
+struct linemap {
+	char	 key[LINES_MAX][96];
+	int	 line[LINES_MAX];
+	int	 n;
+};
+
+struct loader {
+	dictionary	*d;
+	struct config	*cfg;
+	struct linemap	 lines;
+	FILE		*errs;
+	int		 nerr;
+};
+
+static const char *const mscep_keys[] = {
+	"signaturetemplate", "encryptiontemplate", "generalpurposetemplate",
+	"enforcepassword", "usesinglepassword", "passwordmax",
+	"passwordlength", "passwordvalidity", "passwordvdir", NULL
+};
+static const char *const service_keys[] = {
+	"statedir", "cadirect", "maxmessagesize", "capabilities", "log",
+	"certrepincludeca", "backdateminutes", "hashalgorithm",
+	"nokeyusagetemplate", "allowdes", NULL
+};
+static const char *const template_keys[] = {
+	"validitydays", "maxvaliditydays", "allowrequestervalidity",
+	"subjectfromrequest", "subjectaltnames", "keyusage",
+	"extendedkeyusage", "minimumkeysize", "keytypes", NULL
+};
+/* What GetCACaps may advertise: only what this build implements. */
+static const char *const supported_caps[] = {
+	"AES", "DES3", "POSTPKIOperation", "SCEPStandard", "SHA-1",
+	"SHA-256", "SHA-512", NULL
+};
+#define DEFAULT_CAPS "AES,DES3,POSTPKIOperation,SCEPStandard,SHA-1,SHA-256,SHA-512"
+
+static void
+linemap_read(struct linemap *m, const char *path)
+{
+	FILE	*f;
+	char	 line[1024], section[64] = "", *p, *e;
+	int	 n = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL && m->n < LINES_MAX) {
+		n++;
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		if (*p == '[' && (e = strchr(p, ']')) != NULL) {
+			*e = '\0';
+			snprintf(section, sizeof(section), "%s", p + 1);
+			for (p = section; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+			continue;
+		}
+		if (*p == ';' || *p == '#' || (e = strchr(p, '=')) == NULL)
+			continue;
+		while (e > p && isspace((unsigned char)e[-1]))
+			e--;
+		*e = '\0';
+		for (e = p; *e; e++)
+			*e = (char)tolower((unsigned char)*e);
+		snprintf(m->key[m->n], sizeof(m->key[0]), "%.40s:%.50s",
+		    section, p);
+		m->line[m->n++] = n;
+	}
+	fclose(f);
+}
+
+static int
+linemap_find(const struct linemap *m, const char *seckey)
+{
+	int	 i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->key[i], seckey) == 0)
+			return m->line[i];
+	return 0;
+}
+
+static void
+problem(struct loader *l, const char *section, const char *key,
+    const char *fmt, ...)
+{
+	char	 seckey[160], msg[512];
+	va_list	 ap;
+	int	 line;
+
+	snprintf(seckey, sizeof(seckey), "%s:%s", section, key ? key : "");
+	line = key ? linemap_find(&l->lines, seckey) : 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (l->errs != NULL)
+		fprintf(l->errs, "%s:%d: [%s]%s%s: %s\n", l->cfg->path, line,
+		    section, key ? " " : "", key ? key : "", msg);
+	l->nerr++;
+}
+
+static const char *
+get_str(struct loader *l, const char *section, const char *key, const char *def)
+{
+	char	 seckey[160];
+
+	snprintf(seckey, sizeof(seckey), "%s:%s", section, key);
+	return iniparser_getstring(l->d, seckey, def);
+}
+
+static int
+get_int(struct loader *l, const char *section, const char *key, int def,
+    int min, int max)
+{
+	const char	*s = get_str(l, section, key, NULL);
+	char		*end;
+	long		 v;
+
+	if (s == NULL)
+		return def;
+	errno = 0;
+	v = strtol(s, &end, 0);	/* base 0: the registry shows 0x3C */
+	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
+		problem(l, section, key, "\"%s\" is not an integer in %d..%d",
+		    s, min, max);
+		return def;
+	}
+	return (int)v;
+}
+
+static int
+get_bool(struct loader *l, const char *section, const char *key, int def)
+{
+	const char	*s = get_str(l, section, key, NULL);
+
+	if (s == NULL)
+		return def;
+	if (!strcasecmp(s, "1") || !strcasecmp(s, "yes") ||
+	    !strcasecmp(s, "true") || !strcasecmp(s, "on"))
+		return 1;
+	if (!strcasecmp(s, "0") || !strcasecmp(s, "no") ||
+	    !strcasecmp(s, "false") || !strcasecmp(s, "off"))
+		return 0;
+	problem(l, section, key, "\"%s\" is not a boolean (0 or 1)", s);
+	return def;
+}
+
+/* Calls fn for each trimmed, non-empty item of a comma-separated list. */
+static int
+for_each_item(const char *list, int (*fn)(const char *, void *), void *arg)
+{
+	char	 copy[1024], *tok, *save = NULL, *e;
+	int	 rc = 0;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		while (isspace((unsigned char)*tok))
+			tok++;
+		e = tok + strlen(tok);
+		while (e > tok && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+		if (*tok != '\0' && fn(tok, arg) != 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+static const char *const *
+key_list_for(const char *section)
+{
+	if (!strcasecmp(section, "mscep"))
+		return mscep_keys;
+	if (!strcasecmp(section, "service"))
+		return service_keys;
+	return template_keys;
+}
+
+/* Typos must not silently fall back to defaults: reject unknown keys. */
+static void
+check_unknown_keys(struct loader *l)
+{
+	const char	*const *known;
+	const char	*sec, *colon;
+	int		 i, j, k;
+	char		 seckey[160];
+
+	for (i = 0; i < l->lines.n; i++) {
+		snprintf(seckey, sizeof(seckey), "%s", l->lines.key[i]);
+		if ((colon = strchr(seckey, ':')) == NULL)
+			continue;
+		sec = seckey;
+		seckey[colon - seckey] = '\0';
+		if (*sec == '\0') {
+			problem(l, "", colon + 1, "key outside any section");
+			continue;
+		}
+		known = key_list_for(sec);
+		for (j = 0, k = 0; known[j] != NULL; j++)
+			if (strcmp(known[j], colon + 1) == 0)
+				k = 1;
+		if (!k)
+			problem(l, sec, colon + 1, "unknown key");
+	}
+}
+
+static int
+san_item(const char *s, void *arg)
+{
+	unsigned	*bits = arg;
+
+	if (!strcasecmp(s, "dns"))
+		*bits |= SAN_DNS;
+	else if (!strcasecmp(s, "email") || !strcasecmp(s, "rfc822"))
+		*bits |= SAN_EMAIL;
+	else if (!strcasecmp(s, "upn"))
+		*bits |= SAN_UPN;
+	else if (!strcasecmp(s, "uri"))
+		*bits |= SAN_URI;
+	else if (!strcasecmp(s, "ip"))
+		*bits |= SAN_IP;
+	else if (strcasecmp(s, "none") != 0)
+		return -1;
+	return 0;
+}
+
+static int
+keytype_item(const char *s, void *arg)
+{
+	unsigned	*bits = arg;
+
+	if (!strcasecmp(s, "rsa"))
+		*bits |= KEYTYPE_RSA;
+	else if (!strcasecmp(s, "ec"))
+		*bits |= KEYTYPE_EC;
+	else
+		return -1;
+	return 0;
+}
+
+static X509_EXTENSION *
+make_ext(int nid, const char *value)
+{
+	X509_EXTENSION	*ext;
+
+	ext = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+	ERR_clear_error();
+	return ext;
+}
+
+static void
+load_template_exts(struct loader *l, const char *sec, struct template *t)
+{
+	const char	*ku, *eku;
+	char		 val[600];
+
+	ku = get_str(l, sec, "keyusage", "digitalSignature,keyEncipherment");
+	snprintf(val, sizeof(val), "critical,%s", ku);
+	if ((t->ku = make_ext(NID_key_usage, val)) == NULL)
+		problem(l, sec, "keyusage", "\"%s\" is not a list of key "
+		    "usages (digitalSignature, nonRepudiation, "
+		    "keyEncipherment, dataEncipherment, keyAgreement)", ku);
+	eku = get_str(l, sec, "extendedkeyusage", "clientAuth");
+	if (strcasecmp(eku, "none") == 0 || *eku == '\0')
+		return;
+	if ((t->eku = make_ext(NID_ext_key_usage, eku)) == NULL)
+		problem(l, sec, "extendedkeyusage", "\"%s\" is not a list of "
+		    "EKU names (clientAuth, serverAuth, ...) or dotted OIDs",
+		    eku);
+}
+
+static void
+load_template(struct loader *l, const char *sec, struct template *t)
+{
+	const char	*s;
+
+	strlcpy0(t->name, sec, sizeof(t->name));
+	t->validity_days = get_int(l, sec, "validitydays", 365, 1, 36500);
+	t->max_validity_days = get_int(l, sec, "maxvaliditydays",
+	    t->validity_days, 1, 36500);
+	t->allow_requester_validity = get_bool(l, sec,
+	    "allowrequestervalidity", 0);
+	t->subject_from_request = get_bool(l, sec, "subjectfromrequest", 1);
+	t->min_rsa_bits = get_int(l, sec, "minimumkeysize", 2048, 1024, 16384);
+	s = get_str(l, sec, "subjectaltnames", "dns,email,upn,uri");
+	if (for_each_item(s, san_item, &t->san_types) != 0)
+		problem(l, sec, "subjectaltnames", "\"%s\": use dns, email, "
+		    "upn, uri, ip or none", s);
+	s = get_str(l, sec, "keytypes", "rsa,ec");
+	if (for_each_item(s, keytype_item, &t->key_types) != 0 ||
+	    t->key_types == 0)
+		problem(l, sec, "keytypes", "\"%s\": use rsa, ec or both", s);
+	load_template_exts(l, sec, t);
+}
+
+static void
+load_templates(struct loader *l)
+{
+	int		 i, nsec = iniparser_getnsec(l->d);
+	const char	*sec;
+
+	for (i = 0; i < nsec; i++) {
+		sec = iniparser_getsecname(l->d, i);
+		if (!strcasecmp(sec, "mscep") || !strcasecmp(sec, "service"))
+			continue;
+		if (l->cfg->ntemplates == TEMPLATES_MAX) {
+			problem(l, sec, NULL, "more than %d templates",
+			    TEMPLATES_MAX);
+			return;
+		}
+		load_template(l, sec, &l->cfg->templates[l->cfg->ntemplates++]);
+	}
+}
+
+static const struct template *
+pick_template(struct loader *l, const char *key)
+{
+	const char		*name;
+	const struct template	*t;
+
+	name = get_str(l, "mscep", key, "IPSECIntermediateOffline");
+	if ((t = config_template(l->cfg, name)) == NULL)
+		problem(l, "mscep", key, "template \"%s\" has no [%s] section",
+		    name, name);
+	return t;
+}
+
+static void
+load_mscep(struct loader *l)
+{
+	struct config	*c = l->cfg;
+	const char	*s;
+
+	c->signature = pick_template(l, "signaturetemplate");
+	c->encryption = pick_template(l, "encryptiontemplate");
+	c->general = pick_template(l, "generalpurposetemplate");
+	c->enforce_password = get_bool(l, "mscep", "enforcepassword", 1);
+	c->use_single_password = get_bool(l, "mscep", "usesinglepassword", 0);
+	c->password_max = get_int(l, "mscep", "passwordmax", 5, 1, 100000);
+	c->password_length = get_int(l, "mscep", "passwordlength", 8, 4, 64);
+	c->password_validity = get_int(l, "mscep", "passwordvalidity", 60, 1,
+	    525600);
+	s = get_str(l, "mscep", "passwordvdir", "CertSrv/mscep_admin");
+	strlcpy0(c->password_vdir, s, sizeof(c->password_vdir));
+}
+
+static int
+cap_item(const char *s, void *arg)
+{
+	struct config	*c = arg;
+	int		 i;
+	size_t		 n = strlen(c->caps);
+
+	for (i = 0; supported_caps[i] != NULL; i++)
+		if (strcmp(supported_caps[i], s) == 0)
+			break;
+	if (supported_caps[i] == NULL)
+		return -1;
+	snprintf(c->caps + n, sizeof(c->caps) - n, "%s\n", s);
+	return 0;
+}
+
+static void
+load_service_paths(struct loader *l, const char *inidir)
+{
+	struct config	*c = l->cfg;
+	const char	*s;
+
+	s = get_str(l, "service", "statedir", "../var");
+	if (s[0] == '/')
+		strlcpy0(c->state_dir, s, sizeof(c->state_dir));
+	else if (snprintf(c->state_dir, sizeof(c->state_dir), "%s/%s",
+	    inidir, s) >= (int)sizeof(c->state_dir))
+		problem(l, "service", "statedir", "path too long");
+}
+
+static void
+load_service(struct loader *l, const char *inidir)
+{
+	struct config	*c = l->cfg;
+	const char	*s;
+
+	load_service_paths(l, inidir);
+	c->ca_direct = get_bool(l, "service", "cadirect", 0);
+	c->max_message = (size_t)get_int(l, "service", "maxmessagesize",
+	    256 * 1024, 1024, 16 * 1024 * 1024);
+	s = get_str(l, "service", "capabilities", DEFAULT_CAPS);
+	if (for_each_item(s, cap_item, c) != 0)
+		problem(l, "service", "capabilities", "\"%s\": only AES, DES3, "
+		    "POSTPKIOperation, SCEPStandard, SHA-1, SHA-256 and "
+		    "SHA-512 are implemented (exact case)", s);
+	s = get_str(l, "service", "log", "stderr");
+	if (!strcasecmp(s, "syslog"))
+		c->log_syslog = 1;
+	else if (strcasecmp(s, "stderr") != 0)
+		problem(l, "service", "log", "\"%s\": use stderr or syslog", s);
+	c->certrep_include_ca = get_bool(l, "service", "certrepincludeca", 0);
+	c->allow_des = get_bool(l, "service", "allowdes", 0);
+	c->backdate_minutes = get_int(l, "service", "backdateminutes", 10, 0,
+	    1440);
+	s = get_str(l, "service", "hashalgorithm", "sha256");
+	if (strcasecmp(s, "sha256") && strcasecmp(s, "sha384") &&
+	    strcasecmp(s, "sha512"))
+		problem(l, "service", "hashalgorithm", "\"%s\": use sha256, "
+		    "sha384 or sha512", s);
+	strlcpy0(c->hash, s, sizeof(c->hash));
+	s = get_str(l, "service", "nokeyusagetemplate", "GeneralPurpose");
+	if (!strcasecmp(s, "GeneralPurpose"))
+		c->no_key_usage = NOKU_GENERALPURPOSE;
+	else if (!strcasecmp(s, "Signature"))
+		c->no_key_usage = NOKU_SIGNATURE;
+	else if (!strcasecmp(s, "Encryption"))
+		c->no_key_usage = NOKU_ENCRYPTION;
+	else if (!strcasecmp(s, "Reject"))
+		c->no_key_usage = NOKU_REJECT;
+	else
+		problem(l, "service", "nokeyusagetemplate", "\"%s\": use "
+		    "GeneralPurpose, Signature, Encryption or Reject", s);
+}
+
+int
+config_load(const char *path, struct config *cfg, FILE *errs)
+{
+	struct loader	*l;
+	char		 inidir[PATH_MAX], *slash;
+	int		 nerr;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -1;
+	strlcpy0(cfg->path, path, sizeof(cfg->path));
+	strlcpy0(inidir, path, sizeof(inidir));
+	if ((slash = strrchr(inidir, '/')) != NULL)
+		*slash = '\0';
+	else
+		strlcpy0(inidir, ".", sizeof(inidir));
+	l->cfg = cfg;
+	l->errs = errs;
+	if ((l->d = iniparser_load(path)) == NULL) {
+		if (errs != NULL)
+			fprintf(errs, "%s: cannot read configuration\n", path);
+		free(l);
+		return -1;
+	}
+	linemap_read(&l->lines, path);
+	check_unknown_keys(l);
+	load_templates(l);
+	load_mscep(l);
+	load_service(l, inidir);
+	iniparser_freedict(l->d);
+	nerr = l->nerr;
+	free(l);
+	return nerr;
+}
+
+void
+config_free(struct config *cfg)
+{
+	int	 i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->ntemplates; i++) {
+		X509_EXTENSION_free(cfg->templates[i].ku);
+		X509_EXTENSION_free(cfg->templates[i].eku);
+		cfg->templates[i].ku = cfg->templates[i].eku = NULL;
+	}
+	cfg->ntemplates = 0;
+}
+
+const struct template *
+config_template(const struct config *cfg, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < cfg->ntemplates; i++)
+		if (strcasecmp(cfg->templates[i].name, name) == 0)
+			return &cfg->templates[i];
+	return NULL;
+}
+
+int
+config_state_path(const struct config *cfg, const char *file, char *out,
+    size_t size)
+{
+	if (snprintf(out, size, "%s/%s", cfg->state_dir, file) >= (int)size)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,87 @@
+/*
+ * config.h - the typed configuration a worker loads once at start-up.
+ * The INI mirrors HKLM\SOFTWARE\Microsoft\Cryptography\MSCEP; see etc/mscep.ini.
+ */
+#ifndef MSCEP_CONFIG_H
+#define MSCEP_CONFIG_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <openssl/x509v3.h>
+
+#define TEMPLATE_NAME_MAX	64
+#define TEMPLATES_MAX		32
+
+/* SAN types a template lets the requester supply. */
+enum san_type {
+	SAN_DNS = 1 << 0,
+	SAN_EMAIL = 1 << 1,	/* rfc822Name */
+	SAN_UPN = 1 << 2,	/* otherName 1.3.6.1.4.1.311.20.2.3 */
+	SAN_URI = 1 << 3,
+	SAN_IP = 1 << 4,
+};
+
+enum key_type { KEYTYPE_RSA = 1 << 0, KEYTYPE_EC = 1 << 1 };
+
+/* A certificate template: what AD CS keeps in the template object. */
+struct template {
+	char		 name[TEMPLATE_NAME_MAX];
+	int		 validity_days;
+	int		 max_validity_days;	/* cap when requester sets it */
+	int		 allow_requester_validity; /* EDITF_ATTRIBUTEENDDATE */
+	int		 subject_from_request;	/* "Supply in the request" */
+	unsigned	 san_types;		/* enum san_type bits */
+	int		 min_rsa_bits;
+	unsigned	 key_types;		/* enum key_type bits */
+	/* Extensions built once at load time, added to every certificate. */
+	X509_EXTENSION	*ku;
+	X509_EXTENSION	*eku;			/* NULL: no EKU */
+};
+
+/* Which template a CSR without any key usage gets (NDES leaves it undocumented). */
+enum nokeyusage { NOKU_GENERALPURPOSE, NOKU_SIGNATURE, NOKU_ENCRYPTION, NOKU_REJECT };
+
+struct config {
+	char		 path[PATH_MAX];
+	char		 state_dir[PATH_MAX];
+
+	/* [MSCEP]: registry values. */
+	const struct template *signature;	/* SignatureTemplate */
+	const struct template *encryption;	/* EncryptionTemplate */
+	const struct template *general;		/* GeneralPurposeTemplate */
+	enum nokeyusage	 no_key_usage;
+	int		 enforce_password;
+	int		 use_single_password;
+	int		 password_max;
+	int		 password_length;	/* bytes of randomness, printed as hex */
+	int		 password_validity;	/* minutes */
+	char		 password_vdir[128];
+
+	/* [Service]: mscep's own settings. */
+	int		 ca_direct;		/* no RA: the CA signs and decrypts */
+	size_t		 max_message;		/* bytes of DER PKIOperation */
+	char		 caps[256];		/* GetCACaps body, LF separated */
+	int		 log_syslog;
+	int		 certrep_include_ca;
+	int		 allow_des;		/* single DES-CBC, legacy clients */
+	int		 backdate_minutes;
+	char		 hash[16];		/* digest for issued certificates */
+
+	struct template	 templates[TEMPLATES_MAX];
+	int		 ntemplates;
+};
+
+/*
+ * Loads and validates path into cfg. Every problem is written to errs as
+ * "file:line: [section] key: message"; returns the number of problems,
+ * or -1 when the file cannot be read.
+ */
+int	 config_load(const char *path, struct config *cfg, FILE *errs);
+void	 config_free(struct config *);
+const struct template *config_template(const struct config *, const char *);
+/* Absolute path of a file in the state folder. */
+int	 config_state_path(const struct config *, const char *, char *, size_t);
+
+#endif

@@ -1,0 +1,411 @@
+/* issue.c - certificate issuance from a checked CSR and a template. */
+#include "issue.h"
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+/*
+ * szOID_ENROLLMENT_NAME_VALUE_PAIR (1.3.6.1.4.1.311.13.2.1): how Intune and
+ * certreq ask for "ValidityPeriod"/"ValidityPeriodUnits" when the CA has
+ * EDITF_ATTRIBUTEENDDATE.
+ */
+typedef struct {
+	ASN1_BMPSTRING	*name;
+	ASN1_BMPSTRING	*value;
+} NAME_VALUE_PAIR;
+
+DECLARE_ASN1_FUNCTIONS(NAME_VALUE_PAIR)
+
+ASN1_SEQUENCE(NAME_VALUE_PAIR) = {
+	ASN1_SIMPLE(NAME_VALUE_PAIR, name, ASN1_BMPSTRING),
+	ASN1_SIMPLE(NAME_VALUE_PAIR, value, ASN1_BMPSTRING),
+} ASN1_SEQUENCE_END(NAME_VALUE_PAIR)
+IMPLEMENT_ASN1_FUNCTIONS(NAME_VALUE_PAIR)
+
+static STACK_OF(X509_EXTENSION) *
+csr_exts(X509_REQ *csr)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
+
+	ERR_clear_error();
+	return exts;
+}
+
+static enum scep_failinfo
+check_key(const struct template *t, EVP_PKEY *pk, char *reason, size_t rlen)
+{
+	char	 group[64] = "";
+	size_t	 glen;
+
+	switch (EVP_PKEY_get_base_id(pk)) {
+	case EVP_PKEY_RSA:
+		if (!(t->key_types & KEYTYPE_RSA))
+			break;
+		if (EVP_PKEY_get_bits(pk) < t->min_rsa_bits) {
+			snprintf(reason, rlen, "RSA key of %d bits is below "
+			    "template %s minimum of %d", EVP_PKEY_get_bits(pk),
+			    t->name, t->min_rsa_bits);
+			return FAIL_BADREQUEST;
+		}
+		return FAIL_NONE;
+	case EVP_PKEY_EC:
+		if (!(t->key_types & KEYTYPE_EC))
+			break;
+		if (EVP_PKEY_get_utf8_string_param(pk, "group", group,
+		    sizeof(group), &glen) != 1 ||
+		    (strcmp(group, "prime256v1") && strcmp(group, "secp384r1") &&
+		    strcmp(group, "secp521r1"))) {
+			snprintf(reason, rlen, "EC curve \"%s\" not allowed "
+			    "(P-256, P-384, P-521)", group);
+			return FAIL_BADREQUEST;
+		}
+		return FAIL_NONE;
+	}
+	snprintf(reason, rlen, "key type not allowed by template %s", t->name);
+	return FAIL_BADREQUEST;
+}
+
+static unsigned
+san_kind(const GENERAL_NAME *gn)
+{
+	switch (gn->type) {
+	case GEN_DNS:
+		return SAN_DNS;
+	case GEN_EMAIL:
+		return SAN_EMAIL;
+	case GEN_URI:
+		return SAN_URI;
+	case GEN_IPADD:
+		return SAN_IP;
+	case GEN_OTHERNAME:
+		if (OBJ_obj2nid(gn->d.otherName->type_id) == NID_ms_upn)
+			return SAN_UPN;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static enum scep_failinfo
+check_sans(const struct template *t, X509_REQ *csr, int *nsan, char *reason,
+    size_t rlen)
+{
+	STACK_OF(X509_EXTENSION) *exts = csr_exts(csr);
+	GENERAL_NAMES	*gens = NULL;
+	enum scep_failinfo f = FAIL_NONE;
+	int		 i, crit = 0;
+
+	*nsan = 0;
+	if (exts != NULL)
+		gens = X509V3_get_d2i(exts, NID_subject_alt_name, &crit, NULL);
+	if (gens == NULL && crit != -1) {
+		snprintf(reason, rlen, "subjectAltName extension is malformed");
+		f = FAIL_BADREQUEST;
+		goto out;
+	}
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		if (!(san_kind(sk_GENERAL_NAME_value(gens, i)) &
+		    t->san_types)) {
+			snprintf(reason, rlen, "SAN #%d is of a type template "
+			    "%s does not let the requester supply", i + 1,
+			    t->name);
+			f = FAIL_BADREQUEST;
+			goto out;
+		}
+	}
+	*nsan = gens ? sk_GENERAL_NAME_num(gens) : 0;
+out:
+	ERR_clear_error();
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return f;
+}
+
+enum scep_failinfo
+issue_check(const struct template *t, X509_REQ *csr, char *reason,
+    size_t rlen)
+{
+	EVP_PKEY		*pk = X509_REQ_get0_pubkey(csr);
+	enum scep_failinfo	 f;
+	int			 nsan;
+
+	if (pk == NULL) {
+		snprintf(reason, rlen, "CSR public key cannot be parsed");
+		return FAIL_BADREQUEST;
+	}
+	if (X509_REQ_verify(csr, pk) != 1) {
+		openssl_reason(reason, rlen, "CSR self-signature invalid");
+		return FAIL_BADMESSAGECHECK;
+	}
+	if ((f = check_key(t, pk, reason, rlen)) != FAIL_NONE)
+		return f;
+	if ((f = check_sans(t, csr, &nsan, reason, rlen)) != FAIL_NONE)
+		return f;
+	if (X509_NAME_entry_count(X509_REQ_get_subject_name(csr)) == 0 &&
+	    nsan == 0) {
+		snprintf(reason, rlen, "CSR has neither a subject nor a SAN");
+		return FAIL_BADREQUEST;
+	}
+	return FAIL_NONE;
+}
+
+/* Days the requester asked for in enrollment name-value pairs, or 0. */
+static int
+requested_days(X509_REQ *csr)
+{
+	static const struct { const char *unit; int days; } units[] = {
+		{ "Hours", 0 }, { "Days", 1 }, { "Weeks", 7 },
+		{ "Months", 30 }, { "Years", 365 },
+	};
+	X509_ATTRIBUTE	*attr;
+	ASN1_OBJECT	*oid = OBJ_txt2obj("1.3.6.1.4.1.311.13.2.1", 1);
+	int		 idx = -1, i, j, factor = 0;
+	long		 count = 0;
+
+	while (oid != NULL &&
+	    (idx = X509_REQ_get_attr_by_OBJ(csr, oid, idx)) >= 0) {
+		attr = X509_REQ_get_attr(csr, idx);
+		for (i = 0; i < X509_ATTRIBUTE_count(attr); i++) {
+			ASN1_TYPE *v = X509_ATTRIBUTE_get0_type(attr, i);
+			const unsigned char *p;
+			NAME_VALUE_PAIR *nv;
+			unsigned char *name = NULL, *val = NULL;
+
+			if (v == NULL || v->type != V_ASN1_SEQUENCE)
+				continue;
+			p = v->value.sequence->data;
+			nv = d2i_NAME_VALUE_PAIR(NULL, &p,
+			    v->value.sequence->length);
+			if (nv != NULL &&
+			    ASN1_STRING_to_UTF8(&name, nv->name) >= 0 &&
+			    ASN1_STRING_to_UTF8(&val, nv->value) >= 0) {
+				if (!strcasecmp((char *)name, "ValidityPeriod"))
+					for (j = 0; j < 5; j++)
+						if (!strcasecmp((char *)val,
+						    units[j].unit))
+							factor = units[j].days;
+				if (!strcasecmp((char *)name,
+				    "ValidityPeriodUnits"))
+					count = strtol((char *)val, NULL, 10);
+			}
+			OPENSSL_free(name);
+			OPENSSL_free(val);
+			NAME_VALUE_PAIR_free(nv);
+		}
+	}
+	ASN1_OBJECT_free(oid);
+	ERR_clear_error();
+	if (count <= 0 || count > 100000 || factor <= 0)
+		return 0;
+	return (int)(count * factor);
+}
+
+static int
+set_validity(const struct config *cfg, const struct template *t,
+    const struct ra *ra, X509_REQ *csr, X509 *x)
+{
+	int	 days = t->validity_days, asked;
+	time_t	 now = time(NULL);
+
+	if (t->allow_requester_validity && (asked = requested_days(csr)) > 0)
+		days = asked < t->max_validity_days ? asked :
+		    t->max_validity_days;
+	/* Back-date like AD CS's ClockSkewMinutes, for devices' clocks. */
+	if (X509_time_adj_ex(X509_getm_notBefore(x), 0,
+	    -60L * cfg->backdate_minutes, &now) == NULL ||
+	    X509_time_adj_ex(X509_getm_notAfter(x), days, 0, &now) == NULL)
+		return -1;
+	/* Never outlive the issuer. */
+	if (ASN1_TIME_compare(X509_get0_notAfter(x),
+	    X509_get0_notAfter(ra->ca)) > 0 &&
+	    X509_set1_notAfter(x, X509_get0_notAfter(ra->ca)) != 1)
+		return -1;
+	return 0;
+}
+
+static int
+set_serial(X509 *x)
+{
+	BIGNUM		*bn = NULL;
+	ASN1_INTEGER	*ai = NULL;
+	int		 rc = -1;
+
+	/* 127 random bits, positive (RFC 5280 §4.1.2.2; CAB BR wants >= 64). */
+	if ((bn = BN_new()) == NULL ||
+	    BN_rand(bn, 127, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1 ||
+	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+	    X509_set_serialNumber(x, ai) != 1)
+		goto out;
+	rc = 0;
+out:
+	ASN1_INTEGER_free(ai);
+	BN_free(bn);
+	return rc;
+}
+
+static int
+add_ext_conf(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
+{
+	X509_EXTENSION	*ext;
+	int		 rc;
+
+	if ((ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value)) == NULL)
+		return -1;
+	rc = X509_add_ext(x, ext, -1) == 1 ? 0 : -1;
+	X509_EXTENSION_free(ext);
+	return rc;
+}
+
+static int
+copy_san(X509 *x, X509_REQ *csr)
+{
+	STACK_OF(X509_EXTENSION) *exts = csr_exts(csr);
+	X509_EXTENSION	*ext;
+	int		 idx, rc = 0;
+
+	if (exts == NULL)
+		return 0;
+	idx = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1);
+	if (idx >= 0) {
+		ext = X509v3_get_ext(exts, idx);
+		/* RFC 5280 §4.2.1.6: critical when the subject is empty. */
+		X509_EXTENSION_set_critical(ext,
+		    X509_NAME_entry_count(X509_get_subject_name(x)) == 0);
+		rc = X509_add_ext(x, ext, -1) == 1 ? 0 : -1;
+	}
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return rc;
+}
+
+static int
+add_extensions(const struct template *t, const struct ra *ra, X509_REQ *csr,
+    X509 *x)
+{
+	X509V3_CTX	 ctx;
+
+	X509V3_set_ctx(&ctx, ra->ca, x, NULL, NULL, 0);
+	if (add_ext_conf(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
+	    add_ext_conf(x, &ctx, NID_subject_key_identifier, "hash") ||
+	    add_ext_conf(x, &ctx, NID_authority_key_identifier, "keyid:always"))
+		return -1;
+	if (X509_add_ext(x, t->ku, -1) != 1)
+		return -1;
+	if (t->eku != NULL && X509_add_ext(x, t->eku, -1) != 1)
+		return -1;
+	return copy_san(x, csr);
+}
+
+static int
+set_subject(const struct template *t, X509_REQ *csr, X509 *x)
+{
+	const X509_NAME	*req = X509_REQ_get_subject_name(csr);
+	X509_NAME	*name = NULL;
+	int		 idx = -1, rc = -1;
+
+	if (t->subject_from_request)
+		return X509_set_subject_name(x, req) == 1 ? 0 : -1;
+	/* Without "Supply in the request" keep only the common name(s). */
+	if ((name = X509_NAME_new()) == NULL)
+		return -1;
+	while ((idx = X509_NAME_get_index_by_NID(req, NID_commonName,
+	    idx)) >= 0)
+		if (X509_NAME_add_entry(name, X509_NAME_get_entry(req, idx),
+		    -1, 0) != 1)
+			goto out;
+	rc = X509_set_subject_name(x, name) == 1 ? 0 : -1;
+out:
+	X509_NAME_free(name);
+	return rc;
+}
+
+int
+issue_sign(const struct config *cfg, const struct template *t,
+    const struct ra *ra, X509_REQ *csr, X509 **out, char *reason, size_t rlen)
+{
+	X509		*x = NULL;
+	const EVP_MD	*md = EVP_get_digestbyname(cfg->hash);
+
+	*out = NULL;
+	if ((x = X509_new()) == NULL || X509_set_version(x, X509_VERSION_3) != 1 ||
+	    set_serial(x) != 0 ||
+	    X509_set_issuer_name(x, X509_get_subject_name(ra->ca)) != 1 ||
+	    set_subject(t, csr, x) != 0 ||
+	    X509_set_pubkey(x, X509_REQ_get0_pubkey(csr)) != 1 ||
+	    set_validity(cfg, t, ra, csr, x) != 0 ||
+	    add_extensions(t, ra, csr, x) != 0 ||
+	    md == NULL || X509_sign(x, ra->ca_key, md) <= 0) {
+		openssl_reason(reason, rlen, "cannot sign certificate");
+		X509_free(x);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+int
+serial_hex(const ASN1_INTEGER *ai, char *out, size_t size)
+{
+	BIGNUM	*bn;
+	char	*hex;
+	int	 rc = -1;
+
+	if ((bn = ASN1_INTEGER_to_BN(ai, NULL)) == NULL)
+		return -1;
+	if ((hex = BN_bn2hex(bn)) != NULL && strlen(hex) < size) {
+		strlcpy0(out, hex, size);
+		rc = 0;
+	}
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return rc;
+}
+
+void
+issue_describe(X509 *x, char *subject, size_t slen, char *sans, size_t alen)
+{
+	GENERAL_NAMES	*gens;
+	char		*line;
+	size_t		 n = 0;
+	int		 i;
+
+	line = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
+	strlcpy0(subject, line ? line : "", slen);
+	OPENSSL_free(line);
+	sans[0] = '\0';
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		GENERAL_NAME *gn = sk_GENERAL_NAME_value(gens, i);
+		const char *kind = gn->type == GEN_DNS ? "dns" :
+		    gn->type == GEN_EMAIL ? "email" :
+		    gn->type == GEN_URI ? "uri" : NULL;
+		if (kind == NULL || n >= alen)
+			continue;
+		n += (size_t)snprintf(sans + n, alen - n, "%s%s:%.*s",
+		    n ? "," : "", kind, gn->d.ia5->length,
+		    (const char *)gn->d.ia5->data);
+	}
+	if (n >= alen && alen > 0)
+		sans[alen - 1] = '\0';
+	GENERAL_NAMES_free(gens);
+	ERR_clear_error();
+}
+
+int64_t
+asn1_epoch(const ASN1_TIME *t)
+{
+	struct tm	 tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm);
+}

@@ -1,0 +1,137 @@
+/*
+ * main.c - bin/mscep, the FastCGI responder. Each worker process loads its
+ * configuration, keys and store once, then answers one request at a time.
+ * Started without a FastCGI listener it answers a single CGI request.
+ */
+#include <fcgi_stdio.h>	/* must precede other stdio users in this file */
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "worker.h"
+
+#ifndef MSCEP_CONFIG
+#define MSCEP_CONFIG "/etc/mscep/mscep.ini"
+#endif
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 414: return "URI Too Long";
+	default:  return "Internal Server Error";
+	}
+}
+
+/* Reads CONTENT_LENGTH bytes, refusing more than limit. */
+static int
+read_body(struct buf *body, size_t limit, int *too_large)
+{
+	const char	*cl = getenv("CONTENT_LENGTH");
+	unsigned char	 chunk[16384];
+	size_t		 want, n;
+	char		*end;
+	unsigned long long v;
+
+	*too_large = 0;
+	if (cl == NULL || *cl == '\0')
+		return 0;
+	v = strtoull(cl, &end, 10);
+	if (*end != '\0')
+		return -1;
+	if (v > limit) {
+		*too_large = 1;
+		return -1;
+	}
+	for (want = (size_t)v; want > 0; want -= n) {
+		n = fread(chunk, 1, want < sizeof(chunk) ? want : sizeof(chunk),
+		    stdin);
+		if (n == 0 || buf_append(body, chunk, n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+write_response(const struct http_resp *resp, int head)
+{
+	char	 hdr[512];
+	int	 n;
+
+	/* libfcgi's own printf knows no %zu: format here, then write. */
+	n = snprintf(hdr, sizeof(hdr), "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n\r\n",
+	    resp->status, status_text(resp->status), resp->content_type,
+	    resp->body.len);
+	fwrite(hdr, 1, (size_t)n, stdout);
+	if (!head && resp->body.len > 0)
+		fwrite(resp->body.p, 1, resp->body.len, stdout);
+}
+
+static void
+serve_one(struct worker *w)
+{
+	struct http_req	 req;
+	struct http_resp resp = { 0 };
+	struct buf	 body = { 0 };
+	int		 too_large;
+	const char	*method = getenv("REQUEST_METHOD");
+
+	memset(&req, 0, sizeof(req));
+	req.method = method ? method : "GET";
+	req.query = getenv("QUERY_STRING");
+	req.path_info = getenv("PATH_INFO");
+	req.remote_user = getenv("REMOTE_USER");
+	if (strcmp(req.method, "POST") == 0 &&
+	    read_body(&body, w->cfg.max_message, &too_large) != 0) {
+		http_text(&resp, too_large ? 413 : 400, "text/plain",
+		    too_large ? "message exceeds MaxMessageSize\n" :
+		    "cannot read request body\n");
+		log_warnx("op=PKIOperation result=%d reason=\"request body "
+		    "%s\"", resp.status, too_large ? "too large" : "unreadable");
+	} else {
+		req.body = body.p;
+		req.body_len = body.len;
+		worker_handle(w, &req, &resp);
+	}
+	write_response(&resp, strcmp(req.method, "HEAD") == 0);
+	http_resp_free(&resp);
+	buf_free(&body);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct worker	 w;
+	const char	*path = getenv("MSCEP_CONFIG");
+	char		 reason[512];
+	int		 ch;
+
+	while ((ch = getopt(argc, argv, "c:")) != -1) {
+		if (ch != 'c') {
+			log_errx("usage: mscep [-c mscep.ini]");
+			return 2;
+		}
+		path = optarg;
+	}
+	if (path == NULL)
+		path = MSCEP_CONFIG;
+	if (worker_open(&w, path, reason, sizeof(reason)) != 0) {
+		log_errx("cannot start: %s", reason);
+		worker_close(&w);
+		return 1;
+	}
+	if (w.cfg.log_syslog)
+		log_open(LOG_TO_SYSLOG, "mscep");
+	while (FCGI_Accept() >= 0)
+		serve_one(&w);
+	worker_close(&w);
+	return 0;
+}

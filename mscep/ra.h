@@ -1,0 +1,39 @@
+/*
+ * ra.h - the issuing CA and the two NDES-style RA identities, loaded once
+ * per worker from the state folder. NDES enrolls an "Exchange Enrollment
+ * Agent (Offline request)" certificate to sign and a "CEP Encryption"
+ * certificate to decrypt; in CA-direct mode the CA key does both.
+ */
+#ifndef MSCEP_RA_H
+#define MSCEP_RA_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "config.h"
+
+#define RA_CA_CERT	"ca.crt"
+#define RA_CA_KEY	"private/ca.key"
+#define RA_SIGN_CERT	"ra-sign.crt"
+#define RA_SIGN_KEY	"private/ra-sign.key"
+#define RA_ENC_CERT	"ra-enc.crt"
+#define RA_ENC_KEY	"private/ra-enc.key"
+
+struct ra {
+	X509		*ca;
+	EVP_PKEY	*ca_key;
+	/* In CA-direct mode these point at ca/ca_key and are not owned. */
+	X509		*sign_cert;
+	EVP_PKEY	*sign_key;
+	X509		*enc_cert;
+	EVP_PKEY	*enc_key;
+	int		 direct;
+};
+
+int	 ra_load(const struct config *, struct ra *, char *reason, size_t);
+void	 ra_free(struct ra *);
+
+int	 pem_read_cert(const char *, X509 **);
+int	 pem_read_key(const char *, EVP_PKEY **);
+
+#endif

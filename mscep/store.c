@@ -1,0 +1,384 @@
+/* store.c - SQLite persistence shared by all workers and mscep-admin. */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"CREATE TABLE IF NOT EXISTS certificates ("
+	" serial TEXT PRIMARY KEY NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" sans TEXT NOT NULL DEFAULT '',"
+	" template TEXT NOT NULL,"
+	" not_before INTEGER NOT NULL,"
+	" not_after INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'issued'"
+	"  CHECK (status IN ('issued','revoked')),"
+	" der BLOB NOT NULL,"
+	" transaction_id TEXT NOT NULL,"
+	" key_id TEXT NOT NULL,"
+	" issued_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS transactions ("
+	" transaction_id TEXT PRIMARY KEY NOT NULL,"
+	" key_id TEXT NOT NULL,"
+	" message_type INTEGER NOT NULL,"
+	" status TEXT NOT NULL,"
+	" serial TEXT NOT NULL REFERENCES certificates(serial),"
+	" created_at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS passwords ("
+	" hash TEXT PRIMARY KEY NOT NULL,"
+	" single INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER);"
+	"PRAGMA user_version=1;";
+
+enum stmt_id {
+	S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_FIND_TXN, S_INSERT_CERT, S_INSERT_TXN, S_CERT_BY_SERIAL,
+	S_COUNT_CERTS, S_PW_PURGE, S_PW_COUNT, S_PW_INSERT, S_PW_DEL_SINGLE,
+	S_PW_LOOKUP, S_PW_CONSUME, S_PW_SINGLE_OK,
+	S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_FIND_TXN] = "SELECT t.key_id, c.der FROM transactions t JOIN "
+	    "certificates c ON c.serial = t.serial WHERE t.transaction_id = ?",
+	[S_INSERT_CERT] = "INSERT INTO certificates (serial, subject, sans, "
+	    "template, not_before, not_after, der, transaction_id, key_id, "
+	    "issued_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	[S_INSERT_TXN] = "INSERT INTO transactions (transaction_id, key_id, "
+	    "message_type, status, serial, created_at) "
+	    "VALUES (?,?,19,'issued',?,?)",
+	[S_CERT_BY_SERIAL] = "SELECT der FROM certificates WHERE serial = ?",
+	[S_COUNT_CERTS] = "SELECT count(*) FROM certificates",
+	[S_PW_PURGE] = "DELETE FROM passwords WHERE single = 0 AND "
+	    "expires_at <= ?",
+	[S_PW_COUNT] = "SELECT count(*) FROM passwords WHERE single = 0",
+	[S_PW_INSERT] = "INSERT INTO passwords (hash, single, created_at, "
+	    "expires_at) VALUES (?,?,?,?)",
+	[S_PW_DEL_SINGLE] = "DELETE FROM passwords WHERE single = 1",
+	[S_PW_LOOKUP] = "SELECT single FROM passwords WHERE hash = ? AND "
+	    "(single = 1 OR expires_at > ?)",
+	[S_PW_CONSUME] = "DELETE FROM passwords WHERE hash = ? AND "
+	    "single = 0 AND expires_at > ?",
+	[S_PW_SINGLE_OK] = "SELECT 1 FROM passwords WHERE hash = ? AND "
+	    "single = 1",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[S_COUNT];
+};
+
+static sqlite3_stmt *
+stmt(struct store *s, enum stmt_id id)
+{
+	sqlite3_reset(s->st[id]);
+	sqlite3_clear_bindings(s->st[id]);
+	return s->st[id];
+}
+
+static int
+exec_simple(struct store *s, enum stmt_id id)
+{
+	int	 rc = sqlite3_step(stmt(s, id));
+
+	sqlite3_reset(s->st[id]);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_open(const char *path, struct store **out, char *reason, size_t rlen)
+{
+	struct store	*s;
+	mode_t		 old;
+	int		 i;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return -1;
+	old = umask(077);	/* the store is the CA's database */
+	i = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	umask(old);
+	if (i != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(s->db, 30000);
+	/* FULL: a certificate a client received must survive a crash. */
+	if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(s->db, "PRAGMA synchronous=FULL;"
+	    "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < S_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK)
+			goto fail;
+	*out = s;
+	return 0;
+fail:
+	snprintf(reason, rlen, "store %s: %s", path,
+	    s->db ? sqlite3_errmsg(s->db) : "cannot open");
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	int	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return sqlite3_errmsg(s->db);
+}
+
+static int
+copy_blob(sqlite3_stmt *q, int col, struct buf *out)
+{
+	return buf_append(out, sqlite3_column_blob(q, col),
+	    (size_t)sqlite3_column_bytes(q, col));
+}
+
+enum store_rc
+store_find_txn(struct store *s, const char *txid, const char *key_id,
+    struct buf *der)
+{
+	sqlite3_stmt	*q = stmt(s, S_FIND_TXN);
+	enum store_rc	 rc = STORE_NOT_FOUND;
+	int		 step;
+
+	sqlite3_bind_text(q, 1, txid, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(q, 0), key_id))
+			rc = STORE_TXID_TAKEN;
+		else
+			rc = copy_blob(q, 1, der) == 0 ? STORE_OK : STORE_ERROR;
+	} else if (step != SQLITE_DONE)
+		rc = STORE_ERROR;
+	sqlite3_reset(q);
+	return rc;
+}
+
+static enum store_rc
+consume_claim(struct store *s, const struct store_claim *c, int64_t now)
+{
+	sqlite3_stmt	*q;
+	int		 step;
+
+	switch (c->kind) {
+	case CLAIM_NONE:
+		return STORE_OK;
+	case CLAIM_OTP:
+		q = stmt(s, S_PW_CONSUME);
+		sqlite3_bind_text(q, 1, c->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, now);
+		step = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (step != SQLITE_DONE)
+			return STORE_ERROR;
+		return sqlite3_changes(s->db) == 1 ? STORE_OK :
+		    STORE_CLAIM_REFUSED;
+	case CLAIM_SINGLE_PASSWORD:
+		q = stmt(s, S_PW_SINGLE_OK);
+		sqlite3_bind_text(q, 1, c->key, -1, SQLITE_STATIC);
+		step = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (step == SQLITE_ROW)
+			return STORE_OK;
+		return step == SQLITE_DONE ? STORE_CLAIM_REFUSED : STORE_ERROR;
+	}
+	return STORE_ERROR;
+}
+
+static enum store_rc
+insert_cert(struct store *s, const struct store_cert *c, int64_t now)
+{
+	sqlite3_stmt	*q = stmt(s, S_INSERT_CERT);
+	int		 step;
+
+	sqlite3_bind_text(q, 1, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, c->subject, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, c->sans, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, c->template_name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, c->not_before);
+	sqlite3_bind_int64(q, 6, c->not_after);
+	sqlite3_bind_blob(q, 7, c->der, (int)c->der_len, SQLITE_STATIC);
+	sqlite3_bind_text(q, 8, c->txid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 9, c->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 10, now);
+	step = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (step == SQLITE_CONSTRAINT)
+		return STORE_SERIAL_TAKEN;
+	if (step != SQLITE_DONE)
+		return STORE_ERROR;
+	q = stmt(s, S_INSERT_TXN);
+	sqlite3_bind_text(q, 1, c->txid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, c->key_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, c->serial, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, now);
+	step = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (step == SQLITE_CONSTRAINT)
+		return STORE_TXID_TAKEN;
+	return step == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
+enum store_rc
+store_issue(struct store *s, const struct store_cert *c,
+    const struct store_claim *claim)
+{
+	int64_t		 now = now_seconds();
+	enum store_rc	 rc;
+
+	if (exec_simple(s, S_BEGIN) != 0)
+		return STORE_ERROR;
+	if ((rc = consume_claim(s, claim, now)) == STORE_OK)
+		rc = insert_cert(s, c, now);
+	if (rc == STORE_OK && exec_simple(s, S_COMMIT) == 0)
+		return STORE_OK;
+	exec_simple(s, S_ROLLBACK);
+	return rc == STORE_OK ? STORE_ERROR : rc;
+}
+
+enum store_rc
+store_cert_by_serial(struct store *s, const char *serial, struct buf *der)
+{
+	sqlite3_stmt	*q = stmt(s, S_CERT_BY_SERIAL);
+	enum store_rc	 rc = STORE_NOT_FOUND;
+	int		 step;
+
+	sqlite3_bind_text(q, 1, serial, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW)
+		rc = copy_blob(q, 0, der) == 0 ? STORE_OK : STORE_ERROR;
+	else if (step != SQLITE_DONE)
+		rc = STORE_ERROR;
+	sqlite3_reset(q);
+	return rc;
+}
+
+int64_t
+store_count_certs(struct store *s)
+{
+	sqlite3_stmt	*q = stmt(s, S_COUNT_CERTS);
+	int64_t		 n = -1;
+
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return n;
+}
+
+static int
+step_done(sqlite3_stmt *q)
+{
+	int	 rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int64_t
+outstanding_passwords(struct store *s, int64_t now)
+{
+	sqlite3_stmt	*q = stmt(s, S_PW_PURGE);
+	int64_t		 n = -1;
+
+	sqlite3_bind_int64(q, 1, now);
+	if (step_done(q) != 0)
+		return -1;
+	q = stmt(s, S_PW_COUNT);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return n;
+}
+
+enum store_rc
+store_password_add(struct store *s, const char *hash, int64_t now,
+    int64_t expires, int max_outstanding)
+{
+	sqlite3_stmt	*q;
+	int64_t		 n;
+	enum store_rc	 rc = STORE_ERROR;
+
+	if (exec_simple(s, S_BEGIN) != 0)
+		return STORE_ERROR;
+	if ((n = outstanding_passwords(s, now)) < 0)
+		goto out;
+	if (n >= max_outstanding) {
+		rc = STORE_FULL;
+		goto out;
+	}
+	q = stmt(s, S_PW_INSERT);
+	sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, 0);
+	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_int64(q, 4, expires);
+	if (step_done(q) == 0 && exec_simple(s, S_COMMIT) == 0)
+		return STORE_OK;
+out:
+	exec_simple(s, S_ROLLBACK);
+	return rc;
+}
+
+enum store_rc
+store_password_set_single(struct store *s, const char *hash, int64_t now)
+{
+	sqlite3_stmt	*q;
+
+	if (exec_simple(s, S_BEGIN) != 0)
+		return STORE_ERROR;
+	if (exec_simple(s, S_PW_DEL_SINGLE) != 0)
+		goto fail;
+	q = stmt(s, S_PW_INSERT);
+	sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, 1);
+	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_null(q, 4);
+	if (step_done(q) == 0 && exec_simple(s, S_COMMIT) == 0)
+		return STORE_OK;
+fail:
+	exec_simple(s, S_ROLLBACK);
+	return STORE_ERROR;
+}
+
+enum store_rc
+store_password_lookup(struct store *s, const char *hash, int64_t now,
+    enum claim_kind *kind)
+{
+	sqlite3_stmt	*q = stmt(s, S_PW_LOOKUP);
+	enum store_rc	 rc = STORE_NOT_FOUND;
+	int		 step;
+
+	sqlite3_bind_text(q, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		*kind = sqlite3_column_int(q, 0) ? CLAIM_SINGLE_PASSWORD :
+		    CLAIM_OTP;
+		rc = STORE_OK;
+	} else if (step != SQLITE_DONE)
+		rc = STORE_ERROR;
+	sqlite3_reset(q);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/* util.h - small helpers shared by the responder and the admin tool. */
+#ifndef MSCEP_UTIL_H
+#define MSCEP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable byte buffer; one owner frees it with buf_free(). */
+struct buf {
+	unsigned char	*p;
+	size_t		 len;
+	size_t		 cap;
+};
+
+int	 buf_append(struct buf *, const void *, size_t);
+void	 buf_free(struct buf *);
+
+/* Reason strings travel with errors up to the caller that logs them. */
+#define REASON_MAX 256
+
+/* Upper-case hex of len bytes into out (2*len+1 bytes). */
+void	 hex_encode(const unsigned char *, size_t, char *);
+
+/*
+ * RFC 4648 base64, tolerant as SCEP GET clients need: ignores CR, LF and
+ * spaces (Cisco wraps lines; an unencoded '+' in a query decodes to ' ').
+ * Returns decoded length or -1.
+ */
+long	 base64_decode(const char *, size_t, unsigned char *, size_t);
+size_t	 base64_encode(const unsigned char *, size_t, char *, size_t);
+
+int64_t	 now_seconds(void);
+
+/* Copy with truncation; always NUL-terminates. */
+void	 strlcpy0(char *, const char *, size_t);
+
+#endif

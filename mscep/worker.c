@@ -1,0 +1,130 @@
+/* worker.c - load once, then route each request to its SCEP operation. */
+#include "worker.h"
+#include "certrep.h"
+#include "log.h"
+#include "pkiop.h"
+#include "scep_attr.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/provider.h>
+#include <openssl/x509.h>
+
+/* RFC 8894 §4.2: the CA alone, or the RA certificates and the CA. */
+static int
+build_cacert(struct worker *w)
+{
+	unsigned char	*der = NULL;
+	X509		*certs[3];
+	int		 len;
+
+	if (w->ra.direct) {
+		w->cacert_type = "application/x-x509-ca-cert";
+		if ((len = i2d_X509(w->ra.ca, &der)) <= 0)
+			return -1;
+		len = buf_append(&w->cacert, der, (size_t)len);
+		OPENSSL_free(der);
+		return len;
+	}
+	/* NDES order: RA signing, RA encryption, issuing CA (sscep#156). */
+	certs[0] = w->ra.sign_cert;
+	certs[1] = w->ra.enc_cert;
+	certs[2] = w->ra.ca;
+	w->cacert_type = "application/x-x509-ca-ra-cert";
+	return certs_only_der(certs, 3, &w->cacert);
+}
+
+int
+worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
+{
+	char	 db[PATH_MAX + 16];
+	int	 n;
+
+	memset(w, 0, sizeof(*w));
+	if ((n = config_load(path, &w->cfg, stderr)) != 0) {
+		snprintf(reason, rlen, "%s: %d configuration problem(s)",
+		    path, n < 0 ? 1 : n);
+		return -1;
+	}
+	/* DES-CBC lives in OpenSSL 3's legacy provider; default must stay. */
+	if (w->cfg.allow_des && (OSSL_PROVIDER_load(NULL, "legacy") == NULL ||
+	    OSSL_PROVIDER_load(NULL, "default") == NULL)) {
+		openssl_reason(reason, rlen, "AllowDES=1 but OpenSSL's legacy "
+		    "provider cannot be loaded");
+		return -1;
+	}
+	if (scep_attr_init() != 0 ||
+	    ra_load(&w->cfg, &w->ra, reason, rlen) != 0)
+		return -1;
+	if (config_state_path(&w->cfg, STORE_FILE, db, sizeof(db)) != 0 ||
+	    store_open(db, &w->store, reason, rlen) != 0 ||
+	    policy_open(&w->cfg, w->store, &w->policy, reason, rlen) != 0)
+		return -1;
+	if (build_cacert(w) != 0) {
+		openssl_reason(reason, rlen, "cannot encode GetCACert");
+		return -1;
+	}
+	if (!w->cfg.enforce_password)
+		log_warnx("EnforcePassword=0: any request that parses gets a "
+		    "certificate");
+	return 0;
+}
+
+void
+worker_close(struct worker *w)
+{
+	policy_close(w->policy);
+	store_close(w->store);
+	ra_free(&w->ra);
+	config_free(&w->cfg);
+	buf_free(&w->cacert);
+	memset(w, 0, sizeof(*w));
+}
+
+/* What NDES shows a browser on mscep.dll without an operation. */
+static void
+landing_page(const struct worker *w, struct http_resp *resp)
+{
+	char	 page[1024];
+
+	snprintf(page, sizeof(page),
+	    "<html><head><title>Network Device Enrollment Service</title>"
+	    "</head><body><p>Network Device Enrollment Service allows you to "
+	    "obtain certificates for routers or other network devices using "
+	    "the Simple Certificate Enrollment Protocol (SCEP).</p><p>This "
+	    "URL is used by network devices to submit certificate requests."
+	    "</p><p>To obtain an enrollment challenge password, go to the "
+	    "admin URL: /%s</p></body></html>\n", w->cfg.password_vdir);
+	http_text(resp, 200, "text/html; charset=utf-8", page);
+}
+
+void
+worker_handle(struct worker *w, const struct http_req *req,
+    struct http_resp *resp)
+{
+	char	*op = query_get(req->query, "operation", 64, NULL);
+	char	 safe[48];
+	int	 post = req->method && strcmp(req->method, "POST") == 0;
+
+	if (op == NULL && !post)
+		landing_page(w, resp);
+	else if (op != NULL && !strcasecmp(op, "GetCACaps") && !post) {
+		http_text(resp, 200, "text/plain", w->cfg.caps);
+		log_info("op=GetCACaps result=200");
+	} else if (op != NULL && !strcasecmp(op, "GetCACert") && !post) {
+		resp->status = 200;
+		resp->content_type = w->cacert_type;
+		buf_append(&resp->body, w->cacert.p, w->cacert.len);
+		log_info("op=GetCACert result=200");
+	} else if (op != NULL && !strcasecmp(op, "PKIOperation"))
+		pkiop_handle(w, req, post, resp);
+	else {
+		http_text(resp, 400, "text/plain", "unknown or missing "
+		    "operation\n");
+		log_warnx("op=\"%s\" result=400 reason=\"unknown operation\"",
+		    log_safe(op, safe, sizeof(safe)));
+	}
+	free(op);
+}

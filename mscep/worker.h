@@ -1,0 +1,28 @@
+/*
+ * worker.h - what one worker process loads once (configuration, CA and RA
+ * keys, store, policy) and the entry point that answers one request.
+ */
+#ifndef MSCEP_WORKER_H
+#define MSCEP_WORKER_H
+
+#include "config.h"
+#include "http.h"
+#include "policy.h"
+#include "ra.h"
+#include "store.h"
+
+struct worker {
+	struct config	 cfg;
+	struct ra	 ra;
+	struct store	*store;
+	struct policy	*policy;
+	struct buf	 cacert;		/* GetCACert body, built once */
+	const char	*cacert_type;
+};
+
+int	 worker_open(struct worker *, const char *config_path, char *, size_t);
+void	 worker_close(struct worker *);
+void	 worker_handle(struct worker *, const struct http_req *,
+	    struct http_resp *);
+
+#endif

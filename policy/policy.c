@@ -1,0 +1,83 @@
+/* policy.c - the policy interface and module selection. */
+#include "policy.h"
+#include "policy_password.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+struct policy {
+	const struct config	*cfg;
+	struct store		*store;
+};
+
+int
+policy_open(const struct config *cfg, struct store *store,
+    struct policy **out, char *reason, size_t rlen)
+{
+	struct policy	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	p->cfg = cfg;
+	p->store = store;
+	*out = p;
+	return 0;
+}
+
+void
+policy_decide(struct policy *p, const struct policy_request *req,
+    struct policy_decision *d)
+{
+	memset(d, 0, sizeof(*d));
+	password_decide(p->cfg, p->store, req, d);
+}
+
+const char *
+policy_name(const struct policy *p)
+{
+	return p->cfg->enforce_password ? "ndes-password" : "none";
+}
+
+void
+policy_close(struct policy *p)
+{
+	free(p);
+}
+
+int
+csr_challenge(X509_REQ *csr, char *out, size_t size)
+{
+	X509_ATTRIBUTE	*attr;
+	ASN1_TYPE	*t;
+	unsigned char	*utf8 = NULL;
+	int		 idx, len, rc = -1;
+
+	idx = X509_REQ_get_attr_by_NID(csr, NID_pkcs9_challengePassword, -1);
+	if (idx < 0 || (attr = X509_REQ_get_attr(csr, idx)) == NULL ||
+	    X509_ATTRIBUTE_count(attr) != 1 ||
+	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL)
+		goto out;
+	/* DirectoryString: Printable, UTF8, BMP, T61 or IA5 in the wild. */
+	switch (t->type) {
+	case V_ASN1_PRINTABLESTRING: case V_ASN1_UTF8STRING:
+	case V_ASN1_BMPSTRING: case V_ASN1_T61STRING: case V_ASN1_IA5STRING:
+		break;
+	default:
+		goto out;
+	}
+	len = ASN1_STRING_to_UTF8(&utf8, t->value.asn1_string);
+	if (len < 0 || (size_t)len >= size || memchr(utf8, 0, (size_t)len))
+		goto out;
+	memcpy(out, utf8, (size_t)len);
+	out[len] = '\0';
+	rc = 0;
+out:
+	OPENSSL_free(utf8);
+	ERR_clear_error();
+	return rc;
+}

@@ -1,0 +1,44 @@
+/*
+ * policy.h - who may enroll. One module decides per request, like the
+ * single INDESPolicy module NDES allows (MSCEP\Modules\Policy). A module
+ * only reads; what its "yes" depends on (a one-time password) is returned
+ * as a claim that the store consumes in the same transaction that records
+ * the certificate, so a decision cannot be used twice.
+ */
+#ifndef MSCEP_POLICY_H
+#define MSCEP_POLICY_H
+
+#include <stddef.h>
+
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "store.h"
+#include "util.h"
+
+struct policy_request {
+	const char		*txid;
+	X509_REQ		*csr;
+	X509			*signer;
+	const struct template	*tmpl;
+};
+
+struct policy_decision {
+	int			 allow;
+	char			 reason[REASON_MAX];	/* never a secret */
+	struct store_claim	 claim;
+};
+
+struct policy;
+
+int	 policy_open(const struct config *, struct store *, struct policy **,
+	    char *reason, size_t);
+void	 policy_decide(struct policy *, const struct policy_request *,
+	    struct policy_decision *);
+const char *policy_name(const struct policy *);
+void	 policy_close(struct policy *);
+
+/* The CSR's PKCS#9 challengePassword as UTF-8, or -1 when absent. */
+int	 csr_challenge(X509_REQ *, char *, size_t);
+
+#endif
