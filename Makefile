@@ -45,19 +45,23 @@ all: $(PROGS)
 
 $(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 $(BINDIR)/mscep: $(BUILD)/mscep/main.o $(CORE_O)
 	@mkdir -p $(BINDIR)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
 
 $(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(CORE_O)
 	@mkdir -p $(BINDIR)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BINDIR)/unit-tests: $(UNIT_O) $(CORE_O)
 	@mkdir -p $(BINDIR)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
 
 # An independent SCEP client: it shares no code with the responder.
 $(BINDIR)/scepcli: tests/tools/scepcli.c

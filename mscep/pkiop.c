@@ -269,22 +269,23 @@ do_getcert(struct worker *w, const struct scep_req *req, struct outcome *o)
 }
 
 static void
-log_outcome(const struct scep_req *req, const struct outcome *o, double ms)
+log_outcome(const char *method, const struct scep_req *req,
+    const struct outcome *o, double ms)
 {
 	char	 txid[TXID_MAX + 1], reason[REASON_MAX];
 
 	log_safe(req->txid, txid, sizeof(txid));
 	if (o->rep.status == STATUS_SUCCESS)
-		log_info("op=PKIOperation msg=%s txid=%s template=%s "
-		    "result=SUCCESS serial=%s ms=%.1f%s%s%s",
+		log_info("op=PKIOperation method=%s msg=%s txid=%s template=%s "
+		    "result=SUCCESS serial=%s ms=%.1f%s%s%s", method,
 		    scep_msgtype_name(req->msg_type), txid,
 		    o->template_name ? o->template_name : "-", o->serial, ms,
 		    o->reason[0] ? " note=\"" : "",
 		    log_safe(o->reason, reason, sizeof(reason)),
 		    o->reason[0] ? "\"" : "");
 	else
-		log_warnx("op=PKIOperation msg=%s txid=%s template=%s "
-		    "result=FAILURE failInfo=%s ms=%.1f reason=\"%s\"",
+		log_warnx("op=PKIOperation method=%s msg=%s txid=%s template=%s "
+		    "result=FAILURE failInfo=%s ms=%.1f reason=\"%s\"", method,
 		    scep_msgtype_name(req->msg_type), txid,
 		    o->template_name ? o->template_name : "-",
 		    scep_failinfo_name(o->rep.fail), ms,
@@ -349,7 +350,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 		run_message(w, &req, &o);
 	if (o.rep.status == STATUS_SUCCESS && w->cfg.certrep_include_ca)
 		o.rep.ca = w->ra.ca;
-	log_outcome(&req, &o, elapsed_ms(&t0));
+	log_outcome(post ? "POST" : "GET", &req, &o, elapsed_ms(&t0));
 	resp->status = 200;
 	resp->content_type = "application/x-pki-message";
 	if (certrep_build(&req, &w->ra, &o.rep, &resp->body, o.reason,

@@ -58,9 +58,11 @@ b64_value(int c)
 		return c - 'a' + 26;
 	if (c >= '0' && c <= '9')
 		return c - '0' + 52;
-	if (c == '+' || c == ' ')	/* ' ': a '+' left unencoded in a query */
+	/* ' ': a '+' left unencoded in a query; '-' and '_': base64url, which
+	 * Debian's scepclient (micromdm 2.1) sends despite RFC 8894 §4.3. */
+	if (c == '+' || c == ' ' || c == '-')
 		return 62;
-	if (c == '/')
+	if (c == '/' || c == '_')
 		return 63;
 	return -1;
 }

@@ -22,8 +22,9 @@ void	 buf_free(struct buf *);
 void	 hex_encode(const unsigned char *, size_t, char *);
 
 /*
- * RFC 4648 base64, tolerant as SCEP GET clients need: ignores CR, LF and
- * spaces (Cisco wraps lines; an unencoded '+' in a query decodes to ' ').
+ * RFC 4648 base64, tolerant as SCEP GET clients need: skips CR and LF
+ * (Cisco wraps lines), reads ' ' as '+' (left unencoded in a query) and
+ * accepts the base64url alphabet too.
  * Returns decoded length or -1.
  */
 long	 base64_decode(const char *, size_t, unsigned char *, size_t);

@@ -1,0 +1,29 @@
+/* main.c - runs every CUnit suite; exit status is the failure count. */
+#include <CUnit/Basic.h>
+#include <stdio.h>
+
+#include "suites.h"
+
+int
+main(void)
+{
+	unsigned	 failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 2;
+	if (register_util() || register_http() || register_config() ||
+	    register_template() || register_password() || register_message()) {
+		fprintf(stderr, "cannot register suites: %s\n", CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures() +
+	    CU_get_number_of_tests_failed();
+	printf("unit: %u passed, %u failed\n",
+	    CU_get_number_of_tests_run() - CU_get_number_of_tests_failed(),
+	    CU_get_number_of_tests_failed());
+	CU_cleanup_registry();
+	return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,12 @@
+/* suites.h - each tests/unit/test_*.c registers its CUnit suite. */
+#ifndef MSCEP_TEST_SUITES_H
+#define MSCEP_TEST_SUITES_H
+
+int	 register_util(void);
+int	 register_http(void);
+int	 register_config(void);
+int	 register_template(void);
+int	 register_password(void);
+int	 register_message(void);
+
+#endif

@@ -1,0 +1,334 @@
+/* test_message.c - PKIOperation decoding and CertRep building, round trip. */
+#include <CUnit/CUnit.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pkcs7.h>
+
+#include "certrep.h"
+#include "fixture.h"
+#include "issue.h"
+#include "message.h"
+#include "suites.h"
+
+static struct fixture	 fx;
+static struct requester	 req;
+
+static enum decode_result
+decode(const struct buf *msg, struct scep_req *r, enum scep_failinfo *f)
+{
+	char	 reason[REASON_MAX];
+
+	return message_decode(msg->p, msg->len, &fx.ra, 0, r, f, reason,
+	    sizeof(reason));
+}
+
+static void
+test_decode_pkcsreq(void)
+{
+	struct buf		 msg = { 0 };
+	struct scep_req		 r;
+	enum scep_failinfo	 f;
+
+	CU_ASSERT_FATAL(build_pkcsreq(&req, fx.ra.enc_cert, EVP_aes_128_cbc(),
+	    "TX-1", &msg) == 0);
+	CU_ASSERT_EQUAL(decode(&msg, &r, &f), DECODE_OK);
+	CU_ASSERT_EQUAL(r.msg_type, MSG_PKCSREQ);
+	CU_ASSERT_STRING_EQUAL(r.txid, "TX-1");
+	CU_ASSERT_EQUAL(r.nonce_len, 16);
+	CU_ASSERT_EQUAL(r.cipher_nid, NID_aes_128_cbc);
+	CU_ASSERT_EQUAL(r.digest_nid, NID_sha256);
+	CU_ASSERT_PTR_NOT_NULL(r.csr);
+	CU_ASSERT_EQUAL(X509_cmp(r.signer, req.self), 0);
+	scep_req_free(&r);
+	buf_free(&msg);
+}
+
+static void
+test_decode_ciphers(void)
+{
+	const EVP_CIPHER	*c[] = { EVP_des_ede3_cbc(), EVP_aes_256_cbc() };
+	const int		 nid[] = { NID_des_ede3_cbc, NID_aes_256_cbc };
+	struct buf		 msg = { 0 };
+	struct scep_req		 r;
+	enum scep_failinfo	 f;
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		msg.len = 0;
+		CU_ASSERT_FATAL(build_pkcsreq(&req, fx.ra.enc_cert, c[i], "T",
+		    &msg) == 0);
+		CU_ASSERT_EQUAL(decode(&msg, &r, &f), DECODE_OK);
+		CU_ASSERT_EQUAL(r.cipher_nid, nid[i]);
+		scep_req_free(&r);
+	}
+	buf_free(&msg);
+}
+
+static void
+expect_failure(const struct buf *msg, enum scep_failinfo want)
+{
+	struct scep_req		 r;
+	enum scep_failinfo	 f = FAIL_NONE;
+
+	CU_ASSERT_EQUAL(decode(msg, &r, &f), DECODE_FAILURE);
+	CU_ASSERT_EQUAL(f, want);
+	/* The CertRep still needs these to reach the client. */
+	CU_ASSERT(r.txid[0] != '\0' && r.nonce_len == 16);
+	scep_req_free(&r);
+}
+
+static void
+test_decode_refusals(void)
+{
+	struct buf	 msg = { 0 };
+	unsigned char	*der = NULL;
+	int		 len = i2d_X509_REQ(req.csr, &der);
+
+	/* Encrypted to the RA signing certificate, not the encryption one. */
+	build_pkcsreq(&req, fx.ra.sign_cert, EVP_aes_128_cbc(), "T", &msg);
+	expect_failure(&msg, FAIL_BADMESSAGECHECK);
+	/* Signature broken: the last byte of the DER is in the signature. */
+	msg.len = 0;
+	build_pkcsreq(&req, fx.ra.enc_cert, EVP_aes_128_cbc(), "T", &msg);
+	msg.p[msg.len - 1] ^= 0x01;
+	expect_failure(&msg, FAIL_BADMESSAGECHECK);
+	/* MD5 is forbidden by RFC 8894. */
+	msg.len = 0;
+	build_pkimessage(&req, fx.ra.enc_cert, EVP_aes_128_cbc(), EVP_md5(),
+	    MSG_PKCSREQ, "T", der, (size_t)len, &msg);
+	expect_failure(&msg, FAIL_BADALG);
+	/* A message type nobody negotiated. */
+	msg.len = 0;
+	build_pkimessage(&req, fx.ra.enc_cert, EVP_aes_128_cbc(), EVP_sha256(),
+	    99, "T", der, (size_t)len, &msg);
+	expect_failure(&msg, FAIL_BADREQUEST);
+	/* A CertPoll whose content is a CSR, not an IssuerAndSubject. */
+	msg.len = 0;
+	build_pkimessage(&req, fx.ra.enc_cert, EVP_aes_128_cbc(), EVP_sha256(),
+	    MSG_CERTPOLL, "T", der, (size_t)len, &msg);
+	expect_failure(&msg, FAIL_BADREQUEST);
+	OPENSSL_free(der);
+	buf_free(&msg);
+}
+
+static void
+test_decode_garbage(void)
+{
+	struct buf		 msg = { 0 };
+	struct scep_req		 r;
+	enum scep_failinfo	 f;
+	size_t			 cut;
+
+	build_pkcsreq(&req, fx.ra.enc_cert, EVP_aes_128_cbc(), "T", &msg);
+	for (cut = 1; cut < msg.len; cut += msg.len / 7) {
+		enum decode_result dr;
+		size_t full = msg.len;
+
+		msg.len = cut;
+		dr = decode(&msg, &r, &f);
+		CU_ASSERT(dr != DECODE_OK);
+		scep_req_free(&r);
+		msg.len = full;
+	}
+	CU_ASSERT_EQUAL(message_decode((const unsigned char *)"", 0, &fx.ra, 0,
+	    &r, &f, (char[64]){0}, 64), DECODE_HTTP_ERROR);
+	buf_free(&msg);
+}
+
+/* Parses a CertRep as a client would; returns the pkiStatus or -1. */
+static int
+client_parse(const struct buf *rep, const char *txid,
+    const struct scep_req *r, X509 **issued, int *cipher_nid)
+{
+	const unsigned char	*p = rep->p;
+	CMS_ContentInfo		*cms = d2i_CMS_ContentInfo(NULL, &p,
+				    (long)rep->len), *env = NULL;
+	STACK_OF(X509)		*trust = sk_X509_new_null();
+	BIO			*content = BIO_new(BIO_s_mem());
+	BIO			*plain = BIO_new(BIO_s_mem());
+	CMS_SignerInfo		*si;
+	BUF_MEM			*m;
+	PKCS7			*p7 = NULL, *env7 = NULL;
+	unsigned char		 nonce[64];
+	char			 s[64];
+	int			 status = -1;
+
+	sk_X509_push(trust, fx.ra.sign_cert);
+	if (cms == NULL || CMS_verify(cms, trust, NULL, NULL, content,
+	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1)
+		goto out;
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	CU_ASSERT(scep_attr_get_string(si, ATTR_MESSAGE_TYPE, s, 64) == 0 &&
+	    strcmp(s, "3") == 0);
+	CU_ASSERT(scep_attr_get_string(si, ATTR_TRANSACTION_ID, s, 64) == 0 &&
+	    strcmp(s, txid) == 0);
+	CU_ASSERT(scep_attr_get_octets(si, ATTR_RECIPIENT_NONCE, nonce, 64) ==
+	    16 && memcmp(nonce, r->sender_nonce, 16) == 0);
+	CU_ASSERT(scep_attr_get_octets(si, ATTR_SENDER_NONCE, nonce, 64) == 16);
+	if (scep_attr_get_string(si, ATTR_PKI_STATUS, s, 64) != 0)
+		goto out;
+	status = s[0] - '0';
+	if (status != 0)
+		goto out;
+	BIO_get_mem_ptr(content, &m);
+	p = (unsigned char *)m->data;
+	env7 = d2i_PKCS7(NULL, &p, (long)m->length);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(env7);
+	*cipher_nid = OBJ_obj2nid(env7->d.enveloped->enc_data->algorithm->algorithm);
+	p = (unsigned char *)m->data;
+	env = d2i_CMS_ContentInfo(NULL, &p, (long)m->length);
+	CU_ASSERT_FATAL(env != NULL && CMS_decrypt(env, req.key, req.self, NULL,
+	    plain, CMS_BINARY) == 1);
+	BIO_get_mem_ptr(plain, &m);
+	p = (unsigned char *)m->data;
+	p7 = d2i_PKCS7(NULL, &p, (long)m->length);
+	CU_ASSERT_FATAL(p7 != NULL && PKCS7_type_is_signed(p7));
+	*issued = X509_dup(sk_X509_value(p7->d.sign->cert, 0));
+out:
+	PKCS7_free(p7);
+	PKCS7_free(env7);
+	CMS_ContentInfo_free(env);
+	CMS_ContentInfo_free(cms);
+	BIO_free(plain);
+	BIO_free(content);
+	sk_X509_free(trust);
+	ERR_clear_error();
+	return status;
+}
+
+static void
+roundtrip(const EVP_CIPHER *cipher, int nid)
+{
+	struct buf		 msg = { 0 }, rep = { 0 };
+	struct scep_req		 r;
+	struct certrep		 cr = { STATUS_SUCCESS, FAIL_NONE, NULL, NULL };
+	enum scep_failinfo	 f;
+	char			 reason[REASON_MAX];
+	X509			*cert = NULL, *got = NULL;
+	int			 got_nid = 0;
+
+	CU_ASSERT_FATAL(build_pkcsreq(&req, fx.ra.enc_cert, cipher, "RT",
+	    &msg) == 0);
+	CU_ASSERT_FATAL(decode(&msg, &r, &f) == DECODE_OK);
+	CU_ASSERT_FATAL(issue_sign(&fx.cfg, fx.cfg.general, &fx.ra, r.csr,
+	    &cert, reason, sizeof(reason)) == 0);
+	cr.cert = cert;
+	CU_ASSERT_FATAL(certrep_build(&r, &fx.ra, &cr, &rep, reason,
+	    sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(client_parse(&rep, "RT", &r, &got, &got_nid), 0);
+	CU_ASSERT_PTR_NOT_NULL(got);
+	if (got != NULL) {
+		CU_ASSERT_EQUAL(X509_cmp(got, cert), 0);
+	}
+	CU_ASSERT_EQUAL(got_nid, nid);	/* the reply mirrors the cipher */
+	X509_free(got);
+	X509_free(cert);
+	scep_req_free(&r);
+	buf_free(&msg);
+	buf_free(&rep);
+}
+
+static void
+test_certrep_success(void)
+{
+	roundtrip(EVP_aes_128_cbc(), NID_aes_128_cbc);
+	roundtrip(EVP_des_ede3_cbc(), NID_des_ede3_cbc);
+}
+
+static void
+test_certrep_failure(void)
+{
+	struct buf		 msg = { 0 }, rep = { 0 };
+	struct scep_req		 r;
+	struct certrep		 cr = { STATUS_FAILURE, FAIL_BADREQUEST, NULL,
+				    NULL };
+	enum scep_failinfo	 f;
+	char			 reason[REASON_MAX];
+	X509			*got = NULL;
+	int			 nid = 0;
+
+	CU_ASSERT_FATAL(build_pkcsreq(&req, fx.ra.enc_cert, EVP_aes_128_cbc(),
+	    "F", &msg) == 0);
+	CU_ASSERT_FATAL(decode(&msg, &r, &f) == DECODE_OK);
+	CU_ASSERT_FATAL(certrep_build(&r, &fx.ra, &cr, &rep, reason,
+	    sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(client_parse(&rep, "F", &r, &got, &nid), 2);
+	CU_ASSERT_PTR_NULL(got);
+	scep_req_free(&r);
+	buf_free(&msg);
+	buf_free(&rep);
+}
+
+static void
+test_issue_template(void)
+{
+	struct requester	 big;
+	X509			*cert = NULL;
+	char			 reason[REASON_MAX];
+	int			 days, secs;
+
+	/* GpT: 10 days, requester may ask for up to 20 (not asked here). */
+	CU_ASSERT_FATAL(requester_new(&big, "issue", "both", NULL,
+	    "host.example") == 0);
+	CU_ASSERT_EQUAL(issue_check(fx.cfg.general, big.csr, reason,
+	    sizeof(reason)), FAIL_NONE);
+	CU_ASSERT_FATAL(issue_sign(&fx.cfg, fx.cfg.general, &fx.ra, big.csr,
+	    &cert, reason, sizeof(reason)) == 0);
+	CU_ASSERT(ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(cert),
+	    X509_get0_notAfter(cert)) == 1);
+	CU_ASSERT_EQUAL(days, 10);		/* plus BackdateMinutes */
+	CU_ASSERT(X509_get_ext_by_NID(cert, NID_subject_alt_name, -1) >= 0);
+	CU_ASSERT(X509_check_issued(fx.ra.ca, cert) == X509_V_OK);
+	CU_ASSERT(BN_num_bits(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert),
+	    NULL)) >= 64);
+	X509_free(cert);
+	/* SigT lets no SAN through (default allows dns): EncT with ip-only? */
+	fx.cfg.templates[0].san_types = SAN_EMAIL;
+	CU_ASSERT_EQUAL(issue_check(&fx.cfg.templates[0], big.csr, reason,
+	    sizeof(reason)), FAIL_BADREQUEST);
+	CU_ASSERT(strstr(reason, "SAN #1") != NULL);
+	fx.cfg.templates[0].min_rsa_bits = 3072;
+	fx.cfg.templates[0].san_types = SAN_DNS;
+	CU_ASSERT_EQUAL(issue_check(&fx.cfg.templates[0], big.csr, reason,
+	    sizeof(reason)), FAIL_BADREQUEST);
+	CU_ASSERT(strstr(reason, "below") != NULL);
+	fx.cfg.templates[0].min_rsa_bits = 2048;
+	requester_free(&big);
+}
+
+static int
+setup(void)
+{
+	if (fixture_open(&fx, NULL) != 0)
+		return -1;
+	return requester_new(&req, "device", "both", "secret", NULL);
+}
+
+static int
+cleanup(void)
+{
+	requester_free(&req);
+	fixture_close(&fx);
+	return 0;
+}
+
+int
+register_message(void)
+{
+	CU_pSuite s = CU_add_suite("message", setup, cleanup);
+
+	if (s == NULL ||
+	    !CU_add_test(s, "decode PKCSReq", test_decode_pkcsreq) ||
+	    !CU_add_test(s, "decode 3DES and AES-256", test_decode_ciphers) ||
+	    !CU_add_test(s, "refusals carry failInfo", test_decode_refusals) ||
+	    !CU_add_test(s, "truncated and empty input", test_decode_garbage) ||
+	    !CU_add_test(s, "CertRep SUCCESS round trip", test_certrep_success) ||
+	    !CU_add_test(s, "CertRep FAILURE", test_certrep_failure) ||
+	    !CU_add_test(s, "issuance follows the template",
+	    test_issue_template))
+		return -1;
+	return 0;
+}
