@@ -84,6 +84,9 @@ check-unit: $(BINDIR)/unit-tests
 check-e2e: all
 	MSCEP_BIN=$(CURDIR)/$(BINDIR) sh tests/e2e/run.sh
 
+# fast_unwind_on_malloc=0: full leak stacks through libcrypto.
+check-asan: export ASAN_OPTIONS = detect_leaks=1:fast_unwind_on_malloc=0
+check-asan: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 check-asan: deps
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan \
 	    BINDIR=build/asan/bin all check-unit check-e2e

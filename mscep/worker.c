@@ -49,8 +49,9 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 		return -1;
 	}
 	/* DES-CBC lives in OpenSSL 3's legacy provider; default must stay. */
-	if (w->cfg.allow_des && (OSSL_PROVIDER_load(NULL, "legacy") == NULL ||
-	    OSSL_PROVIDER_load(NULL, "default") == NULL)) {
+	if (w->cfg.allow_des &&
+	    ((w->legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL ||
+	    (w->deflt = OSSL_PROVIDER_load(NULL, "default")) == NULL)) {
 		openssl_reason(reason, rlen, "AllowDES=1 but OpenSSL's legacy "
 		    "provider cannot be loaded");
 		return -1;
@@ -80,6 +81,10 @@ worker_close(struct worker *w)
 	ra_free(&w->ra);
 	config_free(&w->cfg);
 	buf_free(&w->cacert);
+	if (w->legacy != NULL)
+		OSSL_PROVIDER_unload(w->legacy);
+	if (w->deflt != NULL)
+		OSSL_PROVIDER_unload(w->deflt);
 	memset(w, 0, sizeof(*w));
 }
 

@@ -5,6 +5,8 @@
 #ifndef MSCEP_WORKER_H
 #define MSCEP_WORKER_H
 
+#include <openssl/provider.h>
+
 #include "config.h"
 #include "http.h"
 #include "policy.h"
@@ -17,6 +19,8 @@ struct worker {
 	struct store	*store;
 	struct policy	*policy;
 	struct buf	 cacert;		/* GetCACert body, built once */
+	OSSL_PROVIDER	*legacy;		/* AllowDES=1 only */
+	OSSL_PROVIDER	*deflt;
 	const char	*cacert_type;
 };
 

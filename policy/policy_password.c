@@ -77,12 +77,12 @@ password_decide(const struct config *cfg, struct store *st,
 	if (rc == STORE_OK) {
 		d->allow = 1;
 		d->claim.kind = kind;
-		snprintf(d->reason, sizeof(d->reason), "%s password %.8s…",
+		snprintf(d->reason, sizeof(d->reason), "%s password %.8s...",
 		    kind == CLAIM_OTP ? "one-time" : "single", d->claim.key);
 	} else if (rc == STORE_NOT_FOUND)
 		/* NDES Event 29 gives the same answer for all three. */
 		snprintf(d->reason, sizeof(d->reason), "password wrong, "
-		    "already used or expired (hash %.8s…)", d->claim.key);
+		    "already used or expired (hash %.8s...)", d->claim.key);
 	else
 		snprintf(d->reason, sizeof(d->reason), "store error: %s",
 		    store_errmsg(st));

@@ -267,6 +267,7 @@ test_issue_template(void)
 {
 	struct requester	 big;
 	X509			*cert = NULL;
+	BIGNUM			*bn;
 	char			 reason[REASON_MAX];
 	int			 days, secs;
 
@@ -282,8 +283,9 @@ test_issue_template(void)
 	CU_ASSERT_EQUAL(days, 10);		/* plus BackdateMinutes */
 	CU_ASSERT(X509_get_ext_by_NID(cert, NID_subject_alt_name, -1) >= 0);
 	CU_ASSERT(X509_check_issued(fx.ra.ca, cert) == X509_V_OK);
-	CU_ASSERT(BN_num_bits(ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert),
-	    NULL)) >= 64);
+	bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	CU_ASSERT(BN_num_bits(bn) >= 64);
+	BN_free(bn);
 	X509_free(cert);
 	/* SigT lets no SAN through (default allows dns): EncT with ip-only? */
 	fx.cfg.templates[0].san_types = SAN_EMAIL;
