@@ -22,6 +22,9 @@ struct linemap {
 	char	 key[LINES_MAX][96];
 	int	 line[LINES_MAX];
 	int	 n;
+	/* iniparser lowercases section names; templates keep their case. */
+	char	 section[TEMPLATES_MAX + 2][TEMPLATE_NAME_MAX];
+	int	 nsection;
 };
 
 struct loader {
@@ -69,6 +72,9 @@ linemap_read(struct linemap *m, const char *path)
 			;
 		if (*p == '[' && (e = strchr(p, ']')) != NULL) {
 			*e = '\0';
+			if (m->nsection < TEMPLATES_MAX + 2)
+				strlcpy0(m->section[m->nsection++], p + 1,
+				    TEMPLATE_NAME_MAX);
 			snprintf(section, sizeof(section), "%s", p + 1);
 			for (p = section; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
@@ -292,8 +298,12 @@ static void
 load_template(struct loader *l, const char *sec, struct template *t)
 {
 	const char	*s;
+	int		 i;
 
 	strlcpy0(t->name, sec, sizeof(t->name));
+	for (i = 0; i < l->lines.nsection; i++)
+		if (strcasecmp(l->lines.section[i], sec) == 0)
+			strlcpy0(t->name, l->lines.section[i], sizeof(t->name));
 	t->validity_days = get_int(l, sec, "validitydays", 365, 1, 36500);
 	t->max_validity_days = get_int(l, sec, "maxvaliditydays",
 	    t->validity_days, 1, 36500);

@@ -27,12 +27,12 @@ pick(const char *ku)
 static void
 test_selection(void)
 {
-	CU_ASSERT_STRING_EQUAL(pick("digitalSignature"), "sigt");
-	CU_ASSERT_STRING_EQUAL(pick("nonRepudiation"), "sigt");
-	CU_ASSERT_STRING_EQUAL(pick("keyEncipherment"), "enct");
-	CU_ASSERT_STRING_EQUAL(pick("keyAgreement"), "enct");
-	CU_ASSERT_STRING_EQUAL(pick("both"), "gpt");
-	CU_ASSERT_STRING_EQUAL(pick(NULL), "gpt");	/* NoKeyUsageTemplate */
+	CU_ASSERT_STRING_EQUAL(pick("digitalSignature"), "SigT");
+	CU_ASSERT_STRING_EQUAL(pick("nonRepudiation"), "SigT");
+	CU_ASSERT_STRING_EQUAL(pick("keyEncipherment"), "EncT");
+	CU_ASSERT_STRING_EQUAL(pick("keyAgreement"), "EncT");
+	CU_ASSERT_STRING_EQUAL(pick("both"), "GpT");
+	CU_ASSERT_STRING_EQUAL(pick(NULL), "GpT");	/* NoKeyUsageTemplate */
 }
 
 static void
@@ -41,7 +41,7 @@ test_no_key_usage_reject(void)
 	cfg.no_key_usage = NOKU_REJECT;
 	CU_ASSERT(strstr(pick(NULL), "NoKeyUsageTemplate=Reject") != NULL);
 	cfg.no_key_usage = NOKU_SIGNATURE;
-	CU_ASSERT_STRING_EQUAL(pick(NULL), "sigt");
+	CU_ASSERT_STRING_EQUAL(pick(NULL), "SigT");
 	cfg.no_key_usage = NOKU_GENERALPURPOSE;
 }
 
