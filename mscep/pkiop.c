@@ -239,9 +239,11 @@ do_certpoll(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
 	char	 key_id[41];
 
+	/* §3.3.3: a CertPoll without a matching PKCSReq (same transactionID,
+	 * same key) is an error; which of the two differs is not told. */
 	if (key_id_hex(X509_get_X509_PUBKEY(req->signer), key_id) != 0 ||
-	    !replay_previous(w, req, key_id, o)) {
-		/* §3.3.3: a CertPoll without a matching PKCSReq is an error. */
+	    !replay_previous(w, req, key_id, o) ||
+	    o->rep.status == STATUS_FAILURE) {
 		snprintf(o->reason, sizeof(o->reason), "no request with this "
 		    "transactionID and key");
 		fail(o, FAIL_BADCERTID);

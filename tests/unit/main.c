@@ -12,7 +12,8 @@ main(void)
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 2;
 	if (register_util() || register_http() || register_config() ||
-	    register_template() || register_password() || register_message()) {
+	    register_template() || register_password() || register_message() ||
+	    register_pkiop()) {
 		fprintf(stderr, "cannot register suites: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 2;

@@ -8,5 +8,6 @@ int	 register_config(void);
 int	 register_template(void);
 int	 register_password(void);
 int	 register_message(void);
+int	 register_pkiop(void);
 
 #endif

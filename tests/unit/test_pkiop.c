@@ -1,0 +1,306 @@
+/* test_pkiop.c - a worker answering PKIOperations in process: issuance,
+ * resubmission, CertPoll, GetCert and refusals that store nothing. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pkcs7.h>
+
+#include "fixture.h"
+#include "issue.h"
+#include "scep_attr.h"
+#include "suites.h"
+#include "worker.h"
+
+static struct fixture	 fx;
+static struct worker	 w;
+
+/* Posts msg to the worker; returns pkiStatus, fills failInfo and cert. */
+static int
+post(const struct requester *r, const struct buf *msg, int *failinfo,
+    X509 **cert)
+{
+	struct http_req		 hr = { "POST", "operation=PKIOperation", NULL,
+				    NULL, msg->p, msg->len };
+	struct http_resp	 resp = { 0 };
+	const unsigned char	*p;
+	CMS_ContentInfo		*cms = NULL, *env = NULL;
+	CMS_SignerInfo		*si;
+	BIO			*content = BIO_new(BIO_s_mem());
+	BIO			*plain = BIO_new(BIO_s_mem());
+	BUF_MEM			*m;
+	PKCS7			*p7 = NULL;
+	char			 s[16];
+	int			 status = -1;
+
+	*failinfo = -1;
+	worker_handle(&w, &hr, &resp);
+	CU_ASSERT_EQUAL_FATAL(resp.status, 200);
+	p = resp.body.p;
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)resp.body.len);
+	CU_ASSERT_FATAL(cms != NULL && CMS_verify(cms, NULL, NULL, NULL,
+	    content, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1);
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	if (scep_attr_get_string(si, ATTR_PKI_STATUS, s, sizeof(s)) != 0)
+		goto out;
+	status = s[0] - '0';
+	if (scep_attr_get_string(si, ATTR_FAIL_INFO, s, sizeof(s)) == 0)
+		*failinfo = s[0] - '0';
+	if (status != 0 || cert == NULL)
+		goto out;
+	BIO_get_mem_ptr(content, &m);
+	p = (unsigned char *)m->data;
+	env = d2i_CMS_ContentInfo(NULL, &p, (long)m->length);
+	CU_ASSERT_FATAL(env != NULL && CMS_decrypt(env, r->key, r->self, NULL,
+	    plain, CMS_BINARY) == 1);
+	BIO_get_mem_ptr(plain, &m);
+	p = (unsigned char *)m->data;
+	CU_ASSERT_FATAL((p7 = d2i_PKCS7(NULL, &p, (long)m->length)) != NULL);
+	*cert = X509_dup(sk_X509_value(p7->d.sign->cert, 0));
+out:
+	PKCS7_free(p7);
+	CMS_ContentInfo_free(env);
+	CMS_ContentInfo_free(cms);
+	BIO_free(content);
+	BIO_free(plain);
+	http_resp_free(&resp);
+	ERR_clear_error();
+	return status;
+}
+
+static long
+count(const char *table)
+{
+	char		 q[64];
+	long		 n = -1;
+
+	snprintf(q, sizeof(q), "%s", table);
+	if (strcmp(q, "certificates") == 0)
+		n = (long)store_count_certs(w.store);
+	return n;
+}
+
+static int
+enroll(struct requester *r, const char *txid, int *failinfo, X509 **cert)
+{
+	struct buf	 msg = { 0 };
+	int		 st;
+
+	CU_ASSERT_FATAL(build_pkcsreq(r, w.ra.enc_cert, EVP_aes_128_cbc(),
+	    txid, &msg) == 0);
+	st = post(r, &msg, failinfo, cert);
+	buf_free(&msg);
+	return st;
+}
+
+static void
+test_enroll_and_resubmit(void)
+{
+	struct requester	 r;
+	X509			*c1 = NULL, *c2 = NULL;
+	int			 fi;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&r, "resub", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(enroll(&r, "RESUB-1", &fi, &c1), STATUS_SUCCESS);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	/* The same transactionID and key: the same certificate, not a new one. */
+	CU_ASSERT_EQUAL(enroll(&r, "RESUB-1", &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c1 != NULL && c2 != NULL);
+	CU_ASSERT_EQUAL(X509_cmp(c1, c2), 0);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	X509_free(c1);
+	X509_free(c2);
+	requester_free(&r);
+}
+
+static void
+test_txid_other_key(void)
+{
+	struct requester	 a, b;
+	X509			*c = NULL;
+	int			 fi;
+	long			 before;
+
+	CU_ASSERT_FATAL(requester_new(&a, "a", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&b, "b", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(enroll(&a, "SHARED", &fi, &c), STATUS_SUCCESS);
+	X509_free(c);
+	c = NULL;
+	before = count("certificates");
+	CU_ASSERT_EQUAL(enroll(&b, "SHARED", &fi, &c), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADREQUEST);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	requester_free(&a);
+	requester_free(&b);
+}
+
+/* IssuerAndSubject for CertPoll (RFC 8894 §3.3.3), built independently. */
+typedef struct {
+	X509_NAME	*issuer;
+	X509_NAME	*subject;
+} IAS;
+DECLARE_ASN1_FUNCTIONS(IAS)
+ASN1_SEQUENCE(IAS) = {
+	ASN1_SIMPLE(IAS, issuer, X509_NAME),
+	ASN1_SIMPLE(IAS, subject, X509_NAME),
+} ASN1_SEQUENCE_END(IAS)
+IMPLEMENT_ASN1_FUNCTIONS(IAS)
+
+static int
+certpoll(struct requester *r, const char *txid, int *fi, X509 **cert)
+{
+	IAS		*ias = IAS_new();
+	unsigned char	*der = NULL;
+	struct buf	 msg = { 0 };
+	int		 len, st;
+
+	X509_NAME_set(&ias->issuer, X509_get_subject_name(w.ra.ca));
+	X509_NAME_set(&ias->subject, X509_REQ_get_subject_name(r->csr));
+	len = i2d_IAS(ias, &der);
+	CU_ASSERT_FATAL(build_pkimessage(r, w.ra.enc_cert, EVP_aes_128_cbc(),
+	    EVP_sha256(), MSG_CERTPOLL, txid, der, (size_t)len, &msg) == 0);
+	st = post(r, &msg, fi, cert);
+	OPENSSL_free(der);
+	IAS_free(ias);
+	buf_free(&msg);
+	return st;
+}
+
+static void
+test_certpoll(void)
+{
+	struct requester	 r, other;
+	X509			*c1 = NULL, *c2 = NULL;
+	int			 fi;
+
+	CU_ASSERT_FATAL(requester_new(&r, "poll", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&other, "x", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(certpoll(&r, "POLL-1", &fi, &c1), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);	/* no PKCSReq yet */
+	CU_ASSERT_EQUAL(enroll(&r, "POLL-1", &fi, &c1), STATUS_SUCCESS);
+	CU_ASSERT_EQUAL(certpoll(&r, "POLL-1", &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c1 != NULL && c2 != NULL);
+	CU_ASSERT_EQUAL(X509_cmp(c1, c2), 0);
+	X509_free(c2);
+	c2 = NULL;
+	/* Someone else polling that transaction gets nothing. */
+	CU_ASSERT_EQUAL(certpoll(&other, "POLL-1", &fi, &c2), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	X509_free(c1);
+	requester_free(&r);
+	requester_free(&other);
+}
+
+static int
+getcert(struct requester *r, X509_NAME *issuer, const ASN1_INTEGER *serial,
+    int *fi, X509 **cert)
+{
+	PKCS7_ISSUER_AND_SERIAL	*ias = PKCS7_ISSUER_AND_SERIAL_new();
+	unsigned char		*der = NULL;
+	struct buf		 msg = { 0 };
+	int			 len, st;
+
+	X509_NAME_set(&ias->issuer, issuer);
+	ASN1_INTEGER_free(ias->serial);
+	ias->serial = ASN1_INTEGER_dup(serial);
+	len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der);
+	CU_ASSERT_FATAL(build_pkimessage(r, w.ra.enc_cert, EVP_aes_128_cbc(),
+	    EVP_sha256(), MSG_GETCERT, "GC", der, (size_t)len, &msg) == 0);
+	st = post(r, &msg, fi, cert);
+	OPENSSL_free(der);
+	PKCS7_ISSUER_AND_SERIAL_free(ias);
+	buf_free(&msg);
+	return st;
+}
+
+static void
+test_getcert(void)
+{
+	struct requester	 r;
+	X509			*c1 = NULL, *c2 = NULL;
+	ASN1_INTEGER		*bogus = ASN1_INTEGER_new();
+	int			 fi;
+
+	CU_ASSERT_FATAL(requester_new(&r, "getcert", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(enroll(&r, "GC-1", &fi, &c1), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c1 != NULL);
+	CU_ASSERT_EQUAL(getcert(&r, X509_get_subject_name(w.ra.ca),
+	    X509_get0_serialNumber(c1), &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT(c2 != NULL && X509_cmp(c1, c2) == 0);
+	ASN1_INTEGER_set(bogus, 12345);
+	CU_ASSERT_EQUAL(getcert(&r, X509_get_subject_name(w.ra.ca), bogus, &fi,
+	    NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	CU_ASSERT_EQUAL(getcert(&r, X509_get_subject_name(c1),
+	    X509_get0_serialNumber(c1), &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);	/* another issuer */
+	ASN1_INTEGER_free(bogus);
+	X509_free(c1);
+	X509_free(c2);
+	requester_free(&r);
+}
+
+static void
+test_http_errors(void)
+{
+	struct http_req		 hr = { "GET", "operation=PKIOperation&message="
+				    "%%%", NULL, NULL, NULL, 0 };
+	struct http_resp	 resp = { 0 };
+	long			 before = count("certificates");
+
+	worker_handle(&w, &hr, &resp);
+	CU_ASSERT_EQUAL(resp.status, 400);
+	http_resp_free(&resp);
+	memset(&resp, 0, sizeof(resp));
+	hr.query = "operation=GetCACaps";
+	worker_handle(&w, &hr, &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	CU_ASSERT(resp.body.len > 0 && memmem(resp.body.p, resp.body.len,
+	    "SCEPStandard\n", 13) != NULL);
+	http_resp_free(&resp);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+}
+
+static int
+setup(void)
+{
+	char	 reason[512];
+
+	/* The fixture creates the CA; the worker loads it like bin/mscep. */
+	if (fixture_open(&fx, "[MSCEP]\nEnforcePassword = 0\n") != 0)
+		return -1;
+	if (worker_open(&w, fx.ini, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "worker_open: %s\n", reason);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cleanup(void)
+{
+	worker_close(&w);
+	fixture_close(&fx);
+	return 0;
+}
+
+int
+register_pkiop(void)
+{
+	CU_pSuite s = CU_add_suite("pkiop", setup, cleanup);
+
+	if (s == NULL ||
+	    !CU_add_test(s, "enroll, resubmit same txid",
+	    test_enroll_and_resubmit) ||
+	    !CU_add_test(s, "txid reused with another key", test_txid_other_key) ||
+	    !CU_add_test(s, "CertPoll", test_certpoll) ||
+	    !CU_add_test(s, "GetCert", test_getcert) ||
+	    !CU_add_test(s, "HTTP errors store nothing", test_http_errors))
+		return -1;
+	return 0;
+}
