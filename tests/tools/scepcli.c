@@ -1,0 +1,2404 @@
+/*
+ * scepcli - an independent SCEP (RFC 8894) test and load client.
+ *
+ * It shares no code with the mscep responder on purpose: it is written from
+ * the RFC so that it catches interoperability mistakes instead of mirroring
+ * them.  Only OpenSSL 3 libcrypto and POSIX sockets are used, so it builds
+ * wherever the server builds and needs no HTTP library.
+ *
+ *   cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
+ *      -o scepcli tests/tools/scepcli.c -lcrypto
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/provider.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+/* SCEP signed attributes (RFC 8894 §3.2.1.x, VeriSign arc). */
+#define OID_MESSAGE_TYPE    "2.16.840.1.113733.1.9.2"
+#define OID_PKI_STATUS      "2.16.840.1.113733.1.9.3"
+#define OID_FAIL_INFO       "2.16.840.1.113733.1.9.4"
+#define OID_SENDER_NONCE    "2.16.840.1.113733.1.9.5"
+#define OID_RECIPIENT_NONCE "2.16.840.1.113733.1.9.6"
+#define OID_TRANSACTION_ID  "2.16.840.1.113733.1.9.7"
+/* Microsoft UPN otherName. */
+#define OID_MS_UPN          "1.3.6.1.4.1.311.20.2.3"
+
+#define NONCE_LEN       16
+#define MAX_BODY        (64L * 1024 * 1024)
+#define MAX_LINE        8192
+#define RBUF_SIZE       16384
+#define CT_PKI_MESSAGE  "application/x-pki-message"
+
+enum method { M_POST, M_GET };
+enum ku_mode { KU_BOTH, KU_SIG, KU_ENC, KU_NONE };
+enum outcome_kind { OUT_FAIL, OUT_OK, OUT_REFUSED, OUT_PENDING };
+enum txid_style { TXID_HEX, TXID_B64 };
+
+/* The only global: filled once by parse_options(), read-only afterwards. */
+static struct options {
+	const char *url;
+	char host[256];
+	char port[8];
+	char hosthdr[280];      /* value of the Host: header */
+	char path[2048];
+	const char *command;
+	long n, j;
+	enum method method;
+	const char *password, *password_file;
+	const char *keyspec;
+	const char *digest, *cipher;
+	int oaep;
+	enum ku_mode ku;
+	long nsans;
+	const char *san_email, *san_upn, *san_uri;
+	const char *cn;
+	int resubmit;
+	enum outcome_kind expect;
+	long failinfo;          /* -1: any */
+	const char *outdir;
+	enum txid_style txid_style;
+	int expect_cipher;
+	int timeout;
+	int verbose;
+} opt;
+
+/* ---------------------------------------------------------------- utils */
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static int buf_append(struct buf *b, const void *d, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		unsigned char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if ((p = realloc(b->p, cap)) == NULL)
+			return 0;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, d, n);
+	b->len += n;
+	b->p[b->len] = 0;       /* keeps text bodies printable as C strings */
+	return 1;
+}
+
+static int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+static void buf_free(struct buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	/* CLOCK_MONOTONIC is system wide, so workers' stamps are comparable. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void ossl_fail(const char *what)
+{
+	fprintf(stderr, "scepcli: %s\n", what);
+	ERR_print_errors_fp(stderr);
+}
+
+static int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static void hex_upper(const unsigned char *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+/* Standard base64 without line breaks; caller frees. */
+static char *base64(const unsigned char *d, size_t n)
+{
+	char *out;
+
+	if (n > INT_MAX / 2 || (out = malloc(4 * ((n + 2) / 3) + 1)) == NULL)
+		return NULL;
+	EVP_EncodeBlock((unsigned char *)out, d, (int)n);
+	return out;
+}
+
+/* RFC 3986 percent-encoding of everything but unreserved characters,
+ * so base64's + / = become %2B %2F %3D. */
+static char *pct_encode(const char *s)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	size_t n = strlen(s), o = 0;
+	char *out = malloc(3 * n + 1);
+
+	if (out == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~", ch) != NULL) {
+			out[o++] = (char)ch;
+		} else {
+			out[o++] = '%';
+			out[o++] = digits[ch >> 4];
+			out[o++] = digits[ch & 15];
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
+/* Request-target for URL path plus one query string. Caller frees. */
+static char *make_target(const char *query)
+{
+	const char *sep = strchr(opt.path, '?') ? "&" : "?";
+	size_t n = strlen(opt.path) + strlen(query) + 2;
+	char *t = malloc(n);
+
+	if (t != NULL)
+		snprintf(t, n, "%s%s%s", opt.path, sep, query);
+	return t;
+}
+
+/* ----------------------------------------------------------------- HTTP */
+
+struct conn {
+	int fd;
+	int reused;             /* a full exchange already happened on fd */
+	size_t beg, end;        /* unread bytes are rbuf[beg, end) */
+	char err[300];
+	char rbuf[RBUF_SIZE];
+};
+
+struct http_resp {
+	int status;
+	int close;              /* connection cannot carry another request */
+	char ctype[128];
+	struct buf body;
+};
+
+struct hdr_info {
+	long long clen;
+	int chunked, conn_close, keep_alive, http10;
+};
+
+static void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->beg = c->end = 0;
+	c->reused = 0;
+}
+
+static void conn_error(struct conn *c, const char *what, int err)
+{
+	if (err)
+		snprintf(c->err, sizeof c->err, "%s: %s", what, strerror(err));
+	else
+		snprintf(c->err, sizeof c->err, "%s", what);
+}
+
+static void set_socket_opts(int fd)
+{
+	struct timeval tv = { .tv_sec = opt.timeout, .tv_usec = 0 };
+	int one = 1;
+
+	/* A hung server must turn into a counted failure, not a hung test. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	/* Requests are written in one go; Nagle would only add latency. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+static int conn_open(struct conn *c)
+{
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
+	int fd = -1, rc, err = 0;
+
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(opt.host, opt.port, &hints, &res);
+	if (rc != 0) {
+		snprintf(c->err, sizeof c->err, "%s: %s", opt.host,
+			 gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		err = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		conn_error(c, "connect", err);
+		return -1;
+	}
+	set_socket_opts(fd);
+	c->fd = fd;
+	c->beg = c->end = 0;
+	c->reused = 0;
+	return 0;
+}
+
+/* Reads more bytes into rbuf. Returns >0 bytes, 0 on EOF, -1 on error. */
+static ssize_t conn_fill(struct conn *c)
+{
+	ssize_t n;
+
+	if (c->beg > 0) {
+		memmove(c->rbuf, c->rbuf + c->beg, c->end - c->beg);
+		c->end -= c->beg;
+		c->beg = 0;
+	}
+	if (c->end == sizeof c->rbuf) {
+		conn_error(c, "HTTP line too long", 0);
+		return -1;
+	}
+	do
+		n = recv(c->fd, c->rbuf + c->end, sizeof c->rbuf - c->end, 0);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		c->end += (size_t)n;
+	else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		conn_error(c, "timeout waiting for the server", 0);
+	else if (n < 0)
+		conn_error(c, "recv", errno);
+	return n;
+}
+
+/* One header line without its CRLF. Returns 0 ok, 1 if the peer closed
+ * (or reset) before sending a single byte, -1 on error. */
+static int conn_getline(struct conn *c, char *out, size_t outsz)
+{
+	for (;;) {
+		char *start = c->rbuf + c->beg;
+		char *nl = memchr(start, '\n', c->end - c->beg);
+		ssize_t r;
+
+		if (nl != NULL) {
+			size_t n = (size_t)(nl - start), m = n;
+
+			if (m > 0 && start[m - 1] == '\r')
+				m--;
+			if (m >= outsz)
+				break;
+			memcpy(out, start, m);
+			out[m] = 0;
+			c->beg += n + 1;
+			return 0;
+		}
+		if (c->end - c->beg >= outsz)
+			break;
+		r = conn_fill(c);
+		if (r == 0 && c->end == c->beg) {
+			conn_error(c, "connection closed by server", 0);
+			return 1;
+		}
+		if (r < 0 && errno == ECONNRESET && c->end == c->beg)
+			return 1;
+		if (r <= 0) {
+			if (r == 0)
+				conn_error(c, "truncated HTTP response", 0);
+			return -1;
+		}
+	}
+	conn_error(c, "HTTP line too long", 0);
+	return -1;
+}
+
+static int conn_read_body(struct conn *c, size_t n, struct buf *b)
+{
+	while (n > 0) {
+		size_t avail = c->end - c->beg, take;
+		ssize_t r;
+
+		if (avail == 0) {
+			r = conn_fill(c);
+			if (r == 0)
+				conn_error(c, "truncated HTTP body", 0);
+			if (r <= 0)
+				return -1;
+			continue;
+		}
+		take = avail < n ? avail : n;
+		if (!buf_append(b, c->rbuf + c->beg, take)) {
+			conn_error(c, "out of memory", 0);
+			return -1;
+		}
+		c->beg += take;
+		n -= take;
+	}
+	return 0;
+}
+
+/* Body delimited by connection close (no Content-Length, not chunked). */
+static int conn_read_to_eof(struct conn *c, struct buf *b)
+{
+	for (;;) {
+		size_t avail = c->end - c->beg;
+		ssize_t r;
+
+		if (avail > 0 && !buf_append(b, c->rbuf + c->beg, avail)) {
+			conn_error(c, "out of memory", 0);
+			return -1;
+		}
+		c->beg = c->end = 0;
+		if (b->len > (size_t)MAX_BODY) {
+			conn_error(c, "HTTP body too large", 0);
+			return -1;
+		}
+		r = conn_fill(c);
+		if (r == 0)
+			return 0;
+		if (r < 0)
+			return -1;
+	}
+}
+
+static int read_chunked(struct conn *c, struct buf *b)
+{
+	char line[MAX_LINE];
+
+	for (;;) {
+		unsigned long long sz;
+		char *end;
+
+		if (conn_getline(c, line, sizeof line) != 0)
+			return -1;
+		errno = 0;
+		sz = strtoull(line, &end, 16);
+		if (end == line || errno != 0 || sz > (unsigned long long)MAX_BODY - b->len) {
+			conn_error(c, "bad chunk size", 0);
+			return -1;
+		}
+		if (sz == 0)
+			break;
+		if (conn_read_body(c, (size_t)sz, b) != 0)
+			return -1;
+		if (conn_getline(c, line, sizeof line) != 0 || line[0] != 0) {
+			conn_error(c, "bad chunk terminator", 0);
+			return -1;
+		}
+	}
+	do {    /* trailer section ends with an empty line */
+		if (conn_getline(c, line, sizeof line) != 0)
+			return -1;
+	} while (line[0] != 0);
+	return 0;
+}
+
+static void parse_header(char *line, struct http_resp *r, struct hdr_info *h)
+{
+	char *colon = strchr(line, ':'), *v;
+	size_t vl;
+
+	if (colon == NULL)
+		return;
+	*colon = 0;
+	for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+		;
+	for (vl = strlen(v); vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'); vl--)
+		v[vl - 1] = 0;
+	if (strcasecmp(line, "Content-Length") == 0)
+		h->clen = strtoll(v, NULL, 10);
+	else if (strcasecmp(line, "Transfer-Encoding") == 0)
+		h->chunked = strcasestr(v, "chunked") != NULL;
+	else if (strcasecmp(line, "Connection") == 0) {
+		h->conn_close |= strcasestr(v, "close") != NULL;
+		h->keep_alive |= strcasestr(v, "keep-alive") != NULL;
+	} else if (strcasecmp(line, "Content-Type") == 0)
+		snprintf(r->ctype, sizeof r->ctype, "%s", v);
+}
+
+/* Status line and headers. Returns 0, 1 (nothing received) or -1. */
+static int read_head(struct conn *c, struct http_resp *r, struct hdr_info *h)
+{
+	char line[MAX_LINE];
+	int major, minor, rc;
+
+	memset(h, 0, sizeof *h);
+	h->clen = -1;
+	r->ctype[0] = 0;
+	if ((rc = conn_getline(c, line, sizeof line)) != 0)
+		return rc;
+	if (sscanf(line, "HTTP/%d.%d %d", &major, &minor, &r->status) != 3) {
+		conn_error(c, "bad HTTP status line", 0);
+		return -1;
+	}
+	h->http10 = major == 1 && minor == 0;
+	for (;;) {
+		if (conn_getline(c, line, sizeof line) != 0) {
+			conn_error(c, "truncated HTTP header", 0);
+			return -1;
+		}
+		if (line[0] == 0)
+			return 0;
+		parse_header(line, r, h);
+	}
+}
+
+static int read_body(struct conn *c, struct http_resp *r, const struct hdr_info *h)
+{
+	if (h->chunked)
+		return read_chunked(c, &r->body);
+	if (h->clen > MAX_BODY) {
+		conn_error(c, "HTTP body too large", 0);
+		return -1;
+	}
+	if (h->clen >= 0)
+		return conn_read_body(c, (size_t)h->clen, &r->body);
+	if (r->status == 204 || r->status == 304)
+		return 0;
+	r->close = 1;   /* the body ends where the connection ends */
+	return conn_read_to_eof(c, &r->body);
+}
+
+static int read_response(struct conn *c, struct http_resp *r)
+{
+	struct hdr_info h;
+	int rc, interim = 0;
+
+	for (;;) {      /* skip 1xx interim responses */
+		rc = read_head(c, r, &h);
+		if (rc == 1 && interim)
+			rc = -1;
+		if (rc != 0)
+			return rc;
+		if (r->status >= 200)
+			break;
+		interim = 1;
+	}
+	r->close = h.conn_close || (h.http10 && !h.keep_alive);
+	return read_body(c, r, &h) == 0 ? 0 : -1;
+}
+
+static int send_all(struct conn *c, const unsigned char *d, size_t n)
+{
+	while (n > 0) {
+		/* MSG_NOSIGNAL: a closed keep-alive socket must give EPIPE,
+		 * not kill the worker with SIGPIPE. */
+		ssize_t w = send(c->fd, d, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			conn_error(c, "send", errno);
+			return (errno == EPIPE || errno == ECONNRESET) ? 1 : -1;
+		}
+		d += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Returns 0, 1 (peer had closed the connection) or -1. */
+static int send_request(struct conn *c, const char *method, const char *target,
+			const unsigned char *body, size_t blen, const char *ctype)
+{
+	struct buf req = { 0 };
+	char hdr[512];
+	int ok, rc;
+
+	snprintf(hdr, sizeof hdr, " HTTP/1.1\r\nHost: %s\r\n"
+		 "User-Agent: scepcli\r\nAccept: */*\r\n", opt.hosthdr);
+	ok = buf_puts(&req, method) && buf_puts(&req, " ") &&
+	     buf_puts(&req, target) && buf_puts(&req, hdr);
+	if (ok && body != NULL) {
+		snprintf(hdr, sizeof hdr, "Content-Type: %s\r\n"
+			 "Content-Length: %zu\r\n", ctype, blen);
+		ok = buf_puts(&req, hdr);
+	}
+	ok = ok && buf_puts(&req, "\r\n") &&
+	     (body == NULL || buf_append(&req, body, blen));
+	if (!ok) {
+		conn_error(c, "out of memory", 0);
+		rc = -1;
+	} else {
+		rc = send_all(c, req.p, req.len);
+	}
+	buf_free(&req);
+	return rc;
+}
+
+/* One request/response over the keep-alive connection c. A reused
+ * connection the server closed while idle is reopened once; a fresh one is
+ * never retried, so real server failures stay visible. */
+static int http_exchange(struct conn *c, const char *method, const char *target,
+			 const unsigned char *body, size_t blen,
+			 const char *ctype, struct http_resp *r)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int reused, rc;
+
+		if (c->fd < 0 && conn_open(c) != 0)
+			return -1;
+		reused = c->reused;
+		if (opt.verbose)
+			fprintf(stderr, "> %s request-target %zu bytes, body %zu bytes%s\n",
+				method, strlen(target), blen,
+				reused ? " (keep-alive)" : "");
+		rc = send_request(c, method, target, body, blen, ctype);
+		if (rc == 0) {
+			r->body.len = 0;
+			rc = read_response(c, r);
+		}
+		if (rc == 0) {
+			if (opt.verbose)
+				fprintf(stderr, "< %d %s, %zu bytes%s\n", r->status,
+					r->ctype, r->body.len,
+					r->close ? ", close" : "");
+			c->reused = 1;
+			if (r->close)
+				conn_close(c);
+			return 0;
+		}
+		conn_close(c);
+		if (rc < 0 || !reused)
+			break;
+	}
+	return -1;
+}
+
+/* -------------------------------------------------------- GetCACert set */
+
+struct ca_info {
+	STACK_OF(X509) *certs;  /* everything GetCACert returned */
+	X509 *recipient;        /* borrowed from certs */
+	X509_STORE *store;      /* CA certs of the set as trust anchors */
+	int single;             /* reply was a bare application/x-x509-ca-cert */
+};
+
+static int is_ca(X509 *x)
+{
+	return X509_check_ca(x) > 0;
+}
+
+static int ku_has(X509 *x, uint32_t bits)
+{
+	/* X509_get_key_usage() reports all bits when the extension is absent. */
+	return (X509_get_key_usage(x) & bits) == bits;
+}
+
+static int ctype_is(const char *ctype, const char *want)
+{
+	size_t n = strlen(want);
+
+	return strncasecmp(ctype, want, n) == 0 &&
+	       (ctype[n] == 0 || ctype[n] == ';' || ctype[n] == ' ');
+}
+
+/* The CA that issued no other CA of the set: the one issuing end entities. */
+static X509 *issuing_ca(STACK_OF(X509) *certs)
+{
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		X509 *ca = sk_X509_value(certs, i);
+		int issued_other_ca = 0;
+
+		if (!is_ca(ca))
+			continue;
+		for (int k = 0; k < sk_X509_num(certs); k++) {
+			X509 *o = sk_X509_value(certs, k);
+
+			if (k != i && is_ca(o) && X509_cmp(o, ca) != 0 &&
+			    X509_check_issued(ca, o) == X509_V_OK)
+				issued_other_ca = 1;
+		}
+		if (!issued_other_ca)
+			return ca;
+	}
+	return NULL;
+}
+
+/* RFC 8894 §2.2: encrypt to the RA's encryption cert if there is one. */
+static X509 *choose_recipient(const struct ca_info *ca)
+{
+	for (int i = 0; i < sk_X509_num(ca->certs); i++) {
+		X509 *x = sk_X509_value(ca->certs, i);
+
+		if (!is_ca(x) && ku_has(x, KU_KEY_ENCIPHERMENT))
+			return x;
+	}
+	if (ca->single)
+		return sk_X509_value(ca->certs, 0);
+	/* A chain without an RA: the issuing CA decrypts itself. */
+	return issuing_ca(ca->certs);
+}
+
+static int parse_ca_bundle(const struct buf *body, struct ca_info *ca)
+{
+	const unsigned char *p = body->p;
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)body->len);
+	int ok = 0;
+
+	if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		ossl_fail("GetCACert: reply is not a PKCS#7 SignedData");
+		goto out;
+	}
+	if ((ca->certs = CMS_get1_certs(cms)) == NULL) {
+		ossl_fail("GetCACert: degenerate SignedData holds no certificates");
+		goto out;
+	}
+	ok = 1;
+out:
+	CMS_ContentInfo_free(cms);
+	return ok;
+}
+
+static int parse_ca_single(const struct buf *body, struct ca_info *ca)
+{
+	const unsigned char *p = body->p;
+	X509 *x = d2i_X509(NULL, &p, (long)body->len);
+
+	if (x == NULL || (ca->certs = sk_X509_new_null()) == NULL ||
+	    !sk_X509_push(ca->certs, x)) {
+		ossl_fail("GetCACert: reply is not a DER certificate");
+		X509_free(x);
+		return 0;
+	}
+	ca->single = 1;
+	return 1;
+}
+
+static int build_store(struct ca_info *ca)
+{
+	if ((ca->store = X509_STORE_new()) == NULL)
+		return 0;
+	for (int i = 0; i < sk_X509_num(ca->certs); i++) {
+		X509 *x = sk_X509_value(ca->certs, i);
+
+		if (is_ca(x) && !X509_STORE_add_cert(ca->store, x))
+			return 0;
+	}
+	/* Any CA from GetCACert anchors the chain, even a non-root one. */
+	return X509_STORE_set_flags(ca->store, X509_V_FLAG_PARTIAL_CHAIN);
+}
+
+static void ca_free(struct ca_info *ca)
+{
+	sk_X509_pop_free(ca->certs, X509_free);
+	X509_STORE_free(ca->store);
+	memset(ca, 0, sizeof *ca);
+}
+
+static int get_cacert(struct conn *c, struct ca_info *ca)
+{
+	struct http_resp r = { 0 };
+	char *target = make_target("operation=GetCACert&message=ca");
+	int ok = 0;
+
+	if (target == NULL ||
+	    http_exchange(c, "GET", target, NULL, 0, NULL, &r) != 0) {
+		fprintf(stderr, "scepcli: GetCACert: %s\n", c->err);
+		goto out;
+	}
+	if (r.status != 200) {
+		fprintf(stderr, "scepcli: GetCACert: HTTP %d\n", r.status);
+		goto out;
+	}
+	if (ctype_is(r.ctype, "application/x-x509-ca-cert"))
+		ok = parse_ca_single(&r.body, ca);
+	else if (ctype_is(r.ctype, "application/x-x509-ca-ra-cert"))
+		ok = parse_ca_bundle(&r.body, ca);
+	else
+		fprintf(stderr, "scepcli: GetCACert: unexpected Content-Type '%s'\n",
+			r.ctype);
+out:
+	free(target);
+	buf_free(&r.body);
+	return ok;
+}
+
+/* GetCACert plus the choices that depend on it. */
+static int fetch_ca(struct ca_info *ca)
+{
+	struct conn c = { .fd = -1 };
+	int ok = get_cacert(&c, ca);
+
+	conn_close(&c);
+	if (!ok)
+		return 0;
+	if ((ca->recipient = choose_recipient(ca)) == NULL) {
+		fprintf(stderr, "scepcli: GetCACert: no RA encryption or CA certificate\n");
+		return 0;
+	}
+	if (!build_store(ca)) {
+		ossl_fail("cannot build the trust store");
+		return 0;
+	}
+	return 1;
+}
+
+/* ------------------------------------------------------ caps / cacert */
+
+static int cmd_caps(void)
+{
+	struct conn c = { .fd = -1 };
+	struct http_resp r = { 0 };
+	char *target = make_target("operation=GetCACaps");
+	int rc = 1;
+
+	if (target == NULL ||
+	    http_exchange(&c, "GET", target, NULL, 0, NULL, &r) != 0) {
+		fprintf(stderr, "scepcli: GetCACaps: %s\n", c.err);
+		goto out;
+	}
+	if (r.status != 200) {
+		fprintf(stderr, "scepcli: GetCACaps: HTTP %d\n", r.status);
+		goto out;
+	}
+	if (r.body.len > 0)
+		fwrite(r.body.p, 1, r.body.len, stdout);
+	if (r.body.len > 0 && r.body.p[r.body.len - 1] != '\n')
+		putchar('\n');
+	rc = 0;
+out:
+	conn_close(&c);
+	free(target);
+	buf_free(&r.body);
+	return rc;
+}
+
+static void ku_text(X509 *x, char *out, size_t outsz)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ KU_DIGITAL_SIGNATURE, "digitalSignature" },
+		{ KU_NON_REPUDIATION, "nonRepudiation" },
+		{ KU_KEY_ENCIPHERMENT, "keyEncipherment" },
+		{ KU_DATA_ENCIPHERMENT, "dataEncipherment" },
+		{ KU_KEY_AGREEMENT, "keyAgreement" },
+		{ KU_KEY_CERT_SIGN, "keyCertSign" },
+		{ KU_CRL_SIGN, "cRLSign" },
+		{ KU_ENCIPHER_ONLY, "encipherOnly" },
+		{ KU_DECIPHER_ONLY, "decipherOnly" },
+	};
+	uint32_t ku = X509_get_key_usage(x);
+
+	out[0] = 0;
+	if (ku == UINT32_MAX) {
+		snprintf(out, outsz, "(absent)");
+		return;
+	}
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (ku & names[i].bit) {
+			if (out[0])
+				strncat(out, ",", outsz - strlen(out) - 1);
+			strncat(out, names[i].name, outsz - strlen(out) - 1);
+		}
+	if (out[0] == 0)
+		snprintf(out, outsz, "(empty)");
+}
+
+static void print_cert_line(X509 *x, const struct ca_info *ca)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char ku[256], *name = NULL;
+	const char *role;
+
+	if (b == NULL ||
+	    X509_NAME_print_ex(b, X509_get_subject_name(x), 0, XN_FLAG_RFC2253) < 0 ||
+	    BIO_write(b, "", 1) != 1) {
+		ossl_fail("cannot print subject");
+		goto out;
+	}
+	if (BIO_get_mem_data(b, &name) <= 0)
+		goto out;
+	ku_text(x, ku, sizeof ku);
+	role = is_ca(x) ? "CA" : "RA";
+	printf("subject=%s keyUsage=%s role=%s%s\n", name, ku, role,
+	       x == ca->recipient ? " (encryption recipient)" : "");
+out:
+	BIO_free(b);
+}
+
+static int cmd_cacert(void)
+{
+	struct ca_info ca = { 0 };
+	int rc = 1;
+
+	if (!fetch_ca(&ca))
+		goto out;
+	for (int i = 0; i < sk_X509_num(ca.certs); i++)
+		print_cert_line(sk_X509_value(ca.certs, i), &ca);
+	rc = 0;
+out:
+	ca_free(&ca);
+	return rc;
+}
+
+/* ------------------------------------------------------ request build */
+
+struct ctx {
+	struct ca_info ca;
+	const EVP_CIPHER *cipher;
+	const EVP_MD *md;
+	char **challenges;
+	size_t nchallenges;
+};
+
+struct request {
+	long idx;
+	int ready;              /* fully prepared */
+	EVP_PKEY *key;
+	X509 *self;             /* self-signed signer cert, same key and name */
+	unsigned char nonce[NONCE_LEN];
+	char txid[80];
+	struct buf msg;         /* DER PKCSReq */
+	char *target;
+};
+
+static EVP_PKEY *gen_key(void)
+{
+	EVP_PKEY *k = NULL;
+
+	if (strncmp(opt.keyspec, "rsa:", 4) == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+				      (size_t)strtoul(opt.keyspec + 4, NULL, 10));
+	else
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", opt.keyspec + 3);
+	if (k == NULL)
+		ossl_fail("key generation failed");
+	return k;
+}
+
+static X509_NAME *make_name(long idx)
+{
+	X509_NAME *n = X509_NAME_new();
+	char cn[256];
+
+	snprintf(cn, sizeof cn, "%s-%ld-%ld", opt.cn, (long)getpid(), idx);
+	if (n == NULL ||
+	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
+					(const unsigned char *)"mscep-test", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+					(const unsigned char *)cn, -1, -1, 0)) {
+		ossl_fail("cannot build subject name");
+		X509_NAME_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+static ASN1_BIT_STRING *ku_bits(int sig, int enc)
+{
+	ASN1_BIT_STRING *b = ASN1_BIT_STRING_new();
+
+	/* Bit 0 digitalSignature, bit 2 keyEncipherment (RFC 5280 4.2.1.3). */
+	if (b == NULL || (sig && !ASN1_BIT_STRING_set_bit(b, 0, 1)) ||
+	    (enc && !ASN1_BIT_STRING_set_bit(b, 2, 1))) {
+		ASN1_BIT_STRING_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static int add_ku_ext(STACK_OF(X509_EXTENSION) **exts)
+{
+	ASN1_BIT_STRING *b;
+	int ok;
+
+	if (opt.ku == KU_NONE)
+		return 1;
+	b = ku_bits(opt.ku != KU_ENC, opt.ku != KU_SIG);
+	ok = b != NULL &&
+	     X509V3_add1_i2d(exts, NID_key_usage, b, 1, X509V3_ADD_APPEND) == 1;
+	ASN1_BIT_STRING_free(b);
+	return ok;
+}
+
+static int push_ia5(GENERAL_NAMES *gens, int type, const char *s)
+{
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+	int ok = 0;
+
+	if (gn == NULL || ia5 == NULL || !ASN1_STRING_set(ia5, s, -1))
+		goto out;
+	GENERAL_NAME_set0_value(gn, type, ia5);
+	ia5 = NULL;
+	if (!sk_GENERAL_NAME_push(gens, gn))
+		goto out;
+	gn = NULL;
+	ok = 1;
+out:
+	ASN1_IA5STRING_free(ia5);
+	GENERAL_NAME_free(gn);
+	return ok;
+}
+
+/* UPN: otherName 1.3.6.1.4.1.311.20.2.3 with a UTF8String value. */
+static int push_upn(GENERAL_NAMES *gens, const char *upn)
+{
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_OBJECT *oid = OBJ_txt2obj(OID_MS_UPN, 1);
+	ASN1_TYPE *val = ASN1_TYPE_new();
+	ASN1_UTF8STRING *u = ASN1_UTF8STRING_new();
+	int ok = 0;
+
+	if (gn == NULL || oid == NULL || val == NULL || u == NULL ||
+	    !ASN1_STRING_set(u, upn, -1))
+		goto out;
+	ASN1_TYPE_set(val, V_ASN1_UTF8STRING, u);
+	u = NULL;
+	if (!GENERAL_NAME_set0_othername(gn, oid, val))
+		goto out;
+	oid = NULL;
+	val = NULL;
+	if (!sk_GENERAL_NAME_push(gens, gn))
+		goto out;
+	gn = NULL;
+	ok = 1;
+out:
+	ASN1_UTF8STRING_free(u);
+	ASN1_TYPE_free(val);
+	ASN1_OBJECT_free(oid);
+	GENERAL_NAME_free(gn);
+	return ok;
+}
+
+static int push_dns_sans(GENERAL_NAMES *gens)
+{
+	for (long i = 0; i < opt.nsans; i++) {
+		/* 12 random bytes: long enough that -s 600 pushes a GET
+		 * request-target past 32 KB, and unique across runs. */
+		unsigned char rnd[12];
+		char hex[2 * sizeof rnd + 1], name[128];
+
+		if (RAND_bytes(rnd, sizeof rnd) != 1)
+			return 0;
+		hex_upper(rnd, sizeof rnd, hex);
+		snprintf(name, sizeof name, "host%ld-%s.example.test", i, hex);
+		if (!push_ia5(gens, GEN_DNS, name))
+			return 0;
+	}
+	return 1;
+}
+
+static int add_san_ext(STACK_OF(X509_EXTENSION) **exts)
+{
+	GENERAL_NAMES *gens;
+	int ok = 0;
+
+	if (opt.nsans == 0 && !opt.san_email && !opt.san_upn && !opt.san_uri)
+		return 1;
+	if ((gens = sk_GENERAL_NAME_new_null()) == NULL || !push_dns_sans(gens))
+		goto out;
+	if (opt.san_email && !push_ia5(gens, GEN_EMAIL, opt.san_email))
+		goto out;
+	if (opt.san_uri && !push_ia5(gens, GEN_URI, opt.san_uri))
+		goto out;
+	if (opt.san_upn && !push_upn(gens, opt.san_upn))
+		goto out;
+	ok = X509V3_add1_i2d(exts, NID_subject_alt_name, gens, 0,
+			     X509V3_ADD_APPEND) == 1;
+out:
+	GENERAL_NAMES_free(gens);
+	return ok;
+}
+
+static int is_printable(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || strchr(" '()+,-./:=?", ch)))
+			return 0;
+	}
+	return 1;
+}
+
+static int add_challenge(X509_REQ *req, const char *pw)
+{
+	/* PrintableString where the password allows it, as most clients do;
+	 * UTF8String otherwise (RFC 2985 DirectoryString). */
+	int type = is_printable(pw) ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING;
+
+	return X509_REQ_add1_attr_by_NID(req, NID_pkcs9_challengePassword, type,
+					 (const unsigned char *)pw, (int)strlen(pw));
+}
+
+static X509_REQ *make_csr(EVP_PKEY *key, const X509_NAME *name, const char *pw)
+{
+	X509_REQ *req = X509_REQ_new(), *ret = NULL;
+	STACK_OF(X509_EXTENSION) *exts = NULL;
+
+	if (req == NULL || !X509_REQ_set_version(req, 0) ||
+	    !X509_REQ_set_subject_name(req, name) || !X509_REQ_set_pubkey(req, key))
+		goto out;
+	if (pw != NULL && !add_challenge(req, pw))
+		goto out;
+	if (!add_ku_ext(&exts) || !add_san_ext(&exts))
+		goto out;
+	if (exts != NULL && !X509_REQ_add_extensions(req, exts))
+		goto out;
+	if (X509_REQ_sign(req, key, EVP_sha256()) <= 0)
+		goto out;
+	ret = req;
+	req = NULL;
+out:
+	if (ret == NULL)
+		ossl_fail("cannot build the PKCS#10 request");
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_REQ_free(req);
+	return ret;
+}
+
+/* RFC 8894 §2.3: without a certificate yet, the requester signs with a
+ * self-signed one carrying the CSR's key and subject. */
+static X509 *make_self(EVP_PKEY *key, const X509_NAME *name)
+{
+	X509 *x = X509_new(), *ret = NULL;
+	ASN1_BIT_STRING *ku = ku_bits(1, 1);
+	BIGNUM *sn = BN_new();
+
+	if (x == NULL || ku == NULL || sn == NULL || !X509_set_version(x, 2) ||
+	    !BN_rand(sn, 64, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) ||
+	    !BN_to_ASN1_INTEGER(sn, X509_get_serialNumber(x)) ||
+	    !X509_set_issuer_name(x, name) || !X509_set_subject_name(x, name) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), 0) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), 86400) ||
+	    !X509_set_pubkey(x, key) ||
+	    !X509_add1_ext_i2d(x, NID_key_usage, ku, 1, X509V3_ADD_DEFAULT) ||
+	    X509_sign(x, key, EVP_sha256()) <= 0) {
+		ossl_fail("cannot build the self-signed certificate");
+		goto out;
+	}
+	ret = x;
+	x = NULL;
+out:
+	BN_free(sn);
+	ASN1_BIT_STRING_free(ku);
+	X509_free(x);
+	return ret;
+}
+
+static int make_txid(EVP_PKEY *key, char *out, size_t outsz)
+{
+	unsigned char *der = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	int len = i2d_PUBKEY(key, &der), ok = 0;
+	int hex = opt.txid_style == TXID_HEX;
+
+	/* Each request has its own key, so a key hash is unique per request. */
+	if (len <= 0 || !EVP_Digest(der, (size_t)len, md, &mdlen,
+				    hex ? EVP_sha256() : EVP_sha1(), NULL))
+		goto out;
+	if (outsz < 2 * (size_t)mdlen + 1)
+		goto out;
+	if (hex)
+		hex_upper(md, mdlen, out);
+	else    /* micromdm style: base64 of SHA-1, may hold + / = */
+		EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+	ok = 1;
+out:
+	OPENSSL_free(der);
+	return ok;
+}
+
+static int cms_to_buf(CMS_ContentInfo *cms, struct buf *out)
+{
+	unsigned char *der = NULL;
+	int len = i2d_CMS_ContentInfo(cms, &der);
+	int ok = len > 0 && buf_append(out, der, (size_t)len);
+
+	OPENSSL_free(der);
+	return ok;
+}
+
+/* pkcsPKIEnvelope: the DER CSR as id-data, encrypted to the CA/RA. */
+static int envelope(const struct ctx *cx, X509_REQ *csr, struct buf *out)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509_REQ(csr, &der), ok = 0;
+	BIO *in = len > 0 ? BIO_new_mem_buf(der, len) : NULL;
+	CMS_ContentInfo *cms = NULL;
+	CMS_RecipientInfo *ri;
+
+	if (in == NULL)
+		goto out;
+	/* CMS_PARTIAL so the recipient can be added with its own flags. */
+	cms = CMS_encrypt(NULL, NULL, cx->cipher, CMS_BINARY | CMS_PARTIAL);
+	if (cms == NULL)
+		goto out;
+	ri = CMS_add1_recipient_cert(cms, cx->ca.recipient,
+				     opt.oaep ? CMS_KEY_PARAM : 0);
+	if (ri == NULL)
+		goto out;
+	if (opt.oaep && EVP_PKEY_CTX_set_rsa_padding(
+			CMS_RecipientInfo_get0_pkey_ctx(ri), RSA_PKCS1_OAEP_PADDING) <= 0)
+		goto out;
+	ok = CMS_final(cms, in, NULL, CMS_BINARY) && cms_to_buf(cms, out);
+out:
+	if (!ok)
+		ossl_fail("cannot build the EnvelopedData");
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	OPENSSL_free(der);
+	return ok;
+}
+
+static int add_attr(CMS_SignerInfo *si, const char *oid, int type,
+		    const void *d, int len)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	int ok = obj != NULL &&
+		 CMS_signed_add1_attr_by_OBJ(si, obj, type, d, len) == 1;
+
+	ASN1_OBJECT_free(obj);
+	return ok;
+}
+
+/* The PKCSReq: SignedData over the envelope with the SCEP attributes. */
+static int sign_message(const struct ctx *cx, struct request *rq,
+			const struct buf *env)
+{
+	BIO *in = BIO_new_mem_buf(env->p, (int)env->len);
+	CMS_ContentInfo *cms = NULL;
+	CMS_SignerInfo *si;
+	int ok = 0;
+
+	if (in == NULL)
+		goto out;
+	cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL);
+	if (cms == NULL)
+		goto out;
+	/* Signature is computed in CMS_final, after our attributes exist. */
+	si = CMS_add1_signer(cms, rq->self, rq->key, cx->md,
+			     CMS_BINARY | CMS_NOSMIMECAP);
+	if (si == NULL ||
+	    !add_attr(si, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, "19", 2) ||
+	    !add_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING,
+		      rq->txid, (int)strlen(rq->txid)) ||
+	    !add_attr(si, OID_SENDER_NONCE, V_ASN1_OCTET_STRING,
+		      rq->nonce, NONCE_LEN))
+		goto out;
+	ok = CMS_final(cms, in, NULL, CMS_BINARY) && cms_to_buf(cms, &rq->msg);
+out:
+	if (!ok)
+		ossl_fail("cannot build the SignedData");
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return ok;
+}
+
+static char *request_target(const struct buf *msg)
+{
+	char *b64 = NULL, *enc = NULL, *query = NULL, *t = NULL;
+	size_t n;
+
+	if (opt.method == M_POST)
+		return make_target("operation=PKIOperation");
+	if ((b64 = base64(msg->p, msg->len)) == NULL ||
+	    (enc = pct_encode(b64)) == NULL)
+		goto out;
+	n = strlen(enc) + 64;
+	if ((query = malloc(n)) == NULL)
+		goto out;
+	snprintf(query, n, "operation=PKIOperation&message=%s", enc);
+	t = make_target(query);
+out:
+	free(query);
+	free(enc);
+	free(b64);
+	return t;
+}
+
+static void request_free(struct request *rq)
+{
+	EVP_PKEY_free(rq->key);
+	X509_free(rq->self);
+	buf_free(&rq->msg);
+	free(rq->target);
+	memset(rq, 0, sizeof *rq);
+}
+
+static int prepare_request(const struct ctx *cx, long idx, struct request *rq)
+{
+	const char *pw = cx->challenges ? cx->challenges[idx] : opt.password;
+	X509_NAME *name = NULL;
+	X509_REQ *csr = NULL;
+	struct buf env = { 0 };
+	int ok = 0;
+
+	rq->idx = idx;
+	if ((rq->key = gen_key()) == NULL || (name = make_name(idx)) == NULL ||
+	    (csr = make_csr(rq->key, name, pw)) == NULL ||
+	    (rq->self = make_self(rq->key, name)) == NULL)
+		goto out;
+	if (!make_txid(rq->key, rq->txid, sizeof rq->txid) ||
+	    RAND_bytes(rq->nonce, NONCE_LEN) != 1) {
+		ossl_fail("cannot make transactionID/senderNonce");
+		goto out;
+	}
+	if (!envelope(cx, csr, &env) || !sign_message(cx, rq, &env))
+		goto out;
+	if ((rq->target = request_target(&rq->msg)) == NULL)
+		goto out;
+	ok = rq->ready = 1;
+out:
+	buf_free(&env);
+	X509_REQ_free(csr);
+	X509_NAME_free(name);
+	return ok;
+}
+
+/* ------------------------------------------------------- reply checks */
+
+struct outcome {
+	enum outcome_kind kind;
+	long failinfo;
+	char serial[80];
+	char cipher[64];
+	char reason[400];
+	int save;               /* input: write the issued cert to -o DIR */
+};
+
+/* Records why an exchange failed; returns 0 so checks can return it. */
+static int set_fail(struct outcome *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	o->kind = OUT_FAIL;
+	va_start(ap, fmt);
+	vsnprintf(o->reason, sizeof o->reason, fmt, ap);
+	va_end(ap);
+	ERR_print_errors_fp(stderr);    /* empty unless OpenSSL failed */
+	return 0;
+}
+
+static int asn1_is(const ASN1_STRING *s, const void *d, size_t n)
+{
+	return s != NULL && (size_t)ASN1_STRING_length(s) == n &&
+	       memcmp(ASN1_STRING_get0_data(s), d, n) == 0;
+}
+
+/* A single-valued signed attribute of the given ASN.1 type, or NULL with
+ * *why saying what is wrong with it. */
+static const ASN1_STRING *signed_attr(CMS_SignerInfo *si, const char *oid,
+				      int type, const char **why)
+{
+	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+	int pos = obj != NULL ? CMS_signed_get_attr_by_OBJ(si, obj, -1) : -1;
+	const ASN1_STRING *ret = NULL;
+	X509_ATTRIBUTE *attr;
+	ASN1_TYPE *t;
+
+	*why = "missing";
+	if (pos < 0)
+		goto out;
+	*why = "present twice";
+	if (CMS_signed_get_attr_by_OBJ(si, obj, pos) >= 0)
+		goto out;
+	attr = CMS_signed_get_attr(si, pos);
+	*why = "not single-valued";
+	if (X509_ATTRIBUTE_count(attr) != 1)
+		goto out;
+	t = X509_ATTRIBUTE_get0_type(attr, 0);
+	*why = type == V_ASN1_OCTET_STRING ? "not an OCTET STRING"
+					   : "not a PrintableString";
+	if (t == NULL || ASN1_TYPE_get(t) != type)
+		goto out;
+	ret = t->value.asn1_string;
+out:
+	ASN1_OBJECT_free(obj);
+	return ret;
+}
+
+/* Checks the SCEP attributes of a CertRep; sets *status to pkiStatus. */
+static int check_attrs(CMS_SignerInfo *si, const struct request *rq,
+		       struct outcome *o, int *status)
+{
+	const ASN1_STRING *s;
+	const char *why;
+	char num[16];
+
+	if (!(s = signed_attr(si, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, &why)))
+		return set_fail(o, "messageType %s", why);
+	if (!asn1_is(s, "3", 1))
+		return set_fail(o, "messageType is not CertRep (3)");
+	if (!(s = signed_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING, &why)))
+		return set_fail(o, "transactionID %s", why);
+	if (!asn1_is(s, rq->txid, strlen(rq->txid)))
+		return set_fail(o, "transactionID differs from ours");
+	if (!(s = signed_attr(si, OID_RECIPIENT_NONCE, V_ASN1_OCTET_STRING, &why)))
+		return set_fail(o, "recipientNonce %s", why);
+	if (!asn1_is(s, rq->nonce, NONCE_LEN))
+		return set_fail(o, "recipientNonce differs from our senderNonce");
+	if (!(s = signed_attr(si, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, &why)))
+		return set_fail(o, "senderNonce %s", why);
+	if (ASN1_STRING_length(s) != NONCE_LEN)
+		return set_fail(o, "senderNonce is %d bytes, not 16",
+				ASN1_STRING_length(s));
+	if (!(s = signed_attr(si, OID_PKI_STATUS, V_ASN1_PRINTABLESTRING, &why)))
+		return set_fail(o, "pkiStatus %s", why);
+	if (asn1_is(s, "0", 1) || asn1_is(s, "2", 1) || asn1_is(s, "3", 1))
+		*status = ASN1_STRING_get0_data(s)[0] - '0';
+	else
+		return set_fail(o, "pkiStatus is not 0, 2 or 3");
+	if (*status != 2)
+		return 1;
+	if (!(s = signed_attr(si, OID_FAIL_INFO, V_ASN1_PRINTABLESTRING, &why)))
+		return set_fail(o, "FAILURE without valid failInfo: %s", why);
+	snprintf(num, sizeof num, "%.*s", ASN1_STRING_length(s),
+		 (const char *)ASN1_STRING_get0_data(s));
+	if (!parse_long(num, 0, 99, &o->failinfo))
+		return set_fail(o, "failInfo '%s' is not a number", num);
+	return 1;
+}
+
+/* The signer must be a GetCACert cert acting as CA or RA signer (§2.2). */
+static int is_scep_signer(const struct ca_info *ca, X509 *s)
+{
+	for (int i = 0; i < sk_X509_num(ca->certs); i++) {
+		X509 *x = sk_X509_value(ca->certs, i);
+
+		if (X509_cmp(x, s) == 0)
+			return is_ca(x) || ku_has(x, KU_DIGITAL_SIGNATURE);
+	}
+	return 0;
+}
+
+/* Verifies the CertRep signature and returns its eContent in *content. */
+static int verify_certrep(const struct ctx *cx, CMS_ContentInfo *cms,
+			  struct buf *content, struct outcome *o)
+{
+	ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
+	BIO *dcont = NULL, *out = BIO_new(BIO_s_mem());
+	STACK_OF(X509) *signers = NULL;
+	char *data;
+	long len;
+	int ok = 0;
+
+	/* FAILURE/PENDING may omit eContent; its digest is then of nothing.
+	 * A read-only mem BIO, because an empty writable one reports "retry"
+	 * instead of EOF. */
+	if ((pos == NULL || *pos == NULL) && (dcont = BIO_new_mem_buf("", 0)) == NULL)
+		goto out;
+	if (out == NULL)
+		goto out;
+	/* Trust comes from matching the GetCACert set below, not from a
+	 * chain, because RA certs need not chain for signing purposes. */
+	if (CMS_verify(cms, cx->ca.certs, NULL, dcont, out,
+		       CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) != 1) {
+		set_fail(o, "reply signature does not verify");
+		goto out;
+	}
+	signers = CMS_get0_signers(cms);
+	for (int i = 0; i < sk_X509_num(signers); i++)
+		if (!is_scep_signer(&cx->ca, sk_X509_value(signers, i))) {
+			set_fail(o, "reply signer is not a CA/RA cert from GetCACert");
+			goto out;
+		}
+	len = BIO_get_mem_data(out, &data);
+	ok = len >= 0 && buf_append(content, data, (size_t)len);
+out:
+	sk_X509_free(signers);
+	BIO_free(dcont);
+	BIO_free(out);
+	return ok;
+}
+
+/* Moves into (enter) or over one DER TLV of the given tag and class. */
+static int der_step(const unsigned char **p, long *len, int tag, int cls, int enter)
+{
+	const unsigned char *q = *p;
+	long clen;
+	int t, c, r = ASN1_get_object(&q, &clen, &t, &c, *len);
+
+	if ((r & 0x80) || (r & 0x01) || t != tag || c != cls)
+		return 0;       /* error, indefinite length (BER) or wrong tag */
+	if (enter) {
+		*len = clen;
+		*p = q;
+	} else {
+		*len -= (long)(q - *p) + clen;
+		*p = q + clen;
+	}
+	return 1;
+}
+
+static int der_peek_tag(const unsigned char *p, long len, int *tag, int *cls)
+{
+	long clen;
+	int r = ASN1_get_object(&p, &clen, tag, cls, len);
+
+	return !(r & 0x80);
+}
+
+/* OpenSSL 3.0 has no getter for EnvelopedData's content-encryption
+ * algorithm, so walk ContentInfo -> EnvelopedData -> EncryptedContentInfo. */
+static int envelope_cipher(const struct buf *der, char *name, size_t namesz, int *nid)
+{
+	const unsigned char *p = der->p;
+	long len = (long)der->len;
+	X509_ALGOR *alg = NULL;
+	const ASN1_OBJECT *obj;
+	int tag, cls, ok = 0;
+	const int U = V_ASN1_UNIVERSAL, X = V_ASN1_CONTEXT_SPECIFIC;
+
+	if (!der_step(&p, &len, V_ASN1_SEQUENCE, U, 1) ||
+	    !der_step(&p, &len, V_ASN1_OBJECT, U, 0) ||
+	    !der_step(&p, &len, 0, X, 1) ||
+	    !der_step(&p, &len, V_ASN1_SEQUENCE, U, 1) ||
+	    !der_step(&p, &len, V_ASN1_INTEGER, U, 0))
+		goto out;
+	if (der_peek_tag(p, len, &tag, &cls) && tag == 0 && cls == X &&
+	    !der_step(&p, &len, 0, X, 0))       /* originatorInfo */
+		goto out;
+	if (!der_step(&p, &len, V_ASN1_SET, U, 0) ||
+	    !der_step(&p, &len, V_ASN1_SEQUENCE, U, 1) ||
+	    !der_step(&p, &len, V_ASN1_OBJECT, U, 0) ||
+	    (alg = d2i_X509_ALGOR(NULL, &p, len)) == NULL)
+		goto out;
+	X509_ALGOR_get0(&obj, NULL, NULL, alg);
+	*nid = OBJ_obj2nid(obj);
+	if (*nid != NID_undef)
+		snprintf(name, namesz, "%s", OBJ_nid2ln(*nid));
+	else
+		OBJ_obj2txt(name, (int)namesz, obj, 1);
+	ok = 1;
+out:
+	X509_ALGOR_free(alg);
+	if (!ok)
+		snprintf(name, namesz, "unknown");
+	return ok;
+}
+
+static int decrypt_certrep(const struct request *rq, const struct buf *content,
+			   struct buf *plain, struct outcome *o)
+{
+	const unsigned char *p = content->p;
+	CMS_ContentInfo *env = d2i_CMS_ContentInfo(NULL, &p, (long)content->len);
+	BIO *out = BIO_new(BIO_s_mem());
+	char *data;
+	long len;
+	int ok = 0;
+
+	if (env == NULL || OBJ_obj2nid(CMS_get0_type(env)) != NID_pkcs7_enveloped) {
+		set_fail(o, "SUCCESS eContent is not an EnvelopedData");
+		goto out;
+	}
+	if (out == NULL || !CMS_decrypt(env, rq->key, rq->self, NULL, out, CMS_BINARY)) {
+		set_fail(o, "cannot decrypt reply envelope (cipher %s)", o->cipher);
+		goto out;
+	}
+	len = BIO_get_mem_data(out, &data);
+	ok = len >= 0 && buf_append(plain, data, (size_t)len);
+out:
+	BIO_free(out);
+	CMS_ContentInfo_free(env);
+	return ok;
+}
+
+static X509 *find_leaf(STACK_OF(X509) *certs, EVP_PKEY *key)
+{
+	for (int i = 0; i < sk_X509_num(certs); i++) {
+		X509 *x = sk_X509_value(certs, i);
+
+		if (EVP_PKEY_eq(X509_get0_pubkey(x), key) == 1)
+			return x;
+	}
+	return NULL;
+}
+
+static int verify_chain(const struct ctx *cx, X509 *leaf, STACK_OF(X509) *extra,
+			struct outcome *o)
+{
+	X509_STORE_CTX *sc = X509_STORE_CTX_new();
+	STACK_OF(X509) *untrusted = sk_X509_new_null();
+	int ok = 0;
+
+	/* Intermediates may come in the reply or in GetCACert. */
+	for (int i = 0; untrusted && i < sk_X509_num(extra); i++)
+		sk_X509_push(untrusted, sk_X509_value(extra, i));
+	for (int i = 0; untrusted && i < sk_X509_num(cx->ca.certs); i++)
+		sk_X509_push(untrusted, sk_X509_value(cx->ca.certs, i));
+	if (sc == NULL || untrusted == NULL ||
+	    !X509_STORE_CTX_init(sc, cx->ca.store, leaf, untrusted) ||
+	    !X509_STORE_CTX_set_purpose(sc, X509_PURPOSE_ANY)) {
+		set_fail(o, "cannot set up chain verification");
+		goto out;
+	}
+	if (X509_verify_cert(sc) != 1) {
+		set_fail(o, "issued cert does not chain to the CA: %s",
+			 X509_verify_cert_error_string(X509_STORE_CTX_get_error(sc)));
+		goto out;
+	}
+	ok = 1;
+out:
+	sk_X509_free(untrusted);    /* certs are borrowed */
+	X509_STORE_CTX_free(sc);
+	return ok;
+}
+
+static int serial_hex(X509 *x, char *out, size_t outsz)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	if (hex != NULL)
+		snprintf(out, outsz, "%s", hex);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return hex != NULL;
+}
+
+static int write_pem(X509 *x, const char *serial, struct outcome *o)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof path, "%s/%s.pem", opt.outdir, serial);
+	/* Exclusive create: a CA handing out one serial twice is a bug we
+	 * want to see, not to overwrite. */
+	if ((f = fopen(path, "wx")) == NULL) {
+		set_fail(o, errno == EEXIST ? "duplicate serial: %s exists" :
+			 "cannot write %s", path);
+		return 0;
+	}
+	ok = PEM_write_X509(f, x);
+	if (fclose(f) != 0 || !ok) {
+		set_fail(o, "cannot write %s", path);
+		return 0;
+	}
+	return 1;
+}
+
+/* Checks the decrypted degenerate certs-only SignedData. */
+static int check_issued(const struct ctx *cx, const struct request *rq,
+			const struct buf *plain, struct outcome *o)
+{
+	const unsigned char *p = plain->p;
+	CMS_ContentInfo *p7 = d2i_CMS_ContentInfo(NULL, &p, (long)plain->len);
+	STACK_OF(X509) *certs = NULL;
+	X509 *leaf;
+	int ok = 0;
+
+	if (p7 == NULL || OBJ_obj2nid(CMS_get0_type(p7)) != NID_pkcs7_signed ||
+	    (certs = CMS_get1_certs(p7)) == NULL) {
+		set_fail(o, "decrypted reply is not a certs-only SignedData");
+		goto out;
+	}
+	if ((leaf = find_leaf(certs, rq->key)) == NULL) {
+		set_fail(o, "no certificate in the reply carries our public key");
+		goto out;
+	}
+	if (!verify_chain(cx, leaf, certs, o))
+		goto out;
+	if (!serial_hex(leaf, o->serial, sizeof o->serial)) {
+		set_fail(o, "cannot read serial number");
+		goto out;
+	}
+	if (opt.outdir != NULL && o->save && !write_pem(leaf, o->serial, o))
+		goto out;
+	ok = 1;
+out:
+	sk_X509_pop_free(certs, X509_free);
+	CMS_ContentInfo_free(p7);
+	return ok;
+}
+
+static int open_success(const struct ctx *cx, const struct request *rq,
+			const struct buf *content, struct outcome *o)
+{
+	struct buf plain = { 0 };
+	int nid = NID_undef, ok = 0;
+
+	if (!envelope_cipher(content, o->cipher, sizeof o->cipher, &nid) &&
+	    opt.expect_cipher) {
+		set_fail(o, "cannot read the reply's content-encryption algorithm");
+		goto out;
+	}
+	if (opt.expect_cipher && nid != EVP_CIPHER_get_type(cx->cipher)) {
+		set_fail(o, "reply encrypted with %s, we asked for %s", o->cipher,
+			 OBJ_nid2ln(EVP_CIPHER_get_type(cx->cipher)));
+		goto out;
+	}
+	ok = decrypt_certrep(rq, content, &plain, o) && check_issued(cx, rq, &plain, o);
+out:
+	buf_free(&plain);
+	return ok;
+}
+
+static void check_reply(const struct ctx *cx, const struct request *rq,
+			const struct http_resp *r, struct outcome *o)
+{
+	const unsigned char *p = r->body.p;
+	CMS_ContentInfo *cms = NULL;
+	struct buf content = { 0 };
+	CMS_SignerInfo *si;
+	int status = -1;
+
+	if (r->status != 200) {
+		set_fail(o, "HTTP status %d", r->status);
+		goto out;
+	}
+	if (!ctype_is(r->ctype, CT_PKI_MESSAGE)) {
+		set_fail(o, "Content-Type '%s' is not " CT_PKI_MESSAGE, r->ctype);
+		goto out;
+	}
+	cms = d2i_CMS_ContentInfo(NULL, &p, (long)r->body.len);
+	if (cms == NULL || OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
+		set_fail(o, "reply is not a CMS SignedData");
+		goto out;
+	}
+	if (!verify_certrep(cx, cms, &content, o))
+		goto out;
+	si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+	if (si == NULL || !check_attrs(si, rq, o, &status))
+		goto out;
+	if (status == 0 && open_success(cx, rq, &content, o))
+		o->kind = OUT_OK;
+	else if (status == 2)
+		o->kind = OUT_REFUSED;
+	else if (status == 3)
+		o->kind = OUT_PENDING;
+out:
+	buf_free(&content);
+	CMS_ContentInfo_free(cms);
+}
+
+/* One PKIOperation round trip and its checks. */
+static void exchange(const struct ctx *cx, struct conn *c,
+		     const struct request *rq, int save, struct outcome *o)
+{
+	struct http_resp r = { 0 };
+	int post = opt.method == M_POST;
+
+	memset(o, 0, sizeof *o);
+	o->kind = OUT_FAIL;
+	o->save = save;
+	snprintf(o->cipher, sizeof o->cipher, "none");
+	ERR_clear_error();
+	if (http_exchange(c, post ? "POST" : "GET", rq->target,
+			  post ? rq->msg.p : NULL, post ? rq->msg.len : 0,
+			  CT_PKI_MESSAGE, &r) != 0)
+		set_fail(o, "HTTP: %s", c->err);
+	else
+		check_reply(cx, rq, &r, o);
+	if (o->kind == OUT_FAIL && o->reason[0] == 0)   /* e.g. out of memory */
+		set_fail(o, "internal error");
+	buf_free(&r.body);
+}
+
+static const char *kind_name(enum outcome_kind k)
+{
+	return k == OUT_OK ? "SUCCESS" : k == OUT_REFUSED ? "FAILURE" :
+	       k == OUT_PENDING ? "PENDING" : "error";
+}
+
+/* --resubmit: an identical retransmission must return the same result. */
+static void compare_resubmit(const struct outcome *a, struct outcome *b)
+{
+	if (b->kind == OUT_FAIL)
+		return;
+	if (a->kind != b->kind)
+		set_fail(b, "resubmission gave %s, first gave %s",
+			 kind_name(b->kind), kind_name(a->kind));
+	else if (a->kind == OUT_OK && strcmp(a->serial, b->serial) != 0)
+		set_fail(b, "resubmission issued serial %s, first %s",
+			 b->serial, a->serial);
+}
+
+static void enroll_one(const struct ctx *cx, struct conn *c,
+		       const struct request *rq, struct outcome *o)
+{
+	struct outcome first;
+
+	exchange(cx, c, rq, 1, o);
+	if (!opt.resubmit || o->kind == OUT_FAIL)
+		return;
+	first = *o;
+	exchange(cx, c, rq, 0, o);      /* the same cert must not be saved twice */
+	compare_resubmit(&first, o);
+}
+
+/* Turns an outcome that does not match --expect into a failure. */
+static int judge(struct outcome *o)
+{
+	if (o->kind == OUT_FAIL)
+		return 0;
+	if (o->kind != opt.expect) {
+		char got[128];
+
+		if (o->kind == OUT_REFUSED)
+			snprintf(got, sizeof got, "FAILURE failInfo=%ld", o->failinfo);
+		else if (o->kind == OUT_OK)
+			snprintf(got, sizeof got, "SUCCESS serial=%s", o->serial);
+		else
+			snprintf(got, sizeof got, "PENDING");
+		set_fail(o, "expected %s, got %s", kind_name(opt.expect), got);
+		return 0;
+	}
+	if (o->kind == OUT_REFUSED && opt.failinfo >= 0 && o->failinfo != opt.failinfo) {
+		set_fail(o, "expected failInfo %ld, got %ld", opt.failinfo, o->failinfo);
+		return 0;
+	}
+	return 1;
+}
+
+static void print_outcome(const struct request *rq, const struct outcome *o, double ms)
+{
+	char line[768];
+	int n;
+
+	if (o->kind == OUT_OK)
+		n = snprintf(line, sizeof line, "OK serial=%s txid=%s ms=%.1f cipher=%s\n",
+			     o->serial, rq->txid, ms, o->cipher);
+	else if (o->kind == OUT_REFUSED)
+		n = snprintf(line, sizeof line, "REFUSED failInfo=%ld txid=%s ms=%.1f\n",
+			     o->failinfo, rq->txid, ms);
+	else if (o->kind == OUT_PENDING)
+		n = snprintf(line, sizeof line, "PENDING txid=%s ms=%.1f\n", rq->txid, ms);
+	else
+		n = snprintf(line, sizeof line, "FAIL reason=%s txid=%s ms=%.1f\n",
+			     o->reason, rq->txid[0] ? rq->txid : "-", ms);
+	/* One write() per line so lines of parallel workers never interleave. */
+	if (n > 0 && write(STDOUT_FILENO, line, strlen(line)) < 0)
+		perror("scepcli: write");
+}
+
+/* -------------------------------------------------------- load driver */
+
+enum rec_kind { REC_READY = 1, REC_RESULT = 2 };
+
+/* Worker -> parent record; small enough for an atomic pipe write. */
+struct rec {
+	int kind;
+	int passed;
+	int measured;           /* the request was actually sent */
+	double t0, t1;
+};
+
+static int write_rec(int fd, const struct rec *r)
+{
+	ssize_t w;
+
+	do
+		w = write(fd, r, sizeof *r);
+	while (w < 0 && errno == EINTR);
+	return w == (ssize_t)sizeof *r;
+}
+
+static void wait_go(int go_fd)
+{
+	char ch;
+	ssize_t r;
+
+	/* The parent closes its end when every worker is ready: EOF = go. */
+	do
+		r = read(go_fd, &ch, 1);
+	while (r > 0 || (r < 0 && errno == EINTR));
+}
+
+static void run_requests(const struct ctx *cx, struct request *rqs, long count, int res_fd)
+{
+	struct conn c = { .fd = -1 };
+
+	for (long i = 0; i < count; i++) {
+		struct rec rec = { .kind = REC_RESULT };
+		struct outcome o;
+
+		rec.t0 = now_s();
+		if (rqs[i].ready) {
+			enroll_one(cx, &c, &rqs[i], &o);
+			rec.measured = 1;
+		} else {
+			memset(&o, 0, sizeof o);
+			set_fail(&o, "request preparation failed");
+		}
+		rec.t1 = now_s();
+		rec.passed = judge(&o);
+		print_outcome(&rqs[i], &o, (rec.t1 - rec.t0) * 1000.0);
+		write_rec(res_fd, &rec);
+	}
+	conn_close(&c);
+}
+
+static int worker(const struct ctx *cx, long first, long count, int res_fd, int go_fd)
+{
+	struct request *rqs = calloc((size_t)count, sizeof *rqs);
+	struct rec ready = { .kind = REC_READY };
+
+	if (rqs == NULL)
+		return 1;
+	/* All keys and messages exist before the clock starts. */
+	for (long i = 0; i < count; i++)
+		prepare_request(cx, first + i, &rqs[i]);
+	write_rec(res_fd, &ready);
+	wait_go(go_fd);
+	run_requests(cx, rqs, count, res_fd);
+	for (long i = 0; i < count; i++)
+		request_free(&rqs[i]);
+	free(rqs);
+	return 0;
+}
+
+static int read_rec(int fd, struct rec *r)
+{
+	size_t got = 0;
+
+	while (got < sizeof *r) {
+		ssize_t n = read(fd, (char *)r + got, sizeof *r - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+/* Blocks until every worker is ready or dead (a crashed worker must not
+ * leave the others waiting forever). */
+static void wait_ready(int fd, pid_t *pids, long j)
+{
+	long ready = 0, dead = 0;
+
+	while (ready + dead < j) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct rec r;
+
+		if (poll(&pfd, 1, 500) > 0) {
+			if (!read_rec(fd, &r))
+				return;
+			ready += r.kind == REC_READY;
+			continue;
+		}
+		for (long w = 0; w < j; w++)
+			if (pids[w] > 0 && waitpid(pids[w], NULL, WNOHANG) == pids[w]) {
+				fprintf(stderr, "scepcli: worker %ld died while preparing\n", w);
+				pids[w] = -1;
+				dead++;
+			}
+	}
+}
+
+struct stats {
+	long passed, results;
+	double *lat;
+	size_t nlat;
+	double t_first, t_last;
+};
+
+static void collect(int fd, struct stats *st)
+{
+	struct rec r;
+
+	while (read_rec(fd, &r)) {
+		if (r.kind != REC_RESULT)
+			continue;
+		st->results++;
+		st->passed += r.passed;
+		if (!r.measured)
+			continue;
+		st->lat[st->nlat++] = (r.t1 - r.t0) * 1000.0;
+		if (st->nlat == 1 || r.t0 < st->t_first)
+			st->t_first = r.t0;
+		if (st->nlat == 1 || r.t1 > st->t_last)
+			st->t_last = r.t1;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted v. */
+static double percentile(const double *v, size_t n, double p)
+{
+	size_t rank;
+
+	if (n == 0)
+		return 0.0;
+	rank = (size_t)(p * (double)n);
+	if ((double)rank < p * (double)n)
+		rank++;
+	if (rank == 0)
+		rank = 1;
+	return v[rank - 1];
+}
+
+static void print_summary(struct stats *st)
+{
+	double el = st->t_last - st->t_first;
+
+	qsort(st->lat, st->nlat, sizeof *st->lat, cmp_double);
+	printf("%ld passed, %ld failed\n", st->passed, opt.n - st->passed);
+	printf("enrollments/s=%.2f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f\n",
+	       el > 0 ? (double)st->nlat / el : 0.0,
+	       percentile(st->lat, st->nlat, 0.50),
+	       percentile(st->lat, st->nlat, 0.95),
+	       percentile(st->lat, st->nlat, 0.99));
+	fflush(stdout);
+}
+
+static void ctx_free(struct ctx *cx)
+{
+	ca_free(&cx->ca);
+	for (size_t i = 0; i < cx->nchallenges; i++)
+		free(cx->challenges[i]);
+	free(cx->challenges);
+	memset(cx, 0, sizeof *cx);
+}
+
+/* Child side of fork(): runs worker w's share with the inherited fds. */
+static int child_main(const struct ctx *cx, long w, int res_fd, int go_fd)
+{
+	long base = opt.n / opt.j, extra = opt.n % opt.j;
+	long first = w * base + (w < extra ? w : extra);
+	long count = base + (w < extra);
+
+	return worker(cx, first, count, res_fd, go_fd);
+}
+
+/* Forks the workers. Returns the worker index in a child, -1 in the
+ * parent, -2 if fork failed. */
+static long spawn_workers(pid_t *pids)
+{
+	/* Unflushed stdio would otherwise be duplicated into every child. */
+	fflush(stdout);
+	fflush(stderr);
+	for (long w = 0; w < opt.j; w++) {
+		pids[w] = fork();
+		if (pids[w] < 0) {
+			perror("scepcli: fork");
+			return -2;
+		}
+		if (pids[w] == 0)
+			return w;
+	}
+	return -1;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Parent side: barrier, clock, results. */
+static int parent_main(pid_t *pids, int res[2], int go[2], double t_prep)
+{
+	struct stats st = { 0 };
+
+	close_fd(&res[1]);
+	close_fd(&go[0]);
+	if ((st.lat = calloc((size_t)opt.n, sizeof *st.lat)) == NULL) {
+		perror("scepcli: calloc");
+		return 2;
+	}
+	wait_ready(res[0], pids, opt.j);
+	fprintf(stderr, "scepcli: prepared %ld requests in %.1fs, %ld workers\n",
+		opt.n, now_s() - t_prep, opt.j);
+	close_fd(&go[1]);       /* EOF on the go pipe starts the clock */
+	collect(res[0], &st);
+	print_summary(&st);
+	free(st.lat);
+	return st.passed == opt.n ? 0 : 1;
+}
+
+/* In a worker process this returns too (after its share), so that every
+ * process unwinds and frees through the normal path. */
+static int run_workers(const struct ctx *cx)
+{
+	int res[2] = { -1, -1 }, go[2] = { -1, -1 }, rc = 2;
+	pid_t *pids = calloc((size_t)opt.j, sizeof *pids);
+	double t_prep = now_s();
+	long w = -2;
+
+	if (pids == NULL || pipe(res) != 0 || pipe(go) != 0) {
+		perror("scepcli: setup");
+		goto out;
+	}
+	w = spawn_workers(pids);
+	if (w >= 0) {
+		close_fd(&res[0]);
+		close_fd(&go[1]);
+		rc = child_main(cx, w, res[1], go[0]);
+	} else if (w == -1) {
+		rc = parent_main(pids, res, go, t_prep);
+	}
+out:
+	for (int i = 0; i < 2; i++) {
+		close_fd(&res[i]);
+		close_fd(&go[i]);
+	}
+	/* Only the parent reaps; in a child pids[] lists siblings. After a
+	 * failed fork the workers already started must not run unobserved. */
+	for (long k = 0; w < 0 && pids != NULL && k < opt.j; k++) {
+		if (pids[k] > 0 && w == -2)
+			kill(pids[k], SIGTERM);
+		if (pids[k] > 0)
+			waitpid(pids[k], NULL, 0);
+	}
+	free(pids);
+	return rc;
+}
+
+static int load_challenges(struct ctx *cx)
+{
+	FILE *f = fopen(opt.password_file, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int ok = 0;
+
+	if (f == NULL || (cx->challenges = calloc((size_t)opt.n, sizeof(char *))) == NULL) {
+		fprintf(stderr, "scepcli: %s: %s\n", opt.password_file, strerror(errno));
+		goto out;
+	}
+	while (cx->nchallenges < (size_t)opt.n && (len = getline(&line, &cap, f)) >= 0) {
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = 0;
+		if ((cx->challenges[cx->nchallenges] = strdup(line)) == NULL)
+			goto out;
+		cx->nchallenges++;
+	}
+	if (cx->nchallenges < (size_t)opt.n) {
+		fprintf(stderr, "scepcli: %s has %zu lines, -n needs %ld\n",
+			opt.password_file, cx->nchallenges, opt.n);
+		goto out;
+	}
+	ok = 1;
+out:
+	free(line);
+	if (f != NULL)
+		fclose(f);
+	return ok;
+}
+
+static int cmd_enroll(void)
+{
+	struct ctx cx = { 0 };
+	int rc = 2;
+
+	cx.md = EVP_get_digestbyname(opt.digest);
+	cx.cipher = strcmp(opt.cipher, "des3") == 0 ? EVP_des_ede3_cbc() :
+		    strcmp(opt.cipher, "aes256") == 0 ? EVP_aes_256_cbc() :
+		    EVP_aes_128_cbc();
+	if (cx.md == NULL || cx.cipher == NULL) {
+		ossl_fail("digest or cipher unavailable");
+		goto out;
+	}
+	if (opt.password_file != NULL && !load_challenges(&cx))
+		goto out;
+	/* Created once here so that parallel workers need not race for it. */
+	if (opt.outdir != NULL && mkdir(opt.outdir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "scepcli: %s: %s\n", opt.outdir, strerror(errno));
+		goto out;
+	}
+	if (!fetch_ca(&cx.ca))
+		goto out;
+	rc = run_workers(&cx);
+out:
+	ctx_free(&cx);
+	return rc;
+}
+
+/* ------------------------------------------------------------- options */
+
+static void usage(FILE *f)
+{
+	fputs(
+"usage: scepcli -u URL [options] caps|cacert|enroll\n"
+"  -u URL              http://host[:port]/path of the SCEP endpoint\n"
+"commands:\n"
+"  caps                GetCACaps, print the body\n"
+"  cacert              GetCACert, print subject and keyUsage of each cert\n"
+"  enroll              PKCSReq enrollments (options below)\n"
+"enroll options:\n"
+"  -n N                total enrollments (default 1)\n"
+"  -j J                parallel worker processes, one keep-alive\n"
+"                      connection each (default 1)\n"
+"  -m post|get         PKIOperation by POST or GET (default post)\n"
+"  -p PASSWORD         challengePassword in every CSR\n"
+"  -P FILE             challenge per request: request i uses line i\n"
+"  -k rsa:2048|rsa:3072|ec:P-256   requester key (default rsa:2048)\n"
+"  -d sha1|sha256|sha512           message digest (default sha256)\n"
+"  -e des3|aes128|aes256           envelope cipher (default aes128)\n"
+"  --oaep              RSAES-OAEP key transport instead of PKCS#1 v1.5\n"
+"  --ku sig|enc|both|none          CSR keyUsage (default both)\n"
+"  -s N                N random DNS SANs (host<i>-<rnd>.example.test)\n"
+"  --san-email A, --san-upn U, --san-uri X   one more SAN of that kind\n"
+"  --cn PREFIX         subject CN=PREFIX-<pid>-<i>, O=mscep-test\n"
+"                      (default scepcli)\n"
+"  --resubmit          send every message twice, require the same serial\n"
+"  --expect success|failure|pending   outcome that passes (default success)\n"
+"  --failinfo N        with failure: require failInfo N\n"
+"  --expect-cipher     reply envelope must use the cipher of -e\n"
+"  --txid-style hex|base64   SHA-256 hex (default) or micromdm-style\n"
+"                      base64 SHA-1 of the public key\n"
+"  -o DIR              write issued certs as DIR/<serial>.pem\n"
+"  --timeout S         socket timeout in seconds (default 60)\n"
+"  -v                  trace HTTP exchanges on stderr\n"
+"output: one line per enrollment (OK serial=.. txid=.. ms=.. cipher=.. |\n"
+"  REFUSED failInfo=.. txid=.. ms=.. | PENDING txid=.. ms=.. |\n"
+"  FAIL reason=.. txid=.. ms=..), then 'N passed, M failed' and\n"
+"  'enrollments/s=.. p50_ms=.. p95_ms=.. p99_ms=..'. Exit 0 iff none failed.\n",
+	      f);
+}
+
+static int parse_url(const char *url)
+{
+	const char *a, *slash, *hend, *colon = NULL;
+	size_t hl;
+
+	if (strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	a = url + 7;
+	slash = a + strcspn(a, "/?");
+	if (*a == '[') {        /* IPv6 literal */
+		if ((hend = memchr(a, ']', (size_t)(slash - a))) == NULL)
+			return 0;
+		colon = hend[1] == ':' ? hend + 1 : NULL;
+		a++;
+	} else {
+		colon = memchr(a, ':', (size_t)(slash - a));
+		hend = colon ? colon : slash;
+	}
+	hl = (size_t)(hend - a);
+	if (hl == 0 || hl >= sizeof opt.host)
+		return 0;
+	memcpy(opt.host, a, hl);
+	opt.host[hl] = 0;
+	snprintf(opt.port, sizeof opt.port, "%.*s",
+		 colon ? (int)(slash - colon - 1) : 2, colon ? colon + 1 : "80");
+	if (*slash == '?')
+		snprintf(opt.path, sizeof opt.path, "/%s", slash);
+	else
+		snprintf(opt.path, sizeof opt.path, "%s", *slash ? slash : "/");
+	snprintf(opt.hosthdr, sizeof opt.hosthdr, "%s%s%s%s%s",
+		 strchr(opt.host, ':') ? "[" : "", opt.host,
+		 strchr(opt.host, ':') ? "]" : "",
+		 strcmp(opt.port, "80") ? ":" : "",
+		 strcmp(opt.port, "80") ? opt.port : "");
+	return opt.port[0] != 0;
+}
+
+static int one_of(const char *v, const char *const *set, int *idx)
+{
+	for (int i = 0; set[i] != NULL; i++)
+		if (strcmp(v, set[i]) == 0) {
+			*idx = i;
+			return 1;
+		}
+	return 0;
+}
+
+static int valid_keyspec(const char *k)
+{
+	long bits;
+
+	if (strncmp(k, "rsa:", 4) == 0)
+		return parse_long(k + 4, 1024, 16384, &bits);
+	return strncmp(k, "ec:", 3) == 0 && k[3] != 0;
+}
+
+enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_CN,
+       O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT };
+
+static const struct option long_opts[] = {
+	{ "url", required_argument, NULL, 'u' },
+	{ "oaep", no_argument, NULL, O_OAEP },
+	{ "ku", required_argument, NULL, O_KU },
+	{ "san-email", required_argument, NULL, O_SAN_EMAIL },
+	{ "san-upn", required_argument, NULL, O_SAN_UPN },
+	{ "san-uri", required_argument, NULL, O_SAN_URI },
+	{ "cn", required_argument, NULL, O_CN },
+	{ "resubmit", no_argument, NULL, O_RESUBMIT },
+	{ "expect", required_argument, NULL, O_EXPECT },
+	{ "failinfo", required_argument, NULL, O_FAILINFO },
+	{ "txid-style", required_argument, NULL, O_TXID },
+	{ "expect-cipher", no_argument, NULL, O_EXPECT_CIPHER },
+	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Applies one option; returns 0 on a bad value. */
+static int apply_option(int ch, const char *v)
+{
+	static const char *const methods[] = { "post", "get", NULL };
+	static const char *const kus[] = { "both", "sig", "enc", "none", NULL };
+	static const char *const expects[] = { "", "success", "failure", "pending", NULL };
+	static const char *const txids[] = { "hex", "base64", NULL };
+	static const char *const digests[] = { "sha1", "sha256", "sha512", NULL };
+	static const char *const ciphers[] = { "des3", "aes128", "aes256", NULL };
+	long l;
+	int i;
+
+	switch (ch) {
+	case 'u': opt.url = v; return parse_url(v);
+	case 'n': return parse_long(v, 1, 10000000, &opt.n);
+	case 'j': return parse_long(v, 1, 4096, &opt.j);
+	case 'm': return one_of(v, methods, &i) && ((opt.method = (enum method)i), 1);
+	case 'p': opt.password = v; return 1;
+	case 'P': opt.password_file = v; return 1;
+	case 'k': opt.keyspec = v; return valid_keyspec(v);
+	case 'd': opt.digest = v; return one_of(v, digests, &i);
+	case 'e': opt.cipher = v; return one_of(v, ciphers, &i);
+	case 's': return parse_long(v, 0, 100000, &opt.nsans);
+	case 'o': opt.outdir = v; return 1;
+	case 'v': opt.verbose = 1; return 1;
+	case O_OAEP: opt.oaep = 1; return 1;
+	case O_KU: return one_of(v, kus, &i) && ((opt.ku = (enum ku_mode)i), 1);
+	case O_SAN_EMAIL: opt.san_email = v; return 1;
+	case O_SAN_UPN: opt.san_upn = v; return 1;
+	case O_SAN_URI: opt.san_uri = v; return 1;
+	case O_CN: opt.cn = v; return 1;
+	case O_RESUBMIT: opt.resubmit = 1; return 1;
+	case O_EXPECT:
+		return one_of(v, expects, &i) && i > 0 &&
+		       ((opt.expect = (enum outcome_kind)i), 1);
+	case O_FAILINFO: return parse_long(v, 0, 99, &opt.failinfo);
+	case O_TXID:
+		return one_of(v, txids, &i) && ((opt.txid_style = (enum txid_style)i), 1);
+	case O_EXPECT_CIPHER: opt.expect_cipher = 1; return 1;
+	case O_TIMEOUT:
+		return parse_long(v, 1, 3600, &l) && ((opt.timeout = (int)l), 1);
+	default: return 0;
+	}
+}
+
+static int parse_options(int argc, char **argv)
+{
+	int ch;
+
+	opt.n = opt.j = 1;
+	opt.keyspec = "rsa:2048";
+	opt.digest = "sha256";
+	opt.cipher = "aes128";
+	opt.cn = "scepcli";
+	opt.expect = OUT_OK;
+	opt.failinfo = -1;
+	opt.timeout = 60;
+	while ((ch = getopt_long(argc, argv, "u:n:j:m:p:P:k:d:e:s:o:vh",
+				 long_opts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout);
+			exit(0);
+		}
+		if (!apply_option(ch, optarg)) {
+			if (ch != '?')
+				fprintf(stderr, "scepcli: bad option value '%s'\n",
+					optarg ? optarg : "");
+			return 0;
+		}
+	}
+	if (optind != argc - 1 || opt.url == NULL) {
+		fprintf(stderr, "scepcli: %s\n", opt.url == NULL ?
+			"-u URL (http://host[:port]/path) is required" :
+			"exactly one command is required");
+		return 0;
+	}
+	opt.command = argv[optind];
+	if (strcmp(opt.command, "caps") && strcmp(opt.command, "cacert") &&
+	    strcmp(opt.command, "enroll")) {
+		fprintf(stderr, "scepcli: unknown command '%s'\n", opt.command);
+		return 0;
+	}
+	if (opt.j > opt.n)
+		opt.j = opt.n;  /* a worker without requests would only idle */
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	OSSL_PROVIDER *deflt = NULL, *legacy = NULL;
+	int rc = 2;
+
+	if (!parse_options(argc, argv)) {
+		fprintf(stderr, "try 'scepcli -h'\n");
+		return 2;
+	}
+	/* Loading any provider explicitly disables the implicit default. */
+	deflt = OSSL_PROVIDER_load(NULL, "default");
+	/* Legacy only so that DES-CBC reply envelopes from older servers can
+	 * still be opened and reported; we never send DES-CBC ourselves. */
+	if ((legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL)
+		ERR_clear_error();
+	if (deflt == NULL)
+		ossl_fail("cannot load the default provider");
+	else if (strcmp(opt.command, "caps") == 0)
+		rc = cmd_caps();
+	else if (strcmp(opt.command, "cacert") == 0)
+		rc = cmd_cacert();
+	else
+		rc = cmd_enroll();
+	OSSL_PROVIDER_unload(legacy);
+	OSSL_PROVIDER_unload(deflt);
+	return rc;
+}
