@@ -394,6 +394,7 @@ load_service_paths(struct loader *l, const char *inidir)
 {
 	struct config	*c = l->cfg;
 	const char	*s;
+	char		 resolved[PATH_MAX];
 
 	s = get_str(l, "service", "statedir", "../var");
 	if (s[0] == '/')
@@ -401,6 +402,8 @@ load_service_paths(struct loader *l, const char *inidir)
 	else if (snprintf(c->state_dir, sizeof(c->state_dir), "%s/%s",
 	    inidir, s) >= (int)sizeof(c->state_dir))
 		problem(l, "service", "statedir", "path too long");
+	else if (realpath(c->state_dir, resolved) != NULL)
+		strlcpy0(c->state_dir, resolved, sizeof(c->state_dir));
 }
 
 static void
@@ -458,7 +461,9 @@ config_load(const char *path, struct config *cfg, FILE *errs)
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return -1;
 	strlcpy0(cfg->path, path, sizeof(cfg->path));
-	strlcpy0(inidir, path, sizeof(inidir));
+	/* StateDir is relative to the INI's folder, shown resolved. */
+	if (realpath(path, inidir) == NULL)
+		strlcpy0(inidir, path, sizeof(inidir));
 	if ((slash = strrchr(inidir, '/')) != NULL)
 		*slash = '\0';
 	else

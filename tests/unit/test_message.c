@@ -301,6 +301,86 @@ test_issue_template(void)
 	requester_free(&big);
 }
 
+/* DER of SEQUENCE { BMPString name, BMPString value }, short lengths. */
+static int
+name_value_der(const char *name, const char *value, unsigned char *der)
+{
+	unsigned char	*p = der;
+	size_t		 nl = strlen(name), vl = strlen(value), i;
+
+	*p++ = 0x30;
+	*p++ = (unsigned char)(4 + 2 * nl + 2 * vl);
+	*p++ = 0x1e;
+	*p++ = (unsigned char)(2 * nl);
+	for (i = 0; i < nl; i++) {
+		*p++ = 0;
+		*p++ = (unsigned char)name[i];
+	}
+	*p++ = 0x1e;
+	*p++ = (unsigned char)(2 * vl);
+	for (i = 0; i < vl; i++) {
+		*p++ = 0;
+		*p++ = (unsigned char)value[i];
+	}
+	return (int)(p - der);
+}
+
+/*
+ * One szOID_ENROLLMENT_NAME_VALUE_PAIR attribute whose values are the
+ * ValidityPeriod and ValidityPeriodUnits pairs, as Intune sends them.
+ */
+static void
+add_validity(X509_REQ *csr, const char *period, const char *units)
+{
+	ASN1_OBJECT	*oid = OBJ_txt2obj("1.3.6.1.4.1.311.13.2.1", 1);
+	X509_ATTRIBUTE	*attr;
+	unsigned char	 der[128];
+	int		 len;
+
+	len = name_value_der("ValidityPeriod", period, der);
+	attr = X509_ATTRIBUTE_create_by_OBJ(NULL, oid, V_ASN1_SEQUENCE, der,
+	    len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(attr);
+	len = name_value_der("ValidityPeriodUnits", units, der);
+	CU_ASSERT(X509_ATTRIBUTE_set1_data(attr, V_ASN1_SEQUENCE, der, len));
+	CU_ASSERT(X509_REQ_add1_attr(csr, attr) == 1);
+	X509_ATTRIBUTE_free(attr);
+	ASN1_OBJECT_free(oid);
+}
+
+static int
+validity_days(struct requester *r, const struct template *t)
+{
+	X509	*cert = NULL;
+	char	 reason[REASON_MAX];
+	int	 days = -1, secs;
+
+	if (issue_sign(&fx.cfg, t, &fx.ra, r->csr, &cert, reason,
+	    sizeof(reason)) == 0)
+		ASN1_TIME_diff(&days, &secs, X509_get0_notBefore(cert),
+		    X509_get0_notAfter(cert));
+	X509_free(cert);
+	return days;
+}
+
+static void
+test_requester_validity(void)
+{
+	struct requester	 r;
+
+	/* GpT: 10 days, EDITF_ATTRIBUTEENDDATE on, at most 20. */
+	CU_ASSERT_FATAL(requester_new(&r, "v", "both", NULL, NULL) == 0);
+	add_validity(r.csr, "Days", "15");
+	CU_ASSERT_EQUAL(validity_days(&r, fx.cfg.general), 15);
+	/* SigT does not let the requester choose: its 365 days stand. */
+	CU_ASSERT_EQUAL(validity_days(&r, fx.cfg.signature), 365);
+	requester_free(&r);
+	CU_ASSERT_FATAL(requester_new(&r, "v", "both", NULL, NULL) == 0);
+	add_validity(r.csr, "Weeks", "8");
+	CU_ASSERT_EQUAL(validity_days(&r, fx.cfg.general), 20);	/* capped */
+	requester_free(&r);
+}
+
 static int
 setup(void)
 {
@@ -330,7 +410,9 @@ register_message(void)
 	    !CU_add_test(s, "CertRep SUCCESS round trip", test_certrep_success) ||
 	    !CU_add_test(s, "CertRep FAILURE", test_certrep_failure) ||
 	    !CU_add_test(s, "issuance follows the template",
-	    test_issue_template))
+	    test_issue_template) ||
+	    !CU_add_test(s, "requester validity (EDITF_ATTRIBUTEENDDATE)",
+	    test_requester_validity))
 		return -1;
 	return 0;
 }
