@@ -421,6 +421,13 @@ load_service(struct loader *l, const char *inidir)
 		problem(l, "service", "capabilities", "\"%s\": only AES, DES3, "
 		    "POSTPKIOperation, SCEPStandard, SHA-1, SHA-256 and "
 		    "SHA-512 are implemented (exact case)", s);
+	/* RFC 8894 §3.5.2: SCEPStandard promises AES, POST and SHA-256. */
+	if (strstr(c->caps, "SCEPStandard\n") != NULL &&
+	    (strstr(c->caps, "AES\n") == NULL ||
+	    strstr(c->caps, "POSTPKIOperation\n") == NULL ||
+	    strstr(c->caps, "SHA-256\n") == NULL))
+		problem(l, "service", "capabilities", "SCEPStandard also needs "
+		    "AES, POSTPKIOperation and SHA-256 in the list");
 	s = get_str(l, "service", "log", "stderr");
 	if (!strcasecmp(s, "syslog"))
 		c->log_syslog = 1;

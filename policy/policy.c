@@ -1,4 +1,4 @@
-/* policy.c - the policy interface and module selection. */
+/* policy.c - the policy interface and the choice of the one module. */
 #include "policy.h"
 #include "policy_password.h"
 
@@ -8,9 +8,26 @@
 
 #include <openssl/err.h>
 
+/*
+ * A module decides from the request alone; it may read the store but
+ * never writes it (what it relies on goes back as a claim). Like NDES's
+ * MSCEP\Modules\Policy, exactly one module serves a worker.
+ */
+struct policy_module {
+	const char	*name;
+	void		 (*decide)(const struct config *, struct store *,
+			    const struct policy_request *,
+			    struct policy_decision *);
+};
+
+static const struct policy_module modules[] = {
+	{ "ndes-password", password_decide },
+};
+
 struct policy {
-	const struct config	*cfg;
-	struct store		*store;
+	const struct config		*cfg;
+	struct store			*store;
+	const struct policy_module	*mod;
 };
 
 int
@@ -25,6 +42,7 @@ policy_open(const struct config *cfg, struct store *store,
 	}
 	p->cfg = cfg;
 	p->store = store;
+	p->mod = &modules[0];
 	*out = p;
 	return 0;
 }
@@ -34,13 +52,13 @@ policy_decide(struct policy *p, const struct policy_request *req,
     struct policy_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	password_decide(p->cfg, p->store, req, d);
+	p->mod->decide(p->cfg, p->store, req, d);
 }
 
 const char *
 policy_name(const struct policy *p)
 {
-	return p->cfg->enforce_password ? "ndes-password" : "none";
+	return p->mod->name;
 }
 
 void

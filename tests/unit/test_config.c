@@ -111,6 +111,23 @@ test_hex_registry_value(void)
 }
 
 static void
+test_scepstandard_needs_its_parts(void)
+{
+	struct config	 cfg;
+	char		 msgs[1024];
+
+	CU_ASSERT_EQUAL(load("[Service]\nCapabilities = SCEPStandard, AES\n"
+	    "[IPSECIntermediateOffline]\n", &cfg, msgs, sizeof(msgs)), 1);
+	CU_ASSERT(strstr(msgs, ":2: [service] capabilities: SCEPStandard") !=
+	    NULL);
+	config_free(&cfg);
+	CU_ASSERT_EQUAL(load("[Service]\nCapabilities = AES, SHA-256\n"
+	    "[IPSECIntermediateOffline]\n", &cfg, msgs, sizeof(msgs)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.caps, "AES\nSHA-256\n");
+	config_free(&cfg);
+}
+
+static void
 test_missing_file(void)
 {
 	struct config	 cfg;
@@ -145,6 +162,8 @@ register_config(void)
 	    !CU_add_test(s, "errors name line, section, key",
 	    test_errors_name_line_section_key) ||
 	    !CU_add_test(s, "hex registry values", test_hex_registry_value) ||
+	    !CU_add_test(s, "SCEPStandard implies AES, POST, SHA-256",
+	    test_scepstandard_needs_its_parts) ||
 	    !CU_add_test(s, "missing file", test_missing_file))
 		return -1;
 	return 0;
