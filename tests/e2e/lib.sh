@@ -19,7 +19,7 @@ check() { d=$1; shift; if "$@" >>"$T/check.log" 2>&1; then ok "$d"; else not_ok 
 check_not() { d=$1; shift; if "$@" >>"$T/check.log" 2>&1; then not_ok "$d"; else ok "$d"; fi; }
 
 finish() {
-	if grep -q 'Sanitizer' "$T/run/mscep.log" 2>/dev/null; then
+	if grep -qE 'Sanitizer|runtime error:' "$T/run/mscep.log" 2>/dev/null; then
 		not_ok "sanitizer findings in the workers' log"
 		grep -A20 'Sanitizer' "$T/run/mscep.log" | head -40 | sed 's/^/#   /'
 	fi

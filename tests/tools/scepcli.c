@@ -114,7 +114,8 @@ static int buf_append(struct buf *b, const void *d, size_t n)
 		b->p = p;
 		b->cap = cap;
 	}
-	memcpy(b->p + b->len, d, n);
+	if (n > 0)	/* d may be NULL for an empty eContent */
+		memcpy(b->p + b->len, d, n);
 	b->len += n;
 	b->p[b->len] = 0;       /* keeps text bodies printable as C strings */
 	return 1;
