@@ -79,7 +79,13 @@ stop_lighttpd() {
 	kids=$(ps -o pid= --ppid "$LPID" 2>/dev/null)
 	kill "$LPID" 2>/dev/null
 	wait "$LPID" 2>/dev/null
+	# Workers exit on their own once lighttpd is gone (a sanitizer build
+	# writes its leak report first); wait for them, then insist.
 	for k in $kids; do
+		for i in $(seq 1 100); do
+			kill -0 "$k" 2>/dev/null || break
+			sleep 0.1
+		done
 		kill "$k" 2>/dev/null
 	done
 	LPID=
@@ -88,7 +94,9 @@ stop_lighttpd() {
 restart_lighttpd() { stop_lighttpd; start_lighttpd "${1:-2}"; }
 
 # sql QUERY: runs a read-only query on the test store.
-sql() { sqlite3 -readonly "$T/state/mscep.db" "$1"; }
+sql() { sqlite3 -readonly -cmd ".timeout 10000" "$T/state/mscep.db" "$1"; }
+# sql_write QUERY: changes the store, waiting for locks like mscep does.
+sql_write() { sqlite3 -cmd ".timeout 10000" "$T/state/mscep.db" "$1" >/dev/null; }
 
 # The responder's log lines (workers write to lighttpd's stderr).
 mscep_log() { cat "$T/run/mscep.log"; }

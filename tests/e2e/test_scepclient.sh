@@ -42,7 +42,7 @@ check "the refusal is logged with its reason" \
 check_not "a wrong password is refused" enroll dev3 0123456789ABCDEF
 check_not "a request without a password is refused" enroll dev4 ""
 pw=$($ADMIN password)
-sqlite3 "$T/state/mscep.db" "update passwords set expires_at = 1"
+sql_write "update passwords set expires_at = 1"
 check_not "an expired password is refused" enroll dev5 "$pw"
 check "refused requests stored nothing" test "$(certs)" = "$n"
 check_not "no password appears in the log" grep -q "$pw" "$T/run/mscep.log"
@@ -54,7 +54,7 @@ check "and says the cache is full, as NDES does" \
 
 # GET: without POSTPKIOperation clients must send the message in the URL.
 stop_lighttpd
-sqlite3 "$T/state/mscep.db" "delete from passwords"
+sql_write "delete from passwords"
 sed -i 's/^Capabilities = .*/Capabilities = AES, DES3, SHA-1, SHA-256, SHA-512/' "$INI"
 start_lighttpd 2
 check "scepclient enrolls by GET when POST is not advertised" enroll dev6 "$($ADMIN password)"
