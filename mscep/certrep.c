@@ -145,7 +145,8 @@ certrep_build(const struct scep_req *req, const struct ra *ra,
 	unsigned int	 flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
 	int		 rc = -1;
 
-	if (md == NULL)
+	/* Never sign with a digest the request was refused for (badAlg). */
+	if (md == NULL || !digest_allowed(req->digest_nid))
 		md = EVP_sha256();
 	if ((content = BIO_new(BIO_s_mem())) == NULL ||
 	    (der = BIO_new(BIO_s_mem())) == NULL)

@@ -144,7 +144,9 @@ get_int(struct loader *l, const char *section, const char *key, int def,
 	if (s == NULL)
 		return def;
 	errno = 0;
-	v = strtol(s, &end, 0);	/* base 0: the registry shows 0x3C */
+	/* Decimal, or 0x.. as the registry shows 0x3C; never octal. */
+	v = strncasecmp(s, "0x", 2) == 0 ? strtol(s + 2, &end, 16) :
+	    strtol(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
 		problem(l, section, key, "\"%s\" is not an integer in %d..%d",
 		    s, min, max);

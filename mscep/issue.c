@@ -151,8 +151,12 @@ issue_check(const struct template *t, X509_REQ *csr, char *reason,
 		return f;
 	if ((f = check_sans(t, csr, &nsan, reason, rlen)) != FAIL_NONE)
 		return f;
-	if (X509_NAME_entry_count(X509_REQ_get_subject_name(csr)) == 0 &&
-	    nsan == 0) {
+	/* What the certificate will carry: without "Supply in the request"
+	 * only the common names are kept. */
+	if ((t->subject_from_request ?
+	    X509_NAME_entry_count(X509_REQ_get_subject_name(csr)) :
+	    X509_NAME_get_index_by_NID(X509_REQ_get_subject_name(csr),
+	    NID_commonName, -1) + 1) == 0 && nsan == 0) {
 		snprintf(reason, rlen, "CSR has neither a subject nor a SAN");
 		return FAIL_BADREQUEST;
 	}

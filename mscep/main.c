@@ -111,7 +111,7 @@ main(int argc, char *argv[])
 {
 	struct worker	 w;
 	const char	*path = getenv("MSCEP_CONFIG");
-	char		 reason[512];
+	char		 reason[512] = "unknown error";
 	int		 ch;
 
 	while ((ch = getopt(argc, argv, "c:")) != -1) {

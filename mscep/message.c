@@ -2,6 +2,7 @@
 #include "message.h"
 #include "log.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,7 @@ key_id_hex(X509_PUBKEY *pub, char out[41])
 }
 
 /* SHA-1 stays for old devices; MD5 and anything weaker is refused (§3.5.2). */
-static int
+int
 digest_allowed(int nid)
 {
 	return nid == NID_sha1 || nid == NID_sha224 || nid == NID_sha256 ||
@@ -78,6 +79,16 @@ cipher_allowed(int nid, int allow_des)
 	    nid == NID_aes_192_cbc || nid == NID_aes_256_cbc;
 }
 
+/* The PrintableString alphabet (X.680 §41.4). */
+static int
+printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && !strchr(" '()+,-./:=?", *s))
+			return 0;
+	return 1;
+}
+
 static enum decode_result
 read_attributes(struct decoder *d, CMS_SignerInfo *si)
 {
@@ -85,9 +96,11 @@ read_attributes(struct decoder *d, CMS_SignerInfo *si)
 	char		 type[16], *end;
 	long		 v;
 
+	/* Echoed as a PrintableString (§3.2.1.1): it must be one. */
 	if (scep_attr_get_string(si, ATTR_TRANSACTION_ID, r->txid,
-	    sizeof(r->txid)) != 0)
-		return http_error(d, "transactionID missing or not a string");
+	    sizeof(r->txid)) != 0 || !printable(r->txid))
+		return http_error(d, "transactionID missing, over 128 "
+		    "characters, or not printable");
 	r->nonce_len = scep_attr_get_octets(si, ATTR_SENDER_NONCE,
 	    r->sender_nonce, sizeof(r->sender_nonce));
 	if (r->nonce_len <= 0)
@@ -135,6 +148,16 @@ verify_outer(struct decoder *d, CMS_ContentInfo *cms, BIO *content)
 	if (signer == NULL || X509_up_ref(signer) != 1)
 		return refuse(d, FAIL_BADMESSAGECHECK, "no signer certificate");
 	d->req->signer = signer;
+	/* The reply is enveloped to this key: RSA key transport or EC key
+	 * agreement; refuse others now rather than after issuing. */
+	switch (EVP_PKEY_get_base_id(X509_get0_pubkey(signer))) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_EC:
+		break;
+	default:
+		return refuse(d, FAIL_BADALG, "signer key is neither RSA nor "
+		    "EC: no reply could be encrypted to it");
+	}
 	return DECODE_OK;
 }
 

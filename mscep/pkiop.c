@@ -180,6 +180,10 @@ replay_previous(struct worker *w, const struct scep_req *req,
 		    sizeof(o->serial));
 		snprintf(o->reason, sizeof(o->reason), "resent certificate of "
 		    "the earlier request with this transactionID");
+	} else if (rc == STORE_OK) {
+		snprintf(o->reason, sizeof(o->reason), "stored certificate of "
+		    "this transaction cannot be parsed");
+		fail(o, FAIL_BADREQUEST);
 	} else if (rc == STORE_TXID_TAKEN) {
 		snprintf(o->reason, sizeof(o->reason), "transactionID already "
 		    "used with another key");
@@ -206,8 +210,16 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 		fail(o, FAIL_BADREQUEST);
 		return;
 	}
-	if (replay_previous(w, req, key_id, o))
+	/* §2.3: a PKCSReq is signed with the CSR's own key. Otherwise whoever
+	 * saw an envelope could re-sign it, spend its password and have the
+	 * certificate encrypted to themselves. */
+	if (EVP_PKEY_eq(X509_get0_pubkey(req->signer),
+	    X509_REQ_get0_pubkey(req->csr)) != 1) {
+		snprintf(o->reason, sizeof(o->reason), "message signer key is "
+		    "not the CSR's key");
+		fail(o, FAIL_BADMESSAGECHECK);
 		return;
+	}
 	if ((t = template_select(&w->cfg, req->csr, o->reason,
 	    sizeof(o->reason))) == NULL) {
 		fail(o, FAIL_BADREQUEST);
@@ -219,6 +231,8 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 		fail(o, f);
 		return;
 	}
+	if (replay_previous(w, req, key_id, o))
+		return;
 	memset(&preq, 0, sizeof(preq));
 	preq.txid = req->txid;
 	preq.csr = req->csr;

@@ -226,7 +226,8 @@ insert_cert(struct store *s, const struct store_cert *c, int64_t now)
 	sqlite3_bind_int64(q, 10, now);
 	step = sqlite3_step(q);
 	sqlite3_reset(q);
-	if (step == SQLITE_CONSTRAINT)
+	if (step == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) ==
+	    SQLITE_CONSTRAINT_PRIMARYKEY)
 		return STORE_SERIAL_TAKEN;
 	if (step != SQLITE_DONE)
 		return STORE_ERROR;
@@ -237,7 +238,8 @@ insert_cert(struct store *s, const struct store_cert *c, int64_t now)
 	sqlite3_bind_int64(q, 4, now);
 	step = sqlite3_step(q);
 	sqlite3_reset(q);
-	if (step == SQLITE_CONSTRAINT)
+	if (step == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) ==
+	    SQLITE_CONSTRAINT_PRIMARYKEY)
 		return STORE_TXID_TAKEN;
 	return step == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }

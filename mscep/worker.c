@@ -56,8 +56,11 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 		    "provider cannot be loaded");
 		return -1;
 	}
-	if (scep_attr_init() != 0 ||
-	    ra_load(&w->cfg, &w->ra, reason, rlen) != 0)
+	if (scep_attr_init() != 0) {
+		openssl_reason(reason, rlen, "cannot create SCEP OIDs");
+		return -1;
+	}
+	if (ra_load(&w->cfg, &w->ra, reason, rlen) != 0)
 		return -1;
 	if (config_state_path(&w->cfg, STORE_FILE, db, sizeof(db)) != 0 ||
 	    store_open(db, &w->store, reason, rlen) != 0 ||
@@ -123,6 +126,13 @@ worker_handle(struct worker *w, const struct http_req *req,
 		resp->content_type = w->cacert_type;
 		buf_append(&resp->body, w->cacert.p, w->cacert.len);
 		log_info("op=GetCACert result=200");
+	} else if (op != NULL && !strcasecmp(op, "PKIOperation") && !post &&
+	    strcmp(req->method, "GET") != 0) {
+		/* A HEAD would issue and throw the answer away. */
+		http_text(resp, 405, "text/plain", "PKIOperation takes GET or "
+		    "POST\n");
+		log_warnx("op=PKIOperation result=405 reason=\"method %s\"",
+		    log_safe(req->method, safe, sizeof(safe)));
 	} else if (op != NULL && !strcasecmp(op, "PKIOperation"))
 		pkiop_handle(w, req, post, resp);
 	else {

@@ -95,7 +95,8 @@ csr_challenge(X509_REQ *csr, char *out, size_t size)
 	out[len] = '\0';
 	rc = 0;
 out:
-	OPENSSL_free(utf8);
+	/* It is a secret: wipe it. */
+	OPENSSL_clear_free(utf8, utf8 ? strlen((char *)utf8) : 0);
 	ERR_clear_error();
 	return rc;
 }

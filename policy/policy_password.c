@@ -74,6 +74,11 @@ password_decide(const struct config *cfg, struct store *st,
 	password_hash(pw, d->claim.key);
 	OPENSSL_cleanse(pw, sizeof(pw));
 	rc = store_password_lookup(st, d->claim.key, now_seconds(), &kind);
+	/* A password of the other mode (left from before UseSinglePassword
+	 * changed) does not count. */
+	if (rc == STORE_OK && (kind == CLAIM_SINGLE_PASSWORD) !=
+	    (cfg->use_single_password != 0))
+		rc = STORE_NOT_FOUND;
 	if (rc == STORE_OK) {
 		d->allow = 1;
 		d->claim.kind = kind;

@@ -124,7 +124,9 @@ test_single_password(void)
 	    STORE_OK);
 	CU_ASSERT_EQUAL(decide(pw, &d), 0);
 	CU_ASSERT_EQUAL(decide(pw2, &d), 1);
+	/* Back to one-time passwords: the single one no longer works. */
 	fx.cfg.use_single_password = 0;
+	CU_ASSERT_EQUAL(decide(pw2, &d), 0);
 }
 
 static void

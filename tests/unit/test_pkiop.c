@@ -246,6 +246,60 @@ test_getcert(void)
 }
 
 static void
+test_resigned_envelope(void)
+{
+	struct requester	 victim, thief;
+	struct buf		 msg = { 0 };
+	unsigned char		*der = NULL;
+	int			 len, fi;
+	long			 before = count("certificates");
+
+	/* The thief re-signs the victim's CSR (in real life: its envelope). */
+	CU_ASSERT_FATAL(requester_new(&victim, "v", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&thief, "t", "both", NULL, NULL) == 0);
+	len = i2d_X509_REQ(victim.csr, &der);
+	CU_ASSERT_FATAL(build_pkimessage(&thief, w.ra.enc_cert,
+	    EVP_aes_128_cbc(), EVP_sha256(), MSG_PKCSREQ, "STEAL", der,
+	    (size_t)len, &msg) == 0);
+	CU_ASSERT_EQUAL(post(&thief, &msg, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADMESSAGECHECK);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	OPENSSL_free(der);
+	buf_free(&msg);
+	requester_free(&victim);
+	requester_free(&thief);
+}
+
+static void
+test_bad_txid_and_method(void)
+{
+	struct requester	 r;
+	struct buf		 msg = { 0 };
+	struct http_req		 hr = { "POST", "operation=PKIOperation", NULL,
+				    NULL, NULL, 0 };
+	struct http_resp	 resp = { 0 };
+
+	/* '*' and '_' cannot be echoed in a PrintableString. */
+	CU_ASSERT_FATAL(requester_new(&r, "tx", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(build_pkcsreq(&r, w.ra.enc_cert, EVP_aes_128_cbc(),
+	    "bad*txid_", &msg) == 0);
+	hr.body = msg.p;
+	hr.body_len = msg.len;
+	worker_handle(&w, &hr, &resp);
+	CU_ASSERT_EQUAL(resp.status, 400);
+	http_resp_free(&resp);
+	/* HEAD would issue and drop the answer. */
+	memset(&resp, 0, sizeof(resp));
+	hr.method = "HEAD";
+	hr.query = "operation=PKIOperation&message=AAAA";
+	worker_handle(&w, &hr, &resp);
+	CU_ASSERT_EQUAL(resp.status, 405);
+	http_resp_free(&resp);
+	buf_free(&msg);
+	requester_free(&r);
+}
+
+static void
 test_http_errors(void)
 {
 	struct http_req		 hr = { "GET", "operation=PKIOperation&message="
@@ -300,6 +354,9 @@ register_pkiop(void)
 	    !CU_add_test(s, "txid reused with another key", test_txid_other_key) ||
 	    !CU_add_test(s, "CertPoll", test_certpoll) ||
 	    !CU_add_test(s, "GetCert", test_getcert) ||
+	    !CU_add_test(s, "re-signed envelope refused",
+	    test_resigned_envelope) ||
+	    !CU_add_test(s, "bad transactionID, HEAD", test_bad_txid_and_method) ||
 	    !CU_add_test(s, "HTTP errors store nothing", test_http_errors))
 		return -1;
 	return 0;
