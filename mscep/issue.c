@@ -171,11 +171,14 @@ requested_days(X509_REQ *csr)
 		{ "Hours", 0 }, { "Days", 1 }, { "Weeks", 7 },
 		{ "Months", 30 }, { "Years", 365 },
 	};
+	/* Made once per process, like the SCEP attribute OIDs. */
+	static ASN1_OBJECT *oid;
 	X509_ATTRIBUTE	*attr;
-	ASN1_OBJECT	*oid = OBJ_txt2obj("1.3.6.1.4.1.311.13.2.1", 1);
 	int		 idx = -1, i, j, factor = 0;
 	long		 count = 0;
 
+	if (oid == NULL)
+		oid = OBJ_txt2obj("1.3.6.1.4.1.311.13.2.1", 1);
 	while (oid != NULL &&
 	    (idx = X509_REQ_get_attr_by_OBJ(csr, oid, idx)) >= 0) {
 		attr = X509_REQ_get_attr(csr, idx);
@@ -207,7 +210,6 @@ requested_days(X509_REQ *csr)
 			NAME_VALUE_PAIR_free(nv);
 		}
 	}
-	ASN1_OBJECT_free(oid);
 	ERR_clear_error();
 	if (count <= 0 || count > 100000 || factor <= 0)
 		return 0;
