@@ -29,7 +29,7 @@ endif
 CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
 	   mscep/scep_attr.c mscep/message.c mscep/certrep.c \
 	   mscep/template.c mscep/issue.c mscep/store.c mscep/http.c \
-	   mscep/worker.c mscep/pkiop.c mscep/ca_init.c \
+	   mscep/worker.c mscep/pwpage.c mscep/pkiop.c mscep/ca_init.c \
 	   policy/policy.c policy/policy_password.c
 UNIT	 = $(wildcard tests/unit/*.c)
 CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)

@@ -45,6 +45,7 @@ static const char *const service_keys[] = {
 	"certrepincludeca", "backdateminutes", "hashalgorithm",
 	"nokeyusagetemplate", "allowdes", NULL
 };
+static const char *const page_keys[] = { "users", "encoding", NULL };
 static const char *const template_keys[] = {
 	"validitydays", "maxvaliditydays", "allowrequestervalidity",
 	"subjectfromrequest", "subjectaltnames", "keyusage",
@@ -200,6 +201,8 @@ key_list_for(const char *section)
 		return mscep_keys;
 	if (!strcasecmp(section, "service"))
 		return service_keys;
+	if (!strcasecmp(section, "passwordpage"))
+		return page_keys;
 	return template_keys;
 }
 
@@ -332,7 +335,8 @@ load_templates(struct loader *l)
 
 	for (i = 0; i < nsec; i++) {
 		sec = iniparser_getsecname(l->d, i);
-		if (!strcasecmp(sec, "mscep") || !strcasecmp(sec, "service"))
+		if (!strcasecmp(sec, "mscep") || !strcasecmp(sec, "service") ||
+		    !strcasecmp(sec, "passwordpage"))
 			continue;
 		if (l->cfg->ntemplates == TEMPLATES_MAX) {
 			problem(l, sec, NULL, "more than %d templates",
@@ -361,6 +365,7 @@ load_mscep(struct loader *l)
 {
 	struct config	*c = l->cfg;
 	const char	*s;
+	size_t		 n;
 
 	c->signature = pick_template(l, "signaturetemplate");
 	c->encryption = pick_template(l, "encryptiontemplate");
@@ -372,7 +377,48 @@ load_mscep(struct loader *l)
 	c->password_validity = get_int(l, "mscep", "passwordvalidity", 60, 1,
 	    525600);
 	s = get_str(l, "mscep", "passwordvdir", "CertSrv/mscep_admin");
+	while (*s == '/')
+		s++;
+	if (*s == '\0' || strlen(s) >= sizeof(c->password_vdir) ||
+	    strstr(s, "..") != NULL || strpbrk(s, "?#%\\ \t") != NULL)
+		problem(l, "mscep", "passwordvdir", "\"%s\": a URL path such "
+		    "as CertSrv/mscep_admin", s);
 	strlcpy0(c->password_vdir, s, sizeof(c->password_vdir));
+	/* IIS compares paths without case; so does the password page. */
+	n = strlen(c->password_vdir);
+	while (n > 0 && c->password_vdir[n - 1] == '/')
+		c->password_vdir[--n] = '\0';
+}
+
+static int
+user_item(const char *s, void *arg)
+{
+	struct config	*c = arg;
+	size_t		 n = strlen(c->page_users);
+
+	if (strlen(s) + 2 > sizeof(c->page_users) - n || strchr(s, '\n'))
+		return -1;
+	snprintf(c->page_users + n, sizeof(c->page_users) - n, "%s\n", s);
+	return 0;
+}
+
+/* [PasswordPage]: who may read one-time passwords from PasswordVDir. */
+static void
+load_page(struct loader *l)
+{
+	struct config	*c = l->cfg;
+	const char	*s;
+
+	s = get_str(l, "passwordpage", "users", "");
+	if (for_each_item(s, user_item, c) != 0)
+		problem(l, "passwordpage", "users", "list too long (at most "
+		    "%zu characters)", sizeof(c->page_users) - 1);
+	s = get_str(l, "passwordpage", "encoding", "UTF-16LE");
+	if (!strcasecmp(s, "UTF-16LE"))
+		c->page_utf16 = 1;
+	else if (strcasecmp(s, "UTF-8") != 0)
+		problem(l, "passwordpage", "encoding", "\"%s\": use UTF-16LE "
+		    "(as NDES) or UTF-8", s);
 }
 
 static int
@@ -490,6 +536,7 @@ config_load(const char *path, struct config *cfg, FILE *errs)
 	load_templates(l);
 	load_mscep(l);
 	load_service(l, inidir);
+	load_page(l);
 	iniparser_freedict(l->d);
 	nerr = l->nerr;
 	free(l);

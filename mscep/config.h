@@ -57,7 +57,7 @@ struct config {
 	int		 password_max;
 	int		 password_length;	/* bytes of randomness, printed as hex */
 	int		 password_validity;	/* minutes */
-	char		 password_vdir[128];
+	char		 password_vdir[128];	/* no leading or trailing '/' */
 
 	/* [Service]: mscep's own settings. */
 	int		 ca_direct;		/* no RA: the CA signs and decrypts */
@@ -68,6 +68,10 @@ struct config {
 	int		 allow_des;		/* single DES-CBC, legacy clients */
 	int		 backdate_minutes;
 	char		 hash[16];		/* digest for issued certificates */
+
+	/* [PasswordPage]: the mscep_admin page. */
+	char		 page_users[1024];	/* allow-list, LF separated */
+	int		 page_utf16;		/* body in UTF-16LE, as NDES */
 
 	struct template	 templates[TEMPLATES_MAX];
 	int		 ntemplates;

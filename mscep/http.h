@@ -14,7 +14,8 @@ struct http_req {
 	const char		*method;
 	const char		*query;		/* without the leading '?' */
 	const char		*path_info;	/* e.g. "/pkiclient.exe" */
-	const char		*remote_user;
+	const char		*request_uri;	/* as sent, with the query */
+	const char		*remote_user;	/* trusted on PasswordVDir only */
 	const unsigned char	*body;
 	size_t			 body_len;
 };

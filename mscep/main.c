@@ -24,6 +24,7 @@ status_text(int status)
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 414: return "URI Too Long";
 	default:  return "Internal Server Error";
@@ -88,6 +89,7 @@ serve_one(struct worker *w)
 	req.method = method ? method : "GET";
 	req.query = getenv("QUERY_STRING");
 	req.path_info = getenv("PATH_INFO");
+	req.request_uri = getenv("REQUEST_URI");
 	req.remote_user = getenv("REMOTE_USER");
 	if (strcmp(req.method, "POST") == 0 &&
 	    read_body(&body, w->cfg.max_message, &too_large) != 0) {

@@ -3,6 +3,7 @@
 #include "certrep.h"
 #include "log.h"
 #include "pkiop.h"
+#include "pwpage.h"
 #include "scep_attr.h"
 
 #include <stdio.h>
@@ -116,7 +117,9 @@ worker_handle(struct worker *w, const struct http_req *req,
 	char	 safe[48];
 	int	 post = req->method && strcmp(req->method, "POST") == 0;
 
-	if (op == NULL && !post)
+	if (pwpage_match(&w->cfg, req->request_uri))
+		pwpage_handle(w, req, resp);
+	else if (op == NULL && !post)
 		landing_page(w, resp);
 	else if (op != NULL && !strcasecmp(op, "GetCACaps") && !post) {
 		http_text(resp, 200, "text/plain", w->cfg.caps);

@@ -39,7 +39,7 @@ make_ini() {
 	for kv in "$@"; do
 		k=${kv%%=*}
 		v=${kv#*=}
-		sed -i "s|^$k = .*|$k = $v|" "$INI"
+		sed -i "s|^$k *=.*|$k = $v|" "$INI"
 		grep -q "^$k = $v\$" "$INI" || { echo "make_ini: no key $k" >&2; return 1; }
 	done
 }

@@ -9,5 +9,6 @@ int	 register_template(void);
 int	 register_password(void);
 int	 register_message(void);
 int	 register_pkiop(void);
+int	 register_pwpage(void);
 
 #endif

@@ -23,8 +23,9 @@ static int
 post(const struct requester *r, const struct buf *msg, int *failinfo,
     X509 **cert)
 {
-	struct http_req		 hr = { "POST", "operation=PKIOperation", NULL,
-				    NULL, msg->p, msg->len };
+	struct http_req		 hr = { .method = "POST",
+				    .query = "operation=PKIOperation",
+				    .body = msg->p, .body_len = msg->len };
 	struct http_resp	 resp = { 0 };
 	const unsigned char	*p;
 	CMS_ContentInfo		*cms = NULL, *env = NULL;
@@ -275,8 +276,8 @@ test_bad_txid_and_method(void)
 {
 	struct requester	 r;
 	struct buf		 msg = { 0 };
-	struct http_req		 hr = { "POST", "operation=PKIOperation", NULL,
-				    NULL, NULL, 0 };
+	struct http_req		 hr = { .method = "POST",
+				    .query = "operation=PKIOperation" };
 	struct http_resp	 resp = { 0 };
 
 	/* '*' and '_' cannot be echoed in a PrintableString. */
@@ -302,8 +303,8 @@ test_bad_txid_and_method(void)
 static void
 test_http_errors(void)
 {
-	struct http_req		 hr = { "GET", "operation=PKIOperation&message="
-				    "%%%", NULL, NULL, NULL, 0 };
+	struct http_req		 hr = { .method = "GET",
+				    .query = "operation=PKIOperation&message=%%%" };
 	struct http_resp	 resp = { 0 };
 	long			 before = count("certificates");
 
