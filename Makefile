@@ -30,6 +30,7 @@ CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
 	   mscep/scep_attr.c mscep/message.c mscep/certrep.c \
 	   mscep/template.c mscep/issue.c mscep/store.c mscep/http.c \
 	   mscep/worker.c mscep/pwpage.c mscep/pkiop.c mscep/ca_init.c \
+	   mscep/tlscert.c \
 	   policy/policy.c policy/policy_password.c
 UNIT	 = $(wildcard tests/unit/*.c)
 CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)
@@ -48,7 +49,7 @@ $(BUILD)/%.o: %.c $(HDRS)
 	@echo "  CC      $<"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-$(BINDIR)/mscep: $(BUILD)/mscep/main.o $(CORE_O)
+$(BINDIR)/mscep: $(BUILD)/mscep/main.o $(BUILD)/mscep/supervise.o $(CORE_O)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi

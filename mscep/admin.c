@@ -15,6 +15,7 @@
 #include "policy_password.h"
 #include "ra.h"
 #include "store.h"
+#include "tlscert.h"
 
 #ifndef MSCEP_CONFIG
 #define MSCEP_CONFIG "/etc/mscep/mscep.ini"
@@ -29,7 +30,11 @@ usage(void)
 	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
 	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n"
 	    "  password     print a new enrollment challenge password\n"
-	    "  check        validate the configuration, keys and store\n");
+	    "  check        validate the configuration, keys and store\n"
+	    "  tls-cert --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
+	    "           [--out DIR]   TLS server certificate from the CA\n"
+	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
+	    "           default DIR: the state folder's tls/)\n");
 }
 
 static int
@@ -150,6 +155,55 @@ cmd_check(const struct config *cfg)
 	return 0;
 }
 
+static int
+cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tlscert_opts o = { .key = "rsa:2048", .days = 397 };
+	char		 dir[PATH_MAX + 8], serial[80], reason[512];
+	int		 ch;
+
+	snprintf(dir, sizeof(dir), "%s/tls", cfg->state_dir);
+	o.outdir = dir;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			if (o.nnames == TLSCERT_NAMES_MAX) {
+				fprintf(stderr, "mscep-admin: at most %d "
+				    "--name\n", TLSCERT_NAMES_MAX);
+				return 2;
+			}
+			o.names[o.nnames++] = optarg;
+			break;
+		case 'k': o.key = optarg; break;
+		case 'd': o.days = atoi(optarg); break;
+		case 'o': o.outdir = optarg; break;
+		default: usage(); return 2;
+		}
+	}
+	/* 397 days: what browsers and most TLS clients still accept. */
+	if (o.nnames == 0 || o.days < 1 || o.days > 825) {
+		fprintf(stderr, "mscep-admin: tls-cert needs --name FQDN (one "
+		    "per name the service answers to) and 1 to 825 --days\n");
+		return 2;
+	}
+	if (tlscert_issue(cfg, &o, serial, sizeof(serial), reason,
+	    sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: tls-cert: %s\n", reason);
+		return 1;
+	}
+	printf("issued TLS server certificate %s for %s: %s/server.crt, "
+	    "%s/server.key\n", serial, o.names[0], o.outdir, o.outdir);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -181,6 +235,8 @@ main(int argc, char *argv[])
 		rc = cmd_password(&cfg);
 	else if (strcmp(cmd, "check") == 0)
 		rc = cmd_check(&cfg);
+	else if (strcmp(cmd, "tls-cert") == 0)
+		rc = cmd_tls_cert(&cfg, argc - i, argv + i);
 	else {
 		usage();
 		rc = 2;

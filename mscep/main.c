@@ -5,11 +5,13 @@
  */
 #include <fcgi_stdio.h>	/* must precede other stdio users in this file */
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "supervise.h"
 #include "worker.h"
 
 #ifndef MSCEP_CONFIG
@@ -108,32 +110,89 @@ serve_one(struct worker *w)
 	buf_free(&body);
 }
 
-int
-main(int argc, char *argv[])
-{
-	struct worker	 w;
-	const char	*path = getenv("MSCEP_CONFIG");
-	char		 reason[512] = "unknown error";
-	int		 ch;
+/* SIGTERM (web server recycling, supervisor, systemd) ends an idle
+ * worker at once and a busy one after its response. */
+static volatile sig_atomic_t busy, stop;
 
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
-		if (ch != 'c') {
-			log_errx("usage: mscep [-c mscep.ini]");
-			return 2;
-		}
-		path = optarg;
-	}
-	if (path == NULL)
-		path = MSCEP_CONFIG;
+static void
+on_term(int sig)
+{
+	(void)sig;
+	if (!busy)
+		_exit(0);
+	stop = 1;
+}
+
+static int
+run_worker(void *arg)
+{
+	const char		*path = arg;
+	struct worker		 w;
+	struct sigaction	 sa = { .sa_handler = on_term };
+	char			 reason[512] = "unknown error";
+
 	if (worker_open(&w, path, reason, sizeof(reason)) != 0) {
 		log_errx("cannot start: %s", reason);
 		worker_close(&w);
-		return 1;
+		return WORKER_EXIT_STARTUP;
 	}
 	if (w.cfg.log_syslog)
 		log_open(LOG_TO_SYSLOG, "mscep");
-	while (FCGI_Accept() >= 0)
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!stop && FCGI_Accept() >= 0) {
+		busy = 1;
 		serve_one(&w);
+		FCGI_Finish();
+		busy = 0;
+	}
 	worker_close(&w);
 	return 0;
+}
+
+static void
+usage(void)
+{
+	log_errx("usage: mscep [-c mscep.ini] [-n workers [-s path|host:port]]");
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config	 cfg;
+	const char	*path = getenv("MSCEP_CONFIG"), *addr = NULL;
+	char		 reason[512] = "unknown error";
+	int		 ch, n = 0, nerr;
+
+	while ((ch = getopt(argc, argv, "c:n:s:")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'n': n = atoi(optarg); break;
+		case 's': addr = optarg; break;
+		default: usage(); return 2;
+		}
+	}
+	if (path == NULL)
+		path = MSCEP_CONFIG;
+	if (n == 0 && addr == NULL)
+		return run_worker((void *)path);   /* spawned by the server */
+	if (n < 1) {
+		usage();
+		return 2;
+	}
+	/* Configuration errors stop the supervisor before any fork. */
+	nerr = config_load(path, &cfg, stderr);
+	if (nerr == 0 && cfg.log_syslog)
+		log_open(LOG_TO_SYSLOG, "mscep");
+	config_free(&cfg);
+	if (nerr != 0) {
+		log_errx("cannot start: %s: %d configuration problem(s)", path,
+		    nerr < 0 ? 1 : nerr);
+		return 1;
+	}
+	if (listen_socket(addr, reason, sizeof(reason)) != 0) {
+		log_errx("cannot start: %s", reason);
+		return 1;
+	}
+	return supervise(n, run_worker, (void *)path);
 }

@@ -1,0 +1,28 @@
+/*
+ * supervise.h - separately run workers (nginx, Apache mod_proxy_fcgi):
+ * one FastCGI listen socket on fd 0, shared by a pre-forked pool whose
+ * dead members are replaced. The web-server-spawned modes (mod_fcgid,
+ * lighttpd) need neither: the server owns the socket and the pool.
+ */
+#ifndef MSCEP_SUPERVISE_H
+#define MSCEP_SUPERVISE_H
+
+#include <stddef.h>
+
+/* A worker that cannot start exits with this; retrying will not help. */
+#define WORKER_EXIT_STARTUP	3
+
+/*
+ * Puts the listen socket on fd 0: systemd's (LISTEN_FDS) if passed, else
+ * addr (a Unix socket path, mode 0660, or host:port), else fd 0 must
+ * already be one (spawn-fcgi, mod_fcgid, lighttpd).
+ */
+int	 listen_socket(const char *addr, char *reason, size_t);
+
+/*
+ * Runs n copies of work(arg) in child processes until SIGTERM or SIGINT;
+ * SIGHUP replaces them (configuration reload). Returns the exit status.
+ */
+int	 supervise(int n, int (*work)(void *), void *arg);
+
+#endif
