@@ -162,7 +162,7 @@ main(int argc, char *argv[])
 	struct config	 cfg;
 	const char	*path = getenv("MSCEP_CONFIG"), *addr = NULL;
 	char		 reason[512] = "unknown error";
-	int		 ch, n = 0, nerr;
+	int		 ch, n = 0, nerr, rc;
 
 	while ((ch = getopt(argc, argv, "c:n:s:")) != -1) {
 		switch (ch) {
@@ -194,5 +194,8 @@ main(int argc, char *argv[])
 		log_errx("cannot start: %s", reason);
 		return 1;
 	}
-	return supervise(n, run_worker, (void *)path);
+	rc = supervise(n, run_worker, (void *)path);
+	if (addr != NULL && addr[0] == '/')
+		unlink(addr);
+	return rc;
 }

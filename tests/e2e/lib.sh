@@ -9,6 +9,7 @@ T=$(mktemp -d /tmp/mscep-e2e.XXXXXX)
 INI=$T/mscep.ini
 ADMIN="$MSCEP_BIN/mscep-admin -c $INI"
 LPID=
+LAST_PID=
 npass=0
 nfail=0
 
@@ -19,17 +20,20 @@ check() { d=$1; shift; if "$@" >>"$T/check.log" 2>&1; then ok "$d"; else not_ok 
 check_not() { d=$1; shift; if "$@" >>"$T/check.log" 2>&1; then not_ok "$d"; else ok "$d"; fi; }
 
 finish() {
-	if grep -qE 'Sanitizer|runtime error:' "$T/run/mscep.log" 2>/dev/null; then
+	stop_servers
+	# mod_fcgid's workers write to Apache's error log.
+	if cat "$T/run/mscep.log" "$T/run/error.log" 2>/dev/null |
+	    grep -qE 'Sanitizer|runtime error:'; then
 		not_ok "sanitizer findings in the workers' log"
-		grep -A20 'Sanitizer' "$T/run/mscep.log" | head -40 | sed 's/^/#   /'
+		cat "$T/run/mscep.log" "$T/run/error.log" 2>/dev/null |
+		    grep -A20 'Sanitizer' | head -40 | sed 's/^/#   /'
 	fi
-	[ -n "${KEEP:-}" ] && { echo "# kept $T"; stop_lighttpd; echo "RESULT $npass $nfail"; return; }
-	stop_lighttpd
+	[ -n "${KEEP:-}" ] && { echo "# kept $T"; echo "RESULT $npass $nfail"; return; }
 	rm -rf "$T"
 	echo "RESULT $npass $nfail"
 	[ "$nfail" -eq 0 ]
 }
-trap 'stop_lighttpd; rm -rf "$T"' INT TERM
+trap 'stop_servers; rm -rf "$T"' INT TERM
 
 # make_ini [Key=Value ...]: the shipped etc/mscep.ini with test overrides.
 # Debian 12's scepclient sends DES-CBC only, so tests enable AllowDES.
@@ -52,51 +56,145 @@ free_port() {
 	echo "$p"
 }
 
-# start_lighttpd WORKERS: serves $INI; sets PORT and URL.
-start_lighttpd() {
-	PORT=$(free_port)
-	URL=http://127.0.0.1:$PORT/certsrv/mscep/mscep.dll
+# Servers run as root refuse to serve (Apache) or drop to nobody (nginx);
+# as root they run as www-data, which must reach the test folder.
+RUNAS=
+if [ "$(id -u)" = 0 ]; then
+	RUNAS=www-data
+	chmod 711 "$T"
+fi
+STARTED=		# PIDs this test started, oldest first
+
+# spawn CMD...: starts CMD in the background, output to $T/run/mscep.log.
+spawn() {
 	mkdir -p "$T/run"
-	sed -e "s|@PORT@|$PORT|" -e "s|@RUNDIR@|$T/run|g" \
-	    -e "s|@BIN@|$MSCEP_BIN|" -e "s|@CONFIG@|$INI|" \
-	    -e "s|@WORKERS@|${1:-2}|" -e "s|@ERRORLOG@|$T/run/error.log|" \
-	    -e "s|@ACCESSLOG@|$T/run/access.log|" \
-	    "$TOP/deploy/lighttpd/mscep-demo.conf.in" > "$T/run/lighttpd.conf"
-	lighttpd -D -f "$T/run/lighttpd.conf" >>"$T/run/mscep.log" 2>&1 &
-	LPID=$!
-	for i in $(seq 1 50); do
-		curl -sf -o /dev/null "$URL?operation=GetCACaps" && return 0
+	"$@" >>"$T/run/mscep.log" 2>&1 &
+	STARTED="$STARTED $!"
+	LAST_PID=$!
+}
+
+descendants() {
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+# workers: PIDs of the mscep processes under everything this test started.
+workers() {
+	for p in $STARTED; do
+		for d in $(descendants "$p"); do
+			[ "$(ps -o comm= -p "$d" 2>/dev/null)" = mscep ] && echo "$d"
+		done
+	done
+}
+
+# Stops what spawn started, newest first, then waits for their
+# descendants (workers exit once their server is gone; a sanitizer build
+# writes its leak report first) and insists on those that stay.
+stop_servers() {
+	order=
+	for p in $STARTED; do order="$p $order"; done
+	for p in $order; do
+		kids=$(descendants "$p")
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+		for k in $kids; do
+			for i in $(seq 1 100); do
+				kill -0 "$k" 2>/dev/null || break
+				sleep 0.1
+			done
+			kill "$k" 2>/dev/null
+		done
+	done
+	STARTED=
+}
+
+# wait_url URL [CURL-OPTIONS]: until URL answers, for up to 10 seconds.
+wait_url() {
+	u=$1
+	shift
+	for i in $(seq 1 100); do
+		curl -sf -o /dev/null "$@" "$u" && return 0
 		sleep 0.1
 	done
-	echo "lighttpd did not start:" >&2
+	echo "no answer from $u:" >&2
 	cat "$T/run/mscep.log" "$T/run/error.log" >&2 2>/dev/null
 	return 1
 }
 
-# Stops lighttpd and then any worker it spawned that outlived it.
-stop_lighttpd() {
-	[ -n "$LPID" ] || return 0
-	kids=$(ps -o pid= --ppid "$LPID" 2>/dev/null)
-	kill "$LPID" 2>/dev/null
-	wait "$LPID" 2>/dev/null
-	# Workers exit on their own once lighttpd is gone (a sanitizer build
-	# writes its leak report first); wait for them, then insist.
-	for k in $kids; do
-		for i in $(seq 1 100); do
-			kill -0 "$k" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill "$k" 2>/dev/null
-	done
-	LPID=
+# render SERVER: the shipped configuration for SERVER with test ports and
+# paths (deploy/render.sh); sets PORT, URL and, with TLS, TLSPORT, TLSURL.
+render() {
+	PORT=$(free_port)
+	TLSPORT=0
+	URL=http://127.0.0.1:$PORT/certsrv/mscep/mscep.dll
+	if [ -n "${TLS:-}" ]; then
+		TLSPORT=$(free_port)
+		TLSURL=https://localhost:$TLSPORT/certsrv/mscep/mscep.dll
+		[ -f "$T/state/tls/server.crt" ] ||
+		    $ADMIN tls-cert --name localhost --name 127.0.0.1 >/dev/null
+	fi
+	[ -f "$T/htpasswd" ] || { htpasswd -bcB "$T/htpasswd" alice "$ALICE_PW" 2>/dev/null &&
+	    htpasswd -bB "$T/htpasswd" mallory "$ALICE_PW" 2>/dev/null &&
+	    chmod 644 "$T/htpasswd"; }
+	mkdir -p "$T/run"
+	chmod 755 "$T/run"
+	BIN=$MSCEP_BIN CONFIG=$INI PORT=$PORT TLSPORT=$TLSPORT \
+	    TLSDIR=$T/state/tls HTPASSWD=$T/htpasswd RUNAS=$RUNAS \
+	    sh "$TOP/deploy/render.sh" "$1" "$T/run"
 }
+ALICE_PW=alice-$$-pw
 
-restart_lighttpd() { stop_lighttpd; start_lighttpd "${1:-2}"; }
+# start_lighttpd: lighttpd spawning the workers (deploy/lighttpd).
+start_lighttpd() {
+	render lighttpd
+	spawn lighttpd -D -f "$T/run/lighttpd.conf"
+	LPID=$LAST_PID
+	wait_url "$URL?operation=GetCACaps"
+}
+stop_lighttpd() { stop_servers; }
+restart_lighttpd() { stop_servers; start_lighttpd; }
+
+# start_pool: mscep's own pre-forked pool on $T/run/mscep.sock, reachable
+# by the web server's user.
+start_pool() {
+	spawn "$MSCEP_BIN/mscep" -c "$INI" -n "${1:-2}" -s "$T/run/mscep.sock"
+	for i in $(seq 1 100); do
+		[ -S "$T/run/mscep.sock" ] && break
+		sleep 0.1
+	done
+	[ -z "$RUNAS" ] || chgrp "$RUNAS" "$T/run/mscep.sock"
+}
 
 # sql QUERY: runs a read-only query on the test store.
 sql() { sqlite3 -readonly -cmd ".timeout 10000" "$T/state/mscep.db" "$1"; }
 # sql_write QUERY: changes the store, waiting for locks like mscep does.
 sql_write() { sqlite3 -cmd ".timeout 10000" "$T/state/mscep.db" "$1" >/dev/null; }
 
-# The responder's log lines (workers write to lighttpd's stderr).
-mscep_log() { cat "$T/run/mscep.log"; }
+# The responder's log lines (stderr of the pool or of lighttpd's workers;
+# mod_fcgid's go to Apache's error log).
+mscep_log() { cat "$T/run/mscep.log" "$T/run/error.log" 2>/dev/null; }
+
+# as_user USER CMD...: runs CMD as USER when the test runs as root.
+as_user() {
+	u=$1
+	shift
+	if [ -n "$RUNAS" ]; then
+		setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+
+# give_state USER: the state folder belongs to USER from now on, and the
+# test's admin commands and queries run as USER too, so that SQLite's
+# -wal/-shm files stay writable by the workers.
+give_state() {
+	[ -n "$RUNAS" ] || return 0
+	STATE_USER=$1
+	chown -R "$1:$(id -g "$1")" "$T/state"
+	ADMIN="as_user $1 $MSCEP_BIN/mscep-admin -c $INI"
+	sql() { as_user "$STATE_USER" sqlite3 -readonly -cmd ".timeout 10000" "$T/state/mscep.db" "$1"; }
+	sql_write() { as_user "$STATE_USER" sqlite3 -cmd ".timeout 10000" "$T/state/mscep.db" "$1" >/dev/null; }
+}

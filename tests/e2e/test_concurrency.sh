@@ -9,7 +9,7 @@ make_ini PasswordMax=$((N + 10))
 $ADMIN init >/dev/null
 for i in $(seq 1 "$N"); do $ADMIN password; done > "$T/passwords"
 start_lighttpd 4
-check "4 workers are running" test "$(ps -o pid= --ppid "$LPID" | wc -l)" -eq 4
+check "4 workers are running (and one for the password page)" test "$(workers | wc -l)" -eq 5
 
 $MSCEP_BIN/scepcli -u "$URL" -m post -n "$N" -j 8 -P "$T/passwords" enroll \
     > "$T/out" 2>&1

@@ -1,0 +1,132 @@
+# tests/e2e/deploy_suite.sh - sourced by test_apache.sh, test_lighttpd.sh
+# and test_nginx.sh: what every shipped deployment must do, checked through
+# the real server started from its shipped configuration. Expects URL and
+# TLSURL (render with TLS=1), a store with PasswordMax >= 60, and the
+# server's access log in $T/run/access.log.
+
+CLI=$MSCEP_BIN/scepcli
+
+# code URL [CURL-OPTIONS]: the HTTP status of a GET.
+code() { u=$1; shift; curl -s -o "$T/body" -w '%{http_code}' "$@" "$u"; }
+
+deploy_protocol() {
+	n=$1
+	check "$n: GetCACaps over HTTP" \
+	    sh -c "curl -sf '$URL?operation=GetCACaps' | grep -qx POSTPKIOperation"
+	check "$n: the path matches without case, as IIS (/CertSrv/...)" \
+	    curl -sf -o /dev/null "${URL%%/certsrv/*}/CertSrv/mscep/mscep.dll?operation=GetCACaps"
+	check "$n: GetCACert gives RA signing, RA encryption and CA" sh -c "
+	    curl -sf -D '$T/h' -o '$T/ca.p7' '$URL?operation=GetCACert&message=ca' &&
+	    grep -qi '^content-type: application/x-x509-ca-ra-cert' '$T/h' &&
+	    openssl pkcs7 -inform DER -in '$T/ca.p7' -print_certs | grep -c BEGIN | grep -qx 3"
+	check "$n: GetCACaps over HTTPS, trusting only the CA" \
+	    curl -sf --cacert "$T/state/ca.crt" -o /dev/null "$TLSURL?operation=GetCACaps"
+	echo | openssl s_client -connect "127.0.0.1:$TLSPORT" -servername localhost \
+	    2>/dev/null | openssl x509 -noout -ext subjectAltName,extendedKeyUsage \
+	    > "$T/tls-ext" 2>&1
+	check "$n: the TLS certificate names every name served (SAN)" \
+	    grep -q 'DNS:localhost, IP Address:127.0.0.1' "$T/tls-ext"
+	check "$n: the TLS certificate is for serverAuth" \
+	    grep -q 'TLS Web Server Authentication' "$T/tls-ext"
+
+	mkdir -p "$T/$n-sc"
+	pw=$($ADMIN password)
+	check "$n: scepclient enrolls by POST" sh -c "cd '$T/$n-sc' &&
+	    timeout 60 scepclient -server-url '$URL' -challenge '$pw' -cn '$n-device' \
+	    -private-key key.pem -certificate cert.pem >out 2>&1"
+	check "$n: its certificate chains to the CA" \
+	    openssl verify -CAfile "$T/state/ca.crt" "$T/$n-sc/cert.pem"
+	# scepclient keeps its CSR and self-signed certificate in the
+	# current folder: a second identity needs a folder of its own.
+	mkdir -p "$T/$n-tls"
+	check "$n: scepclient over HTTPS, trusting the CA (SSL_CERT_FILE)" sh -c "
+	    cd '$T/$n-tls' && SSL_CERT_FILE='$T/state/ca.crt' timeout 60 scepclient \
+	    -server-url '$TLSURL' -challenge '$($ADMIN password)' -cn '$n-tls' \
+	    -private-key key.pem -certificate cert.pem >out 2>&1"
+
+	# 700 DNS names make the GET's URL about 50 KB (NDES allows 40 KB).
+	check "$n: PKIOperation by GET with 700 SANs" \
+	    $CLI -u "$URL" -m get -s 700 -p "$($ADMIN password)" -o "$T/$n-big" enroll
+	len=$(awk '/operation=PKIOperation&message=/ { print length($7) }' \
+	    "$T/run/access.log" | sort -n | tail -1)
+	check "$n: that URL was over 48 KB ($len bytes)" test "${len:-0}" -gt 49152
+	check "$n: all 700 names are in the certificate" sh -c "
+	    openssl x509 -in \$(ls '$T/$n-big'/*.pem | head -1) -noout -ext subjectAltName |
+	    tr ',' '\n' | grep -c DNS: | grep -qx 700"
+}
+
+deploy_password_page() {
+	n=$1
+	a=${TLSURL%%/mscep/mscep.dll}/mscep_admin/
+	c="--cacert $T/state/ca.crt"
+	check "$n: password page without credentials: 401" \
+	    test "$(code "$a" $c)" = 401
+	check "$n: password page with a wrong password: 401" \
+	    test "$(code "$a" $c -u alice:wrong)" = 401
+	check "$n: password page for a user not in [PasswordPage] Users: 403" \
+	    test "$(code "$a" $c -u "mallory:$ALICE_PW")" = 403
+	check_not "$n: ... and no password in that page" \
+	    sh -c "iconv -f utf-16le -t utf-8 '$T/body' | grep -q 'password is'"
+	check "$n: password page over plain HTTP: 403" \
+	    test "$(code "${URL%%/mscep/mscep.dll}/mscep_admin/" -u "alice:$ALICE_PW")" = 403
+	check "$n: password page for alice: 200" \
+	    test "$(code "$a" $c -u "alice:$ALICE_PW")" = 200
+	pw=$(iconv -f utf-16le -t utf-8 "$T/body" |
+	    sed -n 's/.*The enrollment challenge password is: <B> \([0-9A-F]*\) .*/\1/p')
+	check "$n: the page shows a 16-hex-digit password, as NDES" \
+	    sh -c "echo '$pw' | grep -qxE '[0-9A-F]{16}'"
+	check "$n: that password enrolls" $CLI -u "$URL" -p "$pw" enroll
+	check "$n: the page is logged with the user, never the password" sh -c "
+	    mscep_log() { cat '$T/run/mscep.log' '$T/run/error.log' 2>/dev/null; }
+	    mscep_log | grep -q 'op=PasswordPage user=\"alice\" result=200' &&
+	    ! mscep_log | grep -q '$pw'"
+}
+
+# A worker killed with SIGKILL in the middle of a run: its supervisor
+# (the web server, or mscep's pool) replaces it and service goes on.
+deploy_kill_worker() {
+	n=$1
+	for i in $(seq 1 100); do $ADMIN password; done > "$T/$n-pws"
+	$CLI -u "$URL" -n 100 -j 2 -P "$T/$n-pws" enroll > "$T/$n-load" 2>&1 &
+	cli=$!
+	# Kill once enrollments are flowing, while the client still runs.
+	for i in $(seq 1 200); do
+		[ "$(grep -c 'serial=' "$T/$n-load")" -ge 5 ] && break
+		sleep 0.05
+	done
+	victim=$(workers | head -1)
+	check "$n: a worker to kill is running" test -n "$victim"
+	check "$n: the client is mid-run when the worker is killed" kill -0 "$cli"
+	kill -9 $victim 2>/dev/null
+	wait $cli
+	sed -n '$p' "$T/$n-load" | sed 's/^/# /'
+	check "$n: the next enrollment after the kill succeeds" \
+	    $CLI -u "$URL" -p "$($ADMIN password)" enroll
+	# Gone, or a zombie its supervisor has yet to reap (mod_fcgid scans
+	# every few seconds).
+	check "$n: the killed worker is gone" \
+	    sh -c "! ps -o stat= -p '$victim' | grep -qv Z"
+	grep -o 'serial=[0-9A-F]*' "$T/$n-load" | cut -d= -f2 | sort > "$T/$n-got"
+	sql "select serial from certificates" | sort > "$T/$n-stored"
+	check "$n: every certificate a client received is in the store" \
+	    test -z "$(comm -23 "$T/$n-got" "$T/$n-stored")"
+	check "$n: database integrity after the kill" \
+	    test "$(sql 'pragma integrity_check')" = ok
+}
+
+# Stops the servers; nothing they started may survive.
+deploy_stop() {
+	n=$1
+	all="$STARTED $(for p in $STARTED; do descendants "$p"; done)"
+	stop_servers
+	left=
+	for p in $all; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+	check "$n: every process started is gone after stopping" test -z "$left"
+}
+
+deploy_suite() {
+	deploy_protocol "$1"
+	deploy_password_page "$1"
+	deploy_kill_worker "$1"
+	deploy_stop "$1"
+}
