@@ -3,9 +3,12 @@
 #   make run        install missing packages, init a demo CA, serve on lighttpd
 #   make check      unit + end-to-end tests (installs missing packages)
 #   make check-asan the same tests on an AddressSanitizer+UBSan build
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR= (README:
+#                   "Deploying"); keeps an existing mscep.ini
 
 PREFIX	?= /usr/local
+SYSCONFDIR ?= /etc
+STATEDIR ?= /var/lib/mscep
 BUILD	?= build
 BINDIR	?= bin
 CC	?= cc
@@ -17,7 +20,7 @@ PKGS	 = libcrypto sqlite3 fcgi
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -Wstrict-prototypes -Wmissing-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Imscep -Ipolicy -I/usr/include/iniparser \
-	   -DMSCEP_CONFIG='"$(PREFIX)/etc/mscep/mscep.ini"'
+	   -DMSCEP_CONFIG='"$(SYSCONFDIR)/mscep/mscep.ini"'
 LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 2>/dev/null || \
 	   echo -lcrypto -lsqlite3) -liniparser
 ifeq ($(SAN),1)
@@ -93,10 +96,16 @@ check-asan: deps
 	    BINDIR=build/asan/bin all check-unit check-e2e
 
 install: $(BINDIR)/mscep $(BINDIR)/mscep-admin
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/etc/mscep
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mscep \
+	    $(DESTDIR)$(PREFIX)/share/mscep $(DESTDIR)$(SYSCONFDIR)/mscep
 	install -m 0755 $(BINDIR)/mscep $(BINDIR)/mscep-admin \
-	    $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 etc/mscep.ini $(DESTDIR)$(PREFIX)/etc/mscep/
+	    $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 deploy/cgi/mscep-bridge $(DESTDIR)$(PREFIX)/lib/mscep/
+	cp -R deploy/apache deploy/lighttpd deploy/nginx deploy/systemd \
+	    deploy/spawn-fcgi $(DESTDIR)$(PREFIX)/share/mscep/
+	test -f $(DESTDIR)$(SYSCONFDIR)/mscep/mscep.ini || \
+	    sed 's|^StateDir = .*|StateDir = $(STATEDIR)|' etc/mscep.ini > \
+	    $(DESTDIR)$(SYSCONFDIR)/mscep/mscep.ini
 
 clean:
 	rm -rf build bin

@@ -12,16 +12,15 @@ if [ ! -f "$top/var/ca.crt" ]; then
 	"$admin" -c "$ini" init
 fi
 "$admin" -c "$ini" check
-mkdir -p "$run"
-sed -e "s|@PORT@|$port|" -e "s|@RUNDIR@|$run|g" -e "s|@BIN@|$top/bin|" \
-    -e "s|@CONFIG@|$ini|" -e "s|@WORKERS@|2|" \
-    -e "s|@ERRORLOG@|/dev/stderr|" -e "s|@ACCESSLOG@|$run/access.log|" \
-    "$top/deploy/lighttpd/mscep-demo.conf.in" > "$run/lighttpd.conf"
+# The shipped deploy/lighttpd/50-mscep.conf, with local ports and paths.
+BIN=$top/bin CONFIG=$ini PORT=$port TLSPORT=0 sh "$top/deploy/render.sh" \
+    lighttpd "$run"
 lighttpd -tt -f "$run/lighttpd.conf"
 echo "SCEP URL:  http://127.0.0.1:$port/certsrv/mscep/mscep.dll"
 echo "CA certificate: $top/var/ca.crt"
 echo "One-time challenge password (valid 60 minutes, one use):"
 "$admin" -c "$ini" password || true
 echo "More passwords:  bin/mscep-admin -c etc/mscep.ini password"
+echo "The password page needs HTTPS and a user list: README, \"Deploying\"."
 echo "Stop with Ctrl-C."
 exec lighttpd -D -f "$run/lighttpd.conf"

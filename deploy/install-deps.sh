@@ -3,9 +3,16 @@
 # build, run and be tested, when any is missing. Idempotent and quiet when
 # everything is there; needs root (or sudo) only when it must install.
 set -eu
+# build and run: compiler, OpenSSL, SQLite, libfcgi, iniparser, CUnit;
+# the three web servers and their modules (mod_fcgid, TLS for lighttpd),
+# htpasswd, spawn-fcgi and cgi-fcgi (libfcgi-bin) from deploy/; the real
+# SCEP clients (scep's scepclient, certmonger's scep-submit), curl, procps
+# and util-linux (setpriv) for the tests.
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
-libfcgi-dev libiniparser-dev libcunit1-dev lighttpd curl scep certmonger
-procps"
+libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
+lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
+nginx spawn-fcgi
+curl scep certmonger procps util-linux"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -16,11 +23,22 @@ echo "installing:$missing"
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 export DEBIAN_FRONTEND=noninteractive
+# Debian starts Apache, nginx and lighttpd on port 80 as they are installed;
+# the second one then fails and leaves its package half-configured. mscep's
+# demo and tests run their own instances on other ports and need none, so
+# services are not started during this install (policy-rc.d, as in Docker).
+policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	policy=/usr/sbin/policy-rc.d
+	printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+	$sudo chmod 755 "$policy"
+	trap '$sudo rm -f "$policy"' EXIT INT TERM
+fi
 $sudo apt-get update -qq
 # shellcheck disable=SC2086
 $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
-# Debian starts lighttpd on port 80 when it is installed; mscep's demo and
-# tests run their own instances and need none.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q lighttpd 2>/dev/null; then
-	$sudo systemctl stop lighttpd || true
-fi
+for s in lighttpd apache2 nginx; do
+	if command -v systemctl >/dev/null 2>&1 && systemctl is-active -q "$s" 2>/dev/null; then
+		$sudo systemctl stop "$s" || true
+	fi
+done
