@@ -41,7 +41,7 @@ UNIT_O	 = $(UNIT:%.c=$(BUILD)/%.o)
 HDRS	 = $(wildcard mscep/*.h policy/*.h tests/unit/*.h)
 
 PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
-	   $(BINDIR)/unit-tests
+	   $(BINDIR)/logsink $(BINDIR)/unit-tests
 
 .PHONY: all deps run check check-unit check-e2e check-asan install clean
 
@@ -71,6 +71,12 @@ $(BINDIR)/unit-tests: $(UNIT_O) $(CORE_O)
 $(BINDIR)/scepcli: tests/tools/scepcli.c
 	@mkdir -p $(BINDIR)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS) -lcrypto
+
+# A stand-in syslog socket for the tests.
+$(BINDIR)/logsink: tests/tools/logsink.c
+	@mkdir -p $(BINDIR)
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS)
 
 deps:
 	@sh deploy/install-deps.sh

@@ -43,7 +43,7 @@ static const char *const mscep_keys[] = {
 static const char *const service_keys[] = {
 	"statedir", "cadirect", "maxmessagesize", "capabilities", "log",
 	"certrepincludeca", "backdateminutes", "hashalgorithm",
-	"nokeyusagetemplate", "allowdes", NULL
+	"nokeyusagetemplate", "allowdes", "logsocket", NULL
 };
 static const char *const page_keys[] = { "users", "encoding", NULL };
 static const char *const template_keys[] = {
@@ -106,6 +106,18 @@ linemap_find(const struct linemap *m, const char *seckey)
 	return 0;
 }
 
+/* The section name as the file spells it (iniparser lowercases). */
+static const char *
+section_as_written(const struct loader *l, const char *section)
+{
+	int	 i;
+
+	for (i = 0; i < l->lines.nsection; i++)
+		if (strcasecmp(l->lines.section[i], section) == 0)
+			return l->lines.section[i];
+	return section;
+}
+
 static void
 problem(struct loader *l, const char *section, const char *key,
     const char *fmt, ...)
@@ -121,7 +133,8 @@ problem(struct loader *l, const char *section, const char *key,
 	va_end(ap);
 	if (l->errs != NULL)
 		fprintf(l->errs, "%s:%d: [%s]%s%s: %s\n", l->cfg->path, line,
-		    section, key ? " " : "", key ? key : "", msg);
+		    section_as_written(l, section), key ? " " : "",
+		    key ? key : "", msg);
 	l->nerr++;
 }
 
@@ -481,6 +494,11 @@ load_service(struct loader *l, const char *inidir)
 		c->log_syslog = 1;
 	else if (strcasecmp(s, "stderr") != 0)
 		problem(l, "service", "log", "\"%s\": use stderr or syslog", s);
+	s = get_str(l, "service", "logsocket", "/dev/log");
+	if (s[0] != '/' || strlen(s) >= sizeof(c->log_socket))
+		problem(l, "service", "logsocket", "\"%s\": an absolute path "
+		    "shorter than %zu characters", s, sizeof(c->log_socket));
+	strlcpy0(c->log_socket, s, sizeof(c->log_socket));
 	c->certrep_include_ca = get_bool(l, "service", "certrepincludeca", 0);
 	c->allow_des = get_bool(l, "service", "allowdes", 0);
 	c->backdate_minutes = get_int(l, "service", "backdateminutes", 10, 0,

@@ -64,6 +64,7 @@ struct config {
 	size_t		 max_message;		/* bytes of DER PKIOperation */
 	char		 caps[256];		/* GetCACaps body, LF separated */
 	int		 log_syslog;
+	char		 log_socket[108];	/* syslog datagram socket */
 	int		 certrep_include_ca;
 	int		 allow_des;		/* single DES-CBC, legacy clients */
 	int		 backdate_minutes;

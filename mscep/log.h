@@ -4,7 +4,8 @@
 
 enum log_dest { LOG_TO_STDERR, LOG_TO_SYSLOG };
 
-void	 log_open(enum log_dest, const char *ident);
+/* socket_path: syslog's datagram socket (NULL: /dev/log). */
+void	 log_open(enum log_dest, const char *ident, const char *socket_path);
 void	 log_info(const char *, ...) __attribute__((format(__printf__, 1, 2)));
 void	 log_warnx(const char *, ...) __attribute__((format(__printf__, 1, 2)));
 void	 log_errx(const char *, ...) __attribute__((format(__printf__, 1, 2)));

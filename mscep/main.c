@@ -137,7 +137,7 @@ run_worker(void *arg)
 		return WORKER_EXIT_STARTUP;
 	}
 	if (w.cfg.log_syslog)
-		log_open(LOG_TO_SYSLOG, "mscep");
+		log_open(LOG_TO_SYSLOG, "mscep", w.cfg.log_socket);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	while (!stop && FCGI_Accept() >= 0) {
@@ -181,9 +181,9 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	/* Configuration errors stop the supervisor before any fork. */
-	nerr = config_load(path, &cfg, stderr);
+	nerr = worker_config_check(path, &cfg);
 	if (nerr == 0 && cfg.log_syslog)
-		log_open(LOG_TO_SYSLOG, "mscep");
+		log_open(LOG_TO_SYSLOG, "mscep", cfg.log_socket);
 	config_free(&cfg);
 	if (nerr != 0) {
 		log_errx("cannot start: %s: %d configuration problem(s)", path,

@@ -77,6 +77,12 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 	return 0;
 }
 
+int
+worker_config_check(const char *path, struct config *cfg)
+{
+	return config_load(path, cfg, stderr);
+}
+
 void
 worker_close(struct worker *w)
 {

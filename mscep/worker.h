@@ -26,6 +26,11 @@ struct worker {
 
 int	 worker_open(struct worker *, const char *config_path, char *, size_t);
 void	 worker_close(struct worker *);
+/*
+ * Loads and validates path only, reporting problems on the real stderr
+ * (callers that include fcgi_stdio.h have no FILE * for it).
+ */
+int	 worker_config_check(const char *path, struct config *);
 void	 worker_handle(struct worker *, const struct http_req *,
 	    struct http_resp *);
 

@@ -80,19 +80,25 @@ test_errors_name_line_section_key(void)
 	    "[IPSECIntermediateOffline]\n"
 	    "KeyUsage = digitalSignature, flying\n"	/* line 9 */
 	    "SubjectAltNames = dns, x400\n"		/* line 10 */
-	    "ValidityDays = 0\n",			/* line 11 */
+	    "ValidityDays = 0\n"			/* line 11 */
+	    "[PasswordPage]\n"
+	    "Encoding = latin1\n"			/* line 13 */
+	    "[Service]\n"
+	    "LogSocket = dev/log\n",			/* line 15 */
 	    &cfg, msgs, sizeof(msgs));
-	CU_ASSERT_EQUAL(n, 8);
-	CU_ASSERT(strstr(msgs, ":2: [mscep] passwordmax: \"lots\"") != NULL);
-	CU_ASSERT(strstr(msgs, ":3: [mscep] signaturetemplate: template "
+	CU_ASSERT(strstr(msgs, ":13: [PasswordPage] encoding:") != NULL);
+	CU_ASSERT(strstr(msgs, ":15: [Service] logsocket:") != NULL);
+	CU_ASSERT_EQUAL(n, 10);
+	CU_ASSERT(strstr(msgs, ":2: [MSCEP] passwordmax: \"lots\"") != NULL);
+	CU_ASSERT(strstr(msgs, ":3: [MSCEP] signaturetemplate: template "
 	    "\"Nope\"") != NULL);
-	CU_ASSERT(strstr(msgs, ":4: [mscep] passwordmaxx: unknown key") != NULL);
-	CU_ASSERT(strstr(msgs, ":6: [service] capabilities:") != NULL);
-	CU_ASSERT(strstr(msgs, ":7: [service] hashalgorithm:") != NULL);
-	CU_ASSERT(strstr(msgs, ":9: [ipsecintermediateoffline] keyusage:") != NULL);
-	CU_ASSERT(strstr(msgs, ":10: [ipsecintermediateoffline] subjectaltnames:")
+	CU_ASSERT(strstr(msgs, ":4: [MSCEP] passwordmaxx: unknown key") != NULL);
+	CU_ASSERT(strstr(msgs, ":6: [Service] capabilities:") != NULL);
+	CU_ASSERT(strstr(msgs, ":7: [Service] hashalgorithm:") != NULL);
+	CU_ASSERT(strstr(msgs, ":9: [IPSECIntermediateOffline] keyusage:") != NULL);
+	CU_ASSERT(strstr(msgs, ":10: [IPSECIntermediateOffline] subjectaltnames:")
 	    != NULL);
-	CU_ASSERT(strstr(msgs, ":11: [ipsecintermediateoffline] validitydays:")
+	CU_ASSERT(strstr(msgs, ":11: [IPSECIntermediateOffline] validitydays:")
 	    != NULL);
 	config_free(&cfg);
 }
@@ -118,7 +124,7 @@ test_scepstandard_needs_its_parts(void)
 
 	CU_ASSERT_EQUAL(load("[Service]\nCapabilities = SCEPStandard, AES\n"
 	    "[IPSECIntermediateOffline]\n", &cfg, msgs, sizeof(msgs)), 1);
-	CU_ASSERT(strstr(msgs, ":2: [service] capabilities: SCEPStandard") !=
+	CU_ASSERT(strstr(msgs, ":2: [Service] capabilities: SCEPStandard") !=
 	    NULL);
 	config_free(&cfg);
 	CU_ASSERT_EQUAL(load("[Service]\nCapabilities = AES, SHA-256\n"
