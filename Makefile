@@ -103,7 +103,9 @@ check-asan: deps
 
 install: $(BINDIR)/mscep $(BINDIR)/mscep-admin
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mscep \
-	    $(DESTDIR)$(PREFIX)/share/mscep $(DESTDIR)$(SYSCONFDIR)/mscep
+	    $(DESTDIR)$(PREFIX)/share/mscep $(DESTDIR)$(SYSCONFDIR)/mscep \
+	    $(DESTDIR)$(PREFIX)/share/doc/mscep
+	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/mscep/
 	install -m 0755 $(BINDIR)/mscep $(BINDIR)/mscep-admin \
 	    $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 deploy/cgi/mscep-bridge $(DESTDIR)$(PREFIX)/lib/mscep/

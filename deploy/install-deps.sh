@@ -6,13 +6,14 @@ set -eu
 # build and run: compiler, OpenSSL, SQLite, libfcgi, iniparser, CUnit;
 # the three web servers and their modules (mod_fcgid, TLS for lighttpd),
 # htpasswd, spawn-fcgi and cgi-fcgi (libfcgi-bin) from deploy/; the real
-# SCEP clients (scep's scepclient, certmonger's scep-submit), curl, procps
-# and util-linux (setpriv) for the tests.
+# SCEP clients (scep's scepclient, certmonger's scep-submit), curl, procps,
+# util-linux (setpriv) and systemd (systemd-analyze, systemd-socket-activate)
+# for the tests.
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
-curl scep certmonger procps util-linux"
+curl scep certmonger procps util-linux systemd"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -22,6 +22,7 @@ render() {
 	    -e "s|/etc/mscep/tls|$TLSDIR|g" \
 	    -e "s|/run/mscep/|$run/|g" -e "s|/run/lighttpd/|$run/|g" \
 	    -e "s|/etc/nginx/snippets/|$run/|g" \
+	    -e "/listen[[:space:]]*\[::\]/d" \
 	    -e "s|listen[[:space:]]*80;|listen 127.0.0.1:$PORT;|" \
 	    -e "s|listen[[:space:]]*443 ssl;|listen 127.0.0.1:$TLSPORT ssl;|" \
 	    -e "s|<VirtualHost \*:443>|<VirtualHost 127.0.0.1:$TLSPORT>|" \

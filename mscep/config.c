@@ -45,7 +45,9 @@ static const char *const service_keys[] = {
 	"certrepincludeca", "backdateminutes", "hashalgorithm",
 	"nokeyusagetemplate", "allowdes", "logsocket", NULL
 };
-static const char *const page_keys[] = { "users", "encoding", NULL };
+static const char *const page_keys[] = {
+	"users", "usersignorecase", "requirehttps", "encoding", NULL
+};
 static const char *const template_keys[] = {
 	"validitydays", "maxvaliditydays", "allowrequestervalidity",
 	"subjectfromrequest", "subjectaltnames", "keyusage",
@@ -401,6 +403,11 @@ load_mscep(struct loader *l)
 	n = strlen(c->password_vdir);
 	while (n > 0 && c->password_vdir[n - 1] == '/')
 		c->password_vdir[--n] = '\0';
+	/* The page must not live where devices come unauthenticated. */
+	if (!strncasecmp(c->password_vdir, "certsrv/mscep", n) ||
+	    !strncasecmp(c->password_vdir, "certsrv/mscep/", 14))
+		problem(l, "mscep", "passwordvdir", "\"%s\" overlaps the SCEP "
+		    "path /certsrv/mscep/", s);
 }
 
 static int
@@ -426,6 +433,9 @@ load_page(struct loader *l)
 	if (for_each_item(s, user_item, c) != 0)
 		problem(l, "passwordpage", "users", "list too long (at most "
 		    "%zu characters)", sizeof(c->page_users) - 1);
+	c->page_users_nocase = get_bool(l, "passwordpage", "usersignorecase",
+	    0);
+	c->page_require_https = get_bool(l, "passwordpage", "requirehttps", 1);
 	s = get_str(l, "passwordpage", "encoding", "UTF-16LE");
 	if (!strcasecmp(s, "UTF-16LE"))
 		c->page_utf16 = 1;

@@ -72,6 +72,8 @@ struct config {
 
 	/* [PasswordPage]: the mscep_admin page. */
 	char		 page_users[1024];	/* allow-list, LF separated */
+	int		 page_users_nocase;	/* AD: names without case */
+	int		 page_require_https;
 	int		 page_utf16;		/* body in UTF-16LE, as NDES */
 
 	struct template	 templates[TEMPLATES_MAX];

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -31,6 +32,18 @@ status_text(int status)
 	case 414: return "URI Too Long";
 	default:  return "Internal Server Error";
 	}
+}
+
+/* Apache's mod_ssl, lighttpd and the shipped nginx parameters set HTTPS=on;
+ * REQUEST_SCHEME is the fallback. */
+static int
+is_https(void)
+{
+	const char	*h = getenv("HTTPS"), *s = getenv("REQUEST_SCHEME");
+
+	if (h != NULL && (!strcasecmp(h, "on") || !strcmp(h, "1")))
+		return 1;
+	return s != NULL && !strcasecmp(s, "https");
 }
 
 /* Reads CONTENT_LENGTH bytes, refusing more than limit. */
@@ -93,6 +106,7 @@ serve_one(struct worker *w)
 	req.path_info = getenv("PATH_INFO");
 	req.request_uri = getenv("REQUEST_URI");
 	req.remote_user = getenv("REMOTE_USER");
+	req.https = is_https();
 	if (strcmp(req.method, "POST") == 0 &&
 	    read_body(&body, w->cfg.max_message, &too_large) != 0) {
 		http_text(&resp, too_large ? 413 : 400, "text/plain",
@@ -110,8 +124,13 @@ serve_one(struct worker *w)
 	buf_free(&body);
 }
 
-/* SIGTERM (web server recycling, supervisor, systemd) ends an idle
- * worker at once and a busy one after its response. */
+/*
+ * SIGTERM (web server recycling, supervisor, systemd) ends an idle
+ * worker at once and a busy one after its response; SA_RESTART keeps the
+ * busy worker's reads going. libfcgi reads a request's parameters before
+ * FCGI_Accept returns, so a SIGTERM in those microseconds still drops
+ * that request (the web server answers 502).
+ */
 static volatile sig_atomic_t busy, stop;
 
 static void
@@ -139,6 +158,7 @@ run_worker(void *arg)
 	if (w.cfg.log_syslog)
 		log_open(LOG_TO_SYSLOG, "mscep", w.cfg.log_socket);
 	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	while (!stop && FCGI_Accept() >= 0) {
 		busy = 1;
@@ -150,10 +170,26 @@ run_worker(void *arg)
 	return 0;
 }
 
+/* Before a SIGHUP replaces the workers: would a new one start? */
+static int
+reload_check(void *arg)
+{
+	struct worker	 w;
+	char		 reason[512] = "unknown error";
+	int		 rc;
+
+	if ((rc = worker_open(&w, arg, reason, sizeof(reason))) != 0)
+		log_errx("reload refused, the running workers stay: %s",
+		    reason);
+	worker_close(&w);
+	return rc;
+}
+
 static void
 usage(void)
 {
-	log_errx("usage: mscep [-c mscep.ini] [-n workers [-s path|host:port]]");
+	log_errx("usage: mscep [-c mscep.ini] [-n workers [-s path|host:port "
+	    "[-g socket-group]]]");
 }
 
 int
@@ -161,14 +197,16 @@ main(int argc, char *argv[])
 {
 	struct config	 cfg;
 	const char	*path = getenv("MSCEP_CONFIG"), *addr = NULL;
+	const char	*group = NULL;
 	char		 reason[512] = "unknown error";
 	int		 ch, n = 0, nerr, rc;
 
-	while ((ch = getopt(argc, argv, "c:n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:g:n:s:")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'n': n = atoi(optarg); break;
 		case 's': addr = optarg; break;
+		case 'g': group = optarg; break;
 		default: usage(); return 2;
 		}
 	}
@@ -190,11 +228,11 @@ main(int argc, char *argv[])
 		    nerr < 0 ? 1 : nerr);
 		return 1;
 	}
-	if (listen_socket(addr, reason, sizeof(reason)) != 0) {
+	if (listen_socket(addr, group, reason, sizeof(reason)) != 0) {
 		log_errx("cannot start: %s", reason);
 		return 1;
 	}
-	rc = supervise(n, run_worker, (void *)path);
+	rc = supervise(n, run_worker, reload_check, (void *)path);
 	if (addr != NULL && addr[0] == '/')
 		unlink(addr);
 	return rc;

@@ -36,8 +36,10 @@ user_allowed(const struct config *cfg, const char *user)
 	const char	*p = cfg->page_users, *nl;
 	size_t		 n = strlen(user);
 
+	/* htpasswd and Kerberos names have case; AD's do not. */
 	for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
-		if ((size_t)(nl - p) == n && strncasecmp(p, user, n) == 0)
+		if ((size_t)(nl - p) == n && (cfg->page_users_nocase ?
+		    strncasecmp(p, user, n) : strncmp(p, user, n)) == 0)
 			return 1;
 	return 0;
 }
@@ -129,7 +131,14 @@ pwpage_handle(struct worker *w, const struct http_req *req,
 	const char	*user = req->remote_user;
 	char		 safe[128];
 
-	if (strcmp(req->method, "GET") != 0) {
+	if (w->cfg.page_require_https && !req->https) {
+		/* The web server should refuse first; this holds if a copied
+		 * configuration forgets to. */
+		page(w, resp, 403, HEAD "<p>Access is denied: the password page "
+		    "is served over HTTPS only.</p></body></html>");
+		log_warnx("op=PasswordPage result=403 reason=\"plain HTTP "
+		    "(RequireHTTPS=1)\"");
+	} else if (strcmp(req->method, "GET") != 0) {
 		page(w, resp, 405, HEAD "<p>Use GET.</p></body></html>");
 		log_warnx("op=PasswordPage result=405 reason=\"method %s\"",
 		    log_safe(req->method, safe, sizeof(safe)));

@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,12 +22,17 @@
 #define STOP_SECONDS	10	/* grace before SIGKILL at shutdown */
 
 static int
-listen_unix(const char *path, char *reason, size_t rlen)
+listen_unix(const char *path, const char *group, char *reason, size_t rlen)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
 	struct stat		 st;
+	struct group		*gr = NULL;
 	int			 fd;
 
+	if (group != NULL && (gr = getgrnam(group)) == NULL) {
+		snprintf(reason, rlen, "-g %s: no such group", group);
+		return -1;
+	}
 	if (strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(reason, rlen, "%s: socket path too long", path);
 		return -1;
@@ -37,7 +43,9 @@ listen_unix(const char *path, char *reason, size_t rlen)
 		unlink(path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
-	    chmod(path, 0660) != 0 || listen(fd, 128) != 0) {
+	    chmod(path, 0660) != 0 ||
+	    (gr != NULL && chown(path, (uid_t)-1, gr->gr_gid) != 0) ||
+	    listen(fd, 128) != 0) {
 		snprintf(reason, rlen, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -82,7 +90,7 @@ listen_tcp(const char *addr, char *reason, size_t rlen)
 }
 
 int
-listen_socket(const char *addr, char *reason, size_t rlen)
+listen_socket(const char *addr, const char *group, char *reason, size_t rlen)
 {
 	const char	*pid = getenv("LISTEN_PID"), *nfds = getenv("LISTEN_FDS");
 	int		 fd, on = 0;
@@ -92,7 +100,7 @@ listen_socket(const char *addr, char *reason, size_t rlen)
 	    atoi(nfds) >= 1)
 		fd = 3;		/* SD_LISTEN_FDS_START */
 	else if (addr != NULL)
-		fd = addr[0] == '/' ? listen_unix(addr, reason, rlen) :
+		fd = addr[0] == '/' ? listen_unix(addr, group, reason, rlen) :
 		    listen_tcp(addr, reason, rlen);
 	else
 		fd = 0;
@@ -211,7 +219,7 @@ reap(struct slot *s, int status, int *quick, int (*work)(void *), void *arg)
 }
 
 int
-supervise(int n, int (*work)(void *), void *arg)
+supervise(int n, int (*work)(void *), int (*check)(void *), void *arg)
 {
 	struct slot	 pool[POOL_MAX] = { { 0 } };
 	sigset_t	 set;
@@ -237,6 +245,8 @@ supervise(int n, int (*work)(void *), void *arg)
 	    (long)getpid(), n);
 	while ((sig = sigwaitinfo(&set, NULL)) != SIGTERM && sig != SIGINT) {
 		if (sig == SIGHUP) {
+			if (check(arg) != 0)
+				continue;
 			log_info("SIGHUP: replacing workers (configuration "
 			    "reload)");
 			for (i = 0; i < n; i++) {

@@ -14,15 +14,20 @@
 
 /*
  * Puts the listen socket on fd 0: systemd's (LISTEN_FDS) if passed, else
- * addr (a Unix socket path, mode 0660, or host:port), else fd 0 must
- * already be one (spawn-fcgi, mod_fcgid, lighttpd).
+ * addr (a Unix socket path, mode 0660 and group `group` if given, or
+ * host:port), else fd 0 must already be one (spawn-fcgi, mod_fcgid,
+ * lighttpd). Whoever can connect can ask for passwords and certificates
+ * as the web server would: give the socket to the web server only.
  */
-int	 listen_socket(const char *addr, char *reason, size_t);
+int	 listen_socket(const char *addr, const char *group, char *reason,
+	    size_t);
 
 /*
- * Runs n copies of work(arg) in child processes until SIGTERM or SIGINT;
- * SIGHUP replaces them (configuration reload). Returns the exit status.
+ * Runs n copies of work(arg) in child processes until SIGTERM or SIGINT.
+ * SIGHUP replaces them (configuration reload) if check(arg) returns 0;
+ * otherwise the running workers stay. Returns the exit status.
  */
-int	 supervise(int n, int (*work)(void *), void *arg);
+int	 supervise(int n, int (*work)(void *), int (*check)(void *),
+	    void *arg);
 
 #endif

@@ -63,10 +63,12 @@ san_list(const struct tlscert_opts *o, char *out, size_t size)
 		    inet_pton(AF_INET6, o->names[i], addr) == 1;
 		if (!ip && !dns_name_ok(o->names[i]))
 			return -1;
-		n += (size_t)snprintf(out + n, size > n ? size - n : 0,
-		    "%s%s:%s", i ? "," : "", ip ? "IP" : "DNS", o->names[i]);
+		n += (size_t)snprintf(out + n, size - n, "%s%s:%s",
+		    i ? "," : "", ip ? "IP" : "DNS", o->names[i]);
+		if (n >= size)
+			return -1;
 	}
-	return n < size ? 0 : -1;
+	return 0;
 }
 
 static X509_REQ *
@@ -134,16 +136,15 @@ out:
 	return rc;
 }
 
-/* Written beside, then renamed: a reader never sees half a file. */
+/* dir/.name.tmp, written and synced; renamed into place by the caller. */
 static int
-write_file(const char *dir, const char *name, mode_t mode, X509 *leaf,
+write_tmp(const char *dir, const char *name, mode_t mode, X509 *leaf,
     X509 *ca, EVP_PKEY *key)
 {
-	char	 tmp[PATH_MAX], path[PATH_MAX];
+	char	 tmp[PATH_MAX];
 	FILE	*f;
 	int	 fd, ok;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
 	unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode)) < 0)
@@ -156,10 +157,34 @@ write_file(const char *dir, const char *name, mode_t mode, X509 *leaf,
 	    PEM_write_X509(f, leaf) && PEM_write_X509(f, ca);
 	if (fflush(f) != 0 || fsync(fd) != 0)
 		ok = 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+	if (fclose(f) != 0 || !ok) {
 		unlink(tmp);
 		return -1;
 	}
+	return 0;
+}
+
+static int
+rename_tmp(const char *dir, const char *name)
+{
+	char	 tmp[PATH_MAX], path[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return rename(tmp, path);
+}
+
+/* Both files complete before either replaces the old pair: a web server
+ * never finds a key that does not match its certificate. */
+static int
+write_pair(const char *dir, X509 *leaf, X509 *ca, EVP_PKEY *key)
+{
+	if (write_tmp(dir, "server.key", 0600, NULL, NULL, key) != 0)
+		return -1;
+	if (write_tmp(dir, "server.crt", 0644, leaf, ca, NULL) != 0 ||
+	    rename_tmp(dir, "server.key") != 0 ||
+	    rename_tmp(dir, "server.crt") != 0)
+		return -1;
 	return 0;
 }
 
@@ -207,8 +232,7 @@ tlscert_issue(const struct config *cfg, const struct tlscert_opts *o,
 		snprintf(reason, rlen, "%s: %s", o->outdir, strerror(errno));
 		goto out;
 	}
-	if (write_file(o->outdir, "server.key", 0600, NULL, NULL, key) != 0 ||
-	    write_file(o->outdir, "server.crt", 0644, x, ra.ca, NULL) != 0) {
+	if (write_pair(o->outdir, x, ra.ca, key) != 0) {
 		snprintf(reason, rlen, "cannot write %s/server.{crt,key}: %s",
 		    o->outdir, strerror(errno));
 		goto out;

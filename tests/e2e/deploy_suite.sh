@@ -50,6 +50,9 @@ deploy_protocol() {
 	len=$(awk '/operation=PKIOperation&message=/ { print length($7) }' \
 	    "$T/run/access.log" | sort -n | tail -1)
 	check "$n: that URL was over 48 KB ($len bytes)" test "${len:-0}" -gt 49152
+	check "$n: a 30 KB GET to NDES's spelling /CertSrv/mscep/mscep.dll" \
+	    $CLI -u "${URL%%/certsrv/*}/CertSrv/mscep/mscep.dll" -m get -s 400 \
+	    -p "$($ADMIN password)" enroll
 	check "$n: all 700 names are in the certificate" sh -c "
 	    openssl x509 -in \$(ls '$T/$n-big'/*.pem | head -1) -noout -ext subjectAltName |
 	    tr ',' '\n' | grep -c DNS: | grep -qx 700"
@@ -69,6 +72,23 @@ deploy_password_page() {
 	    sh -c "iconv -f utf-16le -t utf-8 '$T/body' | grep -q 'password is'"
 	check "$n: password page over plain HTTP: 403" \
 	    test "$(code "${URL%%/mscep/mscep.dll}/mscep_admin/" -u "alice:$ALICE_PW")" = 403
+	# Path tricks and spoofed users never yield a password.
+	base=${TLSURL%%/certsrv/*}
+	for v in "/certsrv/mscep/mscep.dll -u alice:$ALICE_PW" \
+	    "/certsrv/mscep_admin/ -H Remote-User:alice" \
+	    "/certsrv/mscep_admin/ -H X-Remote-User:alice" \
+	    "/certsrv/mscep/../mscep_admin/ -H Remote-User:alice" \
+	    "/certsrv//mscep_admin/ -H Remote-User:alice" \
+	    "/certsrv/mscep_admin/%2e%2e/mscep/mscep.dll -H Remote-User:alice" \
+	    "/certsrv/%6dscep_admin/ -H Remote-User:alice" \
+	    "/CERTSRV/MSCEP_ADMIN/mscep.dll -H Remote-User:alice"; do
+		set -- $v
+		p=$1
+		shift
+		curl -s $c --path-as-is -o "$T/body" "$@" "$base$p"
+		check_not "$n: no password for $p $*" \
+		    sh -c "iconv -f utf-16le -t utf-8 '$T/body' 2>/dev/null | grep -q 'password is:'"
+	done
 	check "$n: password page for alice: 200" \
 	    test "$(code "$a" $c -u "alice:$ALICE_PW")" = 200
 	pw=$(iconv -f utf-16le -t utf-8 "$T/body" |
@@ -107,6 +127,8 @@ deploy_kill_worker() {
 	check "$n: the killed worker is gone" \
 	    sh -c "! ps -o stat= -p '$victim' | grep -qv Z"
 	grep -o 'serial=[0-9A-F]*' "$T/$n-load" | cut -d= -f2 | sort > "$T/$n-got"
+	check "$n: most of the run's enrollments succeeded ($(wc -l < "$T/$n-got") of 100)" \
+	    test "$(wc -l < "$T/$n-got")" -ge 90
 	sql "select serial from certificates" | sort > "$T/$n-stored"
 	check "$n: every certificate a client received is in the store" \
 	    test -z "$(comm -23 "$T/$n-got" "$T/$n-stored")"

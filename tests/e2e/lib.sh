@@ -159,12 +159,12 @@ restart_lighttpd() { stop_servers; start_lighttpd; }
 # start_pool: mscep's own pre-forked pool on $T/run/mscep.sock, reachable
 # by the web server's user.
 start_pool() {
-	spawn "$MSCEP_BIN/mscep" -c "$INI" -n "${1:-2}" -s "$T/run/mscep.sock"
+	spawn "$MSCEP_BIN/mscep" -c "$INI" -n "${1:-2}" -s "$T/run/mscep.sock" \
+	    ${RUNAS:+-g $RUNAS}
 	for i in $(seq 1 100); do
 		[ -S "$T/run/mscep.sock" ] && break
 		sleep 0.1
 	done
-	[ -z "$RUNAS" ] || chgrp "$RUNAS" "$T/run/mscep.sock"
 }
 
 # sql QUERY: runs a read-only query on the test store.

@@ -50,7 +50,37 @@ check "after SIGHUP a certificate is issued" \
 days=$(( ($(date -d "$(openssl x509 -in "$(ls "$T"/hup/*.pem | head -1)" -noout -enddate | cut -d= -f2)" +%s) - $(date +%s)) / 86400 ))
 check "... with the reloaded 7-day validity ($days days left)" test "$days" -le 7 -a "$days" -ge 6
 check_not "a replacement on SIGHUP is not reported as a crash" \
-    grep -q 'was killed by signal 15' "$T/run/mscep.log"
+    grep -q 'starting a replacement' "$T/run/mscep.log"
+check "the pool is back to 2 workers" \
+    test "$(ps -o pid= --ppid "$pool" | wc -l)" -eq 2
+
+# A reload with a broken mscep.ini keeps the running workers.
+before=$(ps -o pid= --ppid "$pool" | sort | tr -d ' \n')
+sed -i 's/^ValidityDays = .*/ValidityDays = often/' "$INI"
+kill -HUP "$pool"
+sleep 1
+check "SIGHUP with a bad mscep.ini keeps the workers it has" \
+    test "$before" = "$(ps -o pid= --ppid "$pool" | sort | tr -d ' \n')"
+check "... says why" grep -q 'reload refused, the running workers stay' "$T/run/mscep.log"
+sed -i 's/^ValidityDays = .*/ValidityDays = 7/' "$INI"
+check "... and still enrolls" $CLI -u "$URL" -p "$($ADMIN password)" enroll
+
+# SIGTERM to a busy worker: it finishes the request it is reading.
+# Straight to the pool's socket (cgi-fcgi), a POST whose body arrives in
+# two parts; the worker gets SIGTERM in between. Reading the whole body
+# shows as "bad PKIOperation" (it is not CMS), a broken read as "cannot
+# read request body".
+(printf 'x'; sleep 1; printf 'y') | env -i REQUEST_METHOD=POST CONTENT_LENGTH=2 \
+    QUERY_STRING=operation=PKIOperation REQUEST_URI=/certsrv/mscep/mscep.dll \
+    cgi-fcgi -bind -connect "$T/run/mscep.sock" > "$T/slow.out" 2>&1 &
+slow=$!
+sleep 0.4
+for k in $(ps -o pid= --ppid "$pool"); do kill -TERM "$k"; done
+wait "$slow"
+check "a worker stopped mid-request still reads and answers it" \
+    grep -q 'bad PKIOperation' "$T/slow.out"
+check "... and then exits, replaced by the pool" sh -c "sleep 1;
+    test \$(ps -o pid= --ppid $pool | wc -l) -eq 2"
 stop_servers
 
 # A configuration error stops the pool at once, with the line at fault.
@@ -70,11 +100,28 @@ check "... with the reason" grep -q 'cannot start: .*ra-enc.key' "$T/bad2.out"
 check "... after one try per worker" \
     test "$(grep -c 'cannot start' "$T/bad2.out")" -le 3
 mv "$T/state/private/ra-enc.key.gone" "$T/state/private/ra-enc.key"
-"$MSCEP_BIN/mscep" -c "$INI" -n 1 -s :9999 > "$T/any.out" 2>&1
+timeout 10 "$MSCEP_BIN/mscep" -c "$INI" -n 1 -s :9999 > "$T/any.out" 2>&1
 rc=$?
 check "-s :PORT (all interfaces) is refused: FastCGI has no authentication" \
     sh -c "test $rc = 1 && grep -q 'a host is required' '$T/any.out'"
 check "mscep-admin check passes on the deployment" $ADMIN check
+
+# systemd socket activation (mscep.socket): the pool takes fd 3.
+if command -v systemd-socket-activate >/dev/null; then
+	spawn systemd-socket-activate -l "$T/run/act.sock" \
+	    "$MSCEP_BIN/mscep" -c "$INI" -n 2
+	for i in $(seq 1 50); do [ -S "$T/run/act.sock" ] && break; sleep 0.1; done
+	env -i REQUEST_METHOD=GET QUERY_STRING=operation=GetCACaps \
+	    REQUEST_URI=/certsrv/mscep/mscep.dll \
+	    cgi-fcgi -bind -connect "$T/run/act.sock" > "$T/act.out" 2>&1
+	check "socket activation (LISTEN_FDS): the pool answers on systemd's socket" \
+	    grep -q POSTPKIOperation "$T/act.out"
+	act=$(echo $STARTED | awk '{ print $NF }')
+	check "... with 2 workers" test "$(ps -o pid= --ppid "$act" | wc -l)" -eq 2
+	stop_servers
+else
+	not_ok "systemd-socket-activate is not installed (package systemd)"
+fi
 
 # The shipped units, with this build's paths.
 if command -v systemd-analyze >/dev/null; then

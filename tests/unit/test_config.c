@@ -84,11 +84,15 @@ test_errors_name_line_section_key(void)
 	    "[PasswordPage]\n"
 	    "Encoding = latin1\n"			/* line 13 */
 	    "[Service]\n"
-	    "LogSocket = dev/log\n",			/* line 15 */
+	    "LogSocket = dev/log\n"			/* line 15 */
+	    "[MSCEP]\n"
+	    "PasswordVDir = /CertSrv/mscep/\n",	/* line 17 */
 	    &cfg, msgs, sizeof(msgs));
+	CU_ASSERT(strstr(msgs, ":17: [MSCEP] passwordvdir: \"CertSrv/mscep/\" "
+	    "overlaps") != NULL);
 	CU_ASSERT(strstr(msgs, ":13: [PasswordPage] encoding:") != NULL);
 	CU_ASSERT(strstr(msgs, ":15: [Service] logsocket:") != NULL);
-	CU_ASSERT_EQUAL(n, 10);
+	CU_ASSERT_EQUAL(n, 11);
 	CU_ASSERT(strstr(msgs, ":2: [MSCEP] passwordmax: \"lots\"") != NULL);
 	CU_ASSERT(strstr(msgs, ":3: [MSCEP] signaturetemplate: template "
 	    "\"Nope\"") != NULL);

@@ -12,6 +12,7 @@
 
 static struct fixture	 fx;
 static struct worker	 w;
+static int		 https = 1;
 
 static int
 setup(void)
@@ -42,7 +43,7 @@ get(const char *method, const char *uri, const char *user, char *text,
     size_t size)
 {
 	struct http_req	 req = { .method = method, .request_uri = uri,
-			    .query = "", .remote_user = user };
+			    .query = "", .remote_user = user, .https = https };
 	struct http_resp resp = { 0 };
 	size_t		 i, n = 0;
 	int		 status, wide;
@@ -94,6 +95,15 @@ test_refusals(void)
 	    "permission to enroll with SCEP."));
 	CU_ASSERT_EQUAL(get("GET", "/certsrv/mscep_admin/", "alic", text,
 	    sizeof(text)), 403);
+	/* Names keep their case unless UsersIgnoreCase = 1. */
+	CU_ASSERT_EQUAL(get("GET", "/certsrv/mscep_admin/", "ALICE", text,
+	    sizeof(text)), 403);
+	/* RequireHTTPS: an allowed user over plain HTTP gets no password. */
+	https = 0;
+	CU_ASSERT_EQUAL(get("GET", "/certsrv/mscep_admin/", "alice", text,
+	    sizeof(text)), 403);
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "HTTPS only"));
+	https = 1;
 	CU_ASSERT_EQUAL(get("POST", "/certsrv/mscep_admin/", "alice", text,
 	    sizeof(text)), 405);
 	CU_ASSERT_EQUAL(get("GET", "/certsrv/mscep/mscep.dll", "alice", text,
@@ -126,8 +136,10 @@ test_password_and_full_cache(void)
 	char		 text[4096], pw[64], hash[65], thumb[64];
 	enum claim_kind	 kind;
 
+	w.cfg.page_users_nocase = 1;
 	CU_ASSERT_EQUAL(get("GET", "/certsrv/mscep_admin/", "ALICE", text,
 	    sizeof(text)), 200);
+	w.cfg.page_users_nocase = 0;
 	CU_ASSERT_EQUAL_FATAL(scrape(text, pw, sizeof(pw)), 0);
 	CU_ASSERT_EQUAL(strlen(pw), 16);	/* PasswordLength 8 bytes */
 	password_hash(pw, hash);
@@ -140,7 +152,7 @@ test_password_and_full_cache(void)
 	    "%8[0-9A-F] %8[0-9A-F] %8[0-9A-F] %8[0-9A-F]", thumb, thumb + 9,
 	    thumb + 18, thumb + 27), 4);
 	CU_ASSERT_EQUAL(get("GET", "/CertSrv/mscep_admin/mscep.dll",
-	    "example\\BOB", text, sizeof(text)), 200);
+	    "EXAMPLE\\bob", text, sizeof(text)), 200);
 	CU_ASSERT_EQUAL(scrape(text, pw, sizeof(pw)), 0);
 	/* PasswordMax = 2: the third unused password does not fit. */
 	CU_ASSERT_EQUAL(get("GET", "/certsrv/mscep_admin/", "alice", text,
