@@ -34,7 +34,9 @@ CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
 	   mscep/template.c mscep/issue.c mscep/store.c mscep/http.c \
 	   mscep/worker.c mscep/pwpage.c mscep/pkiop.c mscep/ca_init.c \
 	   mscep/tlscert.c \
-	   policy/policy.c policy/policy_password.c
+	   policy/policy.c policy/policy_password.c policy/challenge.c \
+	   policy/policy_intune.c policy/policy_exec.c mscep/runcmd.c \
+	   mscep/events.c
 UNIT	 = $(wildcard tests/unit/*.c)
 CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)
 UNIT_O	 = $(UNIT:%.c=$(BUILD)/%.o)
@@ -57,7 +59,7 @@ $(BINDIR)/mscep: $(BUILD)/mscep/main.o $(BUILD)/mscep/supervise.o $(CORE_O)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
 
-$(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(CORE_O)
+$(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(BUILD)/mscep/admin_mdm.o $(CORE_O)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -10,8 +10,10 @@
 
 #include <openssl/crypto.h>
 
+#include "admin_mdm.h"
 #include "ca_init.h"
 #include "config.h"
+#include "policy.h"
 #include "policy_password.h"
 #include "ra.h"
 #include "store.h"
@@ -34,7 +36,14 @@ usage(void)
 	    "  tls-cert --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
 	    "           [--out DIR]   TLS server certificate from the CA\n"
 	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
-	    "           default DIR: the state folder's tls/)\n");
+	    "           default DIR: the state folder's tls/)\n"
+	    "  mdm-init --out DIR [--name CN] [--days N]\n"
+	    "           challenge key, MDM signing identity, files for the MDM\n"
+	    "  challenge --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
+	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
+	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n"
+	    "  events [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
+	    "           enrollment outcomes as JSON lines\n");
 }
 
 static int
@@ -139,6 +148,7 @@ cmd_check(const struct config *cfg)
 {
 	struct ra	 ra;
 	struct store	*st = NULL;
+	struct policy	*pol = NULL;
 	char		 reason[512];
 
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
@@ -148,6 +158,13 @@ cmd_check(const struct config *cfg)
 	ra_free(&ra);
 	if (open_store(cfg, &st) != 0)
 		return 1;
+	/* The policy module loads what it needs (keys, trusted signers). */
+	if (policy_open(cfg, st, &pol, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		store_close(st);
+		return 1;
+	}
+	policy_close(pol);
 	printf("%s: configuration OK (%d templates, %lld certificates "
 	    "issued, state in %s)\n", cfg->path, cfg->ntemplates,
 	    (long long)store_count_certs(st), cfg->state_dir);
@@ -237,6 +254,12 @@ main(int argc, char *argv[])
 		rc = cmd_check(&cfg);
 	else if (strcmp(cmd, "tls-cert") == 0)
 		rc = cmd_tls_cert(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "mdm-init") == 0)
+		rc = cmd_mdm_init(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "challenge") == 0)
+		rc = cmd_challenge(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "events") == 0)
+		rc = cmd_events(&cfg, argc - i, argv + i);
 	else {
 		usage();
 		rc = 2;

@@ -119,8 +119,8 @@ write_pem(const char *path, X509 *cert, EVP_PKEY *key)
 	return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
-static int
-save_pair(const struct config *cfg, const char *certf, const char *keyf,
+int
+ca_save_pair(const struct config *cfg, const char *certf, const char *keyf,
     X509 *cert, EVP_PKEY *key, char *reason, size_t rlen)
 {
 	char	 path[PATH_MAX + 64];
@@ -188,11 +188,33 @@ make_ra(const struct config *cfg, const struct ca_init_opts *o, X509 *ca,
 		openssl_reason(reason, rlen, "cannot make RA certificate");
 		goto out;
 	}
-	rc = save_pair(cfg, certf, keyf, x, key, reason, rlen);
+	rc = ca_save_pair(cfg, certf, keyf, x, key, reason, rlen);
 out:
 	X509_free(x);
 	EVP_PKEY_free(key);
 	return rc;
+}
+
+int
+ca_issue_identity(X509 *ca, EVP_PKEY *cakey, const char *cn,
+    const char *keyspec, const char *ku, int days, X509 **cert,
+    EVP_PKEY **key, char *reason, size_t rlen)
+{
+	*cert = NULL;
+	if ((*key = keygen(keyspec, reason, rlen)) == NULL)
+		return -1;
+	if ((*cert = make_cert(cn, *key, ca, days)) == NULL ||
+	    add_ext(*cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
+	    add_ext(*cert, ca, NID_key_usage, ku) ||
+	    X509_sign(*cert, cakey, EVP_sha256()) <= 0) {
+		openssl_reason(reason, rlen, "cannot make certificate");
+		X509_free(*cert);
+		EVP_PKEY_free(*key);
+		*cert = NULL;
+		*key = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -224,7 +246,7 @@ ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
 	    RA_ENC_CERT, RA_ENC_KEY, reason, rlen) != 0)
 		goto out;
 	/* The CA certificate last: its presence means "initialised". */
-	rc = save_pair(cfg, RA_CA_CERT, RA_CA_KEY, ca, key, reason, rlen);
+	rc = ca_save_pair(cfg, RA_CA_CERT, RA_CA_KEY, ca, key, reason, rlen);
 out:
 	X509_free(ca);
 	EVP_PKEY_free(key);

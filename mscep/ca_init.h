@@ -21,6 +21,16 @@ struct ca_init_opts {
 
 int	 ca_init(const struct config *, const struct ca_init_opts *, char *,
 	    size_t);
+/*
+ * A new key (keyspec) and a certificate for it issued by the CA: CN cn,
+ * keyUsage ku (an X509v3 config string), CA:FALSE, key identifiers.
+ */
+int	 ca_issue_identity(X509 *ca, EVP_PKEY *cakey, const char *cn,
+	    const char *keyspec, const char *ku, int days, X509 **cert,
+	    EVP_PKEY **key, char *reason, size_t);
+/* Writes key (0600, must not exist) and cert into the state folder. */
+int	 ca_save_pair(const struct config *, const char *certf,
+	    const char *keyf, X509 *cert, EVP_PKEY *key, char *reason, size_t);
 /* Generates a key from a "rsa:BITS" or "ec:CURVE" spec. */
 EVP_PKEY *keygen(const char *spec, char *reason, size_t);
 

@@ -48,10 +48,15 @@ static const char *const service_keys[] = {
 static const char *const page_keys[] = {
 	"users", "usersignorecase", "requirehttps", "encoding", NULL
 };
+static const char *const policy_keys[] = {
+	"module", "challengesigners", "clockskewseconds", "verifiercommand",
+	"verifiertimeoutseconds", "notifycommand", "notifytimeoutseconds",
+	"eventretentiondays", NULL
+};
 static const char *const template_keys[] = {
 	"validitydays", "maxvaliditydays", "allowrequestervalidity",
 	"subjectfromrequest", "subjectaltnames", "keyusage",
-	"extendedkeyusage", "minimumkeysize", "keytypes", NULL
+	"extendedkeyusage", "minimumkeysize", "keytypes", "sidurlsan", NULL
 };
 /* What GetCACaps may advertise: only what this build implements. */
 static const char *const supported_caps[] = {
@@ -218,6 +223,8 @@ key_list_for(const char *section)
 		return service_keys;
 	if (!strcasecmp(section, "passwordpage"))
 		return page_keys;
+	if (!strcasecmp(section, "policy"))
+		return policy_keys;
 	return template_keys;
 }
 
@@ -330,6 +337,7 @@ load_template(struct loader *l, const char *sec, struct template *t)
 	t->allow_requester_validity = get_bool(l, sec,
 	    "allowrequestervalidity", 0);
 	t->subject_from_request = get_bool(l, sec, "subjectfromrequest", 1);
+	t->sid_url_san = get_bool(l, sec, "sidurlsan", 0);
 	t->min_rsa_bits = get_int(l, sec, "minimumkeysize", 2048, 1024, 16384);
 	s = get_str(l, sec, "subjectaltnames", "dns,email,upn,uri");
 	if (for_each_item(s, san_item, &t->san_types) != 0)
@@ -351,7 +359,8 @@ load_templates(struct loader *l)
 	for (i = 0; i < nsec; i++) {
 		sec = iniparser_getsecname(l->d, i);
 		if (!strcasecmp(sec, "mscep") || !strcasecmp(sec, "service") ||
-		    !strcasecmp(sec, "passwordpage"))
+		    !strcasecmp(sec, "passwordpage") ||
+		    !strcasecmp(sec, "policy"))
 			continue;
 		if (l->cfg->ntemplates == TEMPLATES_MAX) {
 			problem(l, sec, NULL, "more than %d templates",
@@ -420,6 +429,54 @@ user_item(const char *s, void *arg)
 		return -1;
 	snprintf(c->page_users + n, sizeof(c->page_users) - n, "%s\n", s);
 	return 0;
+}
+
+/* An absolute program path, or "" when the key is empty. */
+static void
+get_program(struct loader *l, const char *key, char *out, size_t size)
+{
+	const char	*s = get_str(l, "policy", key, "");
+
+	if (*s != '\0' && (s[0] != '/' || strlen(s) >= size))
+		problem(l, "policy", key, "\"%s\": an absolute path to a "
+		    "program", s);
+	strlcpy0(out, s, size);
+}
+
+static void
+load_policy(struct loader *l)
+{
+	struct config	*c = l->cfg;
+	const char	*s;
+
+	s = get_str(l, "policy", "module", "ndes-password");
+	if (!strcasecmp(s, "ndes-password"))
+		c->policy = POLICY_PASSWORD;
+	else if (!strcasecmp(s, "intune"))
+		c->policy = POLICY_INTUNE;
+	else if (!strcasecmp(s, "exec"))
+		c->policy = POLICY_EXEC;
+	else
+		problem(l, "policy", "module", "\"%s\": use ndes-password, "
+		    "intune or exec", s);
+	s = get_str(l, "policy", "challengesigners", "mdm-signers.pem");
+	if (s[0] == '/')
+		strlcpy0(c->challenge_signers, s, sizeof(c->challenge_signers));
+	else if (config_state_path(c, s, c->challenge_signers,
+	    sizeof(c->challenge_signers)) != 0)
+		problem(l, "policy", "challengesigners", "path too long");
+	c->clock_skew = get_int(l, "policy", "clockskewseconds", 300, 0, 86400);
+	get_program(l, "verifiercommand", c->verifier, sizeof(c->verifier));
+	if (c->policy == POLICY_EXEC && c->verifier[0] == '\0')
+		problem(l, "policy", "verifiercommand", "Module = exec needs "
+		    "a program");
+	c->verifier_timeout = get_int(l, "policy", "verifiertimeoutseconds",
+	    10, 1, 300);
+	get_program(l, "notifycommand", c->notify, sizeof(c->notify));
+	c->notify_timeout = get_int(l, "policy", "notifytimeoutseconds", 10,
+	    1, 3600);
+	c->event_days = get_int(l, "policy", "eventretentiondays", 90, 1,
+	    36500);
 }
 
 /* [PasswordPage]: who may read one-time passwords from PasswordVDir. */
@@ -565,6 +622,7 @@ config_load(const char *path, struct config *cfg, FILE *errs)
 	load_mscep(l);
 	load_service(l, inidir);
 	load_page(l);
+	load_policy(l);
 	iniparser_freedict(l->d);
 	nerr = l->nerr;
 	free(l);

@@ -38,7 +38,11 @@ struct template {
 	/* Extensions built once at load time, added to every certificate. */
 	X509_EXTENSION	*ku;
 	X509_EXTENSION	*eku;			/* NULL: no EKU */
+	int		 sid_url_san;		/* KB5014754 tag:microsoft.com URI */
 };
+
+/* [Policy] Module: who decides that a request may be issued. */
+enum policy_kind { POLICY_PASSWORD, POLICY_INTUNE, POLICY_EXEC };
 
 /* Which template a CSR without any key usage gets (NDES leaves it undocumented). */
 enum nokeyusage { NOKU_GENERALPURPOSE, NOKU_SIGNATURE, NOKU_ENCRYPTION, NOKU_REJECT };
@@ -69,6 +73,16 @@ struct config {
 	int		 allow_des;		/* single DES-CBC, legacy clients */
 	int		 backdate_minutes;
 	char		 hash[16];		/* digest for issued certificates */
+
+	/* [Policy]: the one policy module and what it needs. */
+	enum policy_kind policy;
+	char		 challenge_signers[PATH_MAX];	/* trusted MDM certs */
+	int		 clock_skew;			/* seconds */
+	char		 verifier[PATH_MAX];		/* exec module program */
+	int		 verifier_timeout;		/* seconds */
+	char		 notify[PATH_MAX];		/* run per event */
+	int		 notify_timeout;		/* seconds */
+	int		 event_days;			/* events kept */
 
 	/* [PasswordPage]: the mscep_admin page. */
 	char		 page_users[1024];	/* allow-list, LF separated */

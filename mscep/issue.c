@@ -293,9 +293,91 @@ copy_san(X509 *x, X509_REQ *csr)
 	return rc;
 }
 
+/*
+ * KB5014754 strong mapping: szOID_NTDS_CA_SECURITY_EXT, non-critical,
+ * GeneralNames { otherName { 1.3.6.1.4.1.311.25.2.1, [0] OCTET STRING
+ * "S-1-5-..." } } with the SID as text (MS-WCCE 2.2.2.7.7.4).
+ */
+static int
+add_sid_ext(X509 *x, const char *sid)
+{
+	GENERAL_NAMES		*gns = sk_GENERAL_NAME_new_null();
+	GENERAL_NAME		*gn = GENERAL_NAME_new();
+	ASN1_OBJECT		*type = OBJ_txt2obj("1.3.6.1.4.1.311.25.2.1", 1);
+	ASN1_OBJECT		*ext_oid = OBJ_txt2obj("1.3.6.1.4.1.311.25.2", 1);
+	ASN1_OCTET_STRING	*text = ASN1_OCTET_STRING_new(), *val = NULL;
+	ASN1_TYPE		*any = ASN1_TYPE_new();
+	X509_EXTENSION		*ext = NULL;
+	unsigned char		*der = NULL;
+	int			 len, rc = -1;
+
+	if (gns == NULL || gn == NULL || type == NULL || ext_oid == NULL ||
+	    text == NULL || any == NULL ||
+	    !ASN1_OCTET_STRING_set(text, (const unsigned char *)sid, -1))
+		goto out;
+	ASN1_TYPE_set(any, V_ASN1_OCTET_STRING, text);
+	text = NULL;
+	if (!GENERAL_NAME_set0_othername(gn, type, any))
+		goto out;
+	type = NULL;
+	any = NULL;
+	if (!sk_GENERAL_NAME_push(gns, gn))
+		goto out;
+	gn = NULL;
+	if ((len = i2d_GENERAL_NAMES(gns, &der)) <= 0 ||
+	    (val = ASN1_OCTET_STRING_new()) == NULL ||
+	    !ASN1_OCTET_STRING_set(val, der, len) ||
+	    (ext = X509_EXTENSION_create_by_OBJ(NULL, ext_oid, 0, val)) == NULL)
+		goto out;
+	rc = X509_add_ext(x, ext, -1) == 1 ? 0 : -1;
+out:
+	X509_EXTENSION_free(ext);
+	ASN1_OCTET_STRING_free(val);
+	OPENSSL_free(der);
+	ASN1_TYPE_free(any);
+	ASN1_OCTET_STRING_free(text);
+	ASN1_OBJECT_free(type);
+	ASN1_OBJECT_free(ext_oid);
+	GENERAL_NAME_free(gn);
+	GENERAL_NAMES_free(gns);
+	return rc;
+}
+
+/* The SAN URI a KDC also accepts for strong mapping (MS-PKCA). */
+static int
+add_sid_uri(X509 *x, const char *sid)
+{
+	GENERAL_NAMES	*gns;
+	GENERAL_NAME	*gn = GENERAL_NAME_new();
+	ASN1_IA5STRING	*uri = ASN1_IA5STRING_new();
+	char		 text[256];
+	int		 crit = 0, idx, rc = -1;
+
+	snprintf(text, sizeof(text), "tag:microsoft.com,2022-09-14:sid:%s",
+	    sid);
+	gns = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, &idx);
+	if (gns == NULL)
+		gns = sk_GENERAL_NAME_new_null();
+	if (gns == NULL || gn == NULL || uri == NULL ||
+	    !ASN1_STRING_set(uri, text, -1))
+		goto out;
+	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+	uri = NULL;
+	if (!sk_GENERAL_NAME_push(gns, gn))
+		goto out;
+	gn = NULL;
+	rc = X509_add1_ext_i2d(x, NID_subject_alt_name, gns, crit > 0,
+	    X509V3_ADD_REPLACE) == 1 ? 0 : -1;
+out:
+	ASN1_IA5STRING_free(uri);
+	GENERAL_NAME_free(gn);
+	GENERAL_NAMES_free(gns);
+	return rc;
+}
+
 static int
 add_extensions(const struct template *t, const struct ra *ra, X509_REQ *csr,
-    X509 *x)
+    const char *sid, X509 *x)
 {
 	X509V3_CTX	 ctx;
 
@@ -308,7 +390,13 @@ add_extensions(const struct template *t, const struct ra *ra, X509_REQ *csr,
 		return -1;
 	if (t->eku != NULL && X509_add_ext(x, t->eku, -1) != 1)
 		return -1;
-	return copy_san(x, csr);
+	if (copy_san(x, csr) != 0)
+		return -1;
+	if (sid == NULL || *sid == '\0')
+		return 0;
+	if (add_sid_ext(x, sid) != 0)
+		return -1;
+	return t->sid_url_san ? add_sid_uri(x, sid) : 0;
 }
 
 static int
@@ -338,6 +426,14 @@ int
 issue_sign(const struct config *cfg, const struct template *t,
     const struct ra *ra, X509_REQ *csr, X509 **out, char *reason, size_t rlen)
 {
+	return issue_sign_sid(cfg, t, ra, csr, NULL, out, reason, rlen);
+}
+
+int
+issue_sign_sid(const struct config *cfg, const struct template *t,
+    const struct ra *ra, X509_REQ *csr, const char *sid, X509 **out,
+    char *reason, size_t rlen)
+{
 	X509		*x = NULL;
 	const EVP_MD	*md = EVP_get_digestbyname(cfg->hash);
 
@@ -348,7 +444,7 @@ issue_sign(const struct config *cfg, const struct template *t,
 	    set_subject(t, csr, x) != 0 ||
 	    X509_set_pubkey(x, X509_REQ_get0_pubkey(csr)) != 1 ||
 	    set_validity(cfg, t, ra, csr, x) != 0 ||
-	    add_extensions(t, ra, csr, x) != 0 ||
+	    add_extensions(t, ra, csr, sid, x) != 0 ||
 	    md == NULL || X509_sign(x, ra->ca_key, md) <= 0) {
 		openssl_reason(reason, rlen, "cannot sign certificate");
 		X509_free(x);

@@ -1,6 +1,7 @@
 /* pkiop.c - one PKIOperation from bytes on the wire to a CertRep. */
 #include "pkiop.h"
 #include "certrep.h"
+#include "events.h"
 #include "issue.h"
 #include "log.h"
 #include "message.h"
@@ -21,6 +22,9 @@ struct outcome {
 	const char		*template_name;
 	char			 serial[80];
 	char			 reason[REASON_MAX];
+	char			 code[48];	/* event reason code */
+	char			 device_id[128];
+	int			 resent;	/* an earlier answer again */
 };
 
 static double
@@ -126,17 +130,18 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 /* Signs, then records; a serial collision (2^-127) just signs again. */
 static void
 issue_and_record(struct worker *w, const struct scep_req *req,
-    const struct template *t, const struct store_claim *claim,
+    const struct template *t, const struct policy_decision *dec,
     const char *key_id, struct outcome *o)
 {
+	const struct store_claim *claim = &dec->claim;
 	enum store_rc	 rc = STORE_SERIAL_TAKEN;
 	int		 tries;
 
 	for (tries = 0; tries < 3 && rc == STORE_SERIAL_TAKEN; tries++) {
 		X509_free(o->issued);
 		o->issued = NULL;
-		if (issue_sign(&w->cfg, t, &w->ra, req->csr, &o->issued,
-		    o->reason, sizeof(o->reason)) != 0 ||
+		if (issue_sign_sid(&w->cfg, t, &w->ra, req->csr, dec->sid,
+		    &o->issued, o->reason, sizeof(o->reason)) != 0 ||
 		    serial_hex(X509_get0_serialNumber(o->issued), o->serial,
 		    sizeof(o->serial)) != 0) {
 			fail(o, FAIL_BADREQUEST);
@@ -153,7 +158,11 @@ issue_and_record(struct worker *w, const struct scep_req *req,
 	o->issued = NULL;
 	o->serial[0] = '\0';
 	fail(o, FAIL_BADREQUEST);
-	if (rc == STORE_CLAIM_REFUSED)
+	if (rc == STORE_CLAIM_REFUSED && claim->kind == CLAIM_NONCE) {
+		snprintf(o->reason, sizeof(o->reason), "challenge used by a "
+		    "concurrent request");
+		snprintf(o->code, sizeof(o->code), "ChallengeReplayed");
+	} else if (rc == STORE_CLAIM_REFUSED)
 		snprintf(o->reason, sizeof(o->reason), "password used by a "
 		    "concurrent request");
 	else if (rc == STORE_TXID_TAKEN)
@@ -180,6 +189,7 @@ replay_previous(struct worker *w, const struct scep_req *req,
 		    sizeof(o->serial));
 		snprintf(o->reason, sizeof(o->reason), "resent certificate of "
 		    "the earlier request with this transactionID");
+		o->resent = 1;
 	} else if (rc == STORE_OK) {
 		snprintf(o->reason, sizeof(o->reason), "stored certificate of "
 		    "this transaction cannot be parsed");
@@ -239,13 +249,15 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 	preq.signer = req->signer;
 	preq.tmpl = t;
 	policy_decide(w->policy, &preq, &dec);
+	snprintf(o->device_id, sizeof(o->device_id), "%s", dec.device_id);
 	if (!dec.allow) {
 		snprintf(o->reason, sizeof(o->reason), "policy %s refused: "
-		    "%.200s", policy_name(w->policy), dec.reason);
+		    "%s: %.180s", policy_name(w->policy), dec.code, dec.reason);
+		snprintf(o->code, sizeof(o->code), "%s", dec.code);
 		fail(o, FAIL_BADREQUEST);
 		return;
 	}
-	issue_and_record(w, req, t, &dec.claim, key_id, o);
+	issue_and_record(w, req, t, &dec, key_id, o);
 }
 
 static void
@@ -308,6 +320,29 @@ log_outcome(const char *method, const struct scep_req *req,
 		    log_safe(o->reason, reason, sizeof(reason)));
 }
 
+/* What the Intune connector would report for a PKCSReq's outcome. */
+static void
+record_event(struct worker *w, const struct scep_req *req,
+    const struct outcome *o)
+{
+	const char	*code = o->code;
+
+	if (req->msg_type != MSG_PKCSREQ || req->txid[0] == '\0' || o->resent)
+		return;
+	if (o->rep.status == STATUS_SUCCESS) {
+		events_success(&w->cfg, w->store, req->txid, o->issued,
+		    o->device_id);
+		return;
+	}
+	if (*code == '\0')
+		code = o->rep.fail == FAIL_BADMESSAGECHECK ?
+		    "SignatureValidationFailed" : o->rep.fail == FAIL_BADALG ?
+		    "CertificateRequestDecodingFailed" :
+		    "CertificateRequestRejected";
+	events_failure(&w->cfg, w->store, req->txid, code, o->reason,
+	    o->device_id);
+}
+
 static void
 run_message(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
@@ -367,6 +402,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 	if (o.rep.status == STATUS_SUCCESS && w->cfg.certrep_include_ca)
 		o.rep.ca = w->ra.ca;
 	log_outcome(post ? "POST" : "GET", &req, &o, elapsed_ms(&t0));
+	record_event(w, &req, &o);
 	resp->status = 200;
 	resp->content_type = "application/x-pki-message";
 	if (certrep_build(&req, &w->ra, &o.rep, &resp->body, o.reason,

@@ -35,13 +35,29 @@ static const char schema[] =
 	" single INTEGER NOT NULL DEFAULT 0,"
 	" created_at INTEGER NOT NULL,"
 	" expires_at INTEGER);"
-	"PRAGMA user_version=1;";
+	/* Intune-style challenge nonces: a blob enrolls once, ever. */
+	"CREATE TABLE IF NOT EXISTS challenge_nonces ("
+	" nonce TEXT PRIMARY KEY NOT NULL,"
+	" used_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL);"
+	/* What the Intune connector reports back, one row per outcome. */
+	"CREATE TABLE IF NOT EXISTS events ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" at INTEGER NOT NULL,"
+	" kind TEXT NOT NULL CHECK (kind IN ('success','failure')),"
+	" transaction_id TEXT NOT NULL,"
+	" serial TEXT, thumbprint TEXT, not_after INTEGER, issuer TEXT,"
+	" device_id TEXT, code TEXT NOT NULL, description TEXT);"
+	"CREATE INDEX IF NOT EXISTS events_at ON events(at);"
+	"PRAGMA user_version=2;";
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_FIND_TXN, S_INSERT_CERT, S_INSERT_TXN, S_CERT_BY_SERIAL,
 	S_COUNT_CERTS, S_PW_PURGE, S_PW_COUNT, S_PW_INSERT, S_PW_DEL_SINGLE,
 	S_PW_LOOKUP, S_PW_CONSUME, S_PW_SINGLE_OK,
+	S_NONCE_INSERT, S_NONCE_LOOKUP, S_NONCE_PURGE, S_EVENT_INSERT,
+	S_EVENT_LIST, S_EVENT_PURGE,
 	S_COUNT
 };
 
@@ -71,6 +87,17 @@ static const char *const sql[S_COUNT] = {
 	    "single = 0 AND expires_at > ?",
 	[S_PW_SINGLE_OK] = "SELECT 1 FROM passwords WHERE hash = ? AND "
 	    "single = 1",
+	[S_NONCE_INSERT] = "INSERT INTO challenge_nonces (nonce, used_at, "
+	    "expires_at) VALUES (?,?,?)",
+	[S_NONCE_LOOKUP] = "SELECT 1 FROM challenge_nonces WHERE nonce = ?",
+	[S_NONCE_PURGE] = "DELETE FROM challenge_nonces WHERE expires_at < ?",
+	[S_EVENT_INSERT] = "INSERT INTO events (at, kind, transaction_id, "
+	    "serial, thumbprint, not_after, issuer, device_id, code, "
+	    "description) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	[S_EVENT_PURGE] = "DELETE FROM events WHERE at < ?",
+	[S_EVENT_LIST] = "SELECT id, at, kind, transaction_id, serial, "
+	    "thumbprint, not_after, issuer, device_id, code, description "
+	    "FROM events WHERE at >= ? ORDER BY id",
 };
 
 struct store {
@@ -177,6 +204,8 @@ store_find_txn(struct store *s, const char *txid, const char *key_id,
 	return rc;
 }
 
+static int step_done(sqlite3_stmt *);
+
 static enum store_rc
 consume_claim(struct store *s, const struct store_claim *c, int64_t now)
 {
@@ -204,6 +233,24 @@ consume_claim(struct store *s, const struct store_claim *c, int64_t now)
 		if (step == SQLITE_ROW)
 			return STORE_OK;
 		return step == SQLITE_DONE ? STORE_CLAIM_REFUSED : STORE_ERROR;
+	case CLAIM_NONCE:
+		/* A blob past expiry (and the largest ClockSkewSeconds) is
+		 * refused before its nonce is looked at: forget those. */
+		q = stmt(s, S_NONCE_PURGE);
+		sqlite3_bind_int64(q, 1, now - 86400);
+		if (step_done(q) != 0)
+			return STORE_ERROR;
+		/* The primary key is the replay check, across workers. */
+		q = stmt(s, S_NONCE_INSERT);
+		sqlite3_bind_text(q, 1, c->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, now);
+		sqlite3_bind_int64(q, 3, c->expires);
+		step = sqlite3_step(q);
+		sqlite3_reset(q);
+		if (step == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db)
+		    == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return STORE_CLAIM_REFUSED;
+		return step == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 	}
 	return STORE_ERROR;
 }
@@ -383,4 +430,92 @@ store_password_lookup(struct store *s, const char *hash, int64_t now,
 		rc = STORE_ERROR;
 	sqlite3_reset(q);
 	return rc;
+}
+
+enum store_rc
+store_nonce_used(struct store *s, const char *nonce)
+{
+	sqlite3_stmt	*q = stmt(s, S_NONCE_LOOKUP);
+	int		 step;
+
+	sqlite3_bind_text(q, 1, nonce, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (step == SQLITE_ROW)
+		return STORE_OK;
+	return step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
+}
+
+static void
+bind_opt_text(sqlite3_stmt *q, int col, const char *v)
+{
+	if (v != NULL && *v != '\0')
+		sqlite3_bind_text(q, col, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, col);
+}
+
+enum store_rc
+store_event_add(struct store *s, const struct store_event *e,
+    int64_t keep_after)
+{
+	sqlite3_stmt	*q = stmt(s, S_EVENT_PURGE);
+
+	/* Anyone can cause a failure event: old ones go, so the table
+	 * cannot grow without bound. */
+	sqlite3_bind_int64(q, 1, keep_after);
+	if (step_done(q) != 0)
+		return STORE_ERROR;
+	q = stmt(s, S_EVENT_INSERT);
+
+	sqlite3_bind_int64(q, 1, e->at);
+	sqlite3_bind_text(q, 2, e->success ? "success" : "failure", -1,
+	    SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, e->txid, -1, SQLITE_STATIC);
+	bind_opt_text(q, 4, e->serial);
+	bind_opt_text(q, 5, e->thumbprint);
+	if (e->not_after > 0)
+		sqlite3_bind_int64(q, 6, e->not_after);
+	else
+		sqlite3_bind_null(q, 6);
+	bind_opt_text(q, 7, e->issuer);
+	bind_opt_text(q, 8, e->device_id);
+	sqlite3_bind_text(q, 9, e->code, -1, SQLITE_STATIC);
+	bind_opt_text(q, 10, e->description);
+	return step_done(q) == 0 ? STORE_OK : STORE_ERROR;
+}
+
+static const char *
+col_text(sqlite3_stmt *q, int col)
+{
+	return (const char *)sqlite3_column_text(q, col);
+}
+
+enum store_rc
+store_events(struct store *s, int64_t since,
+    int (*fn)(const struct store_event *, void *), void *arg)
+{
+	sqlite3_stmt		*q = stmt(s, S_EVENT_LIST);
+	struct store_event	 e;
+	int			 step;
+
+	sqlite3_bind_int64(q, 1, since);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		e.id = sqlite3_column_int64(q, 0);
+		e.at = sqlite3_column_int64(q, 1);
+		e.success = strcmp(col_text(q, 2), "success") == 0;
+		e.txid = col_text(q, 3);
+		e.serial = col_text(q, 4);
+		e.thumbprint = col_text(q, 5);
+		e.not_after = sqlite3_column_int64(q, 6);
+		e.issuer = col_text(q, 7);
+		e.device_id = col_text(q, 8);
+		e.code = col_text(q, 9);
+		e.description = col_text(q, 10);
+		if (fn(&e, arg) != 0)
+			break;
+	}
+	sqlite3_reset(q);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? STORE_OK :
+	    STORE_ERROR;
 }

@@ -18,10 +18,27 @@
 struct store;
 
 /* What the policy decision must consume atomically with issuance. */
-enum claim_kind { CLAIM_NONE, CLAIM_OTP, CLAIM_SINGLE_PASSWORD };
+enum claim_kind { CLAIM_NONE, CLAIM_OTP, CLAIM_SINGLE_PASSWORD, CLAIM_NONCE };
 struct store_claim {
 	enum claim_kind	 kind;
-	char		 key[65];	/* hex SHA-256 of the password */
+	char		 key[65];	/* hex SHA-256 of the password, or the
+					   challenge nonce in hex */
+	int64_t		 expires;	/* CLAIM_NONCE: the challenge's expiry */
+};
+
+/* An enrollment outcome, as the Intune connector reports it. */
+struct store_event {
+	int64_t		 id;		/* set when listed */
+	int64_t		 at;
+	int		 success;
+	const char	*txid;
+	const char	*serial;	/* success: upper-case hex */
+	const char	*thumbprint;	/* success: SHA-1, hex */
+	int64_t		 not_after;	/* success: expiry */
+	const char	*issuer;	/* success: issuer DN */
+	const char	*device_id;	/* when the policy knows it */
+	const char	*code;		/* "Success" or a reason code */
+	const char	*description;	/* failure: why (never a secret) */
 };
 
 struct store_cert {
@@ -67,6 +84,14 @@ enum store_rc store_password_set_single(struct store *, const char *hash,
 enum store_rc store_password_lookup(struct store *, const char *hash,
 	    int64_t now, enum claim_kind *kind);
 
+/* STORE_OK when a challenge nonce (hex) has enrolled before. */
+enum store_rc store_nonce_used(struct store *, const char *nonce);
+/* Adds an event and drops those older than keep_after. */
+enum store_rc store_event_add(struct store *, const struct store_event *,
+	    int64_t keep_after);
+/* Calls fn for each event at or after since, oldest first; fn != 0 stops. */
+enum store_rc store_events(struct store *, int64_t since,
+	    int (*fn)(const struct store_event *, void *), void *);
 const char *store_errmsg(struct store *);
 
 #endif

@@ -6,9 +6,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-/* Returns the requested keyUsage bits, 0 when the CSR asks for none. */
-static unsigned
-requested_key_usage(X509_REQ *csr)
+unsigned
+csr_key_usage(X509_REQ *csr)
 {
 	STACK_OF(X509_EXTENSION) *exts;
 	ASN1_BIT_STRING	*ku = NULL;
@@ -35,7 +34,7 @@ const struct template *
 template_select(const struct config *cfg, X509_REQ *csr, char *reason,
     size_t rlen)
 {
-	unsigned	 ku = requested_key_usage(csr);
+	unsigned	 ku = csr_key_usage(csr);
 	int		 sig, enc;
 
 	sig = (ku & (X509v3_KU_DIGITAL_SIGNATURE |

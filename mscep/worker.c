@@ -125,7 +125,18 @@ worker_handle(struct worker *w, const struct http_req *req,
 
 	if (pwpage_match(&w->cfg, req->request_uri))
 		pwpage_handle(w, req, resp);
-	else if (op == NULL && !post)
+	else if (op == NULL && !post && policy_hides_landing_page(w->policy)) {
+		/* What NDES with the Intune connector answers: the URL is
+		 * for devices only. */
+		http_text(resp, 403, "text/html; charset=utf-8", "<html><head>"
+		    "<title>403 - Forbidden: Access is denied.</title></head>"
+		    "<body><h2>403 - Forbidden: Access is denied.</h2><p>You "
+		    "do not have permission to view this directory or page "
+		    "using the credentials that you supplied.</p></body>"
+		    "</html>\n");
+		log_info("op=Browse result=403 reason=\"policy %s hides the "
+		    "page\"", policy_name(w->policy));
+	} else if (op == NULL && !post)
 		landing_page(w, resp);
 	else if (op != NULL && !strcasecmp(op, "GetCACaps") && !post) {
 		http_text(resp, 200, "text/plain", w->cfg.caps);

@@ -1,5 +1,7 @@
 /* policy.c - the policy interface and the choice of the one module. */
 #include "policy.h"
+#include "policy_exec.h"
+#include "policy_intune.h"
 #include "policy_password.h"
 
 #include <stdio.h>
@@ -11,23 +13,40 @@
 /*
  * A module decides from the request alone; it may read the store but
  * never writes it (what it relies on goes back as a claim). Like NDES's
- * MSCEP\Modules\Policy, exactly one module serves a worker.
+ * MSCEP\Modules\Policy, exactly one module serves a worker. A module may
+ * load what it needs once (keys, trust) in open.
  */
 struct policy_module {
+	enum policy_kind kind;
 	const char	*name;
-	void		 (*decide)(const struct config *, struct store *,
+	int		 (*open)(const struct config *, void **, char *, size_t);
+	void		 (*decide)(void *, const struct config *, struct store *,
 			    const struct policy_request *,
 			    struct policy_decision *);
+	void		 (*close)(void *);
+	int		 hide_landing_page;
 };
 
+static void
+password_module(void *state, const struct config *cfg, struct store *st,
+    const struct policy_request *req, struct policy_decision *d)
+{
+	(void)state;
+	password_decide(cfg, st, req, d);
+}
+
 static const struct policy_module modules[] = {
-	{ "ndes-password", password_decide },
+	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL, 0 },
+	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
+	  1 },
+	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0 },
 };
 
 struct policy {
 	const struct config		*cfg;
 	struct store			*store;
 	const struct policy_module	*mod;
+	void				*state;
 };
 
 int
@@ -35,14 +54,23 @@ policy_open(const struct config *cfg, struct store *store,
     struct policy **out, char *reason, size_t rlen)
 {
 	struct policy	*p;
+	size_t		 i;
 
+	*out = NULL;
 	if ((p = calloc(1, sizeof(*p))) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		return -1;
 	}
 	p->cfg = cfg;
 	p->store = store;
-	p->mod = &modules[0];
+	for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+		if (modules[i].kind == cfg->policy)
+			p->mod = &modules[i];
+	if (p->mod == NULL || (p->mod->open != NULL &&
+	    p->mod->open(cfg, &p->state, reason, rlen) != 0)) {
+		free(p);
+		return -1;
+	}
 	*out = p;
 	return 0;
 }
@@ -52,7 +80,10 @@ policy_decide(struct policy *p, const struct policy_request *req,
     struct policy_decision *d)
 {
 	memset(d, 0, sizeof(*d));
-	p->mod->decide(p->cfg, p->store, req, d);
+	p->mod->decide(p->state, p->cfg, p->store, req, d);
+	if (d->code[0] == '\0')
+		snprintf(d->code, sizeof(d->code), "%s", d->allow ? "Success" :
+		    "PolicyRefused");
 }
 
 const char *
@@ -61,9 +92,19 @@ policy_name(const struct policy *p)
 	return p->mod->name;
 }
 
+int
+policy_hides_landing_page(const struct policy *p)
+{
+	return p != NULL && p->mod->hide_landing_page;
+}
+
 void
 policy_close(struct policy *p)
 {
+	if (p == NULL)
+		return;
+	if (p->mod->close != NULL)
+		p->mod->close(p->state);
 	free(p);
 }
 

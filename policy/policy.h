@@ -26,7 +26,10 @@ struct policy_request {
 struct policy_decision {
 	int			 allow;
 	char			 reason[REASON_MAX];	/* never a secret */
+	char			 code[48];	/* named reason, Intune's words */
 	struct store_claim	 claim;
+	char			 device_id[128];	/* "" when unknown */
+	char			 sid[192];	/* strong mapping, "" if none */
 };
 
 struct policy;
@@ -37,6 +40,9 @@ void	 policy_decide(struct policy *, const struct policy_request *,
 	    struct policy_decision *);
 const char *policy_name(const struct policy *);
 void	 policy_close(struct policy *);
+
+/* 1 when plain GETs of the SCEP URL must get 403 (Intune's NDES). */
+int	 policy_hides_landing_page(const struct policy *);
 
 /* The CSR's PKCS#9 challengePassword as UTF-8, or -1 when absent. */
 int	 csr_challenge(X509_REQ *, char *, size_t);

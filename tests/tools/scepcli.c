@@ -82,7 +82,8 @@ static struct options {
 	int oaep;
 	enum ku_mode ku;
 	long nsans;
-	const char *san_email, *san_upn, *san_uri;
+	const char *san_email, *san_upn, *san_uri, *san_dns;
+	int exact_cn;
 	const char *cn;
 	int resubmit;
 	enum outcome_kind expect;
@@ -932,7 +933,10 @@ static X509_NAME *make_name(long idx)
 	X509_NAME *n = X509_NAME_new();
 	char cn[256];
 
-	snprintf(cn, sizeof cn, "%s-%ld-%ld", opt.cn, (long)getpid(), idx);
+	if (opt.exact_cn)
+		snprintf(cn, sizeof cn, "%s", opt.cn);
+	else
+		snprintf(cn, sizeof cn, "%s-%ld-%ld", opt.cn, (long)getpid(), idx);
 	if (n == NULL ||
 	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
 					(const unsigned char *)"mscep-test", -1, -1, 0) ||
@@ -1045,9 +1049,12 @@ static int add_san_ext(STACK_OF(X509_EXTENSION) **exts)
 	GENERAL_NAMES *gens;
 	int ok = 0;
 
-	if (opt.nsans == 0 && !opt.san_email && !opt.san_upn && !opt.san_uri)
+	if (opt.nsans == 0 && !opt.san_email && !opt.san_upn && !opt.san_uri &&
+	    !opt.san_dns)
 		return 1;
 	if ((gens = sk_GENERAL_NAME_new_null()) == NULL || !push_dns_sans(gens))
+		goto out;
+	if (opt.san_dns && !push_ia5(gens, GEN_DNS, opt.san_dns))
 		goto out;
 	if (opt.san_email && !push_ia5(gens, GEN_EMAIL, opt.san_email))
 		goto out;
@@ -2193,8 +2200,10 @@ static void usage(FILE *f)
 "  --oaep              RSAES-OAEP key transport instead of PKCS#1 v1.5\n"
 "  --ku sig|enc|both|none          CSR keyUsage (default both)\n"
 "  -s N                N random DNS SANs (host<i>-<rnd>.example.test)\n"
-"  --san-email A, --san-upn U, --san-uri X   one more SAN of that kind\n"
+"  --san-email A, --san-upn U, --san-uri X, --san-dns D\n"
+"                      one more SAN of that kind\n"
 "  --cn PREFIX         subject CN=PREFIX-<pid>-<i>, O=mscep-test\n"
+"  --exact-cn          with --cn: subject O=mscep-test, CN=PREFIX as is\n"
 "                      (default scepcli)\n"
 "  --resubmit          send every message twice, require the same serial\n"
 "  --expect success|failure|pending   outcome that passes (default success)\n"
@@ -2268,7 +2277,8 @@ static int valid_keyspec(const char *k)
 	return strncmp(k, "ec:", 3) == 0 && k[3] != 0;
 }
 
-enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_CN,
+enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_SAN_DNS,
+	O_EXACT_CN, O_CN,
        O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT };
 
 static const struct option long_opts[] = {
@@ -2279,6 +2289,8 @@ static const struct option long_opts[] = {
 	{ "san-upn", required_argument, NULL, O_SAN_UPN },
 	{ "san-uri", required_argument, NULL, O_SAN_URI },
 	{ "cn", required_argument, NULL, O_CN },
+	{ "san-dns", required_argument, NULL, O_SAN_DNS },
+	{ "exact-cn", no_argument, NULL, O_EXACT_CN },
 	{ "resubmit", no_argument, NULL, O_RESUBMIT },
 	{ "expect", required_argument, NULL, O_EXPECT },
 	{ "failinfo", required_argument, NULL, O_FAILINFO },
@@ -2320,6 +2332,8 @@ static int apply_option(int ch, const char *v)
 	case O_SAN_UPN: opt.san_upn = v; return 1;
 	case O_SAN_URI: opt.san_uri = v; return 1;
 	case O_CN: opt.cn = v; return 1;
+	case O_SAN_DNS: opt.san_dns = v; return 1;
+	case O_EXACT_CN: opt.exact_cn = 1; return 1;
 	case O_RESUBMIT: opt.resubmit = 1; return 1;
 	case O_EXPECT:
 		return one_of(v, expects, &i) && i > 0 &&

@@ -10,5 +10,6 @@ int	 register_password(void);
 int	 register_message(void);
 int	 register_pkiop(void);
 int	 register_pwpage(void);
+int	 register_challenge(void);
 
 #endif

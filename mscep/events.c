@@ -1,0 +1,144 @@
+/* events.c - record an outcome, then notify without waiting. */
+#include "events.h"
+#include "issue.h"
+#include "log.h"
+#include "runcmd.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+/* Appends s as a JSON string; returns the new length. */
+static size_t
+json_str(char *out, size_t size, size_t n, const char *s)
+{
+	const unsigned char	*p;
+
+	if (s == NULL)
+		return n + (size_t)snprintf(out + n, n < size ? size - n : 0,
+		    "null");
+	n += (size_t)snprintf(out + n, n < size ? size - n : 0, "\"");
+	for (p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+			    "\\%c", *p);
+		else if (*p < 0x20)
+			n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+			    "\\u%04x", *p);
+		else
+			n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+			    "%c", *p);
+	}
+	return n + (size_t)snprintf(out + n, n < size ? size - n : 0, "\"");
+}
+
+static void
+iso8601(int64_t t, char out[32])
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+events_json(const struct store_event *e, char *out, size_t size)
+{
+	char	 at[32], exp[32];
+	size_t	 n;
+
+	iso8601(e->at, at);
+	n = (size_t)snprintf(out, size, "{\"id\":%lld,\"time\":\"%s\","
+	    "\"result\":\"%s\",\"transactionId\":", (long long)e->id, at,
+	    e->success ? "success" : "failure");
+	n = json_str(out, size, n, e->txid);
+	n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+	    ",\"code\":");
+	n = json_str(out, size, n, e->code);
+	n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+	    ",\"deviceId\":");
+	n = json_str(out, size, n, e->device_id);
+	if (e->success) {
+		iso8601(e->not_after, exp);
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+		    ",\"serial\":");
+		n = json_str(out, size, n, e->serial);
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+		    ",\"thumbprint\":");
+		n = json_str(out, size, n, e->thumbprint);
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+		    ",\"expires\":\"%s\",\"issuer\":", exp);
+		n = json_str(out, size, n, e->issuer);
+	} else {
+		n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+		    ",\"description\":");
+		n = json_str(out, size, n, e->description);
+	}
+	n += (size_t)snprintf(out + n, n < size ? size - n : 0, "}");
+	return n < size ? 0 : -1;
+}
+
+static void
+record(const struct config *cfg, struct store *st, struct store_event *e)
+{
+	char	 json[4096], line[4200];
+	char	 code[64], txid[160];
+	char	*env[] = { code, txid, NULL };
+
+	e->at = now_seconds();
+	if (store_event_add(st, e, e->at - 86400LL * cfg->event_days) !=
+	    STORE_OK)
+		log_errx("cannot record event for txid %.64s: %s", e->txid,
+		    store_errmsg(st));
+	if (cfg->notify[0] == '\0' || events_json(e, json, sizeof(json)) != 0)
+		return;
+	snprintf(line, sizeof(line), "%s\n", json);
+	snprintf(code, sizeof(code), "MSCEP_EVENT=%s", e->code);
+	snprintf(txid, sizeof(txid), "MSCEP_TRANSACTION_ID=%s", e->txid);
+	if (runcmd_detached(cfg->notify, env, line, strlen(line),
+	    cfg->notify_timeout) != 0)
+		log_errx("NotifyCommand %s cannot be started", cfg->notify);
+}
+
+void
+events_success(const struct config *cfg, struct store *st, const char *txid,
+    X509 *cert, const char *device_id)
+{
+	struct store_event	 e = { 0 };
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	char			 serial[80] = "", thumb[2 * EVP_MAX_MD_SIZE + 1];
+	char			*issuer;
+
+	/* Intune reports the SHA-1 thumbprint, as Windows shows it. */
+	X509_digest(cert, EVP_sha1(), md, &mdlen);
+	hex_encode(md, mdlen, thumb);
+	serial_hex(X509_get0_serialNumber(cert), serial, sizeof(serial));
+	issuer = X509_NAME_oneline(X509_get_issuer_name(cert), NULL, 0);
+	e.success = 1;
+	e.txid = txid;
+	e.serial = serial;
+	e.thumbprint = thumb;
+	e.not_after = asn1_epoch(X509_get0_notAfter(cert));
+	e.issuer = issuer;
+	e.device_id = device_id;
+	e.code = "Success";
+	record(cfg, st, &e);
+	OPENSSL_free(issuer);
+}
+
+void
+events_failure(const struct config *cfg, struct store *st, const char *txid,
+    const char *code, const char *description, const char *device_id)
+{
+	struct store_event	 e = { 0 };
+
+	e.txid = txid;
+	e.code = code;
+	e.description = description;
+	e.device_id = device_id;
+	record(cfg, st, &e);
+}

@@ -1,0 +1,15 @@
+/*
+ * policy_exec.h - the exec verifier, for MDMs other than Intune: the INI
+ * names a program ([Policy] VerifierCommand); it gets the CSR (PEM) and
+ * the challenge on stdin and MSCEP_* variables, and exit status 0
+ * allows. Any other status, a signal, or VerifierTimeoutSeconds refuses.
+ */
+#ifndef MSCEP_POLICY_EXEC_H
+#define MSCEP_POLICY_EXEC_H
+
+#include "policy.h"
+
+void	 exec_decide(void *, const struct config *, struct store *,
+	    const struct policy_request *, struct policy_decision *);
+
+#endif
