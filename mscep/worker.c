@@ -123,7 +123,11 @@ worker_handle(struct worker *w, const struct http_req *req,
 	char	 safe[48];
 	int	 post = req->method && strcmp(req->method, "POST") == 0;
 
-	if (pwpage_match(&w->cfg, req->request_uri))
+	if (req->query != NULL && strstr(req->query, "%00") != NULL) {
+		/* C strings end there: "GetCACaps%00x" is not an operation. */
+		http_text(resp, 400, "text/plain", "NUL in the query\n");
+		log_warnx("op=- result=400 reason=\"%%00 in the query\"");
+	} else if (pwpage_match(&w->cfg, req->request_uri))
 		pwpage_handle(w, req, resp);
 	else if (op == NULL && !post && policy_hides_landing_page(w->policy)) {
 		/* What NDES with the Intune connector answers: the URL is

@@ -11,5 +11,6 @@ int	 register_message(void);
 int	 register_pkiop(void);
 int	 register_pwpage(void);
 int	 register_challenge(void);
+int	 register_hostile(void);
 
 #endif
