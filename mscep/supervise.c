@@ -203,7 +203,10 @@ reap(struct slot *s, int status, int *quick, int (*work)(void *), void *arg)
 		    (long)s->pid);
 		return -1;
 	}
-	if (!s->stopping && time(NULL) - s->started < QUICK_SECONDS) {
+	/* SIGKILL comes from outside (the OOM killer, an operator): not a
+	 * crash loop, however soon after start it arrives. */
+	if (!s->stopping && time(NULL) - s->started < QUICK_SECONDS &&
+	    !(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {
 		if (++*quick >= QUICK_MAX) {
 			log_errx("workers die as soon as they start (last %s);"
 			    " stopping", what);
