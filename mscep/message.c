@@ -260,6 +260,8 @@ message_decode(const unsigned char *der, size_t len, const struct ra *ra,
     int allow_des, struct scep_req *req, enum scep_failinfo *fail,
     char *reason, size_t rlen)
 {
+	/* req and fail are out-parameters, filled below. */
+	/* cppcheck-suppress ctuuninitvar */
 	struct decoder		 d = { ra, allow_des, req, fail, reason, rlen };
 	const unsigned char	*p = der;
 	CMS_ContentInfo		*cms = NULL;

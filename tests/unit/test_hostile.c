@@ -210,7 +210,8 @@ test_der_level(void)
 		post(what, m, base.len);
 	}
 	/* Trailing garbage after a complete message. */
-	m = realloc(m, base.len + 64);
+	free(m);
+	m = malloc(base.len + 64);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
 	memcpy(m, base.p, base.len);
 	memset(m + base.len, 0xff, 64);
