@@ -95,7 +95,7 @@ cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
 	};
 	struct ra	 ra;
 	const char	*out = NULL, *name = "MDM challenge signer";
-	char		 reason[512];
+	char		 reason[512] = "";
 	X509		*enc = NULL, *sign = NULL;
 	EVP_PKEY	*key = NULL;
 	int		 ch, days = 730, rc = 1;

@@ -10,6 +10,10 @@
 
 #include <openssl/evp.h>
 
+/* Where the next bytes go, or NULL once out is full (never past it). */
+#define AT(out, size, n)	((n) < (size) ? (out) + (n) : NULL)
+#define LEFT(size, n)		((n) < (size) ? (size) - (n) : 0)
+
 /* Appends s as a JSON string; returns the new length. */
 static size_t
 json_str(char *out, size_t size, size_t n, const char *s)
@@ -17,21 +21,21 @@ json_str(char *out, size_t size, size_t n, const char *s)
 	const unsigned char	*p;
 
 	if (s == NULL)
-		return n + (size_t)snprintf(out + n, n < size ? size - n : 0,
+		return n + (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 		    "null");
-	n += (size_t)snprintf(out + n, n < size ? size - n : 0, "\"");
+	n += (size_t)snprintf(AT(out, size, n), LEFT(size, n), "\"");
 	for (p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
-			n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+			n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 			    "\\%c", *p);
 		else if (*p < 0x20)
-			n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+			n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 			    "\\u%04x", *p);
 		else
-			n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+			n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 			    "%c", *p);
 	}
-	return n + (size_t)snprintf(out + n, n < size ? size - n : 0, "\"");
+	return n + (size_t)snprintf(AT(out, size, n), LEFT(size, n), "\"");
 }
 
 static void
@@ -55,29 +59,29 @@ events_json(const struct store_event *e, char *out, size_t size)
 	    "\"result\":\"%s\",\"transactionId\":", (long long)e->id, at,
 	    e->success ? "success" : "failure");
 	n = json_str(out, size, n, e->txid);
-	n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+	n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 	    ",\"code\":");
 	n = json_str(out, size, n, e->code);
-	n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+	n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 	    ",\"deviceId\":");
 	n = json_str(out, size, n, e->device_id);
 	if (e->success) {
 		iso8601(e->not_after, exp);
-		n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+		n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 		    ",\"serial\":");
 		n = json_str(out, size, n, e->serial);
-		n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+		n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 		    ",\"thumbprint\":");
 		n = json_str(out, size, n, e->thumbprint);
-		n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+		n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 		    ",\"expires\":\"%s\",\"issuer\":", exp);
 		n = json_str(out, size, n, e->issuer);
 	} else {
-		n += (size_t)snprintf(out + n, n < size ? size - n : 0,
+		n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 		    ",\"description\":");
 		n = json_str(out, size, n, e->description);
 	}
-	n += (size_t)snprintf(out + n, n < size ? size - n : 0, "}");
+	n += (size_t)snprintf(AT(out, size, n), LEFT(size, n), "}");
 	return n < size ? 0 : -1;
 }
 

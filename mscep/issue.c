@@ -96,6 +96,41 @@ san_kind(const GENERAL_NAME *gn)
 	}
 }
 
+#define SID_URI_PREFIX	"tag:microsoft.com,2022-09-14:sid:"
+
+static int
+is_sid_uri(const GENERAL_NAME *g)
+{
+	const char	*u;
+
+	if (g->type != GEN_URI)
+		return 0;
+	u = (const char *)ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
+	return ASN1_STRING_length(g->d.uniformResourceIdentifier) >=
+	    (int)strlen(SID_URI_PREFIX) &&
+	    strncasecmp(u, SID_URI_PREFIX, strlen(SID_URI_PREFIX)) == 0;
+}
+
+/* The extension's bytes are exactly the DER of the names decoded. */
+static int
+san_is_der(STACK_OF(X509_EXTENSION) *exts, GENERAL_NAMES *gens)
+{
+	X509_EXTENSION		*ext;
+	ASN1_OCTET_STRING	*raw;
+	unsigned char		*der = NULL;
+	int			 idx, len, ok;
+
+	if ((idx = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1)) < 0 ||
+	    (ext = X509v3_get_ext(exts, idx)) == NULL ||
+	    (raw = X509_EXTENSION_get_data(ext)) == NULL ||
+	    (len = i2d_GENERAL_NAMES(gens, &der)) <= 0)
+		return 0;
+	ok = len == ASN1_STRING_length(raw) &&
+	    memcmp(der, ASN1_STRING_get0_data(raw), (size_t)len) == 0;
+	OPENSSL_free(der);
+	return ok;
+}
+
 static enum scep_failinfo
 check_sans(const struct template *t, X509_REQ *csr, int *nsan, char *reason,
     size_t rlen)
@@ -113,7 +148,21 @@ check_sans(const struct template *t, X509_REQ *csr, int *nsan, char *reason,
 		f = FAIL_BADREQUEST;
 		goto out;
 	}
+	if (gens != NULL && !san_is_der(exts, gens)) {
+		/* What the policy compared must be what gets signed. */
+		snprintf(reason, rlen, "subjectAltName has data after its "
+		    "names or is not DER");
+		f = FAIL_BADREQUEST;
+		goto out;
+	}
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		if (is_sid_uri(sk_GENERAL_NAME_value(gens, i))) {
+			/* Only a policy may vouch for a SID (strong mapping). */
+			snprintf(reason, rlen, "SAN #%d is a strong-mapping SID "
+			    "URI; only the policy may add one", i + 1);
+			f = FAIL_BADREQUEST;
+			goto out;
+		}
 		if (!(san_kind(sk_GENERAL_NAME_value(gens, i)) &
 		    t->san_types)) {
 			snprintf(reason, rlen, "SAN #%d is of a type template "
@@ -272,23 +321,22 @@ add_ext_conf(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 	return rc;
 }
 
+/* The CSR's names, re-encoded: issue_check proved the two equal. */
 static int
 copy_san(X509 *x, X509_REQ *csr)
 {
 	STACK_OF(X509_EXTENSION) *exts = csr_exts(csr);
-	X509_EXTENSION	*ext;
-	int		 idx, rc = 0;
+	GENERAL_NAMES	*gens = NULL;
+	int		 rc = 0;
 
-	if (exts == NULL)
-		return 0;
-	idx = X509v3_get_ext_by_NID(exts, NID_subject_alt_name, -1);
-	if (idx >= 0) {
-		ext = X509v3_get_ext(exts, idx);
+	if (exts != NULL &&
+	    (gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL)))
 		/* RFC 5280 §4.2.1.6: critical when the subject is empty. */
-		X509_EXTENSION_set_critical(ext,
-		    X509_NAME_entry_count(X509_get_subject_name(x)) == 0);
-		rc = X509_add_ext(x, ext, -1) == 1 ? 0 : -1;
-	}
+		rc = X509_add1_ext_i2d(x, NID_subject_alt_name, gens,
+		    X509_NAME_entry_count(X509_get_subject_name(x)) == 0,
+		    X509V3_ADD_REPLACE) == 1 ? 0 : -1;
+	ERR_clear_error();
+	GENERAL_NAMES_free(gens);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	return rc;
 }
@@ -351,10 +399,9 @@ add_sid_uri(X509 *x, const char *sid)
 	GENERAL_NAME	*gn = GENERAL_NAME_new();
 	ASN1_IA5STRING	*uri = ASN1_IA5STRING_new();
 	char		 text[256];
-	int		 crit = 0, idx, rc = -1;
+	int		 crit = 0, idx = -1, rc = -1;
 
-	snprintf(text, sizeof(text), "tag:microsoft.com,2022-09-14:sid:%s",
-	    sid);
+	snprintf(text, sizeof(text), SID_URI_PREFIX "%s", sid);
 	gns = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, &idx);
 	if (gns == NULL)
 		gns = sk_GENERAL_NAME_new_null();
@@ -426,14 +473,15 @@ int
 issue_sign(const struct config *cfg, const struct template *t,
     const struct ra *ra, X509_REQ *csr, X509 **out, char *reason, size_t rlen)
 {
-	return issue_sign_sid(cfg, t, ra, csr, NULL, out, reason, rlen);
+	return issue_sign_ex(cfg, t, ra, csr, NULL, out, reason, rlen);
 }
 
 int
-issue_sign_sid(const struct config *cfg, const struct template *t,
-    const struct ra *ra, X509_REQ *csr, const char *sid, X509 **out,
-    char *reason, size_t rlen)
+issue_sign_ex(const struct config *cfg, const struct template *t,
+    const struct ra *ra, X509_REQ *csr, const struct issue_extras *ex,
+    X509 **out, char *reason, size_t rlen)
 {
+	const char	*sid = ex != NULL ? ex->sid : NULL;
 	X509		*x = NULL;
 	const EVP_MD	*md = EVP_get_digestbyname(cfg->hash);
 
@@ -441,7 +489,9 @@ issue_sign_sid(const struct config *cfg, const struct template *t,
 	if ((x = X509_new()) == NULL || X509_set_version(x, X509_VERSION_3) != 1 ||
 	    set_serial(x) != 0 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ra->ca)) != 1 ||
-	    set_subject(t, csr, x) != 0 ||
+	    (ex != NULL && ex->subject != NULL ?
+	    X509_set_subject_name(x, ex->subject) != 1 :
+	    set_subject(t, csr, x) != 0) ||
 	    X509_set_pubkey(x, X509_REQ_get0_pubkey(csr)) != 1 ||
 	    set_validity(cfg, t, ra, csr, x) != 0 ||
 	    add_extensions(t, ra, csr, sid, x) != 0 ||

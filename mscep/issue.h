@@ -22,11 +22,15 @@ enum scep_failinfo issue_check(const struct template *, X509_REQ *,
 /* Builds and signs the certificate with a fresh random serial. */
 int	 issue_sign(const struct config *, const struct template *,
 	    const struct ra *, X509_REQ *, X509 **out, char *reason, size_t);
-/* The same, with a SID from the policy (KB5014754 strong mapping): the
- * 1.3.6.1.4.1.311.25.2 extension, and the SAN URI if the template says. */
-int	 issue_sign_sid(const struct config *, const struct template *,
-	    const struct ra *, X509_REQ *, const char *sid, X509 **out,
-	    char *reason, size_t);
+/* What a policy may fix in the certificate beyond the CSR. */
+struct issue_extras {
+	const char	*sid;		/* KB5014754: 1.3.6.1.4.1.311.25.2, and
+					   the SAN URI if the template says */
+	const X509_NAME	*subject;	/* the subject exactly as vouched */
+};
+int	 issue_sign_ex(const struct config *, const struct template *,
+	    const struct ra *, X509_REQ *, const struct issue_extras *,
+	    X509 **out, char *reason, size_t);
 /* Subject and SANs as text for the store and the log. */
 void	 issue_describe(X509 *, char *subject, size_t, char *sans, size_t);
 /* Seconds since the epoch of an ASN1_TIME, 0 when unreadable. */

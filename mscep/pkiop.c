@@ -140,7 +140,9 @@ issue_and_record(struct worker *w, const struct scep_req *req,
 	for (tries = 0; tries < 3 && rc == STORE_SERIAL_TAKEN; tries++) {
 		X509_free(o->issued);
 		o->issued = NULL;
-		if (issue_sign_sid(&w->cfg, t, &w->ra, req->csr, dec->sid,
+		struct issue_extras ex = { dec->sid, dec->subject };
+
+		if (issue_sign_ex(&w->cfg, t, &w->ra, req->csr, &ex,
 		    &o->issued, o->reason, sizeof(o->reason)) != 0 ||
 		    serial_hex(X509_get0_serialNumber(o->issued), o->serial,
 		    sizeof(o->serial)) != 0) {
@@ -255,9 +257,9 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 		    "%s: %.180s", policy_name(w->policy), dec.code, dec.reason);
 		snprintf(o->code, sizeof(o->code), "%s", dec.code);
 		fail(o, FAIL_BADREQUEST);
-		return;
-	}
-	issue_and_record(w, req, t, &dec, key_id, o);
+	} else
+		issue_and_record(w, req, t, &dec, key_id, o);
+	policy_decision_free(&dec);
 }
 
 static void

@@ -31,6 +31,8 @@ child(const char *prog, char *const env[], int rfd)
 	char	*envp[34];
 	int	 i, n = 0, null = open("/dev/null", O_WRONLY);
 
+	/* Its own process group: a timeout kills what it started too. */
+	setpgid(0, 0);
 	if (dup2(rfd, 0) != 0 || null < 0 || dup2(null, 1) != 1)
 		_exit(126);
 	close_range(3, ~0U, 0);
@@ -50,9 +52,16 @@ feed(int fd, const char *in, size_t len, int64_t deadline)
 	struct pollfd	 p = { .fd = fd, .events = POLLOUT };
 	ssize_t		 n;
 
+	int64_t		 left;
+	int		 r;
+
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	while (len > 0 && now_ms() < deadline) {
-		if (poll(&p, 1, (int)(deadline - now_ms())) <= 0)
+	while (len > 0 && (left = deadline - now_ms()) > 0) {
+		/* A program that stops reading must not hold us past the
+		 * deadline (poll with a negative timeout would wait on). */
+		if ((r = poll(&p, 1, (int)left)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
 			break;
 		if ((n = write(fd, in, len)) < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -92,10 +101,13 @@ runcmd(const char *prog, char *const env[], const char *in, size_t inlen,
 	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
 		usleep(5000);
 	if (w == 0) {
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		waitpid(pid, &st, 0);
 		return RUNCMD_TIMEOUT;
 	}
+	/* Exited, but may have left children behind in its group. */
+	kill(-pid, SIGKILL);
 	if (w < 0)
 		return RUNCMD_ERROR;
 	if (WIFSIGNALED(st)) {
@@ -117,9 +129,16 @@ runcmd_detached(const char *prog, char *const env[], const char *in,
 		return -1;
 	if (pid == 0) {
 		/* The watchdog: reparented to init once this child exits. */
+		int	 null;
+
 		if (fork() != 0)
 			_exit(0);
 		setsid();
+		/* Nothing of the worker's: not even the FastCGI socket on 0. */
+		if ((null = open("/dev/null", O_RDWR)) >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
 		close_range(3, ~0U, 0);
 		runcmd(prog, env, in, inlen, timeout, &ignored);
 		_exit(0);

@@ -280,6 +280,30 @@ out:
 	return rc;
 }
 
+/* RSA key transport must be OAEP: PKCS#1 v1.5 would offer a padding
+ * oracle (Bleichenbacher) to anyone who can submit CSRs. */
+static int
+ktri_oaep_only(CMS_ContentInfo *env)
+{
+	STACK_OF(CMS_RecipientInfo) *ris = CMS_get0_RecipientInfos(env);
+	CMS_RecipientInfo	*ri;
+	X509_ALGOR		*alg;
+	const ASN1_OBJECT	*obj;
+	int			 i;
+
+	for (i = 0; i < sk_CMS_RecipientInfo_num(ris); i++) {
+		ri = sk_CMS_RecipientInfo_value(ris, i);
+		if (CMS_RecipientInfo_type(ri) != CMS_RECIPINFO_TRANS)
+			continue;
+		if (!CMS_RecipientInfo_ktri_get0_algs(ri, NULL, NULL, &alg))
+			return 0;
+		X509_ALGOR_get0(&obj, NULL, NULL, alg);
+		if (OBJ_obj2nid(obj) != NID_rsaesOaep)
+			return 0;
+	}
+	return ris != NULL;
+}
+
 /* AuthEnvelopedData only: an unauthenticated cipher could be tampered. */
 static BIO *
 unseal(const unsigned char *der, long len, EVP_PKEY *key, X509 *cert)
@@ -290,6 +314,7 @@ unseal(const unsigned char *der, long len, EVP_PKEY *key, X509 *cert)
 
 	if (env == NULL || out == NULL || p != der + len ||
 	    OBJ_obj2nid(CMS_get0_type(env)) != NID_id_smime_ct_authEnvelopedData ||
+	    !ktri_oaep_only(env) ||
 	    !CMS_decrypt(env, key, cert, NULL, out, CMS_BINARY)) {
 		BIO_free(out);
 		out = NULL;
@@ -330,7 +355,7 @@ challenge_open(const char *b64, EVP_PKEY *key, X509 *cert,
 	unsigned char		*der = NULL;
 	MSCEP_CHALLENGE		*a = NULL;
 	BIO			*sd = NULL;
-	size_t			 n = strlen(b64);
+	size_t			 n = b64 != NULL ? strlen(b64) : 0;
 	long			 len;
 	enum challenge_err	 e = CHALLENGE_DECODING;
 

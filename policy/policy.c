@@ -86,6 +86,13 @@ policy_decide(struct policy *p, const struct policy_request *req,
 		    "PolicyRefused");
 }
 
+void
+policy_decision_free(struct policy_decision *d)
+{
+	X509_NAME_free(d->subject);
+	d->subject = NULL;
+}
+
 const char *
 policy_name(const struct policy *p)
 {

@@ -30,7 +30,12 @@ struct policy_decision {
 	struct store_claim	 claim;
 	char			 device_id[128];	/* "" when unknown */
 	char			 sid[192];	/* strong mapping, "" if none */
+	X509_NAME		*subject;	/* owned: the subject to issue,
+						   NULL: the template decides */
 };
+
+/* Frees what a decision owns. */
+void	 policy_decision_free(struct policy_decision *);
 
 struct policy;
 

@@ -17,12 +17,19 @@ verifier_input(X509_REQ *csr, size_t *len)
 	BIO	*b = BIO_new(BIO_s_mem());
 	char	*pw = malloc(CHALLENGE_B64_MAX + 1), *data, *out = NULL;
 	long	 n;
+	size_t	 i;
 
 	if (b == NULL || pw == NULL || !PEM_write_bio_X509_REQ(b, csr))
 		goto done;
-	if (csr_challenge(csr, pw, CHALLENGE_B64_MAX + 1) == 0 &&
-	    BIO_printf(b, "Challenge: %s\n", pw) <= 0)
-		goto done;
+	if (csr_challenge(csr, pw, CHALLENGE_B64_MAX + 1) == 0) {
+		/* One line: a newline would let the requester write more
+		 * "Challenge:" lines or PEM blocks to the verifier. */
+		for (i = 0; pw[i] != '\0'; i++)
+			if ((unsigned char)pw[i] < 0x20 || pw[i] == 0x7f)
+				goto done;
+		if (BIO_printf(b, "Challenge: %s\n", pw) <= 0)
+			goto done;
+	}
 	n = BIO_get_mem_data(b, &data);
 	if ((out = malloc((size_t)n + 1)) != NULL) {
 		memcpy(out, data, (size_t)n);
@@ -48,8 +55,9 @@ exec_decide(void *state, const struct config *cfg, struct store *st,
 	(void)state;
 	(void)st;
 	if ((in = verifier_input(req->csr, &len)) == NULL) {
-		snprintf(d->code, sizeof(d->code), "Unknown");
-		snprintf(d->reason, sizeof(d->reason), "cannot encode the CSR");
+		snprintf(d->code, sizeof(d->code), "VerifierRefused");
+		snprintf(d->reason, sizeof(d->reason), "CSR cannot be encoded, "
+		    "or its challenge has control characters");
 		return;
 	}
 	snprintf(txid, sizeof(txid), "MSCEP_TRANSACTION_ID=%s", req->txid);

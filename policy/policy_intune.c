@@ -71,6 +71,11 @@ intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 	config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path));
 	if (pem_read_cert(path, &in->cert) != 0)
 		goto missing;
+	if (X509_check_private_key(in->cert, in->key) != 1) {
+		snprintf(reason, rlen, "Module = intune: %s does not match %s",
+		    CHALLENGE_CERT, CHALLENGE_KEY);
+		goto out;
+	}
 	if (load_signers(cfg->challenge_signers, in->signers) != 0) {
 		snprintf(reason, rlen, "Module = intune: no trusted MDM signer "
 		    "certificate in %s (mscep-admin mdm-init)",
@@ -254,7 +259,7 @@ intune_decide(void *arg, const struct config *cfg, struct store *st,
 	e = challenge_open(blob, in->key, in->cert, in->signers, in->trust,
 	    now_seconds(), cfg->clock_skew, &c, d->reason, sizeof(d->reason));
 	if (e != CHALLENGE_OK) {
-		refuse(d, challenge_err_code(e), "%s", d->reason);
+		snprintf(d->code, sizeof(d->code), "%s", challenge_err_code(e));
 		goto out;
 	}
 	snprintf(d->device_id, sizeof(d->device_id), "%s", c.device_id);
@@ -273,6 +278,10 @@ intune_decide(void *arg, const struct config *cfg, struct store *st,
 	snprintf(d->reason, sizeof(d->reason), "challenge for device %.100s",
 	    c.device_id);
 	snprintf(d->sid, sizeof(d->sid), "%s", c.sid);
+	/* The CSR matched it (X509_NAME_cmp folds case and spaces): the
+	 * certificate gets the subject the MDM signed, byte for byte. */
+	d->subject = c.subject;
+	c.subject = NULL;
 	d->claim.kind = CLAIM_NONCE;
 	snprintf(d->claim.key, sizeof(d->claim.key), "%s", nonce);
 	d->claim.expires = c.expires_at;

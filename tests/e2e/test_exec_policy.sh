@@ -10,7 +10,11 @@ cat > "$T/verify.sh" <<EOT
 echo \$\$ >> "$T/verify.pids"
 cat > "$T/verify.in"
 env | grep '^MSCEP_' > "$T/verify.env"
-grep -q '^Challenge: slow\$' "$T/verify.in" && exec sleep 30
+if grep -q '^Challenge: slow\$' "$T/verify.in"; then
+	sleep 30 &
+	echo \$! > "$T/verify.bg"
+	exec sleep 30
+fi
 grep -q '^Challenge: let-me-in\$' "$T/verify.in" || exit 1
 openssl req -noout -in "$T/verify.in" 2>/dev/null || exit 3
 exit 0
@@ -42,7 +46,9 @@ check "... after VerifierTimeoutSeconds (2 s), not later ($ms ms)" \
 check "... logged as VerifierTimeout" \
     grep -q 'policy exec refused: VerifierTimeout' "$T/run/mscep.log"
 check "... and the hanging verifier was killed" \
-    sh -c "! kill -0 \$(tail -1 '$T/verify.pids') 2>/dev/null"
+    sh -c "p=\$(tail -1 '$T/verify.pids'); test -n \"\$p\" && ! kill -0 \$p 2>/dev/null"
+check "... and so was the child it started in the background" \
+    sh -c "p=\$(cat '$T/verify.bg'); test -n \"\$p\" && ! kill -0 \$p 2>/dev/null"
 check "refusals issued nothing" test "$(certs)" = "$n"
 check "events record the refusals with their codes" sh -c "
     $ADMIN events | grep -q '\"code\":\"VerifierTimeout\"' &&

@@ -75,6 +75,34 @@ check "the certificate has exactly those SANs" sh -c "
 check "no SID given, no SID extension" sh -c "
     ! openssl x509 -in \$(ls '$T'/ok/*.pem) -noout -text | grep -q '1.3.6.1.4.1.311.25.2'"
 
+# A SID with SANs: the SID URI joins the SANs the blob expects.
+sidb=$(blob --subject $S --device dev-42 $sans --sid S-1-5-21-7-8-9-1104)
+mkdir -p "$T/sid"
+check "a blob with SANs and a SID enrolls" \
+    $CLI -u "$URL" --cn laptop-42 --exact-cn $cli_sans -p "$sidb" -o "$T/sid" enroll
+check "its certificate keeps all three SANs and adds the SID URI" sh -c "
+    openssl x509 -in \$(ls '$T'/sid/*.pem) -noout -ext subjectAltName > '$T/sid.san' &&
+    grep -q 'DNS:laptop-42.example' '$T/sid.san' && grep -q 'email:alice@example.com' '$T/sid.san' &&
+    grep -q 'alice@example.com.*URI:tag:microsoft.com,2022-09-14:sid:S-1-5-21-7-8-9-1104' '$T/sid.san'"
+
+# Subject compared as X.500 does (case folded), issued as the MDM wrote it.
+low=$(blob --subject $S --device dev-42 $sans)
+mkdir -p "$T/case"
+check "a CSR subject differing only in case is accepted" \
+    $CLI -u "$URL" --cn LAPTOP-42 --exact-cn $cli_sans -p "$low" -o "$T/case" enroll
+check "... and the certificate carries the blob's subject, not the CSR's" sh -c "
+    openssl x509 -in \$(ls '$T'/case/*.pem) -noout -subject | grep -q 'CN = laptop-42\$'"
+
+# No requester may supply the strong-mapping URI itself.
+u=$(blob --subject $S --device dev-42 $sans --san uri:tag:microsoft.com,2022-09-14:sid:S-1-5-21-1-500)
+n=$(certs)
+check "a CSR carrying its own SID URI is refused, even when the blob lists it" \
+    $CLI -u "$URL" --cn laptop-42 --exact-cn $cli_sans \
+    --san-uri tag:microsoft.com,2022-09-14:sid:S-1-5-21-1-500 -p "$u" \
+    --expect failure --failinfo 2 enroll
+check "... with the reason logged" grep -q 'strong-mapping SID URI' "$T/run/mscep.log"
+check "... and nothing issued" test "$(certs)" = "$n"
+
 # refused NAME CODE CLI-ARGS...: a FAILURE badRequest (failInfo 2), the
 # code in the log line, and no certificate.
 refused() {
@@ -89,8 +117,12 @@ refused() {
 }
 refused "replayed blob" ChallengeReplayed \
     --cn laptop-42 --exact-cn $cli_sans -p "$good"
+# Tampered in the last bytes: the ciphertext and GCM tag, not the
+# recipient identifier (the same in every blob).
 t=$(blob --subject $S --device dev-42 $sans)
-t=$(echo "$t" | sed 's/^\(.\{200\}\)./\1A/;s/^\(.\{200\}\)AA/\1BA/')
+c=${t:${#t}-30:1}
+[ "$c" = A ] && r=B || r=A
+t="${t:0:${#t}-30}$r${t:${#t}-29}"
 refused "tampered blob" ChallengeDecryptionError --cn laptop-42 --exact-cn $cli_sans -p "$t"
 # A signer mscep does not trust: a self-made key and certificate.
 mkdir -p "$T/rogue" && cp "$T/mdm/challenge.crt" "$T/rogue/"
@@ -128,7 +160,7 @@ check "four parallel requests with one blob: exactly one certificate" \
 check "... and three refusals" test "$(grep -c '^REFUSED\|^FAIL' "$T/race.out")" = 3
 
 # Events: success and failure, as the connector reports them.
-$ADMIN events > "$T/events"
+check "mscep-admin events runs" sh -c "$ADMIN events > '$T/events'"
 check "events lists successes with serial, thumbprint, expiry, issuer, device" \
     grep -q '"result":"success",.*"code":"Success","deviceId":"dev-42","serial":"[0-9A-F]*","thumbprint":"[0-9A-F]\{40\}","expires":"20[0-9-]*T[0-9:]*Z","issuer":' "$T/events"
 check "events lists failures with their reason code" \
@@ -139,8 +171,10 @@ check "the NotifyCommand got the events as JSON lines" \
     grep -q '"code":"ChallengeExpired"' "$T/notified"
 ms=$(grep -o 'p99_ms=[0-9.]*' "$T/race.out" | cut -d= -f2)
 check "a NotifyCommand that hangs (sleep 60) did not hold up responses (p99 ${ms} ms)" \
-    sh -c "awk -v m='$ms' 'BEGIN { exit !(m < 3000) }'"
+    sh -c "test -n '$ms' && awk -v m='$ms' 'BEGIN { exit !(m + 0 < 3000) }'"
 sleep 4
+check "NotifyCommand ran for the events ($(wc -l < "$T/notify.pids") times)" \
+    test "$(wc -l < "$T/notify.pids")" -ge 10
 left=
 for p in $(cat "$T/notify.pids"); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
 check "each hanging NotifyCommand was killed after NotifyTimeoutSeconds (3 s)" test -z "$left"

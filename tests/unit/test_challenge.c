@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include <openssl/cms.h>
 #include <openssl/x509v3.h>
 
 #include "ca_init.h"
@@ -203,6 +206,130 @@ test_san_parse(void)
 	CU_ASSERT_PTR_NULL(challenge_san_parse("ip:not-an-ip"));
 }
 
+/* The SignedData inside a good blob (DER), and the claims inside that. */
+static int
+inner_parts(const char *blob, struct buf *sd, BIO *claims)
+{
+	unsigned char		 der[8192];
+	const unsigned char	*p = der, *q;
+	long			 n = base64_decode(blob, strlen(blob), der,
+				    sizeof(der));
+	CMS_ContentInfo		*env = n > 0 ? d2i_CMS_ContentInfo(NULL, &p,
+				    n) : NULL, *ci = NULL;
+	BIO			*out = BIO_new(BIO_s_mem());
+	BUF_MEM			*m;
+	int			 ok = 0;
+
+	if (env != NULL && out != NULL && CMS_decrypt(env, enc_key, enc_cert,
+	    NULL, out, CMS_BINARY)) {
+		BIO_get_mem_ptr(out, &m);
+		sd->len = 0;
+		buf_append(sd, m->data, m->length);
+		q = sd->p;
+		ok = (ci = d2i_CMS_ContentInfo(NULL, &q, (long)sd->len)) &&
+		    CMS_verify(ci, signers, NULL, NULL, claims,
+		    CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY);
+	}
+	CMS_ContentInfo_free(env);
+	CMS_ContentInfo_free(ci);
+	BIO_free(out);
+	return ok ? 0 : -1;
+}
+
+/* base64 of the DER of ci. */
+static char *
+b64(CMS_ContentInfo *ci)
+{
+	unsigned char	*der = NULL;
+	int		 n = i2d_CMS_ContentInfo(ci, &der);
+	char		*out = n > 0 ? malloc(4 * (size_t)n / 3 + 8) : NULL;
+
+	if (out != NULL)
+		base64_encode(der, (size_t)n, out, 4 * (size_t)n / 3 + 8);
+	OPENSSL_free(der);
+	return out;
+}
+
+static CMS_ContentInfo *
+encrypt_to(X509 *rcpt, BIO *in, const EVP_CIPHER *cipher)
+{
+	STACK_OF(X509)	*r = sk_X509_new_null();
+	CMS_ContentInfo	*ci;
+
+	sk_X509_push(r, rcpt);
+	ci = CMS_encrypt(r, in, cipher, CMS_BINARY);
+	sk_X509_free(r);
+	return ci;
+}
+
+static CMS_ContentInfo *
+encrypt_buf(X509 *rcpt, const struct buf *in, const EVP_CIPHER *cipher)
+{
+	BIO		*b = BIO_new_mem_buf(in->p, (int)in->len);
+	CMS_ContentInfo	*ci = encrypt_to(rcpt, b, cipher);
+
+	BIO_free(b);
+	return ci;
+}
+
+/* Expects blob-shaped ci to be refused with e (by the EC key). */
+static void
+refuse_form(CMS_ContentInfo *ci, EVP_PKEY *key, X509 *cert,
+    enum challenge_err e)
+{
+	struct challenge_claims	 c;
+	char			*bad, reason[256];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ci);
+	bad = b64(ci);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
+	CU_ASSERT_EQUAL(challenge_open(bad, key, cert, signers, trust,
+	    now_seconds(), 300, &c, reason, sizeof(reason)), e);
+	free(bad);
+	CMS_ContentInfo_free(ci);
+}
+
+/* Blobs that are not what mscep issues must not open. */
+static void
+test_envelope_forms(void)
+{
+	char			*good = issue(now_seconds(), 600, sign_key,
+				    sign_cert, enc_cert);
+	struct buf		 sd = { 0 };
+	BIO			*claims = BIO_new(BIO_s_mem());
+	const unsigned char	*p;
+	CMS_ContentInfo		*signed_ci;
+
+	CU_ASSERT_FATAL(good != NULL && inner_parts(good, &sd, claims) == 0);
+	/* A bare SignedData, not encrypted at all. */
+	p = sd.p;
+	refuse_form(d2i_CMS_ContentInfo(NULL, &p, (long)sd.len), enc_key,
+	    enc_cert, CHALLENGE_DECRYPTION);
+	/* EnvelopedData with AES-CBC: no integrity of its own. */
+	refuse_form(encrypt_buf(enc_cert, &sd, EVP_aes_256_cbc()), enc_key,
+	    enc_cert, CHALLENGE_DECRYPTION);
+	/* RSA key transport with PKCS#1 v1.5 (a padding oracle). */
+	refuse_form(encrypt_buf(rsa_enc_cert, &sd, EVP_aes_256_gcm()),
+	    rsa_enc_key, rsa_enc_cert, CHALLENGE_DECRYPTION);
+	/* Signed by a CA-issued key mscep does not pin, carrying its own
+	 * certificate: certificates inside the blob are never trusted. */
+	signed_ci = CMS_sign(other_cert, other_key, NULL, claims, CMS_BINARY);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(signed_ci);
+	{
+		unsigned char	*der = NULL;
+		int		 n = i2d_CMS_ContentInfo(signed_ci, &der);
+		struct buf	 b = { der, (size_t)n, (size_t)n };
+
+		refuse_form(encrypt_buf(enc_cert, &b, EVP_aes_256_gcm()),
+		    enc_key, enc_cert, CHALLENGE_SIGNATURE);
+		OPENSSL_free(der);
+	}
+	CMS_ContentInfo_free(signed_ci);
+	BIO_free(claims);
+	buf_free(&sd);
+	OPENSSL_free(good);
+}
+
 /* The store consumes a nonce with the certificate, once. */
 static void
 test_nonce_claim(void)
@@ -234,7 +361,9 @@ register_challenge(void)
 	    !CU_add_test(s, "RSA-OAEP recipient", test_rsa_oaep_recipient) ||
 	    !CU_add_test(s, "time, tamper, junk, rogue signer", test_refusals) ||
 	    !CU_add_test(s, "SAN syntax", test_san_parse) ||
-	    !CU_add_test(s, "nonce claim once", test_nonce_claim))
+	    !CU_add_test(s, "nonce claim once", test_nonce_claim) ||
+	    !CU_add_test(s, "other envelope forms refused",
+	    test_envelope_forms))
 		return -1;
 	return 0;
 }
