@@ -2,6 +2,7 @@
 #include "fixture.h"
 #include "ca_init.h"
 #include "scep_attr.h"
+#include "worker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,27 @@ fixture_close(struct fixture *fx)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx->dir);
 	if (fx->dir[0] != '\0' && system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", fx->dir);
+}
+
+int
+fixture_worker_open(struct fixture *fx, const char *extra, struct worker *w)
+{
+	char	 reason[512];
+
+	if (fixture_open(fx, extra) != 0)
+		return -1;
+	if (worker_open(w, fx->ini, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "worker_open: %s\n", reason);
+		return -1;
+	}
+	return 0;
+}
+
+void
+fixture_worker_close(struct fixture *fx, struct worker *w)
+{
+	worker_close(w);
+	fixture_close(fx);
 }
 
 static int

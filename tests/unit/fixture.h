@@ -22,6 +22,12 @@ struct fixture {
 /* Writes an INI (extra lines appended to a base), inits CA, loads all. */
 int	 fixture_open(struct fixture *, const char *extra_ini);
 void	 fixture_close(struct fixture *);
+
+/* The same, plus a worker loading it as bin/mscep does. */
+struct worker;
+int	 fixture_worker_open(struct fixture *, const char *extra_ini,
+	    struct worker *);
+void	 fixture_worker_close(struct fixture *, struct worker *);
 int	 write_file(const char *path, const char *text);
 
 /* A requester: key, self-signed certificate, CSR. */

@@ -235,19 +235,32 @@ raw_cn(struct requester *r, const char *bytes, int len)
 	X509_NAME_free(n);
 }
 
+static void send_inner(const char *, const struct requester *, X509 *,
+    const EVP_MD *, int, const char *, const unsigned char *, size_t);
+
 static void
 send_req(const char *what, struct requester *r, int msgtype,
     const char *txid)
 {
-	struct buf	 msg = { 0 };
 	unsigned char	*der = NULL;
 	int		 len = i2d_X509_REQ(r->csr, &der);
 
-	CU_ASSERT_FATAL(len > 0 && build_pkimessage(r, w.ra.enc_cert,
-	    EVP_aes_128_cbc(), EVP_sha256(), msgtype, txid, der, (size_t)len,
-	    &msg) == 0);
-	post(what, msg.p, msg.len);
+	CU_ASSERT_FATAL(len > 0);
+	send_inner(what, r, w.ra.enc_cert, EVP_sha256(), msgtype, txid, der,
+	    (size_t)len);
 	OPENSSL_free(der);
+}
+
+static void
+send_inner(const char *what, const struct requester *r, X509 *rcpt,
+    const EVP_MD *md, int msgtype, const char *txid,
+    const unsigned char *inner, size_t len)
+{
+	struct buf	 msg = { 0 };
+
+	CU_ASSERT_FATAL(build_pkimessage(r, rcpt, EVP_aes_128_cbc(), md,
+	    msgtype, txid, inner, len, &msg) == 0);
+	post(what, msg.p, msg.len);
 	buf_free(&msg);
 }
 
@@ -269,36 +282,18 @@ test_message_level(void)
 	send_req("invalid UTF-8 in the subject", &r, MSG_PKCSREQ, "H-UTF8");
 	raw_cn(&r, "evil\0.example", 13);
 	send_req("NUL in the subject CN", &r, MSG_PKCSREQ, "H-NUL");
-	/* Inner content that is not a CSR. */
-	{
-		struct buf	 msg = { 0 };
-
-		CU_ASSERT_FATAL(build_pkimessage(&r, w.ra.enc_cert,
-		    EVP_aes_128_cbc(), EVP_sha256(), MSG_PKCSREQ, "H-JUNK",
-		    junk, sizeof(junk), &msg) == 0);
-		post("PKCSReq whose content is not a CSR", msg.p, msg.len);
-		buf_free(&msg);
-		CU_ASSERT_FATAL(build_pkimessage(&r, w.ra.enc_cert,
-		    EVP_aes_128_cbc(), EVP_sha256(), MSG_CERTPOLL, "H-POLL",
-		    junk, sizeof(junk), &msg) == 0);
-		post("CertPoll with junk content", msg.p, msg.len);
-		buf_free(&msg);
-		CU_ASSERT_FATAL(build_pkimessage(&r, w.ra.enc_cert,
-		    EVP_aes_128_cbc(), EVP_sha256(), MSG_GETCERT, "H-GC",
-		    junk, sizeof(junk), &msg) == 0);
-		post("GetCert with junk content", msg.p, msg.len);
-		buf_free(&msg);
-		/* Encrypted to the RA signing certificate, not encryption. */
-		CU_ASSERT_FATAL(build_pkcsreq(&good, w.ra.sign_cert,
-		    EVP_aes_128_cbc(), "H-WRONGRCPT", &msg) == 0);
-		post("envelope for the wrong recipient", msg.p, msg.len);
-		buf_free(&msg);
-		CU_ASSERT_FATAL(build_pkimessage(&good, w.ra.enc_cert,
-		    EVP_aes_128_cbc(), EVP_md5(), MSG_PKCSREQ, "H-MD5",
-		    junk, sizeof(junk), &msg) == 0);
-		post("MD5 message digest", msg.p, msg.len);
-		buf_free(&msg);
-	}
+	/* Inner content that is not a CSR, and odd envelopes. */
+	send_inner("PKCSReq whose content is not a CSR", &r, w.ra.enc_cert,
+	    EVP_sha256(), MSG_PKCSREQ, "H-JUNK", junk, sizeof(junk));
+	send_inner("CertPoll with junk content", &r, w.ra.enc_cert,
+	    EVP_sha256(), MSG_CERTPOLL, "H-POLL", junk, sizeof(junk));
+	send_inner("GetCert with junk content", &r, w.ra.enc_cert,
+	    EVP_sha256(), MSG_GETCERT, "H-GC", junk, sizeof(junk));
+	send_inner("envelope for the wrong recipient (RA signing cert)", &r,
+	    w.ra.sign_cert, EVP_sha256(), MSG_PKCSREQ, "H-WRONGRCPT", junk,
+	    sizeof(junk));
+	send_inner("MD5 message digest", &good, w.ra.enc_cert, EVP_md5(),
+	    MSG_PKCSREQ, "H-MD5", junk, sizeof(junk));
 	requester_free(&r);
 	/* A 1024-bit key: under MinimumKeySize. */
 	CU_ASSERT_FATAL(requester_new(&weak, "weak", "both", "0000000000000000",

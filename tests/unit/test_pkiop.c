@@ -326,23 +326,14 @@ test_http_errors(void)
 static int
 setup(void)
 {
-	char	 reason[512];
-
 	/* The fixture creates the CA; the worker loads it like bin/mscep. */
-	if (fixture_open(&fx, "[MSCEP]\nEnforcePassword = 0\n") != 0)
-		return -1;
-	if (worker_open(&w, fx.ini, reason, sizeof(reason)) != 0) {
-		fprintf(stderr, "worker_open: %s\n", reason);
-		return -1;
-	}
-	return 0;
+	return fixture_worker_open(&fx, "[MSCEP]\nEnforcePassword = 0\n", &w);
 }
 
 static int
 cleanup(void)
 {
-	worker_close(&w);
-	fixture_close(&fx);
+	fixture_worker_close(&fx, &w);
 	return 0;
 }
 

@@ -17,23 +17,14 @@ static int		 https = 1;
 static int
 setup(void)
 {
-	char	 reason[512];
-
-	if (fixture_open(&fx, "[MSCEP]\nPasswordMax = 2\n"
-	    "[PasswordPage]\nUsers = alice, EXAMPLE\\bob\n") != 0)
-		return -1;
-	if (worker_open(&w, fx.ini, reason, sizeof(reason)) != 0) {
-		fprintf(stderr, "worker_open: %s\n", reason);
-		return -1;
-	}
-	return 0;
+	return fixture_worker_open(&fx, "[MSCEP]\nPasswordMax = 2\n"
+	    "[PasswordPage]\nUsers = alice, EXAMPLE\\bob\n", &w);
 }
 
 static int
 cleanup(void)
 {
-	worker_close(&w);
-	fixture_close(&fx);
+	fixture_worker_close(&fx, &w);
 	return 0;
 }
 
