@@ -6,6 +6,7 @@
 #   make lint       cppcheck (warning, portability, performance), clean
 #   make install    PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR= (README:
 #                   "Deploying"); keeps an existing mscep.ini
+#   make fuzz       libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each
 
 PREFIX	?= /usr/local
 SYSCONFDIR ?= /etc
@@ -46,7 +47,8 @@ HDRS	 = $(wildcard mscep/*.h policy/*.h tests/unit/*.h)
 PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
 	   $(BINDIR)/logsink $(BINDIR)/unit-tests
 
-.PHONY: all deps run check check-unit check-e2e check-asan lint install clean
+.PHONY: all deps run check check-unit check-e2e check-asan lint install \
+	clean fuzz fuzz-build fuzz-regress fuzz-corpus
 
 all: $(PROGS)
 
@@ -129,6 +131,81 @@ lint:
 	    -I/usr/include/iniparser --suppress='*:/usr/include/*' \
 	    --suppress=missingIncludeSystem --suppress=unmatchedSuppression \
 	    mscep policy tests/tools tests/unit
+# libFuzzer targets (README "Fuzzing"): the core compiled again with clang,
+# coverage, ASan and UBSan into $(FUZZ_BUILD); each target runs for
+# FUZZ_SECONDS on its seeds (tests/fuzz/corpus/<target>, read only; what
+# it finds goes to $(FUZZ_BUILD)/corpus/<target>) and any crash, leak or
+# timeout fails. CI: make fuzz FUZZ_SECONDS=10.
+FUZZ_CC	 ?= clang
+FUZZ_BUILD ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= pkiop worker query challenge config csr
+FUZZ_FLAGS ?=
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
+	   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# clang's -Wformat=2 also flags the project's vprintf wrappers.
+FUZZ_WARN = $(WARN) -Wno-format-nonliteral
+FUZZ_CORE_O = $(CORE:%.c=$(FUZZ_BUILD)/%.o) \
+	   $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o
+FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
+.SECONDARY: $(FUZZ_CORE_O) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o)
+
+$(FUZZ_BUILD)/%.o: %.c $(HDRS) tests/fuzz/fuzz_common.h Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (fuzz)"
+	@$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) $(FUZZ_WARN) \
+	    -c -o $@ $<
+
+$(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE_O)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: export ASAN_OPTIONS = detect_leaks=1
+fuzz: export UBSAN_OPTIONS = print_stacktrace=1
+fuzz: fuzz-build
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	    log=$(FUZZ_BUILD)/fuzz_$$t.log; \
+	    echo "  FUZZ    $$t for $(FUZZ_SECONDS) s (log: $$log)"; \
+	    if $(FUZZ_BUILD)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	        -timeout=30 -print_final_stats=1 \
+	        -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ $(FUZZ_FLAGS) \
+	        $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t >$$log 2>&1; \
+	    then grep -E '^#[0-9]+.*(DONE|pulse)' $$log | tail -1; \
+	        grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' \
+	        $$log | tr '\n' ' '; echo; \
+	    else failed="$$failed $$t"; tail -60 $$log; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed (inputs in" \
+	    "$(FUZZ_BUILD)/artifacts/)"; exit 1; fi
+
+# The minimised inputs of findings, each run once (tests/fuzz/regressions).
+fuzz-regress: export ASAN_OPTIONS = detect_leaks=1
+fuzz-regress: export UBSAN_OPTIONS = print_stacktrace=1
+fuzz-regress: fuzz-build
+	@failed=; for t in $(FUZZ_TARGETS); do \
+	    d=tests/fuzz/regressions/$$t; \
+	    [ -d $$d ] && [ -n "$$(ls $$d)" ] || continue; \
+	    for f in $$d/*; do \
+	        if $(FUZZ_BUILD)/bin/fuzz_$$t $$f >/dev/null 2>&1; \
+	        then echo "  PASS    $$f"; \
+	        else echo "  FAIL    $$f"; failed="$$failed $$f"; fi; \
+	    done; \
+	done; [ -z "$$failed" ]
+
+# Rebuilds the seeds from the project's own tools (tests/fuzz/gen_corpus.sh).
+fuzz-corpus: $(BINDIR)/mscep-admin $(BUILD)/fuzz-gen-corpus
+	sh tests/fuzz/gen_corpus.sh $(BINDIR)/mscep-admin \
+	    $(BUILD)/fuzz-gen-corpus tests/fuzz/corpus
+
+$(BUILD)/fuzz-gen-corpus: $(BUILD)/tests/fuzz/gen_corpus.o \
+	    $(BUILD)/tests/fuzz/fuzz_common.o $(BUILD)/tests/unit/fixture.o \
+	    $(CORE_O)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
 	rm -rf build bin

@@ -1,0 +1,276 @@
+/* fuzz_common.c - state folder, CA and client-side builders for the targets. */
+#include "fuzz_common.h"
+#include "ca_init.h"
+#include "scep_attr.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/rsa.h>
+
+/* The unit fixture's templates (tests/unit/fixture.c). */
+static const char base_ini[] =
+	"[MSCEP]\n"
+	"SignatureTemplate = SigT\n"
+	"EncryptionTemplate = EncT\n"
+	"GeneralPurposeTemplate = GpT\n"
+	"[SigT]\nKeyUsage = digitalSignature\nExtendedKeyUsage = clientAuth\n"
+	"[EncT]\nKeyUsage = keyEncipherment\nExtendedKeyUsage = none\n"
+	"SubjectFromRequest = 0\nSubjectAltNames = dns, ip\n"
+	"[GpT]\nKeyUsage = digitalSignature, keyEncipherment\n"
+	"ValidityDays = 10\nAllowRequesterValidity = 1\nMaxValidityDays = 20\n"
+	"SidUrlSan = 1\n";
+
+static void
+die(const char *what, const char *reason)
+{
+	fprintf(stderr, "fuzz: %s: %s\n", what, reason ? reason : "");
+	ERR_print_errors_fp(stderr);
+	exit(1);
+}
+
+void
+fuzz_mkdtemp(char *out, size_t size)
+{
+	const char	*tmp = getenv("TMPDIR");
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	if ((size_t)snprintf(out, size, "%s/mscep-fuzz.XXXXXX", tmp) >= size ||
+	    mkdtemp(out) == NULL)
+		die("mkdtemp", out);
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+fuzz_rmtree(const char *dir)
+{
+	if (dir != NULL && dir[0] == '/')
+		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
+fuzz_state_open(struct fuzz_state *s, const char *extra, const char *ca_key)
+{
+	struct ca_init_opts o = { ca_key, "rsa:2048", "Fuzz CA", "Fuzz RA",
+	    3650, 3650 };
+	char	 reason[512] = "";
+	FILE	*f;
+
+	memset(s, 0, sizeof(*s));
+	fuzz_mkdtemp(s->dir, sizeof(s->dir));
+	snprintf(s->ini, sizeof(s->ini), "%s/fuzz.ini", s->dir);
+	if ((f = fopen(s->ini, "w")) == NULL)
+		die("cannot write", s->ini);
+	fprintf(f, "%s[Service]\nStateDir = state\n%s", base_ini,
+	    extra ? extra : "");
+	if (fclose(f) != 0)
+		die("cannot write", s->ini);
+	if (config_load(s->ini, &s->cfg, stderr) != 0)
+		die("config_load", s->ini);
+	if (scep_attr_init() != 0)
+		die("scep_attr_init", NULL);
+	if (ca_init(&s->cfg, &o, reason, sizeof(reason)) != 0)
+		die("ca_init", reason);
+	if (ra_load(&s->cfg, &s->ra, reason, sizeof(reason)) != 0)
+		die("ra_load", reason);
+}
+
+void
+fuzz_state_remove(struct fuzz_state *s)
+{
+	if (s->dir[0] != '\0')
+		fuzz_rmtree(s->dir);
+	s->dir[0] = '\0';
+}
+
+void
+fuzz_identity(struct fuzz_state *s, const char *cn, const char *keyspec,
+    const char *ku, X509 **cert, EVP_PKEY **key)
+{
+	char	 reason[512] = "";
+
+	if (ca_issue_identity(s->ra.ca, s->ra.ca_key, cn, keyspec, ku, 3650,
+	    cert, key, reason, sizeof(reason)) != 0)
+		die("ca_issue_identity", reason);
+}
+
+X509 *
+fuzz_self_signed(EVP_PKEY *key, const char *cn)
+{
+	X509		*x = X509_new();
+	X509_NAME	*name = X509_NAME_new();
+
+	if (x == NULL || name == NULL ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0) ||
+	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 1) ||
+	    !X509_set_subject_name(x, name) || !X509_set_issuer_name(x, name) ||
+	    !X509_set_pubkey(x, key) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), -60) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), 3650L * 86400) ||
+	    X509_sign(x, key, EVP_sha256()) <= 0)
+		die("self-signed certificate", cn);
+	X509_NAME_free(name);
+	return x;
+}
+
+static int
+bio_to_buf(BIO *b, struct buf *out)
+{
+	BUF_MEM	*m;
+
+	BIO_get_mem_ptr(b, &m);
+	return buf_append(out, m->data, m->length);
+}
+
+int
+fuzz_sign_pkimessage(EVP_PKEY *key, X509 *cert, const EVP_MD *md,
+    int msgtype, const char *txid, const unsigned char *content, size_t len,
+    struct buf *out)
+{
+	static const unsigned char nonce[16] = "fuzz-sendernonce";
+	CMS_ContentInfo	*cms = NULL;
+	CMS_SignerInfo	*si;
+	BIO		*in = BIO_new_mem_buf(content, (int)len);
+	BIO		*der = BIO_new(BIO_s_mem());
+	char		 type[16];
+	int		 rc = -1;
+
+	snprintf(type, sizeof(type), "%d", msgtype);
+	if (in != NULL && der != NULL &&
+	    (cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL)) !=
+	    NULL && (si = CMS_add1_signer(cms, cert, key, md, CMS_BINARY)) !=
+	    NULL && scep_attr_add_string(si, ATTR_MESSAGE_TYPE, type) == 0 &&
+	    scep_attr_add_string(si, ATTR_TRANSACTION_ID, txid) == 0 &&
+	    scep_attr_add_octets(si, ATTR_SENDER_NONCE, nonce,
+	    sizeof(nonce)) == 0 && CMS_final(cms, in, NULL, CMS_BINARY) == 1 &&
+	    i2d_CMS_bio(der, cms) == 1)
+		rc = bio_to_buf(der, out);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(der);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+fuzz_envelope(X509 *recipient, const EVP_CIPHER *cipher, int oaep,
+    const unsigned char *inner, size_t len, struct buf *out)
+{
+	CMS_ContentInfo		*env = NULL;
+	CMS_RecipientInfo	*ri;
+	EVP_PKEY_CTX		*pctx;
+	BIO			*in = BIO_new_mem_buf(inner, (int)len);
+	BIO			*der = BIO_new(BIO_s_mem());
+	int			 rc = -1;
+
+	if (in == NULL || der == NULL ||
+	    (env = CMS_encrypt(NULL, NULL, cipher, CMS_BINARY | CMS_PARTIAL)) ==
+	    NULL || (ri = CMS_add1_recipient_cert(env, recipient,
+	    oaep ? CMS_KEY_PARAM : 0)) == NULL)
+		goto out;
+	if (oaep && ((pctx = CMS_RecipientInfo_get0_pkey_ctx(ri)) == NULL ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0))
+		goto out;
+	if (CMS_final(env, in, NULL, CMS_BINARY) == 1 &&
+	    i2d_CMS_bio(der, env) == 1)
+		rc = bio_to_buf(der, out);
+out:
+	CMS_ContentInfo_free(env);
+	BIO_free(in);
+	BIO_free(der);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+fuzz_cms_sign_keyid(EVP_PKEY *key, X509 *cert, const unsigned char *content,
+    size_t len, struct buf *out)
+{
+	CMS_ContentInfo	*cms = NULL;
+	BIO		*in = BIO_new_mem_buf(content, (int)len);
+	BIO		*der = BIO_new(BIO_s_mem());
+	int		 rc = -1;
+
+	if (in != NULL && der != NULL &&
+	    (cms = CMS_sign(cert, key, NULL, in, CMS_BINARY | CMS_NOCERTS |
+	    CMS_NOSMIMECAP | CMS_USE_KEYID)) != NULL &&
+	    i2d_CMS_bio(der, cms) == 1)
+		rc = bio_to_buf(der, out);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(der);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+fuzz_auth_envelope(X509 *recipient, const unsigned char *inner, size_t len,
+    struct buf *out)
+{
+	CMS_ContentInfo		*env = NULL;
+	CMS_RecipientInfo	*ri;
+	EVP_PKEY_CTX		*pctx;
+	BIO			*in = BIO_new_mem_buf(inner, (int)len);
+	BIO			*der = BIO_new(BIO_s_mem());
+	unsigned int		 f = CMS_USE_KEYID;
+	int			 rsa, rc = -1;
+
+	rsa = EVP_PKEY_get_base_id(X509_get0_pubkey(recipient)) == EVP_PKEY_RSA;
+	if (rsa)
+		f |= CMS_KEY_PARAM;
+	if (in == NULL || der == NULL ||
+	    (env = CMS_encrypt(NULL, NULL, EVP_aes_256_gcm(),
+	    CMS_BINARY | CMS_PARTIAL)) == NULL ||
+	    (ri = CMS_add1_recipient_cert(env, recipient, f)) == NULL)
+		goto out;
+	if (rsa && ((pctx = CMS_RecipientInfo_get0_pkey_ctx(ri)) == NULL ||
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) <= 0))
+		goto out;
+	if (CMS_final(env, in, NULL, CMS_BINARY) == 1 &&
+	    i2d_CMS_bio(der, env) == 1)
+		rc = bio_to_buf(der, out);
+out:
+	CMS_ContentInfo_free(env);
+	BIO_free(in);
+	BIO_free(der);
+	ERR_clear_error();
+	return rc;
+}
+
+char *
+fuzz_base64(const unsigned char *der, size_t len)
+{
+	size_t	 cap = 4 * ((len + 2) / 3) + 1;
+	char	*s = malloc(cap);
+
+	if (s != NULL)
+		base64_encode(der, len, s, cap);
+	return s;
+}
+
+char *
+fuzz_strndup(const uint8_t *data, size_t size)
+{
+	char	*s = malloc(size + 1);
+
+	if (s == NULL)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}

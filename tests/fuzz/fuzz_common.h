@@ -1,0 +1,73 @@
+/*
+ * fuzz_common.h - what the libFuzzer targets in tests/fuzz/ share: a real
+ * CA and RA made by the project's own ca_init in a temporary state folder,
+ * removal of that folder, and the client side of the protocols (signing
+ * and enveloping arbitrary bytes) so that a target can put fuzzed bytes
+ * behind a valid signature or envelope and reach the parsers behind them.
+ * Nothing here copies project code: the project is linked as it is.
+ */
+#ifndef MSCEP_FUZZ_COMMON_H
+#define MSCEP_FUZZ_COMMON_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "ra.h"
+#include "util.h"
+
+struct fuzz_state {
+	char		 dir[PATH_MAX];	/* "" once removed */
+	char		 ini[PATH_MAX + 16];
+	struct config	 cfg;
+	struct ra	 ra;
+};
+
+/*
+ * Makes a temporary folder (under $TMPDIR or /tmp) with an INI (the
+ * fixture's three templates, then extra_ini), loads it, runs ca_init
+ * (ca_key: "rsa:2048", "ec:P-256", ...) and ra_load. Exits on failure:
+ * a target without its keys would fuzz nothing.
+ */
+void	 fuzz_state_open(struct fuzz_state *, const char *extra_ini,
+	    const char *ca_key);
+/* Removes the folder (keys stay loaded). */
+void	 fuzz_state_remove(struct fuzz_state *);
+/* Removes a folder tree; for atexit-style clean-up of other folders. */
+void	 fuzz_rmtree(const char *dir);
+/* mkdtemp under $TMPDIR or /tmp; exits on failure. */
+void	 fuzz_mkdtemp(char *out, size_t size);
+
+/* A key and a certificate issued for it by the state's CA. */
+void	 fuzz_identity(struct fuzz_state *, const char *cn, const char *keyspec,
+	    const char *ku, X509 **, EVP_PKEY **);
+/* A self-signed certificate for key, as a SCEP client makes (§2.3). */
+X509	*fuzz_self_signed(EVP_PKEY *, const char *cn);
+
+/*
+ * A PKIOperation signed by (key, cert) with messageType, transactionID and
+ * a fixed senderNonce, carrying content (the pkcsPKIEnvelope) as is.
+ */
+int	 fuzz_sign_pkimessage(EVP_PKEY *, X509 *, const EVP_MD *, int msgtype,
+	    const char *txid, const unsigned char *content, size_t len,
+	    struct buf *out);
+/* A CMS EnvelopedData of inner to recipient (RSA; oaep: RSAES-OAEP). */
+int	 fuzz_envelope(X509 *recipient, const EVP_CIPHER *, int oaep,
+	    const unsigned char *inner, size_t len, struct buf *out);
+
+/* The challenge blob's layers (docs/challenge.md), from the MDM's side. */
+int	 fuzz_cms_sign_keyid(EVP_PKEY *, X509 *, const unsigned char *,
+	    size_t, struct buf *out);
+int	 fuzz_auth_envelope(X509 *recipient, const unsigned char *, size_t,
+	    struct buf *out);
+/* base64 of der, NUL-terminated; caller frees. */
+char	*fuzz_base64(const unsigned char *, size_t);
+
+/* A NUL-terminated copy of fuzz input (exact size, so ASan sees overreads). */
+char	*fuzz_strndup(const uint8_t *, size_t);
+
+#endif

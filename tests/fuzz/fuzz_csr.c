@@ -1,0 +1,118 @@
+/*
+ * fuzz_csr.c - what happens to the PKCS#10 request inside a PKCSReq:
+ * template_select (mscep/template.c), issue_check and issue_sign_ex
+ * (mscep/issue.c: key checks, SANs, requested validity name-value pairs,
+ * subject copy, SID extension), issue_describe, serial_hex and
+ * asn1_epoch, with a real CA (EC, so signing is cheap) made by ca_init.
+ *
+ * Input: one flags byte, then the CSR in DER.
+ *   bit 0: re-sign the CSR with a fixed EC key first. Any client can sign
+ *          whatever request it likes; the fuzzer cannot, so without this
+ *          every mutated CSR would stop at the self-signature check;
+ *   bit 1: issue with a SID (what an intune challenge can carry);
+ *   bit 2: use template (flags >> 4) instead of the one template_select
+ *          picks, as a configuration may map any template.
+ * As in pkiop.c, a certificate is signed only when issue_check accepts.
+ */
+#include "fuzz_common.h"
+#include "ca_init.h"
+#include "issue.h"
+#include "template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+static struct fuzz_state	 st;
+static EVP_PKEY			*resign_key;
+
+int LLVMFuzzerInitialize(int *, char ***);
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	char	 reason[256];
+
+	(void)argc;
+	(void)argv;
+	fuzz_state_open(&st, NULL, "ec:P-256");
+	fuzz_state_remove(&st);
+	if ((resign_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL)
+		abort();
+	return 0;
+}
+
+static void
+issue(const struct template *t, X509_REQ *csr, const char *sid)
+{
+	struct issue_extras ex = { sid, NULL };
+	X509		*x = NULL;
+	char		 reason[REASON_MAX], subject[512], sans[1024];
+	char		 serial[80];
+
+	reason[0] = '\0';
+	if (issue_sign_ex(&st.cfg, t, &st.ra, csr, &ex, &x, reason,
+	    sizeof(reason)) != 0) {
+		if (x != NULL)
+			abort();
+		return;
+	}
+	/* What record() and the log line read of the certificate. */
+	issue_describe(x, subject, sizeof(subject), sans, sizeof(sans));
+	if (memchr(subject, '\0', sizeof(subject)) == NULL ||
+	    memchr(sans, '\0', sizeof(sans)) == NULL)
+		abort();
+	if (serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
+		abort();
+	if (asn1_epoch(X509_get0_notAfter(x)) <
+	    asn1_epoch(X509_get0_notBefore(x)))
+		abort();
+	/* Never outlives the CA. */
+	if (ASN1_TIME_compare(X509_get0_notAfter(x),
+	    X509_get0_notAfter(st.ra.ca)) > 0)
+		abort();
+	X509_free(x);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const unsigned char	*p;
+	const struct template	*t;
+	X509_REQ		*csr;
+	enum scep_failinfo	 f;
+	char			 reason[REASON_MAX];
+	uint8_t			 flags;
+
+	if (size < 2)
+		return 0;
+	flags = data[0];
+	p = data + 1;
+	if ((csr = d2i_X509_REQ(NULL, &p, (long)(size - 1))) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	if ((flags & 1) && (X509_REQ_set_pubkey(csr, resign_key) != 1 ||
+	    X509_REQ_sign(csr, resign_key, EVP_sha256()) <= 0))
+		goto out;
+	(void)csr_key_usage(csr);
+	reason[0] = '\0';
+	t = template_select(&st.cfg, csr, reason, sizeof(reason));
+	if (flags & 4)
+		t = &st.cfg.templates[(flags >> 4) % st.cfg.ntemplates];
+	if (t == NULL)
+		goto out;
+	f = issue_check(t, csr, reason, sizeof(reason));
+	if (memchr(reason, '\0', sizeof(reason)) == NULL)
+		abort();
+	if (f == FAIL_NONE)
+		issue(t, csr, (flags & 2) ? "S-1-5-21-1004336348-1177238915-"
+		    "682003330-512" : NULL);
+out:
+	X509_REQ_free(csr);
+	ERR_clear_error();
+	return 0;
+}

@@ -1,0 +1,587 @@
+/*
+ * gen_corpus.c - seeds for the fuzz targets, made with the project's own
+ * code against a state folder that mscep-admin init and mdm-init made
+ * (tests/fuzz/gen_corpus.sh runs it):
+ *
+ *   gen-corpus OUTDIR MSCEP.INI BLOB_FILE...
+ *
+ * PKIOperations are built with the unit fixture's helpers
+ * (tests/unit/fixture.c) to that state's RA; challenge blobs come from
+ * mscep-admin challenge (one per BLOB_FILE) and are opened with the
+ * state's challenge key to seed the inner layers. The seeds keep the input
+ * formats described at the top of each fuzz_<target>.c.
+ */
+#include "fuzz_common.h"
+#include "../unit/fixture.h"
+#include "ca_init.h"
+#include "challenge.h"
+#include "policy_intune.h"
+#include "scep_attr.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/pkcs7.h>
+#include <openssl/provider.h>
+#include <openssl/x509v3.h>
+
+static const char	*outdir;
+static struct config	 cfg;
+static struct ra	 ra;
+
+static void
+fail(const char *what)
+{
+	fprintf(stderr, "gen-corpus: %s\n", what);
+	ERR_print_errors_fp(stderr);
+	exit(1);
+}
+
+/* OUTDIR/target/name: prefix bytes, then data. */
+static void
+seed(const char *target, const char *name, const void *prefix, size_t plen,
+    const void *data, size_t len)
+{
+	char	 path[PATH_MAX];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/%s/%s", outdir, target, name);
+	if ((f = fopen(path, "wb")) == NULL ||
+	    fwrite(prefix, 1, plen, f) != plen ||
+	    (len > 0 && fwrite(data, 1, len, f) != len) || fclose(f) != 0)
+		fail(path);
+}
+
+/* fuzz_worker's form: flags byte, request line, '\n', body. */
+static void
+worker_seed(const char *name, unsigned char flags, const char *line,
+    const void *body, size_t len)
+{
+	struct buf	 b = { 0 };
+
+	buf_append(&b, &flags, 1);
+	buf_append(&b, line, strlen(line));
+	buf_append(&b, "\n", 1);
+	seed("worker", name, b.p, b.len, body, len);
+	buf_free(&b);
+}
+
+/* fuzz_worker's wrapped form (flags bit 3): body "T C inner". */
+static void
+worker_wrap_seed(const char *name, unsigned char flags, const char *method,
+    unsigned char type, unsigned char c, const struct buf *inner)
+{
+	struct buf	 b = { 0 };
+	char		 line[128];
+	unsigned char	 tc[2] = { type, c };
+
+	snprintf(line, sizeof(line), "%s /certsrv/mscep/mscep.dll?"
+	    "operation=PKIOperation", method);
+	buf_append(&b, tc, 2);
+	buf_append(&b, inner->p, inner->len);
+	worker_seed(name, flags | 8, line, b.p, b.len);
+	buf_free(&b);
+}
+
+static void
+seed_buf(const char *target, const char *name, const void *prefix,
+    size_t plen, struct buf *b)
+{
+	seed(target, name, prefix, plen, b->p, b->len);
+	buf_free(b);
+}
+
+static struct buf
+req_der(X509_REQ *csr)
+{
+	struct buf	 b = { 0 };
+	unsigned char	*der = NULL;
+	int		 len;
+
+	if ((len = i2d_X509_REQ(csr, &der)) <= 0 ||
+	    buf_append(&b, der, (size_t)len) != 0)
+		fail("i2d_X509_REQ");
+	OPENSSL_free(der);
+	return b;
+}
+
+static void
+add_ext(STACK_OF(X509_EXTENSION) *exts, int nid, const char *value)
+{
+	X509_EXTENSION	*e = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+
+	if (e == NULL || !sk_X509_EXTENSION_push(exts, e))
+		fail(value);
+}
+
+/* SEQUENCE { BMPString name, BMPString value } (szOID_ENROLLMENT_NAME_VALUE_PAIR). */
+static int
+name_value(unsigned char *der, const char *name, const char *value)
+{
+	unsigned char	*p = der + 2;
+	const char	*s[2] = { name, value };
+	size_t		 i, j;
+
+	for (i = 0; i < 2; i++) {
+		*p++ = 0x1e;
+		*p++ = (unsigned char)(2 * strlen(s[i]));
+		for (j = 0; s[i][j] != '\0'; j++) {
+			*p++ = 0;
+			*p++ = (unsigned char)s[i][j];
+		}
+	}
+	der[0] = 0x30;
+	der[1] = (unsigned char)(p - der - 2);
+	return (int)(p - der);
+}
+
+/* Intune's two pairs, as two values of one attribute. */
+static void
+add_validity(X509_REQ *req)
+{
+	X509_ATTRIBUTE	*a;
+	unsigned char	 der[128];
+	int		 n;
+
+	n = name_value(der, "ValidityPeriod", "Days");
+	if ((a = X509_ATTRIBUTE_create_by_txt(NULL, "1.3.6.1.4.1.311.13.2.1",
+	    V_ASN1_SEQUENCE, der, n)) == NULL)
+		fail("name-value pair");
+	n = name_value(der, "ValidityPeriodUnits", "15");
+	if (!X509_ATTRIBUTE_set1_data(a, V_ASN1_SEQUENCE, der, n) ||
+	    !X509_REQ_add1_attr(req, a))
+		fail("name-value pair");
+	X509_ATTRIBUTE_free(a);
+}
+
+/*
+ * A CSR: subject (/-separated or NULL), key usage and SANs as X509v3
+ * config strings (NULL: none), challengePassword (NULL: none).
+ */
+static X509_REQ *
+make_csr(EVP_PKEY *key, const char *cn, const char *o, const char *ku,
+    const char *san, const char *challenge, int validity)
+{
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	X509_REQ	*req = X509_REQ_new();
+	X509_NAME	*name = X509_REQ_get_subject_name(req);
+
+	if (cn != NULL)
+		X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+		    (const unsigned char *)cn, -1, -1, 0);
+	if (o != NULL)
+		X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+		    (const unsigned char *)o, -1, -1, 0);
+	X509_REQ_set_pubkey(req, key);
+	if (ku != NULL)
+		add_ext(exts, NID_key_usage, ku);
+	if (san != NULL)
+		add_ext(exts, NID_subject_alt_name, san);
+	if (sk_X509_EXTENSION_num(exts) > 0 &&
+	    !X509_REQ_add_extensions(req, exts))
+		fail("extensions");
+	if (challenge != NULL && !X509_REQ_add1_attr_by_NID(req,
+	    NID_pkcs9_challengePassword, MBSTRING_UTF8,
+	    (const unsigned char *)challenge, -1))
+		fail("challengePassword");
+	if (validity)
+		add_validity(req);
+	if (X509_REQ_sign(req, key, EVP_sha256()) <= 0)
+		fail("X509_REQ_sign");
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return req;
+}
+
+static EVP_PKEY *
+key(const char *spec)
+{
+	char		 reason[256];
+	EVP_PKEY	*k;
+
+	if (strcmp(spec, "rsa:1024") == 0)
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	else
+		k = keygen(spec, reason, sizeof(reason));
+	if (k == NULL)
+		fail(spec);
+	return k;
+}
+
+/* IssuerAndSubject (RFC 8894 §3.3.3), the CertPoll content. */
+static struct buf
+issuer_and_subject(X509_NAME *issuer, X509_NAME *subject)
+{
+	struct buf	 b = { 0 };
+	unsigned char	*i = NULL, *s = NULL, hdr[4];
+	int		 il = i2d_X509_NAME(issuer, &i), sl = i2d_X509_NAME(subject, &s);
+	size_t		 n = (size_t)il + (size_t)sl;
+
+	if (il <= 0 || sl <= 0 || n > 0xffff)
+		fail("IssuerAndSubject");
+	hdr[0] = 0x30;
+	hdr[1] = 0x82;
+	hdr[2] = (unsigned char)(n >> 8);
+	hdr[3] = (unsigned char)n;
+	buf_append(&b, hdr, 4);
+	buf_append(&b, i, (size_t)il);
+	buf_append(&b, s, (size_t)sl);
+	OPENSSL_free(i);
+	OPENSSL_free(s);
+	return b;
+}
+
+static struct buf
+issuer_and_serial(X509_NAME *issuer, long serial)
+{
+	PKCS7_ISSUER_AND_SERIAL	*ias = PKCS7_ISSUER_AND_SERIAL_new();
+	struct buf		 b = { 0 };
+	unsigned char		*der = NULL;
+	int			 len;
+
+	X509_NAME_set(&ias->issuer, issuer);
+	ASN1_INTEGER_set(ias->serial, serial);
+	if ((len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der)) <= 0)
+		fail("IssuerAndSerialNumber");
+	buf_append(&b, der, (size_t)len);
+	OPENSSL_free(der);
+	PKCS7_ISSUER_AND_SERIAL_free(ias);
+	return b;
+}
+
+/* The pkiop and worker seeds: messages to the state's RA. */
+static void
+pkiop_seeds(void)
+{
+	struct requester r, rec;
+	struct buf	 m = { 0 }, inner, env = { 0 }, csr;
+	X509_NAME	*ca = X509_get_subject_name(ra.ca);
+	EVP_PKEY	*eck = key("ec:P-256");
+	X509		*ecself = fuzz_self_signed(eck, "ec-device");
+	X509_REQ	*ecreq;
+	char		*b64, *q;
+	size_t		 i, n;
+	static const unsigned char p01a[] = { 0x01, 19, 0x00 },
+	    p01b[] = { 0x01, 20, 0x01 }, p01c[] = { 0x01, 21, 0x16 },
+	    p01d[] = { 0x01, 19, 0x24 }, p02[] = { 0x02 };
+
+	if (requester_new(&r, "device-1", "both", "1ED0DD50F7459D6E",
+	    "device-1.example") != 0 ||
+	    requester_new(&rec, "router", "keyEncipherment", NULL, NULL) != 0)
+		fail("requester_new");
+	/* Raw POST bodies (fuzz_pkiop's first form). */
+	if (build_pkcsreq(&r, ra.enc_cert, EVP_aes_128_cbc(), "TX-AES128",
+	    &m) != 0)
+		fail("PKCSReq");
+	worker_seed("post-pkcsreq", 0, "POST /certsrv/mscep/mscep.dll?"
+	    "operation=PKIOperation", m.p, m.len);
+	seed_buf("pkiop", "pkcsreq-aes128-sha256", "", 0, &m);
+	csr = req_der(r.csr);
+	if (build_pkimessage(&r, ra.enc_cert, EVP_aes_256_cbc(), EVP_sha512(),
+	    19, "TX-AES256", csr.p, csr.len, &m) != 0)
+		fail("PKCSReq");
+	seed_buf("pkiop", "pkcsreq-aes256-sha512", "", 0, &m);
+	if (build_pkimessage(&r, ra.enc_cert, EVP_des_ede3_cbc(), EVP_sha1(),
+	    19, "TX-3DES", csr.p, csr.len, &m) != 0)
+		fail("PKCSReq");
+	seed_buf("pkiop", "pkcsreq-3des-sha1", "", 0, &m);
+	if (build_pkimessage(&r, ra.enc_cert, EVP_des_cbc(), EVP_sha256(),
+	    19, "TX-DES", csr.p, csr.len, &m) == 0)
+		seed_buf("pkiop", "pkcsreq-des", "", 0, &m);
+	if (build_pkimessage(&r, ra.enc_cert, EVP_aes_128_cbc(), EVP_md5(),
+	    19, "TX-MD5", csr.p, csr.len, &m) == 0)
+		seed_buf("pkiop", "pkcsreq-md5", "", 0, &m);
+	if (build_pkimessage(&r, ra.enc_cert, EVP_aes_128_cbc(), EVP_sha256(),
+	    17, "TX-RENEWAL", csr.p, csr.len, &m) != 0)
+		fail("RenewalReq");
+	seed_buf("pkiop", "renewalreq", "", 0, &m);
+	if (fuzz_envelope(ra.enc_cert, EVP_aes_256_cbc(), 1, csr.p, csr.len,
+	    &env) != 0 || fuzz_sign_pkimessage(r.key, r.self, EVP_sha256(), 19,
+	    "TX-OAEP", env.p, env.len, &m) != 0)
+		fail("OAEP");
+	seed_buf("pkiop", "pkcsreq-oaep", "", 0, &m);
+	seed_buf("pkiop", "envelope", p02, 1, &env);
+	seed("pkiop", "inner-pkcsreq", p01a, 3, csr.p, csr.len);
+	worker_wrap_seed("wrap-pkcsreq-otp", 0, "POST", 19, 0, &csr);
+	worker_wrap_seed("wrap-pkcsreq-open-resubmit", 48, "POST", 19, 2,
+	    &csr);
+	buf_free(&csr);
+	/* An EC device: signer and CSR key are P-256. */
+	ecreq = make_csr(eck, "ec-device", NULL, "digitalSignature",
+	    "DNS:ec.example, IP:192.0.2.1", "secret", 0);
+	csr = req_der(ecreq);
+	if (fuzz_envelope(ra.enc_cert, EVP_aes_128_cbc(), 0, csr.p, csr.len,
+	    &env) != 0 || fuzz_sign_pkimessage(eck, ecself, EVP_sha384(), 19,
+	    "TX-EC", env.p, env.len, &m) != 0)
+		fail("EC PKCSReq");
+	buf_free(&env);
+	seed_buf("pkiop", "pkcsreq-ec", "", 0, &m);
+	worker_wrap_seed("wrap-pkcsreq-open-get", 32, "GET", 19, 1, &csr);
+	seed_buf("pkiop", "inner-pkcsreq-ec", p01d, 3, &csr);
+	/* CertPoll and GetCert. */
+	inner = issuer_and_subject(ca, X509_REQ_get_subject_name(rec.csr));
+	if (build_pkimessage(&rec, ra.enc_cert, EVP_aes_128_cbc(),
+	    EVP_sha256(), 20, "TX-POLL", inner.p, inner.len, &m) != 0)
+		fail("CertPoll");
+	seed("pkiop", "inner-certpoll", p01b, 3, inner.p, inner.len);
+	worker_wrap_seed("wrap-certpoll-resubmit", 48, "POST", 20, 0, &inner);
+	buf_free(&inner);
+	/* GET forms: base64 as sent, percent-encoded, base64url, wrapped. */
+	n = 4 * ((m.len + 2) / 3) + 1;
+	b64 = malloc(n);
+	q = malloc(3 * n + 128);
+	base64_encode(m.p, m.len, b64, n);
+	snprintf(q, 3 * n + 128, "GET /certsrv/mscep/mscep.dll?"
+	    "operation=PKIOperation&message=%s", b64);
+	worker_seed("get-certpoll-raw", 0, q, "", 0);
+	n = (size_t)sprintf(q, "GET /certsrv/mscep/mscep.dll/pkiclient.exe??"
+	    "operation=PKIOperation&message=");
+	for (i = 0; b64[i] != '\0'; i++) {
+		if (b64[i] == '+' || b64[i] == '/' || b64[i] == '=')
+			n += (size_t)sprintf(q + n, "%%%02X", b64[i]);
+		else
+			q[n++] = b64[i];
+		if (i % 64 == 63)
+			n += (size_t)sprintf(q + n, "%%0A");
+	}
+	q[n] = '\0';
+	worker_seed("get-certpoll-pct", 0, q, "", 0);
+	for (i = 0; b64[i] != '\0'; i++)
+		b64[i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' :
+		    b64[i];
+	snprintf(q, 3 * n + 128, "GET /certsrv/mscep/mscep.dll?"
+	    "message=%s&operation=pkioperation", b64);
+	worker_seed("get-certpoll-url", 4, q, "", 0);
+	free(b64);
+	free(q);
+	seed_buf("pkiop", "certpoll", "", 0, &m);
+	inner = issuer_and_serial(ca, 0x1234);
+	if (build_pkimessage(&rec, ra.enc_cert, EVP_aes_128_cbc(),
+	    EVP_sha256(), 21, "TX-GETCERT", inner.p, inner.len, &m) != 0)
+		fail("GetCert");
+	seed("pkiop", "inner-getcert", p01c, 3, inner.p, inner.len);
+	worker_wrap_seed("wrap-getcert", 32, "GET", 21, 0x0a, &inner);
+	buf_free(&inner);
+	seed_buf("pkiop", "getcert", "", 0, &m);
+	worker_seed("getcacaps", 0, "GET /certsrv/mscep/mscep.dll?"
+	    "operation=GetCACaps&message=CA", "", 0);
+	worker_seed("getcacert", 4, "GET /certsrv/mscep/mscep.dll/"
+	    "pkiclient.exe?operation=GetCACert&message=ca", "", 0);
+	worker_seed("landing", 4, "GET /certsrv/mscep/mscep.dll", "", 0);
+	worker_seed("head", 0, "HEAD /certsrv/mscep/mscep.dll?"
+	    "operation=PKIOperation&message=", "", 0);
+	worker_seed("unknown-op", 0, "POST /certsrv/mscep/mscep.dll?"
+	    "operation=GetNextCACert", "x", 1);
+	worker_seed("password-page", 3, "GET /CertSrv/mscep_admin/", "", 0);
+	worker_seed("password-page-http", 2, "GET "
+	    "/certsrv/MSCEP_ADMIN/mscep.dll?x=1", "", 0);
+	worker_seed("password-page-post", 3, "POST /CertSrv/mscep_admin",
+	    "", 0);
+	X509_REQ_free(ecreq);
+	X509_free(ecself);
+	EVP_PKEY_free(eck);
+	requester_free(&r);
+	requester_free(&rec);
+}
+
+static void
+csr_seeds(void)
+{
+	static const struct {
+		const char	*name, *key, *cn, *o, *ku, *san, *pw;
+		int		 validity;
+		unsigned char	 flags;
+	} c[] = {
+		{ "rsa-both-dns", "rsa:2048", "device-1", NULL,
+		  "digitalSignature,keyEncipherment", "DNS:device-1.example",
+		  "1ED0DD50F7459D6E", 0, 0x00 },
+		{ "rsa-sig-sans", "rsa:2048", "printer", "Example",
+		  "critical,digitalSignature,nonRepudiation",
+		  "DNS:p.example, email:p@example.com, URI:urn:example:p, "
+		  "IP:192.0.2.7, otherName:1.3.6.1.4.1.311.20.2.3;UTF8:"
+		  "alice@example.com", NULL, 0, 0x02 },
+		{ "rsa-enc-validity", "rsa:2048", "vpn", NULL,
+		  "keyEncipherment,dataEncipherment", "DNS:vpn.example, "
+		  "IP:2001:db8::1", NULL, 1, 0x00 },
+		{ "ec-nokeyusage-validity", "ec:P-256", "sensor", "Example",
+		  NULL, NULL, NULL, 1, 0x00 },
+		{ "ec384-agreement", "ec:P-384", "gateway", NULL,
+		  "keyAgreement", "dirName:dir_sect", NULL, 0, 0x01 },
+		{ "ec-no-subject", "ec:P-256", NULL, NULL,
+		  "digitalSignature", "DNS:only-san.example", NULL, 0, 0x03 },
+		{ "rsa1024", "rsa:1024", "weak", NULL, "digitalSignature",
+		  NULL, NULL, 0, 0x24 },
+		{ "ec-forced-template", "ec:P-256", "kiosk", "Example",
+		  "digitalSignature,keyEncipherment", "DNS:k.example", NULL, 1,
+		  0x17 },
+	};
+	size_t		 i;
+	EVP_PKEY	*k;
+	X509_REQ	*req;
+	struct buf	 der;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		k = key(c[i].key);
+		/* dirName needs a config section: leave that SAN out. */
+		req = make_csr(k, c[i].cn, c[i].o, c[i].ku,
+		    c[i].san && strncmp(c[i].san, "dirName", 7) ? c[i].san :
+		    NULL, c[i].pw, c[i].validity);
+		der = req_der(req);
+		seed_buf("csr", c[i].name, &c[i].flags, 1, &der);
+		X509_REQ_free(req);
+		EVP_PKEY_free(k);
+	}
+}
+
+static char *
+read_blob(const char *path)
+{
+	char	*s = malloc(CHALLENGE_B64_MAX + 2);
+	FILE	*f = fopen(path, "r");
+
+	if (s == NULL || f == NULL || fgets(s, CHALLENGE_B64_MAX + 2, f) == NULL)
+		fail(path);
+	fclose(f);
+	s[strcspn(s, "\r\n")] = '\0';
+	return s;
+}
+
+/* Opens a blob with the state's challenge key: SignedData, then claims. */
+static void
+blob_layers(const char *b64, EVP_PKEY *k, X509 *cert, struct buf *sd,
+    struct buf *claims)
+{
+	unsigned char	*der = malloc(strlen(b64));
+	const unsigned char *p;
+	CMS_ContentInfo	*env, *signed_ci;
+	BIO		*out = BIO_new(BIO_s_mem());
+	ASN1_OCTET_STRING **os;
+	BUF_MEM		*bm;
+	long		 n;
+
+	if ((n = base64_decode(b64, strlen(b64), der, strlen(b64))) <= 0)
+		fail("blob base64");
+	p = der;
+	if ((env = d2i_CMS_ContentInfo(NULL, &p, n)) == NULL ||
+	    !CMS_decrypt(env, k, cert, NULL, out, CMS_BINARY))
+		fail("blob decrypt");
+	BIO_get_mem_ptr(out, &bm);
+	buf_append(sd, bm->data, bm->length);
+	p = sd->p;
+	/* The claims as signed (the signature is checked by the target). */
+	if ((signed_ci = d2i_CMS_ContentInfo(NULL, &p, (long)sd->len)) == NULL ||
+	    (os = CMS_get0_content(signed_ci)) == NULL || *os == NULL)
+		fail("blob SignedData");
+	buf_append(claims, ASN1_STRING_get0_data(*os),
+	    (size_t)ASN1_STRING_length(*os));
+	CMS_ContentInfo_free(env);
+	CMS_ContentInfo_free(signed_ci);
+	BIO_free(out);
+	free(der);
+}
+
+/*
+ * Blob i was made for the CSR csrs[i] describes (gen_corpus.sh keeps the
+ * two in step): subject, SANs and key usage.
+ */
+static void
+challenge_seeds(char **blobs, int nblobs)
+{
+	static const struct {
+		const char	*cn, *o, *ku, *san;
+	} csrs[] = {
+		{ "laptop-42", NULL, "digitalSignature,keyEncipherment",
+		  "DNS:laptop-42.example, otherName:1.3.6.1.4.1.311.20.2.3;"
+		  "UTF8:alice@example.com" },
+		{ "printer", "Example", "digitalSignature",
+		  "IP:192.0.2.7, email:p@example.com, URI:urn:x" },
+		{ "x", NULL, NULL, NULL },
+		{ "later", NULL, "keyEncipherment", "DNS:later.example" },
+	};
+	char		 path[PATH_MAX + 32], name[64];
+	EVP_PKEY	*k = NULL, *dev;
+	X509		*cert = NULL;
+	X509_REQ	*req;
+	struct buf	 sd, claims, der, both;
+	unsigned char	 p4[3];
+	int		 i;
+
+	config_state_path(&cfg, CHALLENGE_KEY, path, sizeof(path));
+	if (pem_read_key(path, &k) != 0)
+		fail(path);
+	config_state_path(&cfg, CHALLENGE_CERT, path, sizeof(path));
+	if (pem_read_cert(path, &cert) != 0)
+		fail(path);
+	dev = key("ec:P-256");
+	for (i = 0; i < nblobs && i < 4; i++) {
+		memset(&sd, 0, sizeof(sd));
+		memset(&claims, 0, sizeof(claims));
+		memset(&both, 0, sizeof(both));
+		snprintf(name, sizeof(name), "blob-%d", i);
+		seed("challenge", name, "\x00", 1, blobs[i], strlen(blobs[i]));
+		if (i == 0) {
+			seed("challenge", "blob-rsa-key", "\x80", 1, blobs[i],
+			    strlen(blobs[i]));
+			seed("challenge", "not-a-blob", "\x00", 1,
+			    "1ED0DD50F7459D6E", 16);
+		}
+		req = make_csr(dev, csrs[i].cn, csrs[i].o, csrs[i].ku,
+		    csrs[i].san, blobs[i], 0);
+		der = req_der(req);
+		snprintf(name, sizeof(name), "csr-blob-%d", i);
+		seed("challenge", name, "\x01", 1, der.p, der.len);
+		blob_layers(blobs[i], k, cert, &sd, &claims);
+		snprintf(name, sizeof(name), "signeddata-%d", i);
+		seed("challenge", name, "\x02", 1, sd.p, sd.len);
+		snprintf(name, sizeof(name), "claims-%d", i);
+		seed("challenge", name, "\x03", 1, claims.p, claims.len);
+		p4[0] = 4;
+		p4[1] = (unsigned char)(claims.len >> 8);
+		p4[2] = (unsigned char)claims.len;
+		buf_append(&both, claims.p, claims.len);
+		buf_append(&both, der.p, der.len);
+		snprintf(name, sizeof(name), "policy-%d", i);
+		seed_buf("challenge", name, p4, 3, &both);
+		buf_free(&der);
+		buf_free(&sd);
+		buf_free(&claims);
+		X509_REQ_free(req);
+	}
+	EVP_PKEY_free(dev);
+	EVP_PKEY_free(k);
+	X509_free(cert);
+}
+
+int
+main(int argc, char *argv[])
+{
+	char	 reason[512] = "", **blobs;
+	int	 i;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: gen-corpus OUTDIR MSCEP.INI "
+		    "BLOB_FILE...\n");
+		return 2;
+	}
+	outdir = argv[1];
+	OSSL_PROVIDER_load(NULL, "legacy");
+	OSSL_PROVIDER_load(NULL, "default");
+	if (config_load(argv[2], &cfg, stderr) != 0 || scep_attr_init() != 0 ||
+	    ra_load(&cfg, &ra, reason, sizeof(reason)) != 0)
+		fail(reason);
+	pkiop_seeds();
+	csr_seeds();
+	if ((blobs = calloc((size_t)argc, sizeof(*blobs))) == NULL)
+		fail("calloc");
+	for (i = 3; i < argc; i++)
+		blobs[i - 3] = read_blob(argv[i]);
+	challenge_seeds(blobs, argc - 3);
+	for (i = 0; i < argc - 3; i++)
+		free(blobs[i]);
+	free(blobs);
+	ra_free(&ra);
+	config_free(&cfg);
+	return 0;
+}

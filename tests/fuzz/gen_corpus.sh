@@ -1,0 +1,123 @@
+#!/bin/sh
+# gen_corpus.sh - rebuilds the fuzz seeds (make fuzz-corpus):
+#   sh tests/fuzz/gen_corpus.sh MSCEP-ADMIN GEN-CORPUS OUTDIR
+# A temporary state folder gets a CA and RA (mscep-admin init), an MDM
+# (mdm-init) and challenge blobs (mscep-admin challenge); gen-corpus
+# (tests/fuzz/gen_corpus.c) builds PKIOperations to that RA and opens the
+# blobs for the inner layers; INI and query seeds are written here.
+set -eu
+admin=$1
+gen=$2
+out=$3
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mscep-corpus.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+for t in pkiop worker query challenge config csr; do
+	rm -rf "$out/$t"
+	mkdir -p "$out/$t"
+done
+
+# The templates of tests/fuzz/fuzz_common.c, so that profiles match.
+cat > "$tmp/mscep.ini" <<EOF
+[MSCEP]
+SignatureTemplate = SigT
+EncryptionTemplate = EncT
+GeneralPurposeTemplate = GpT
+[SigT]
+KeyUsage = digitalSignature
+ExtendedKeyUsage = clientAuth
+[EncT]
+KeyUsage = keyEncipherment
+ExtendedKeyUsage = none
+SubjectFromRequest = 0
+SubjectAltNames = dns, ip
+[GpT]
+KeyUsage = digitalSignature, keyEncipherment
+ValidityDays = 10
+AllowRequesterValidity = 1
+MaxValidityDays = 20
+SidUrlSan = 1
+[Service]
+StateDir = state
+[Policy]
+Module = intune
+EOF
+"$admin" -c "$tmp/mscep.ini" init --ca-name "Corpus CA" >/dev/null
+"$admin" -c "$tmp/mscep.ini" mdm-init --out "$tmp/mdm" >/dev/null
+# Ten years, so that the seeds stay inside their time window; blob 2
+# expires in a minute, blob 3 starts in a day. gen_corpus.c builds the
+# CSRs that match them, in this order.
+ttl=315360000
+"$admin" -c "$tmp/mscep.ini" challenge --mdm "$tmp/mdm" \
+    --subject /CN=laptop-42 --device device-42 \
+    --san dns:laptop-42.example --san upn:alice@example.com \
+    --profile GpT --key-usage both --sid S-1-5-21-1-2-3-1001 \
+    --ttl $ttl > "$tmp/blob0"
+"$admin" -c "$tmp/mscep.ini" challenge --mdm "$tmp/mdm" \
+    --subject /CN=printer/O=Example --device printer-7 \
+    --san ip:192.0.2.7 --san email:p@example.com --san uri:urn:x \
+    --profile SigT --key-usage sig --ttl $ttl > "$tmp/blob1"
+"$admin" -c "$tmp/mscep.ini" challenge --mdm "$tmp/mdm" \
+    --subject /CN=x --device d --key-usage any --ttl 60 > "$tmp/blob2"
+"$admin" -c "$tmp/mscep.ini" challenge --mdm "$tmp/mdm" \
+    --subject /CN=later --device later --san dns:later.example \
+    --profile EncT --key-usage enc --not-before 86400 \
+    --ttl $ttl > "$tmp/blob3"
+"$gen" "$out" "$tmp/mscep.ini" "$tmp/blob0" "$tmp/blob1" "$tmp/blob2" \
+    "$tmp/blob3"
+
+# INI files: the shipped one, the unit fixture's, and the other modules.
+cp "$top/etc/mscep.ini" "$out/config/mscep.ini"
+sed 's|^StateDir = .*|StateDir = /var/lib/mscep|' "$tmp/mscep.ini" \
+    > "$out/config/intune.ini"
+cat > "$out/config/exec.ini" <<'EOF'
+[MSCEP]
+SignatureTemplate = Device
+EncryptionTemplate = Device
+GeneralPurposeTemplate = Device
+EnforcePassword = 0x1
+PasswordValidity = 0x3C
+PasswordVDir = /CertSrv/mscep_admin/
+[Device]
+ValidityDays = 30
+KeyTypes = ec
+KeyUsage = critical, digitalSignature
+ExtendedKeyUsage = clientAuth, 1.3.6.1.5.5.7.3.2
+SubjectAltNames = none
+MinimumKeySize = 3072
+[Service]
+Log = syslog
+LogSocket = /run/systemd/journal/dev-log
+NoKeyUsageTemplate = Reject
+HashAlgorithm = SHA384
+Capabilities = AES,POSTPKIOperation,SHA-256
+[Policy]
+Module = exec
+VerifierCommand = /usr/local/bin/verify
+VerifierTimeoutSeconds = 5
+NotifyCommand = /usr/local/bin/notify
+EventRetentionDays = 30
+[PasswordPage]
+Users = alice, EXAMPLE\bob, carol@EXAMPLE.COM
+UsersIgnoreCase = yes
+RequireHTTPS = on
+Encoding = UTF-8
+EOF
+printf '[mscep]\nsignaturetemplate = Missing\nUnknownKey = 1\n[Service]\nMaxMessageSize = 0x10000000000\nCADirect = maybe\nCapabilities = AES, Renewal\n[T]\nValidityDays = -1\nKeyUsage = frobnicate\nExtendedKeyUsage = 1.2.3.x\nSubjectAltNames = dns, x400\nKeyTypes =\n[PasswordPage]\nEncoding = latin1\n' \
+    > "$out/config/bad.ini"
+printf 'key = outside\n[MSCEP\n;comment\n#comment\n[MSCEP]\nPasswordVDir = certsrv/mscep/x\n  = empty\n"quoted" = "value" ; c\n' \
+    > "$out/config/odd.ini"
+
+# Queries: a maxlen byte, then "name\n" (optional), then the query.
+q() { printf "$2" > "$out/query/$1"; }
+q get-message '\005operation=PKIOperation&message=MIIB%%2Bab%%2Fcd%%3D%%3D'
+q operation '\003operation\noperation=GetCACaps&message=CA'
+q doubled '\004operation\n??operation=GetCACert&message=ca'
+q base64url '\005message\noperation=PKIOperation&message=TUlJ-_x%%0AQUJD%%0d%%0a=='
+q plus-space '\004message\nmessage=ab+cd ef&operation=x'
+q bare-name '\001message\n&&message&message=later'
+q bad-escapes '\004message\nmessage=%%zz%%4%%&x=%%%%41'
+q case '\003OPERATION\nOperation=pkioperation'
+q long-value '\002message\nmessage=0123456789abcdef'
+q empty-name '\004\n=value&x=1'
