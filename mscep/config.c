@@ -148,10 +148,16 @@ problem(struct loader *l, const char *section, const char *key,
 static const char *
 get_str(struct loader *l, const char *section, const char *key, const char *def)
 {
-	char	 seckey[160];
+	char		 seckey[160];
+	const char	*v;
 
-	snprintf(seckey, sizeof(seckey), "%s:%s", section, key);
-	return iniparser_getstring(l->d, seckey, def);
+	/* iniparser keeps sections as keys with a NULL value: "[T:Key]"
+	 * would answer NULL for T's Key. A truncated name reads nothing. */
+	if (snprintf(seckey, sizeof(seckey), "%s:%s", section, key) >=
+	    (int)sizeof(seckey))
+		return def;
+	v = iniparser_getstring(l->d, seckey, NULL);
+	return v != NULL ? v : def;
 }
 
 static int
