@@ -118,6 +118,8 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 	sc.template_name = t->name;
 	sc.txid = req->txid;
 	sc.key_id = key_id;
+	sc.device_id = o->device_id;
+	sc.ca_key = w->ra.ca_key_id;
 	sc.not_before = asn1_epoch(X509_get0_notBefore(o->issued));
 	sc.not_after = asn1_epoch(X509_get0_notAfter(o->issued));
 	sc.der = der;

@@ -1,11 +1,13 @@
 /* ra.c - load the CA and RA certificates and keys from the state folder. */
 #include "ra.h"
+#include "util.h"
 #include "log.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 int
 pem_read_cert(const char *path, X509 **out)
@@ -59,13 +61,26 @@ load_pair(const struct config *cfg, const char *certf, const char *keyf,
 	return 0;
 }
 
+static int
+ca_key_id(struct ra *ra)
+{
+	unsigned char	 md[SHA_DIGEST_LENGTH];
+	unsigned int	 len = sizeof(md);
+
+	if (X509_pubkey_digest(ra->ca, EVP_sha1(), md, &len) != 1 ||
+	    len != sizeof(md))
+		return -1;
+	hex_encode(md, len, ra->ca_key_id);
+	return 0;
+}
+
 int
 ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 {
 	memset(ra, 0, sizeof(*ra));
 	ra->direct = cfg->ca_direct;
 	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, &ra->ca_key,
-	    reason, rlen) != 0)
+	    reason, rlen) != 0 || ca_key_id(ra) != 0)
 		goto fail;
 	if (ra->direct) {
 		if (EVP_PKEY_get_base_id(ra->ca_key) != EVP_PKEY_RSA) {

@@ -28,6 +28,8 @@ struct ra {
 	X509		*enc_cert;
 	EVP_PKEY	*enc_key;
 	int		 direct;
+	char		 ca_key_id[41];	/* hex SHA-1 of the CA's public key,
+					   recorded with what it issues */
 };
 
 int	 ra_load(const struct config *, struct ra *, char *reason, size_t);

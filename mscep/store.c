@@ -1,5 +1,6 @@
 /* store.c - SQLite persistence shared by all workers and mscep-admin. */
 #include "store.h"
+#include "store_priv.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +49,48 @@ static const char schema[] =
 	" transaction_id TEXT NOT NULL,"
 	" serial TEXT, thumbprint TEXT, not_after INTEGER, issuer TEXT,"
 	" device_id TEXT, code TEXT NOT NULL, description TEXT);"
-	"CREATE INDEX IF NOT EXISTS events_at ON events(at);"
-	"PRAGMA user_version=2;";
+	"CREATE INDEX IF NOT EXISTS events_at ON events(at);";
+
+/*
+ * Version 3 (issue 5, lifecycle): revocation, the device a certificate was
+ * issued to, which CA key signed it, requests waiting for approval and the
+ * CRL counters. Applied once, inside BEGIN IMMEDIATE, to new and version 2
+ * stores alike.
+ */
+static const char schema_v3[] =
+	"ALTER TABLE certificates ADD COLUMN device_id TEXT;"
+	"ALTER TABLE certificates ADD COLUMN ca_key TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE certificates ADD COLUMN revoked_at INTEGER;"
+	"ALTER TABLE certificates ADD COLUMN revoke_reason INTEGER;"
+	"CREATE INDEX IF NOT EXISTS certificates_revoked ON "
+	" certificates(ca_key, serial) WHERE status = 'revoked';"
+	"CREATE INDEX IF NOT EXISTS certificates_device ON "
+	" certificates(device_id);"
+	"CREATE INDEX IF NOT EXISTS certificates_subject ON "
+	" certificates(subject);"
+	"CREATE TABLE IF NOT EXISTS pending ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" transaction_id TEXT NOT NULL UNIQUE,"
+	" key_id TEXT NOT NULL,"
+	" template TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" sans TEXT NOT NULL DEFAULT '',"
+	" requester TEXT NOT NULL DEFAULT '',"
+	" device_id TEXT,"
+	" sid TEXT,"
+	" subject_der BLOB,"
+	" csr BLOB NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'pending'"
+	"  CHECK (status IN ('pending','approved','denied','expired')),"
+	" decided_at INTEGER,"
+	" serial TEXT);"
+	"CREATE TABLE IF NOT EXISTS meta ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" value INTEGER NOT NULL);"
+	"INSERT OR IGNORE INTO meta VALUES ('crl_number', 0), ('crl_dirty', 1);"
+	"PRAGMA user_version=3;";
 
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
@@ -69,7 +110,7 @@ static const char *const sql[S_COUNT] = {
 	    "certificates c ON c.serial = t.serial WHERE t.transaction_id = ?",
 	[S_INSERT_CERT] = "INSERT INTO certificates (serial, subject, sans, "
 	    "template, not_before, not_after, der, transaction_id, key_id, "
-	    "issued_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+	    "issued_at, device_id, ca_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 	[S_INSERT_TXN] = "INSERT INTO transactions (transaction_id, key_id, "
 	    "message_type, status, serial, created_at) "
 	    "VALUES (?,?,19,'issued',?,?)",
@@ -105,6 +146,12 @@ struct store {
 	sqlite3_stmt	*st[S_COUNT];
 };
 
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
 static sqlite3_stmt *
 stmt(struct store *s, enum stmt_id id)
 {
@@ -120,6 +167,27 @@ exec_simple(struct store *s, enum stmt_id id)
 
 	sqlite3_reset(s->st[id]);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Brings a new or version 2 store to version 3, once, whoever comes first. */
+static int
+migrate(sqlite3 *db)
+{
+	sqlite3_stmt	*q = NULL;
+	int		 version = -1;
+
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) ==
+	    SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version >= 0 && (version >= 3 ||
+	    sqlite3_exec(db, schema_v3, NULL, NULL, NULL) == SQLITE_OK) &&
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 int
@@ -141,6 +209,7 @@ store_open(const char *path, struct store **out, char *reason, size_t rlen)
 	sqlite3_busy_timeout(s->db, 30000);
 	/* FULL: a certificate a client received must survive a crash. */
 	if (sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    migrate(s->db) != 0 ||
 	    sqlite3_exec(s->db, "PRAGMA synchronous=FULL;"
 	    "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
@@ -206,8 +275,45 @@ store_find_txn(struct store *s, const char *txid, const char *key_id,
 
 static int step_done(sqlite3_stmt *);
 
+int
+store_crl_touch(struct store *s)
+{
+	return sqlite3_exec(s->db, "UPDATE meta SET value = 1 WHERE name = "
+	    "'crl_dirty'", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* A renewal stands on a certificate that is still unrevoked when the new
+ * one is recorded; superseding it is part of the same transaction. */
 static enum store_rc
-consume_claim(struct store *s, const struct store_claim *c, int64_t now)
+renew_claim(struct store *s, const struct store_claim *c, int64_t now)
+{
+	sqlite3_stmt	*q = NULL;
+	enum store_rc	 rc = STORE_ERROR;
+	int		 step;
+
+	if (sqlite3_prepare_v2(s->db, c->supersede ?
+	    "UPDATE certificates SET status = 'revoked', revoked_at = ?2, "
+	    "revoke_reason = 4 WHERE serial = ?1 AND status = 'issued'" :
+	    "SELECT 1 FROM certificates WHERE serial = ?1 AND "
+	    "status = 'issued'", -1, &q, NULL) != SQLITE_OK)
+		return STORE_ERROR;
+	sqlite3_bind_text(q, 1, c->key, -1, SQLITE_STATIC);
+	if (c->supersede)
+		sqlite3_bind_int64(q, 2, now);
+	step = sqlite3_step(q);
+	if (c->supersede && step == SQLITE_DONE)
+		rc = sqlite3_changes(s->db) == 1 ? STORE_OK :
+		    STORE_CLAIM_REFUSED;
+	else if (!c->supersede && (step == SQLITE_ROW || step == SQLITE_DONE))
+		rc = step == SQLITE_ROW ? STORE_OK : STORE_CLAIM_REFUSED;
+	sqlite3_finalize(q);
+	if (rc == STORE_OK && c->supersede && store_crl_touch(s) != 0)
+		rc = STORE_ERROR;
+	return rc;
+}
+
+enum store_rc
+store_consume_claim(struct store *s, const struct store_claim *c, int64_t now)
 {
 	sqlite3_stmt	*q;
 	int		 step;
@@ -251,12 +357,23 @@ consume_claim(struct store *s, const struct store_claim *c, int64_t now)
 		    == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return STORE_CLAIM_REFUSED;
 		return step == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+	case CLAIM_RENEWAL:
+		return renew_claim(s, c, now);
 	}
 	return STORE_ERROR;
 }
 
-static enum store_rc
-insert_cert(struct store *s, const struct store_cert *c, int64_t now)
+void
+store_bind_opt_text(sqlite3_stmt *q, int col, const char *v)
+{
+	if (v != NULL && *v != '\0')
+		sqlite3_bind_text(q, col, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, col);
+}
+
+enum store_rc
+store_insert_cert(struct store *s, const struct store_cert *c, int64_t now)
 {
 	sqlite3_stmt	*q = stmt(s, S_INSERT_CERT);
 	int		 step;
@@ -271,6 +388,9 @@ insert_cert(struct store *s, const struct store_cert *c, int64_t now)
 	sqlite3_bind_text(q, 8, c->txid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 9, c->key_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 10, now);
+	store_bind_opt_text(q, 11, c->device_id);
+	sqlite3_bind_text(q, 12, c->ca_key ? c->ca_key : "", -1,
+	    SQLITE_STATIC);
 	step = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (step == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) ==
@@ -300,8 +420,8 @@ store_issue(struct store *s, const struct store_cert *c,
 
 	if (exec_simple(s, S_BEGIN) != 0)
 		return STORE_ERROR;
-	if ((rc = consume_claim(s, claim, now)) == STORE_OK)
-		rc = insert_cert(s, c, now);
+	if ((rc = store_consume_claim(s, claim, now)) == STORE_OK)
+		rc = store_insert_cert(s, c, now);
 	if (rc == STORE_OK && exec_simple(s, S_COMMIT) == 0)
 		return STORE_OK;
 	exec_simple(s, S_ROLLBACK);
@@ -446,15 +566,6 @@ store_nonce_used(struct store *s, const char *nonce)
 	return step == SQLITE_DONE ? STORE_NOT_FOUND : STORE_ERROR;
 }
 
-static void
-bind_opt_text(sqlite3_stmt *q, int col, const char *v)
-{
-	if (v != NULL && *v != '\0')
-		sqlite3_bind_text(q, col, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(q, col);
-}
-
 enum store_rc
 store_event_add(struct store *s, const struct store_event *e,
     int64_t keep_after)
@@ -472,16 +583,16 @@ store_event_add(struct store *s, const struct store_event *e,
 	sqlite3_bind_text(q, 2, e->success ? "success" : "failure", -1,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, e->txid, -1, SQLITE_STATIC);
-	bind_opt_text(q, 4, e->serial);
-	bind_opt_text(q, 5, e->thumbprint);
+	store_bind_opt_text(q, 4, e->serial);
+	store_bind_opt_text(q, 5, e->thumbprint);
 	if (e->not_after > 0)
 		sqlite3_bind_int64(q, 6, e->not_after);
 	else
 		sqlite3_bind_null(q, 6);
-	bind_opt_text(q, 7, e->issuer);
-	bind_opt_text(q, 8, e->device_id);
+	store_bind_opt_text(q, 7, e->issuer);
+	store_bind_opt_text(q, 8, e->device_id);
 	sqlite3_bind_text(q, 9, e->code, -1, SQLITE_STATIC);
-	bind_opt_text(q, 10, e->description);
+	store_bind_opt_text(q, 10, e->description);
 	return step_done(q) == 0 ? STORE_OK : STORE_ERROR;
 }
 

@@ -100,8 +100,8 @@ out:
 }
 
 static int
-record(const struct config *cfg, X509 *x, X509_REQ *req, char *serial,
-    size_t slen, char *reason, size_t rlen)
+record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
+    char *serial, size_t slen, char *reason, size_t rlen)
 {
 	struct store_claim	 none = { .kind = CLAIM_NONE };
 	struct store_cert	 sc = { 0 };
@@ -119,9 +119,12 @@ record(const struct config *cfg, X509 *x, X509_REQ *req, char *serial,
 	}
 	issue_describe(x, subject, sizeof(subject), sans, sizeof(sans));
 	snprintf(txid, sizeof(txid), "mscep-admin tls-cert %s", serial);
-	sc = (struct store_cert){ serial, subject, sans, "TLSServer", txid,
-	    key_id, asn1_epoch(X509_get0_notBefore(x)),
-	    asn1_epoch(X509_get0_notAfter(x)), der, (size_t)len };
+	sc = (struct store_cert){ .serial = serial, .subject = subject,
+	    .sans = sans, .template_name = "TLSServer", .txid = txid,
+	    .key_id = key_id, .ca_key = ca_key,
+	    .not_before = asn1_epoch(X509_get0_notBefore(x)),
+	    .not_after = asn1_epoch(X509_get0_notAfter(x)), .der = der,
+	    .der_len = (size_t)len };
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
 	    store_open(path, &st, reason, rlen) != 0)
 		goto out;
@@ -226,7 +229,7 @@ tlscert_issue(const struct config *cfg, const struct tlscert_opts *o,
 	}
 	if (issue_check(&t, req, reason, rlen) != FAIL_NONE ||
 	    issue_sign(cfg, &t, &ra, req, &x, reason, rlen) != 0 ||
-	    record(cfg, x, req, serial, slen, reason, rlen) != 0)
+	    record(cfg, ra.ca_key_id, x, req, serial, slen, reason, rlen) != 0)
 		goto out;
 	if (mkdir(o->outdir, 0755) != 0 && errno != EEXIST) {
 		snprintf(reason, rlen, "%s: %s", o->outdir, strerror(errno));

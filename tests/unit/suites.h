@@ -12,5 +12,6 @@ int	 register_pkiop(void);
 int	 register_pwpage(void);
 int	 register_challenge(void);
 int	 register_hostile(void);
+int	 register_store(void);
 
 #endif

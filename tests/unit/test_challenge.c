@@ -336,8 +336,12 @@ test_nonce_claim(void)
 {
 	struct store_claim	 claim = { .kind = CLAIM_NONCE,
 				    .key = "00112233445566778899AABBCCDDEEFF" };
-	struct store_cert	 c = { "0A", "CN=a", "", "GpT", "TX-N1", "K1",
-				    1, 2, (const unsigned char *)"x", 1 };
+	struct store_cert	 c = { .serial = "0A", .subject = "CN=a",
+				    .sans = "", .template_name = "GpT",
+				    .txid = "TX-N1", .key_id = "K1",
+				    .not_before = 1, .not_after = 2,
+				    .der = (const unsigned char *)"x",
+				    .der_len = 1 };
 
 	claim.expires = now_seconds() + 600;
 	CU_ASSERT_EQUAL(store_nonce_used(fx.store, claim.key), STORE_NOT_FOUND);

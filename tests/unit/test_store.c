@@ -1,0 +1,288 @@
+/* test_store.c - the lifecycle tables: migration, revocation, listing,
+ * CRL counters, pending requests and renewal claims. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "fixture.h"
+#include "store.h"
+#include "suites.h"
+
+static struct fixture	 fx;
+
+static enum store_rc
+add(const char *serial, const char *subject, const char *device,
+    const char *tmpl, int64_t not_after, const struct store_claim *claim)
+{
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct store_cert	 c = { 0 };
+	char			 txid[64];
+
+	snprintf(txid, sizeof(txid), "tx-%s", serial);
+	c.serial = serial;
+	c.subject = subject;
+	c.sans = "";
+	c.template_name = tmpl;
+	c.txid = txid;
+	c.key_id = "K";
+	c.device_id = device;
+	c.ca_key = "CA1";
+	c.not_after = not_after;
+	c.der = (const unsigned char *)"x";
+	c.der_len = 1;
+	return store_issue(fx.store, &c, claim ? claim : &none);
+}
+
+static int
+count_row(const struct cert_row *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+list_count(const struct cert_filter *f)
+{
+	int	 n = 0;
+
+	if (store_list(fx.store, f, count_row, &n) != STORE_OK)
+		return -1;
+	return n;
+}
+
+static void
+test_migrate_v2(void)
+{
+	const char	*path = "/tmp/mscep-unit-v2.db";
+	struct store	*st = NULL;
+	struct cert_row	 r;
+	sqlite3		*db = NULL;
+	char		 reason[256];
+	int		 already;
+
+	unlink(path);
+	/* A version 2 store as issues 1-4 wrote it, with one certificate. */
+	CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_exec(db, "CREATE TABLE certificates (serial "
+	    "TEXT PRIMARY KEY NOT NULL, subject TEXT NOT NULL, sans TEXT NOT "
+	    "NULL DEFAULT '', template TEXT NOT NULL, not_before INTEGER NOT "
+	    "NULL, not_after INTEGER NOT NULL, status TEXT NOT NULL DEFAULT "
+	    "'issued' CHECK (status IN ('issued','revoked')), der BLOB NOT "
+	    "NULL, transaction_id TEXT NOT NULL, key_id TEXT NOT NULL, "
+	    "issued_at INTEGER NOT NULL); INSERT INTO certificates VALUES "
+	    "('0B','CN=old','','T',1,2,'issued',x'00','tx','k',1);"
+	    "PRAGMA user_version=2;", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CU_ASSERT_FATAL(store_open(path, &st, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(store_revoke(st, "0B", 1, 100, &already), STORE_OK);
+	CU_ASSERT_EQUAL(store_cert_status(st, "0B", &r), STORE_OK);
+	CU_ASSERT(r.revoked && r.reason == 1 && r.revoked_at == 100);
+	store_close(st);
+	/* Opening again must not try to migrate twice. */
+	CU_ASSERT_FATAL(store_open(path, &st, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(store_cert_status(st, "0B", &r), STORE_OK);
+	CU_ASSERT(r.revoked);
+	store_close(st);
+	unlink(path);
+}
+
+static void
+test_revoke(void)
+{
+	struct cert_row	 r;
+	int64_t		 n = 0;
+	int		 already = -1;
+
+	CU_ASSERT_EQUAL_FATAL(add("01", "CN=a", "dev1", "T", 4e9, NULL),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, &n), STORE_OK);
+	CU_ASSERT_EQUAL(store_crl_dirty(fx.store), 0);
+	CU_ASSERT_EQUAL(store_revoke(fx.store, "01", 1, 1000, &already),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(already, 0);
+	CU_ASSERT_EQUAL(store_crl_dirty(fx.store), 1);
+	/* Idempotent: the first time and reason stay. */
+	CU_ASSERT_EQUAL(store_revoke(fx.store, "01", 5, 2000, &already),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(already, 1);
+	CU_ASSERT_EQUAL(store_cert_status(fx.store, "01", &r), STORE_OK);
+	CU_ASSERT(r.revoked && r.reason == 1 && r.revoked_at == 1000);
+	CU_ASSERT_EQUAL(store_revoke(fx.store, "FF", 1, 1, &already),
+	    STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_cert_status(fx.store, "FF", &r),
+	    STORE_NOT_FOUND);
+}
+
+static void
+test_bulk(void)
+{
+	struct cert_filter	 f = { 0 };
+	int64_t			 n = -1, before, after;
+
+	CU_ASSERT_EQUAL_FATAL(add("10", "CN=d", "dev2", "T", 4e9, NULL),
+	    STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(add("11", "CN=d", "dev2", "T", 4e9, NULL),
+	    STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(add("12", "CN=e", "dev3", "U", 4e9, NULL),
+	    STORE_OK);
+	/* No selector but status: refused rather than revoking everything. */
+	f.status = 1;
+	CU_ASSERT_EQUAL(store_revoke_where(fx.store, &f, 0, 1, &n),
+	    STORE_ERROR);
+	f.status = 0;
+	f.device_id = "dev2";
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, &before), STORE_OK);
+	CU_ASSERT_EQUAL(store_revoke_where(fx.store, &f, 5, 7, &n), STORE_OK);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(store_revoke_where(fx.store, &f, 5, 8, &n), STORE_OK);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(store_crl_dirty(fx.store), 1);
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, &after), STORE_OK);
+	CU_ASSERT_EQUAL(after, before + 1);
+	memset(&f, 0, sizeof(f));
+	f.template_name = "U";
+	CU_ASSERT_EQUAL(list_count(&f), 1);
+	f.template_name = NULL;
+	f.status = 2;
+	CU_ASSERT_EQUAL(list_count(&f), 3);	/* 01, 10, 11 */
+	f.subject = "CN=d";
+	CU_ASSERT_EQUAL(list_count(&f), 2);
+	f.subject = "CN=d' OR '1'='1";
+	CU_ASSERT_EQUAL(list_count(&f), 0);
+}
+
+static void
+test_renewal_claim(void)
+{
+	struct store_claim	 c = { .kind = CLAIM_RENEWAL, .key = "20",
+				    .supersede = 1 };
+	struct cert_row		 r;
+
+	CU_ASSERT_EQUAL_FATAL(add("20", "CN=r", NULL, "T", 4e9, NULL),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(add("21", "CN=r", NULL, "T", 4e9, &c), STORE_OK);
+	CU_ASSERT_EQUAL(store_cert_status(fx.store, "20", &r), STORE_OK);
+	CU_ASSERT(r.revoked && r.reason == REVOKE_SUPERSEDED);
+	/* The old one is gone: a second renewal from it records nothing. */
+	CU_ASSERT_EQUAL(add("22", "CN=r", NULL, "T", 4e9, &c),
+	    STORE_CLAIM_REFUSED);
+	CU_ASSERT_EQUAL(store_cert_status(fx.store, "22", &r),
+	    STORE_NOT_FOUND);
+	c.supersede = 0;
+	strcpy(c.key, "21");
+	CU_ASSERT_EQUAL(add("23", "CN=r", NULL, "T", 4e9, &c), STORE_OK);
+	CU_ASSERT_EQUAL(store_cert_status(fx.store, "21", &r), STORE_OK);
+	CU_ASSERT(!r.revoked);
+}
+
+struct seen {
+	int	 n;
+	int64_t	 id;
+	char	 status[16];
+};
+
+static int
+see(const struct pending_req *p, void *arg)
+{
+	struct seen	*s = arg;
+
+	s->n++;
+	s->id = p->id;
+	snprintf(s->status, sizeof(s->status), "%s", p->status);
+	return 0;
+}
+
+static void
+test_pending(void)
+{
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct pending_req	 p = { 0 };
+	struct store_cert	 c = { 0 };
+	struct seen		 s = { 0 };
+	int64_t			 now = now_seconds();
+
+	p.txid = "ptx1";
+	p.key_id = "PK";
+	p.template_name = "T";
+	p.subject = "CN=p";
+	p.sans = "";
+	p.requester = "addr=127.0.0.1";
+	p.csr = (const unsigned char *)"csr";
+	p.csr_len = 3;
+	p.expires_at = now + 3600;
+	CU_ASSERT_EQUAL_FATAL(store_pending_add(fx.store, &p, &none),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(store_pending_add(fx.store, &p, &none),
+	    STORE_TXID_TAKEN);
+	CU_ASSERT_EQUAL(store_pending_find(fx.store, "ptx1", "PK", now, see,
+	    &s), STORE_OK);
+	CU_ASSERT_STRING_EQUAL(s.status, "pending");
+	CU_ASSERT_EQUAL(store_pending_find(fx.store, "ptx1", "OTHER", now, see,
+	    &s), STORE_TXID_TAKEN);
+	CU_ASSERT_EQUAL(s.n, 1);
+	s.n = 0;
+	CU_ASSERT_EQUAL(store_pending_list(fx.store, now, see, &s), STORE_OK);
+	CU_ASSERT_EQUAL(s.n, 1);
+	c.serial = "30";
+	c.subject = "CN=p";
+	c.sans = "";
+	c.template_name = "T";
+	c.txid = "ptx1";
+	c.key_id = "PK";
+	c.der = (const unsigned char *)"x";
+	c.der_len = 1;
+	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now, &c),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now, NULL),
+	    STORE_NOT_PENDING);
+	CU_ASSERT_EQUAL(store_pending_get(fx.store, s.id, now, see, &s),
+	    STORE_OK);
+	CU_ASSERT_STRING_EQUAL(s.status, "approved");
+	/* A second one expires: it can be neither approved nor listed. */
+	p.txid = "ptx2";
+	p.expires_at = now + 10;
+	CU_ASSERT_EQUAL_FATAL(store_pending_add(fx.store, &p, &none),
+	    STORE_OK);
+	s.n = 0;
+	CU_ASSERT_EQUAL(store_pending_list(fx.store, now + 11, see, &s),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(s.n, 0);
+	CU_ASSERT_EQUAL(store_pending_find(fx.store, "ptx2", "PK", now + 11,
+	    see, &s), STORE_OK);
+	CU_ASSERT_STRING_EQUAL(s.status, "expired");
+	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now + 11, NULL),
+	    STORE_NOT_PENDING);
+}
+
+static int
+setup(void)
+{
+	return fixture_open(&fx, NULL);
+}
+
+static int
+cleanup(void)
+{
+	fixture_close(&fx);
+	return 0;
+}
+
+int
+register_store(void)
+{
+	CU_pSuite s = CU_add_suite("store", setup, cleanup);
+
+	if (s == NULL ||
+	    !CU_add_test(s, "version 2 store migrates once", test_migrate_v2) ||
+	    !CU_add_test(s, "revoke is idempotent", test_revoke) ||
+	    !CU_add_test(s, "bulk revocation and list filters", test_bulk) ||
+	    !CU_add_test(s, "renewal claim supersedes once",
+	    test_renewal_claim) ||
+	    !CU_add_test(s, "pending: approve once, expire", test_pending))
+		return -1;
+	return 0;
+}
