@@ -56,12 +56,21 @@ static const char *const policy_keys[] = {
 static const char *const template_keys[] = {
 	"validitydays", "maxvaliditydays", "allowrequestervalidity",
 	"subjectfromrequest", "subjectaltnames", "keyusage",
-	"extendedkeyusage", "minimumkeysize", "keytypes", "sidurlsan", NULL
+	"extendedkeyusage", "minimumkeysize", "keytypes", "sidurlsan",
+	"allowrenewal", "renewalwindowdays", "revokeonrenewal",
+	"requireapproval", "pendingexpiryhours", "includecdp", "includeocsp",
+	NULL
+};
+static const char *const crl_keys[] = {
+	"publishfile", "url", "validityhours", "refreshhours", NULL
+};
+static const char *const ocsp_keys[] = {
+	"path", "url", "validityminutes", NULL
 };
 /* What GetCACaps may advertise: only what this build implements. */
 static const char *const supported_caps[] = {
-	"AES", "DES3", "POSTPKIOperation", "SCEPStandard", "SHA-1",
-	"SHA-256", "SHA-512", NULL
+	"AES", "DES3", "POSTPKIOperation", "Renewal", "SCEPStandard",
+	"SHA-1", "SHA-256", "SHA-512", NULL
 };
 #define DEFAULT_CAPS "AES,DES3,POSTPKIOperation,SCEPStandard,SHA-1,SHA-256,SHA-512"
 
@@ -231,6 +240,10 @@ key_list_for(const char *section)
 		return page_keys;
 	if (!strcasecmp(section, "policy"))
 		return policy_keys;
+	if (!strcasecmp(section, "crl"))
+		return crl_keys;
+	if (!strcasecmp(section, "ocsp"))
+		return ocsp_keys;
 	return template_keys;
 }
 
@@ -327,6 +340,53 @@ load_template_exts(struct loader *l, const char *sec, struct template *t)
 		    eku);
 }
 
+/* An http(s) URL for a certificate extension, or "" when empty. */
+static void
+get_url(struct loader *l, const char *sec, const char *key, char *out,
+    size_t size)
+{
+	const char	*s = get_str(l, sec, key, "");
+
+	if (*s != '\0' && (strlen(s) >= size || (strncmp(s, "http://", 7) &&
+	    strncmp(s, "https://", 8)) || strpbrk(s, ", \t\"") != NULL))
+		problem(l, sec, key, "\"%s\": an http:// URL without spaces or "
+		    "commas", s);
+	else
+		strlcpy0(out, s, size);
+}
+
+/* Renewal, approval and where relying parties find revocation status. */
+static void
+load_template_life(struct loader *l, const char *sec, struct template *t)
+{
+	const struct config	*c = l->cfg;
+	char			 val[600];
+
+	t->allow_renewal = get_bool(l, sec, "allowrenewal", 0);
+	t->renewal_window_days = get_int(l, sec, "renewalwindowdays", 0, 0,
+	    36500);
+	t->revoke_on_renewal = get_bool(l, sec, "revokeonrenewal", 0);
+	t->require_approval = get_bool(l, sec, "requireapproval", 0);
+	t->pending_hours = get_int(l, sec, "pendingexpiryhours", 168, 1,
+	    24 * 365);
+	if (get_bool(l, sec, "includecdp", 0)) {
+		snprintf(val, sizeof(val), "URI:%s", c->crl_url);
+		if (c->crl_url[0] == '\0')
+			problem(l, sec, "includecdp", "needs [CRL] URL");
+		else if ((t->cdp = make_ext(NID_crl_distribution_points,
+		    val)) == NULL)
+			problem(l, sec, "includecdp", "cannot encode [CRL] URL");
+	}
+	if (get_bool(l, sec, "includeocsp", 0)) {
+		snprintf(val, sizeof(val), "OCSP;URI:%s", c->ocsp_url);
+		if (c->ocsp_url[0] == '\0')
+			problem(l, sec, "includeocsp", "needs [OCSP] URL");
+		else if ((t->aia = make_ext(NID_info_access, val)) == NULL)
+			problem(l, sec, "includeocsp", "cannot encode [OCSP] "
+			    "URL");
+	}
+}
+
 static void
 load_template(struct loader *l, const char *sec, struct template *t)
 {
@@ -354,6 +414,7 @@ load_template(struct loader *l, const char *sec, struct template *t)
 	    t->key_types == 0)
 		problem(l, sec, "keytypes", "\"%s\": use rsa, ec or both", s);
 	load_template_exts(l, sec, t);
+	load_template_life(l, sec, t);
 }
 
 static void
@@ -366,7 +427,8 @@ load_templates(struct loader *l)
 		sec = iniparser_getsecname(l->d, i);
 		if (!strcasecmp(sec, "mscep") || !strcasecmp(sec, "service") ||
 		    !strcasecmp(sec, "passwordpage") ||
-		    !strcasecmp(sec, "policy"))
+		    !strcasecmp(sec, "policy") || !strcasecmp(sec, "crl") ||
+		    !strcasecmp(sec, "ocsp"))
 			continue;
 		if (l->cfg->ntemplates == TEMPLATES_MAX) {
 			problem(l, sec, NULL, "more than %d templates",
@@ -596,6 +658,55 @@ load_service(struct loader *l, const char *inidir)
 		    "GeneralPurpose, Signature, Encryption or Reject", s);
 }
 
+/* [CRL] and [OCSP]; before the templates, whose extensions name them. */
+static void
+load_revocation(struct loader *l)
+{
+	struct config	*c = l->cfg;
+	const char	*s;
+
+	s = get_str(l, "crl", "publishfile", "crl/mscep.crl");
+	if (*s == '\0' || (s[0] == '/' ? snprintf(c->crl_file,
+	    sizeof(c->crl_file), "%s", s) : snprintf(c->crl_file,
+	    sizeof(c->crl_file), "%s/%s", c->state_dir, s)) >=
+	    (int)sizeof(c->crl_file))
+		problem(l, "crl", "publishfile", "\"%s\": a file name", s);
+	get_url(l, "crl", "url", c->crl_url, sizeof(c->crl_url));
+	c->crl_validity_hours = get_int(l, "crl", "validityhours", 168, 1,
+	    24 * 366);
+	c->crl_refresh_hours = get_int(l, "crl", "refreshhours", 24, 1,
+	    24 * 366);
+	if (c->crl_refresh_hours >= c->crl_validity_hours)
+		problem(l, "crl", "refreshhours", "%d: must be less than "
+		    "ValidityHours (%d), or relying parties see an expired CRL",
+		    c->crl_refresh_hours, c->crl_validity_hours);
+	s = get_str(l, "ocsp", "path", "");
+	if (*s != '\0' && (s[0] != '/' || strlen(s) >= sizeof(c->ocsp_path) ||
+	    strpbrk(s, "?#%\\ \t") != NULL || strstr(s, "..") != NULL))
+		problem(l, "ocsp", "path", "\"%s\": a URL path such as /ocsp",
+		    s);
+	else
+		strlcpy0(c->ocsp_path, s, sizeof(c->ocsp_path));
+	get_url(l, "ocsp", "url", c->ocsp_url, sizeof(c->ocsp_url));
+	c->ocsp_validity_minutes = get_int(l, "ocsp", "validityminutes", 60,
+	    1, 10080);
+}
+
+/* GetCACaps "Renewal" is a promise some template keeps. */
+static void
+check_renewal(struct loader *l)
+{
+	int	 i;
+
+	if (strstr(l->cfg->caps, "Renewal\n") == NULL)
+		return;
+	for (i = 0; i < l->cfg->ntemplates; i++)
+		if (l->cfg->templates[i].allow_renewal)
+			return;
+	problem(l, "service", "capabilities", "Renewal is advertised but no "
+	    "template has AllowRenewal = 1");
+}
+
 int
 config_load(const char *path, struct config *cfg, FILE *errs)
 {
@@ -624,9 +735,11 @@ config_load(const char *path, struct config *cfg, FILE *errs)
 	}
 	linemap_read(&l->lines, path);
 	check_unknown_keys(l);
+	load_service(l, inidir);
+	load_revocation(l);
 	load_templates(l);
 	load_mscep(l);
-	load_service(l, inidir);
+	check_renewal(l);
 	load_page(l);
 	load_policy(l);
 	iniparser_freedict(l->d);
@@ -645,7 +758,10 @@ config_free(struct config *cfg)
 	for (i = 0; i < cfg->ntemplates; i++) {
 		X509_EXTENSION_free(cfg->templates[i].ku);
 		X509_EXTENSION_free(cfg->templates[i].eku);
+		X509_EXTENSION_free(cfg->templates[i].cdp);
+		X509_EXTENSION_free(cfg->templates[i].aia);
 		cfg->templates[i].ku = cfg->templates[i].eku = NULL;
+		cfg->templates[i].cdp = cfg->templates[i].aia = NULL;
 	}
 	cfg->ntemplates = 0;
 }

@@ -39,6 +39,15 @@ struct template {
 	X509_EXTENSION	*ku;
 	X509_EXTENSION	*eku;			/* NULL: no EKU */
 	int		 sid_url_san;		/* KB5014754 tag:microsoft.com URI */
+	/* Lifecycle (issue 5). */
+	int		 allow_renewal;		/* RenewalReq signed by a valid
+						   certificate of this template */
+	int		 renewal_window_days;	/* 0: any time before expiry */
+	int		 revoke_on_renewal;	/* old one revoked: superseded */
+	int		 require_approval;	/* PENDING until mscep-admin */
+	int		 pending_hours;		/* then the request expires */
+	X509_EXTENSION	*cdp;			/* [CRL] URL, IncludeCDP = 1 */
+	X509_EXTENSION	*aia;			/* [OCSP] URL, IncludeOCSP = 1 */
 };
 
 /* [Policy] Module: who decides that a request may be issued. */
@@ -83,6 +92,15 @@ struct config {
 	char		 notify[PATH_MAX];		/* run per event */
 	int		 notify_timeout;		/* seconds */
 	int		 event_days;			/* events kept */
+
+	/* [CRL] and [OCSP]: revocation status, published. */
+	char		 crl_file[PATH_MAX];	/* what the web server serves */
+	char		 crl_url[512];		/* where it serves it (CDP) */
+	int		 crl_validity_hours;	/* nextUpdate - thisUpdate */
+	int		 crl_refresh_hours;	/* rebuilt when older */
+	char		 ocsp_path[128];	/* "" : no OCSP responder */
+	char		 ocsp_url[512];		/* AIA id-ad-ocsp */
+	int		 ocsp_validity_minutes;	/* nextUpdate of answers */
 
 	/* [PasswordPage]: the mscep_admin page. */
 	char		 page_users[1024];	/* allow-list, LF separated */

@@ -437,6 +437,9 @@ add_extensions(const struct template *t, const struct ra *ra, X509_REQ *csr,
 		return -1;
 	if (t->eku != NULL && X509_add_ext(x, t->eku, -1) != 1)
 		return -1;
+	if ((t->cdp != NULL && X509_add_ext(x, t->cdp, -1) != 1) ||
+	    (t->aia != NULL && X509_add_ext(x, t->aia, -1) != 1))
+		return -1;
 	if (copy_san(x, csr) != 0)
 		return -1;
 	if (sid == NULL || *sid == '\0')
