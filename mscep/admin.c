@@ -10,6 +10,7 @@
 
 #include <openssl/crypto.h>
 
+#include "admin_life.h"
 #include "admin_mdm.h"
 #include "ca_init.h"
 #include "config.h"
@@ -43,7 +44,16 @@ usage(void)
 	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
 	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n"
 	    "  events [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
-	    "           enrollment outcomes as JSON lines\n");
+	    "           enrollment outcomes as JSON lines\n"
+	    "  revoke SERIAL [--reason R]   revoke one certificate, or all of\n"
+	    "  revoke --device ID|--subject DN|--template NAME [--reason R]\n"
+	    "           (R: unspecified, keyCompromise, affiliationChanged,\n"
+	    "           superseded, cessationOfOperation, privilegeWithdrawn)\n"
+	    "  list [--status issued|revoked|expired|all] [--device ID]\n"
+	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n"
+	    "  crl [--force]  publish the CRL if stale (--force: now)\n"
+	    "  pending        requests waiting for approval\n"
+	    "  approve ID | deny ID   decide a pending request\n");
 }
 
 static int
@@ -260,6 +270,18 @@ main(int argc, char *argv[])
 		rc = cmd_challenge(&cfg, argc - i, argv + i);
 	else if (strcmp(cmd, "events") == 0)
 		rc = cmd_events(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "revoke") == 0)
+		rc = cmd_revoke(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "list") == 0)
+		rc = cmd_list(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "crl") == 0)
+		rc = cmd_crl(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "pending") == 0)
+		rc = cmd_pending(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "approve") == 0)
+		rc = cmd_approve(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "deny") == 0)
+		rc = cmd_deny(&cfg, argc - i, argv + i);
 	else {
 		usage();
 		rc = 2;

@@ -43,6 +43,27 @@ out:
 	return rc;
 }
 
+/* GetCRL (§3.3.4): the CRL in the crls field of a degenerate SignedData. */
+static int
+crl_only_der(X509_CRL *crl, struct buf *out)
+{
+	PKCS7		*p7 = NULL;
+	unsigned char	*der = NULL;
+	int		 len, rc = -1;
+
+	if ((p7 = PKCS7_new()) == NULL ||
+	    PKCS7_set_type(p7, NID_pkcs7_signed) != 1 ||
+	    PKCS7_content_new(p7, NID_pkcs7_data) != 1 ||
+	    PKCS7_add_crl(p7, crl) != 1 ||
+	    (len = i2d_PKCS7(p7, &der)) <= 0)
+		goto out;
+	rc = buf_append(out, der, (size_t)len);
+out:
+	OPENSSL_free(der);
+	PKCS7_free(p7);
+	return rc;
+}
+
 static const EVP_CIPHER *
 reply_cipher(const struct scep_req *req)
 {
@@ -96,8 +117,10 @@ success_content(const struct scep_req *req, const struct certrep *rep,
 	certs[n++] = rep->cert;
 	if (rep->ca != NULL)
 		certs[n++] = rep->ca;
-	if (certs_only_der(certs, n, &inner) != 0 ||
-	    envelope(req, &inner, content) != 0)
+	if (rep->crl != NULL ? crl_only_der(rep->crl, &inner) != 0 :
+	    certs_only_der(certs, n, &inner) != 0)
+		goto out;
+	if (envelope(req, &inner, content) != 0)
 		goto out;
 	rc = 0;
 out:

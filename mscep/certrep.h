@@ -18,6 +18,8 @@ struct certrep {
 	enum scep_failinfo	 fail;		/* FAILURE only */
 	X509			*cert;		/* SUCCESS only; borrowed */
 	X509			*ca;		/* optional extra; borrowed */
+	X509_CRL		*crl;		/* GetCRL SUCCESS: instead of
+						   cert; borrowed */
 };
 
 int	 certrep_build(const struct scep_req *, const struct ra *,

@@ -16,6 +16,7 @@ struct http_req {
 	const char		*path_info;	/* e.g. "/pkiclient.exe" */
 	const char		*request_uri;	/* as sent, with the query */
 	const char		*remote_user;	/* trusted on PasswordVDir only */
+	const char		*remote_addr;	/* REMOTE_ADDR, for the records */
 	int			 https;		/* the server says TLS (HTTPS=on) */
 	const unsigned char	*body;
 	size_t			 body_len;

@@ -525,19 +525,18 @@ serial_hex(const ASN1_INTEGER *ai, char *out, size_t size)
 	return rc;
 }
 
-void
-issue_describe(X509 *x, char *subject, size_t slen, char *sans, size_t alen)
+static void
+describe(const X509_NAME *name, GENERAL_NAMES *gens, char *subject,
+    size_t slen, char *sans, size_t alen)
 {
-	GENERAL_NAMES	*gens;
 	char		*line;
 	size_t		 n = 0;
 	int		 i;
 
-	line = X509_NAME_oneline(X509_get_subject_name(x), NULL, 0);
+	line = X509_NAME_oneline(name, NULL, 0);
 	strlcpy0(subject, line ? line : "", slen);
 	OPENSSL_free(line);
 	sans[0] = '\0';
-	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
 		GENERAL_NAME *gn = sk_GENERAL_NAME_value(gens, i);
 		const char *kind = gn->type == GEN_DNS ? "dns" :
@@ -551,8 +550,32 @@ issue_describe(X509 *x, char *subject, size_t slen, char *sans, size_t alen)
 	}
 	if (n >= alen && alen > 0)
 		sans[alen - 1] = '\0';
-	GENERAL_NAMES_free(gens);
 	ERR_clear_error();
+}
+
+void
+issue_describe(X509 *x, char *subject, size_t slen, char *sans, size_t alen)
+{
+	GENERAL_NAMES	*gens;
+
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	describe(X509_get_subject_name(x), gens, subject, slen, sans, alen);
+	GENERAL_NAMES_free(gens);
+}
+
+void
+issue_describe_req(X509_REQ *req, char *subject, size_t slen, char *sans,
+    size_t alen)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
+	GENERAL_NAMES	*gens = NULL;
+
+	if (exts != NULL)
+		gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	describe(X509_REQ_get_subject_name(req), gens, subject, slen, sans,
+	    alen);
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 }
 
 int64_t
@@ -563,4 +586,105 @@ asn1_epoch(const ASN1_TIME *t)
 	if (ASN1_TIME_to_tm(t, &tm) != 1)
 		return 0;
 	return (int64_t)timegm(&tm);
+}
+
+/* Names a renewal must keep, without the SID URI only a policy adds. */
+static GENERAL_NAMES *
+names_without_sid(GENERAL_NAMES *all)
+{
+	GENERAL_NAMES	*out = sk_GENERAL_NAME_new_null();
+	int		 i;
+
+	for (i = 0; out != NULL && all != NULL &&
+	    i < sk_GENERAL_NAME_num(all); i++)
+		if (!is_sid_uri(sk_GENERAL_NAME_value(all, i)) &&
+		    !sk_GENERAL_NAME_push(out, sk_GENERAL_NAME_value(all, i))) {
+			sk_GENERAL_NAME_free(out);
+			return NULL;
+		}
+	return out;
+}
+
+static int
+contains(GENERAL_NAMES *set, const GENERAL_NAME *g)
+{
+	int	 i;
+
+	for (i = 0; i < sk_GENERAL_NAME_num(set); i++)
+		if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(set, i),
+		    (GENERAL_NAME *)g) == 0)
+			return 1;
+	return 0;
+}
+
+int
+issue_same_sans(X509 *old, X509_REQ *csr)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
+	GENERAL_NAMES	*a = NULL, *b = NULL, *olds = NULL, *news = NULL;
+	int		 i, same = 0;
+
+	olds = X509_get_ext_d2i(old, NID_subject_alt_name, NULL, NULL);
+	if (exts != NULL)
+		news = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	if ((a = names_without_sid(olds)) == NULL ||
+	    (b = names_without_sid(news)) == NULL ||
+	    sk_GENERAL_NAME_num(a) != sk_GENERAL_NAME_num(b))
+		goto out;
+	for (i = 0; i < sk_GENERAL_NAME_num(a); i++)
+		if (!contains(b, sk_GENERAL_NAME_value(a, i)) ||
+		    !contains(a, sk_GENERAL_NAME_value(b, i)))
+			goto out;
+	same = 1;
+out:
+	sk_GENERAL_NAME_free(a);	/* the names belong to olds, news */
+	sk_GENERAL_NAME_free(b);
+	GENERAL_NAMES_free(olds);
+	GENERAL_NAMES_free(news);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return same;
+}
+
+int
+issue_sid_of(X509 *x, char *out, size_t len)
+{
+	ASN1_OBJECT		*ext_oid = OBJ_txt2obj("1.3.6.1.4.1.311.25.2", 1);
+	ASN1_OBJECT		*type = OBJ_txt2obj("1.3.6.1.4.1.311.25.2.1", 1);
+	const ASN1_OCTET_STRING	*val;
+	const unsigned char	*p;
+	GENERAL_NAMES		*gns = NULL;
+	GENERAL_NAME		*g;
+	int			 i, rc = -1;
+
+	*out = '\0';
+	if (ext_oid == NULL || type == NULL)
+		goto out;
+	if ((i = X509_get_ext_by_OBJ(x, ext_oid, -1)) < 0) {
+		rc = 0;
+		goto out;
+	}
+	val = X509_EXTENSION_get_data(X509_get_ext(x, i));
+	p = ASN1_STRING_get0_data(val);
+	if ((gns = d2i_GENERAL_NAMES(NULL, &p, ASN1_STRING_length(val))) ==
+	    NULL)
+		goto out;
+	for (i = 0; i < sk_GENERAL_NAME_num(gns); i++) {
+		g = sk_GENERAL_NAME_value(gns, i);
+		if (g->type != GEN_OTHERNAME ||
+		    OBJ_cmp(g->d.otherName->type_id, type) != 0 ||
+		    g->d.otherName->value->type != V_ASN1_OCTET_STRING ||
+		    g->d.otherName->value->value.octet_string->length >=
+		    (int)len)
+			continue;
+		memcpy(out, g->d.otherName->value->value.octet_string->data,
+		    (size_t)g->d.otherName->value->value.octet_string->length);
+		out[g->d.otherName->value->value.octet_string->length] = '\0';
+		rc = 0;
+		break;
+	}
+out:
+	GENERAL_NAMES_free(gns);
+	ASN1_OBJECT_free(ext_oid);
+	ASN1_OBJECT_free(type);
+	return rc;
 }

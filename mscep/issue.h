@@ -31,8 +31,15 @@ struct issue_extras {
 int	 issue_sign_ex(const struct config *, const struct template *,
 	    const struct ra *, X509_REQ *, const struct issue_extras *,
 	    X509 **out, char *reason, size_t);
+/* 1 when the CSR asks for exactly the certificate's SANs (any order),
+ * a strong-mapping SID URI aside: what a renewal may ask for. */
+int	 issue_same_sans(X509 *, X509_REQ *);
+/* The KB5014754 SID the certificate carries, "" if none; -1 if garbled. */
+int	 issue_sid_of(X509 *, char *, size_t);
 /* Subject and SANs as text for the store and the log. */
 void	 issue_describe(X509 *, char *subject, size_t, char *sans, size_t);
+void	 issue_describe_req(X509_REQ *, char *subject, size_t, char *sans,
+	    size_t);
 /* Seconds since the epoch of an ASN1_TIME, 0 when unreadable. */
 int64_t	 asn1_epoch(const ASN1_TIME *);
 /* Upper-case hex of the certificate serial. */

@@ -106,6 +106,7 @@ serve_one(struct worker *w)
 	req.path_info = getenv("PATH_INFO");
 	req.request_uri = getenv("REQUEST_URI");
 	req.remote_user = getenv("REMOTE_USER");
+	req.remote_addr = getenv("REMOTE_ADDR");
 	req.https = is_https();
 	if (strcmp(req.method, "POST") == 0 &&
 	    read_body(&body, w->cfg.max_message, &too_large) != 0) {

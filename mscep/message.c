@@ -222,8 +222,9 @@ parse_inner(struct decoder *d, const unsigned char *p, long len)
 
 	switch (r->msg_type) {
 	case MSG_PKCSREQ:
+	case MSG_RENEWALREQ:
 		if ((r->csr = d2i_X509_REQ(NULL, &q, len)) == NULL)
-			return refuse(d, FAIL_BADREQUEST, "PKCSReq content is "
+			return refuse(d, FAIL_BADREQUEST, "request content is "
 			    "not a PKCS#10 request");
 		break;
 	case MSG_CERTPOLL:
@@ -236,9 +237,10 @@ parse_inner(struct decoder *d, const unsigned char *p, long len)
 		ISSUER_AND_SUBJECT_free(ias);
 		break;
 	case MSG_GETCERT:
+	case MSG_GETCRL:
 		if ((iasn = d2i_PKCS7_ISSUER_AND_SERIAL(NULL, &q, len)) == NULL)
-			return refuse(d, FAIL_BADREQUEST, "GetCert content is "
-			    "not an IssuerAndSerialNumber");
+			return refuse(d, FAIL_BADREQUEST, "GetCert/GetCRL content "
+			    "is not an IssuerAndSerialNumber");
 		r->issuer = iasn->issuer;
 		r->serial = iasn->serial;
 		iasn->issuer = NULL;

@@ -26,9 +26,9 @@ struct scep_req {
 	int		 oaep;		/* RSAES-OAEP key transport was used */
 	/* Exactly one of these is set, by msg_type. */
 	X509_REQ	*csr;		/* PKCSReq, RenewalReq */
-	X509_NAME	*issuer;	/* CertPoll, GetCert */
+	X509_NAME	*issuer;	/* CertPoll, GetCert, GetCRL */
 	X509_NAME	*subject;	/* CertPoll */
-	ASN1_INTEGER	*serial;	/* GetCert */
+	ASN1_INTEGER	*serial;	/* GetCert, GetCRL */
 };
 
 enum decode_result {

@@ -1,5 +1,6 @@
 /* pkiop.c - one PKIOperation from bytes on the wire to a CertRep. */
 #include "pkiop.h"
+#include "pkiop_priv.h"
 #include "certrep.h"
 #include "events.h"
 #include "issue.h"
@@ -15,18 +16,6 @@
 
 #include <openssl/err.h>
 
-/* Everything one PKIOperation produces, for the answer and the log line. */
-struct outcome {
-	struct certrep		 rep;
-	X509			*issued;	/* owned */
-	const char		*template_name;
-	char			 serial[80];
-	char			 reason[REASON_MAX];
-	char			 code[48];	/* event reason code */
-	char			 device_id[128];
-	int			 resent;	/* an earlier answer again */
-};
-
 static double
 elapsed_ms(const struct timespec *t0)
 {
@@ -37,8 +26,8 @@ elapsed_ms(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static void
-fail(struct outcome *o, enum scep_failinfo f)
+void
+outcome_fail(struct outcome *o, enum scep_failinfo f)
 {
 	o->rep.status = STATUS_FAILURE;
 	o->rep.fail = f;
@@ -130,25 +119,22 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 }
 
 /* Signs, then records; a serial collision (2^-127) just signs again. */
-static void
-issue_and_record(struct worker *w, const struct scep_req *req,
-    const struct template *t, const struct policy_decision *dec,
-    const char *key_id, struct outcome *o)
+void
+pkiop_issue(struct worker *w, const struct scep_req *req,
+    const struct template *t, const struct store_claim *claim,
+    const struct issue_extras *ex, const char *key_id, struct outcome *o)
 {
-	const struct store_claim *claim = &dec->claim;
 	enum store_rc	 rc = STORE_SERIAL_TAKEN;
 	int		 tries;
 
 	for (tries = 0; tries < 3 && rc == STORE_SERIAL_TAKEN; tries++) {
 		X509_free(o->issued);
 		o->issued = NULL;
-		struct issue_extras ex = { dec->sid, dec->subject };
-
-		if (issue_sign_ex(&w->cfg, t, &w->ra, req->csr, &ex,
+		if (issue_sign_ex(&w->cfg, t, &w->ra, req->csr, ex,
 		    &o->issued, o->reason, sizeof(o->reason)) != 0 ||
 		    serial_hex(X509_get0_serialNumber(o->issued), o->serial,
 		    sizeof(o->serial)) != 0) {
-			fail(o, FAIL_BADREQUEST);
+			outcome_fail(o, FAIL_BADREQUEST);
 			return;
 		}
 		rc = record(w, req, t, claim, key_id, o);
@@ -161,7 +147,7 @@ issue_and_record(struct worker *w, const struct scep_req *req,
 	X509_free(o->issued);
 	o->issued = NULL;
 	o->serial[0] = '\0';
-	fail(o, FAIL_BADREQUEST);
+	outcome_fail(o, FAIL_BADREQUEST);
 	if (rc == STORE_CLAIM_REFUSED && claim->kind == CLAIM_NONCE) {
 		snprintf(o->reason, sizeof(o->reason), "challenge used by a "
 		    "concurrent request");
@@ -177,9 +163,10 @@ issue_and_record(struct worker *w, const struct scep_req *req,
 		    store_errmsg(w->store));
 }
 
-/* An earlier identical request got a certificate: answer with it again. */
-static int
-replay_previous(struct worker *w, const struct scep_req *req,
+/* An earlier identical request got a certificate: answer with it again;
+ * or it waits for approval, or was refused by an administrator. */
+int
+pkiop_replay(struct worker *w, const struct scep_req *req,
     const char *key_id, struct outcome *o)
 {
 	struct buf	 der = { 0 };
@@ -197,17 +184,19 @@ replay_previous(struct worker *w, const struct scep_req *req,
 	} else if (rc == STORE_OK) {
 		snprintf(o->reason, sizeof(o->reason), "stored certificate of "
 		    "this transaction cannot be parsed");
-		fail(o, FAIL_BADREQUEST);
+		outcome_fail(o, FAIL_BADREQUEST);
 	} else if (rc == STORE_TXID_TAKEN) {
 		snprintf(o->reason, sizeof(o->reason), "transactionID already "
 		    "used with another key");
-		fail(o, FAIL_BADREQUEST);
+		outcome_fail(o, FAIL_BADREQUEST);
 	} else if (rc != STORE_NOT_FOUND) {
 		snprintf(o->reason, sizeof(o->reason), "store lookup failed");
-		fail(o, FAIL_BADREQUEST);
+		outcome_fail(o, FAIL_BADREQUEST);
 	}
 	buf_free(&der);
-	return rc == STORE_NOT_FOUND ? 0 : 1;
+	if (rc == STORE_NOT_FOUND)
+		return pending_answer(w, req, key_id, o);
+	return 1;
 }
 
 static void
@@ -221,7 +210,7 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 
 	if (key_id_hex(X509_REQ_get_X509_PUBKEY(req->csr), key_id) != 0) {
 		snprintf(o->reason, sizeof(o->reason), "CSR key unreadable");
-		fail(o, FAIL_BADREQUEST);
+		outcome_fail(o, FAIL_BADREQUEST);
 		return;
 	}
 	/* §2.3: a PKCSReq is signed with the CSR's own key. Otherwise whoever
@@ -231,21 +220,21 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 	    X509_REQ_get0_pubkey(req->csr)) != 1) {
 		snprintf(o->reason, sizeof(o->reason), "message signer key is "
 		    "not the CSR's key");
-		fail(o, FAIL_BADMESSAGECHECK);
+		outcome_fail(o, FAIL_BADMESSAGECHECK);
 		return;
 	}
 	if ((t = template_select(&w->cfg, req->csr, o->reason,
 	    sizeof(o->reason))) == NULL) {
-		fail(o, FAIL_BADREQUEST);
+		outcome_fail(o, FAIL_BADREQUEST);
 		return;
 	}
 	o->template_name = t->name;
 	if ((f = issue_check(t, req->csr, o->reason, sizeof(o->reason))) !=
 	    FAIL_NONE) {
-		fail(o, f);
+		outcome_fail(o, f);
 		return;
 	}
-	if (replay_previous(w, req, key_id, o))
+	if (pkiop_replay(w, req, key_id, o))
 		return;
 	memset(&preq, 0, sizeof(preq));
 	preq.txid = req->txid;
@@ -258,9 +247,14 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 		snprintf(o->reason, sizeof(o->reason), "policy %s refused: "
 		    "%s: %.180s", policy_name(w->policy), dec.code, dec.reason);
 		snprintf(o->code, sizeof(o->code), "%s", dec.code);
-		fail(o, FAIL_BADREQUEST);
-	} else
-		issue_and_record(w, req, t, &dec, key_id, o);
+		outcome_fail(o, FAIL_BADREQUEST);
+	} else if (t->require_approval)
+		hold_for_approval(w, req, t, &dec, key_id, o);
+	else {
+		struct issue_extras ex = { dec.sid, dec.subject };
+
+		pkiop_issue(w, req, t, &dec.claim, &ex, key_id, o);
+	}
 	policy_decision_free(&dec);
 }
 
@@ -272,11 +266,11 @@ do_certpoll(struct worker *w, const struct scep_req *req, struct outcome *o)
 	/* §3.3.3: a CertPoll without a matching PKCSReq (same transactionID,
 	 * same key) is an error; which of the two differs is not told. */
 	if (key_id_hex(X509_get_X509_PUBKEY(req->signer), key_id) != 0 ||
-	    !replay_previous(w, req, key_id, o) ||
-	    o->rep.status == STATUS_FAILURE) {
+	    !pkiop_replay(w, req, key_id, o) ||
+	    (o->rep.status == STATUS_FAILURE && !o->decided)) {
 		snprintf(o->reason, sizeof(o->reason), "no request with this "
 		    "transactionID and key");
-		fail(o, FAIL_BADCERTID);
+		outcome_fail(o, FAIL_BADCERTID);
 	}
 }
 
@@ -291,7 +285,7 @@ do_getcert(struct worker *w, const struct scep_req *req, struct outcome *o)
 	    load_cert(&der, &o->issued) != 0) {
 		snprintf(o->reason, sizeof(o->reason), "no certificate with "
 		    "this issuer and serial");
-		fail(o, FAIL_BADCERTID);
+		outcome_fail(o, FAIL_BADCERTID);
 		o->serial[0] = '\0';
 	} else {
 		o->rep.status = STATUS_SUCCESS;
@@ -315,6 +309,12 @@ log_outcome(const char *method, const struct scep_req *req,
 		    o->reason[0] ? " note=\"" : "",
 		    log_safe(o->reason, reason, sizeof(reason)),
 		    o->reason[0] ? "\"" : "");
+	else if (o->rep.status == STATUS_PENDING)
+		log_info("op=PKIOperation method=%s msg=%s txid=%s template=%s "
+		    "result=PENDING ms=%.1f note=\"%s\"", method,
+		    scep_msgtype_name(req->msg_type), txid,
+		    o->template_name ? o->template_name : "-", ms,
+		    log_safe(o->reason, reason, sizeof(reason)));
 	else
 		log_warnx("op=PKIOperation method=%s msg=%s txid=%s template=%s "
 		    "result=FAILURE failInfo=%s ms=%.1f reason=\"%s\"", method,
@@ -331,7 +331,9 @@ record_event(struct worker *w, const struct scep_req *req,
 {
 	const char	*code = o->code;
 
-	if (req->msg_type != MSG_PKCSREQ || req->txid[0] == '\0' || o->resent)
+	if ((req->msg_type != MSG_PKCSREQ && req->msg_type != MSG_RENEWALREQ) ||
+	    req->txid[0] == '\0' || o->resent ||
+	    o->rep.status == STATUS_PENDING)
 		return;
 	if (o->rep.status == STATUS_SUCCESS) {
 		events_success(&w->cfg, w->store, req->txid, o->issued,
@@ -357,13 +359,19 @@ run_message(struct worker *w, const struct scep_req *req, struct outcome *o)
 	case MSG_CERTPOLL:
 		do_certpoll(w, req, o);
 		break;
+	case MSG_RENEWALREQ:
+		do_renewal(w, req, o);
+		break;
 	case MSG_GETCERT:
 		do_getcert(w, req, o);
+		break;
+	case MSG_GETCRL:
+		do_getcrl(w, req, o);
 		break;
 	default:
 		snprintf(o->reason, sizeof(o->reason), "message type %d not "
 		    "supported", req->msg_type);
-		fail(o, FAIL_BADREQUEST);
+		outcome_fail(o, FAIL_BADREQUEST);
 	}
 }
 
@@ -383,6 +391,8 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&o, 0, sizeof(o));
 	memset(&req, 0, sizeof(req));
+	snprintf(o.requester, sizeof(o.requester), "%.60s",
+	    hreq->remote_addr ? hreq->remote_addr : "");
 	if (message_bytes(w, hreq, post, &msg, &status, o.reason,
 	    sizeof(o.reason)) != 0) {
 		http_text(resp, status, "text/plain", "bad PKIOperation\n");
@@ -400,7 +410,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 		goto out;
 	}
 	if (dr == DECODE_FAILURE)
-		fail(&o, f);
+		outcome_fail(&o, f);
 	else
 		run_message(w, &req, &o);
 	if (o.rep.status == STATUS_SUCCESS && w->cfg.certrep_include_ca)
@@ -418,6 +428,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 	}
 out:
 	X509_free(o.issued);
+	X509_CRL_free(o.crl);
 	scep_req_free(&req);
 	buf_free(&msg);
 	ERR_clear_error();

@@ -93,7 +93,15 @@ static struct options {
 	int expect_cipher;
 	int timeout;
 	int verbose;
+	const char *cert_file, *key_file;  /* an issued certificate: RenewalReq
+					      and GetCRL are signed with it */
+	long poll;              /* CertPoll up to this many times, 1 s apart */
+	const char *crl_out;    /* getcrl: where to write the CRL (DER) */
 } opt;
+
+/* --cert/--key, loaded once before any request is built. */
+static X509 *old_cert;
+static EVP_PKEY *old_key;
 
 /* ---------------------------------------------------------------- utils */
 
@@ -912,6 +920,12 @@ struct request {
 	char txid[80];
 	struct buf msg;         /* DER PKCSReq */
 	char *target;
+	/* Borrowed: when set, the message is signed with this (RenewalReq,
+	 * GetCRL) and the reply is encrypted to it. */
+	X509 *sign_cert;
+	EVP_PKEY *sign_key;
+	const char *msgtype;    /* NULL: "19", PKCSReq */
+	int want_crl;           /* GetCRL: the reply carries a CRL */
 };
 
 static EVP_PKEY *gen_key(void)
@@ -1179,11 +1193,11 @@ static int cms_to_buf(CMS_ContentInfo *cms, struct buf *out)
 	return ok;
 }
 
-/* pkcsPKIEnvelope: the DER CSR as id-data, encrypted to the CA/RA. */
-static int envelope(const struct ctx *cx, X509_REQ *csr, struct buf *out)
+/* pkcsPKIEnvelope: the DER request as id-data, encrypted to the CA/RA. */
+static int envelope_der(const struct ctx *cx, const unsigned char *der,
+			int len, struct buf *out)
 {
-	unsigned char *der = NULL;
-	int len = i2d_X509_REQ(csr, &der), ok = 0;
+	int ok = 0;
 	BIO *in = len > 0 ? BIO_new_mem_buf(der, len) : NULL;
 	CMS_ContentInfo *cms = NULL;
 	CMS_RecipientInfo *ri;
@@ -1207,6 +1221,15 @@ out:
 		ossl_fail("cannot build the EnvelopedData");
 	CMS_ContentInfo_free(cms);
 	BIO_free(in);
+	return ok;
+}
+
+static int envelope(const struct ctx *cx, X509_REQ *csr, struct buf *out)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509_REQ(csr, &der);
+	int ok = len > 0 && envelope_der(cx, der, len, out);
+
 	OPENSSL_free(der);
 	return ok;
 }
@@ -1237,10 +1260,13 @@ static int sign_message(const struct ctx *cx, struct request *rq,
 	if (cms == NULL)
 		goto out;
 	/* Signature is computed in CMS_final, after our attributes exist. */
-	si = CMS_add1_signer(cms, rq->self, rq->key, cx->md,
+	si = CMS_add1_signer(cms, rq->sign_cert ? rq->sign_cert : rq->self,
+			     rq->sign_key ? rq->sign_key : rq->key, cx->md,
 			     CMS_BINARY | CMS_NOSMIMECAP);
 	if (si == NULL ||
-	    !add_attr(si, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING, "19", 2) ||
+	    !add_attr(si, OID_MESSAGE_TYPE, V_ASN1_PRINTABLESTRING,
+		      rq->msgtype ? rq->msgtype : "19",
+		      (int)strlen(rq->msgtype ? rq->msgtype : "19")) ||
 	    !add_attr(si, OID_TRANSACTION_ID, V_ASN1_PRINTABLESTRING,
 		      rq->txid, (int)strlen(rq->txid)) ||
 	    !add_attr(si, OID_SENDER_NONCE, V_ASN1_OCTET_STRING,
@@ -1295,7 +1321,14 @@ static int prepare_request(const struct ctx *cx, long idx, struct request *rq)
 	int ok = 0;
 
 	rq->idx = idx;
-	if ((rq->key = gen_key()) == NULL || (name = make_name(idx)) == NULL ||
+	if (old_cert != NULL) {         /* RenewalReq: same subject */
+		rq->sign_cert = old_cert;
+		rq->sign_key = old_key;
+		rq->msgtype = "17";
+		name = X509_NAME_dup(X509_get_subject_name(old_cert));
+	}
+	if ((rq->key = gen_key()) == NULL ||
+	    (name == NULL && (name = make_name(idx)) == NULL) ||
 	    (csr = make_csr(rq->key, name, pw)) == NULL ||
 	    (rq->self = make_self(rq->key, name)) == NULL)
 		goto out;
@@ -1552,7 +1585,9 @@ static int decrypt_certrep(const struct request *rq, const struct buf *content,
 		set_fail(o, "SUCCESS eContent is not an EnvelopedData");
 		goto out;
 	}
-	if (out == NULL || !CMS_decrypt(env, rq->key, rq->self, NULL, out, CMS_BINARY)) {
+	if (out == NULL || !CMS_decrypt(env, rq->sign_key ? rq->sign_key : rq->key,
+					rq->sign_cert ? rq->sign_cert : rq->self,
+					NULL, out, CMS_BINARY)) {
 		set_fail(o, "cannot decrypt reply envelope (cipher %s)", o->cipher);
 		goto out;
 	}
@@ -1673,6 +1708,55 @@ out:
 	return ok;
 }
 
+/* GetCRL: a degenerate SignedData whose crls hold the CA's CRL. */
+static int check_crl(const struct ctx *cx, const struct buf *plain,
+		     struct outcome *o)
+{
+	const unsigned char *p = plain->p;
+	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)plain->len);
+	STACK_OF(X509_CRL) *crls;
+	X509 *ca = issuing_ca(cx->ca.certs);
+	X509_CRL *crl;
+	ASN1_INTEGER *num = NULL;
+	BIGNUM *bn = NULL;
+	char *hex = NULL;
+	FILE *f;
+	int ok = 0;
+
+	if (p7 == NULL || !PKCS7_type_is_signed(p7) || p7->d.sign == NULL ||
+	    (crls = p7->d.sign->crl) == NULL || sk_X509_CRL_num(crls) != 1) {
+		set_fail(o, "decrypted reply is not a SignedData with one CRL");
+		goto out;
+	}
+	crl = sk_X509_CRL_value(crls, 0);
+	if (ca == NULL || X509_CRL_verify(crl, X509_get0_pubkey(ca)) != 1) {
+		set_fail(o, "CRL signature does not verify with the CA");
+		goto out;
+	}
+	num = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	if (num == NULL || (bn = ASN1_INTEGER_to_BN(num, NULL)) == NULL ||
+	    (hex = BN_bn2dec(bn)) == NULL) {
+		set_fail(o, "CRL has no CRL number");
+		goto out;
+	}
+	snprintf(o->serial, sizeof o->serial, "crl-%s-entries-%d", hex,
+		 sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)));
+	if (opt.crl_out != NULL) {
+		if ((f = fopen(opt.crl_out, "wb")) == NULL ||
+		    i2d_X509_CRL_fp(f, crl) != 1 || fclose(f) != 0) {
+			set_fail(o, "cannot write %s", opt.crl_out);
+			goto out;
+		}
+	}
+	ok = 1;
+out:
+	OPENSSL_free(hex);
+	BN_free(bn);
+	ASN1_INTEGER_free(num);
+	PKCS7_free(p7);
+	return ok;
+}
+
 static int open_success(const struct ctx *cx, const struct request *rq,
 			const struct buf *content, struct outcome *o)
 {
@@ -1689,7 +1773,8 @@ static int open_success(const struct ctx *cx, const struct request *rq,
 			 OBJ_nid2ln(EVP_CIPHER_get_type(cx->cipher)));
 		goto out;
 	}
-	ok = decrypt_certrep(rq, content, &plain, o) && check_issued(cx, rq, &plain, o);
+	ok = decrypt_certrep(rq, content, &plain, o) &&
+	     (rq->want_crl ? check_crl(cx, &plain, o) : check_issued(cx, rq, &plain, o));
 out:
 	buf_free(&plain);
 	return ok;
@@ -1775,12 +1860,65 @@ static void compare_resubmit(const struct outcome *a, struct outcome *b)
 			 b->serial, a->serial);
 }
 
+/* CertPoll (§3.3.3): IssuerAndSubject, same transactionID and signer. */
+static int make_poll(const struct ctx *cx, const struct request *rq,
+		     struct request *pr)
+{
+	X509 *ca = issuing_ca(cx->ca.certs);
+	unsigned char *a = NULL, *b = NULL, *der = NULL, *q;
+	int la, lb, len, ok = 0;
+	struct buf env = { 0 };
+
+	*pr = *rq;
+	memset(&pr->msg, 0, sizeof pr->msg);
+	pr->target = NULL;
+	pr->msgtype = "20";
+	if (ca == NULL || RAND_bytes(pr->nonce, NONCE_LEN) != 1 ||
+	    (la = i2d_X509_NAME(X509_get_subject_name(ca), &a)) <= 0 ||
+	    (lb = i2d_X509_NAME(X509_get_subject_name(rq->sign_cert ?
+				rq->sign_cert : rq->self), &b)) <= 0)
+		goto out;
+	len = ASN1_object_size(1, la + lb, V_ASN1_SEQUENCE);
+	if ((der = q = malloc((size_t)len)) == NULL)
+		goto out;
+	ASN1_put_object(&q, 1, la + lb, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	memcpy(q, a, (size_t)la);
+	memcpy(q + la, b, (size_t)lb);
+	ok = envelope_der(cx, der, len, &env) && sign_message(cx, pr, &env) &&
+	     (pr->target = request_target(&pr->msg)) != NULL;
+out:
+	buf_free(&env);
+	free(der);
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	return ok;
+}
+
+/* --poll: a PENDING answer is asked again, once a second. */
+static void poll_pending(const struct ctx *cx, struct conn *c,
+			 const struct request *rq, struct outcome *o)
+{
+	struct request pr;
+
+	for (long i = 0; i < opt.poll && o->kind == OUT_PENDING; i++) {
+		sleep(1);
+		if (!make_poll(cx, rq, &pr)) {
+			set_fail(o, "cannot build CertPoll");
+		} else
+			exchange(cx, c, &pr, 1, o);
+		buf_free(&pr.msg);
+		free(pr.target);
+	}
+}
+
 static void enroll_one(const struct ctx *cx, struct conn *c,
 		       const struct request *rq, struct outcome *o)
 {
 	struct outcome first;
 
 	exchange(cx, c, rq, 1, o);
+	if (opt.poll > 0 && o->kind == OUT_PENDING)
+		poll_pending(cx, c, rq, o);
 	if (!opt.resubmit || o->kind == OUT_FAIL)
 		return;
 	first = *o;
@@ -2176,6 +2314,72 @@ out:
 	return rc;
 }
 
+/* --cert/--key: a certificate this CA issued us, and its key. */
+static int load_old(void)
+{
+	FILE *f;
+
+	if ((f = fopen(opt.cert_file, "r")) != NULL) {
+		old_cert = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if ((f = fopen(opt.key_file, "r")) != NULL) {
+		old_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (old_cert == NULL || old_key == NULL ||
+	    X509_check_private_key(old_cert, old_key) != 1) {
+		fprintf(stderr, "scepcli: --cert %s / --key %s: unreadable or "
+			"not a pair\n", opt.cert_file, opt.key_file);
+		return 0;
+	}
+	return 1;
+}
+
+/* GetCRL (§3.3.4): IssuerAndSerialNumber of our certificate. */
+static int cmd_getcrl(void)
+{
+	struct ctx cx = { 0 };
+	struct request rq = { 0 };
+	struct conn c = { .fd = -1 };
+	struct outcome o;
+	PKCS7_ISSUER_AND_SERIAL *ias = PKCS7_ISSUER_AND_SERIAL_new();
+	unsigned char *der = NULL;
+	struct buf env = { 0 };
+	double t0 = now_s();
+	int len, rc = 2;
+
+	cx.md = EVP_get_digestbyname(opt.digest);
+	cx.cipher = EVP_aes_128_cbc();
+	rq.sign_cert = old_cert;
+	rq.sign_key = old_key;
+	rq.msgtype = "22";
+	rq.want_crl = 1;
+	if (ias == NULL || cx.md == NULL || !fetch_ca(&cx.ca) ||
+	    !X509_NAME_set(&ias->issuer, X509_get_issuer_name(old_cert)) ||
+	    ASN1_STRING_copy(ias->serial, X509_get0_serialNumber(old_cert)) != 1 ||
+	    (len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der)) <= 0 ||
+	    !make_txid(old_key, rq.txid, sizeof rq.txid) ||
+	    RAND_bytes(rq.nonce, NONCE_LEN) != 1 ||
+	    !envelope_der(&cx, der, len, &env) || !sign_message(&cx, &rq, &env) ||
+	    (rq.target = request_target(&rq.msg)) == NULL) {
+		ossl_fail("cannot build GetCRL");
+		goto out;
+	}
+	exchange(&cx, &c, &rq, 0, &o);
+	print_outcome(&rq, &o, (now_s() - t0) * 1000.0);
+	rc = judge(&o) ? 0 : 1;
+out:
+	conn_close(&c);
+	buf_free(&env);
+	buf_free(&rq.msg);
+	free(rq.target);
+	OPENSSL_free(der);
+	PKCS7_ISSUER_AND_SERIAL_free(ias);
+	ctx_free(&cx);
+	return rc;
+}
+
 /* ------------------------------------------------------------- options */
 
 static void usage(FILE *f)
@@ -2214,6 +2418,11 @@ static void usage(FILE *f)
 "  -o DIR              write issued certs as DIR/<serial>.pem\n"
 "  --timeout S         socket timeout in seconds (default 60)\n"
 "  -v                  trace HTTP exchanges on stderr\n"
+"  --cert FILE --key FILE   a certificate this CA issued, and its key:\n"
+"                      enroll then sends RenewalReq (same subject)\n"
+"                      signed with it; getcrl signs with it\n"
+"  --poll N            on PENDING, CertPoll up to N times, 1 s apart\n"
+"commands (more): getcrl [--crl-out FILE]  GetCRL for --cert's issuer\n"
 "output: one line per enrollment (OK serial=.. txid=.. ms=.. cipher=.. |\n"
 "  REFUSED failInfo=.. txid=.. ms=.. | PENDING txid=.. ms=.. |\n"
 "  FAIL reason=.. txid=.. ms=..), then 'N passed, M failed' and\n"
@@ -2279,7 +2488,8 @@ static int valid_keyspec(const char *k)
 
 enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_SAN_DNS,
 	O_EXACT_CN, O_CN,
-       O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT };
+       O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT,
+       O_CERT, O_KEY, O_POLL, O_CRL_OUT };
 
 static const struct option long_opts[] = {
 	{ "url", required_argument, NULL, 'u' },
@@ -2297,6 +2507,10 @@ static const struct option long_opts[] = {
 	{ "txid-style", required_argument, NULL, O_TXID },
 	{ "expect-cipher", no_argument, NULL, O_EXPECT_CIPHER },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
+	{ "cert", required_argument, NULL, O_CERT },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "poll", required_argument, NULL, O_POLL },
+	{ "crl-out", required_argument, NULL, O_CRL_OUT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -2344,6 +2558,10 @@ static int apply_option(int ch, const char *v)
 	case O_EXPECT_CIPHER: opt.expect_cipher = 1; return 1;
 	case O_TIMEOUT:
 		return parse_long(v, 1, 3600, &l) && ((opt.timeout = (int)l), 1);
+	case O_CERT: opt.cert_file = v; return 1;
+	case O_KEY: opt.key_file = v; return 1;
+	case O_POLL: return parse_long(v, 1, 3600, &opt.poll);
+	case O_CRL_OUT: opt.crl_out = v; return 1;
 	default: return 0;
 	}
 }
@@ -2381,12 +2599,18 @@ static int parse_options(int argc, char **argv)
 	}
 	opt.command = argv[optind];
 	if (strcmp(opt.command, "caps") && strcmp(opt.command, "cacert") &&
-	    strcmp(opt.command, "enroll")) {
+	    strcmp(opt.command, "enroll") && strcmp(opt.command, "getcrl")) {
 		fprintf(stderr, "scepcli: unknown command '%s'\n", opt.command);
 		return 0;
 	}
 	if (opt.j > opt.n)
 		opt.j = opt.n;  /* a worker without requests would only idle */
+	if ((opt.cert_file == NULL) != (opt.key_file == NULL) ||
+	    (!strcmp(opt.command, "getcrl") && opt.cert_file == NULL)) {
+		fprintf(stderr, "scepcli: --cert and --key go together; "
+			"getcrl needs them\n");
+		return 0;
+	}
 	return 1;
 }
 
@@ -2411,8 +2635,14 @@ int main(int argc, char **argv)
 		rc = cmd_caps();
 	else if (strcmp(opt.command, "cacert") == 0)
 		rc = cmd_cacert();
+	else if (opt.cert_file != NULL && !load_old())
+		rc = 2;
+	else if (strcmp(opt.command, "getcrl") == 0)
+		rc = cmd_getcrl();
 	else
 		rc = cmd_enroll();
+	X509_free(old_cert);
+	EVP_PKEY_free(old_key);
 	OSSL_PROVIDER_unload(legacy);
 	OSSL_PROVIDER_unload(deflt);
 	return rc;

@@ -204,7 +204,7 @@ roundtrip(const EVP_CIPHER *cipher, int nid)
 {
 	struct buf		 msg = { 0 }, rep = { 0 };
 	struct scep_req		 r;
-	struct certrep		 cr = { STATUS_SUCCESS, FAIL_NONE, NULL, NULL };
+	struct certrep		 cr = { STATUS_SUCCESS, FAIL_NONE, NULL, NULL, NULL };
 	enum scep_failinfo	 f;
 	char			 reason[REASON_MAX];
 	X509			*cert = NULL, *got = NULL;
@@ -244,7 +244,7 @@ test_certrep_failure(void)
 	struct buf		 msg = { 0 }, rep = { 0 };
 	struct scep_req		 r;
 	struct certrep		 cr = { STATUS_FAILURE, FAIL_BADREQUEST, NULL,
-				    NULL };
+				    NULL, NULL };
 	enum scep_failinfo	 f;
 	char			 reason[REASON_MAX];
 	X509			*got = NULL;
