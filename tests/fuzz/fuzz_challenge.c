@@ -30,9 +30,8 @@
  * Bit 7 of the mode byte picks the RSA-OAEP challenge key (modes 0-3, 6).
  *
  * A refusal by the policy module must say why (the reason is logged and
- * recorded in the event). MSCEP_FUZZ_KNOWN=empty-reason in the
- * environment skips that check, to fuzz on while the known finding
- * (tests/fuzz/regressions/challenge/) is open.
+ * recorded in the event); tests/fuzz/regressions/challenge/ holds the
+ * input that found refusals without one.
  */
 #include "fuzz_common.h"
 #include "ca_init.h"
@@ -56,7 +55,6 @@ static STACK_OF(X509)		*signers;
 static X509_STORE		*trust;
 static struct store		*store;
 static struct policy		*intune;
-static int			 skip_empty_reason;
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -69,8 +67,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	skip_empty_reason = getenv("MSCEP_FUZZ_KNOWN") != NULL &&
-	    strstr(getenv("MSCEP_FUZZ_KNOWN"), "empty-reason") != NULL;
 	fuzz_state_open(&st, "[Policy]\nModule = intune\nClockSkewSeconds = 300\n",
 	    "ec:P-256");
 	fuzz_identity(&st, "MDM signer", "ec:P-256", "critical,digitalSignature",
@@ -227,7 +223,7 @@ policy_mode(const uint8_t *data, size_t size)
 	    memchr(d.code, '\0', sizeof(d.code)) == NULL)
 		abort();
 	/* A refusal says why: the reason goes to the log and the event. */
-	if (!d.allow && d.reason[0] == '\0' && !skip_empty_reason) {
+	if (!d.allow && d.reason[0] == '\0') {
 		fprintf(stderr, "fuzz: refused (%s) with an empty reason\n",
 		    d.code);
 		abort();
