@@ -143,8 +143,7 @@ FUZZ_TARGETS ?= pkiop worker query challenge config csr
 FUZZ_FLAGS ?=
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-# clang's -Wformat=2 also flags the project's vprintf wrappers.
-FUZZ_WARN = $(WARN) -Wno-format-nonliteral
+FUZZ_WARN = $(WARN)
 FUZZ_CORE_O = $(CORE:%.c=$(FUZZ_BUILD)/%.o) \
 	   $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
