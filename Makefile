@@ -145,8 +145,7 @@ FUZZ_TARGETS ?= pkiop worker query challenge config csr
 FUZZ_FLAGS ?=
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-# clang's -Wformat=2 also flags the project's vprintf wrappers.
-FUZZ_WARN = $(WARN) -Wno-format-nonliteral
+FUZZ_WARN = $(WARN)
 FUZZ_CORE_O = $(CORE:%.c=$(FUZZ_BUILD)/%.o) \
 	   $(FUZZ_BUILD)/tests/fuzz/fuzz_common.o
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
@@ -184,19 +183,31 @@ fuzz: fuzz-build
 	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed (inputs in" \
 	    "$(FUZZ_BUILD)/artifacts/)"; exit 1; fi
 
-# The minimised inputs of findings, each run once (tests/fuzz/regressions).
+# The minimised inputs of findings, each run once (tests/fuzz/regressions):
+# every file below it but its README, whatever FUZZ_TARGETS says, each
+# with the target its first folder names; a file outside a target's
+# folder, or a folder with no target, fails too.
+FUZZ_REGRESS = tests/fuzz/regressions
+FUZZ_REGRESS_BINS = $(foreach t,$(patsubst $(FUZZ_REGRESS)/%/,%,\
+	   $(wildcard $(FUZZ_REGRESS)/*/)),$(if $(wildcard tests/fuzz/fuzz_$(t).c),\
+	   $(FUZZ_BUILD)/bin/fuzz_$(t)))
 fuzz-regress: export ASAN_OPTIONS = detect_leaks=1
 fuzz-regress: export UBSAN_OPTIONS = print_stacktrace=1
-fuzz-regress: fuzz-build
-	@failed=; for t in $(FUZZ_TARGETS); do \
-	    d=tests/fuzz/regressions/$$t; \
-	    [ -d $$d ] && [ -n "$$(ls $$d)" ] || continue; \
-	    for f in $$d/*; do \
-	        if $(FUZZ_BUILD)/bin/fuzz_$$t $$f >/dev/null 2>&1; \
-	        then echo "  PASS    $$f"; \
-	        else echo "  FAIL    $$f"; failed="$$failed $$f"; fi; \
-	    done; \
-	done; [ -z "$$failed" ]
+fuzz-regress: $(FUZZ_REGRESS_BINS)
+	@n=0; failed=; \
+	for f in $$(find $(FUZZ_REGRESS) -type f \
+	    ! -path $(FUZZ_REGRESS)/README.md | LC_ALL=C sort); do \
+	    n=$$((n + 1)); rel=$${f#$(FUZZ_REGRESS)/}; t=$${rel%%/*}; \
+	    bin=$(FUZZ_BUILD)/bin/fuzz_$$t; \
+	    if [ "$$t" = "$$rel" ] || [ ! -x $$bin ]; then \
+	        echo "  FAIL    $$f (no target fuzz_$$t)"; \
+	        failed="$$failed $$f"; continue; fi; \
+	    if out=$$($$bin $$f 2>&1); then echo "  PASS    $$f"; \
+	    else echo "  FAIL    $$f"; echo "$$out" | tail -30; \
+	        failed="$$failed $$f"; fi; \
+	done; \
+	echo "fuzz-regress: $$n input(s), $$(echo $$failed | wc -w) failed"; \
+	[ -z "$$failed" ]
 
 # Rebuilds the seeds from the project's own tools (tests/fuzz/gen_corpus.sh).
 fuzz-corpus: $(BINDIR)/mscep-admin $(BUILD)/fuzz-gen-corpus

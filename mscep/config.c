@@ -134,6 +134,9 @@ section_as_written(const struct loader *l, const char *section)
 	return section;
 }
 
+static void problem(struct loader *, const char *, const char *,
+    const char *, ...) __attribute__((format(__printf__, 4, 5)));
+
 static void
 problem(struct loader *l, const char *section, const char *key,
     const char *fmt, ...)

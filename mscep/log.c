@@ -26,6 +26,8 @@ log_open(enum log_dest d, const char *ident, const char *socket_path)
 }
 
 static void stderr_line(const char *, const char *);
+static void vlog(int, const char *, const char *, va_list)
+    __attribute__((format(__printf__, 3, 0)));
 
 /*
  * syslog(3) always writes to /dev/log; containers often mount the host's

@@ -33,7 +33,20 @@ finish() {
 	echo "RESULT $npass $nfail"
 	[ "$nfail" -eq 0 ]
 }
-trap 'stop_servers; rm -rf "$T"' INT TERM
+# A signal ends the test once what it started is stopped and its folder
+# removed (exit 130 for INT, 143 for TERM); before, the trap returned and
+# the test went on, starting servers again that nothing would stop.
+on_signal() {
+	trap '' INT TERM
+	stop_servers
+	# What else the test left running in the background (clients, a
+	# slow request): its own descendants, by PID.
+	for p in $(descendants $$); do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+	exit "$1"
+}
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 # make_ini [Key=Value ...]: the shipped etc/mscep.ini with test overrides.
 # Debian 12's scepclient sends DES-CBC only, so tests enable AllowDES.

@@ -21,7 +21,17 @@
  *           challengePassword and the intune policy module decides on the
  *           request (check_claims: template, subject, SAN set, key usage,
  *           SID; the nonce looked up in an in-memory store).
- * Bit 7 of the mode byte picks the RSA-OAEP challenge key (modes 0-3).
+ *   mode 5: a SAN as mscep-admin challenge --san takes it
+ *           (challenge_san_parse);
+ *   mode 6: claims from the MDM's side, round trip: a key usage byte
+ *           (0xff: any), then '\n'-separated device ID, profile, SID,
+ *           subject CN and SANs (as in mode 5): challenge_issue, then
+ *           challenge_open must give back exactly those claims.
+ * Bit 7 of the mode byte picks the RSA-OAEP challenge key (modes 0-3, 6).
+ *
+ * A refusal by the policy module must say why (the reason is logged and
+ * recorded in the event); tests/fuzz/regressions/challenge/ holds the
+ * input that found refusals without one.
  */
 #include "fuzz_common.h"
 #include "ca_init.h"
@@ -212,6 +222,12 @@ policy_mode(const uint8_t *data, size_t size)
 	if (memchr(d.reason, '\0', sizeof(d.reason)) == NULL ||
 	    memchr(d.code, '\0', sizeof(d.code)) == NULL)
 		abort();
+	/* A refusal says why: the reason goes to the log and the event. */
+	if (!d.allow && d.reason[0] == '\0') {
+		fprintf(stderr, "fuzz: refused (%s) with an empty reason\n",
+		    d.code);
+		abort();
+	}
 	/* A yes is always tied to a nonce the store will consume. */
 	if (d.allow && (d.claim.kind != CLAIM_NONCE ||
 	    strlen(d.claim.key) != 2 * CHALLENGE_NONCE_LEN))
@@ -222,6 +238,99 @@ policy_mode(const uint8_t *data, size_t size)
 	policy_decision_free(&d);
 out:
 	X509_REQ_free(csr);
+	ERR_clear_error();
+}
+
+static void
+san_mode(const uint8_t *data, size_t size)
+{
+	char	*s = fuzz_strndup(data, size);
+
+	GENERAL_NAME_free(challenge_san_parse(s));
+	free(s);
+	ERR_clear_error();
+}
+
+/* The next '\n'-separated field of *p (a NUL-terminated copy). */
+static char *
+field(char **p)
+{
+	char	*f = *p, *nl;
+
+	if (f == NULL)
+		return "";
+	if ((nl = strchr(f, '\n')) != NULL) {
+		*nl = '\0';
+		*p = nl + 1;
+	} else
+		*p = NULL;
+	return f;
+}
+
+static int
+same_claims(const struct challenge_claims *a, const struct challenge_claims *b)
+{
+	int	 i;
+
+	if (memcmp(a->nonce, b->nonce, sizeof(a->nonce)) != 0 ||
+	    a->issued_at != b->issued_at || a->expires_at != b->expires_at ||
+	    strcmp(a->device_id, b->device_id) != 0 ||
+	    strcmp(a->profile, b->profile) != 0 || strcmp(a->sid, b->sid) != 0 ||
+	    a->key_usage != b->key_usage ||
+	    X509_NAME_cmp(a->subject, b->subject) != 0 ||
+	    sk_GENERAL_NAME_num(a->sans) != sk_GENERAL_NAME_num(b->sans))
+		return 0;
+	for (i = 0; i < sk_GENERAL_NAME_num(a->sans); i++)
+		if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(a->sans, i),
+		    sk_GENERAL_NAME_value(b->sans, i)) != 0)
+			return 0;
+	return 1;
+}
+
+static void
+round_trip_mode(const uint8_t *data, size_t size, int rsa)
+{
+	struct challenge_claims	 c, back;
+	GENERAL_NAME		*gn;
+	char			*text, *p, *f, *blob = NULL, reason[512];
+	int64_t			 now = now_seconds();
+
+	if (size < 1)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.key_usage = data[0] == 0xff ? -1 : data[0];
+	p = text = fuzz_strndup(data + 1, size - 1);
+	snprintf(c.device_id, sizeof(c.device_id), "%s", field(&p));
+	snprintf(c.profile, sizeof(c.profile), "%s", field(&p));
+	snprintf(c.sid, sizeof(c.sid), "%s", field(&p));
+	if ((c.subject = X509_NAME_new()) == NULL ||
+	    (c.sans = sk_GENERAL_NAME_new_null()) == NULL)
+		abort();
+	f = field(&p);
+	if (*f != '\0' && !X509_NAME_add_entry_by_txt(c.subject, "CN",
+	    MBSTRING_UTF8, (const unsigned char *)f, -1, -1, 0))
+		goto out;
+	while (p != NULL && sk_GENERAL_NAME_num(c.sans) < 64)
+		if ((gn = challenge_san_parse(field(&p))) != NULL &&
+		    !sk_GENERAL_NAME_push(c.sans, gn))
+			abort();
+	c.issued_at = now - 10;
+	c.expires_at = now + 600;
+	if (challenge_issue(&c, sign_key, sign_cert, rsa ? rsa_cert : ec_cert,
+	    &blob, reason, sizeof(reason)) != 0)
+		goto out;
+	/* What the MDM made, mscep must read back unchanged. */
+	if (challenge_open(blob, rsa ? rsa_key : ec_key, rsa ? rsa_cert :
+	    ec_cert, signers, trust, now, 0, &back, reason, sizeof(reason)) !=
+	    CHALLENGE_OK || !same_claims(&c, &back)) {
+		fprintf(stderr, "fuzz: challenge round trip: %s\n", reason);
+		abort();
+	}
+	challenge_claims_free(&back);
+out:
+	OPENSSL_free(blob);
+	challenge_claims_free(&c);
+	free(text);
 	ERR_clear_error();
 }
 
@@ -252,6 +361,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 4:
 		policy_mode(data + 1, size - 1);
+		break;
+	case 5:
+		san_mode(data + 1, size - 1);
+		break;
+	case 6:
+		round_trip_mode(data + 1, size - 1, rsa);
 		break;
 	}
 	ERR_clear_error();

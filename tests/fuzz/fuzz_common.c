@@ -26,6 +26,8 @@ static const char base_ini[] =
 	"ValidityDays = 10\nAllowRequesterValidity = 1\nMaxValidityDays = 20\n"
 	"SidUrlSan = 1\n";
 
+static void die(const char *, const char *) __attribute__((noreturn));
+
 static void
 die(const char *what, const char *reason)
 {
@@ -90,6 +92,22 @@ fuzz_state_open(struct fuzz_state *s, const char *extra, const char *ca_key)
 }
 
 void
+fuzz_state_ini(const struct fuzz_state *s, const char *name,
+    const char *mscep_extra, const char *extra, char *path, size_t size)
+{
+	FILE	*f;
+
+	if ((size_t)snprintf(path, size, "%s/%s", s->dir, name) >= size ||
+	    (f = fopen(path, "w")) == NULL)
+		die("cannot write", path);
+	/* base_ini starts with "[MSCEP]\n". */
+	fprintf(f, "[MSCEP]\n%s%s[Service]\nStateDir = state\n%s",
+	    mscep_extra ? mscep_extra : "", base_ini + 8, extra ? extra : "");
+	if (fclose(f) != 0)
+		die("cannot write", path);
+}
+
+void
 fuzz_state_remove(struct fuzz_state *s)
 {
 	if (s->dir[0] != '\0')
@@ -122,7 +140,8 @@ fuzz_self_signed(EVP_PKEY *key, const char *cn)
 	    !X509_set_pubkey(x, key) ||
 	    !X509_gmtime_adj(X509_getm_notBefore(x), -60) ||
 	    !X509_gmtime_adj(X509_getm_notAfter(x), 3650L * 86400) ||
-	    X509_sign(x, key, EVP_sha256()) <= 0)
+	    X509_sign(x, key, EVP_PKEY_get_base_id(key) == EVP_PKEY_ED25519 ?
+	    NULL : EVP_sha256()) <= 0)
 		die("self-signed certificate", cn);
 	X509_NAME_free(name);
 	return x;

@@ -35,6 +35,13 @@ struct fuzz_state {
  */
 void	 fuzz_state_open(struct fuzz_state *, const char *extra_ini,
 	    const char *ca_key);
+/*
+ * Writes another INI into the state's folder, for the same state: the
+ * base templates with mscep_extra added to [MSCEP], then [Service]
+ * StateDir and extra (more [Service] keys, then other sections).
+ */
+void	 fuzz_state_ini(const struct fuzz_state *, const char *name,
+	    const char *mscep_extra, const char *extra, char *path, size_t);
 /* Removes the folder (keys stay loaded). */
 void	 fuzz_state_remove(struct fuzz_state *);
 /* Removes a folder tree; for atexit-style clean-up of other folders. */

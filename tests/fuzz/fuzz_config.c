@@ -1,8 +1,10 @@
 /*
  * fuzz_config.c - config_load (mscep/config.c), the INI loader and
- * validator, on arbitrary files: the input is written to a temporary file,
- * loaded (problems go to /dev/null, still formatted), looked at as a
- * worker would, and freed. The temporary folder is removed at exit.
+ * validator, on arbitrary files: the input is written to an in-memory file
+ * (memfd, read back by config_load through /proc/self/fd, so that nothing
+ * is left on disk even after a crash), loaded (problems go to /dev/null,
+ * still formatted; iniparser's own messages are dropped), looked at as a
+ * worker would, and freed.
  */
 #include "fuzz_common.h"
 #include "config.h"
@@ -10,18 +12,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-static char	 dir[PATH_MAX], path[PATH_MAX + 16];
+#include <iniparser.h>
+
+static char	 path[64];
+static int	 fd = -1;
 static FILE	*devnull;
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void
-cleanup(void)
+/* iniparser's own complaints (syntax, long lines) would flood stderr. */
+static int
+quiet(const char *fmt, ...)
 {
-	fuzz_rmtree(dir);
+	(void)fmt;
+	return 0;
 }
 
 int
@@ -29,11 +37,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	fuzz_mkdtemp(dir, sizeof(dir));
-	atexit(cleanup);
-	snprintf(path, sizeof(path), "%s/mscep.ini", dir);
+	if ((fd = memfd_create("mscep.ini", MFD_CLOEXEC)) < 0)
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	if ((devnull = fopen("/dev/null", "w")) == NULL)
 		abort();
+	iniparser_set_error_callback(quiet);
 	return 0;
 }
 
@@ -42,14 +51,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct config	*cfg;
 	char		 out[PATH_MAX];
-	FILE		*f;
 	int		 n, i;
 
-	if ((f = fopen(path, "w")) == NULL)
-		abort();
-	if (size > 0 && fwrite(data, 1, size, f) != size)
-		abort();
-	if (fclose(f) != 0)
+	if (ftruncate(fd, 0) != 0 ||
+	    (size > 0 && pwrite(fd, data, size, 0) != (ssize_t)size))
 		abort();
 	/* struct config is ~50 KB: on the heap, so ASan sees its bounds. */
 	if ((cfg = malloc(sizeof(*cfg))) == NULL)
@@ -76,6 +81,5 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	config_free(cfg);
 	free(cfg);
-	unlink(path);
 	return 0;
 }

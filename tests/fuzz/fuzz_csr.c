@@ -5,13 +5,22 @@
  * subject copy, SID extension), issue_describe, serial_hex and
  * asn1_epoch, with a real CA (EC, so signing is cheap) made by ca_init.
  *
- * Input: one flags byte, then the CSR in DER.
- *   bit 0: re-sign the CSR with a fixed EC key first. Any client can sign
- *          whatever request it likes; the fuzzer cannot, so without this
- *          every mutated CSR would stop at the self-signature check;
+ * Input: two flags bytes, then the CSR in DER.
+ * First byte:
+ *   bit 0: give the CSR one of the harness's keys and re-sign it first.
+ *          Any client can sign whatever request it likes; the fuzzer
+ *          cannot, so without this every mutated CSR would stop at the
+ *          self-signature check;
  *   bit 1: issue with a SID (what an intune challenge can carry);
  *   bit 2: use template (flags >> 4) instead of the one template_select
  *          picks, as a configuration may map any template.
+ * Second byte:
+ *   bits 0-1: the configuration: NoKeyUsageTemplate GeneralPurpose
+ *          (certificates in SHA-256), Signature (SHA-384, no back-dating),
+ *          Encryption (SHA-512) or Reject;
+ *   bits 2-3: the key for bit 0: EC P-256, secp256k1 (a curve templates
+ *          refuse), Ed25519 (a key type they refuse), RSA-1024 (below
+ *          MinimumKeySize).
  * As in pkiop.c, a certificate is signed only when issue_check accepts.
  */
 #include "fuzz_common.h"
@@ -25,8 +34,11 @@
 
 #include <openssl/err.h>
 
+#define NCONFIGS	4
+
 static struct fuzz_state	 st;
-static EVP_PKEY			*resign_key;
+static struct config		 cfgs[NCONFIGS];
+static EVP_PKEY			*keys[4];
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -34,19 +46,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 reason[256];
+	static const char *const service[NCONFIGS] = {
+		"",
+		("NoKeyUsageTemplate = Signature\nHashAlgorithm = sha384\n"
+		"BackdateMinutes = 0\n"),
+		"NoKeyUsageTemplate = Encryption\nHashAlgorithm = sha512\n",
+		"NoKeyUsageTemplate = Reject\n",
+	};
+	char	 reason[256], ini[PATH_MAX + 16], name[32];
+	int	 i;
 
 	(void)argc;
 	(void)argv;
 	fuzz_state_open(&st, NULL, "ec:P-256");
+	for (i = 0; i < NCONFIGS; i++) {
+		snprintf(name, sizeof(name), "csr%d.ini", i);
+		fuzz_state_ini(&st, name, NULL, service[i], ini, sizeof(ini));
+		if (config_load(ini, &cfgs[i], stderr) != 0)
+			abort();
+	}
 	fuzz_state_remove(&st);
-	if ((resign_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL)
+	if ((keys[0] = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	    (keys[1] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1")) ==
+	    NULL || (keys[2] = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) ==
+	    NULL || (keys[3] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+	    (size_t)1024)) == NULL)
 		abort();
 	return 0;
 }
 
 static void
-issue(const struct template *t, X509_REQ *csr, const char *sid)
+issue(const struct config *cfg, const struct template *t, X509_REQ *csr,
+    const char *sid)
 {
 	struct issue_extras ex = { sid, NULL };
 	X509		*x = NULL;
@@ -54,7 +85,7 @@ issue(const struct template *t, X509_REQ *csr, const char *sid)
 	char		 serial[80];
 
 	reason[0] = '\0';
-	if (issue_sign_ex(&st.cfg, t, &st.ra, csr, &ex, &x, reason,
+	if (issue_sign_ex(cfg, t, &st.ra, csr, &ex, &x, reason,
 	    sizeof(reason)) != 0) {
 		if (x != NULL)
 			abort();
@@ -82,34 +113,41 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const unsigned char	*p;
 	const struct template	*t;
+	const struct config	*cfg;
 	X509_REQ		*csr;
+	EVP_PKEY		*key;
 	enum scep_failinfo	 f;
 	char			 reason[REASON_MAX];
-	uint8_t			 flags;
+	uint8_t			 flags, more;
 
-	if (size < 2)
+	if (size < 3)
 		return 0;
 	flags = data[0];
-	p = data + 1;
-	if ((csr = d2i_X509_REQ(NULL, &p, (long)(size - 1))) == NULL) {
+	more = data[1];
+	cfg = &cfgs[more & 3];
+	key = keys[(more >> 2) & 3];
+	p = data + 2;
+	if ((csr = d2i_X509_REQ(NULL, &p, (long)(size - 2))) == NULL) {
 		ERR_clear_error();
 		return 0;
 	}
-	if ((flags & 1) && (X509_REQ_set_pubkey(csr, resign_key) != 1 ||
-	    X509_REQ_sign(csr, resign_key, EVP_sha256()) <= 0))
+	/* Ed25519 signs without a separate digest. */
+	if ((flags & 1) && (X509_REQ_set_pubkey(csr, key) != 1 ||
+	    X509_REQ_sign(csr, key, EVP_PKEY_get_base_id(key) ==
+	    EVP_PKEY_ED25519 ? NULL : EVP_sha256()) <= 0))
 		goto out;
 	(void)csr_key_usage(csr);
 	reason[0] = '\0';
-	t = template_select(&st.cfg, csr, reason, sizeof(reason));
+	t = template_select(cfg, csr, reason, sizeof(reason));
 	if (flags & 4)
-		t = &st.cfg.templates[(flags >> 4) % st.cfg.ntemplates];
+		t = &cfg->templates[(flags >> 4) % cfg->ntemplates];
 	if (t == NULL)
 		goto out;
 	f = issue_check(t, csr, reason, sizeof(reason));
 	if (memchr(reason, '\0', sizeof(reason)) == NULL)
 		abort();
 	if (f == FAIL_NONE)
-		issue(t, csr, (flags & 2) ? "S-1-5-21-1004336348-1177238915-"
+		issue(cfg, t, csr, (flags & 2) ? "S-1-5-21-1004336348-1177238915-"
 		    "682003330-512" : NULL);
 out:
 	X509_REQ_free(csr);

@@ -26,6 +26,7 @@
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 static const char	*outdir;
@@ -251,6 +252,30 @@ issuer_and_serial(X509_NAME *issuer, long serial)
 	return b;
 }
 
+/* A SignedData with two signers (SCEP allows one). */
+static void
+two_signers(EVP_PKEY *k1, X509 *c1, EVP_PKEY *k2, X509 *c2,
+    const struct buf *content, struct buf *out)
+{
+	CMS_ContentInfo	*cms;
+	BIO		*in = BIO_new_mem_buf(content->p, (int)content->len);
+	BIO		*der = BIO_new(BIO_s_mem());
+	BUF_MEM		*m;
+
+	if ((cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY |
+	    CMS_PARTIAL)) == NULL ||
+	    CMS_add1_signer(cms, c1, k1, EVP_sha256(), CMS_BINARY) == NULL ||
+	    CMS_add1_signer(cms, c2, k2, EVP_sha256(), CMS_BINARY) == NULL ||
+	    CMS_final(cms, in, NULL, CMS_BINARY) != 1 ||
+	    i2d_CMS_bio(der, cms) != 1)
+		fail("two signers");
+	BIO_get_mem_ptr(der, &m);
+	buf_append(out, m->data, m->length);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(der);
+}
+
 /* The pkiop and worker seeds: messages to the state's RA. */
 static void
 pkiop_seeds(void)
@@ -259,9 +284,11 @@ pkiop_seeds(void)
 	struct buf	 m = { 0 }, inner, env = { 0 }, csr;
 	X509_NAME	*ca = X509_get_subject_name(ra.ca);
 	EVP_PKEY	*eck = key("ec:P-256");
-	X509		*ecself = fuzz_self_signed(eck, "ec-device");
-	X509_REQ	*ecreq;
-	char		*b64, *q;
+	X509		*ecself = fuzz_self_signed(eck, "ec-device"), *pssself;
+	EVP_PKEY	*pssk;
+	EVP_PKEY_CTX	*pctx;
+	X509_REQ	*ecreq, *single;
+	char		*b64, *q, *big;
 	size_t		 i, n;
 	static const unsigned char p01a[] = { 0x01, 19, 0x00 },
 	    p01b[] = { 0x01, 20, 0x01 }, p01c[] = { 0x01, 21, 0x16 },
@@ -316,8 +343,26 @@ pkiop_seeds(void)
 	    &env) != 0 || fuzz_sign_pkimessage(eck, ecself, EVP_sha384(), 19,
 	    "TX-EC", env.p, env.len, &m) != 0)
 		fail("EC PKCSReq");
-	buf_free(&env);
 	seed_buf("pkiop", "pkcsreq-ec", "", 0, &m);
+	two_signers(eck, ecself, r.key, r.self, &env, &m);
+	seed_buf("pkiop", "two-signers", "", 0, &m);
+	/* A key the reply cannot be encrypted to (OpenSSL 3.0's CMS does
+	 * not sign with Ed25519). */
+	pssk = NULL;
+	if ((pctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL)) ==
+	    NULL || EVP_PKEY_keygen_init(pctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(pctx, 2048) != 1 ||
+	    EVP_PKEY_keygen(pctx, &pssk) != 1)
+		fail("RSA-PSS key");
+	EVP_PKEY_CTX_free(pctx);
+	pssself = fuzz_self_signed(pssk, "rsa-pss-device");
+	if (fuzz_sign_pkimessage(pssk, pssself, EVP_sha256(), 19, "TX-RSAPSS",
+	    env.p, env.len, &m) != 0)
+		fail("RSA-PSS signer");
+	seed_buf("pkiop", "rsa-pss-signer", "", 0, &m);
+	buf_free(&env);
+	X509_free(pssself);
+	EVP_PKEY_free(pssk);
 	worker_wrap_seed("wrap-pkcsreq-open-get", 32, "GET", 19, 1, &csr);
 	seed_buf("pkiop", "inner-pkcsreq-ec", p01d, 3, &csr);
 	/* CertPoll and GetCert. */
@@ -379,6 +424,36 @@ pkiop_seeds(void)
 	    "/certsrv/MSCEP_ADMIN/mscep.dll?x=1", "", 0);
 	worker_seed("password-page-post", 3, "POST /CertSrv/mscep_admin",
 	    "", 0);
+	/* The other workers and clients of fuzz_worker.c. */
+	single = make_csr(eck, "kiosk", NULL, "digitalSignature,"
+	    "keyEncipherment", "DNS:kiosk.example", "FUZZ-SINGLE-PASSWORD", 1);
+	csr = req_der(single);
+	worker_wrap_seed("wrap-single-password", 2 << 5, "POST", 19, 0, &csr);
+	worker_wrap_seed("wrap-direct", 4 << 5, "POST", 19, 0x01, &csr);
+	worker_wrap_seed("wrap-rsa-oaep", 1 << 5, "POST", 19, 0x24, &csr);
+	worker_wrap_seed("wrap-own-key", 1 << 5, "POST", 19, 0x10, &csr);
+	worker_wrap_seed("wrap-rsa-resubmit", 1 << 5 | 16, "POST", 19, 0x20,
+	    &csr);
+	worker_wrap_seed("wrap-intune", 3 << 5, "GET", 19, 0x08, &csr);
+	buf_free(&csr);
+	worker_seed("intune-landing", 3 << 5, "GET /certsrv/mscep/mscep.dll",
+	    "", 0);
+	worker_seed("direct-getcacert", 4 << 5, "GET /certsrv/mscep/"
+	    "mscep.dll?operation=GetCACert", "", 0);
+	worker_seed("page-utf8-bob", 2 << 5 | 2 << 1, "GET "
+	    "/certsrv/mscep_admin/mscep.dll", "", 0);
+	worker_seed("page-mallory", 3 << 1 | 1, "GET /CertSrv/mscep_admin",
+	    "", 0);
+	big = calloc(1, 9000);
+	worker_seed("post-too-large", 2 << 5, "POST /certsrv/mscep/mscep.dll?"
+	    "operation=PKIOperation", big, 3000);
+	memset(big, 'A', 9000);
+	memcpy(big, "GET /certsrv/mscep/mscep.dll?operation=PKIOperation&"
+	    "message=", 60);
+	big[8999] = '\0';
+	worker_seed("get-too-long", 2 << 5, big, "", 0);
+	free(big);
+	X509_REQ_free(single);
 	X509_REQ_free(ecreq);
 	X509_free(ecself);
 	EVP_PKEY_free(eck);
@@ -386,53 +461,76 @@ pkiop_seeds(void)
 	requester_free(&rec);
 }
 
+/* fuzz_csr's two flags bytes are described in fuzz_csr.c. */
 static void
 csr_seeds(void)
 {
 	static const struct {
 		const char	*name, *key, *cn, *o, *ku, *san, *pw;
 		int		 validity;
-		unsigned char	 flags;
+		unsigned char	 flags[2];
 	} c[] = {
 		{ "rsa-both-dns", "rsa:2048", "device-1", NULL,
 		  "digitalSignature,keyEncipherment", "DNS:device-1.example",
-		  "1ED0DD50F7459D6E", 0, 0x00 },
+		  "1ED0DD50F7459D6E", 0, { 0x00, 0x00 } },
 		{ "rsa-sig-sans", "rsa:2048", "printer", "Example",
 		  "critical,digitalSignature,nonRepudiation",
 		  "DNS:p.example, email:p@example.com, URI:urn:example:p, "
 		  "IP:192.0.2.7, otherName:1.3.6.1.4.1.311.20.2.3;UTF8:"
-		  "alice@example.com", NULL, 0, 0x02 },
+		  "alice@example.com", NULL, 0, { 0x02, 0x01 } },
 		{ "rsa-enc-validity", "rsa:2048", "vpn", NULL,
 		  "keyEncipherment,dataEncipherment", "DNS:vpn.example, "
-		  "IP:2001:db8::1", NULL, 1, 0x00 },
+		  "IP:2001:db8::1", NULL, 1, { 0x00, 0x02 } },
 		{ "ec-nokeyusage-validity", "ec:P-256", "sensor", "Example",
-		  NULL, NULL, NULL, 1, 0x00 },
-		{ "ec384-agreement", "ec:P-384", "gateway", NULL,
-		  "keyAgreement", "dirName:dir_sect", NULL, 0, 0x01 },
+		  NULL, NULL, NULL, 1, { 0x00, 0x00 } },
+		{ "ec-nokeyusage-reject", "ec:P-256", "sensor", NULL,
+		  NULL, NULL, NULL, 0, { 0x00, 0x03 } },
+		{ "ec-nokeyusage-signature", "ec:P-256", "sensor", NULL,
+		  NULL, "DNS:s.example", NULL, 1, { 0x01, 0x01 } },
+		{ "ec384-agreement-rid", "ec:P-384", "gateway", NULL,
+		  "keyAgreement", "RID:1.2.3.4, otherName:1.2.3.4;UTF8:other",
+		  NULL, 0, { 0x01, 0x00 } },
 		{ "ec-no-subject", "ec:P-256", NULL, NULL,
-		  "digitalSignature", "DNS:only-san.example", NULL, 0, 0x03 },
+		  "digitalSignature", "DNS:only-san.example", NULL, 0,
+		  { 0x03, 0x00 } },
 		{ "rsa1024", "rsa:1024", "weak", NULL, "digitalSignature",
-		  NULL, NULL, 0, 0x24 },
+		  NULL, NULL, 0, { 0x24, 0x00 } },
 		{ "ec-forced-template", "ec:P-256", "kiosk", "Example",
 		  "digitalSignature,keyEncipherment", "DNS:k.example", NULL, 1,
-		  0x17 },
+		  { 0x17, 0x02 } },
+		{ "resign-secp256k1", "ec:P-256", "k1", NULL,
+		  "digitalSignature", NULL, NULL, 0, { 0x01, 0x04 } },
+		{ "resign-ed25519", "ec:P-256", "ed", NULL,
+		  "digitalSignature", NULL, NULL, 0, { 0x01, 0x08 } },
+		{ "resign-rsa1024", "ec:P-256", "small", NULL,
+		  "keyEncipherment", NULL, NULL, 0, { 0x01, 0x0c } },
 	};
-	size_t		 i;
+	char		 many[2048];
+	size_t		 i, n;
 	EVP_PKEY	*k;
 	X509_REQ	*req;
 	struct buf	 der;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		k = key(c[i].key);
-		/* dirName needs a config section: leave that SAN out. */
-		req = make_csr(k, c[i].cn, c[i].o, c[i].ku,
-		    c[i].san && strncmp(c[i].san, "dirName", 7) ? c[i].san :
-		    NULL, c[i].pw, c[i].validity);
+		req = make_csr(k, c[i].cn, c[i].o, c[i].ku, c[i].san, c[i].pw,
+		    c[i].validity);
 		der = req_der(req);
-		seed_buf("csr", c[i].name, &c[i].flags, 1, &der);
+		seed_buf("csr", c[i].name, c[i].flags, 2, &der);
 		X509_REQ_free(req);
 		EVP_PKEY_free(k);
 	}
+	/* More SAN text than the store's column holds (issue_describe). */
+	for (i = 0, n = 0; i < 40; i++)
+		n += (size_t)snprintf(many + n, sizeof(many) - n,
+		    "%sDNS:host-%02zu.a-rather-long-domain.example", i ? ", " : "",
+		    i);
+	k = key("ec:P-256");
+	req = make_csr(k, "many", NULL, "digitalSignature", many, NULL, 0);
+	der = req_der(req);
+	seed_buf("csr", "many-sans", "\x00\x00", 2, &der);
+	X509_REQ_free(req);
+	EVP_PKEY_free(k);
 }
 
 static char *

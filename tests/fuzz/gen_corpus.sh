@@ -121,3 +121,14 @@ q bad-escapes '\004message\nmessage=%%zz%%4%%&x=%%%%41'
 q case '\003OPERATION\nOperation=pkioperation'
 q long-value '\002message\nmessage=0123456789abcdef'
 q empty-name '\004\n=value&x=1'
+
+# Challenge modes 5 (a --san argument) and 6 (issue, then open).
+c() { printf "$2" > "$out/challenge/$1"; }
+c san-dns '\005dns:laptop-42.example'
+c san-upn '\005UPN:alice@example.com'
+c san-ip6 '\005ip:2001:db8::7'
+c san-uri '\005uri:tag:microsoft.com,2022-09-14:sid:S-1-5-21-1'
+c san-email '\005email:a@example.com'
+c san-other '\005x400:nope'
+c round-trip '\006\300device-42\nGpT\nS-1-5-21-1-2-3-1001\nlaptop-42\ndns:laptop-42.example\nupn:alice@example.com\nip:192.0.2.7'
+c round-trip-rsa '\206\377printer-7\nSigT\n\nprinter\nemail:p@example.com\nuri:urn:x'

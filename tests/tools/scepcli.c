@@ -1362,6 +1362,8 @@ struct outcome {
 
 /* Records why an exchange failed; returns 0 so checks can return it. */
 static int set_fail(struct outcome *o, const char *fmt, ...)
+    __attribute__((format(__printf__, 2, 3)));
+static int set_fail(struct outcome *o, const char *fmt, ...)
 {
 	va_list ap;
 
