@@ -12,12 +12,15 @@ if [ ! -f "$top/var/ca.crt" ]; then
 	"$admin" -c "$ini" init
 fi
 "$admin" -c "$ini" check
+"$admin" -c "$ini" crl >/dev/null
 # The shipped deploy/lighttpd/50-mscep.conf, with local ports and paths.
-BIN=$top/bin CONFIG=$ini PORT=$port TLSPORT=0 sh "$top/deploy/render.sh" \
+BIN=$top/bin CONFIG=$ini PORT=$port TLSPORT=0 STATEDIR=$top/var \
+    sh "$top/deploy/render.sh" \
     lighttpd "$run"
 lighttpd -tt -f "$run/lighttpd.conf"
 echo "SCEP URL:  http://127.0.0.1:$port/certsrv/mscep/mscep.dll"
 echo "CA certificate: $top/var/ca.crt"
+echo "CRL:       http://127.0.0.1:$port/crl/mscep.crl (mscep-admin crl)"
 echo "One-time challenge password (valid 60 minutes, one use):"
 "$admin" -c "$ini" password || true
 echo "More passwords:  bin/mscep-admin -c etc/mscep.ini password"

@@ -7,19 +7,20 @@
 #
 # Environment: BIN (folder with mscep), CONFIG (mscep.ini), PORT, TLSPORT
 # (0: no HTTPS), TLSDIR (server.crt/key), HTPASSWD, RUNAS (user for
-# servers that refuse to run as root; empty when not root).
+# servers that refuse to run as root; empty when not root), STATEDIR
+# (mscep's StateDir, where the CRL is published).
 set -eu
 server=$1
 run=$2
 top=$(cd "$(dirname "$0")" && pwd)
 : "${BIN:?}" "${CONFIG:?}" "${PORT:?}" "${TLSPORT:=0}" "${TLSDIR:=$run/tls}"
-: "${HTPASSWD:=$run/htpasswd}" "${RUNAS:=}"
+: "${HTPASSWD:=$run/htpasswd}" "${RUNAS:=}" "${STATEDIR:=/var/lib/mscep}"
 
 render() {
 	sed -e "s|/usr/local/sbin|$BIN|g" -e "s|/usr/local/lib/mscep|$run|g" \
 	    -e "s|/etc/mscep/mscep.ini|$CONFIG|g" \
 	    -e "s|/etc/mscep/htpasswd|$HTPASSWD|g" \
-	    -e "s|/etc/mscep/tls|$TLSDIR|g" \
+	    -e "s|/etc/mscep/tls|$TLSDIR|g" -e "s|/var/lib/mscep|$STATEDIR|g" \
 	    -e "s|/run/mscep/|$run/|g" -e "s|/run/lighttpd/|$run/|g" \
 	    -e "s|/etc/nginx/snippets/|$run/|g" \
 	    -e "/listen[[:space:]]*\[::\]/d" \

@@ -118,20 +118,26 @@ fail:
 /* The CRL is public: its folder and file are readable by the web server
  * whatever the worker's umask. */
 static int
+make_folder(const char *path)
+{
+	char	 dir[PATH_MAX], *slash;
+
+	strlcpy0(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) == 0)
+		return chmod(dir, 0755);
+	return errno == EEXIST ? 0 : -1;
+}
+
+static int
 write_public(const char *path, const unsigned char *der, size_t len,
     char *reason, size_t rlen)
 {
-	char	 dir[PATH_MAX], tmp[PATH_MAX + 32], *slash;
+	char	 tmp[PATH_MAX + 32];
 	int	 fd = -1, rc = -1;
 
-	strlcpy0(dir, path, sizeof(dir));
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) == 0)
-			chmod(dir, 0755);
-		else if (errno != EEXIST)
-			goto fail;
-	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
 	    0 || fchmod(fd, 0644) != 0 || write(fd, der, len) != (ssize_t)len ||
@@ -161,7 +167,7 @@ lock_crl(const struct config *cfg)
 	int	 fd;
 
 	snprintf(path, sizeof(path), "%s.lock", cfg->crl_file);
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	if (make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
 		return -1;
 	if (flock(fd, LOCK_EX) != 0) {
 		close(fd);

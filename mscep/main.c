@@ -165,6 +165,7 @@ run_worker(void *arg)
 		busy = 1;
 		serve_one(&w);
 		FCGI_Finish();
+		worker_idle(&w);
 		busy = 0;
 	}
 	worker_close(&w);

@@ -1,6 +1,7 @@
 /* worker.c - load once, then route each request to its SCEP operation. */
 #include "worker.h"
 #include "certrep.h"
+#include "crl.h"
 #include "log.h"
 #include "pkiop.h"
 #include "pwpage.h"
@@ -166,4 +167,18 @@ worker_handle(struct worker *w, const struct http_req *req,
 		    log_safe(op, safe, sizeof(safe)));
 	}
 	free(op);
+}
+
+void
+worker_idle(struct worker *w)
+{
+	char	 reason[REASON_MAX];
+	int64_t	 now = now_seconds();
+
+	if (now < w->next_idle)
+		return;
+	w->next_idle = now + 60;
+	if (crl_refresh(&w->cfg, &w->ra, w->store, NULL, reason,
+	    sizeof(reason)) < 0)
+		log_warnx("op=CRL result=error reason=\"%s\"", reason);
 }

@@ -22,6 +22,7 @@ struct worker {
 	OSSL_PROVIDER	*legacy;		/* AllowDES=1 only */
 	OSSL_PROVIDER	*deflt;
 	const char	*cacert_type;
+	int64_t		 next_idle;		/* worker_idle's next turn */
 };
 
 int	 worker_open(struct worker *, const char *config_path, char *, size_t);
@@ -33,5 +34,7 @@ void	 worker_close(struct worker *);
 int	 worker_config_check(const char *path, struct config *);
 void	 worker_handle(struct worker *, const struct http_req *,
 	    struct http_resp *);
+/* After an answer went out: at most once a minute, republish a stale CRL. */
+void	 worker_idle(struct worker *);
 
 #endif

@@ -155,6 +155,7 @@ render() {
 	chmod 755 "$T/run"
 	BIN=$MSCEP_BIN CONFIG=$INI PORT=$PORT TLSPORT=$TLSPORT \
 	    TLSDIR=$T/state/tls HTPASSWD=$T/htpasswd RUNAS=$RUNAS \
+	    STATEDIR=$T/state \
 	    sh "$TOP/deploy/render.sh" "$1" "$T/run"
 }
 ALICE_PW=alice-$$-pw

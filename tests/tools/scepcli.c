@@ -10,6 +10,7 @@
  *      -o scepcli tests/tools/scepcli.c -lcrypto
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
@@ -1676,6 +1677,29 @@ static int write_pem(X509 *x, const char *serial, struct outcome *o)
 	return 1;
 }
 
+/* The key next to its certificate, for renewal and GetCRL (--cert/--key). */
+static int write_key(EVP_PKEY *key, const char *serial, struct outcome *o)
+{
+	char path[PATH_MAX];
+	FILE *f;
+	int fd, ok;
+
+	snprintf(path, sizeof path, "%s/%s.key", opt.outdir, serial);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		set_fail(o, "cannot write %s", path);
+		return 0;
+	}
+	ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+	if (fclose(f) != 0 || !ok) {
+		set_fail(o, "cannot write %s", path);
+		return 0;
+	}
+	return 1;
+}
+
 /* Checks the decrypted degenerate certs-only SignedData. */
 static int check_issued(const struct ctx *cx, const struct request *rq,
 			const struct buf *plain, struct outcome *o)
@@ -1701,7 +1725,8 @@ static int check_issued(const struct ctx *cx, const struct request *rq,
 		set_fail(o, "cannot read serial number");
 		goto out;
 	}
-	if (opt.outdir != NULL && o->save && !write_pem(leaf, o->serial, o))
+	if (opt.outdir != NULL && o->save && (!write_pem(leaf, o->serial, o) ||
+					      !write_key(rq->key, o->serial, o)))
 		goto out;
 	ok = 1;
 out:
@@ -2417,7 +2442,8 @@ static void usage(FILE *f)
 "  --expect-cipher     reply envelope must use the cipher of -e\n"
 "  --txid-style hex|base64   SHA-256 hex (default) or micromdm-style\n"
 "                      base64 SHA-1 of the public key\n"
-"  -o DIR              write issued certs as DIR/<serial>.pem\n"
+"  -o DIR              write issued certs as DIR/<serial>.pem, keys as\n"
+"                      DIR/<serial>.key\n"
 "  --timeout S         socket timeout in seconds (default 60)\n"
 "  -v                  trace HTTP exchanges on stderr\n"
 "  --cert FILE --key FILE   a certificate this CA issued, and its key:\n"
