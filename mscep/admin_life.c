@@ -223,7 +223,7 @@ printable(const char *in, char *out, size_t len)
 {
 	size_t	 i;
 
-	for (i = 0; in[i] != '\0' && i < len - 1; i++)
+	for (i = 0; i < len - 1 && in[i] != '\0'; i++)
 		out[i] = iscntrl((unsigned char)in[i]) ? '?' : in[i];
 	out[i] = '\0';
 	return out;
