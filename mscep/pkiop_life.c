@@ -102,6 +102,30 @@ check_renewal(const struct template *t, const struct base *b, X509 *old,
 	return 0;
 }
 
+/* 1 when this transactionID's certificate is the one being renewed: the
+ * same key renewing under a key-derived transactionID, not a resend. */
+static int
+renews_own_transaction(struct worker *w, const struct scep_req *req,
+    const char *key_id, const char *old_serial)
+{
+	struct buf		 der = { 0 };
+	const unsigned char	*p;
+	X509			*x = NULL;
+	char			 serial[80];
+	int			 same = 0;
+
+	if (store_find_txn(w->store, req->txid, key_id, &der) == STORE_OK) {
+		p = der.p;
+		if ((x = d2i_X509(NULL, &p, (long)der.len)) != NULL &&
+		    serial_hex(X509_get0_serialNumber(x), serial,
+		    sizeof(serial)) == 0)
+			same = strcmp(serial, old_serial) == 0;
+	}
+	X509_free(x);
+	buf_free(&der);
+	return same;
+}
+
 void
 do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
@@ -142,7 +166,8 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 		outcome_fail(o, f);
 		return;
 	}
-	if (pkiop_replay(w, req, key_id, o))
+	if (!renews_own_transaction(w, req, key_id, claim.key) &&
+	    pkiop_replay(w, req, key_id, o))
 		return;
 	/* The renewed certificate says what the old one said: its exact
 	 * subject and its strong mapping. */

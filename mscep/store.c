@@ -411,6 +411,29 @@ store_insert_cert(struct store *s, const struct store_cert *c, int64_t now)
 	return step == SQLITE_DONE ? STORE_OK : STORE_ERROR;
 }
 
+/*
+ * Clients that derive the transactionID from the key (micromdm) renew with
+ * the same key under the same transactionID: the renewal then answers
+ * that transaction, whose certificate it replaces.
+ */
+static enum store_rc
+release_txid(struct store *s, const struct store_cert *c, const char *old)
+{
+	sqlite3_stmt	*q = NULL;
+	int		 step = SQLITE_ERROR;
+
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM transactions WHERE "
+	    "transaction_id = ? AND key_id = ? AND serial = ?", -1, &q, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_bind_text(q, 1, c->txid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, c->key_id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, old, -1, SQLITE_STATIC);
+		step = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	return step == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+}
+
 enum store_rc
 store_issue(struct store *s, const struct store_cert *c,
     const struct store_claim *claim)
@@ -420,7 +443,10 @@ store_issue(struct store *s, const struct store_cert *c,
 
 	if (exec_simple(s, S_BEGIN) != 0)
 		return STORE_ERROR;
-	if ((rc = store_consume_claim(s, claim, now)) == STORE_OK)
+	if ((rc = store_consume_claim(s, claim, now)) == STORE_OK &&
+	    claim->kind == CLAIM_RENEWAL)
+		rc = release_txid(s, c, claim->key);
+	if (rc == STORE_OK)
 		rc = store_insert_cert(s, c, now);
 	if (rc == STORE_OK && exec_simple(s, S_COMMIT) == 0)
 		return STORE_OK;

@@ -72,6 +72,27 @@ check "the changed template's EKU is issued (serverAuth only)" \
 check "the changed template's validity is issued (30 days)" \
     sh -c "openssl x509 -in '$T/dev7/cert.pem' -checkend $((29 * 86400)) >/dev/null && ! openssl x509 -in '$T/dev7/cert.pem' -checkend $((31 * 86400)) >/dev/null"
 
+# Renewal: scepclient run again with its issued certificate and key sends a
+# RenewalReq signed by that certificate, without a challenge, under the
+# same key-derived transactionID.
+stop_lighttpd
+sed -i -e 's/^Capabilities = .*/Capabilities = AES, DES3, POSTPKIOperation, Renewal, SCEPStandard, SHA-1, SHA-256, SHA-512/' \
+    -e 's/^AllowRenewal = .*/AllowRenewal = 1/' \
+    -e 's/^RevokeOnRenewal = .*/RevokeOnRenewal = 1/' "$INI"
+start_lighttpd 2
+old=$(openssl x509 -in "$T/dev1/cert.pem" -noout -serial | cut -d= -f2)
+n=$(certs)
+check "scepclient renews with its certificate, no challenge" \
+    sh -c "cd '$T/dev1' && timeout 60 scepclient -server-url '$URL' -cn dev1 -private-key key.pem -certificate cert.pem >renew.out 2>&1"
+new=$(openssl x509 -in "$T/dev1/cert.pem" -noout -serial | cut -d= -f2)
+check "the renewal went as RenewalReq and issued a new certificate" \
+    sh -c "test '$new' != '$old' && grep -q 'msg=RenewalReq .* result=SUCCESS serial=$new' '$T/run/mscep.log'"
+check "one certificate more in the store" test "$(certs)" = $((n + 1))
+check "the renewed certificate was revoked as superseded" \
+    test "$(sql "select status || revoke_reason from certificates where serial = '$old'")" = revoked4
+check "a renewal without a certificate of this CA needs a challenge" \
+    sh -c "mkdir -p '$T/dev9' && cd '$T/dev9' && ! timeout 60 scepclient -server-url '$URL' -cn dev9 -private-key key.pem -certificate cert.pem >out 2>&1"
+
 # certmonger's SCEP helper.
 check "certmonger scep-submit -c reads GetCACaps" \
     sh -c "/usr/lib/certmonger/scep-submit -u '$URL' -c | grep -qx SHA-256"
