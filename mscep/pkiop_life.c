@@ -29,14 +29,11 @@ take_base(const struct cert_row *r, void *arg)
 	return 1;
 }
 
-/* The signer must be a certificate this CA issued, valid now, on record
- * and unrevoked. */
+/* The signer must be a certificate this CA issued, valid now. */
 static int
-check_base(struct worker *w, X509 *old, struct base *b, char *serial,
-    size_t slen, char *reason, size_t rlen)
+check_signer(struct worker *w, X509 *old, char *serial, size_t slen,
+    char *reason, size_t rlen)
 {
-	struct cert_filter	 f = { 0 };
-
 	if (X509_check_issued(w->ra.ca, old) != X509_V_OK ||
 	    X509_verify(old, X509_get0_pubkey(w->ra.ca)) != 1) {
 		snprintf(reason, rlen, "RenewalReq signer certificate was not "
@@ -49,8 +46,20 @@ check_base(struct worker *w, X509 *old, struct base *b, char *serial,
 		    "expired or not yet valid");
 		return -1;
 	}
-	if (serial_hex(X509_get0_serialNumber(old), serial, slen) != 0)
+	if (serial_hex(X509_get0_serialNumber(old), serial, slen) != 0) {
+		snprintf(reason, rlen, "RenewalReq signer serial unreadable");
 		return -1;
+	}
+	return 0;
+}
+
+/* ... and on record, unrevoked. */
+static int
+check_base(struct worker *w, const char *serial, struct base *b,
+    char *reason, size_t rlen)
+{
+	struct cert_filter	 f = { 0 };
+
 	f.serial = serial;
 	if (store_list(w->store, &f, take_base, b) != STORE_OK || !b->found) {
 		snprintf(reason, rlen, "RenewalReq signer certificate %s is "
@@ -141,8 +150,17 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 		outcome_fail(o, FAIL_BADREQUEST);
 		return;
 	}
-	if (check_base(w, req->signer, &b, claim.key, sizeof(claim.key),
+	if (check_signer(w, req->signer, claim.key, sizeof(claim.key),
 	    o->reason, sizeof(o->reason)) != 0) {
+		outcome_fail(o, FAIL_BADCERTID);
+		return;
+	}
+	/* A retransmission gets its answer even though the renewal has
+	 * since superseded (revoked) the signer. */
+	if (!renews_own_transaction(w, req, key_id, claim.key) &&
+	    pkiop_replay(w, req, key_id, o))
+		return;
+	if (check_base(w, claim.key, &b, o->reason, sizeof(o->reason)) != 0) {
 		outcome_fail(o, FAIL_BADCERTID);
 		return;
 	}
@@ -166,9 +184,6 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 		outcome_fail(o, f);
 		return;
 	}
-	if (!renews_own_transaction(w, req, key_id, claim.key) &&
-	    pkiop_replay(w, req, key_id, o))
-		return;
 	/* The renewed certificate says what the old one said: its exact
 	 * subject and its strong mapping. */
 	ex.subject = X509_get_subject_name(req->signer);

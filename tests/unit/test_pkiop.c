@@ -11,12 +11,14 @@
 
 #include "fixture.h"
 #include "issue.h"
+#include "message.h"
 #include "scep_attr.h"
 #include "suites.h"
 #include "worker.h"
 
 static struct fixture	 fx;
 static struct worker	 w;
+static X509_CRL		*last_crl;	/* the CRL of the last GetCRL reply */
 
 /* Posts msg to the worker; returns pkiStatus, fills failInfo and cert. */
 static int
@@ -60,6 +62,10 @@ post(const struct requester *r, const struct buf *msg, int *failinfo,
 	BIO_get_mem_ptr(plain, &m);
 	p = (unsigned char *)m->data;
 	CU_ASSERT_FATAL((p7 = d2i_PKCS7(NULL, &p, (long)m->length)) != NULL);
+	if (p7->d.sign->crl != NULL) {
+		X509_CRL_free(last_crl);
+		last_crl = X509_CRL_dup(sk_X509_CRL_value(p7->d.sign->crl, 0));
+	}
 	/* cert != NULL: checked above. */
 	/* cppcheck-suppress ctunullpointer */
 	*cert = X509_dup(sk_X509_value(p7->d.sign->cert, 0));
@@ -200,8 +206,8 @@ test_certpoll(void)
 }
 
 static int
-getcert(struct requester *r, X509_NAME *issuer, const ASN1_INTEGER *serial,
-    int *fi, X509 **cert)
+issuer_serial_op(struct requester *r, int type, X509_NAME *issuer,
+    const ASN1_INTEGER *serial, int *fi, X509 **cert)
 {
 	PKCS7_ISSUER_AND_SERIAL	*ias = PKCS7_ISSUER_AND_SERIAL_new();
 	unsigned char		*der = NULL;
@@ -213,12 +219,19 @@ getcert(struct requester *r, X509_NAME *issuer, const ASN1_INTEGER *serial,
 	ias->serial = ASN1_INTEGER_dup(serial);
 	len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der);
 	CU_ASSERT_FATAL(build_pkimessage(r, w.ra.enc_cert, EVP_aes_128_cbc(),
-	    EVP_sha256(), MSG_GETCERT, "GC", der, (size_t)len, &msg) == 0);
+	    EVP_sha256(), type, "GC", der, (size_t)len, &msg) == 0);
 	st = post(r, &msg, fi, cert);
 	OPENSSL_free(der);
 	PKCS7_ISSUER_AND_SERIAL_free(ias);
 	buf_free(&msg);
 	return st;
+}
+
+static int
+getcert(struct requester *r, X509_NAME *issuer, const ASN1_INTEGER *serial,
+    int *fi, X509 **cert)
+{
+	return issuer_serial_op(r, MSG_GETCERT, issuer, serial, fi, cert);
 }
 
 static void
@@ -323,17 +336,187 @@ test_http_errors(void)
 	CU_ASSERT_EQUAL(count("certificates"), before);
 }
 
+/* A RenewalReq for new's CSR, signed by old's certificate (old.self). */
+static int
+renew(struct requester *old, struct requester *new, const char *txid,
+    int *fi, X509 **cert)
+{
+	unsigned char	*der = NULL;
+	struct buf	 msg = { 0 };
+	int		 len, st;
+
+	len = i2d_X509_REQ(new->csr, &der);
+	CU_ASSERT_FATAL(build_pkimessage(old, w.ra.enc_cert,
+	    EVP_aes_128_cbc(), EVP_sha256(), MSG_RENEWALREQ, txid, der,
+	    (size_t)len, &msg) == 0);
+	st = post(old, &msg, fi, cert);
+	OPENSSL_free(der);
+	buf_free(&msg);
+	return st;
+}
+
+/* Signs r's CSR as the worker would for a policy that vouched for sid. */
+static X509 *
+issue_with_sid(struct requester *r, const char *serial_out_txid)
+{
+	struct issue_extras	 ex = { "S-1-5-21-1-2-3-1001", NULL };
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct store_cert	 sc = { 0 };
+	unsigned char		*der = NULL;
+	char			 serial[80], reason[256], key_id[41];
+	X509			*x = NULL;
+	int			 len;
+
+	CU_ASSERT_FATAL(issue_sign_ex(&w.cfg, config_template(&w.cfg, "GpT"),
+	    &w.ra, r->csr, &ex, &x, reason, sizeof(reason)) == 0);
+	len = i2d_X509(x, &der);
+	serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
+	key_id_hex(X509_REQ_get_X509_PUBKEY(r->csr), key_id);
+	sc.serial = serial;
+	sc.subject = "sid";
+	sc.sans = "";
+	sc.template_name = "GpT";
+	sc.txid = serial_out_txid;
+	sc.key_id = key_id;
+	sc.ca_key = w.ra.ca_key_id;
+	sc.not_after = asn1_epoch(X509_get0_notAfter(x));
+	sc.der = der;
+	sc.der_len = (size_t)len;
+	CU_ASSERT_EQUAL(store_issue(w.store, &sc, &none), STORE_OK);
+	OPENSSL_free(der);
+	return x;
+}
+
+static void
+test_renewal(void)
+{
+	struct requester	 r1, r2, r3, signer = { 0 };
+	struct cert_row		 row;
+	X509			*c1, *c2 = NULL, *c3 = NULL;
+	char			 sid[192], serial[80];
+	int			 fi;
+
+	CU_ASSERT_FATAL(requester_new(&r1, "renew", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&r2, "renew", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&r3, "other", "both", NULL, NULL) == 0);
+	c1 = issue_with_sid(&r1, "RN-0");
+	signer.key = r1.key;
+	signer.self = c1;
+	/* Another subject is not a renewal. */
+	CU_ASSERT_EQUAL(renew(&signer, &r3, "RN-X", &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADREQUEST);
+	CU_ASSERT_EQUAL(renew(&signer, &r2, "RN-1", &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c2 != NULL);
+	CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(c2),
+	    X509_REQ_get0_pubkey(r2.csr)), 1);
+	/* The strong mapping goes with the subject to the new certificate. */
+	CU_ASSERT(issue_sid_of(c2, sid, sizeof(sid)) == 0 &&
+	    strcmp(sid, "S-1-5-21-1-2-3-1001") == 0);
+	serial_hex(X509_get0_serialNumber(c1), serial, sizeof(serial));
+	CU_ASSERT(store_cert_status(w.store, serial, &row) == STORE_OK &&
+	    row.revoked && row.reason == REVOKE_SUPERSEDED);
+	/* Retransmitted: the same answer. From the superseded one again: no. */
+	CU_ASSERT_EQUAL(renew(&signer, &r2, "RN-1", &fi, &c3), STATUS_SUCCESS);
+	CU_ASSERT(c3 != NULL && X509_cmp(c2, c3) == 0);
+	CU_ASSERT_EQUAL(renew(&signer, &r2, "RN-2", &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	/* A self-signed certificate is no ground for a renewal. */
+	CU_ASSERT_EQUAL(renew(&r3, &r3, "RN-3", &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	X509_free(c1);
+	X509_free(c2);
+	X509_free(c3);
+	requester_free(&r1);
+	requester_free(&r2);
+	requester_free(&r3);
+}
+
+static int
+crl_lists(X509_CRL *crl, const ASN1_INTEGER *serial)
+{
+	X509_REVOKED	*rev = NULL;
+
+	return crl != NULL && X509_CRL_get0_by_serial(crl, &rev,
+	    serial) == 1;
+}
+
+static void
+test_getcrl(void)
+{
+	struct requester	 r;
+	X509			*c = NULL, *none = NULL;
+	char			 serial[80];
+	int			 fi, already;
+
+	CU_ASSERT_FATAL(requester_new(&r, "crl", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(enroll(&r, "CRL-1", &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c != NULL);
+	serial_hex(X509_get0_serialNumber(c), serial, sizeof(serial));
+	CU_ASSERT_EQUAL(store_revoke(w.store, serial, REVOKE_KEY_COMPROMISE,
+	    now_seconds(), &already), STORE_OK);
+	CU_ASSERT_EQUAL(issuer_serial_op(&r, MSG_GETCRL,
+	    X509_get_subject_name(w.ra.ca), X509_get0_serialNumber(c), &fi,
+	    &none), STATUS_SUCCESS);
+	CU_ASSERT_PTR_NULL(none);	/* a CRL, no certificate */
+	CU_ASSERT(crl_lists(last_crl, X509_get0_serialNumber(c)));
+	CU_ASSERT(last_crl != NULL &&
+	    X509_CRL_verify(last_crl, X509_get0_pubkey(w.ra.ca)) == 1);
+	CU_ASSERT_EQUAL(issuer_serial_op(&r, MSG_GETCRL,
+	    X509_get_subject_name(c), X509_get0_serialNumber(c), &fi, NULL),
+	    STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	X509_free(c);
+	requester_free(&r);
+}
+
+static int
+first_id(const struct pending_req *p, void *arg)
+{
+	*(int64_t *)arg = p->id;
+	return 1;
+}
+
+static void
+test_pending(void)
+{
+	struct requester	 r;
+	int64_t			 id = 0;
+	long			 before = count("certificates");
+	int			 fi;
+
+	/* EncT requires approval ([EncT] RequireApproval = 1). */
+	CU_ASSERT_FATAL(requester_new(&r, "held", "keyEncipherment", NULL,
+	    NULL) == 0);
+	CU_ASSERT_EQUAL(enroll(&r, "HELD-1", &fi, NULL), STATUS_PENDING);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	CU_ASSERT_EQUAL(certpoll(&r, "HELD-1", &fi, NULL), STATUS_PENDING);
+	CU_ASSERT_EQUAL(enroll(&r, "HELD-1", &fi, NULL), STATUS_PENDING);
+	CU_ASSERT_EQUAL(store_pending_list(w.store, now_seconds(), first_id,
+	    &id), STORE_OK);
+	CU_ASSERT_FATAL(id > 0);
+	CU_ASSERT_EQUAL(store_pending_decide(w.store, id, now_seconds(), NULL),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(certpoll(&r, "HELD-1", &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADREQUEST);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	requester_free(&r);
+}
+
 static int
 setup(void)
 {
 	/* The fixture creates the CA; the worker loads it like bin/mscep. */
-	return fixture_worker_open(&fx, "[MSCEP]\nEnforcePassword = 0\n", &w);
+	return fixture_worker_open(&fx, "[MSCEP]\nEnforcePassword = 0\n"
+	    "[GpT]\nAllowRenewal = 1\nRevokeOnRenewal = 1\n"
+	    "[EncT]\nRequireApproval = 1\n", &w);
 }
 
 static int
 cleanup(void)
 {
 	fixture_worker_close(&fx, &w);
+	X509_CRL_free(last_crl);
+	last_crl = NULL;
 	return 0;
 }
 
@@ -348,6 +531,10 @@ register_pkiop(void)
 	    !CU_add_test(s, "txid reused with another key", test_txid_other_key) ||
 	    !CU_add_test(s, "CertPoll", test_certpoll) ||
 	    !CU_add_test(s, "GetCert", test_getcert) ||
+	    !CU_add_test(s, "RenewalReq keeps subject and SID",
+	    test_renewal) ||
+	    !CU_add_test(s, "GetCRL", test_getcrl) ||
+	    !CU_add_test(s, "held for approval, denied", test_pending) ||
 	    !CU_add_test(s, "re-signed envelope refused",
 	    test_resigned_envelope) ||
 	    !CU_add_test(s, "bad transactionID, HEAD", test_bad_txid_and_method) ||
