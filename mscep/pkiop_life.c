@@ -16,6 +16,7 @@ struct base {
 	int	 found;
 	int	 revoked;
 	char	 template_name[TEMPLATE_NAME_MAX];
+	char	 device_id[128];
 };
 
 static int
@@ -26,6 +27,7 @@ take_base(const struct cert_row *r, void *arg)
 	b->found = 1;
 	b->revoked = r->revoked;
 	strlcpy0(b->template_name, r->template_name, sizeof(b->template_name));
+	strlcpy0(b->device_id, r->device_id, sizeof(b->device_id));
 	return 1;
 }
 
@@ -188,6 +190,8 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 	 * subject and its strong mapping. */
 	ex.subject = X509_get_subject_name(req->signer);
 	ex.sid = sid;
+	/* ... and belongs to the same device, for bulk revocation. */
+	strlcpy0(o->device_id, b.device_id, sizeof(o->device_id));
 	claim.supersede = t->revoke_on_renewal;
 	pkiop_issue(w, req, t, &claim, &ex, key_id, o);
 	if (o->rep.status == STATUS_SUCCESS)

@@ -376,6 +376,7 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	sc.subject = "sid";
 	sc.sans = "";
 	sc.template_name = "GpT";
+	sc.device_id = "device-7";
 	sc.txid = serial_out_txid;
 	sc.key_id = key_id;
 	sc.ca_key = w.ra.ca_key_id;
@@ -387,14 +388,23 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	return x;
 }
 
+static int
+count_rows(const struct cert_row *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+	return 0;
+}
+
 static void
 test_renewal(void)
 {
 	struct requester	 r1, r2, r3, signer = { 0 };
 	struct cert_row		 row;
+	struct cert_filter	 f;
 	X509			*c1, *c2 = NULL, *c3 = NULL;
 	char			 sid[192], serial[80];
-	int			 fi;
+	int			 fi, n = 0;
 
 	CU_ASSERT_FATAL(requester_new(&r1, "renew", "both", NULL, NULL) == 0);
 	CU_ASSERT_FATAL(requester_new(&r2, "renew", "both", NULL, NULL) == 0);
@@ -415,6 +425,12 @@ test_renewal(void)
 	serial_hex(X509_get0_serialNumber(c1), serial, sizeof(serial));
 	CU_ASSERT(store_cert_status(w.store, serial, &row) == STORE_OK &&
 	    row.revoked && row.reason == REVOKE_SUPERSEDED);
+	/* ... and belongs to the same device (bulk revocation finds it). */
+	memset(&f, 0, sizeof(f));
+	f.device_id = "device-7";
+	f.status = 1;
+	CU_ASSERT_EQUAL(store_list(w.store, &f, count_rows, &n), STORE_OK);
+	CU_ASSERT_EQUAL(n, 1);
 	/* Retransmitted: the same answer. From the superseded one again: no. */
 	CU_ASSERT_EQUAL(renew(&signer, &r2, "RN-1", &fi, &c3), STATUS_SUCCESS);
 	CU_ASSERT(c3 != NULL && X509_cmp(c2, c3) == 0);
