@@ -63,6 +63,8 @@ open_store(const struct config *cfg)
 	return st;
 }
 
+static void	 iso8601(int64_t, char *, size_t);
+
 /* "1a:2b", "0x1A2B" or "1A2B" as the store writes it: BN_bn2hex. */
 static int
 normalise_serial(const char *in, char *out, size_t len)
@@ -91,18 +93,22 @@ out:
 	return rc;
 }
 
-/* After a revocation relying parties must see it now, not at refresh. */
+/* After a revocation relying parties must see it now, not at refresh;
+ * when nothing changed (and the CRL is current) nothing is published. */
 static int
 republish(const struct config *cfg, struct store *st)
 {
 	struct ra	 ra;
 	char		 reason[512];
 	long		 n = 0;
-	int		 rc = -1;
+	int		 rc = -1, published;
 
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) == 0 &&
-	    crl_publish(cfg, &ra, st, &n, reason, sizeof(reason)) == 0) {
-		printf("CRL published: %s (%ld entries)\n", cfg->crl_file, n);
+	    (published = crl_refresh(cfg, &ra, st, &n, reason,
+	    sizeof(reason))) >= 0) {
+		if (published)
+			printf("CRL published: %s (entries: %ld)\n",
+			    cfg->crl_file, n);
 		rc = 0;
 	} else
 		fprintf(stderr, "mscep-admin: the revocation is recorded but "
@@ -116,7 +122,7 @@ static int
 revoke_one(struct store *st, const char *arg, int reason)
 {
 	struct cert_row	 r;
-	char		 serial[128];
+	char		 serial[128], when[32];
 	int		 already;
 	enum store_rc	 rc;
 
@@ -135,9 +141,11 @@ revoke_one(struct store *st, const char *arg, int reason)
 		fprintf(stderr, "mscep-admin: revoke: %s\n", store_errmsg(st));
 		return 1;
 	}
-	if (already)
-		printf("%s was already revoked at %lld (%s); unchanged\n",
-		    serial, (long long)r.revoked_at, reason_name(r.reason));
+	if (already) {
+		iso8601(r.revoked_at, when, sizeof(when));
+		printf("%s was already revoked at %s (%s); unchanged\n",
+		    serial, when, reason_name(r.reason));
+	}
 	else
 		printf("revoked %s (%s)\n", serial, reason_name(reason));
 	return 0;
@@ -339,7 +347,7 @@ cmd_crl(const struct config *cfg, int argc, char *argv[])
 	else if (rc == 0 && !force)
 		printf("CRL is current: %s\n", cfg->crl_file);
 	else
-		printf("CRL published: %s (%ld entries, %.0f ms)\n",
+		printf("CRL published: %s (entries: %ld, %.0f ms)\n",
 		    cfg->crl_file, n, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	ra_free(&ra);
