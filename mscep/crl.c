@@ -167,7 +167,7 @@ lock_crl(const struct config *cfg)
 	int	 fd;
 
 	snprintf(path, sizeof(path), "%s.lock", cfg->crl_file);
-	if (make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+	if (make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
 		return -1;
 	if (flock(fd, LOCK_EX) != 0) {
 		close(fd);
