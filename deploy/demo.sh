@@ -11,6 +11,8 @@ run=$top/var/run
 if [ ! -f "$top/var/ca.crt" ]; then
 	"$admin" -c "$ini" init
 fi
+# A demo CA made before the OCSP responder existed.
+[ -f "$top/var/ocsp.crt" ] || "$admin" -c "$ini" ocsp-cert
 "$admin" -c "$ini" check
 # The shipped deploy/lighttpd/50-mscep.conf, with local ports and paths.
 BIN=$top/bin CONFIG=$ini PORT=$port TLSPORT=0 sh "$top/deploy/render.sh" \
