@@ -19,6 +19,7 @@ BIN=$top/bin CONFIG=$ini PORT=$port TLSPORT=0 sh "$top/deploy/render.sh" \
     lighttpd "$run"
 lighttpd -tt -f "$run/lighttpd.conf"
 echo "SCEP URL:  http://127.0.0.1:$port/certsrv/mscep/mscep.dll"
+echo "OCSP URL:  http://127.0.0.1:$port/ocsp"
 echo "CA certificate: $top/var/ca.crt"
 echo "One-time challenge password (valid 60 minutes, one use):"
 "$admin" -c "$ini" password || true
