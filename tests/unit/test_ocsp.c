@@ -531,15 +531,16 @@ test_responder_files(void)
 	struct ra	 other;
 	X509		*x = NULL;
 	EVP_PKEY	*key = NULL;
-	char		 path[PATH_MAX + 64], reason[512] = "";
+	char		 path[PATH_MAX + 64], away[160], reason[512] = "";
 
 	config_state_path(&w.cfg, OCSP_RESPONDER_CERT, path, sizeof(path));
-	CU_ASSERT_FATAL(rename(path, "/tmp/mscep-unit-ocsp.crt") == 0);
+	snprintf(away, sizeof(away), "%s/ocsp.crt.away", fx.dir);
+	CU_ASSERT_FATAL(rename(path, away) == 0);
 	CU_ASSERT_NOT_EQUAL(worker_open(&w2, fx.ini, reason, sizeof(reason)),
 	    0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "mscep-admin ocsp-cert"));
 	worker_close(&w2);
-	CU_ASSERT_FATAL(rename("/tmp/mscep-unit-ocsp.crt", path) == 0);
+	CU_ASSERT_FATAL(rename(away, path) == 0);
 
 	/* A responder from another CA (here: issued by the RA key). */
 	memset(&other, 0, sizeof(other));
