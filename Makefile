@@ -39,7 +39,7 @@ CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
 	   policy/policy.c policy/policy_password.c policy/challenge.c \
 	   policy/policy_intune.c policy/policy_exec.c mscep/runcmd.c \
 	   mscep/events.c mscep/store_life.c mscep/store_pending.c mscep/crl.c \
-	   mscep/pkiop_life.c
+	   mscep/pkiop_life.c mscep/ocsp.c
 UNIT	 = $(wildcard tests/unit/*.c)
 CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)
 UNIT_O	 = $(UNIT:%.c=$(BUILD)/%.o)

@@ -11,6 +11,8 @@ run=$top/var/run
 if [ ! -f "$top/var/ca.crt" ]; then
 	"$admin" -c "$ini" init
 fi
+# A demo CA made before the OCSP responder existed.
+[ -f "$top/var/ocsp.crt" ] || "$admin" -c "$ini" ocsp-cert
 "$admin" -c "$ini" check
 "$admin" -c "$ini" crl >/dev/null
 # The shipped deploy/lighttpd/50-mscep.conf, with local ports and paths.
@@ -19,6 +21,7 @@ BIN=$top/bin CONFIG=$ini PORT=$port TLSPORT=0 STATEDIR=$top/var \
     lighttpd "$run"
 lighttpd -tt -f "$run/lighttpd.conf"
 echo "SCEP URL:  http://127.0.0.1:$port/certsrv/mscep/mscep.dll"
+echo "OCSP URL:  http://127.0.0.1:$port/ocsp"
 echo "CA certificate: $top/var/ca.crt"
 echo "CRL:       http://127.0.0.1:$port/crl/mscep.crl (mscep-admin crl)"
 echo "One-time challenge password (valid 60 minutes, one use):"

@@ -8,12 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 
 #include "admin_life.h"
 #include "admin_mdm.h"
 #include "ca_init.h"
 #include "config.h"
+#include "issue.h"
+#include "ocsp.h"
 #include "policy.h"
 #include "policy_password.h"
 #include "ra.h"
@@ -38,6 +41,9 @@ usage(void)
 	    "           [--out DIR]   TLS server certificate from the CA\n"
 	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
 	    "           default DIR: the state folder's tls/)\n"
+	    "  ocsp-cert [--days N] [--key SPEC]\n"
+	    "           (re)issue the OCSP responder certificate (ocsp.crt,\n"
+	    "           private/ocsp.key; default 365 days, rsa:2048)\n"
 	    "  mdm-init --out DIR [--name CN] [--days N]\n"
 	    "           challenge key, MDM signing identity, files for the MDM\n"
 	    "  challenge --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
@@ -115,8 +121,8 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 	if (open_store(cfg, &st) != 0)
 		return 1;
 	store_close(st);
-	printf("initialised CA \"%s\" and RA \"%s\" in %s\n", o.ca_name,
-	    o.ra_name, cfg->state_dir);
+	printf("initialised CA \"%s\", RA \"%s\" and the OCSP responder "
+	    "in %s\n", o.ca_name, o.ra_name, cfg->state_dir);
 	return 0;
 }
 
@@ -164,6 +170,20 @@ cmd_check(const struct config *cfg)
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
+	}
+	if (cfg->ocsp_path[0] != '\0') {
+		struct ocsp_signer	 sig;
+		char			 warn[256];
+
+		if (ocsp_signer_load(cfg, &ra, &sig, warn, sizeof(warn),
+		    reason, sizeof(reason)) != 0) {
+			fprintf(stderr, "%s: %s\n", cfg->path, reason);
+			ra_free(&ra);
+			return 1;
+		}
+		ocsp_signer_free(&sig);
+		if (warn[0] != '\0')
+			fprintf(stderr, "%s: warning: %s\n", cfg->path, warn);
 	}
 	ra_free(&ra);
 	if (open_store(cfg, &st) != 0)
@@ -231,6 +251,69 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 	return 0;
 }
 
+/* Replaces the responder pair; running workers keep the old one until
+ * they are restarted (SIGHUP to the pool, or the web server). */
+static int
+cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "days", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ra	 ra;
+	EVP_PKEY	*key = NULL;
+	X509		*x = NULL;
+	BIO		*mem = NULL;
+	const char	*spec = "rsa:2048";
+	char		 reason[512], serial[80] = "", until[64] = "";
+	int		 ch, days = OCSP_RESPONDER_DAYS, rc = 1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': days = atoi(optarg); break;
+		case 'k': spec = optarg; break;
+		default: usage(); return 2;
+		}
+	}
+	if (days < 1 || days > 3650) {
+		fprintf(stderr, "mscep-admin: ocsp-cert --days: 1 to 3650\n");
+		return 2;
+	}
+	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: %s\n", reason);
+		return 1;
+	}
+	if (ca_issue_ocsp(ra.ca, ra.ca_key, spec, days, &x, &key, reason,
+	    sizeof(reason)) != 0 ||
+	    ca_replace_pair(cfg, OCSP_RESPONDER_CERT, OCSP_RESPONDER_KEY, x,
+	    key, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: %s\n", reason);
+		goto out;
+	}
+	serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
+	if ((mem = BIO_new(BIO_s_mem())) != NULL &&
+	    ASN1_TIME_print(mem, X509_get0_notAfter(x)) == 1)
+		BIO_gets(mem, until, sizeof(until));
+	printf("issued OCSP responder certificate %s (valid until %s): "
+	    "%s/%s, %s/%s\n", serial, until, cfg->state_dir,
+	    OCSP_RESPONDER_CERT, cfg->state_dir, OCSP_RESPONDER_KEY);
+	if (cfg->ocsp_path[0] == '\0')
+		printf("[OCSP] Path is empty: the workers do not answer OCSP "
+		    "requests\n");
+	else
+		printf("restart the workers (SIGHUP to mscep -n, or restart "
+		    "the web server that spawns them) to use it\n");
+	rc = 0;
+out:
+	BIO_free(mem);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	ra_free(&ra);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -264,6 +347,8 @@ main(int argc, char *argv[])
 		rc = cmd_check(&cfg);
 	else if (strcmp(cmd, "tls-cert") == 0)
 		rc = cmd_tls_cert(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "ocsp-cert") == 0)
+		rc = cmd_ocsp_cert(&cfg, argc - i, argv + i);
 	else if (strcmp(cmd, "mdm-init") == 0)
 		rc = cmd_mdm_init(&cfg, argc - i, argv + i);
 	else if (strcmp(cmd, "challenge") == 0)

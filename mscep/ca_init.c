@@ -1,6 +1,7 @@
 /* ca_init.c - first-run creation of the CA, RA certificates and keys. */
 #include "ca_init.h"
 #include "log.h"
+#include "ocsp.h"
 #include "ra.h"
 #include "util.h"
 
@@ -218,6 +219,113 @@ ca_issue_identity(X509 *ca, EVP_PKEY *cakey, const char *cn,
 }
 
 int
+ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
+    X509 **cert, EVP_PKEY **key, char *reason, size_t rlen)
+{
+	char	 cn[256] = "mscep", name[300];
+
+	*cert = NULL;
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca),
+	    NID_commonName, cn, sizeof(cn)) < 0)
+		strlcpy0(cn, "mscep", sizeof(cn));
+	snprintf(name, sizeof(name), "%s OCSP Responder", cn);
+	if ((*key = keygen(keyspec, reason, rlen)) == NULL)
+		return -1;
+	/* §4.2.2.2: the CA designates the responder with id-kp-OCSPSigning;
+	 * id-pkix-ocsp-nocheck (§4.2.2.2.1) tells clients not to ask about
+	 * the responder's own status, which is why it should be short-lived.
+	 * A responder outliving its CA would sign answers nobody can
+	 * verify. */
+	if ((*cert = make_cert(name, *key, ca, days)) == NULL ||
+	    (ASN1_TIME_compare(X509_get0_notAfter(*cert),
+	    X509_get0_notAfter(ca)) > 0 &&
+	    X509_set1_notAfter(*cert, X509_get0_notAfter(ca)) != 1) ||
+	    add_ext(*cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
+	    add_ext(*cert, ca, NID_key_usage, "critical,digitalSignature") ||
+	    add_ext(*cert, ca, NID_ext_key_usage, "OCSPSigning") ||
+	    add_ext(*cert, ca, NID_id_pkix_OCSP_noCheck, "ignored") ||
+	    X509_sign(*cert, cakey, EVP_sha256()) <= 0) {
+		openssl_reason(reason, rlen, "cannot make the OCSP responder "
+		    "certificate");
+		X509_free(*cert);
+		EVP_PKEY_free(*key);
+		*cert = NULL;
+		*key = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+replace_file(const char *path, X509 *cert, EVP_PKEY *key, char *reason,
+    size_t rlen)
+{
+	char	 tmp[PATH_MAX + 80];
+
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	/* Left by an interrupted run: never half of a pair. */
+	unlink(tmp);
+	if (write_pem(tmp, cert, key) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", tmp,
+		    strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ca_replace_pair(const struct config *cfg, const char *certf, const char *keyf,
+    X509 *cert, EVP_PKEY *key, char *reason, size_t rlen)
+{
+	char	 kpath[PATH_MAX + 64], cpath[PATH_MAX + 64];
+	char	 ktmp[PATH_MAX + 80], ctmp[PATH_MAX + 80];
+
+	if (config_state_path(cfg, keyf, kpath, sizeof(kpath)) != 0 ||
+	    config_state_path(cfg, certf, cpath, sizeof(cpath)) != 0) {
+		snprintf(reason, rlen, "state folder path too long");
+		return -1;
+	}
+	snprintf(ktmp, sizeof(ktmp), "%s.new", kpath);
+	snprintf(ctmp, sizeof(ctmp), "%s.new", cpath);
+	/* Both complete before either replaces the old one; a worker
+	 * starting between the two renames finds a mismatch and says so. */
+	if (replace_file(kpath, NULL, key, reason, rlen) != 0)
+		return -1;
+	if (replace_file(cpath, cert, NULL, reason, rlen) != 0) {
+		unlink(ktmp);
+		return -1;
+	}
+	if (rename(ktmp, kpath) != 0 || rename(ctmp, cpath) != 0) {
+		snprintf(reason, rlen, "cannot rename into %s: %s", cpath,
+		    strerror(errno));
+		unlink(ktmp);
+		unlink(ctmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+make_ocsp(const struct config *cfg, const struct ca_init_opts *o, X509 *ca,
+    EVP_PKEY *cakey, char *reason, size_t rlen)
+{
+	EVP_PKEY	*key = NULL;
+	X509		*x = NULL;
+	int		 rc;
+
+	/* A key like the RA's; mscep-admin ocsp-cert --key picks another. */
+	if (ca_issue_ocsp(ca, cakey, o->ra_key, OCSP_RESPONDER_DAYS, &x, &key,
+	    reason, rlen) != 0)
+		return -1;
+	rc = ca_save_pair(cfg, OCSP_RESPONDER_CERT, OCSP_RESPONDER_KEY, x, key,
+	    reason, rlen);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+int
 ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
     size_t rlen)
 {
@@ -243,7 +351,8 @@ ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
 	if (make_ra(cfg, o, ca, key, "critical,digitalSignature",
 	    RA_SIGN_CERT, RA_SIGN_KEY, reason, rlen) != 0 ||
 	    make_ra(cfg, o, ca, key, "critical,keyEncipherment",
-	    RA_ENC_CERT, RA_ENC_KEY, reason, rlen) != 0)
+	    RA_ENC_CERT, RA_ENC_KEY, reason, rlen) != 0 ||
+	    make_ocsp(cfg, o, ca, key, reason, rlen) != 0)
 		goto out;
 	/* The CA certificate last: its presence means "initialised". */
 	rc = ca_save_pair(cfg, RA_CA_CERT, RA_CA_KEY, ca, key, reason, rlen);

@@ -31,6 +31,18 @@ int	 ca_issue_identity(X509 *ca, EVP_PKEY *cakey, const char *cn,
 /* Writes key (0600, must not exist) and cert into the state folder. */
 int	 ca_save_pair(const struct config *, const char *certf,
 	    const char *keyf, X509 *cert, EVP_PKEY *key, char *reason, size_t);
+/*
+ * The delegated OCSP responder identity (RFC 6960 §4.2.2.2): a new key
+ * and a certificate from the CA with EKU OCSPSigning and
+ * id-pkix-ocsp-nocheck, CN "<CA CN> OCSP Responder", valid days (never
+ * beyond the CA).
+ */
+int	 ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec,
+	    int days, X509 **cert, EVP_PKEY **key, char *reason, size_t);
+/* Like ca_save_pair, but replaces existing files: both are written in
+ * full under temporary names, then renamed over the old ones. */
+int	 ca_replace_pair(const struct config *, const char *certf,
+	    const char *keyf, X509 *cert, EVP_PKEY *key, char *reason, size_t);
 /* Generates a key from a "rsa:BITS" or "ec:CURVE" spec. */
 EVP_PKEY *keygen(const char *spec, char *reason, size_t);
 

@@ -685,9 +685,13 @@ load_revocation(struct loader *l)
 		    c->crl_refresh_hours, c->crl_validity_hours);
 	s = get_str(l, "ocsp", "path", "");
 	if (*s != '\0' && (s[0] != '/' || strlen(s) >= sizeof(c->ocsp_path) ||
-	    strpbrk(s, "?#%\\ \t") != NULL || strstr(s, "..") != NULL))
-		problem(l, "ocsp", "path", "\"%s\": a URL path such as /ocsp",
-		    s);
+	    strpbrk(s, "?#%\\ \t") != NULL || strstr(s, "..") != NULL ||
+	    s[strlen(s) - 1] == '/'))
+		problem(l, "ocsp", "path", "\"%s\": a URL path such as /ocsp "
+		    "(no trailing /)", s);
+	else if (strncasecmp(s, "/certsrv/mscep", 14) == 0)
+		problem(l, "ocsp", "path", "\"%s\": would take requests from "
+		    "SCEP or the password page", s);
 	else
 		strlcpy0(c->ocsp_path, s, sizeof(c->ocsp_path));
 	get_url(l, "ocsp", "url", c->ocsp_url, sizeof(c->ocsp_url));

@@ -17,8 +17,8 @@ hexval(int c)
 	return -1;
 }
 
-/* Percent-decodes [p, p+n); '+' is kept, base64 needs it (sscep#83). */
-static char *
+/* '+' is kept, base64 needs it (sscep#83). */
+char *
 pct_decode(const char *p, size_t n)
 {
 	char	*out, *o;

@@ -36,6 +36,10 @@ struct http_resp {
 char	*query_get(const char *query, const char *name, size_t maxlen,
 	    int *too_long);
 
+/* Percent-decodes [p, p+n) into a new NUL-terminated string the caller
+ * frees; '+' stays '+'. NULL when out of memory. */
+char	*pct_decode(const char *p, size_t n);
+
 void	 http_text(struct http_resp *, int status, const char *ctype,
 	    const char *body);
 void	 http_resp_free(struct http_resp *);

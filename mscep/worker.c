@@ -3,6 +3,7 @@
 #include "certrep.h"
 #include "crl.h"
 #include "log.h"
+#include "ocsp.h"
 #include "pkiop.h"
 #include "pwpage.h"
 #include "scep_attr.h"
@@ -41,7 +42,7 @@ build_cacert(struct worker *w)
 int
 worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 {
-	char	 db[PATH_MAX + 16];
+	char	 db[PATH_MAX + 16], warn[256];
 	int	 n;
 
 	memset(w, 0, sizeof(*w));
@@ -68,6 +69,13 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 	    store_open(db, &w->store, reason, rlen) != 0 ||
 	    policy_open(&w->cfg, w->store, &w->policy, reason, rlen) != 0)
 		return -1;
+	if (w->cfg.ocsp_path[0] != '\0') {
+		if (ocsp_signer_load(&w->cfg, &w->ra, &w->ocsp, warn,
+		    sizeof(warn), reason, rlen) != 0)
+			return -1;
+		if (warn[0] != '\0')
+			log_warnx("%s", warn);
+	}
 	if (build_cacert(w) != 0) {
 		openssl_reason(reason, rlen, "cannot encode GetCACert");
 		return -1;
@@ -89,6 +97,7 @@ worker_close(struct worker *w)
 {
 	policy_close(w->policy);
 	store_close(w->store);
+	ocsp_signer_free(&w->ocsp);
 	ra_free(&w->ra);
 	config_free(&w->cfg);
 	buf_free(&w->cacert);
@@ -128,7 +137,9 @@ worker_handle(struct worker *w, const struct http_req *req,
 		/* C strings end there: "GetCACaps%00x" is not an operation. */
 		http_text(resp, 400, "text/plain", "NUL in the query\n");
 		log_warnx("op=- result=400 reason=\"%%00 in the query\"");
-	} else if (pwpage_match(&w->cfg, req->request_uri))
+	} else if (ocsp_match(&w->cfg, req->request_uri))
+		ocsp_handle(w, req, resp);
+	else if (pwpage_match(&w->cfg, req->request_uri))
 		pwpage_handle(w, req, resp);
 	else if (op == NULL && !post && policy_hides_landing_page(w->policy)) {
 		/* What NDES with the Intune connector answers: the URL is

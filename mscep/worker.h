@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "ocsp.h"
 #include "policy.h"
 #include "ra.h"
 #include "store.h"
@@ -19,6 +20,7 @@ struct worker {
 	struct store	*store;
 	struct policy	*policy;
 	struct buf	 cacert;		/* GetCACert body, built once */
+	struct ocsp_signer ocsp;		/* [OCSP] Path set only */
 	OSSL_PROVIDER	*legacy;		/* AllowDES=1 only */
 	OSSL_PROVIDER	*deflt;
 	const char	*cacert_type;

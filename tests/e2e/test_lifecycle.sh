@@ -155,6 +155,14 @@ check "nextUpdate is ValidityHours (168) after thisUpdate" sh -c \
     "l=\$(date -d \"\$(openssl crl -inform DER -in '$T/published.crl' -noout -lastupdate | cut -d= -f2)\" +%s); \
      u=\$(date -d \"\$(openssl crl -inform DER -in '$T/published.crl' -noout -nextupdate | cut -d= -f2)\" +%s); \
      test \$((u - l)) = 604800"
+ocsp() { openssl ocsp -issuer "$T/state/ca.crt" -cert "$1" \
+    -url "http://127.0.0.1:$PORT/ocsp" -CAfile "$T/state/ca.crt" 2>&1; }
+ocsp_says() { ocsp "$1" | grep -q "$2"; }
+check "OCSP agrees: $S2 revoked, keyCompromise" \
+    ocsp_says "$T/c2/$S2.pem" 'Reason: keyCompromise'
+S4=$(serial_in "$T/c4")
+check "OCSP: the renewed 20-day certificate is good" \
+    ocsp_says "$T/c4/$S4.pem" ': good'
 num1=$(openssl crl -inform DER -in "$T/published.crl" -noout -crlnumber | cut -d= -f2)
 check "GetCRL signed with a valid certificate returns the CRL" \
     "$CLI" -u "$URL" --cert "$T/c4/$(serial_in "$T/c4").pem" \

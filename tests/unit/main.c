@@ -19,6 +19,13 @@ main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
+	/* Apart from the list above, which other suites extend. */
+	if (register_ocsp()) {
+		fprintf(stderr, "cannot register the ocsp suite: %s\n",
+		    CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() +

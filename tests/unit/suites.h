@@ -2,6 +2,9 @@
 #ifndef MSCEP_TEST_SUITES_H
 #define MSCEP_TEST_SUITES_H
 
+/* The OCSP responder (issue 5, item 6). */
+int	 register_ocsp(void);
+
 int	 register_util(void);
 int	 register_http(void);
 int	 register_config(void);
