@@ -96,6 +96,8 @@ LoadModule authn_core_module $mods/mod_authn_core.so
 LoadModule authn_file_module $mods/mod_authn_file.so
 LoadModule auth_basic_module $mods/mod_auth_basic.so
 LoadModule alias_module $mods/mod_alias.so
+LoadModule mime_module $mods/mod_mime.so
+TypesConfig /etc/mime.types
 DocumentRoot $run
 <Directory />
 	Require all denied

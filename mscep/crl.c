@@ -183,7 +183,7 @@ publish_locked(const struct config *cfg, const struct ra *ra,
 	X509_CRL	*crl = NULL;
 	unsigned char	*der = NULL;
 	int64_t		 number;
-	int		 len, rc = -1;
+	int		 len, n, rc = -1;
 
 	/* Numbers are taken first, so a revocation after this point leaves
 	 * the store dirty and the next refresh includes it. */
@@ -200,10 +200,13 @@ publish_locked(const struct config *cfg, const struct ra *ra,
 	}
 	if (write_public(cfg->crl_file, der, (size_t)len, reason, rlen) != 0)
 		goto out;
+	/* An empty CRL has no revokedCertificates at all: -1 here. */
+	if ((n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))) < 0)
+		n = 0;
 	if (entries != NULL)
-		*entries = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));
+		*entries = n;
 	log_info("op=CRL result=published number=%lld entries=%d",
-	    (long long)number, sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)));
+	    (long long)number, n);
 	rc = 0;
 out:
 	if (rc != 0)

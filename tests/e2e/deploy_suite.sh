@@ -58,6 +58,17 @@ deploy_protocol() {
 	    tr ',' '\n' | grep -c DNS: | grep -qx 700"
 }
 
+# deploy_crl NAME: the shipped configuration serves the published CRL.
+deploy_crl() {
+	n=$1
+	$ADMIN crl --force >/dev/null
+	check "$n: the CRL is served at /crl/mscep.crl as application/pkix-crl" \
+	    sh -c "curl -sf -D '$T/$n-crl.h' -o '$T/$n.crl' 'http://127.0.0.1:$PORT/crl/mscep.crl' &&
+	    grep -qi '^Content-Type: application/pkix-crl' '$T/$n-crl.h'"
+	check "$n: that CRL verifies with the CA" \
+	    openssl crl -inform DER -in "$T/$n.crl" -CAfile "$T/state/ca.crt" -noout
+}
+
 deploy_password_page() {
 	n=$1
 	a=${TLSURL%%/mscep/mscep.dll}/mscep_admin/
@@ -148,6 +159,7 @@ deploy_stop() {
 
 deploy_suite() {
 	deploy_protocol "$1"
+	deploy_crl "$1"
 	deploy_password_page "$1"
 	deploy_kill_worker "$1"
 	deploy_stop "$1"

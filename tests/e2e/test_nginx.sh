@@ -16,6 +16,7 @@ spawn nginx -c "$T/run/nginx.conf" -p "$T/run"
 wait_url "$URL?operation=GetCACaps"
 pool=$(echo $STARTED | cut -d' ' -f1)
 deploy_protocol nginx
+deploy_crl nginx
 deploy_password_page nginx
 deploy_kill_worker nginx
 check "nginx: the pool is back to 2 workers" sh -c "
