@@ -39,6 +39,7 @@ CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
 	   policy/policy.c policy/policy_password.c policy/challenge.c \
 	   policy/policy_intune.c policy/policy_exec.c mscep/runcmd.c \
 	   mscep/events.c mscep/store_life.c mscep/store_pending.c
+CORE	+= mscep/rollover.c
 UNIT	 = $(wildcard tests/unit/*.c)
 CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)
 UNIT_O	 = $(UNIT:%.c=$(BUILD)/%.o)
@@ -62,7 +63,8 @@ $(BINDIR)/mscep: $(BUILD)/mscep/main.o $(BUILD)/mscep/supervise.o $(CORE_O)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
 
-$(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(BUILD)/mscep/admin_mdm.o $(CORE_O)
+$(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(BUILD)/mscep/admin_mdm.o \
+	    $(BUILD)/mscep/admin_ca.o $(CORE_O)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

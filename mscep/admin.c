@@ -10,12 +10,14 @@
 
 #include <openssl/crypto.h>
 
+#include "admin_ca.h"
 #include "admin_mdm.h"
 #include "ca_init.h"
 #include "config.h"
 #include "policy.h"
 #include "policy_password.h"
 #include "ra.h"
+#include "rollover.h"
 #include "store.h"
 #include "tlscert.h"
 
@@ -43,7 +45,11 @@ usage(void)
 	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
 	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n"
 	    "  events [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
-	    "           enrollment outcomes as JSON lines\n");
+	    "           enrollment outcomes as JSON lines\n"
+	    "  ca rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
+	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "  ca switch [--now]   make the next CA current\n"
+	    "  ca status    current, next and previous CAs\n");
 }
 
 static int
@@ -149,12 +155,20 @@ cmd_check(const struct config *cfg)
 	struct ra	 ra;
 	struct store	*st = NULL;
 	struct policy	*pol = NULL;
+	struct buf	 next = { 0 };
 	char		 reason[512];
 
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
 	}
+	/* A worker refuses to start on a broken next/ too. */
+	if (rollover_next_body(cfg, &ra, &next, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		ra_free(&ra);
+		return 1;
+	}
+	buf_free(&next);
 	ra_free(&ra);
 	if (open_store(cfg, &st) != 0)
 		return 1;
@@ -260,6 +274,8 @@ main(int argc, char *argv[])
 		rc = cmd_challenge(&cfg, argc - i, argv + i);
 	else if (strcmp(cmd, "events") == 0)
 		rc = cmd_events(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "ca") == 0)
+		rc = cmd_ca(&cfg, argc - i, argv + i);
 	else {
 		usage();
 		rc = 2;

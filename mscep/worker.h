@@ -19,6 +19,8 @@ struct worker {
 	struct store	*store;
 	struct policy	*policy;
 	struct buf	 cacert;		/* GetCACert body, built once */
+	struct buf	 nextca;		/* GetNextCACert body; empty:
+						   no next CA (rollover.h) */
 	OSSL_PROVIDER	*legacy;		/* AllowDES=1 only */
 	OSSL_PROVIDER	*deflt;
 	const char	*cacert_type;
