@@ -40,6 +40,7 @@ CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
 	   policy/policy_intune.c policy/policy_exec.c mscep/runcmd.c \
 	   mscep/events.c mscep/store_life.c mscep/store_pending.c mscep/crl.c \
 	   mscep/pkiop_life.c mscep/ocsp.c
+CORE	+= mscep/rollover.c
 UNIT	 = $(wildcard tests/unit/*.c)
 CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)
 UNIT_O	 = $(UNIT:%.c=$(BUILD)/%.o)
@@ -64,7 +65,7 @@ $(BINDIR)/mscep: $(BUILD)/mscep/main.o $(BUILD)/mscep/supervise.o $(CORE_O)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
 
 $(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(BUILD)/mscep/admin_mdm.o \
-	    $(BUILD)/mscep/admin_life.o $(CORE_O)
+	    $(BUILD)/mscep/admin_life.o $(BUILD)/mscep/admin_ca.o $(CORE_O)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "admin_life.h"
+#include "admin_ca.h"
 #include "admin_mdm.h"
 #include "ca_init.h"
 #include "config.h"
@@ -20,6 +21,7 @@
 #include "policy.h"
 #include "policy_password.h"
 #include "ra.h"
+#include "rollover.h"
 #include "store.h"
 #include "tlscert.h"
 
@@ -59,7 +61,11 @@ usage(void)
 	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n"
 	    "  crl [--force]  publish the CRL if stale (--force: now)\n"
 	    "  pending        requests waiting for approval\n"
-	    "  approve ID | deny ID   decide a pending request\n");
+	    "  approve ID | deny ID   decide a pending request\n"
+	    "  ca rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
+	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "  ca switch [--now]   make the next CA current\n"
+	    "  ca status    current, next and previous CAs\n");
 }
 
 static int
@@ -165,6 +171,7 @@ cmd_check(const struct config *cfg)
 	struct ra	 ra;
 	struct store	*st = NULL;
 	struct policy	*pol = NULL;
+	struct buf	 next = { 0 };
 	char		 reason[512];
 
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
@@ -185,6 +192,13 @@ cmd_check(const struct config *cfg)
 		if (warn[0] != '\0')
 			fprintf(stderr, "%s: warning: %s\n", cfg->path, warn);
 	}
+	/* A worker refuses to start on a broken next/ too. */
+	if (rollover_next_body(cfg, &ra, &next, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		ra_free(&ra);
+		return 1;
+	}
+	buf_free(&next);
 	ra_free(&ra);
 	if (open_store(cfg, &st) != 0)
 		return 1;
@@ -367,6 +381,8 @@ main(int argc, char *argv[])
 		rc = cmd_approve(&cfg, argc - i, argv + i);
 	else if (strcmp(cmd, "deny") == 0)
 		rc = cmd_deny(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "ca") == 0)
+		rc = cmd_ca(&cfg, argc - i, argv + i);
 	else {
 		usage();
 		rc = 2;

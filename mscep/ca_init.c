@@ -72,19 +72,14 @@ random_serial(X509 *x)
 	return rc;
 }
 
-/* A certificate for key named cn, signed by issuer (NULL: self-signed). */
+/* A certificate for key named name, signed by issuer (NULL: self-signed). */
 static X509 *
-make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, int days)
+make_cert_name(const X509_NAME *name, EVP_PKEY *key, X509 *issuer, int days)
 {
 	X509		*x = X509_new();
-	X509_NAME	*name = X509_NAME_new();
 
-	if (x == NULL || name == NULL ||
+	if (x == NULL ||
 	    X509_set_version(x, X509_VERSION_3) != 1 || random_serial(x) ||
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)cn, -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
-	    (const unsigned char *)"mscep", -1, -1, 0) != 1 ||
 	    X509_set_subject_name(x, name) != 1 ||
 	    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) :
 	    name) != 1 || X509_set_pubkey(x, key) != 1 ||
@@ -96,7 +91,82 @@ make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, int days)
 		X509_free(x);
 		x = NULL;
 	}
+	return x;
+}
+
+/* CN=cn, O=mscep: how init names the CA and the RA. */
+static X509_NAME *
+mscep_name(const char *cn)
+{
+	X509_NAME	*name = X509_NAME_new();
+
+	if (name == NULL ||
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+	    (const unsigned char *)"mscep", -1, -1, 0) != 1) {
+		X509_NAME_free(name);
+		return NULL;
+	}
+	return name;
+}
+
+static X509 *
+make_cert(const char *cn, EVP_PKEY *key, X509 *issuer, int days)
+{
+	X509_NAME	*name = mscep_name(cn);
+	X509		*x = NULL;
+
+	if (name != NULL)
+		x = make_cert_name(name, key, issuer, days);
 	X509_NAME_free(name);
+	return x;
+}
+
+X509 *
+ca_make_ca_cert(const X509_NAME *name, EVP_PKEY *key, X509 *issuer,
+    EVP_PKEY *issuer_key, int days, char *reason, size_t rlen)
+{
+	X509		*x;
+	const char	*ku;
+
+	/* An RSA CA can also serve CA-direct mode, so it may decrypt. */
+	ku = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ?
+	    "critical,keyCertSign,cRLSign,digitalSignature,keyEncipherment" :
+	    "critical,keyCertSign,cRLSign,digitalSignature";
+	if ((x = make_cert_name(name, key, issuer, days)) == NULL ||
+	    add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE") ||
+	    add_ext(x, issuer, NID_key_usage, ku) ||
+	    X509_sign(x, issuer ? issuer_key : key, EVP_sha256()) <= 0) {
+		openssl_reason(reason, rlen, "cannot make CA certificate");
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+X509 *
+ca_make_ra_cert(const X509_NAME *name, EVP_PKEY *key, X509 *ca,
+    EVP_PKEY *cakey, const char *ku, int days, char *reason, size_t rlen)
+{
+	X509	*x;
+
+	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
+		snprintf(reason, rlen, "RA keys must be RSA (SCEP clients "
+		    "encrypt to them with RSA key transport)");
+		return NULL;
+	}
+	/* §2.1.2: clients pick the RA certificate by keyUsage. The EKU is
+	 * NDES's Certificate Request Agent (1.3.6.1.4.1.311.20.2.1). */
+	if ((x = make_cert_name(name, key, ca, days)) == NULL ||
+	    add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") ||
+	    add_ext(x, ca, NID_key_usage, ku) ||
+	    add_ext(x, ca, NID_ext_key_usage, "1.3.6.1.4.1.311.20.2.1") ||
+	    X509_sign(x, cakey, EVP_sha256()) <= 0) {
+		openssl_reason(reason, rlen, "cannot make RA certificate");
+		X509_free(x);
+		return NULL;
+	}
 	return x;
 }
 
@@ -137,6 +207,21 @@ ca_save_pair(const struct config *cfg, const char *certf, const char *keyf,
 	return 0;
 }
 
+int
+ca_save_cert(const struct config *cfg, const char *certf, X509 *cert,
+    char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64];
+
+	if (config_state_path(cfg, certf, path, sizeof(path)) != 0 ||
+	    write_pem(path, cert, NULL) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 make_dirs(const struct config *cfg, char *reason, size_t rlen)
 {
@@ -168,31 +253,24 @@ make_ra(const struct config *cfg, const struct ca_init_opts *o, X509 *ca,
     EVP_PKEY *cakey, const char *ku, const char *certf, const char *keyf,
     char *reason, size_t rlen)
 {
+	X509_NAME	*name = mscep_name(o->ra_name);
 	EVP_PKEY	*key = NULL;
 	X509		*x = NULL;
 	int		 rc = -1;
 
-	if ((key = keygen(o->ra_key, reason, rlen)) == NULL)
-		goto out;
-	if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) {
-		snprintf(reason, rlen, "RA keys must be RSA (SCEP clients "
-		    "encrypt to them with RSA key transport)");
+	if (name == NULL) {
+		openssl_reason(reason, rlen, "bad RA name");
 		goto out;
 	}
-	/* §2.1.2: clients pick the RA certificate by keyUsage. The EKU is
-	 * NDES's Certificate Request Agent (1.3.6.1.4.1.311.20.2.1). */
-	if ((x = make_cert(o->ra_name, key, ca, o->ra_days)) == NULL ||
-	    add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") ||
-	    add_ext(x, ca, NID_key_usage, ku) ||
-	    add_ext(x, ca, NID_ext_key_usage, "1.3.6.1.4.1.311.20.2.1") ||
-	    X509_sign(x, cakey, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make RA certificate");
+	if ((key = keygen(o->ra_key, reason, rlen)) == NULL ||
+	    (x = ca_make_ra_cert(name, key, ca, cakey, ku, o->ra_days, reason,
+	    rlen)) == NULL)
 		goto out;
-	}
 	rc = ca_save_pair(cfg, certf, keyf, x, key, reason, rlen);
 out:
 	X509_free(x);
 	EVP_PKEY_free(key);
+	X509_NAME_free(name);
 	return rc;
 }
 
@@ -329,29 +407,24 @@ int
 ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
     size_t rlen)
 {
+	X509_NAME	*name = mscep_name(o->ca_name);
 	EVP_PKEY	*key = NULL;
 	X509		*ca = NULL;
-	const char	*ku;
 	int		 rc = -1;
 
-	if (make_dirs(cfg, reason, rlen) != 0 ||
-	    (key = keygen(o->ca_key, reason, rlen)) == NULL)
-		goto out;
-	/* An RSA CA can also serve CA-direct mode, so it may decrypt. */
-	ku = EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA ?
-	    "critical,keyCertSign,cRLSign,digitalSignature,keyEncipherment" :
-	    "critical,keyCertSign,cRLSign,digitalSignature";
-	if ((ca = make_cert(o->ca_name, key, NULL, o->ca_days)) == NULL ||
-	    add_ext(ca, NULL, NID_basic_constraints, "critical,CA:TRUE") ||
-	    add_ext(ca, NULL, NID_key_usage, ku) ||
-	    X509_sign(ca, key, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make CA certificate");
+	if (name == NULL) {
+		openssl_reason(reason, rlen, "bad CA name");
 		goto out;
 	}
-	if (make_ra(cfg, o, ca, key, "critical,digitalSignature",
-	    RA_SIGN_CERT, RA_SIGN_KEY, reason, rlen) != 0 ||
-	    make_ra(cfg, o, ca, key, "critical,keyEncipherment",
-	    RA_ENC_CERT, RA_ENC_KEY, reason, rlen) != 0 ||
+	if (make_dirs(cfg, reason, rlen) != 0 ||
+	    (key = keygen(o->ca_key, reason, rlen)) == NULL ||
+	    (ca = ca_make_ca_cert(name, key, NULL, NULL, o->ca_days, reason,
+	    rlen)) == NULL)
+		goto out;
+	if (make_ra(cfg, o, ca, key, RA_SIGN_KU, RA_SIGN_CERT, RA_SIGN_KEY,
+	    reason, rlen) != 0 ||
+	    make_ra(cfg, o, ca, key, RA_ENC_KU, RA_ENC_CERT, RA_ENC_KEY,
+	    reason, rlen) != 0 ||
 	    make_ocsp(cfg, o, ca, key, reason, rlen) != 0)
 		goto out;
 	/* The CA certificate last: its presence means "initialised". */
@@ -359,5 +432,6 @@ ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
 out:
 	X509_free(ca);
 	EVP_PKEY_free(key);
+	X509_NAME_free(name);
 	return rc;
 }

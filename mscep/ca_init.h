@@ -8,6 +8,9 @@
 
 #include <stddef.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "config.h"
 
 struct ca_init_opts {
@@ -28,6 +31,18 @@ int	 ca_init(const struct config *, const struct ca_init_opts *, char *,
 int	 ca_issue_identity(X509 *ca, EVP_PKEY *cakey, const char *cn,
 	    const char *keyspec, const char *ku, int days, X509 **cert,
 	    EVP_PKEY **key, char *reason, size_t);
+/*
+ * A CA certificate (CA:TRUE, keyCertSign, cRLSign) for key named name:
+ * self-signed when issuer is NULL, else certified by issuer's key (a
+ * cross certificate during a rollover).
+ */
+X509	*ca_make_ca_cert(const X509_NAME *name, EVP_PKEY *key, X509 *issuer,
+	    EVP_PKEY *issuer_key, int days, char *reason, size_t);
+/* An RA certificate as init makes it: CA:FALSE, ku, NDES's EKU. */
+#define RA_SIGN_KU	"critical,digitalSignature"
+#define RA_ENC_KU	"critical,keyEncipherment"
+X509	*ca_make_ra_cert(const X509_NAME *name, EVP_PKEY *key, X509 *ca,
+	    EVP_PKEY *cakey, const char *ku, int days, char *reason, size_t);
 /* Writes key (0600, must not exist) and cert into the state folder. */
 int	 ca_save_pair(const struct config *, const char *certf,
 	    const char *keyf, X509 *cert, EVP_PKEY *key, char *reason, size_t);
@@ -43,6 +58,8 @@ int	 ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec,
  * full under temporary names, then renamed over the old ones. */
 int	 ca_replace_pair(const struct config *, const char *certf,
 	    const char *keyf, X509 *cert, EVP_PKEY *key, char *reason, size_t);
+int	 ca_save_cert(const struct config *, const char *certf, X509 *cert,
+	    char *reason, size_t);
 /* Generates a key from a "rsa:BITS" or "ec:CURVE" spec. */
 EVP_PKEY *keygen(const char *spec, char *reason, size_t);
 

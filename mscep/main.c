@@ -26,6 +26,7 @@ status_text(int status)
 	case 200: return "OK";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
+	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";

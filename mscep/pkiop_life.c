@@ -31,15 +31,17 @@ take_base(const struct cert_row *r, void *arg)
 	return 1;
 }
 
-/* The signer must be a certificate this CA issued, valid now. */
+/* The signer must be a certificate this CA (or a previous one) issued,
+ * valid now. */
 static int
 check_signer(struct worker *w, X509 *old, char *serial, size_t slen,
     char *reason, size_t rlen)
 {
-	if (X509_check_issued(w->ra.ca, old) != X509_V_OK ||
-	    X509_verify(old, X509_get0_pubkey(w->ra.ca)) != 1) {
+	/* This CA, or one it replaced (ca switch): devices renew across a
+	 * rollover with what the previous CA issued them. */
+	if (ra_issuer(&w->ra, old) == NULL) {
 		snprintf(reason, rlen, "RenewalReq signer certificate was not "
-		    "issued by this CA");
+		    "issued by this CA or a previous one");
 		return -1;
 	}
 	if (X509_cmp_current_time(X509_get0_notBefore(old)) > 0 ||

@@ -1,11 +1,16 @@
 /* ra.c - load the CA and RA certificates and keys from the state folder. */
 #include "ra.h"
+#include "rollover.h"
 #include "util.h"
 #include "log.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
@@ -74,10 +79,91 @@ ca_key_id(struct ra *ra)
 	return 0;
 }
 
+/* previous/<time>: what `ca switch` completed (not a ".tmp" in progress). */
+static int
+prev_entry(const struct dirent *d)
+{
+	size_t	 n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' &&
+	    (n < 4 || strcmp(d->d_name + n - 4, ".tmp") != 0);
+}
+
+int
+ra_load_prev(const struct config *cfg, X509 *current, STACK_OF(X509) *out,
+    char *reason, size_t rlen)
+{
+	struct dirent	**names = NULL;
+	char		 dir[PATH_MAX + 16], path[PATH_MAX + 300];
+	X509		*x = NULL;
+	int		 i, n, rc = -1;
+
+	if (config_state_path(cfg, RA_PREV_DIR, dir, sizeof(dir)) != 0) {
+		snprintf(reason, rlen, "state folder path too long");
+		return -1;
+	}
+	if ((n = scandir(dir, &names, prev_entry, alphasort)) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(reason, rlen, "cannot read %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	/* The names sort by time: newest last. */
+	for (i = n - 1; i >= 0; i--) {
+		snprintf(path, sizeof(path), "%s/%s/%s", dir,
+		    names[i]->d_name, RA_CA_CERT);
+		if (pem_read_cert(path, &x) != 0) {
+			openssl_reason(reason, rlen, "bad certificate");
+			snprintf(reason, rlen, "cannot read previous CA "
+			    "certificate %s", path);
+			goto out;
+		}
+		/* Midway through a switch, previous/<time> already holds
+		 * the CA that is still current. */
+		if (X509_cmp(x, current) != 0) {
+			if (!sk_X509_push(out, x)) {
+				snprintf(reason, rlen, "out of memory");
+				goto out;
+			}
+			x = NULL;
+		}
+		X509_free(x);
+		x = NULL;
+	}
+	rc = 0;
+out:
+	X509_free(x);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/*
+ * An RA certificate from another CA generation (a half-done switch, files
+ * copied by hand) would make GetCACert hand out a chain that does not
+ * verify: refuse it here.
+ */
+static int
+check_ra_issuer(const struct ra *ra, X509 *x, const char *file,
+    char *reason, size_t rlen)
+{
+	if (X509_verify(x, X509_get0_pubkey(ra->ca)) == 1)
+		return 0;
+	ERR_clear_error();
+	snprintf(reason, rlen, "%s is not issued by the CA in %s (mixed files "
+	    "from two CA generations? see mscep-admin ca status)", file,
+	    RA_CA_CERT);
+	return -1;
+}
+
 int
 ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 {
 	memset(ra, 0, sizeof(*ra));
+	if (rollover_switching(cfg, reason, rlen))
+		return -1;
 	ra->direct = cfg->ca_direct;
 	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, &ra->ca_key,
 	    reason, rlen) != 0 || ca_key_id(ra) != 0)
@@ -90,12 +176,19 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 		}
 		ra->sign_cert = ra->enc_cert = ra->ca;
 		ra->sign_key = ra->enc_key = ra->ca_key;
-		return 0;
-	}
-	if (load_pair(cfg, RA_SIGN_CERT, RA_SIGN_KEY, &ra->sign_cert,
+	} else if (load_pair(cfg, RA_SIGN_CERT, RA_SIGN_KEY, &ra->sign_cert,
 	    &ra->sign_key, reason, rlen) != 0 ||
 	    load_pair(cfg, RA_ENC_CERT, RA_ENC_KEY, &ra->enc_cert,
-	    &ra->enc_key, reason, rlen) != 0)
+	    &ra->enc_key, reason, rlen) != 0 ||
+	    check_ra_issuer(ra, ra->sign_cert, RA_SIGN_CERT, reason,
+	    rlen) != 0 ||
+	    check_ra_issuer(ra, ra->enc_cert, RA_ENC_CERT, reason, rlen) != 0)
+		goto fail;
+	if ((ra->prev_ca = sk_X509_new_null()) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		goto fail;
+	}
+	if (ra_load_prev(cfg, ra->ca, ra->prev_ca, reason, rlen) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -116,5 +209,31 @@ ra_free(struct ra *ra)
 	}
 	X509_free(ra->ca);
 	EVP_PKEY_free(ra->ca_key);
+	sk_X509_pop_free(ra->prev_ca, X509_free);
 	memset(ra, 0, sizeof(*ra));
+}
+
+/* Name (and key identifier, when both have one) first, then signature. */
+static int
+signed_by(X509 *ca, X509 *x)
+{
+	int	 ok;
+
+	ok = X509_check_issued(ca, x) == X509_V_OK &&
+	    X509_verify(x, X509_get0_pubkey(ca)) == 1;
+	ERR_clear_error();
+	return ok;
+}
+
+X509 *
+ra_issuer(const struct ra *ra, X509 *x)
+{
+	int	 i;
+
+	if (ra->ca != NULL && signed_by(ra->ca, x))
+		return ra->ca;
+	for (i = 0; i < sk_X509_num(ra->prev_ca); i++)
+		if (signed_by(sk_X509_value(ra->prev_ca, i), x))
+			return sk_X509_value(ra->prev_ca, i);
+	return NULL;
 }

@@ -18,6 +18,8 @@
 #define RA_SIGN_KEY	"private/ra-sign.key"
 #define RA_ENC_CERT	"ra-enc.crt"
 #define RA_ENC_KEY	"private/ra-enc.key"
+/* After `mscep-admin ca switch`: previous/<UTC time>/ca.crt, ... */
+#define RA_PREV_DIR	"previous"
 
 struct ra {
 	X509		*ca;
@@ -30,10 +32,23 @@ struct ra {
 	int		 direct;
 	char		 ca_key_id[41];	/* hex SHA-1 of the CA's public key,
 					   recorded with what it issues */
+	/*
+	 * CAs this one replaced (previous/<time>/ca.crt), newest first;
+	 * certificates only: what they issued may still be presented.
+	 */
+	STACK_OF(X509)	*prev_ca;
 };
 
 int	 ra_load(const struct config *, struct ra *, char *reason, size_t);
 void	 ra_free(struct ra *);
+/*
+ * Appends to out the CA certificates of previous/ (mscep-admin ca
+ * switch), newest first, leaving out current.
+ */
+int	 ra_load_prev(const struct config *, X509 *current, STACK_OF(X509) *out,
+	    char *reason, size_t);
+/* The CA, current or previous, whose key signed x; NULL: none of them. */
+X509	*ra_issuer(const struct ra *, X509 *x);
 
 int	 pem_read_cert(const char *, X509 **);
 int	 pem_read_key(const char *, EVP_PKEY **);

@@ -6,6 +6,7 @@
 #include "ocsp.h"
 #include "pkiop.h"
 #include "pwpage.h"
+#include "rollover.h"
 #include "scep_attr.h"
 
 #include <stdio.h>
@@ -37,6 +38,25 @@ build_cacert(struct worker *w)
 	certs[2] = w->ra.ca;
 	w->cacert_type = "application/x-x509-ca-ra-cert";
 	return certs_only_der(certs, 3, &w->cacert);
+}
+
+/* RFC 8894 §4.7: advertised exactly while there is a next CA to serve. */
+static int
+load_nextca(struct worker *w, char *reason, size_t rlen)
+{
+	size_t	 n = strlen(w->cfg.caps);
+
+	if (rollover_next_body(&w->cfg, &w->ra, &w->nextca, reason,
+	    rlen) != 0)
+		return -1;
+	if (w->nextca.len == 0)
+		return 0;
+	if (snprintf(w->cfg.caps + n, sizeof(w->cfg.caps) - n,
+	    "GetNextCACert\n") >= (int)(sizeof(w->cfg.caps) - n)) {
+		snprintf(reason, rlen, "GetCACaps body too long");
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -80,6 +100,8 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 		openssl_reason(reason, rlen, "cannot encode GetCACert");
 		return -1;
 	}
+	if (load_nextca(w, reason, rlen) != 0)
+		return -1;
 	if (!w->cfg.enforce_password)
 		log_warnx("EnforcePassword=0: any request that parses gets a "
 		    "certificate");
@@ -101,6 +123,7 @@ worker_close(struct worker *w)
 	ra_free(&w->ra);
 	config_free(&w->cfg);
 	buf_free(&w->cacert);
+	buf_free(&w->nextca);
 	if (w->legacy != NULL)
 		OSSL_PROVIDER_unload(w->legacy);
 	if (w->deflt != NULL)
@@ -123,6 +146,23 @@ landing_page(const struct worker *w, struct http_resp *resp)
 	    "</p><p>To obtain an enrollment challenge password, go to the "
 	    "admin URL: /%s</p></body></html>\n", w->cfg.password_vdir);
 	http_text(resp, 200, "text/html; charset=utf-8", page);
+}
+
+/* OpenXPKI answers 404 too; GetCACaps did not offer it (§3.5.2). */
+static void
+next_ca_cert(const struct worker *w, struct http_resp *resp)
+{
+	if (w->nextca.len == 0) {
+		http_text(resp, 404, "text/plain", "no next CA certificate: "
+		    "this CA is not rolling over (GetCACaps does not list "
+		    "GetNextCACert)\n");
+		log_info("op=GetNextCACert result=404 reason=\"no next CA\"");
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "application/x-x509-next-ca-cert";
+	buf_append(&resp->body, w->nextca.p, w->nextca.len);
+	log_info("op=GetNextCACert result=200");
 }
 
 void
@@ -162,7 +202,9 @@ worker_handle(struct worker *w, const struct http_req *req,
 		resp->content_type = w->cacert_type;
 		buf_append(&resp->body, w->cacert.p, w->cacert.len);
 		log_info("op=GetCACert result=200");
-	} else if (op != NULL && !strcasecmp(op, "PKIOperation") && !post &&
+	} else if (op != NULL && !strcasecmp(op, "GetNextCACert") && !post)
+		next_ca_cert(w, resp);
+	else if (op != NULL && !strcasecmp(op, "PKIOperation") && !post &&
 	    strcmp(req->method, "GET") != 0) {
 		/* A HEAD would issue and throw the answer away. */
 		http_text(resp, 405, "text/plain", "PKIOperation takes GET or "

@@ -21,6 +21,8 @@ struct worker {
 	struct policy	*policy;
 	struct buf	 cacert;		/* GetCACert body, built once */
 	struct ocsp_signer ocsp;		/* [OCSP] Path set only */
+	struct buf	 nextca;		/* GetNextCACert body; empty:
+						   no next CA (rollover.h) */
 	OSSL_PROVIDER	*legacy;		/* AllowDES=1 only */
 	OSSL_PROVIDER	*deflt;
 	const char	*cacert_type;

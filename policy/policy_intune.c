@@ -55,6 +55,30 @@ load_signers(const char *path, STACK_OF(X509) *out)
 	return sk_X509_num(out) > 0 ? 0 : -1;
 }
 
+static int
+trust_previous(const struct config *cfg, X509 *ca, X509_STORE *trust,
+    char *reason, size_t rlen)
+{
+	STACK_OF(X509)	*prev;
+	int		 i, rc = -1;
+
+	if ((prev = sk_X509_new_null()) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	if (ra_load_prev(cfg, ca, prev, reason, rlen) != 0)
+		goto out;
+	for (i = 0; i < sk_X509_num(prev); i++)
+		if (!X509_STORE_add_cert(trust, sk_X509_value(prev, i))) {
+			snprintf(reason, rlen, "out of memory");
+			goto out;
+		}
+	rc = 0;
+out:
+	sk_X509_pop_free(prev, X509_free);
+	return rc;
+}
+
 int
 intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 {
@@ -87,6 +111,10 @@ intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 	if (pem_read_cert(path, &ca) != 0 || !X509_STORE_add_cert(in->trust,
 	    ca))
 		goto missing;
+	/* Or to one it replaced (mscep-admin ca switch): a signer issued
+	 * before the switch is trusted until it expires. */
+	if (trust_previous(cfg, ca, in->trust, reason, rlen) != 0)
+		goto out;
 	X509_free(ca);
 	*state = in;
 	return 0;
