@@ -25,6 +25,7 @@ struct outcome {
 	char			 code[48];	/* event reason code */
 	char			 device_id[128];
 	int			 resent;	/* an earlier answer again */
+	struct success_event	 event;		/* recorded with the cert */
 };
 
 static double
@@ -122,6 +123,10 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 	sc.not_after = asn1_epoch(X509_get0_notAfter(o->issued));
 	sc.der = der;
 	sc.der_len = (size_t)len;
+	events_success_free(&o->event);
+	events_success_make(&o->event, req->txid, o->issued, o->device_id);
+	sc.event = &o->event.ev;
+	sc.event_keep_after = events_keep_after(&w->cfg, o->event.ev.at);
 	rc = store_issue(w->store, &sc, claim);
 	OPENSSL_free(der);
 	return rc;
@@ -332,8 +337,8 @@ record_event(struct worker *w, const struct scep_req *req,
 	if (req->msg_type != MSG_PKCSREQ || req->txid[0] == '\0' || o->resent)
 		return;
 	if (o->rep.status == STATUS_SUCCESS) {
-		events_success(&w->cfg, w->store, req->txid, o->issued,
-		    o->device_id);
+		/* Recorded in the issuing transaction (record()). */
+		events_notify(&w->cfg, &o->event.ev);
 		return;
 	}
 	if (*code == '\0')
@@ -415,6 +420,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 		    log_safe(o.reason, safe, sizeof(safe)));
 	}
 out:
+	events_success_free(&o.event);
 	X509_free(o.issued);
 	scep_req_free(&req);
 	buf_free(&msg);

@@ -285,6 +285,9 @@ consume_claim(struct store *s, const struct store_claim *c, int64_t now)
 	return STORE_ERROR;
 }
 
+static enum store_rc event_write(struct store *, const struct store_event *,
+    int64_t);
+
 static enum store_rc
 insert_cert(struct store *s, const struct store_cert *c, int64_t now)
 {
@@ -332,6 +335,8 @@ store_issue(struct store *s, const struct store_cert *c,
 		return STORE_ERROR;
 	if ((rc = consume_claim(s, claim, now)) == STORE_OK)
 		rc = insert_cert(s, c, now);
+	if (rc == STORE_OK && c->event != NULL)
+		rc = event_write(s, c->event, c->event_keep_after);
 	if (rc == STORE_OK && exec_simple(s, S_COMMIT) == 0)
 		return STORE_OK;
 	exec_simple(s, S_ROLLBACK);
@@ -488,6 +493,12 @@ bind_opt_text(sqlite3_stmt *q, int col, const char *v)
 enum store_rc
 store_event_add(struct store *s, const struct store_event *e,
     int64_t keep_after)
+{
+	return event_write(s, e, keep_after);
+}
+
+static enum store_rc
+event_write(struct store *s, const struct store_event *e, int64_t keep_after)
 {
 	sqlite3_stmt	*q = stmt(s, S_EVENT_PURGE);
 

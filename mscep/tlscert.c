@@ -121,7 +121,7 @@ record(const struct config *cfg, X509 *x, X509_REQ *req, char *serial,
 	snprintf(txid, sizeof(txid), "mscep-admin tls-cert %s", serial);
 	sc = (struct store_cert){ serial, subject, sans, "TLSServer", txid,
 	    key_id, asn1_epoch(X509_get0_notBefore(x)),
-	    asn1_epoch(X509_get0_notAfter(x)), der, (size_t)len };
+	    asn1_epoch(X509_get0_notAfter(x)), der, (size_t)len, NULL, 0 };
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
 	    store_open(path, &st, reason, rlen) != 0)
 		goto out;

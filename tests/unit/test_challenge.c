@@ -337,7 +337,7 @@ test_nonce_claim(void)
 	struct store_claim	 claim = { .kind = CLAIM_NONCE,
 				    .key = "00112233445566778899AABBCCDDEEFF" };
 	struct store_cert	 c = { "0A", "CN=a", "", "GpT", "TX-N1", "K1",
-				    1, 2, (const unsigned char *)"x", 1 };
+				    1, 2, (const unsigned char *)"x", 1, NULL, 0 };
 
 	claim.expires = now_seconds() + 600;
 	CU_ASSERT_EQUAL(store_nonce_used(fx.store, claim.key), STORE_NOT_FOUND);
