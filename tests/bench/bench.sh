@@ -23,8 +23,9 @@
 #   BENCH_KEYS     requester key cache (build/bench/keys-rsa<BITS>.pem);
 #                  keys are made once (RSA key generation costs ~0.2 s a
 #                  key here) and reused by every run and every bench
-#   BENCH_PARTS    parts to run, in order (all: speed lighttpd nginx
-#                  scepserver million crl)
+#   BENCH_ROUNDS   runs of each server, taking turns; the median counts (3)
+#   BENCH_PARTS    parts to run (all: speed lighttpd nginx scepserver
+#                  million crl)
 #   KEEP=1         keep the temporary folder
 #
 # Adding a measurement: write part_NAME, which sets results or calls
@@ -44,6 +45,7 @@ FILL=${BENCH_FILL:-1000000}
 SPEED_SECONDS=${BENCH_SPEED_SECONDS:-3}
 KEYS=${BENCH_KEYS:-$TOP/build/bench/keys-rsa$BITS.pem}
 PARTS=${BENCH_PARTS:-speed lighttpd nginx scepserver million crl}
+ROUNDS=${BENCH_ROUNDS:-3}
 CORES=$(nproc)
 CHALLENGE=bench-$$-challenge
 
@@ -64,7 +66,7 @@ die() {
 	exit 1
 }
 
-declare -A RATE P50 P95 P99 PASSED FAILED MEM CPUMS
+declare -A RATE P50 P95 P99 PASSED FAILED MEM CPUMS RUNS SPREAD
 TICKS=$(getconf CLK_TCK)
 EXTRA=()		# "label|value" rows after the table
 SIGN_PER_CORE=
@@ -120,20 +122,22 @@ store_bytes() {
 	rm -f "$T/vacuum.db"
 }
 
-# load NAME URL [scepcli options]: N enrollments over J connections; every
-# reply is verified after the clock stops (scepcli), issued certificates
-# go to $T/certs-NAME (a serial issued twice fails there).
+# load NAME URL [scepcli options]: one run of N enrollments over J
+# connections; every reply is verified after the clock stops (scepcli),
+# issued certificates go to $T/NAME.RUN.certs (a serial issued twice fails
+# there).
 load() {
-	local name=$1 url=$2 cpu0
+	local name=$1 url=$2 cpu0 stem
 	shift 2
-	note "$name: $N enrollments, $J connections"
+	RUNS[$name]=$((${RUNS[$name]:-0} + 1))
+	stem=$T/$name.${RUNS[$name]}
+	note "$name, run ${RUNS[$name]}: $N enrollments, $J connections"
 	cpu0=$(worker_ticks)
 	"$MSCEP_BIN/scepcli" -u "$url" -m "$METHOD" -n "$N" -j "$J" \
-	    --keys "$KEYS" -o "$T/certs-$name" "$@" enroll \
-	    >"$T/$name.out" 2>"$T/$name.err"
-	parse_load "$name"
-	CPUMS[$name]=$(awk -v a="$cpu0" -v b="$(worker_ticks)" -v t="$TICKS" \
-	    -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / t / n }')
+	    --keys "$KEYS" -o "$stem.certs" "$@" enroll \
+	    >"$stem.out" 2>"$stem.err"
+	record_run "$name" "$stem" "$(awk -v a="$cpu0" -v b="$(worker_ticks)" \
+	    -v t="$TICKS" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / t / n }')"
 }
 
 # worker_ticks: CPU time (user + system, in clock ticks) of the mscep
@@ -149,22 +153,38 @@ worker_ticks() {
 	echo "$sum"
 }
 
-parse_load() {
-	local f=$T/$1.out line
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$f" | tail -1)
-	if [ -z "$line" ]; then
-		cat "$T/$1.err" >&2
+# record_run NAME STEM CPUMS: one line for the run's results in
+# $T/NAME.runs: rate p50 p95 p99 passed failed cpu-ms-per-request.
+record_run() {
+	local line res
+	res=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2.out" | tail -1)
+	line=$(grep '^enrollments/s=' "$2.out" | tail -1)
+	if [ -z "$res" ] || [ -z "$line" ]; then
+		cat "$2.err" >&2
 		die "$1: the load tool printed no result"
 	fi
+	echo "$line $res ${3:--}" | sed -e 's/enrollments\/s=//' \
+	    -e 's/ p[0-9]*_ms=/ /g' -e 's/ passed, / /' -e 's/ failed / /' \
+	    >> "$T/$1.runs"
+	note "$1: $(tail -1 "$T/$1.runs" | awk '{ print $1 " enrollments/s, " $6 " failed" }')"
+}
+
+# summarize NAME: the median run by rate gives the rate, latencies and CPU;
+# errors are summed over every run.
+summarize() {
+	local f=$T/$1.runs line
+	[ -s "$f" ] || return 0
+	line=$(sort -n -k1,1 "$f" | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }')
 	set -- "$1" $line
-	PASSED[$1]=$2
-	FAILED[$1]=$4
-	line=$(grep '^enrollments/s=' "$f" | tail -1)
-	RATE[$1]=$(echo "$line" | sed 's/.*enrollments\/s=\([0-9.]*\).*/\1/')
-	P50[$1]=$(echo "$line" | sed 's/.*p50_ms=\([0-9.]*\).*/\1/')
-	P95[$1]=$(echo "$line" | sed 's/.*p95_ms=\([0-9.]*\).*/\1/')
-	P99[$1]=$(echo "$line" | sed 's/.*p99_ms=\([0-9.]*\).*/\1/')
-	note "$1: ${RATE[$1]} enrollments/s, ${FAILED[$1]} failed"
+	RATE[$1]=$2
+	P50[$1]=$3
+	P95[$1]=$4
+	P99[$1]=$5
+	CPUMS[$1]=$8
+	PASSED[$1]=$(awk '{ s += $5 } END { print s }' "$f")
+	FAILED[$1]=$(awk '{ s += $6 } END { print s }' "$f")
+	SPREAD[$1]=$(sort -n -k1,1 "$f" | awk 'NR == 1 { lo = $1 } { hi = $1 }
+	    END { if (NR > 1) printf "%.0f-%.0f", lo, hi; else print "-" }')
 }
 
 # worker_memory NAME: VmRSS and VmHWM of the mscep workers now running.
@@ -211,6 +231,7 @@ part_lighttpd() {
 	load lighttpd "$URL" -P "$T/passwords"
 	worker_memory lighttpd
 	stop_servers
+	[ "${RUNS[lighttpd]}" = 1 ] || return 0
 	CERTS=$(sql "select count(*) from certificates")
 	DER_LEN=$(sql "select cast(avg(length(der)) as int) from certificates")
 	STORE_PER_10K=$(awk -v a="$(store_bytes)" -v e="$EMPTY_BYTES" \
@@ -238,27 +259,28 @@ part_nginx() {
 }
 
 part_scepserver() {
-	local depot=$T/depot port ns=(unshare -n)
+	local depot=$T/depot port stem ns=(unshare -n)
 	[ "$(id -u)" = 0 ] || ns=(unshare -rn)
+	rm -rf "$depot"
 	scepserver ca -init -keySize "$BITS" -depot "$depot" >/dev/null 2>&1 ||
 	    die "scepserver ca -init failed"
 	port=$(free_port)
-	note "scepserver: $N enrollments, $J connections (own network namespace)"
+	RUNS[scepserver]=$((${RUNS[scepserver]:-0} + 1))
+	stem=$T/scepserver.${RUNS[scepserver]}
+	note "scepserver, run ${RUNS[scepserver]}: $N enrollments, $J connections (own network namespace)"
 	"${ns[@]}" "$TOP/tests/bench/scepserver_netns.sh" "$depot" "$port" \
-	    "$CHALLENGE" "$T/scepserver.log" \
+	    "$CHALLENGE" "$stem.log" \
 	    "$MSCEP_BIN/scepcli" -u "http://127.0.0.1:$port/scep" -m "$METHOD" \
-	    -n "$N" -j "$J" --keys "$KEYS" -o "$T/certs-scepserver" \
-	    -p "$CHALLENGE" enroll >"$T/scepserver.out" 2>"$T/scepserver.err" &
+	    -n "$N" -j "$J" --keys "$KEYS" -o "$stem.certs" \
+	    -p "$CHALLENGE" enroll >"$stem.out" 2>"$stem.err" &
 	STARTED="$STARTED $!"	# cleanup stops it (and so the server) by PID
 	wait "$!"
 	STARTED=
-	parse_load scepserver
-	CPUMS[scepserver]=$(awk -v t="$TICKS" -v n="$N" \
-	    '/^ticks:/ { printf "%.2f", $2 * 1000 / t / n }' \
-	    "$T/scepserver.log.mem" 2>/dev/null)
+	record_run scepserver "$stem" "$(awk -v t="$TICKS" -v n="$N" \
+	    '/^ticks:/ { printf "%.2f", $2 * 1000 / t / n }' "$stem.log.mem" 2>/dev/null)"
 	MEM[scepserver]=$(awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END {
 	    if (r) printf "VmRSS %.1f MB, VmHWM %.1f MB (one Go process)",
-	    r / 1024, h / 1024 }' "$T/scepserver.log.mem" 2>/dev/null)
+	    r / 1024, h / 1024 }' "$stem.log.mem" 2>/dev/null)
 }
 
 # fill_store ROWS: ROWS synthetic certificates, each with its transaction
@@ -307,11 +329,12 @@ part_million() {
 	bytes=$(stat -c %s "$T/state/mscep.db")
 	note "million: $FILL rows in $((t1 - t0)) s, $((bytes / 1048576)) MB"
 	nginx_pool million
+	summarize million
 	if [ -n "${RATE[nginx]:-}" ]; then
 		MILLION_RATIO=$(awk -v a="${RATE[million]}" -v b="${RATE[nginx]}" \
 		    'BEGIN { printf "%.2f", a / b }')
 		extra_row "rate with $FILL certificates in the store" \
-		    "${RATE[million]}/s vs ${RATE[nginx]}/s empty (nginx + pool): ratio $MILLION_RATIO, ${FAILED[million]} errors"
+		    "${RATE[million]}/s vs ${RATE[nginx]}/s empty (nginx + pool, median): ratio $MILLION_RATIO, ${FAILED[million]} errors"
 	else
 		extra_row "rate with $FILL certificates in the store" \
 		    "${RATE[million]}/s (no empty-store nginx run to compare)"
@@ -337,7 +360,7 @@ report() {
 		[ -n "${RATE[$s]:-}" ] && names+=("$s")
 	done
 	echo
-	echo "mscep benchmark: $N PKCSReq per run, $J connections, $METHOD, RSA-$BITS"
+	echo "mscep benchmark: $N PKCSReq per run, median of $ROUNDS runs, $J connections, $METHOD, RSA-$BITS"
 	echo "(CA, RA, scepserver CA, requesters), $W mscep workers, $CORES cores;"
 	echo "mscep with one-time passwords, scepserver with a static challenge"
 	echo
@@ -352,6 +375,9 @@ report() {
 	echo
 	printf '%-24s' "enrollments/s"
 	for s in "${names[@]}"; do cell "${RATE[$s]}"; done
+	echo
+	printf '%-24s' " range of the runs"
+	for s in "${names[@]}"; do cell "${SPREAD[$s]}"; done
 	echo
 	printf '%-24s' " of which successful"
 	for s in "${names[@]}"; do cell "$(good_rate "$s")"; done
@@ -375,8 +401,8 @@ report() {
 	printf '%-24s' "p50/p95/p99 ms"
 	for s in "${names[@]}"; do cell "${P50[$s]}/${P95[$s]}/${P99[$s]}"; done
 	echo
-	printf '%-24s' "errors (of $N)"
-	for s in "${names[@]}"; do cell "${FAILED[$s]}"; done
+	printf '%-24s' "errors (all runs)"
+	for s in "${names[@]}"; do cell "${FAILED[$s]}/$((N * RUNS[$s]))"; done
 	echo
 	printf '%-24s' "server CPU ms/request"
 	for s in "${names[@]}"; do cell "${CPUMS[$s]:--}"; done
@@ -404,8 +430,8 @@ report() {
 	for s in "${names[@]}" million; do
 		[ "${FAILED[$s]:-0}" -gt 0 ] || continue
 		echo "errors of $s, by reason (the load tool's words):"
-		grep '^FAIL reason=' "$T/$s.out" | sed -e 's/^FAIL reason=//' \
-		    -e 's/ txid=.*//' -e 's|: [^ ]*/certs-[^ ]*\.pem exists| (a serial issued twice)|' |
+		cat "$T/$s".*.out | grep '^FAIL reason=' | sed -e 's/^FAIL reason=//' \
+		    -e 's/ txid=.*//' -e 's|: [^ ]*\.certs/[^ ]*\.pem exists| (a serial issued twice)|' |
 		    sort | uniq -c | sort -rn | head -5 | sed 's/^/  /'
 	done
 	targets
@@ -414,7 +440,7 @@ report() {
 # good_rate NAME: the load tool's rate counts every reply; this counts
 # only the enrollments that passed every check.
 good_rate() {
-	awk -v r="${RATE[$1]}" -v p="${PASSED[$1]}" -v n="$N" \
+	awk -v r="${RATE[$1]}" -v p="${PASSED[$1]}" -v n="$((N * RUNS[$1]))" \
 	    'BEGIN { printf "%.2f", r * p / n }'
 }
 
@@ -459,7 +485,20 @@ done
 case " $PARTS " in
 *" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "*) ensure_keys ;;
 esac
+# speed first; the three servers take turns, ROUNDS times, so that load
+# from elsewhere on the machine falls on all of them; then the rest.
 for p in $PARTS; do
-	"part_$p"
+	[ "$p" = speed ] && part_speed
+done
+for _ in $(seq 1 "$ROUNDS"); do
+	for p in $PARTS; do
+		case $p in lighttpd | nginx | scepserver) "part_$p" ;; esac
+	done
+done
+for p in lighttpd nginx scepserver; do
+	summarize "$p"
+done
+for p in $PARTS; do
+	case $p in speed | lighttpd | nginx | scepserver) ;; *) "part_$p" ;; esac
 done
 report
