@@ -47,6 +47,7 @@ KEYS=${BENCH_KEYS:-$TOP/build/bench/keys-rsa$BITS.pem}
 PARTS=${BENCH_PARTS:-speed lighttpd nginx scepserver million crl}
 ROUNDS=${BENCH_ROUNDS:-3}
 CORES=$(nproc)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 CHALLENGE=bench-$$-challenge
 
 cleanup() {
@@ -362,7 +363,8 @@ report() {
 	echo
 	echo "mscep benchmark: $N PKCSReq per run, median of $ROUNDS runs, $J connections, $METHOD, RSA-$BITS"
 	echo "(CA, RA, scepserver CA, requesters), $W mscep workers, $CORES cores;"
-	echo "mscep with one-time passwords, scepserver with a static challenge"
+	echo "mscep with one-time passwords, scepserver with a static challenge;"
+	echo "load average at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo
 	printf '%-24s' ""
 	for s in "${names[@]}"; do
