@@ -101,15 +101,20 @@ ensure_keys() {
 	die "openssl genpkey did not make $need keys: $(tail -3 "$T/genpkey.log")"
 }
 
-# fresh_store: a new CA and store in $T/state with N one-time passwords
-# (mscep's default policy, NDES passwords) in $T/passwords.
+# fresh_store [COUNT]: a new CA and store in $T/state with COUNT (N)
+# one-time passwords (mscep's default policy, NDES passwords).
 fresh_store() {
 	rm -rf "$T/state" "$T/run"
 	make_ini PasswordMax=$((N + 10)) AllowDES=0 || die "make_ini"
 	$ADMIN init --key "rsa:$BITS" --ra-key "rsa:$BITS" >/dev/null ||
 	    die "mscep-admin init"
 	EMPTY_BYTES=$(store_bytes)
-	for _ in $(seq 1 "$N"); do
+	add_passwords "${1:-$N}"
+}
+
+# add_passwords COUNT: that many new passwords in $T/passwords.
+add_passwords() {
+	for _ in $(seq 1 "$1"); do
 		$ADMIN password || die "mscep-admin password"
 	done > "$T/passwords"
 }
@@ -128,17 +133,17 @@ store_bytes() {
 # issued certificates go to $T/NAME.RUN.certs (a serial issued twice fails
 # there).
 load() {
-	local name=$1 url=$2 cpu0 stem
+	local name=$1 url=$2 cpu0 stem n=${LOAD_N:-$N}
 	shift 2
 	RUNS[$name]=$((${RUNS[$name]:-0} + 1))
 	stem=$T/$name.${RUNS[$name]}
-	note "$name, run ${RUNS[$name]}: $N enrollments, $J connections"
+	note "$name, run ${RUNS[$name]}: $n enrollments, $J connections"
 	cpu0=$(worker_ticks)
-	"$MSCEP_BIN/scepcli" -u "$url" -m "$METHOD" -n "$N" -j "$J" \
-	    --keys "$KEYS" -o "$stem.certs" "$@" enroll \
+	"$MSCEP_BIN/scepcli" -u "$url" -m "$METHOD" -n "$n" -j "$J" \
+	    --keys "${LOAD_KEYS:-$KEYS}" -o "$stem.certs" "$@" enroll \
 	    >"$stem.out" 2>"$stem.err"
 	record_run "$name" "$stem" "$(awk -v a="$cpu0" -v b="$(worker_ticks)" \
-	    -v t="$TICKS" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / t / n }')"
+	    -v t="$TICKS" -v n="$n" 'BEGIN { printf "%.2f", (b - a) * 1000 / t / n }')"
 }
 
 # worker_ticks: CPU time (user + system, in clock ticks) of the mscep
@@ -320,26 +325,48 @@ PRAGMA journal_mode=WAL;
 EOF
 }
 
+# split_keys PER: the key cache in slices of PER keys, $T/keys-R.pem.
+split_keys() {
+	awk -v per="$1" -v dir="$T" '/-----BEGIN PRIVATE KEY-----/ { k++ }
+	    { print > (dir "/keys-" int((k - 1) / per) + 1 ".pem") }' "$KEYS"
+}
+
+# An empty store and one with FILL certificates take turns behind nginx,
+# ROUNDS times; in each round both get the same slice of the requester
+# keys (no store sees a key twice), so that load from elsewhere falls on
+# both alike.
 part_million() {
-	local t0 t1 bytes
-	fresh_store
-	note "million: filling the store with $FILL certificates"
+	local t0 t1 bytes r s per=$((N / ROUNDS)) ratio_cpu
+	[ "$per" -gt 0 ] || die "BENCH_N must be at least BENCH_ROUNDS"
+	split_keys "$per"
+	fresh_store 0
+	mv "$T/state" "$T/state-empty"
+	fresh_store 0
+	note "million: filling a store with $FILL certificates"
 	t0=$(date +%s)
 	fill_store "$FILL"
 	t1=$(date +%s)
 	bytes=$(stat -c %s "$T/state/mscep.db")
 	note "million: $FILL rows in $((t1 - t0)) s, $((bytes / 1048576)) MB"
-	nginx_pool million
-	summarize million
-	if [ -n "${RATE[nginx]:-}" ]; then
-		MILLION_RATIO=$(awk -v a="${RATE[million]}" -v b="${RATE[nginx]}" \
-		    'BEGIN { printf "%.2f", a / b }')
-		extra_row "rate with $FILL certificates in the store" \
-		    "${RATE[million]}/s vs ${RATE[nginx]}/s empty (nginx + pool, median): ratio $MILLION_RATIO, ${FAILED[million]} errors"
-	else
-		extra_row "rate with $FILL certificates in the store" \
-		    "${RATE[million]}/s (no empty-store nginx run to compare)"
-	fi
+	mv "$T/state" "$T/state-full"
+	for r in $(seq 1 "$ROUNDS"); do
+		for s in empty full; do
+			mv "$T/state-$s" "$T/state" || die "mv state-$s"
+			add_passwords "$per"
+			LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem nginx_pool "store-$s"
+			mv "$T/state" "$T/state-$s" || die "mv state-$s"
+		done
+	done
+	summarize store-empty
+	summarize store-full
+	MILLION_RATIO=$(awk -v a="${RATE[store-full]}" -v b="${RATE[store-empty]}" \
+	    'BEGIN { printf "%.2f", a / b }')
+	ratio_cpu=$(awk -v a="${CPUMS[store-full]}" -v b="${CPUMS[store-empty]}" \
+	    'BEGIN { printf "%.2f", b / a }')
+	extra_row "rate with $FILL certificates in the store" \
+	    "${RATE[store-full]}/s vs ${RATE[store-empty]}/s with an empty one: ratio $MILLION_RATIO (nginx + pool, median of $ROUNDS paired runs of $per; range ${SPREAD[store-full]} vs ${SPREAD[store-empty]})"
+	extra_row " server CPU, full vs empty store" \
+	    "${CPUMS[store-full]} vs ${CPUMS[store-empty]} ms/request: ratio $ratio_cpu; errors ${FAILED[store-full]} and ${FAILED[store-empty]}"
 	extra_row "synthetic store of $FILL certificates" \
 	    "$(awk -v b="$bytes" -v n="$FILL" 'BEGIN { printf "%.2f MB per 10,000", b / n * 10000 / 1048576 }') (filled in $((t1 - t0)) s)"
 }
@@ -355,17 +382,9 @@ part_crl() {
 
 cell() { printf '%16s' "$1"; }
 
-report() {
-	local s names=() base=${RATE[scepserver]:-} v
-	for s in lighttpd nginx scepserver; do
-		[ -n "${RATE[$s]:-}" ] && names+=("$s")
-	done
-	echo
-	echo "mscep benchmark: $N PKCSReq per run, median of $ROUNDS runs, $J connections, $METHOD, RSA-$BITS"
-	echo "(CA, RA, scepserver CA, requesters), $W mscep workers, $CORES cores;"
-	echo "mscep with one-time passwords, scepserver with a static challenge;"
-	echo "load average at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo
+# server_table NAME...: the servers side by side.
+server_table() {
+	local names=("$@") base=${RATE[scepserver]:-} s
 	printf '%-24s' ""
 	for s in "${names[@]}"; do
 		case $s in
@@ -418,18 +437,32 @@ report() {
 		echo
 	fi
 	echo
+}
+
+report() {
+	local s names=() v
+	for s in lighttpd nginx scepserver; do
+		[ -n "${RATE[$s]:-}" ] && names+=("$s")
+	done
+	echo
+	echo "mscep benchmark: $N PKCSReq per run, median of $ROUNDS runs, $J connections, $METHOD, RSA-$BITS"
+	echo "(CA, RA, scepserver CA, requesters), $W mscep workers, $CORES cores;"
+	echo "mscep with one-time passwords, scepserver with a static challenge;"
+	echo "load average at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	[ "${#names[@]}" -gt 0 ] && server_table "${names[@]}"
 	if [ -n "$SIGN_PER_CORE" ]; then
 		echo "RSA-$BITS private-key ops/s, one core (openssl speed): $SIGN_PER_CORE"
 		echo "crypto ceiling: $CORES cores x $SIGN_PER_CORE / 3 ops per PKCSReq = $CEILING enrollments/s"
 		echo "  (3 private-key ops = $(awk -v s="$SIGN_PER_CORE" 'BEGIN { printf "%.2f", 3000 / s }') CPU ms per enrollment)"
 	fi
-	for s in lighttpd nginx million scepserver; do
+	for s in lighttpd nginx store-full scepserver; do
 		[ -n "${MEM[$s]:-}" ] && printf '%-24s%s\n' "memory $s" "${MEM[$s]}"
 	done
 	for v in "${EXTRA[@]}"; do
 		echo "${v%%|*}: ${v#*|}"
 	done
-	for s in "${names[@]}" million; do
+	for s in "${names[@]}" store-empty store-full; do
 		[ "${FAILED[$s]:-0}" -gt 0 ] || continue
 		echo "errors of $s, by reason (the load tool's words):"
 		cat "$T/$s".*.out | grep '^FAIL reason=' | sed -e 's/^FAIL reason=//' \
