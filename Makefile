@@ -7,6 +7,8 @@
 #   make install    PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR= (README:
 #                   "Deploying"); keeps an existing mscep.ini
 #   make fuzz       libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each
+#   make bench      throughput against micromdm's scepserver (README
+#                   "Benchmark"; BENCH_N, BENCH_J, BENCH_W...), a few minutes
 
 PREFIX	?= /usr/local
 SYSCONFDIR ?= /etc
@@ -50,7 +52,7 @@ PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
 	   $(BINDIR)/logsink $(BINDIR)/unit-tests
 
 .PHONY: all deps run check check-unit check-e2e check-asan lint install \
-	clean fuzz fuzz-build fuzz-regress fuzz-corpus
+	clean fuzz fuzz-build fuzz-regress fuzz-corpus bench
 
 all: $(PROGS)
 
@@ -108,6 +110,11 @@ check-asan: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
 check-asan: deps
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan \
 	    BINDIR=build/asan/bin all check-unit check-e2e
+
+# Issue 6's benchmark: a table on stdout, progress on stderr; reports the
+# targets, asserts none. Needs what "make deps" installs (scep, nginx...).
+bench: all
+	@MSCEP_BIN=$(CURDIR)/$(BINDIR) bash tests/bench/bench.sh
 
 install: $(BINDIR)/mscep $(BINDIR)/mscep-admin
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mscep \

@@ -461,6 +461,24 @@ load_held(struct store *st, const char *arg, int64_t *id, struct held *h)
 	return 0;
 }
 
+/* The approval's enrollment event, as a worker records one. */
+static void
+record_event(const struct config *cfg, struct store *st,
+    const struct held *h, X509 *x)
+{
+	struct success_event	 e;
+
+	memset(&e, 0, sizeof(e));
+	events_success_make(&e, h->txid, x, h->device_id);
+	if (store_event_add(st, &e.ev, events_keep_after(cfg, e.ev.at)) !=
+	    STORE_OK)
+		fprintf(stderr, "mscep-admin: the event was not recorded: "
+		    "%s\n", store_errmsg(st));
+	else
+		events_notify(cfg, &e.ev);
+	events_success_free(&e);
+}
+
 /* Records cert as request id's answer; CertPoll then finds it. */
 static int
 record_approval(const struct config *cfg, const struct ra *ra,
@@ -496,7 +514,7 @@ record_approval(const struct config *cfg, const struct ra *ra,
 		fprintf(stderr, "mscep-admin: approve: %s\n",
 		    store_errmsg(st));
 	else {
-		events_success(cfg, st, h->txid, x, h->device_id);
+		record_event(cfg, st, h, x);
 		printf("approved request %lld: certificate %s; the client "
 		    "gets it with its next CertPoll\n", (long long)id, serial);
 		rc = 0;

@@ -85,18 +85,19 @@ events_json(const struct store_event *e, char *out, size_t size)
 	return n < size ? 0 : -1;
 }
 
-static void
-record(const struct config *cfg, struct store *st, struct store_event *e)
+int64_t
+events_keep_after(const struct config *cfg, int64_t now)
+{
+	return now - 86400LL * cfg->event_days;
+}
+
+void
+events_notify(const struct config *cfg, const struct store_event *e)
 {
 	char	 json[4096], line[4200];
 	char	 code[64], txid[160];
 	char	*env[] = { code, txid, NULL };
 
-	e->at = now_seconds();
-	if (store_event_add(st, e, e->at - 86400LL * cfg->event_days) !=
-	    STORE_OK)
-		log_errx("cannot record event for txid %.64s: %s", e->txid,
-		    store_errmsg(st));
 	if (cfg->notify[0] == '\0' || events_json(e, json, sizeof(json)) != 0)
 		return;
 	snprintf(line, sizeof(line), "%s\n", json);
@@ -107,31 +108,46 @@ record(const struct config *cfg, struct store *st, struct store_event *e)
 		log_errx("NotifyCommand %s cannot be started", cfg->notify);
 }
 
-void
-events_success(const struct config *cfg, struct store *st, const char *txid,
-    X509 *cert, const char *device_id)
+static void
+record(const struct config *cfg, struct store *st, struct store_event *e)
 {
-	struct store_event	 e = { 0 };
-	unsigned char		 md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0;
-	char			 serial[80] = "", thumb[2 * EVP_MAX_MD_SIZE + 1];
-	char			*issuer;
+	e->at = now_seconds();
+	if (store_event_add(st, e, events_keep_after(cfg, e->at)) != STORE_OK)
+		log_errx("cannot record event for txid %.64s: %s", e->txid,
+		    store_errmsg(st));
+	events_notify(cfg, e);
+}
 
+void
+events_success_make(struct success_event *se, const char *txid, X509 *cert,
+    const char *device_id)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+
+	memset(se, 0, sizeof(*se));
 	/* Intune reports the SHA-1 thumbprint, as Windows shows it. */
 	X509_digest(cert, EVP_sha1(), md, &mdlen);
-	hex_encode(md, mdlen, thumb);
-	serial_hex(X509_get0_serialNumber(cert), serial, sizeof(serial));
-	issuer = X509_NAME_oneline(X509_get_issuer_name(cert), NULL, 0);
-	e.success = 1;
-	e.txid = txid;
-	e.serial = serial;
-	e.thumbprint = thumb;
-	e.not_after = asn1_epoch(X509_get0_notAfter(cert));
-	e.issuer = issuer;
-	e.device_id = device_id;
-	e.code = "Success";
-	record(cfg, st, &e);
-	OPENSSL_free(issuer);
+	hex_encode(md, mdlen, se->thumbprint);
+	serial_hex(X509_get0_serialNumber(cert), se->serial,
+	    sizeof(se->serial));
+	se->issuer = X509_NAME_oneline(X509_get_issuer_name(cert), NULL, 0);
+	se->ev.at = now_seconds();
+	se->ev.success = 1;
+	se->ev.txid = txid;
+	se->ev.serial = se->serial;
+	se->ev.thumbprint = se->thumbprint;
+	se->ev.not_after = asn1_epoch(X509_get0_notAfter(cert));
+	se->ev.issuer = se->issuer;
+	se->ev.device_id = device_id;
+	se->ev.code = "Success";
+}
+
+void
+events_success_free(struct success_event *se)
+{
+	OPENSSL_free(se->issuer);
+	memset(se, 0, sizeof(*se));
 }
 
 void

@@ -472,6 +472,36 @@ out:
 	return rc;
 }
 
+/*
+ * The certificate carries the CSR's SubjectPublicKeyInfo as the requester
+ * signed it (the key was parsed and checked with the CSR, issue_check).
+ * X509_set_pubkey() would encode the parsed key again and parse that back
+ * through OpenSSL 3.0's decoder lookup: 9% of a PKCSReq's CPU time (make
+ * bench, perf). The X509 made here therefore has no parsed key
+ * (X509_get0_pubkey() is NULL); nothing needs it, its DER is complete.
+ */
+static int
+copy_pubkey(X509_REQ *csr, X509 *x)
+{
+	X509_PUBKEY		*from = X509_REQ_get_X509_PUBKEY(csr);
+	X509_PUBKEY		*to = X509_get_X509_PUBKEY(x);
+	ASN1_BIT_STRING		*tobits = X509_get0_pubkey_bitstr(x);
+	X509_ALGOR		*falg, *talg;
+	const unsigned char	*bits;
+	int			 len;
+
+	if (from == NULL || to == NULL || tobits == NULL ||
+	    X509_PUBKEY_get0_param(NULL, &bits, &len, &falg, from) != 1 ||
+	    X509_PUBKEY_get0_param(NULL, NULL, NULL, &talg, to) != 1 ||
+	    len <= 0 || X509_ALGOR_copy(talg, falg) != 1 ||
+	    ASN1_BIT_STRING_set(tobits, (unsigned char *)bits, len) != 1)
+		return -1;
+	/* Every bit of the last byte is key. Said explicitly: a BIT STRING
+	 * without the flag is encoded without its trailing zero bits. */
+	tobits->flags = (tobits->flags & ~0x07L) | ASN1_STRING_FLAG_BITS_LEFT;
+	return 0;
+}
+
 int
 issue_sign(const struct config *cfg, const struct template *t,
     const struct ra *ra, X509_REQ *csr, X509 **out, char *reason, size_t rlen)
@@ -495,7 +525,7 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	    (ex != NULL && ex->subject != NULL ?
 	    X509_set_subject_name(x, ex->subject) != 1 :
 	    set_subject(t, csr, x) != 0) ||
-	    X509_set_pubkey(x, X509_REQ_get0_pubkey(csr)) != 1 ||
+	    copy_pubkey(csr, x) != 0 ||
 	    set_validity(cfg, t, ra, csr, x) != 0 ||
 	    add_extensions(t, ra, csr, sid, x) != 0 ||
 	    md == NULL || X509_sign(x, ra->ca_key, md) <= 0) {

@@ -113,6 +113,10 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 	sc.not_after = asn1_epoch(X509_get0_notAfter(o->issued));
 	sc.der = der;
 	sc.der_len = (size_t)len;
+	events_success_free(&o->event);
+	events_success_make(&o->event, req->txid, o->issued, o->device_id);
+	sc.event = &o->event.ev;
+	sc.event_keep_after = events_keep_after(&w->cfg, o->event.ev.at);
 	rc = store_issue(w->store, &sc, claim);
 	OPENSSL_free(der);
 	return rc;
@@ -336,8 +340,8 @@ record_event(struct worker *w, const struct scep_req *req,
 	    o->rep.status == STATUS_PENDING)
 		return;
 	if (o->rep.status == STATUS_SUCCESS) {
-		events_success(&w->cfg, w->store, req->txid, o->issued,
-		    o->device_id);
+		/* Recorded in the issuing transaction (record()). */
+		events_notify(&w->cfg, &o->event.ev);
 		return;
 	}
 	if (*code == '\0')
@@ -427,6 +431,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 		    log_safe(o.reason, safe, sizeof(safe)));
 	}
 out:
+	events_success_free(&o.event);
 	X509_free(o.issued);
 	X509_CRL_free(o.crl);
 	scep_req_free(&req);

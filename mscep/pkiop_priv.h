@@ -6,6 +6,7 @@
 #define MSCEP_PKIOP_PRIV_H
 
 #include "certrep.h"
+#include "events.h"
 #include "issue.h"
 #include "message.h"
 #include "policy.h"
@@ -24,6 +25,7 @@ struct outcome {
 	char			 requester[96];	/* who sent it, for approval */
 	int			 resent;	/* an earlier answer again */
 	int			 decided;	/* an administrator refused it */
+	struct success_event	 event;		/* recorded with the cert */
 };
 
 void	 outcome_fail(struct outcome *, enum scep_failinfo);

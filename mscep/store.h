@@ -57,6 +57,10 @@ struct store_cert {
 	int64_t			 not_after;
 	const unsigned char	*der;
 	size_t			 der_len;
+	/* When set, recorded in the same transaction (one commit, one
+	 * fsync per enrollment), dropping events older than keep_after. */
+	const struct store_event *event;
+	int64_t			 event_keep_after;
 };
 
 enum store_rc {

@@ -79,6 +79,7 @@ static struct options {
 	enum method method;
 	const char *password, *password_file;
 	const char *keyspec;
+	const char *key_file;   /* --keys: pre-generated requester keys */
 	const char *digest, *cipher;
 	int oaep;
 	enum ku_mode ku;
@@ -94,8 +95,9 @@ static struct options {
 	int expect_cipher;
 	int timeout;
 	int verbose;
-	const char *cert_file, *key_file;  /* an issued certificate: RenewalReq
-					      and GetCRL are signed with it */
+	const char *cert_file, *cert_key_file;  /* an issued certificate:
+					      RenewalReq and GetCRL are signed
+					      with it */
 	long poll;              /* CertPoll up to this many times, 1 s apart */
 	const char *crl_out;    /* getcrl: where to write the CRL (DER) */
 } opt;
@@ -910,6 +912,8 @@ struct ctx {
 	const EVP_MD *md;
 	char **challenges;
 	size_t nchallenges;
+	EVP_PKEY **keys;        /* --keys: request i uses keys[i] */
+	size_t nkeys;
 };
 
 struct request {
@@ -929,10 +933,15 @@ struct request {
 	int want_crl;           /* GetCRL: the reply carries a CRL */
 };
 
-static EVP_PKEY *gen_key(void)
+static EVP_PKEY *gen_key(const struct ctx *cx, long idx)
 {
 	EVP_PKEY *k = NULL;
 
+	if (cx->keys != NULL) {
+		if (EVP_PKEY_up_ref(cx->keys[idx]) != 1)
+			return NULL;
+		return cx->keys[idx];
+	}
 	if (strncmp(opt.keyspec, "rsa:", 4) == 0)
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
 				      (size_t)strtoul(opt.keyspec + 4, NULL, 10));
@@ -1328,7 +1337,7 @@ static int prepare_request(const struct ctx *cx, long idx, struct request *rq)
 		rq->msgtype = "17";
 		name = X509_NAME_dup(X509_get_subject_name(old_cert));
 	}
-	if ((rq->key = gen_key()) == NULL ||
+	if ((rq->key = gen_key(cx, idx)) == NULL ||
 	    (name == NULL && (name = make_name(idx)) == NULL) ||
 	    (csr = make_csr(rq->key, name, pw)) == NULL ||
 	    (rq->self = make_self(rq->key, name)) == NULL)
@@ -1845,27 +1854,53 @@ out:
 	CMS_ContentInfo_free(cms);
 }
 
-/* One PKIOperation round trip and its checks. */
-static void exchange(const struct ctx *cx, struct conn *c,
-		     const struct request *rq, int save, struct outcome *o)
+/* What came back for one request, kept unchecked until every worker has
+ * stopped sending: the clock then measures the server, not our own
+ * verification, which would compete for the same cores. */
+struct reply {
+	struct http_resp r[2];  /* [1]: the --resubmit copy */
+	int got[2];             /* an HTTP response was read */
+	char err[2][300];
+};
+
+static void reply_free(struct reply *rp)
 {
-	struct http_resp r = { 0 };
+	buf_free(&rp->r[0].body);
+	buf_free(&rp->r[1].body);
+}
+
+/* Sends the PKIOperation (twice with --resubmit) and keeps the answers. */
+static void send_one(struct conn *c, const struct request *rq, struct reply *rp)
+{
 	int post = opt.method == M_POST;
 
+	for (int k = 0; k < (opt.resubmit ? 2 : 1); k++) {
+		rp->got[k] = http_exchange(c, post ? "POST" : "GET", rq->target,
+					   post ? rq->msg.p : NULL,
+					   post ? rq->msg.len : 0,
+					   CT_PKI_MESSAGE, &rp->r[k]) == 0;
+		if (!rp->got[k]) {
+			snprintf(rp->err[k], sizeof rp->err[k], "%s", c->err);
+			break;
+		}
+	}
+}
+
+/* The checks of one kept answer. */
+static void check_one(const struct ctx *cx, const struct request *rq,
+		      const struct reply *rp, int k, int save, struct outcome *o)
+{
 	memset(o, 0, sizeof *o);
 	o->kind = OUT_FAIL;
 	o->save = save;
 	snprintf(o->cipher, sizeof o->cipher, "none");
 	ERR_clear_error();
-	if (http_exchange(c, post ? "POST" : "GET", rq->target,
-			  post ? rq->msg.p : NULL, post ? rq->msg.len : 0,
-			  CT_PKI_MESSAGE, &r) != 0)
-		set_fail(o, "HTTP: %s", c->err);
+	if (!rp->got[k])
+		set_fail(o, "HTTP: %s", rp->err[k]);
 	else
-		check_reply(cx, rq, &r, o);
+		check_reply(cx, rq, &rp->r[k], o);
 	if (o->kind == OUT_FAIL && o->reason[0] == 0)   /* e.g. out of memory */
 		set_fail(o, "internal error");
-	buf_free(&r.body);
 }
 
 static const char *kind_name(enum outcome_kind k)
@@ -1885,6 +1920,19 @@ static void compare_resubmit(const struct outcome *a, struct outcome *b)
 	else if (a->kind == OUT_OK && strcmp(a->serial, b->serial) != 0)
 		set_fail(b, "resubmission issued serial %s, first %s",
 			 b->serial, a->serial);
+}
+
+/* One PKIOperation sent and checked at once, outside the timed load:
+ * CertPoll and GetCRL. */
+static void exchange(const struct ctx *cx, struct conn *c,
+		     const struct request *rq, int save, struct outcome *o)
+{
+	struct reply rp;
+
+	memset(&rp, 0, sizeof rp);
+	send_one(c, rq, &rp);
+	check_one(cx, rq, &rp, 0, save, o);
+	reply_free(&rp);
 }
 
 /* CertPoll (§3.3.3): IssuerAndSubject, same transactionID and signer. */
@@ -1938,18 +1986,22 @@ static void poll_pending(const struct ctx *cx, struct conn *c,
 	}
 }
 
-static void enroll_one(const struct ctx *cx, struct conn *c,
-		       const struct request *rq, struct outcome *o)
+static void check_enrollment(const struct ctx *cx, const struct request *rq,
+			     const struct reply *rp, struct outcome *o)
 {
 	struct outcome first;
 
-	exchange(cx, c, rq, 1, o);
-	if (opt.poll > 0 && o->kind == OUT_PENDING)
-		poll_pending(cx, c, rq, o);
+	check_one(cx, rq, rp, 0, 1, o);
+	if (opt.poll > 0 && o->kind == OUT_PENDING) {
+		struct conn c = { .fd = -1 };
+
+		poll_pending(cx, &c, rq, o);
+		conn_close(&c);
+	}
 	if (!opt.resubmit || o->kind == OUT_FAIL)
 		return;
 	first = *o;
-	exchange(cx, c, rq, 0, o);      /* the same cert must not be saved twice */
+	check_one(cx, rq, rp, 1, 0, o); /* the same cert must not be saved twice */
 	compare_resubmit(&first, o);
 }
 
@@ -2000,7 +2052,7 @@ static void print_outcome(const struct request *rq, const struct outcome *o, dou
 
 /* -------------------------------------------------------- load driver */
 
-enum rec_kind { REC_READY = 1, REC_RESULT = 2 };
+enum rec_kind { REC_READY = 1, REC_SENT = 2, REC_RESULT = 3 };
 
 /* Worker -> parent record; small enough for an atomic pipe write. */
 struct rec {
@@ -2025,53 +2077,82 @@ static void wait_go(int go_fd)
 	char ch;
 	ssize_t r;
 
-	/* The parent closes its end when every worker is ready: EOF = go. */
+	/* The parent closes its end when every worker is ready (or done
+	 * sending, for the checks): EOF = go. */
 	do
 		r = read(go_fd, &ch, 1);
 	while (r > 0 || (r < 0 && errno == EINTR));
 }
 
-static void run_requests(const struct ctx *cx, struct request *rqs, long count, int res_fd)
+/* The timed part: every prepared request goes out, answers are kept. */
+static void send_requests(const struct request *rqs, struct reply *rps,
+			  double (*t)[2], long count)
 {
 	struct conn c = { .fd = -1 };
 
 	for (long i = 0; i < count; i++) {
+		t[i][0] = now_s();
+		if (rqs[i].ready)
+			send_one(&c, &rqs[i], &rps[i]);
+		t[i][1] = now_s();
+	}
+	conn_close(&c);
+}
+
+/* After the clock: every kept answer is verified and reported. */
+static void check_requests(const struct ctx *cx, const struct request *rqs,
+			   const struct reply *rps, double (*t)[2], long count,
+			   int res_fd)
+{
+	for (long i = 0; i < count; i++) {
 		struct rec rec = { .kind = REC_RESULT };
 		struct outcome o;
 
-		rec.t0 = now_s();
+		rec.t0 = t[i][0];
+		rec.t1 = t[i][1];
 		if (rqs[i].ready) {
-			enroll_one(cx, &c, &rqs[i], &o);
+			check_enrollment(cx, &rqs[i], &rps[i], &o);
 			rec.measured = 1;
 		} else {
 			memset(&o, 0, sizeof o);
 			set_fail(&o, "request preparation failed");
 		}
-		rec.t1 = now_s();
 		rec.passed = judge(&o);
 		print_outcome(&rqs[i], &o, (rec.t1 - rec.t0) * 1000.0);
 		write_rec(res_fd, &rec);
 	}
-	conn_close(&c);
 }
 
-static int worker(const struct ctx *cx, long first, long count, int res_fd, int go_fd)
+static int worker(const struct ctx *cx, long first, long count, int res_fd,
+		  int go_fd, int check_fd)
 {
 	struct request *rqs = calloc((size_t)count, sizeof *rqs);
-	struct rec ready = { .kind = REC_READY };
+	struct reply *rps = calloc((size_t)count, sizeof *rps);
+	double (*t)[2] = calloc((size_t)count, sizeof *t);
+	struct rec ready = { .kind = REC_READY }, sent = { .kind = REC_SENT };
+	int rc = 1;
 
-	if (rqs == NULL)
-		return 1;
+	if (rqs == NULL || rps == NULL || t == NULL)
+		goto out;
 	/* All keys and messages exist before the clock starts. */
 	for (long i = 0; i < count; i++)
 		prepare_request(cx, first + i, &rqs[i]);
 	write_rec(res_fd, &ready);
 	wait_go(go_fd);
-	run_requests(cx, rqs, count, res_fd);
-	for (long i = 0; i < count; i++)
+	send_requests(rqs, rps, t, count);
+	write_rec(res_fd, &sent);
+	wait_go(check_fd);
+	check_requests(cx, rqs, rps, t, count, res_fd);
+	rc = 0;
+out:
+	for (long i = 0; rqs != NULL && i < count; i++)
 		request_free(&rqs[i]);
+	for (long i = 0; rps != NULL && i < count; i++)
+		reply_free(&rps[i]);
+	free(t);
+	free(rps);
 	free(rqs);
-	return 0;
+	return rc;
 }
 
 static int read_rec(int fd, struct rec *r)
@@ -2090,25 +2171,28 @@ static int read_rec(int fd, struct rec *r)
 	return 1;
 }
 
-/* Blocks until every worker is ready or dead (a crashed worker must not
- * leave the others waiting forever). */
-static void wait_ready(int fd, pid_t *pids, long j)
+/* Blocks until every live worker has sent a record of this kind or died
+ * (a crashed worker must not leave the others waiting forever). */
+static void wait_all(int fd, pid_t *pids, long j, int kind, const char *phase)
 {
-	long ready = 0, dead = 0;
+	long got = 0, dead = 0, alive = 0;
 
-	while (ready + dead < j) {
+	for (long w = 0; w < j; w++)
+		alive += pids[w] > 0;
+	while (got + dead < alive) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		struct rec r;
 
 		if (poll(&pfd, 1, 500) > 0) {
 			if (!read_rec(fd, &r))
 				return;
-			ready += r.kind == REC_READY;
+			got += r.kind == kind;
 			continue;
 		}
 		for (long w = 0; w < j; w++)
 			if (pids[w] > 0 && waitpid(pids[w], NULL, WNOHANG) == pids[w]) {
-				fprintf(stderr, "scepcli: worker %ld died while preparing\n", w);
+				fprintf(stderr, "scepcli: worker %ld died while %s\n",
+					w, phase);
 				pids[w] = -1;
 				dead++;
 			}
@@ -2183,17 +2267,21 @@ static void ctx_free(struct ctx *cx)
 	for (size_t i = 0; i < cx->nchallenges; i++)
 		free(cx->challenges[i]);
 	free(cx->challenges);
+	for (size_t i = 0; i < cx->nkeys; i++)
+		EVP_PKEY_free(cx->keys[i]);
+	free(cx->keys);
 	memset(cx, 0, sizeof *cx);
 }
 
 /* Child side of fork(): runs worker w's share with the inherited fds. */
-static int child_main(const struct ctx *cx, long w, int res_fd, int go_fd)
+static int child_main(const struct ctx *cx, long w, int res_fd, int go_fd,
+		      int check_fd)
 {
 	long base = opt.n / opt.j, extra = opt.n % opt.j;
 	long first = w * base + (w < extra ? w : extra);
 	long count = base + (w < extra);
 
-	return worker(cx, first, count, res_fd, go_fd);
+	return worker(cx, first, count, res_fd, go_fd, check_fd);
 }
 
 /* Forks the workers. Returns the worker index in a child, -1 in the
@@ -2222,21 +2310,29 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* Parent side: barrier, clock, results. */
-static int parent_main(pid_t *pids, int res[2], int go[2], double t_prep)
+/* Parent side: barriers, clock, results. */
+static int parent_main(pid_t *pids, int res[2], int go[2], int chk[2],
+		       double t_prep)
 {
 	struct stats st = { 0 };
+	double t_go;
 
 	close_fd(&res[1]);
 	close_fd(&go[0]);
+	close_fd(&chk[0]);
 	if ((st.lat = calloc((size_t)opt.n, sizeof *st.lat)) == NULL) {
 		perror("scepcli: calloc");
 		return 2;
 	}
-	wait_ready(res[0], pids, opt.j);
+	wait_all(res[0], pids, opt.j, REC_READY, "preparing");
+	t_go = now_s();
 	fprintf(stderr, "scepcli: prepared %ld requests in %.1fs, %ld workers\n",
-		opt.n, now_s() - t_prep, opt.j);
+		opt.n, t_go - t_prep, opt.j);
 	close_fd(&go[1]);       /* EOF on the go pipe starts the clock */
+	wait_all(res[0], pids, opt.j, REC_SENT, "sending");
+	fprintf(stderr, "scepcli: sent in %.1fs; checking every reply\n",
+		now_s() - t_go);
+	close_fd(&chk[1]);      /* the clock has stopped: verify */
 	collect(res[0], &st);
 	print_summary(&st);
 	free(st.lat);
@@ -2247,12 +2343,12 @@ static int parent_main(pid_t *pids, int res[2], int go[2], double t_prep)
  * process unwinds and frees through the normal path. */
 static int run_workers(const struct ctx *cx)
 {
-	int res[2] = { -1, -1 }, go[2] = { -1, -1 }, rc = 2;
+	int res[2] = { -1, -1 }, go[2] = { -1, -1 }, chk[2] = { -1, -1 }, rc = 2;
 	pid_t *pids = calloc((size_t)opt.j, sizeof *pids);
 	double t_prep = now_s();
 	long w = -2;
 
-	if (pids == NULL || pipe(res) != 0 || pipe(go) != 0) {
+	if (pids == NULL || pipe(res) != 0 || pipe(go) != 0 || pipe(chk) != 0) {
 		perror("scepcli: setup");
 		goto out;
 	}
@@ -2260,14 +2356,16 @@ static int run_workers(const struct ctx *cx)
 	if (w >= 0) {
 		close_fd(&res[0]);
 		close_fd(&go[1]);
-		rc = child_main(cx, w, res[1], go[0]);
+		close_fd(&chk[1]);
+		rc = child_main(cx, w, res[1], go[0], chk[0]);
 	} else if (w == -1) {
-		rc = parent_main(pids, res, go, t_prep);
+		rc = parent_main(pids, res, go, chk, t_prep);
 	}
 out:
 	for (int i = 0; i < 2; i++) {
 		close_fd(&res[i]);
 		close_fd(&go[i]);
+		close_fd(&chk[i]);
 	}
 	/* Only the parent reaps; in a child pids[] lists siblings. After a
 	 * failed fork the workers already started must not run unobserved. */
@@ -2313,6 +2411,34 @@ out:
 	return ok;
 }
 
+/* --keys FILE: PEM private keys, made beforehand (RSA key generation takes
+ * longer than an enrollment; a benchmark reuses its keys across servers). */
+static int load_keys(struct ctx *cx)
+{
+	FILE *f = fopen(opt.key_file, "r");
+	EVP_PKEY *k;
+	int ok = 0;
+
+	if (f == NULL || (cx->keys = calloc((size_t)opt.n, sizeof *cx->keys)) == NULL) {
+		fprintf(stderr, "scepcli: %s: %s\n", opt.key_file, strerror(errno));
+		goto out;
+	}
+	while (cx->nkeys < (size_t)opt.n &&
+	       (k = PEM_read_PrivateKey(f, NULL, NULL, NULL)) != NULL)
+		cx->keys[cx->nkeys++] = k;
+	ERR_clear_error();      /* the read past the last key */
+	if (cx->nkeys < (size_t)opt.n) {
+		fprintf(stderr, "scepcli: %s has %zu keys, -n needs %ld\n",
+			opt.key_file, cx->nkeys, opt.n);
+		goto out;
+	}
+	ok = 1;
+out:
+	if (f != NULL)
+		fclose(f);
+	return ok;
+}
+
 static int cmd_enroll(void)
 {
 	struct ctx cx = { 0 };
@@ -2327,6 +2453,8 @@ static int cmd_enroll(void)
 		goto out;
 	}
 	if (opt.password_file != NULL && !load_challenges(&cx))
+		goto out;
+	if (opt.key_file != NULL && !load_keys(&cx))
 		goto out;
 	/* Created once here so that parallel workers need not race for it. */
 	if (opt.outdir != NULL && mkdir(opt.outdir, 0755) != 0 && errno != EEXIST) {
@@ -2350,14 +2478,14 @@ static int load_old(void)
 		old_cert = PEM_read_X509(f, NULL, NULL, NULL);
 		fclose(f);
 	}
-	if ((f = fopen(opt.key_file, "r")) != NULL) {
+	if ((f = fopen(opt.cert_key_file, "r")) != NULL) {
 		old_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 		fclose(f);
 	}
 	if (old_cert == NULL || old_key == NULL ||
 	    X509_check_private_key(old_cert, old_key) != 1) {
 		fprintf(stderr, "scepcli: --cert %s / --key %s: unreadable or "
-			"not a pair\n", opt.cert_file, opt.key_file);
+			"not a pair\n", opt.cert_file, opt.cert_key_file);
 		return 0;
 	}
 	return 1;
@@ -2426,6 +2554,8 @@ static void usage(FILE *f)
 "  -p PASSWORD         challengePassword in every CSR\n"
 "  -P FILE             challenge per request: request i uses line i\n"
 "  -k rsa:2048|rsa:3072|ec:P-256   requester key (default rsa:2048)\n"
+"  --keys FILE         PEM private keys made beforehand, request i uses\n"
+"                      key i (instead of generating -k keys)\n"
 "  -d sha1|sha256|sha512           message digest (default sha256)\n"
 "  -e des3|aes128|aes256           envelope cipher (default aes128)\n"
 "  --oaep              RSAES-OAEP key transport instead of PKCS#1 v1.5\n"
@@ -2451,6 +2581,8 @@ static void usage(FILE *f)
 "                      signed with it; getcrl signs with it\n"
 "  --poll N            on PENDING, CertPoll up to N times, 1 s apart\n"
 "commands (more): getcrl [--crl-out FILE]  GetCRL for --cert's issuer\n"
+"every request is sent before any reply is checked: ms= and the rate\n"
+"  time the exchanges only; then every reply is verified.\n"
 "output: one line per enrollment (OK serial=.. txid=.. ms=.. cipher=.. |\n"
 "  REFUSED failInfo=.. txid=.. ms=.. | PENDING txid=.. ms=.. |\n"
 "  FAIL reason=.. txid=.. ms=..), then 'N passed, M failed' and\n"
@@ -2515,7 +2647,7 @@ static int valid_keyspec(const char *k)
 }
 
 enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_SAN_DNS,
-	O_EXACT_CN, O_CN,
+	O_EXACT_CN, O_CN, O_KEYS,
        O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT,
        O_CERT, O_KEY, O_POLL, O_CRL_OUT };
 
@@ -2529,6 +2661,7 @@ static const struct option long_opts[] = {
 	{ "cn", required_argument, NULL, O_CN },
 	{ "san-dns", required_argument, NULL, O_SAN_DNS },
 	{ "exact-cn", no_argument, NULL, O_EXACT_CN },
+	{ "keys", required_argument, NULL, O_KEYS },
 	{ "resubmit", no_argument, NULL, O_RESUBMIT },
 	{ "expect", required_argument, NULL, O_EXPECT },
 	{ "failinfo", required_argument, NULL, O_FAILINFO },
@@ -2576,6 +2709,7 @@ static int apply_option(int ch, const char *v)
 	case O_CN: opt.cn = v; return 1;
 	case O_SAN_DNS: opt.san_dns = v; return 1;
 	case O_EXACT_CN: opt.exact_cn = 1; return 1;
+	case O_KEYS: opt.key_file = v; return 1;
 	case O_RESUBMIT: opt.resubmit = 1; return 1;
 	case O_EXPECT:
 		return one_of(v, expects, &i) && i > 0 &&
@@ -2587,7 +2721,7 @@ static int apply_option(int ch, const char *v)
 	case O_TIMEOUT:
 		return parse_long(v, 1, 3600, &l) && ((opt.timeout = (int)l), 1);
 	case O_CERT: opt.cert_file = v; return 1;
-	case O_KEY: opt.key_file = v; return 1;
+	case O_KEY: opt.cert_key_file = v; return 1;
 	case O_POLL: return parse_long(v, 1, 3600, &opt.poll);
 	case O_CRL_OUT: opt.crl_out = v; return 1;
 	default: return 0;
@@ -2633,7 +2767,7 @@ static int parse_options(int argc, char **argv)
 	}
 	if (opt.j > opt.n)
 		opt.j = opt.n;  /* a worker without requests would only idle */
-	if ((opt.cert_file == NULL) != (opt.key_file == NULL) ||
+	if ((opt.cert_file == NULL) != (opt.cert_key_file == NULL) ||
 	    (!strcmp(opt.command, "getcrl") && opt.cert_file == NULL)) {
 		fprintf(stderr, "scepcli: --cert and --key go together; "
 			"getcrl needs them\n");

@@ -199,6 +199,30 @@ out:
 	return status;
 }
 
+/* The certificate as sent carries the CSR's SubjectPublicKeyInfo, byte
+ * for byte. */
+static int
+same_spki(X509 *x, X509_REQ *csr)
+{
+	unsigned char		*der = NULL, *a = NULL, *b = NULL;
+	const unsigned char	*p;
+	int			 len = i2d_X509(x, &der), la = -1, lb = -1;
+	X509			*sent = NULL;
+	int			 same;
+
+	p = der;
+	if (len > 0 && (sent = d2i_X509(NULL, &p, len)) != NULL) {
+		la = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(sent), &a);
+		lb = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(csr), &b);
+	}
+	same = la > 0 && la == lb && memcmp(a, b, (size_t)la) == 0;
+	OPENSSL_free(a);
+	OPENSSL_free(b);
+	X509_free(sent);
+	OPENSSL_free(der);
+	return same;
+}
+
 static void
 roundtrip(const EVP_CIPHER *cipher, int nid)
 {
@@ -222,6 +246,12 @@ roundtrip(const EVP_CIPHER *cipher, int nid)
 	CU_ASSERT_PTR_NOT_NULL(got);
 	if (got != NULL) {
 		CU_ASSERT_EQUAL(X509_cmp(got, cert), 0);
+		/* The CSR's key, signed by the CA. */
+		CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(got),
+		    X509_REQ_get0_pubkey(r.csr)), 1);
+		CU_ASSERT_EQUAL(X509_verify(got, X509_get0_pubkey(fx.ra.ca)),
+		    1);
+		CU_ASSERT_EQUAL(same_spki(got, r.csr), 1);
 	}
 	CU_ASSERT_EQUAL(got_nid, nid);	/* the reply mirrors the cipher */
 	X509_free(got);
@@ -229,6 +259,39 @@ roundtrip(const EVP_CIPHER *cipher, int nid)
 	scep_req_free(&r);
 	buf_free(&msg);
 	buf_free(&rep);
+}
+
+/* EC keys too: their last byte often ends in zero bits, which a BIT
+ * STRING copied without care loses. */
+static void
+test_issued_spki(void)
+{
+	X509_NAME	*name = X509_NAME_new();
+	char		 reason[REASON_MAX];
+	int		 i;
+
+	CU_ASSERT_FATAL(name != NULL && X509_NAME_add_entry_by_txt(name, "CN",
+	    MBSTRING_ASC, (const unsigned char *)"ec", -1, -1, 0) == 1);
+	for (i = 0; i < 8; i++) {
+		EVP_PKEY	*k = EVP_PKEY_Q_keygen(NULL, NULL, "EC",
+				    i % 2 ? "P-384" : "P-256");
+		X509_REQ	*csr = X509_REQ_new();
+		X509		*cert = NULL;
+
+		CU_ASSERT_FATAL(k != NULL && csr != NULL &&
+		    X509_REQ_set_subject_name(csr, name) == 1 &&
+		    X509_REQ_set_pubkey(csr, k) == 1 &&
+		    X509_REQ_sign(csr, k, EVP_sha256()) > 0);
+		CU_ASSERT_FATAL(issue_sign(&fx.cfg, fx.cfg.general, &fx.ra,
+		    csr, &cert, reason, sizeof(reason)) == 0);
+		CU_ASSERT_EQUAL(same_spki(cert, csr), 1);
+		CU_ASSERT_EQUAL(X509_verify(cert, X509_get0_pubkey(fx.ra.ca)),
+		    1);
+		X509_free(cert);
+		X509_REQ_free(csr);
+		EVP_PKEY_free(k);
+	}
+	X509_NAME_free(name);
 }
 
 static void
@@ -408,6 +471,8 @@ register_message(void)
 	    !CU_add_test(s, "refusals carry failInfo", test_decode_refusals) ||
 	    !CU_add_test(s, "truncated and empty input", test_decode_garbage) ||
 	    !CU_add_test(s, "CertRep SUCCESS round trip", test_certrep_success) ||
+	    !CU_add_test(s, "certificate keeps the CSR's key info (EC too)",
+	    test_issued_spki) ||
 	    !CU_add_test(s, "CertRep FAILURE", test_certrep_failure) ||
 	    !CU_add_test(s, "issuance follows the template",
 	    test_issue_template) ||

@@ -27,9 +27,10 @@ decide(const char *challenge, struct policy_decision *d)
 	return d->allow;
 }
 
-/* Records a dummy certificate consuming claim, as issuance does. */
+/* Records a dummy certificate consuming claim, as issuance does, and the
+ * success event ev with it when not NULL. */
 static enum store_rc
-consume(const struct store_claim *claim)
+consume_with(const struct store_claim *claim, const struct store_event *ev)
 {
 	static int		 n;
 	char			 serial[32], txid[32];
@@ -45,7 +46,14 @@ consume(const struct store_claim *claim)
 	c.key_id = "k";
 	c.der = (const unsigned char *)"x";
 	c.der_len = 1;
+	c.event = ev;
 	return store_issue(fx.store, &c, claim);
+}
+
+static enum store_rc
+consume(const struct store_claim *claim)
+{
+	return consume_with(claim, NULL);
 }
 
 static void
@@ -147,6 +155,46 @@ setup(void)
 }
 
 static int
+count_event(const struct store_event *e, void *arg)
+{
+	(void)e;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+events_now(void)
+{
+	int	 n = 0;
+
+	CU_ASSERT_EQUAL(store_events(fx.store, 0, count_event, &n), STORE_OK);
+	return n;
+}
+
+/* The success event is written by the transaction that records the
+ * certificate (one commit per enrollment): with it, or not at all. */
+static void
+test_event_with_certificate(void)
+{
+	struct store_event	 ev = { 0 };
+	struct store_claim	 claim = { .kind = CLAIM_NONCE,
+				    .key = "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEF" };
+	int			 n0 = events_now();
+
+	ev.at = now_seconds();
+	ev.success = 1;
+	ev.txid = "tx-event";
+	ev.serial = "0E";
+	ev.code = "Success";
+	claim.expires = ev.at + 600;
+	CU_ASSERT_EQUAL(consume_with(&claim, &ev), STORE_OK);
+	CU_ASSERT_EQUAL(events_now(), n0 + 1);
+	/* The claim is spent: no certificate, and no event either. */
+	CU_ASSERT_EQUAL(consume_with(&claim, &ev), STORE_CLAIM_REFUSED);
+	CU_ASSERT_EQUAL(events_now(), n0 + 1);
+}
+
+static int
 cleanup(void)
 {
 	fixture_close(&fx);
@@ -164,7 +212,9 @@ register_password(void)
 	    test_wrong_missing_expired) ||
 	    !CU_add_test(s, "PasswordMax cache", test_cache_full) ||
 	    !CU_add_test(s, "UseSinglePassword", test_single_password) ||
-	    !CU_add_test(s, "EnforcePassword=0", test_not_enforced))
+	    !CU_add_test(s, "EnforcePassword=0", test_not_enforced) ||
+	    !CU_add_test(s, "success event recorded with its certificate",
+	    test_event_with_certificate))
 		return -1;
 	return 0;
 }

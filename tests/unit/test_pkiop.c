@@ -363,8 +363,9 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	static const struct store_claim none = { .kind = CLAIM_NONE };
 	struct store_cert	 sc = { 0 };
 	unsigned char		*der = NULL;
+	const unsigned char	*p;
 	char			 serial[80], reason[256], key_id[41];
-	X509			*x = NULL;
+	X509			*x = NULL, *parsed;
 	int			 len;
 
 	CU_ASSERT_FATAL(issue_sign_ex(&w.cfg, config_template(&w.cfg, "GpT"),
@@ -384,8 +385,14 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	CU_ASSERT_EQUAL(store_issue(w.store, &sc, &none), STORE_OK);
+	/* As the device holds it: parsed from DER (issue_sign_ex's object
+	 * carries the key's bits only). */
+	p = der;
+	parsed = d2i_X509(NULL, &p, len);
+	CU_ASSERT_FATAL(parsed != NULL);
+	X509_free(x);
 	OPENSSL_free(der);
-	return x;
+	return parsed;
 }
 
 static int

@@ -1,0 +1,539 @@
+#!/usr/bin/env bash
+# tests/bench/bench.sh - "make bench" (issue 6). On this machine, with one
+# load tool (bin/scepcli), the same requester keys, the same RSA key size
+# everywhere and the same concurrency, it measures PKCSReq enrollments/s of
+#   - mscep behind lighttpd, which spawns W workers (deploy/lighttpd),
+#   - mscep behind nginx, with mscep's own pool of W workers (mscep -n W),
+#   - micromdm's scepserver (Debian's scep package), alone in a network
+#     namespace because it cannot bind loopback only,
+# and prints them side by side with this machine's RSA ceiling, the
+# workers' memory, the store's size per 10,000 certificates and the rate
+# with 1,000,000 certificates in the store. The issue's targets are
+# reported, never asserted: the exit status is non-zero only when a
+# measurement could not be made.
+#
+# Knobs (environment):
+#   BENCH_N        enrollments per run (1000)
+#   BENCH_J        client connections, one scepcli process each (8)
+#   BENCH_W        mscep workers (4: two per core, see deploy/lighttpd)
+#   BENCH_BITS     RSA size of CA, RA, scepserver CA and requesters (2048)
+#   BENCH_METHOD   post or get (post)
+#   BENCH_FILL     certificates in the large-store run (1000000)
+#   BENCH_SPEED_SECONDS  openssl speed time per operation (3)
+#   BENCH_KEYS     requester key cache (build/bench/keys-rsa<BITS>.pem);
+#                  keys are made once (RSA key generation costs ~0.2 s a
+#                  key here) and reused by every run and every bench
+#   BENCH_ROUNDS   runs of each server, taking turns; the median counts (3)
+#   BENCH_PARTS    parts to run (all: speed lighttpd nginx scepserver
+#                  million crl)
+#   KEEP=1         keep the temporary folder
+#
+# Adding a measurement: write part_NAME, which sets results or calls
+# extra_row "label" "value", and add NAME to PARTS.
+#
+# Not "set -e": the helpers from tests/e2e/lib.sh (stop_servers and
+# friends) rely on commands that may fail; every step that must succeed
+# is checked and ends the run through die.
+. "$(dirname "$0")/../e2e/lib.sh"
+
+N=${BENCH_N:-1000}
+J=${BENCH_J:-8}
+W=${BENCH_W:-4}
+BITS=${BENCH_BITS:-2048}
+METHOD=${BENCH_METHOD:-post}
+FILL=${BENCH_FILL:-1000000}
+SPEED_SECONDS=${BENCH_SPEED_SECONDS:-3}
+KEYS=${BENCH_KEYS:-$TOP/build/bench/keys-rsa$BITS.pem}
+PARTS=${BENCH_PARTS:-speed lighttpd nginx scepserver million crl}
+ROUNDS=${BENCH_ROUNDS:-3}
+CORES=$(nproc)
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+CHALLENGE=bench-$$-challenge
+
+cleanup() {
+	stop_servers
+	if [ -n "${KEEP:-}" ]; then
+		echo "# kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+note() { echo "# $*" >&2; }
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+declare -A RATE P50 P95 P99 PASSED FAILED MEM CPUMS RUNS SPREAD
+TICKS=$(getconf CLK_TCK)
+EXTRA=()		# "label|value" rows after the table
+SIGN_PER_CORE=
+CEILING=
+RSS_MAX_MB=
+MILLION_RATIO=
+
+extra_row() { EXTRA+=("$1|$2"); }
+
+# ---------------------------------------------------------------- helpers
+
+nkeys() { grep -c -- '-----BEGIN PRIVATE KEY-----' "$@" 2>/dev/null; }
+
+ensure_keys() {
+	local need round
+	mkdir -p "$(dirname "$KEYS")" || die "cannot create $(dirname "$KEYS")"
+	for round in 1 2 3 4; do
+		need=$((N - $(nkeys "$KEYS" || echo 0)))
+		[ "$need" -gt 0 ] || return 0
+		[ "$round" -lt 4 ] || break
+		note "making $need RSA-$BITS requester keys in $KEYS (once; reused by later runs)"
+		rm -rf "$T/keys" && mkdir -p "$T/keys" || die "cannot create $T/keys"
+		seq 1 "$need" | xargs -P "$CORES" -I{} openssl genpkey \
+		    -algorithm RSA -pkeyopt "rsa_keygen_bits:$BITS" \
+		    -out "$T/keys/{}.pem" 2>>"$T/genpkey.log"
+		# Only whole keys go into the cache.
+		for f in "$T"/keys/*.pem; do
+			[ "$(nkeys "$f")" = 1 ] && cat "$f"
+		done >> "$KEYS"
+	done
+	die "openssl genpkey did not make $need keys: $(tail -3 "$T/genpkey.log")"
+}
+
+# fresh_store [COUNT]: a new CA and store in $T/state with COUNT (N)
+# one-time passwords (mscep's default policy, NDES passwords).
+fresh_store() {
+	rm -rf "$T/state" "$T/run"
+	make_ini PasswordMax=$((N + 10)) AllowDES=0 || die "make_ini"
+	$ADMIN init --key "rsa:$BITS" --ra-key "rsa:$BITS" >/dev/null ||
+	    die "mscep-admin init"
+	EMPTY_BYTES=$(store_bytes)
+	add_passwords "${1:-$N}"
+}
+
+# add_passwords COUNT: that many new passwords in $T/passwords.
+add_passwords() {
+	for _ in $(seq 1 "$1"); do
+		$ADMIN password || die "mscep-admin password"
+	done > "$T/passwords"
+}
+
+# store_bytes: size of the store as it would be written afresh (VACUUM
+# INTO a copy), so that freed password pages do not count.
+store_bytes() {
+	rm -f "$T/vacuum.db"
+	sqlite3 "$T/state/mscep.db" "VACUUM INTO '$T/vacuum.db'" || die "VACUUM"
+	stat -c %s "$T/vacuum.db"
+	rm -f "$T/vacuum.db"
+}
+
+# load NAME URL [scepcli options]: one run of N enrollments over J
+# connections; every reply is verified after the clock stops (scepcli),
+# issued certificates go to $T/NAME.RUN.certs (a serial issued twice fails
+# there).
+load() {
+	local name=$1 url=$2 cpu0 stem n=${LOAD_N:-$N}
+	shift 2
+	RUNS[$name]=$((${RUNS[$name]:-0} + 1))
+	stem=$T/$name.${RUNS[$name]}
+	note "$name, run ${RUNS[$name]}: $n enrollments, $J connections"
+	cpu0=$(worker_ticks)
+	"$MSCEP_BIN/scepcli" -u "$url" -m "$METHOD" -n "$n" -j "$J" \
+	    --keys "${LOAD_KEYS:-$KEYS}" -o "$stem.certs" "$@" enroll \
+	    >"$stem.out" 2>"$stem.err"
+	record_run "$name" "$stem" "$(awk -v a="$cpu0" -v b="$(worker_ticks)" \
+	    -v t="$TICKS" -v n="$n" 'BEGIN { printf "%.2f", (b - a) * 1000 / t / n }')"
+}
+
+# worker_ticks: CPU time (user + system, in clock ticks) of the mscep
+# workers so far; with other load on the machine this stays comparable
+# where enrollments/s does not.
+worker_ticks() {
+	local p sum=0 t
+	for p in $(workers); do
+		# Fields 14 and 15 of /proc/PID/stat; comm ("mscep") has no spaces.
+		t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
+		sum=$((sum + ${t:-0}))
+	done
+	echo "$sum"
+}
+
+# record_run NAME STEM CPUMS: one line for the run's results in
+# $T/NAME.runs: rate p50 p95 p99 passed failed cpu-ms-per-request.
+record_run() {
+	local line res
+	res=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$2.out" | tail -1)
+	line=$(grep '^enrollments/s=' "$2.out" | tail -1)
+	if [ -z "$res" ] || [ -z "$line" ]; then
+		cat "$2.err" >&2
+		die "$1: the load tool printed no result"
+	fi
+	echo "$line $res ${3:--}" | sed -e 's/enrollments\/s=//' \
+	    -e 's/ p[0-9]*_ms=/ /g' -e 's/ passed, / /' -e 's/ failed / /' \
+	    >> "$T/$1.runs"
+	note "$1: $(tail -1 "$T/$1.runs" | awk '{ print $1 " enrollments/s, " $6 " failed" }')"
+}
+
+# summarize NAME: the median run by rate gives the rate, latencies and CPU;
+# errors are summed over every run.
+summarize() {
+	local f=$T/$1.runs line
+	[ -s "$f" ] || return 0
+	line=$(sort -n -k1,1 "$f" | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }')
+	set -- "$1" $line
+	RATE[$1]=$2
+	P50[$1]=$3
+	P95[$1]=$4
+	P99[$1]=$5
+	CPUMS[$1]=$8
+	PASSED[$1]=$(awk '{ s += $5 } END { print s }' "$f")
+	FAILED[$1]=$(awk '{ s += $6 } END { print s }' "$f")
+	SPREAD[$1]=$(sort -n -k1,1 "$f" | awk 'NR == 1 { lo = $1 } { hi = $1 }
+	    END { if (NR > 1) printf "%.0f-%.0f", lo, hi; else print "-" }')
+}
+
+# worker_memory NAME: VmRSS and VmHWM of the mscep workers now running.
+worker_memory() {
+	local p rss hwm n=0 rmax=0 hmax=0
+	for p in $(workers); do
+		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+		[ -n "$rss" ] || continue
+		n=$((n + 1))
+		[ "$rss" -gt "$rmax" ] && rmax=$rss
+		[ "$hwm" -gt "$hmax" ] && hmax=$hwm
+	done
+	MEM[$1]=$(awk -v r="$rmax" -v h="$hmax" -v n="$n" 'BEGIN {
+	    printf "VmRSS max %.1f MB, VmHWM max %.1f MB (%d processes)",
+	    r / 1024, h / 1024, n }')
+	[ "$hmax" -gt "${HWM_MAX_KB:-0}" ] && HWM_MAX_KB=$hmax
+	[ "$rmax" -gt "${RSS_MAX_KB:-0}" ] && RSS_MAX_KB=$rmax
+}
+
+# ------------------------------------------------------------------ parts
+
+part_speed() {
+	local line
+	note "openssl speed -seconds $SPEED_SECONDS rsa$BITS (one process)"
+	line=$(openssl speed -seconds "$SPEED_SECONDS" "rsa$BITS" 2>/dev/null |
+	    grep "^rsa $BITS bits")
+	SIGN_PER_CORE=$(echo "$line" | awk '{ print $6 }')
+	[ -n "$SIGN_PER_CORE" ] || die "cannot read openssl speed's rsa$BITS line"
+	CEILING=$(awk -v s="$SIGN_PER_CORE" -v c="$CORES" \
+	    'BEGIN { printf "%.1f", c * s / 3 }')
+}
+
+part_lighttpd() {
+	fresh_store
+	render lighttpd
+	# The shipped file starts 4 SCEP workers; the bench starts W.
+	sed -i "0,/\"max-procs\"\([[:space:]]*\)=> 4,/s//\"max-procs\"\1=> $W,/" \
+	    "$T/run/50-mscep.conf"
+	grep -q "\"max-procs\"[[:space:]]*=> $W," "$T/run/50-mscep.conf" ||
+	    die "cannot set max-procs in the rendered lighttpd configuration"
+	spawn lighttpd -D -f "$T/run/lighttpd.conf"
+	wait_url "$URL?operation=GetCACaps" || die "lighttpd did not start"
+	load lighttpd "$URL" -P "$T/passwords"
+	worker_memory lighttpd
+	stop_servers
+	[ "${RUNS[lighttpd]}" = 1 ] || return 0
+	CERTS=$(sql "select count(*) from certificates")
+	DER_LEN=$(sql "select cast(avg(length(der)) as int) from certificates")
+	STORE_PER_10K=$(awk -v a="$(store_bytes)" -v e="$EMPTY_BYTES" \
+	    -v n="$CERTS" 'BEGIN { if (n > 0) printf "%.2f MB", (a - e) / n * 10000 / 1048576 }')
+	extra_row "store size per 10,000 certificates" \
+	    "$STORE_PER_10K (after $CERTS real enrollments: certificate, transaction, event rows)"
+}
+
+# nginx_pool NAME: nginx in front of "mscep -n W", then the load.
+nginx_pool() {
+	# The shipped site has an HTTPS server too: it needs a certificate.
+	TLS=1 render nginx
+	start_pool "$W"
+	[ -S "$T/run/mscep.sock" ] || die "the mscep pool did not start"
+	spawn nginx -c "$T/run/nginx.conf" -p "$T/run"
+	wait_url "$URL?operation=GetCACaps" || die "nginx did not start"
+	load "$1" "$URL" -P "$T/passwords"
+	worker_memory "$1"
+	stop_servers
+}
+
+part_nginx() {
+	fresh_store
+	nginx_pool nginx
+}
+
+part_scepserver() {
+	local depot=$T/depot port stem ns=(unshare -n)
+	[ "$(id -u)" = 0 ] || ns=(unshare -rn)
+	rm -rf "$depot"
+	scepserver ca -init -keySize "$BITS" -depot "$depot" >/dev/null 2>&1 ||
+	    die "scepserver ca -init failed"
+	port=$(free_port)
+	RUNS[scepserver]=$((${RUNS[scepserver]:-0} + 1))
+	stem=$T/scepserver.${RUNS[scepserver]}
+	note "scepserver, run ${RUNS[scepserver]}: $N enrollments, $J connections (own network namespace)"
+	"${ns[@]}" "$TOP/tests/bench/scepserver_netns.sh" "$depot" "$port" \
+	    "$CHALLENGE" "$stem.log" \
+	    "$MSCEP_BIN/scepcli" -u "http://127.0.0.1:$port/scep" -m "$METHOD" \
+	    -n "$N" -j "$J" --keys "$KEYS" -o "$stem.certs" \
+	    -p "$CHALLENGE" enroll >"$stem.out" 2>"$stem.err" &
+	STARTED="$STARTED $!"	# cleanup stops it (and so the server) by PID
+	wait "$!"
+	STARTED=
+	record_run scepserver "$stem" "$(awk -v t="$TICKS" -v n="$N" \
+	    '/^ticks:/ { printf "%.2f", $2 * 1000 / t / n }' "$stem.log.mem" 2>/dev/null)"
+	MEM[scepserver]=$(awk '/^VmRSS:/ { r = $2 } /^VmHWM:/ { h = $2 } END {
+	    if (r) printf "VmRSS %.1f MB, VmHWM %.1f MB (one Go process)",
+	    r / 1024, h / 1024 }' "$stem.log.mem" 2>/dev/null)
+}
+
+# fill_store ROWS: ROWS synthetic certificates, each with its transaction
+# and its success event, as mscep writes them: random 128-bit serials,
+# SHA-256 transactionIDs, random DER of the size of a real certificate,
+# issued over the last 90 days; one transaction, sorted inserts.
+fill_store() {
+	local now
+	now=$(date +%s)
+	sqlite3 "$T/state/mscep.db" <<EOF >/dev/null || die "filling the store failed"
+PRAGMA journal_mode=OFF;
+PRAGMA synchronous=OFF;
+PRAGMA cache_size=-1048576;
+PRAGMA temp_store=MEMORY;
+BEGIN;
+CREATE TEMP TABLE fill AS
+ WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
+ SELECT i, upper(hex(randomblob(16))) AS serial,
+	upper(hex(randomblob(32))) AS txid, upper(hex(randomblob(20))) AS key_id,
+	$now - 600 - (i * 7) % 7776000 AS t FROM n;
+INSERT INTO certificates (serial, subject, sans, template, not_before,
+	not_after, der, transaction_id, key_id, issued_at)
+ SELECT serial, '/O=mscep-test/CN=device-' || i, '', 'IPSECIntermediateOffline',
+	t - 600, t + 31536000, randomblob(${DER_LEN:-873}), txid, key_id, t
+ FROM fill ORDER BY serial;
+INSERT INTO transactions (transaction_id, key_id, message_type, status,
+	serial, created_at)
+ SELECT txid, key_id, 19, 'issued', serial, t FROM fill ORDER BY txid;
+INSERT INTO events (at, kind, transaction_id, serial, thumbprint, not_after,
+	issuer, device_id, code, description)
+ SELECT t, 'success', txid, serial, upper(hex(randomblob(20))),
+	t + 31536000, '/CN=mscep Issuing CA/O=mscep', NULL, 'Success', NULL
+ FROM fill ORDER BY t;
+COMMIT;
+PRAGMA journal_mode=WAL;
+EOF
+}
+
+# split_keys PER: the key cache in slices of PER keys, $T/keys-R.pem.
+split_keys() {
+	awk -v per="$1" -v dir="$T" '/-----BEGIN PRIVATE KEY-----/ { k++ }
+	    { print > (dir "/keys-" int((k - 1) / per) + 1 ".pem") }' "$KEYS"
+}
+
+# An empty store and one with FILL certificates take turns behind nginx,
+# ROUNDS times; in each round both get the same slice of the requester
+# keys (no store sees a key twice), so that load from elsewhere falls on
+# both alike.
+part_million() {
+	local t0 t1 bytes r s per=$((N / ROUNDS)) ratio_cpu
+	[ "$per" -gt 0 ] || die "BENCH_N must be at least BENCH_ROUNDS"
+	split_keys "$per"
+	fresh_store 0
+	mv "$T/state" "$T/state-empty"
+	fresh_store 0
+	note "million: filling a store with $FILL certificates"
+	t0=$(date +%s)
+	fill_store "$FILL"
+	t1=$(date +%s)
+	bytes=$(stat -c %s "$T/state/mscep.db")
+	note "million: $FILL rows in $((t1 - t0)) s, $((bytes / 1048576)) MB"
+	mv "$T/state" "$T/state-full"
+	for r in $(seq 1 "$ROUNDS"); do
+		for s in empty full; do
+			mv "$T/state-$s" "$T/state" || die "mv state-$s"
+			add_passwords "$per"
+			LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem nginx_pool "store-$s"
+			mv "$T/state" "$T/state-$s" || die "mv state-$s"
+		done
+	done
+	summarize store-empty
+	summarize store-full
+	MILLION_RATIO=$(awk -v a="${RATE[store-full]}" -v b="${RATE[store-empty]}" \
+	    'BEGIN { printf "%.2f", a / b }')
+	ratio_cpu=$(awk -v a="${CPUMS[store-full]}" -v b="${CPUMS[store-empty]}" \
+	    'BEGIN { printf "%.2f", b / a }')
+	extra_row "rate with $FILL certificates in the store" \
+	    "${RATE[store-full]}/s vs ${RATE[store-empty]}/s with an empty one: ratio $MILLION_RATIO (nginx + pool, median of $ROUNDS paired runs of $per; range ${SPREAD[store-full]} vs ${SPREAD[store-empty]})"
+	extra_row " server CPU, full vs empty store" \
+	    "${CPUMS[store-full]} vs ${CPUMS[store-empty]} ms/request: ratio $ratio_cpu; errors ${FAILED[store-full]} and ${FAILED[store-empty]}"
+	extra_row "synthetic store of $FILL certificates" \
+	    "$(awk -v b="$bytes" -v n="$FILL" 'BEGIN { printf "%.2f MB per 10,000", b / n * 10000 / 1048576 }') (filled in $((t1 - t0)) s)"
+}
+
+# CRL generation is issue 5 ("mscep-admin crl", on main). To wire it in:
+# fresh_store; fill_store 100000; mark those rows revoked with sqlite3;
+# time the admin command; extra_row with the time.
+part_crl() {
+	extra_row "CRL build for 100,000 revoked" "(needs issue 5)"
+}
+
+# ----------------------------------------------------------------- report
+
+cell() { printf '%16s' "$1"; }
+
+# server_table NAME...: the servers side by side.
+server_table() {
+	local names=("$@") base=${RATE[scepserver]:-} s
+	printf '%-24s' ""
+	for s in "${names[@]}"; do
+		case $s in
+		lighttpd) cell "mscep+lighttpd" ;;
+		nginx) cell "mscep+nginx" ;;
+		*) cell "$s" ;;
+		esac
+	done
+	echo
+	printf '%-24s' "enrollments/s"
+	for s in "${names[@]}"; do cell "${RATE[$s]}"; done
+	echo
+	printf '%-24s' " range of the runs"
+	for s in "${names[@]}"; do cell "${SPREAD[$s]}"; done
+	echo
+	printf '%-24s' " of which successful"
+	for s in "${names[@]}"; do cell "$(good_rate "$s")"; done
+	echo
+	if [ -n "$base" ]; then
+		printf '%-24s' "vs scepserver"
+		for s in "${names[@]}"; do
+			cell "$(awk -v a="${RATE[$s]}" -v b="$base" \
+			    'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+		done
+		echo
+	fi
+	if [ -n "$base" ]; then
+		printf '%-24s' " successful vs scepsrv"
+		for s in "${names[@]}"; do
+			cell "$(awk -v a="$(good_rate "$s")" -v b="$(good_rate scepserver)" \
+			    'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')"
+		done
+		echo
+	fi
+	printf '%-24s' "p50/p95/p99 ms"
+	for s in "${names[@]}"; do cell "${P50[$s]}/${P95[$s]}/${P99[$s]}"; done
+	echo
+	printf '%-24s' "errors (all runs)"
+	for s in "${names[@]}"; do cell "${FAILED[$s]}/$((N * RUNS[$s]))"; done
+	echo
+	printf '%-24s' "server CPU ms/request"
+	for s in "${names[@]}"; do cell "${CPUMS[$s]:--}"; done
+	echo
+	if [ -n "$CEILING" ]; then
+		printf '%-24s' "of the crypto ceiling"
+		for s in "${names[@]}"; do
+			cell "$(awk -v a="${RATE[$s]}" -v c="$CEILING" \
+			    'BEGIN { printf "%.1f%%", 100 * a / c }')"
+		done
+		echo
+	fi
+	echo
+}
+
+report() {
+	local s names=() v
+	for s in lighttpd nginx scepserver; do
+		[ -n "${RATE[$s]:-}" ] && names+=("$s")
+	done
+	echo
+	echo "mscep benchmark: $N PKCSReq per run, median of $ROUNDS runs, $J connections, $METHOD, RSA-$BITS"
+	echo "(CA, RA, scepserver CA, requesters), $W mscep workers, $CORES cores;"
+	echo "mscep with one-time passwords, scepserver with a static challenge;"
+	echo "load average at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo
+	[ "${#names[@]}" -gt 0 ] && server_table "${names[@]}"
+	if [ -n "$SIGN_PER_CORE" ]; then
+		echo "RSA-$BITS private-key ops/s, one core (openssl speed): $SIGN_PER_CORE"
+		echo "crypto ceiling: $CORES cores x $SIGN_PER_CORE / 3 ops per PKCSReq = $CEILING enrollments/s"
+		echo "  (3 private-key ops = $(awk -v s="$SIGN_PER_CORE" 'BEGIN { printf "%.2f", 3000 / s }') CPU ms per enrollment)"
+	fi
+	for s in lighttpd nginx store-full scepserver; do
+		[ -n "${MEM[$s]:-}" ] && printf '%-24s%s\n' "memory $s" "${MEM[$s]}"
+	done
+	for v in "${EXTRA[@]}"; do
+		echo "${v%%|*}: ${v#*|}"
+	done
+	for s in "${names[@]}" store-empty store-full; do
+		[ "${FAILED[$s]:-0}" -gt 0 ] || continue
+		echo "errors of $s, by reason (the load tool's words):"
+		cat "$T/$s".*.out | grep '^FAIL reason=' | sed -e 's/^FAIL reason=//' \
+		    -e 's/ txid=.*//' -e 's|: [^ ]*\.certs/[^ ]*\.pem exists| (a serial issued twice)|' |
+		    sort | uniq -c | sort -rn | head -5 | sed 's/^/  /'
+	done
+	targets
+}
+
+# good_rate NAME: the load tool's rate counts every reply; this counts
+# only the enrollments that passed every check.
+good_rate() {
+	awk -v r="${RATE[$1]}" -v p="${PASSED[$1]}" -v n="$((N * RUNS[$1]))" \
+	    'BEGIN { printf "%.2f", r * p / n }'
+}
+
+# verdict OK?: "met" or "NOT met".
+verdict() { if [ "$1" = 1 ]; then echo "met"; else echo "NOT met"; fi; }
+
+targets() {
+	local best=0 s x
+	for s in lighttpd nginx; do
+		[ -n "${RATE[$s]:-}" ] || continue
+		best=$(awk -v a="${RATE[$s]}" -v b="$best" 'BEGIN { print (a > b) ? a : b }')
+	done
+	echo
+	echo "issue 6 targets (reported, not asserted):"
+	if [ -n "${RATE[scepserver]:-}" ] && [ "$best" != 0 ]; then
+		x=$(awk -v a="$best" -v b="${RATE[scepserver]}" 'BEGIN { printf "%.2f", a / b }')
+		printf '  %-40s %-24s %s\n' ">= 3x scepserver's throughput" "${x}x (all replies)" \
+		    "$(verdict "$(awk -v x="$x" 'BEGIN { print (x >= 3) }')")"
+	fi
+	if [ -n "$CEILING" ] && [ "$best" != 0 ]; then
+		x=$(awk -v a="$best" -v c="$CEILING" 'BEGIN { printf "%.1f", 100 * a / c }')
+		printf '  %-40s %-24s %s\n' ">= 60% of the crypto ceiling" "$x% (best mscep)" \
+		    "$(verdict "$(awk -v x="$x" 'BEGIN { print (x >= 60) }')")"
+	fi
+	if [ -n "${HWM_MAX_KB:-}" ]; then
+		x=$(awk -v h="$HWM_MAX_KB" 'BEGIN { printf "%.1f", h / 1024 }')
+		printf '  %-40s %-24s %s\n' "worker RSS <= 10 MB" "$x MB (largest VmHWM)" \
+		    "$(verdict "$(awk -v x="$x" 'BEGIN { print (x <= 10) }')")"
+	fi
+	if [ -n "$MILLION_RATIO" ]; then
+		printf '  %-40s %-24s %s\n' ">= 0.9 rate ratio at 1M certificates" \
+		    "$MILLION_RATIO" \
+		    "$(verdict "$(awk -v x="$MILLION_RATIO" 'BEGIN { print (x >= 0.9) }')")"
+	fi
+}
+
+# ------------------------------------------------------------------- main
+
+for p in $PARTS; do
+	declare -F "part_$p" >/dev/null || die "unknown part '$p' (BENCH_PARTS)"
+done
+case " $PARTS " in
+*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "*) ensure_keys ;;
+esac
+# speed first; the three servers take turns, ROUNDS times, so that load
+# from elsewhere on the machine falls on all of them; then the rest.
+for p in $PARTS; do
+	[ "$p" = speed ] && part_speed
+done
+for _ in $(seq 1 "$ROUNDS"); do
+	for p in $PARTS; do
+		case $p in lighttpd | nginx | scepserver) "part_$p" ;; esac
+	done
+done
+for p in lighttpd nginx scepserver; do
+	summarize "$p"
+done
+for p in $PARTS; do
+	case $p in speed | lighttpd | nginx | scepserver) ;; *) "part_$p" ;; esac
+done
+report
