@@ -68,46 +68,6 @@ static char		 otp_hash[65];
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* Appends -close_fd_mask=2 unless the command line sets it. */
-static void
-quiet_stderr(int *argc, char ***argv)
-{
-	static char	 flag[] = "-close_fd_mask=2";
-	char		**nargv;
-	int		 i;
-
-	for (i = 1; i < *argc; i++)
-		if (strncmp((*argv)[i], "-close_fd_mask=", 15) == 0)
-			return;
-	if ((nargv = calloc((size_t)*argc + 2, sizeof(*nargv))) == NULL)
-		abort();
-	nargv[0] = (*argv)[0];
-	nargv[1] = flag;
-	for (i = 1; i < *argc; i++)
-		nargv[i + 1] = (*argv)[i];
-	(*argc)++;
-	*argv = nargv;
-}
-
-static void
-open_worker(struct worker *w, const char *ini)
-{
-	char	 reason[512] = "";
-
-	if (worker_open(w, ini, reason, sizeof(reason)) != 0) {
-		fprintf(stderr, "fuzz: worker_open %s: %s\n", ini, reason);
-		abort();
-	}
-	policy_close(w->policy);
-	store_close(w->store);
-	if (store_open(":memory:", &w->store, reason, sizeof(reason)) != 0 ||
-	    policy_open(&w->cfg, w->store, &w->policy, reason,
-	    sizeof(reason)) != 0) {
-		fprintf(stderr, "fuzz: %s\n", reason);
-		abort();
-	}
-}
-
 /* What mscep-admin mdm-init leaves for the intune module. */
 static void
 mdm_files(struct fuzz_state *st)
@@ -156,14 +116,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	char			 reason[256];
 	int			 i;
 
-	quiet_stderr(argc, argv);
+	fuzz_quiet_stderr(argc, argv);
 	fuzz_state_open(&st, NULL, "rsa:2048");
 	mdm_files(&st);
 	for (i = 0; i < NWORKERS; i++) {
 		snprintf(name, sizeof(name), "worker%d.ini", i);
 		fuzz_state_ini(&st, name, inis[i].mscep, inis[i].extra, ini,
 		    sizeof(ini));
-		open_worker(&workers[i], ini);
+		fuzz_worker_open(&workers[i], ini);
 	}
 	if (workers[1].cfg.enforce_password || !workers[2].cfg.use_single_password ||
 	    !workers[4].ra.direct || !policy_hides_landing_page(workers[3].policy))
@@ -308,9 +268,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.body_len = size - n - 1;
 	}
 	worker_handle(w, &req, &resp);
+	/* 404: GetNextCACert without a next CA (worker.c). */
 	switch (resp.status) {
-	case 200: case 400: case 403: case 405: case 409: case 413: case 414:
-	case 500:
+	case 200: case 400: case 403: case 404: case 405: case 409: case 413:
+	case 414: case 500:
 		break;
 	default:
 		abort();
