@@ -24,6 +24,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
@@ -533,6 +534,146 @@ csr_seeds(void)
 	EVP_PKEY_free(k);
 }
 
+/* An OCSPRequest for serials of the state's CA (DER). */
+static struct buf
+ocsp_request(const EVP_MD *md, const long *serial, int n, int nonce,
+    EVP_PKEY *signer, X509 *signer_cert)
+{
+	OCSP_REQUEST	*req = OCSP_REQUEST_new();
+	ASN1_INTEGER	*ai;
+	OCSP_CERTID	*id;
+	struct buf	 b = { 0 };
+	unsigned char	*der = NULL;
+	int		 i, len;
+
+	for (i = 0; i < n; i++) {
+		if ((ai = ASN1_INTEGER_new()) == NULL ||
+		    !ASN1_INTEGER_set(ai, serial[i]) ||
+		    (id = OCSP_cert_id_new(md, X509_get_subject_name(ra.ca),
+		    X509_get0_pubkey_bitstr(ra.ca), ai)) == NULL ||
+		    OCSP_request_add0_id(req, id) == NULL)
+			fail("OCSP CertID");
+		ASN1_INTEGER_free(ai);
+	}
+	if ((nonce && OCSP_request_add1_nonce(req, NULL, nonce) != 1) ||
+	    (signer != NULL && OCSP_request_sign(req, signer_cert, signer,
+	    EVP_sha256(), NULL, 0) != 1) ||
+	    (len = i2d_OCSP_REQUEST(req, &der)) <= 0 ||
+	    buf_append(&b, der, (size_t)len) != 0)
+		fail("OCSPRequest");
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+	return b;
+}
+
+/* fuzz_ocsp's GET path text: base64, percent-escaped unless raw. */
+static struct buf
+ocsp_path(const struct buf *der, int raw)
+{
+	struct buf	 b = { 0 };
+	char		*b64 = fuzz_base64(der->p, der->len), esc[4];
+	size_t		 i;
+
+	buf_append(&b, "/", 1);
+	for (i = 0; b64[i] != '\0'; i++)
+		if (!raw && strchr("+/=", b64[i]) != NULL) {
+			snprintf(esc, sizeof(esc), "%%%02X", b64[i]);
+			buf_append(&b, esc, 3);
+		} else
+			buf_append(&b, &b64[i], 1);
+	free(b64);
+	return b;
+}
+
+/* fuzz_ocsp's forms are described in fuzz_ocsp.c. */
+static void
+ocsp_seeds(void)
+{
+	static const long one[] = { 0x1234 },
+	    three[] = { 0x01, 0x02, 0x7fffffff };
+	static const struct {
+		const char	*name;
+		unsigned char	 flags;
+		const char	*data;
+		size_t		 len;
+	} built[] = {
+		/* n, nonce mode and flags; then a byte per CertID. */
+		{ "built-good", 0x02, "\x01\x00", 2 },
+		{ "built-revoked-sha256", 0x02, "\x01\x41", 2 },
+		{ "built-all-seven", 0x02, "\x07\x00\x21\x42\x63\x84\xa5"
+		  "\xc6", 8 },
+		{ "built-nonce-get", 0x06, "\x0a\x10" "0123456789abcdef\x20"
+		  "\xa0", 20 },
+		{ "built-nonce-get-raw", 0x0e, "\x09\x20" "0123456789abcdef"
+		  "0123456789abcdef\x60", 35 },
+		{ "built-nonce-empty", 0x02, "\x09\x00\x00", 3 },
+		{ "built-nonce-129", 0x02, "\x09\x81", 2 },
+		{ "built-nonce-bare", 0x02, "\x11\x08" "abcdefgh\x00", 11 },
+		{ "built-nonce-twice", 0x02, "\x19\x04" "abcd\x00", 7 },
+		{ "built-no-certid", 0x02, "\x08\x04" "abcd", 6 },
+		{ "built-other-ca", 0x02, "\x02\x00\x08", 3 },
+		{ "built-ra-names", 0x12, "\x02\x10\x18", 3 },
+		{ "built-fuzzed-serials", 0x02, "\x04\xe0\x01\x01\xe1\x01"
+		  "\x02\xe2\x81\x05\xe3\x00", 13 },
+		{ "built-long-serial", 0x16, "\x01\xe0\x14" "ABCDEFGHIJKLMN"
+		  "OPQRST", 23 },
+		{ "built-named-signed", 0x02, "\xc1\x00", 2 },
+		{ "built-ec-worker", 0x12, "\x03\x05\x26\x47", 4 },
+		{ "built-head", 0x26, "\x01\x00", 2 },
+		{ "built-put", 0x42, "\x01\x00", 2 },
+		{ "built-swapped", 0x66, "\x01\x00", 2 },
+		{ "built-query", 0x86, "\x01\x00", 2 },
+	};
+	static const struct {
+		const char	*name;
+		unsigned char	 flags;
+		const char	*text;
+	} texts[] = {
+		{ "get-none", 0x01, "" },
+		{ "get-slash", 0x01, "/" },
+		{ "get-other-path", 0x01, "x/MAMCAQA=" },
+		{ "get-not-base64", 0x01, "/!!!!" },
+		{ "get-bad-escapes", 0x01, "/%zz%4%%%0A%2" },
+		{ "get-nul", 0x01, "/MA%00MC?x=%00" },
+		{ "get-query", 0x01, "/MAMCAQA%3D?a=b&message=c" },
+		{ "get-padding", 0x01, "/MAMCAQA===" },
+		{ "get-newlines", 0x01, "/MAM%0D%0ACAQA=" },
+		{ "post-empty", 0x00, "" },
+	};
+	struct buf	 der, path;
+	EVP_PKEY	*k = key("ec:P-256");
+	X509		*self = fuzz_self_signed(k, "ocsp client");
+	unsigned char	 f;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(built) / sizeof(built[0]); i++)
+		seed("ocsp", built[i].name, &built[i].flags, 1, built[i].data,
+		    built[i].len);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		seed("ocsp", texts[i].name, &texts[i].flags, 1, texts[i].text,
+		    strlen(texts[i].text));
+	/* Requests to the corpus state's CA: the parser's seeds. */
+	der = ocsp_request(EVP_sha1(), one, 1, 16, NULL, NULL);
+	f = 0x00;
+	seed("ocsp", "post-sha1-nonce", &f, 1, der.p, der.len);
+	f = 0x03;
+	seed("ocsp", "der-get-sha1-nonce", &f, 1, der.p, der.len);
+	path = ocsp_path(&der, 0);
+	f = 0x01;
+	seed_buf("ocsp", "get-sha1-nonce", &f, 1, &path);
+	path = ocsp_path(&der, 1);
+	seed_buf("ocsp", "get-sha1-nonce-raw", &f, 1, &path);
+	buf_free(&der);
+	der = ocsp_request(EVP_sha256(), three, 3, 0, NULL, NULL);
+	f = 0x00;
+	seed_buf("ocsp", "post-sha256-three", &f, 1, &der);
+	der = ocsp_request(EVP_sha1(), one, 1, 32, k, self);
+	f = 0x10;
+	seed_buf("ocsp", "post-signed", &f, 1, &der);
+	X509_free(self);
+	EVP_PKEY_free(k);
+}
+
 static char *
 read_blob(const char *path)
 {
@@ -671,6 +812,7 @@ main(int argc, char *argv[])
 		fail(reason);
 	pkiop_seeds();
 	csr_seeds();
+	ocsp_seeds();
 	if ((blobs = calloc((size_t)argc, sizeof(*blobs))) == NULL)
 		fail("calloc");
 	for (i = 3; i < argc; i++)
