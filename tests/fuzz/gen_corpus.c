@@ -293,7 +293,8 @@ pkiop_seeds(void)
 	size_t		 i, n;
 	static const unsigned char p01a[] = { 0x01, 19, 0x00 },
 	    p01b[] = { 0x01, 20, 0x01 }, p01c[] = { 0x01, 21, 0x16 },
-	    p01d[] = { 0x01, 19, 0x24 }, p02[] = { 0x02 };
+	    p01d[] = { 0x01, 19, 0x24 }, p02[] = { 0x02 },
+	    p01e[] = { 0x01, 17, 0x11 }, p01f[] = { 0x01, 22, 0x02 };
 
 	if (requester_new(&r, "device-1", "both", "1ED0DD50F7459D6E",
 	    "device-1.example") != 0 ||
@@ -325,6 +326,7 @@ pkiop_seeds(void)
 	    17, "TX-RENEWAL", csr.p, csr.len, &m) != 0)
 		fail("RenewalReq");
 	seed_buf("pkiop", "renewalreq", "", 0, &m);
+	seed("pkiop", "inner-renewalreq", p01e, 3, csr.p, csr.len);
 	if (fuzz_envelope(ra.enc_cert, EVP_aes_256_cbc(), 1, csr.p, csr.len,
 	    &env) != 0 || fuzz_sign_pkimessage(r.key, r.self, EVP_sha256(), 19,
 	    "TX-OAEP", env.p, env.len, &m) != 0)
@@ -411,6 +413,13 @@ pkiop_seeds(void)
 	worker_wrap_seed("wrap-getcert", 32, "GET", 21, 0x0a, &inner);
 	buf_free(&inner);
 	seed_buf("pkiop", "getcert", "", 0, &m);
+	inner = issuer_and_serial(ca, 0x01);
+	if (build_pkimessage(&rec, ra.enc_cert, EVP_aes_256_cbc(),
+	    EVP_sha384(), 22, "TX-GETCRL", inner.p, inner.len, &m) != 0)
+		fail("GetCRL");
+	seed("pkiop", "inner-getcrl", p01f, 3, inner.p, inner.len);
+	buf_free(&inner);
+	seed_buf("pkiop", "getcrl", "", 0, &m);
 	worker_seed("getcacaps", 0, "GET /certsrv/mscep/mscep.dll?"
 	    "operation=GetCACaps&message=CA", "", 0);
 	worker_seed("getcacert", 4, "GET /certsrv/mscep/mscep.dll/"
@@ -460,6 +469,115 @@ pkiop_seeds(void)
 	EVP_PKEY_free(eck);
 	requester_free(&r);
 	requester_free(&rec);
+}
+
+/*
+ * fuzz_worker's lifecycle workers 5 to 7 (flags bits 5-7) and its
+ * signers (C bits 6-7): renewals, requests held for approval, CertPoll
+ * on one, GetCRL, GetNextCACert.
+ */
+static void
+life_seeds(void)
+{
+	static const struct {
+		const char	*name;
+		unsigned char	 flags, c;
+		const char	*ku, *san;
+	} renew[] = {
+		/* GpT: renews; superseded, then the harness starts over. */
+		{ "renew-gpt", 5 << 5, 0x40, "digitalSignature,keyEncipherment",
+		  "DNS:renewal.example" },
+		{ "renew-next-ca-worker", 6 << 5, 0x41,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-previous-ca", 7 << 5, 0x62,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-resubmit", 5 << 5 | 16, 0x40,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-other-sans", 5 << 5, 0x40,
+		  "digitalSignature,keyEncipherment", "DNS:other.example" },
+		{ "renew-no-sans", 7 << 5, 0x48,
+		  "digitalSignature,keyEncipherment", NULL },
+		/* EncT: RenewalWindowDays; SigT: no renewal, approval. */
+		{ "renew-enct-too-early", 5 << 5, 0x40, "keyEncipherment",
+		  "DNS:renewal.example" },
+		{ "renew-sigt", 5 << 5, 0x40, "digitalSignature",
+		  "DNS:renewal.example" },
+		{ "renew-revoked", 5 << 5, 0x80,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-not-recorded", 6 << 5, 0x80,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-expired", 5 << 5, 0xc0,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-self-signed", 5 << 5, 0x00,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		/* The CSR as is: its own subject and key. */
+		{ "renew-own-subject", 5 << 5, 0x50,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-get", 7 << 5, 0x44,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+	};
+	X509_NAME	*fuzz_ca = X509_NAME_new();
+	EVP_PKEY	*k = key("ec:P-256");
+	X509_REQ	*req;
+	struct buf	 der, inner;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(renew) / sizeof(renew[0]); i++) {
+		req = make_csr(k, "fuzz-renewal", "Fuzz", renew[i].ku,
+		    renew[i].san, NULL, 0);
+		der = req_der(req);
+		worker_wrap_seed(renew[i].name, renew[i].flags,
+		    strcmp(renew[i].name, "renew-get") ? "POST" : "GET", 17,
+		    renew[i].c, &der);
+		buf_free(&der);
+		X509_REQ_free(req);
+	}
+	/* SigT on worker 5 requires approval; with FUZZ-RESUBMIT and the EC
+	 * client key the harness holds one already. */
+	req = make_csr(k, "kiosk-approval", NULL, "digitalSignature",
+	    "DNS:kiosk.example", NULL, 0);
+	der = req_der(req);
+	worker_wrap_seed("hold-for-approval", 5 << 5, "POST", 19, 0x00, &der);
+	worker_wrap_seed("hold-resubmit-pending", 5 << 5 | 16, "POST", 19, 0x00,
+	    &der);
+	worker_wrap_seed("hold-previous-ca", 7 << 5, "GET", 19, 0x20, &der);
+	buf_free(&der);
+	X509_REQ_free(req);
+	/* The CA the harness makes: CN=Fuzz CA, O=mscep (ca_init). */
+	if (fuzz_ca == NULL ||
+	    !X509_NAME_add_entry_by_txt(fuzz_ca, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)"Fuzz CA", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(fuzz_ca, "O", MBSTRING_UTF8,
+	    (const unsigned char *)"mscep", -1, -1, 0))
+		fail("Fuzz CA name");
+	inner = issuer_and_subject(fuzz_ca, X509_REQ_get_subject_name(req =
+	    make_csr(k, "fuzz-pending", NULL, "digitalSignature", NULL, NULL,
+	    0)));
+	worker_wrap_seed("certpoll-pending", 5 << 5 | 16, "POST", 20, 0x00,
+	    &inner);
+	worker_wrap_seed("certpoll-pending-previous-ca", 7 << 5 | 16, "GET", 20,
+	    0x00, &inner);
+	buf_free(&inner);
+	X509_REQ_free(req);
+	inner = issuer_and_serial(fuzz_ca, 0x01);
+	worker_wrap_seed("getcrl", 5 << 5, "POST", 22, 0x00, &inner);
+	worker_wrap_seed("getcrl-previous-ca", 7 << 5, "GET", 22, 0x05, &inner);
+	worker_wrap_seed("getcrl-no-crl", 1 << 5, "POST", 22, 0x00, &inner);
+	worker_wrap_seed("getcrl-renewal-signer", 6 << 5, "POST", 22, 0x40,
+	    &inner);
+	buf_free(&inner);
+	inner = issuer_and_serial(X509_get_subject_name(ra.ca), 0x01);
+	worker_wrap_seed("getcrl-other-issuer", 5 << 5, "POST", 22, 0x00,
+	    &inner);
+	buf_free(&inner);
+	worker_seed("getnextcacert", 6 << 5, "GET /certsrv/mscep/mscep.dll?"
+	    "operation=GetNextCACert&message=ca", "", 0);
+	worker_seed("getnextcacert-none", 0, "GET /certsrv/mscep/mscep.dll?"
+	    "operation=GetNextCACert", "", 0);
+	worker_seed("getcacaps-renewal-next", 6 << 5, "GET /certsrv/mscep/"
+	    "mscep.dll?operation=GetCACaps", "", 0);
+	X509_NAME_free(fuzz_ca);
+	EVP_PKEY_free(k);
 }
 
 /* fuzz_csr's two flags bytes are described in fuzz_csr.c. */
@@ -811,6 +929,7 @@ main(int argc, char *argv[])
 	    ra_load(&cfg, &ra, reason, sizeof(reason)) != 0)
 		fail(reason);
 	pkiop_seeds();
+	life_seeds();
 	csr_seeds();
 	ocsp_seeds();
 	if ((blobs = calloc((size_t)argc, sizeof(*blobs))) == NULL)
