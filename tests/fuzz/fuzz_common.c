@@ -134,7 +134,8 @@ fuzz_worker_open(struct worker *w, const char *ini)
 
 void
 fuzz_record(struct store *st, X509 *cert, const char *template_name,
-    const char *txid, const char *ca_key, char *serial, size_t slen)
+    const char *txid, const char *ca_key, int64_t approve_id, char *serial,
+    size_t slen)
 {
 	static const struct store_claim none = { .kind = CLAIM_NONE };
 	struct store_cert	 sc;
@@ -159,8 +160,9 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	sc.not_after = asn1_epoch(X509_get0_notAfter(cert));
 	sc.der = der;
 	sc.der_len = (size_t)len;
-	if (store_issue(st, &sc, &none) != STORE_OK)
-		die("store_issue", store_errmsg(st));
+	if ((approve_id > 0 ? store_pending_decide(st, approve_id,
+	    now_seconds(), &sc) : store_issue(st, &sc, &none)) != STORE_OK)
+		die("fuzz_record", store_errmsg(st));
 	OPENSSL_free(der);
 }
 

@@ -58,11 +58,13 @@ void	 fuzz_mkdtemp(char *out, size_t size);
 void	 fuzz_worker_open(struct worker *, const char *ini);
 /*
  * Records cert in store as pkiop.c does after issuing it (no claim):
- * template_name, txid, the CA key id ca_key. serial gets its hex.
+ * template_name, txid, the CA key id ca_key; or, approve_id > 0, as
+ * mscep-admin approve does for that held request. serial gets its hex.
  * Aborts on failure.
  */
 void	 fuzz_record(struct store *, X509 *cert, const char *template_name,
-	    const char *txid, const char *ca_key, char *serial, size_t);
+	    const char *txid, const char *ca_key, int64_t approve_id,
+	    char *serial, size_t);
 /*
  * Appends -close_fd_mask=2 to libFuzzer's command line unless it sets
  * one: targets whose code logs a line per request keep stderr quiet

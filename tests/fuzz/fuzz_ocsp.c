@@ -49,8 +49,8 @@
  *       key under the RA signing certificate's name; the RA encryption
  *       certificate (name and key);
  *     bits 5-7: the serial: recorded certificate 0 to 6, or 7: a length
- *       byte (bits 0-4: up to 31 bytes; bit 7: negative) and that many
- *       bytes, big-endian.
+ *       byte (bits 0-5: up to 63 bytes, more than serial_hex takes;
+ *       bit 7: negative) and that many bytes, big-endian.
  *   The answer must be: malformedRequest without a CertID or with a
  *   wrapped nonce that is empty, over 128 octets or twice; else
  *   unauthorized when a CertID names another issuer; else successful,
@@ -151,7 +151,7 @@ record_certs(struct fuzz_state *st, int wi)
 		    X509_sign(x, st->ra.ca_key, EVP_sha256()) <= 0))
 			abort();
 		snprintf(txid, sizeof(txid), "OCSP-%d", i);
-		fuzz_record(w->store, x, "SigT", txid, w->ra.ca_key_id,
+		fuzz_record(w->store, x, "SigT", txid, w->ra.ca_key_id, 0,
 		    r->serial, sizeof(r->serial));
 		r->status = plan[i].status;
 		r->reason = plan[i].reason;
@@ -258,15 +258,15 @@ struct want {
 static ASN1_INTEGER *
 fuzzed_serial(struct cursor *c, int wi, struct want *want)
 {
-	unsigned char	 b[31];
+	unsigned char	 b[63];
 	ASN1_INTEGER	*ai = NULL;
 	BIGNUM		*bn;
 	char		*hex = NULL;
 	uint8_t		 l = next(c);
 	int		 i;
 
-	take(c, b, l & 31);
-	if ((bn = BN_bin2bn(b, l & 31, NULL)) == NULL)
+	take(c, b, l & 63);
+	if ((bn = BN_bin2bn(b, l & 63, NULL)) == NULL)
 		abort();
 	BN_set_negative(bn, (l & 0x80) != 0);
 	if ((ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||

@@ -20,21 +20,28 @@
  *   3: the intune policy module (plain GETs answer 403);
  *   4: CADirect = 1, EnforcePassword = 0, NoKeyUsageTemplate = Reject;
  *   5: the lifecycle (EnforcePassword = 0, Capabilities with Renewal):
- *      GpT AllowRenewal = 1 and RevokeOnRenewal = 1, EncT AllowRenewal = 1
- *      with RenewalWindowDays = 30, SigT RequireApproval = 1; GetCRL
- *      answers with a CRL published when the worker was opened;
- *   6: the same, opened once a next CA was prepared (mscep-admin ca
- *      rollover): GetNextCACert answers it and GetCACaps lists it;
- *   7: the same, opened after the switch to that next CA (mscep-admin ca
- *      switch): certificates of the previous CA may renew.
- * The stores of 5 to 7 record the renewal identities below: 5 and 7 both
- * (the second revoked, keyCompromise), 6 only the first; and 5 and 7 hold
- * a SigT PKCSReq from the EC client key, transactionID FUZZ-RESUBMIT, for
- * approval, so that CertPoll finds it pending. A successful renewal that
- * supersedes the first identity gets that worker a fresh store with the
- * same records (else every later renewal would find it revoked). Their
- * CRL is read from a file descriptor (/proc/self/fd/N) on the file
- * published before the folder went; republishing then fails, quietly.
+ *      GpT AllowRenewal = 1, EncT AllowRenewal = 1 with RenewalWindowDays
+ *      = 30, SigT RequireApproval = 1; GetCRL answers with a CRL published
+ *      when the worker was opened;
+ *   6: the same but GpT RenewalWindowDays = 5 (GpT certificates last 10
+ *      days: a renewal of the first identity comes too early),
+ *      opened once a next CA was prepared (mscep-admin ca rollover):
+ *      GetNextCACert answers it and GetCACaps lists it;
+ *   7: the same as 5 but GpT RevokeOnRenewal = 1, opened after the switch
+ *      to that next CA (mscep-admin ca switch): certificates of the
+ *      previous CA may renew.
+ * Their stores record the renewal identities below (C bits 6-7), issued
+ * by the first CA: the first as GpT everywhere; the second as GpT revoked
+ * (keyCompromise) in 5, as SigT (no renewal) in 6, not at all in 7. Each
+ * holds a SigT PKCSReq from the EC client key, transactionID
+ * FUZZ-RESUBMIT, for approval, as sent through worker_handle: pending in
+ * 5, approved with its certificate (as mscep-admin approve does) in 6,
+ * denied in 7; CertPoll finds it so. Once a renewal in 7 has superseded
+ * the first identity, the 16th request to 7 that finds it revoked gets a
+ * fresh store with the same records first (later ones would all stop at
+ * "revoked"; the ones before see the retransmission paths). The CRL is
+ * read from a file descriptor (/proc/self/fd/N) on the file published
+ * before the folder went; republishing then fails, quietly.
  *
  * Input: a flags byte, then "METHOD URI" up to the first '\n', then the
  * body (POST only, as main.c reads it). The query string is what follows
@@ -47,7 +54,9 @@
  *       worker's RA, signed as messageType T and sent as the POST body,
  *       or for any other method appended to the query as message=base64.
  *       A mutated message never gets past its signature; this does;
- *   bit 4: a fixed transactionID (resubmissions) instead of one per input;
+ *   bit 4: a fixed transactionID (resubmissions) instead of one per input:
+ *       FUZZ-RESUBMIT, or with a renewal identity as the signer the one it
+ *       was recorded with, FUZZ-RENEWAL-BASE;
  *   bits 5-7: the worker.
  * C: bits 0-1 AES-128, AES-256, 3DES, DES; bit 2 RSA-OAEP; bit 3 SHA-1
  * instead of SHA-256; bit 4 keep the CSR's own key (signer and CSR key
@@ -55,11 +64,13 @@
  * the signer: the client's self-signed certificate, or one of the three
  * renewal identities the state's (first) CA issued with EC keys: the
  * recorded one (CN=fuzz-renewal, O=Fuzz, DNS:renewal.example, a SID,
- * template GpT, issued as worker 5 issues), the revoked one, an expired
- * one (recorded nowhere). A PKCSReq (19) CSR is re-signed with the
- * signer's key; a RenewalReq (17) CSR with the client key of bit 5 (the
- * new key), and with an identity it also takes the identity's subject,
- * as a renewing client does.
+ * template GpT, issued as worker 5 issues), the second (CN=fuzz-second),
+ * an expired one (recorded nowhere). A PKCSReq (19) CSR is re-signed with
+ * the signer's key; a RenewalReq (17) CSR with the client key of bit 5
+ * (a new key), or with an identity as the signer with the EC client key
+ * (bit 5 clear) or the identity's own key (bit 5 set: renewal without a
+ * new key, as micromdm's scepclient does), and it takes the identity's
+ * subject, as a renewing client does.
  *
  * Every request logs a line on stderr; -close_fd_mask=2 is added to the
  * command line (libFuzzer's own output and sanitizer reports still show).
@@ -100,6 +111,8 @@ static EVP_PKEY		*id_key[3];
 static X509		*id_cert[3];
 static char		 id_serial[2][80];
 static const char	*id_ca_key;
+#define RENEWAL_BASE	"FUZZ-RENEWAL-BASE"
+static int		 stale[NWORKERS];	/* requests since superseded */
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -174,16 +187,26 @@ renewal_identity(const struct worker *w, const struct ra *ra)
 static int wrap(const struct worker *, const uint8_t *, size_t, int,
     struct buf *);
 
+/* The held request's id and status (its strings live in the callback). */
+struct held {
+	int64_t	 id;
+	char	 status[16];
+};
+
 static int
-take_status(const struct pending_req *p, void *arg)
+take_pending(const struct pending_req *p, void *arg)
 {
-	snprintf(arg, 16, "%s", p->status);
+	struct held	*h = arg;
+
+	h->id = p->id;
+	snprintf(h->status, sizeof(h->status), "%s", p->status);
 	return 1;
 }
 
-/* A SigT PKCSReq from the EC client key, held for approval. */
+/* A SigT PKCSReq from the EC client key, held for approval; then
+ * approved (cert issued as mscep-admin approve does), denied or left. */
 static void
-hold_one(struct worker *w)
+hold_one(struct worker *w, int decide)
 {
 	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
 	X509_EXTENSION	*e;
@@ -191,8 +214,10 @@ hold_one(struct worker *w)
 	struct http_req	 req;
 	struct http_resp resp;
 	struct buf	 in = { 0 }, msg = { 0 };
+	struct held	 p;
 	unsigned char	*der = NULL;
-	char		 key_id[41], status[16] = "";
+	char		 key_id[41], serial[80], reason[512] = "";
+	X509		*x = NULL;
 	int		 len;
 
 	memset(&req, 0, sizeof(req));
@@ -216,11 +241,23 @@ hold_one(struct worker *w)
 	req.body = msg.p;
 	req.body_len = msg.len;
 	worker_handle(w, &req, &resp);
+	memset(&p, 0, sizeof(p));
 	if (resp.status != 200 ||
 	    key_id_hex(X509_REQ_get_X509_PUBKEY(csr), key_id) != 0 ||
 	    store_pending_find(w->store, RESUBMIT, key_id, now_seconds(),
-	    take_status, status) != STORE_OK || strcmp(status, "pending") != 0)
+	    take_pending, &p) != STORE_OK || p.id <= 0 ||
+	    strcmp(p.status, "pending") != 0)
 		die("held request", "not pending");
+	if (decide > 0 && (issue_sign_ex(&w->cfg, config_template(&w->cfg,
+	    "SigT"), &w->ra, csr, NULL, &x, reason, sizeof(reason)) != 0))
+		die("approve", reason);
+	if (decide > 0)
+		fuzz_record(w->store, x, "SigT", RESUBMIT, w->ra.ca_key_id, p.id,
+		    serial, sizeof(serial));
+	else if (decide < 0 && store_pending_decide(w->store, p.id,
+	    now_seconds(), NULL) != STORE_OK)
+		die("deny", store_errmsg(w->store));
+	X509_free(x);
 	http_resp_free(&resp);
 	buf_free(&in);
 	buf_free(&msg);
@@ -235,16 +272,16 @@ life_records(struct worker *w)
 {
 	int	 already, wi = (int)(w - workers);
 
-	fuzz_record(w->store, id_cert[0], "GpT", "FUZZ-RENEWAL-BASE",
-	    id_ca_key, id_serial[0], sizeof(id_serial[0]));
-	if (wi != 6) {
-		fuzz_record(w->store, id_cert[1], "GpT", "FUZZ-REVOKED-BASE",
-		    id_ca_key, id_serial[1], sizeof(id_serial[1]));
-		if (store_revoke(w->store, id_serial[1], REVOKE_KEY_COMPROMISE,
-		    now_seconds() - 60, &already) != STORE_OK)
-			die("store_revoke", store_errmsg(w->store));
-		hold_one(w);
-	}
+	fuzz_record(w->store, id_cert[0], "GpT", RENEWAL_BASE, id_ca_key, 0,
+	    id_serial[0], sizeof(id_serial[0]));
+	if (wi != 7)
+		fuzz_record(w->store, id_cert[1], wi == 5 ? "GpT" : "SigT",
+		    "FUZZ-SECOND-BASE", id_ca_key, 0, id_serial[1],
+		    sizeof(id_serial[1]));
+	if (wi == 5 && store_revoke(w->store, id_serial[1],
+	    REVOKE_KEY_COMPROMISE, now_seconds() - 60, &already) != STORE_OK)
+		die("store_revoke", store_errmsg(w->store));
+	hold_one(w, wi == 5 ? 0 : wi == 6 ? 1 : -1);
 }
 
 /* A fresh in-memory store with the same records. */
@@ -284,19 +321,29 @@ life_crl(struct worker *w)
 }
 
 static void
-life_worker(struct fuzz_state *st, int wi, const char *mscep,
-    const char *extra)
+life_worker(struct fuzz_state *st, int wi)
 {
+	static const char *const gpt[3] = { "", "RenewalWindowDays = 5\n",
+	    "RevokeOnRenewal = 1\n" };
 	struct worker	*w = &workers[wi];
 	char		 ini[PATH_MAX + 16], name[32], reason[512] = "";
+	char		 extra[512];
 	const struct template *t;
 
+	snprintf(extra, sizeof(extra), "Capabilities = AES,DES3,"
+	    "POSTPKIOperation,Renewal,SCEPStandard,SHA-1,SHA-256,SHA-512\n"
+	    "[GpT]\nAllowRenewal = 1\n%s"
+	    "[EncT]\nAllowRenewal = 1\nRenewalWindowDays = 30\n"
+	    "[SigT]\nRequireApproval = 1\nPendingExpiryHours = 1\n",
+	    gpt[wi - FIRST_LIFE]);
 	snprintf(name, sizeof(name), "worker%d.ini", wi);
-	fuzz_state_ini(st, name, mscep, extra, ini, sizeof(ini));
+	fuzz_state_ini(st, name, "EnforcePassword = 0\n", extra, ini,
+	    sizeof(ini));
 	fuzz_worker_open(w, ini);
 	/* The lifecycle keys come in second [GpT], [EncT], [SigT] sections. */
 	if ((t = config_template(&w->cfg, "GpT")) == NULL ||
-	    !t->allow_renewal || !t->revoke_on_renewal ||
+	    !t->allow_renewal || t->revoke_on_renewal != (wi == 7) ||
+	    t->renewal_window_days != (wi == 6 ? 5 : 0) ||
 	    (t = config_template(&w->cfg, "EncT")) == NULL ||
 	    !t->allow_renewal || t->renewal_window_days != 30 ||
 	    (t = config_template(&w->cfg, "SigT")) == NULL ||
@@ -304,7 +351,7 @@ life_worker(struct fuzz_state *st, int wi, const char *mscep,
 		die(ini, "lifecycle keys not loaded");
 	if (wi == FIRST_LIFE) {
 		renewal_identity(w, &st->ra);
-		fuzz_identity(st, "fuzz-revoked", "ec:P-256",
+		fuzz_identity(st, "fuzz-second", "ec:P-256",
 		    "critical,digitalSignature,keyEncipherment", &id_cert[1],
 		    &id_key[1]);
 		if (ca_issue_identity(st->ra.ca, st->ra.ca_key, "fuzz-expired",
@@ -334,12 +381,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "EnforcePassword = 0\n", "CADirect = 1\n"
 		  "NoKeyUsageTemplate = Reject\n" },
 	};
-	static const char life_mscep[] = "EnforcePassword = 0\n";
-	static const char life_extra[] = "Capabilities = AES,DES3,"
-	    "POSTPKIOperation,Renewal,SCEPStandard,SHA-1,SHA-256,SHA-512\n"
-	    "[GpT]\nAllowRenewal = 1\nRevokeOnRenewal = 1\n"
-	    "[EncT]\nAllowRenewal = 1\nRenewalWindowDays = 30\n"
-	    "[SigT]\nRequireApproval = 1\nPendingExpiryHours = 1\n";
 	struct rollover_opts	 roll = { NULL, NULL, 3650, 3650, 0, 0 };
 	struct fuzz_state	 st;
 	char			 ini[PATH_MAX + 16], name[32], hash[65];
@@ -363,14 +404,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (workers[1].cfg.enforce_password || !workers[2].cfg.use_single_password ||
 	    !workers[4].ra.direct || !policy_hides_landing_page(workers[3].policy))
 		abort();
-	life_worker(&st, 5, life_mscep, life_extra);
+	life_worker(&st, 5);
 	if (rollover_create(&st.cfg, &roll, reason, sizeof(reason)) != 0)
 		die("rollover_create", reason);
-	life_worker(&st, 6, life_mscep, life_extra);
+	life_worker(&st, 6);
 	if (rollover_switch(&st.cfg, 1, prev, sizeof(prev), reason,
 	    sizeof(reason)) != 0)
 		die("rollover_switch", reason);
-	life_worker(&st, 7, life_mscep, life_extra);
+	life_worker(&st, 7);
 	if (workers[5].nextca.len != 0 || workers[6].nextca.len == 0 ||
 	    sk_X509_num(workers[7].ra.prev_ca) != 1 ||
 	    ra_issuer(&workers[7].ra, id_cert[0]) == workers[7].ra.ca)
@@ -422,7 +463,8 @@ wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
 	key = who ? id_key[who - 1] : client;
 	cert = who ? id_cert[who - 1] : (p[1] & 32) ? rsa_cert : ec_cert;
 	if (fixed_txid)
-		snprintf(txid, sizeof(txid), RESUBMIT);
+		snprintf(txid, sizeof(txid), "%s", who ? RENEWAL_BASE :
+		    RESUBMIT);
 	else {
 		SHA1(p, n, md);
 		hex_encode(md, sizeof(md), txid);
@@ -433,7 +475,8 @@ wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
 		/* §2.3: a PKCSReq is signed with the CSR's key; a RenewalReq
 		 * with the certificate being renewed (§3.3.1.2), for the
 		 * same subject and a new key. */
-		csr_key = p[0] == 19 ? key : client;
+		csr_key = p[0] == 19 ? key : !who ? client :
+		    (p[1] & 32) ? key : ec_key;
 		if ((p[0] == 17 && who && X509_REQ_set_subject_name(csr,
 		    X509_get_subject_name(cert)) != 1) ||
 		    X509_REQ_set_pubkey(csr, csr_key) != 1 ||
@@ -480,9 +523,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)store_password_add(w->store, otp_hash, now_seconds(),
 		    now_seconds() + 3600, w->cfg.password_max);
 	if (w >= &workers[FIRST_LIFE] && (store_cert_status(w->store,
-	    id_serial[0], &row) != STORE_OK || row.revoked))
-		/* A renewal superseded it. */
+	    id_serial[0], &row) != STORE_OK || row.revoked) &&
+	    ++stale[w - workers] >= 16) {
+		/* A renewal superseded it (see the top of this file). */
 		life_reset(w);
+		stale[w - workers] = 0;
+	}
 	data++;
 	size--;
 	nl = memchr(data, '\n', size);

@@ -484,28 +484,41 @@ life_seeds(void)
 		unsigned char	 flags, c;
 		const char	*ku, *san;
 	} renew[] = {
-		/* GpT: renews; superseded, then the harness starts over. */
+		/* GpT, worker 5: renews (again and again: no supersede). */
 		{ "renew-gpt", 5 << 5, 0x40, "digitalSignature,keyEncipherment",
 		  "DNS:renewal.example" },
-		{ "renew-next-ca-worker", 6 << 5, 0x41,
+		/* Worker 6: GpT RenewalWindowDays = 30. */
+		{ "renew-too-early", 6 << 5, 0x41,
 		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
-		{ "renew-previous-ca", 7 << 5, 0x62,
+		/* Worker 7: from the previous CA, superseding. */
+		{ "renew-previous-ca", 7 << 5, 0x42,
 		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
-		{ "renew-resubmit", 5 << 5 | 16, 0x40,
+		/* The identity's transactionID: with its own key (micromdm)
+		 * it is its own transaction; with another, taken. */
+		{ "renew-same-key-own-txid", 5 << 5 | 16, 0x60,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-same-key-superseding", 7 << 5 | 16, 0x60,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-base-txid-new-key", 5 << 5 | 16, 0x40,
 		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
 		{ "renew-other-sans", 5 << 5, 0x40,
 		  "digitalSignature,keyEncipherment", "DNS:other.example" },
 		{ "renew-no-sans", 7 << 5, 0x48,
 		  "digitalSignature,keyEncipherment", NULL },
-		/* EncT: RenewalWindowDays; SigT: no renewal, approval. */
-		{ "renew-enct-too-early", 5 << 5, 0x40, "keyEncipherment",
+		/* Into another template than the recorded one. */
+		{ "renew-into-enct", 5 << 5, 0x40, "keyEncipherment",
 		  "DNS:renewal.example" },
-		{ "renew-sigt", 5 << 5, 0x40, "digitalSignature",
+		{ "renew-into-sigt", 5 << 5, 0x40, "digitalSignature",
 		  "DNS:renewal.example" },
+		/* The second identity: revoked in 5, SigT in 6, absent in 7. */
 		{ "renew-revoked", 5 << 5, 0x80,
 		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
-		{ "renew-not-recorded", 6 << 5, 0x80,
-		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-second-not-renewable", 6 << 5, 0x80,
+		  "digitalSignature", NULL },
+		{ "renew-second-into-gpt", 6 << 5, 0x80,
+		  "digitalSignature,keyEncipherment", NULL },
+		{ "renew-not-recorded", 7 << 5, 0x80,
+		  "digitalSignature,keyEncipherment", NULL },
 		{ "renew-expired", 5 << 5, 0xc0,
 		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
 		{ "renew-self-signed", 5 << 5, 0x00,
@@ -532,8 +545,8 @@ life_seeds(void)
 		buf_free(&der);
 		X509_REQ_free(req);
 	}
-	/* SigT on worker 5 requires approval; with FUZZ-RESUBMIT and the EC
-	 * client key the harness holds one already. */
+	/* SigT on workers 5 to 7 requires approval; with FUZZ-RESUBMIT and
+	 * the EC client key the harness holds one already. */
 	req = make_csr(k, "kiosk-approval", NULL, "digitalSignature",
 	    "DNS:kiosk.example", NULL, 0);
 	der = req_der(req);
@@ -553,10 +566,13 @@ life_seeds(void)
 	inner = issuer_and_subject(fuzz_ca, X509_REQ_get_subject_name(req =
 	    make_csr(k, "fuzz-pending", NULL, "digitalSignature", NULL, NULL,
 	    0)));
+	/* Held: pending in 5, approved in 6, denied in 7. */
 	worker_wrap_seed("certpoll-pending", 5 << 5 | 16, "POST", 20, 0x00,
 	    &inner);
-	worker_wrap_seed("certpoll-pending-previous-ca", 7 << 5 | 16, "GET", 20,
-	    0x00, &inner);
+	worker_wrap_seed("certpoll-approved", 6 << 5 | 16, "POST", 20, 0x01,
+	    &inner);
+	worker_wrap_seed("certpoll-denied", 7 << 5 | 16, "GET", 20, 0x00,
+	    &inner);
 	buf_free(&inner);
 	X509_REQ_free(req);
 	inner = issuer_and_serial(fuzz_ca, 0x01);
