@@ -74,7 +74,12 @@ reply_cipher(const struct scep_req *req)
 	return c != NULL ? c : EVP_aes_128_cbc();
 }
 
-/* Encrypts the certs-only DER to the requester, mirroring OAEP if used. */
+/*
+ * Encrypts the certs-only DER to the requester, mirroring OAEP if used.
+ * OAEP is a padding of RSA key transport: a requester with an EC key
+ * may have used it towards the RA's RSA certificate, but its own reply
+ * goes by key agreement, which has none.
+ */
 static int
 envelope(const struct scep_req *req, const struct buf *inner, BIO *out)
 {
@@ -89,7 +94,7 @@ envelope(const struct scep_req *req, const struct buf *inner, BIO *out)
 	    (env = CMS_encrypt(NULL, NULL, reply_cipher(req), flags)) == NULL ||
 	    (ri = CMS_add1_recipient_cert(env, req->signer, flags)) == NULL)
 		goto out;
-	if (req->oaep) {
+	if (req->oaep && CMS_RecipientInfo_type(ri) == CMS_RECIPINFO_TRANS) {
 		if ((pctx = CMS_RecipientInfo_get0_pkey_ctx(ri)) == NULL ||
 		    EVP_PKEY_CTX_set_rsa_padding(pctx,
 		    RSA_PKCS1_OAEP_PADDING) <= 0)

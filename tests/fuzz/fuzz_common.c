@@ -1,6 +1,8 @@
 /* fuzz_common.c - state folder, CA and client-side builders for the targets. */
 #include "fuzz_common.h"
 #include "ca_init.h"
+#include "issue.h"
+#include "message.h"
 #include "scep_attr.h"
 
 #include <ftw.h>
@@ -113,6 +115,75 @@ fuzz_state_remove(struct fuzz_state *s)
 	if (s->dir[0] != '\0')
 		fuzz_rmtree(s->dir);
 	s->dir[0] = '\0';
+}
+
+void
+fuzz_worker_open(struct worker *w, const char *ini)
+{
+	char	 reason[512] = "";
+
+	if (worker_open(w, ini, reason, sizeof(reason)) != 0)
+		die("worker_open", reason);
+	policy_close(w->policy);
+	store_close(w->store);
+	if (store_open(":memory:", &w->store, reason, sizeof(reason)) != 0 ||
+	    policy_open(&w->cfg, w->store, &w->policy, reason,
+	    sizeof(reason)) != 0)
+		die("in-memory store", reason);
+}
+
+void
+fuzz_record(struct store *st, X509 *cert, const char *template_name,
+    const char *txid, const char *ca_key, int64_t approve_id, char *serial,
+    size_t slen)
+{
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct store_cert	 sc;
+	unsigned char		*der = NULL;
+	char			 subject[512], sans[1024], key_id[41];
+	int			 len;
+
+	memset(&sc, 0, sizeof(sc));
+	if ((len = i2d_X509(cert, &der)) <= 0 ||
+	    serial_hex(X509_get0_serialNumber(cert), serial, slen) != 0 ||
+	    key_id_hex(X509_get_X509_PUBKEY(cert), key_id) != 0)
+		die("fuzz_record", txid);
+	issue_describe(cert, subject, sizeof(subject), sans, sizeof(sans));
+	sc.serial = serial;
+	sc.subject = subject;
+	sc.sans = sans;
+	sc.template_name = template_name;
+	sc.txid = txid;
+	sc.key_id = key_id;
+	sc.ca_key = ca_key;
+	sc.not_before = asn1_epoch(X509_get0_notBefore(cert));
+	sc.not_after = asn1_epoch(X509_get0_notAfter(cert));
+	sc.der = der;
+	sc.der_len = (size_t)len;
+	if ((approve_id > 0 ? store_pending_decide(st, approve_id,
+	    now_seconds(), &sc) : store_issue(st, &sc, &none)) != STORE_OK)
+		die("fuzz_record", store_errmsg(st));
+	OPENSSL_free(der);
+}
+
+void
+fuzz_quiet_stderr(int *argc, char ***argv)
+{
+	static char	 flag[] = "-close_fd_mask=2";
+	char		**nargv;
+	int		 i;
+
+	for (i = 1; i < *argc; i++)
+		if (strncmp((*argv)[i], "-close_fd_mask=", 15) == 0)
+			return;
+	if ((nargv = calloc((size_t)*argc + 2, sizeof(*nargv))) == NULL)
+		abort();
+	nargv[0] = (*argv)[0];
+	nargv[1] = flag;
+	for (i = 1; i < *argc; i++)
+		nargv[i + 1] = (*argv)[i];
+	(*argc)++;
+	*argv = nargv;
 }
 
 void

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "ra.h"
 #include "util.h"
+#include "worker.h"
 
 struct fuzz_state {
 	char		 dir[PATH_MAX];	/* "" once removed */
@@ -48,6 +49,28 @@ void	 fuzz_state_remove(struct fuzz_state *);
 void	 fuzz_rmtree(const char *dir);
 /* mkdtemp under $TMPDIR or /tmp; exits on failure. */
 void	 fuzz_mkdtemp(char *out, size_t size);
+
+/*
+ * worker_open on ini, then its store swapped for an in-memory one (and
+ * the policy reopened on it): nothing touches the disk while fuzzing.
+ * Aborts on failure.
+ */
+void	 fuzz_worker_open(struct worker *, const char *ini);
+/*
+ * Records cert in store as pkiop.c does after issuing it (no claim):
+ * template_name, txid, the CA key id ca_key; or, approve_id > 0, as
+ * mscep-admin approve does for that held request. serial gets its hex.
+ * Aborts on failure.
+ */
+void	 fuzz_record(struct store *, X509 *cert, const char *template_name,
+	    const char *txid, const char *ca_key, int64_t approve_id,
+	    char *serial, size_t);
+/*
+ * Appends -close_fd_mask=2 to libFuzzer's command line unless it sets
+ * one: targets whose code logs a line per request keep stderr quiet
+ * (libFuzzer's own output and sanitizer reports still show).
+ */
+void	 fuzz_quiet_stderr(int *argc, char ***argv);
 
 /* A key and a certificate issued for it by the state's CA. */
 void	 fuzz_identity(struct fuzz_state *, const char *cn, const char *keyspec,

@@ -7,17 +7,21 @@
  *
  *   anything but 0x01 or 0x02: the POST body as it comes off the wire:
  *       outer SignedData, SCEP attributes, signature, envelope, request;
- *   0x01 T C inner: inner (a CSR, an IssuerAndSubject, an
- *       IssuerAndSerialNumber or anything) enveloped to the RA encryption
- *       certificate with cipher C and signed as messageType T by a client
- *       key. A mutated body never gets past the signature check, so this
- *       is how parse_inner sees fuzzed requests; a client can send them;
+ *   0x01 T C inner: inner (a CSR for PKCSReq 19 and RenewalReq 17, an
+ *       IssuerAndSubject for CertPoll 20, an IssuerAndSerialNumber for
+ *       GetCert 21 and GetCRL 22, or anything) enveloped to the RA
+ *       encryption certificate with cipher C and signed as messageType T
+ *       by a client key. A mutated body never gets past the signature
+ *       check, so this is how parse_inner sees fuzzed requests; a client
+ *       can send them;
  *   0x02 env: env, as the pkcsPKIEnvelope, signed as a PKCSReq: the
  *       envelope inspection and decryption with arbitrary EnvelopedData.
  *
  * C: bits 0-1 AES-128, AES-256, 3DES, DES (with AllowDES); bit 2 RSA-OAEP;
  * bits 4-5 the signing digest (SHA-256, SHA-1, SHA-512, SHA-384).
- * The GET form (message= in the query) goes through fuzz_worker.
+ * A decoded message must carry what pkiop.c relies on for its type, and
+ * only the five types parse_inner knows decode. The GET form (message=
+ * in the query) and what follows decoding go through fuzz_worker.
  */
 #include "fuzz_common.h"
 #include "ca_init.h"
@@ -71,13 +75,18 @@ check_result(enum decode_result rc, const struct scep_req *req,
 		if (req->signer == NULL || !digest_allowed(req->digest_nid) ||
 		    req->nonce_len <= 0 || req->txid[0] == '\0')
 			abort();
-		if (req->msg_type == 19 && req->csr == NULL)
+		if ((req->msg_type == 19 || req->msg_type == 17) &&
+		    req->csr == NULL)
 			abort();
 		if (req->msg_type == 20 &&
 		    (req->issuer == NULL || req->subject == NULL))
 			abort();
-		if (req->msg_type == 21 &&
+		if ((req->msg_type == 21 || req->msg_type == 22) &&
 		    (req->issuer == NULL || req->serial == NULL))
+			abort();
+		if (req->msg_type != 17 && req->msg_type != 19 &&
+		    req->msg_type != 20 && req->msg_type != 21 &&
+		    req->msg_type != 22)
 			abort();
 		break;
 	case DECODE_FAILURE:

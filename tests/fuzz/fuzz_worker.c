@@ -18,7 +18,30 @@
  *      MaxMessageSize 2048, the password page in UTF-8 over HTTP, users
  *      without case;
  *   3: the intune policy module (plain GETs answer 403);
- *   4: CADirect = 1, EnforcePassword = 0, NoKeyUsageTemplate = Reject.
+ *   4: CADirect = 1, EnforcePassword = 0, NoKeyUsageTemplate = Reject;
+ *   5: the lifecycle (EnforcePassword = 0, Capabilities with Renewal):
+ *      GpT AllowRenewal = 1, EncT AllowRenewal = 1 with RenewalWindowDays
+ *      = 30, SigT RequireApproval = 1; GetCRL answers with a CRL published
+ *      when the worker was opened;
+ *   6: the same but GpT RenewalWindowDays = 5 (GpT certificates last 10
+ *      days: a renewal of the first identity comes too early),
+ *      opened once a next CA was prepared (mscep-admin ca rollover):
+ *      GetNextCACert answers it and GetCACaps lists it;
+ *   7: the same as 5 but GpT RevokeOnRenewal = 1, opened after the switch
+ *      to that next CA (mscep-admin ca switch): certificates of the
+ *      previous CA may renew.
+ * Their stores record the renewal identities below (C bits 6-7), issued
+ * by the first CA: the first as GpT everywhere; the second as GpT revoked
+ * (keyCompromise) in 5, as SigT (no renewal) in 6, not at all in 7. Each
+ * holds a SigT PKCSReq from the EC client key, transactionID
+ * FUZZ-RESUBMIT, for approval, as sent through worker_handle: pending in
+ * 5, approved with its certificate (as mscep-admin approve does) in 6,
+ * denied in 7; CertPoll finds it so. Once a renewal in 7 has superseded
+ * the first identity, the 16th request to 7 that finds it revoked gets a
+ * fresh store with the same records first (later ones would all stop at
+ * "revoked"; the ones before see the retransmission paths). The CRL is
+ * read from a file descriptor (/proc/self/fd/N) on the file published
+ * before the folder went; republishing then fails, quietly.
  *
  * Input: a flags byte, then "METHOD URI" up to the first '\n', then the
  * body (POST only, as main.c reads it). The query string is what follows
@@ -31,23 +54,40 @@
  *       worker's RA, signed as messageType T and sent as the POST body,
  *       or for any other method appended to the query as message=base64.
  *       A mutated message never gets past its signature; this does;
- *   bit 4: a fixed transactionID (resubmissions) instead of one per input;
- *   bits 5-7: the worker (modulo 5).
+ *   bit 4: a fixed transactionID (resubmissions) instead of one per input:
+ *       FUZZ-RESUBMIT, or with a renewal identity as the signer the one it
+ *       was recorded with, FUZZ-RENEWAL-BASE;
+ *   bits 5-7: the worker.
  * C: bits 0-1 AES-128, AES-256, 3DES, DES; bit 2 RSA-OAEP; bit 3 SHA-1
  * instead of SHA-256; bit 4 keep the CSR's own key (signer and CSR key
- * then differ); bit 5 the RSA client key instead of the EC one.
+ * then differ); bit 5 the RSA client key instead of the EC one; bits 6-7
+ * the signer: the client's self-signed certificate, or one of the three
+ * renewal identities the state's (first) CA issued with EC keys: the
+ * recorded one (CN=fuzz-renewal, O=Fuzz, DNS:renewal.example, a SID,
+ * template GpT, issued as worker 5 issues), the second (CN=fuzz-second),
+ * an expired one (recorded nowhere). A PKCSReq (19) CSR is re-signed with
+ * the signer's key; a RenewalReq (17) CSR with the client key of bit 5
+ * (a new key), or with an identity as the signer with the EC client key
+ * (bit 5 clear) or the identity's own key (bit 5 set: renewal without a
+ * new key, as micromdm's scepclient does), and it takes the identity's
+ * subject, as a renewing client does.
  *
  * Every request logs a line on stderr; -close_fd_mask=2 is added to the
  * command line (libFuzzer's own output and sanitizer reports still show).
  */
 #include "fuzz_common.h"
 #include "ca_init.h"
+#include "crl.h"
+#include "issue.h"
 #include "log.h"
+#include "message.h"
 #include "policy.h"
 #include "policy_intune.h"
 #include "policy_password.h"
+#include "rollover.h"
 #include "worker.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,57 +96,26 @@
 #include <openssl/pem.h>
 #include <openssl/sha.h>
 
-#define NWORKERS	5
+#define NWORKERS	8
+#define FIRST_LIFE	5	/* workers 5 to 7: the lifecycle */
 #define OTP		"1ED0DD50F7459D6E"
 #define SINGLE		"FUZZ-SINGLE-PASSWORD"
+#define RESUBMIT	"FUZZ-RESUBMIT"
 
 static struct worker	 workers[NWORKERS];
 static EVP_PKEY		*ec_key, *rsa_key;
 static X509		*ec_cert, *rsa_cert;
 static char		 otp_hash[65];
+/* Renewal identities: recorded, revoked, expired (bits 6-7 of C). */
+static EVP_PKEY		*id_key[3];
+static X509		*id_cert[3];
+static char		 id_serial[2][80];
+static const char	*id_ca_key;
+#define RENEWAL_BASE	"FUZZ-RENEWAL-BASE"
+static int		 stale[NWORKERS];	/* requests since superseded */
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-/* Appends -close_fd_mask=2 unless the command line sets it. */
-static void
-quiet_stderr(int *argc, char ***argv)
-{
-	static char	 flag[] = "-close_fd_mask=2";
-	char		**nargv;
-	int		 i;
-
-	for (i = 1; i < *argc; i++)
-		if (strncmp((*argv)[i], "-close_fd_mask=", 15) == 0)
-			return;
-	if ((nargv = calloc((size_t)*argc + 2, sizeof(*nargv))) == NULL)
-		abort();
-	nargv[0] = (*argv)[0];
-	nargv[1] = flag;
-	for (i = 1; i < *argc; i++)
-		nargv[i + 1] = (*argv)[i];
-	(*argc)++;
-	*argv = nargv;
-}
-
-static void
-open_worker(struct worker *w, const char *ini)
-{
-	char	 reason[512] = "";
-
-	if (worker_open(w, ini, reason, sizeof(reason)) != 0) {
-		fprintf(stderr, "fuzz: worker_open %s: %s\n", ini, reason);
-		abort();
-	}
-	policy_close(w->policy);
-	store_close(w->store);
-	if (store_open(":memory:", &w->store, reason, sizeof(reason)) != 0 ||
-	    policy_open(&w->cfg, w->store, &w->policy, reason,
-	    sizeof(reason)) != 0) {
-		fprintf(stderr, "fuzz: %s\n", reason);
-		abort();
-	}
-}
 
 /* What mscep-admin mdm-init leaves for the intune module. */
 static void
@@ -134,6 +143,227 @@ mdm_files(struct fuzz_state *st)
 	EVP_PKEY_free(ek);
 }
 
+static void
+die(const char *what, const char *reason)
+{
+	fprintf(stderr, "fuzz: %s: %s\n", what, reason);
+	ERR_print_errors_fp(stderr);
+	abort();
+}
+
+/* The recorded identity, as worker 5 issues: GpT, a SID (KB5014754). */
+static void
+renewal_identity(const struct worker *w, const struct ra *ra)
+{
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	struct issue_extras	 ex = { "S-1-5-21-1-2-3-1001", NULL };
+	X509_EXTENSION		*e;
+	X509_REQ		*csr = X509_REQ_new();
+	X509_NAME		*name = X509_REQ_get_subject_name(csr);
+	char			 reason[512] = "";
+
+	if ((id_key[0] = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)"fuzz-renewal", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+	    (const unsigned char *)"Fuzz", -1, -1, 0) ||
+	    (e = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage,
+	    "digitalSignature,keyEncipherment")) == NULL ||
+	    !sk_X509_EXTENSION_push(exts, e) ||
+	    (e = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name,
+	    "DNS:renewal.example")) == NULL ||
+	    !sk_X509_EXTENSION_push(exts, e) ||
+	    !X509_REQ_add_extensions(csr, exts) ||
+	    X509_REQ_set_pubkey(csr, id_key[0]) != 1 ||
+	    X509_REQ_sign(csr, id_key[0], EVP_sha256()) <= 0 ||
+	    issue_sign_ex(&w->cfg, config_template(&w->cfg, "GpT"), ra, csr,
+	    &ex, &id_cert[0], reason, sizeof(reason)) != 0)
+		die("renewal identity", reason);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_REQ_free(csr);
+}
+
+/* Below: a PKIOperation from "T C inner". */
+static int wrap(const struct worker *, const uint8_t *, size_t, int,
+    struct buf *);
+
+/* The held request's id and status (its strings live in the callback). */
+struct held {
+	int64_t	 id;
+	char	 status[16];
+};
+
+static int
+take_pending(const struct pending_req *p, void *arg)
+{
+	struct held	*h = arg;
+
+	h->id = p->id;
+	snprintf(h->status, sizeof(h->status), "%s", p->status);
+	return 1;
+}
+
+/* A SigT PKCSReq from the EC client key, held for approval; then
+ * approved (cert issued as mscep-admin approve does), denied or left. */
+static void
+hold_one(struct worker *w, int decide)
+{
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	X509_EXTENSION	*e;
+	X509_REQ	*csr = X509_REQ_new();
+	struct http_req	 req;
+	struct http_resp resp;
+	struct buf	 in = { 0 }, msg = { 0 };
+	struct held	 p;
+	unsigned char	*der = NULL;
+	char		 key_id[41], serial[80], reason[512] = "";
+	X509		*x = NULL;
+	int		 len;
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	if (!X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(csr), "CN",
+	    MBSTRING_UTF8, (const unsigned char *)"fuzz-pending", -1, -1, 0) ||
+	    (e = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage,
+	    "digitalSignature")) == NULL || !sk_X509_EXTENSION_push(exts, e) ||
+	    !X509_REQ_add_extensions(csr, exts) ||
+	    X509_REQ_set_pubkey(csr, ec_key) != 1 ||
+	    X509_REQ_sign(csr, ec_key, EVP_sha256()) <= 0 ||
+	    (len = i2d_X509_REQ(csr, &der)) <= 0 ||
+	    buf_append(&in, "\x13\x00", 2) != 0 ||
+	    buf_append(&in, der, (size_t)len) != 0 ||
+	    wrap(w, in.p, in.len, 1, &msg) != 0)
+		die("held request", "cannot build");
+	req.method = "POST";
+	req.request_uri = "/certsrv/mscep/mscep.dll?operation=PKIOperation";
+	req.query = "operation=PKIOperation";
+	req.path_info = "";
+	req.body = msg.p;
+	req.body_len = msg.len;
+	worker_handle(w, &req, &resp);
+	memset(&p, 0, sizeof(p));
+	if (resp.status != 200 ||
+	    key_id_hex(X509_REQ_get_X509_PUBKEY(csr), key_id) != 0 ||
+	    store_pending_find(w->store, RESUBMIT, key_id, now_seconds(),
+	    take_pending, &p) != STORE_OK || p.id <= 0 ||
+	    strcmp(p.status, "pending") != 0)
+		die("held request", "not pending");
+	if (decide > 0 && (issue_sign_ex(&w->cfg, config_template(&w->cfg,
+	    "SigT"), &w->ra, csr, NULL, &x, reason, sizeof(reason)) != 0))
+		die("approve", reason);
+	if (decide > 0)
+		fuzz_record(w->store, x, "SigT", RESUBMIT, w->ra.ca_key_id, p.id,
+		    serial, sizeof(serial));
+	else if (decide < 0 && store_pending_decide(w->store, p.id,
+	    now_seconds(), NULL) != STORE_OK)
+		die("deny", store_errmsg(w->store));
+	X509_free(x);
+	http_resp_free(&resp);
+	buf_free(&in);
+	buf_free(&msg);
+	OPENSSL_free(der);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	X509_REQ_free(csr);
+}
+
+/* What the stores of workers 5 to 7 hold (see the top of this file). */
+static void
+life_records(struct worker *w)
+{
+	int	 already, wi = (int)(w - workers);
+
+	fuzz_record(w->store, id_cert[0], "GpT", RENEWAL_BASE, id_ca_key, 0,
+	    id_serial[0], sizeof(id_serial[0]));
+	if (wi != 7)
+		fuzz_record(w->store, id_cert[1], wi == 5 ? "GpT" : "SigT",
+		    "FUZZ-SECOND-BASE", id_ca_key, 0, id_serial[1],
+		    sizeof(id_serial[1]));
+	if (wi == 5 && store_revoke(w->store, id_serial[1],
+	    REVOKE_KEY_COMPROMISE, now_seconds() - 60, &already) != STORE_OK)
+		die("store_revoke", store_errmsg(w->store));
+	hold_one(w, wi == 5 ? 0 : wi == 6 ? 1 : -1);
+}
+
+/* A fresh in-memory store with the same records. */
+static void
+life_reset(struct worker *w)
+{
+	char	 reason[512] = "";
+	int64_t	 number;
+
+	policy_close(w->policy);
+	store_close(w->store);
+	if (store_open(":memory:", &w->store, reason, sizeof(reason)) != 0 ||
+	    policy_open(&w->cfg, w->store, &w->policy, reason,
+	    sizeof(reason)) != 0)
+		die("in-memory store", reason);
+	life_records(w);
+	/* The published CRL lists the same revocation. */
+	if (store_crl_next(w->store, &number) != STORE_OK)
+		die("store_crl_next", store_errmsg(w->store));
+}
+
+/* Publishes the CRL, then reads it through a descriptor (see the top). */
+static void
+life_crl(struct worker *w)
+{
+	char	 reason[512] = "";
+	long	 entries;
+	int	 fd;
+
+	if (crl_publish(&w->cfg, &w->ra, w->store, &entries, reason,
+	    sizeof(reason)) != 0)
+		die("crl_publish", reason);
+	if ((fd = open(w->cfg.crl_file, O_RDONLY)) < 0 ||
+	    (size_t)snprintf(w->cfg.crl_file, sizeof(w->cfg.crl_file),
+	    "/proc/self/fd/%d", fd) >= sizeof(w->cfg.crl_file))
+		die("CRL", w->cfg.crl_file);
+}
+
+static void
+life_worker(struct fuzz_state *st, int wi)
+{
+	static const char *const gpt[3] = { "", "RenewalWindowDays = 5\n",
+	    "RevokeOnRenewal = 1\n" };
+	struct worker	*w = &workers[wi];
+	char		 ini[PATH_MAX + 16], name[32], reason[512] = "";
+	char		 extra[512];
+	const struct template *t;
+
+	snprintf(extra, sizeof(extra), "Capabilities = AES,DES3,"
+	    "POSTPKIOperation,Renewal,SCEPStandard,SHA-1,SHA-256,SHA-512\n"
+	    "[GpT]\nAllowRenewal = 1\n%s"
+	    "[EncT]\nAllowRenewal = 1\nRenewalWindowDays = 30\n"
+	    "[SigT]\nRequireApproval = 1\nPendingExpiryHours = 1\n",
+	    gpt[wi - FIRST_LIFE]);
+	snprintf(name, sizeof(name), "worker%d.ini", wi);
+	fuzz_state_ini(st, name, "EnforcePassword = 0\n", extra, ini,
+	    sizeof(ini));
+	fuzz_worker_open(w, ini);
+	/* The lifecycle keys come in second [GpT], [EncT], [SigT] sections. */
+	if ((t = config_template(&w->cfg, "GpT")) == NULL ||
+	    !t->allow_renewal || t->revoke_on_renewal != (wi == 7) ||
+	    t->renewal_window_days != (wi == 6 ? 5 : 0) ||
+	    (t = config_template(&w->cfg, "EncT")) == NULL ||
+	    !t->allow_renewal || t->renewal_window_days != 30 ||
+	    (t = config_template(&w->cfg, "SigT")) == NULL ||
+	    !t->require_approval)
+		die(ini, "lifecycle keys not loaded");
+	if (wi == FIRST_LIFE) {
+		renewal_identity(w, &st->ra);
+		fuzz_identity(st, "fuzz-second", "ec:P-256",
+		    "critical,digitalSignature,keyEncipherment", &id_cert[1],
+		    &id_key[1]);
+		if (ca_issue_identity(st->ra.ca, st->ra.ca_key, "fuzz-expired",
+		    "ec:P-256", "critical,digitalSignature,keyEncipherment", -1,
+		    &id_cert[2], &id_key[2], reason, sizeof(reason)) != 0)
+			die("expired identity", reason);
+		id_ca_key = strdup(w->ra.ca_key_id);
+	}
+	life_records(w);
+	life_crl(w);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -151,23 +381,41 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "EnforcePassword = 0\n", "CADirect = 1\n"
 		  "NoKeyUsageTemplate = Reject\n" },
 	};
+	struct rollover_opts	 roll = { NULL, NULL, 3650, 3650, 0, 0 };
 	struct fuzz_state	 st;
 	char			 ini[PATH_MAX + 16], name[32], hash[65];
-	char			 reason[256];
+	char			 reason[512] = "", prev[PATH_MAX + 64];
 	int			 i;
 
-	quiet_stderr(argc, argv);
+	fuzz_quiet_stderr(argc, argv);
+	if ((ec_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	    (rsa_key = keygen("rsa:2048", reason, sizeof(reason))) == NULL)
+		abort();
+	ec_cert = fuzz_self_signed(ec_key, "fuzz device");
+	rsa_cert = fuzz_self_signed(rsa_key, "fuzz router");
 	fuzz_state_open(&st, NULL, "rsa:2048");
 	mdm_files(&st);
-	for (i = 0; i < NWORKERS; i++) {
+	for (i = 0; i < FIRST_LIFE; i++) {
 		snprintf(name, sizeof(name), "worker%d.ini", i);
 		fuzz_state_ini(&st, name, inis[i].mscep, inis[i].extra, ini,
 		    sizeof(ini));
-		open_worker(&workers[i], ini);
+		fuzz_worker_open(&workers[i], ini);
 	}
 	if (workers[1].cfg.enforce_password || !workers[2].cfg.use_single_password ||
 	    !workers[4].ra.direct || !policy_hides_landing_page(workers[3].policy))
 		abort();
+	life_worker(&st, 5);
+	if (rollover_create(&st.cfg, &roll, reason, sizeof(reason)) != 0)
+		die("rollover_create", reason);
+	life_worker(&st, 6);
+	if (rollover_switch(&st.cfg, 1, prev, sizeof(prev), reason,
+	    sizeof(reason)) != 0)
+		die("rollover_switch", reason);
+	life_worker(&st, 7);
+	if (workers[5].nextca.len != 0 || workers[6].nextca.len == 0 ||
+	    sk_X509_num(workers[7].ra.prev_ca) != 1 ||
+	    ra_issuer(&workers[7].ra, id_cert[0]) == workers[7].ra.ca)
+		die("rollover", "workers 5 to 7 not as described");
 	ra_free(&st.ra);
 	config_free(&st.cfg);
 	fuzz_state_remove(&st);
@@ -176,11 +424,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (store_password_set_single(workers[2].store, hash, now_seconds()) !=
 	    STORE_OK)
 		abort();
-	if ((ec_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
-	    (rsa_key = keygen("rsa:2048", reason, sizeof(reason))) == NULL)
-		abort();
-	ec_cert = fuzz_self_signed(ec_key, "fuzz device");
-	rsa_cert = fuzz_self_signed(rsa_key, "fuzz router");
 	return 0;
 }
 
@@ -208,27 +451,36 @@ wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
 	unsigned char		 md[SHA_DIGEST_LENGTH], *der = NULL;
 	struct buf		 env = { 0 };
 	X509_REQ		*csr = NULL;
-	EVP_PKEY		*key;
+	EVP_PKEY		*key, *client, *csr_key;
 	X509			*cert;
 	char			 txid[2 * SHA_DIGEST_LENGTH + 1];
-	int			 len, rc = -1;
+	int			 len, rc = -1, who;
 
 	if (n < 2)
 		return -1;
-	key = (p[1] & 32) ? rsa_key : ec_key;
-	cert = (p[1] & 32) ? rsa_cert : ec_cert;
+	client = (p[1] & 32) ? rsa_key : ec_key;
+	who = p[1] >> 6;
+	key = who ? id_key[who - 1] : client;
+	cert = who ? id_cert[who - 1] : (p[1] & 32) ? rsa_cert : ec_cert;
 	if (fixed_txid)
-		snprintf(txid, sizeof(txid), "FUZZ-RESUBMIT");
+		snprintf(txid, sizeof(txid), "%s", who ? RENEWAL_BASE :
+		    RESUBMIT);
 	else {
 		SHA1(p, n, md);
 		hex_encode(md, sizeof(md), txid);
 	}
 	q = p + 2;
-	if (p[0] == 19 && !(p[1] & 16) &&
+	if ((p[0] == 19 || p[0] == 17) && !(p[1] & 16) &&
 	    (csr = d2i_X509_REQ(NULL, &q, (long)(n - 2))) != NULL) {
-		/* §2.3: the client signs with the CSR's key. */
-		if (X509_REQ_set_pubkey(csr, key) != 1 ||
-		    X509_REQ_sign(csr, key, EVP_sha256()) <= 0 ||
+		/* §2.3: a PKCSReq is signed with the CSR's key; a RenewalReq
+		 * with the certificate being renewed (§3.3.1.2), for the
+		 * same subject and a new key. */
+		csr_key = p[0] == 19 ? key : !who ? client :
+		    (p[1] & 32) ? key : ec_key;
+		if ((p[0] == 17 && who && X509_REQ_set_subject_name(csr,
+		    X509_get_subject_name(cert)) != 1) ||
+		    X509_REQ_set_pubkey(csr, csr_key) != 1 ||
+		    X509_REQ_sign(csr, csr_key, EVP_sha256()) <= 0 ||
 		    (len = i2d_X509_REQ(csr, &der)) <= 0)
 			goto out;
 		rc = fuzz_envelope(w->ra.enc_cert, cipher(p[1]), p[1] & 4,
@@ -256,6 +508,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct http_req	 req;
 	struct http_resp resp;
 	struct buf	 msg = { 0 };
+	struct cert_row	 row;
 	const uint8_t	*nl;
 	char		*line, *sp, *q, *query = NULL, *b64;
 	size_t		 n;
@@ -269,6 +522,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* Fails when it is still there or the cache is full. */
 		(void)store_password_add(w->store, otp_hash, now_seconds(),
 		    now_seconds() + 3600, w->cfg.password_max);
+	if (w >= &workers[FIRST_LIFE] && (store_cert_status(w->store,
+	    id_serial[0], &row) != STORE_OK || row.revoked) &&
+	    ++stale[w - workers] >= 16) {
+		/* A renewal superseded it (see the top of this file). */
+		life_reset(w);
+		stale[w - workers] = 0;
+	}
 	data++;
 	size--;
 	nl = memchr(data, '\n', size);
@@ -308,9 +568,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.body_len = size - n - 1;
 	}
 	worker_handle(w, &req, &resp);
+	/*
+	 * 404: GetNextCACert without a next CA (worker.c). A 500 is an
+	 * internal error (CertRep not built, store failing): never the
+	 * answer to what a client sends (tests/unit/test_hostile.c).
+	 */
 	switch (resp.status) {
-	case 200: case 400: case 403: case 405: case 409: case 413: case 414:
-	case 500:
+	case 200: case 400: case 403: case 404: case 405: case 409: case 413:
+	case 414:
 		break;
 	default:
 		abort();

@@ -24,6 +24,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/pkcs7.h>
 #include <openssl/provider.h>
 #include <openssl/rsa.h>
@@ -292,7 +293,8 @@ pkiop_seeds(void)
 	size_t		 i, n;
 	static const unsigned char p01a[] = { 0x01, 19, 0x00 },
 	    p01b[] = { 0x01, 20, 0x01 }, p01c[] = { 0x01, 21, 0x16 },
-	    p01d[] = { 0x01, 19, 0x24 }, p02[] = { 0x02 };
+	    p01d[] = { 0x01, 19, 0x24 }, p02[] = { 0x02 },
+	    p01e[] = { 0x01, 17, 0x11 }, p01f[] = { 0x01, 22, 0x02 };
 
 	if (requester_new(&r, "device-1", "both", "1ED0DD50F7459D6E",
 	    "device-1.example") != 0 ||
@@ -324,6 +326,7 @@ pkiop_seeds(void)
 	    17, "TX-RENEWAL", csr.p, csr.len, &m) != 0)
 		fail("RenewalReq");
 	seed_buf("pkiop", "renewalreq", "", 0, &m);
+	seed("pkiop", "inner-renewalreq", p01e, 3, csr.p, csr.len);
 	if (fuzz_envelope(ra.enc_cert, EVP_aes_256_cbc(), 1, csr.p, csr.len,
 	    &env) != 0 || fuzz_sign_pkimessage(r.key, r.self, EVP_sha256(), 19,
 	    "TX-OAEP", env.p, env.len, &m) != 0)
@@ -410,6 +413,13 @@ pkiop_seeds(void)
 	worker_wrap_seed("wrap-getcert", 32, "GET", 21, 0x0a, &inner);
 	buf_free(&inner);
 	seed_buf("pkiop", "getcert", "", 0, &m);
+	inner = issuer_and_serial(ca, 0x01);
+	if (build_pkimessage(&rec, ra.enc_cert, EVP_aes_256_cbc(),
+	    EVP_sha384(), 22, "TX-GETCRL", inner.p, inner.len, &m) != 0)
+		fail("GetCRL");
+	seed("pkiop", "inner-getcrl", p01f, 3, inner.p, inner.len);
+	buf_free(&inner);
+	seed_buf("pkiop", "getcrl", "", 0, &m);
 	worker_seed("getcacaps", 0, "GET /certsrv/mscep/mscep.dll?"
 	    "operation=GetCACaps&message=CA", "", 0);
 	worker_seed("getcacert", 4, "GET /certsrv/mscep/mscep.dll/"
@@ -459,6 +469,131 @@ pkiop_seeds(void)
 	EVP_PKEY_free(eck);
 	requester_free(&r);
 	requester_free(&rec);
+}
+
+/*
+ * fuzz_worker's lifecycle workers 5 to 7 (flags bits 5-7) and its
+ * signers (C bits 6-7): renewals, requests held for approval, CertPoll
+ * on one, GetCRL, GetNextCACert.
+ */
+static void
+life_seeds(void)
+{
+	static const struct {
+		const char	*name;
+		unsigned char	 flags, c;
+		const char	*ku, *san;
+	} renew[] = {
+		/* GpT, worker 5: renews (again and again: no supersede). */
+		{ "renew-gpt", 5 << 5, 0x40, "digitalSignature,keyEncipherment",
+		  "DNS:renewal.example" },
+		/* Worker 6: GpT RenewalWindowDays = 30. */
+		{ "renew-too-early", 6 << 5, 0x41,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		/* Worker 7: from the previous CA, superseding. */
+		{ "renew-previous-ca", 7 << 5, 0x42,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		/* The identity's transactionID: with its own key (micromdm)
+		 * it is its own transaction; with another, taken. */
+		{ "renew-same-key-own-txid", 5 << 5 | 16, 0x60,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-same-key-superseding", 7 << 5 | 16, 0x60,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-base-txid-new-key", 5 << 5 | 16, 0x40,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-other-sans", 5 << 5, 0x40,
+		  "digitalSignature,keyEncipherment", "DNS:other.example" },
+		{ "renew-no-sans", 7 << 5, 0x48,
+		  "digitalSignature,keyEncipherment", NULL },
+		/* Into another template than the recorded one. */
+		{ "renew-into-enct", 5 << 5, 0x40, "keyEncipherment",
+		  "DNS:renewal.example" },
+		{ "renew-into-sigt", 5 << 5, 0x40, "digitalSignature",
+		  "DNS:renewal.example" },
+		/* The second identity: revoked in 5, SigT in 6, absent in 7. */
+		{ "renew-revoked", 5 << 5, 0x80,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-second-not-renewable", 6 << 5, 0x80,
+		  "digitalSignature", NULL },
+		{ "renew-second-into-gpt", 6 << 5, 0x80,
+		  "digitalSignature,keyEncipherment", NULL },
+		{ "renew-not-recorded", 7 << 5, 0x80,
+		  "digitalSignature,keyEncipherment", NULL },
+		{ "renew-expired", 5 << 5, 0xc0,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-self-signed", 5 << 5, 0x00,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		/* The CSR as is: its own subject and key. */
+		{ "renew-own-subject", 5 << 5, 0x50,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+		{ "renew-get", 7 << 5, 0x44,
+		  "digitalSignature,keyEncipherment", "DNS:renewal.example" },
+	};
+	X509_NAME	*fuzz_ca = X509_NAME_new();
+	EVP_PKEY	*k = key("ec:P-256");
+	X509_REQ	*req;
+	struct buf	 der, inner;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(renew) / sizeof(renew[0]); i++) {
+		req = make_csr(k, "fuzz-renewal", "Fuzz", renew[i].ku,
+		    renew[i].san, NULL, 0);
+		der = req_der(req);
+		worker_wrap_seed(renew[i].name, renew[i].flags,
+		    strcmp(renew[i].name, "renew-get") ? "POST" : "GET", 17,
+		    renew[i].c, &der);
+		buf_free(&der);
+		X509_REQ_free(req);
+	}
+	/* SigT on workers 5 to 7 requires approval; with FUZZ-RESUBMIT and
+	 * the EC client key the harness holds one already. */
+	req = make_csr(k, "kiosk-approval", NULL, "digitalSignature",
+	    "DNS:kiosk.example", NULL, 0);
+	der = req_der(req);
+	worker_wrap_seed("hold-for-approval", 5 << 5, "POST", 19, 0x00, &der);
+	worker_wrap_seed("hold-resubmit-pending", 5 << 5 | 16, "POST", 19, 0x00,
+	    &der);
+	worker_wrap_seed("hold-previous-ca", 7 << 5, "GET", 19, 0x20, &der);
+	buf_free(&der);
+	X509_REQ_free(req);
+	/* The CA the harness makes: CN=Fuzz CA, O=mscep (ca_init). */
+	if (fuzz_ca == NULL ||
+	    !X509_NAME_add_entry_by_txt(fuzz_ca, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)"Fuzz CA", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(fuzz_ca, "O", MBSTRING_UTF8,
+	    (const unsigned char *)"mscep", -1, -1, 0))
+		fail("Fuzz CA name");
+	inner = issuer_and_subject(fuzz_ca, X509_REQ_get_subject_name(req =
+	    make_csr(k, "fuzz-pending", NULL, "digitalSignature", NULL, NULL,
+	    0)));
+	/* Held: pending in 5, approved in 6, denied in 7. */
+	worker_wrap_seed("certpoll-pending", 5 << 5 | 16, "POST", 20, 0x00,
+	    &inner);
+	worker_wrap_seed("certpoll-approved", 6 << 5 | 16, "POST", 20, 0x01,
+	    &inner);
+	worker_wrap_seed("certpoll-denied", 7 << 5 | 16, "GET", 20, 0x00,
+	    &inner);
+	buf_free(&inner);
+	X509_REQ_free(req);
+	inner = issuer_and_serial(fuzz_ca, 0x01);
+	worker_wrap_seed("getcrl", 5 << 5, "POST", 22, 0x00, &inner);
+	worker_wrap_seed("getcrl-previous-ca", 7 << 5, "GET", 22, 0x05, &inner);
+	worker_wrap_seed("getcrl-no-crl", 1 << 5, "POST", 22, 0x00, &inner);
+	worker_wrap_seed("getcrl-renewal-signer", 6 << 5, "POST", 22, 0x40,
+	    &inner);
+	buf_free(&inner);
+	inner = issuer_and_serial(X509_get_subject_name(ra.ca), 0x01);
+	worker_wrap_seed("getcrl-other-issuer", 5 << 5, "POST", 22, 0x00,
+	    &inner);
+	buf_free(&inner);
+	worker_seed("getnextcacert", 6 << 5, "GET /certsrv/mscep/mscep.dll?"
+	    "operation=GetNextCACert&message=ca", "", 0);
+	worker_seed("getnextcacert-none", 0, "GET /certsrv/mscep/mscep.dll?"
+	    "operation=GetNextCACert", "", 0);
+	worker_seed("getcacaps-renewal-next", 6 << 5, "GET /certsrv/mscep/"
+	    "mscep.dll?operation=GetCACaps", "", 0);
+	X509_NAME_free(fuzz_ca);
+	EVP_PKEY_free(k);
 }
 
 /* fuzz_csr's two flags bytes are described in fuzz_csr.c. */
@@ -530,6 +665,146 @@ csr_seeds(void)
 	der = req_der(req);
 	seed_buf("csr", "many-sans", "\x00\x00", 2, &der);
 	X509_REQ_free(req);
+	EVP_PKEY_free(k);
+}
+
+/* An OCSPRequest for serials of the state's CA (DER). */
+static struct buf
+ocsp_request(const EVP_MD *md, const long *serial, int n, int nonce,
+    EVP_PKEY *signer, X509 *signer_cert)
+{
+	OCSP_REQUEST	*req = OCSP_REQUEST_new();
+	ASN1_INTEGER	*ai;
+	OCSP_CERTID	*id;
+	struct buf	 b = { 0 };
+	unsigned char	*der = NULL;
+	int		 i, len;
+
+	for (i = 0; i < n; i++) {
+		if ((ai = ASN1_INTEGER_new()) == NULL ||
+		    !ASN1_INTEGER_set(ai, serial[i]) ||
+		    (id = OCSP_cert_id_new(md, X509_get_subject_name(ra.ca),
+		    X509_get0_pubkey_bitstr(ra.ca), ai)) == NULL ||
+		    OCSP_request_add0_id(req, id) == NULL)
+			fail("OCSP CertID");
+		ASN1_INTEGER_free(ai);
+	}
+	if ((nonce && OCSP_request_add1_nonce(req, NULL, nonce) != 1) ||
+	    (signer != NULL && OCSP_request_sign(req, signer_cert, signer,
+	    EVP_sha256(), NULL, 0) != 1) ||
+	    (len = i2d_OCSP_REQUEST(req, &der)) <= 0 ||
+	    buf_append(&b, der, (size_t)len) != 0)
+		fail("OCSPRequest");
+	OPENSSL_free(der);
+	OCSP_REQUEST_free(req);
+	return b;
+}
+
+/* fuzz_ocsp's GET path text: base64, percent-escaped unless raw. */
+static struct buf
+ocsp_path(const struct buf *der, int raw)
+{
+	struct buf	 b = { 0 };
+	char		*b64 = fuzz_base64(der->p, der->len), esc[4];
+	size_t		 i;
+
+	buf_append(&b, "/", 1);
+	for (i = 0; b64[i] != '\0'; i++)
+		if (!raw && strchr("+/=", b64[i]) != NULL) {
+			snprintf(esc, sizeof(esc), "%%%02X", b64[i]);
+			buf_append(&b, esc, 3);
+		} else
+			buf_append(&b, &b64[i], 1);
+	free(b64);
+	return b;
+}
+
+/* fuzz_ocsp's forms are described in fuzz_ocsp.c. */
+static void
+ocsp_seeds(void)
+{
+	static const long one[] = { 0x1234 },
+	    three[] = { 0x01, 0x02, 0x7fffffff };
+	static const struct {
+		const char	*name;
+		unsigned char	 flags;
+		const char	*data;
+		size_t		 len;
+	} built[] = {
+		/* n, nonce mode and flags; then a byte per CertID. */
+		{ "built-good", 0x02, "\x01\x00", 2 },
+		{ "built-revoked-sha256", 0x02, "\x01\x41", 2 },
+		{ "built-all-seven", 0x02, "\x07\x00\x21\x42\x63\x84\xa5"
+		  "\xc6", 8 },
+		{ "built-nonce-get", 0x06, "\x0a\x10" "0123456789abcdef\x20"
+		  "\xa0", 20 },
+		{ "built-nonce-get-raw", 0x0e, "\x09\x20" "0123456789abcdef"
+		  "0123456789abcdef\x60", 35 },
+		{ "built-nonce-empty", 0x02, "\x09\x00\x00", 3 },
+		{ "built-nonce-129", 0x02, "\x09\x81", 2 },
+		{ "built-nonce-bare", 0x02, "\x11\x08" "abcdefgh\x00", 11 },
+		{ "built-nonce-twice", 0x02, "\x19\x04" "abcd\x00", 7 },
+		{ "built-no-certid", 0x02, "\x08\x04" "abcd", 6 },
+		{ "built-other-ca", 0x02, "\x02\x00\x08", 3 },
+		{ "built-ra-names", 0x12, "\x02\x10\x18", 3 },
+		{ "built-fuzzed-serials", 0x02, "\x04\xe0\x01\x01\xe1\x01"
+		  "\x02\xe2\x81\x05\xe3\x00", 13 },
+		{ "built-long-serial", 0x16, "\x01\xe0\x14" "ABCDEFGHIJKLMN"
+		  "OPQRST", 23 },
+		{ "built-named-signed", 0x02, "\xc1\x00", 2 },
+		{ "built-ec-worker", 0x12, "\x03\x05\x26\x47", 4 },
+		{ "built-head", 0x26, "\x01\x00", 2 },
+		{ "built-put", 0x42, "\x01\x00", 2 },
+		{ "built-swapped", 0x66, "\x01\x00", 2 },
+		{ "built-query", 0x86, "\x01\x00", 2 },
+	};
+	static const struct {
+		const char	*name;
+		unsigned char	 flags;
+		const char	*text;
+	} texts[] = {
+		{ "get-none", 0x01, "" },
+		{ "get-slash", 0x01, "/" },
+		{ "get-other-path", 0x01, "x/MAMCAQA=" },
+		{ "get-not-base64", 0x01, "/!!!!" },
+		{ "get-bad-escapes", 0x01, "/%zz%4%%%0A%2" },
+		{ "get-nul", 0x01, "/MA%00MC?x=%00" },
+		{ "get-query", 0x01, "/MAMCAQA%3D?a=b&message=c" },
+		{ "get-padding", 0x01, "/MAMCAQA===" },
+		{ "get-newlines", 0x01, "/MAM%0D%0ACAQA=" },
+		{ "post-empty", 0x00, "" },
+	};
+	struct buf	 der, path;
+	EVP_PKEY	*k = key("ec:P-256");
+	X509		*self = fuzz_self_signed(k, "ocsp client");
+	unsigned char	 f;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(built) / sizeof(built[0]); i++)
+		seed("ocsp", built[i].name, &built[i].flags, 1, built[i].data,
+		    built[i].len);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		seed("ocsp", texts[i].name, &texts[i].flags, 1, texts[i].text,
+		    strlen(texts[i].text));
+	/* Requests to the corpus state's CA: the parser's seeds. */
+	der = ocsp_request(EVP_sha1(), one, 1, 16, NULL, NULL);
+	f = 0x00;
+	seed("ocsp", "post-sha1-nonce", &f, 1, der.p, der.len);
+	f = 0x03;
+	seed("ocsp", "der-get-sha1-nonce", &f, 1, der.p, der.len);
+	path = ocsp_path(&der, 0);
+	f = 0x01;
+	seed_buf("ocsp", "get-sha1-nonce", &f, 1, &path);
+	path = ocsp_path(&der, 1);
+	seed_buf("ocsp", "get-sha1-nonce-raw", &f, 1, &path);
+	buf_free(&der);
+	der = ocsp_request(EVP_sha256(), three, 3, 0, NULL, NULL);
+	f = 0x00;
+	seed_buf("ocsp", "post-sha256-three", &f, 1, &der);
+	der = ocsp_request(EVP_sha1(), one, 1, 32, k, self);
+	f = 0x10;
+	seed_buf("ocsp", "post-signed", &f, 1, &der);
+	X509_free(self);
 	EVP_PKEY_free(k);
 }
 
@@ -670,7 +945,9 @@ main(int argc, char *argv[])
 	    ra_load(&cfg, &ra, reason, sizeof(reason)) != 0)
 		fail(reason);
 	pkiop_seeds();
+	life_seeds();
 	csr_seeds();
+	ocsp_seeds();
 	if ((blobs = calloc((size_t)argc, sizeof(*blobs))) == NULL)
 		fail("calloc");
 	for (i = 3; i < argc; i++)

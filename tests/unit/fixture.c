@@ -11,6 +11,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/rand.h>
+#include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
 static const char base_ini[] =
@@ -164,21 +165,26 @@ requester_free(struct requester *r)
 }
 
 static int
-envelope_der(X509 *recipient, const EVP_CIPHER *cipher,
+envelope_der(X509 *recipient, const EVP_CIPHER *cipher, int oaep,
     const unsigned char *inner, size_t len, BIO *out)
 {
-	STACK_OF(X509)	*to = sk_X509_new_null();
-	BIO		*in = BIO_new_mem_buf(inner, (int)len);
-	CMS_ContentInfo	*env = NULL;
-	int		 rc = -1;
+	BIO			*in = BIO_new_mem_buf(inner, (int)len);
+	CMS_ContentInfo		*env = NULL;
+	CMS_RecipientInfo	*ri;
+	EVP_PKEY_CTX		*pctx;
+	int			 rc = -1;
 
-	if (to != NULL && in != NULL && sk_X509_push(to, recipient) &&
-	    (env = CMS_encrypt(to, in, cipher, CMS_BINARY)) != NULL &&
+	if (in != NULL && (env = CMS_encrypt(NULL, NULL, cipher,
+	    CMS_BINARY | CMS_PARTIAL)) != NULL &&
+	    (ri = CMS_add1_recipient_cert(env, recipient,
+	    oaep ? CMS_KEY_PARAM : 0)) != NULL &&
+	    (!oaep || ((pctx = CMS_RecipientInfo_get0_pkey_ctx(ri)) != NULL &&
+	    EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_OAEP_PADDING) > 0)) &&
+	    CMS_final(env, in, NULL, CMS_BINARY) == 1 &&
 	    i2d_CMS_bio(out, env) == 1)
 		rc = 0;
 	CMS_ContentInfo_free(env);
 	BIO_free(in);
-	sk_X509_free(to);
 	return rc;
 }
 
@@ -186,6 +192,16 @@ int
 build_pkimessage(const struct requester *r, X509 *recipient,
     const EVP_CIPHER *cipher, const EVP_MD *md, int msgtype, const char *txid,
     const unsigned char *inner, size_t innerlen, struct buf *out)
+{
+	return build_pkimessage_ex(r, recipient, cipher, 0, md, msgtype, txid,
+	    inner, innerlen, out);
+}
+
+int
+build_pkimessage_ex(const struct requester *r, X509 *recipient,
+    const EVP_CIPHER *cipher, int oaep, const EVP_MD *md, int msgtype,
+    const char *txid, const unsigned char *inner, size_t innerlen,
+    struct buf *out)
 {
 	CMS_ContentInfo	*cms = NULL;
 	CMS_SignerInfo	*si;
@@ -198,7 +214,7 @@ build_pkimessage(const struct requester *r, X509 *recipient,
 	snprintf(type, sizeof(type), "%d", msgtype);
 	RAND_bytes(nonce, sizeof(nonce));
 	if (env == NULL || der == NULL ||
-	    envelope_der(recipient, cipher, inner, innerlen, env) != 0 ||
+	    envelope_der(recipient, cipher, oaep, inner, innerlen, env) != 0 ||
 	    (cms = CMS_sign(NULL, NULL, NULL, NULL, CMS_BINARY | CMS_PARTIAL)) ==
 	    NULL || (si = CMS_add1_signer(cms, r->self, r->key, md,
 	    CMS_BINARY)) == NULL ||

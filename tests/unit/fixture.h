@@ -46,6 +46,11 @@ void	 requester_free(struct requester *);
 int	 build_pkimessage(const struct requester *, X509 *recipient,
 	    const EVP_CIPHER *, const EVP_MD *, int msgtype, const char *txid,
 	    const unsigned char *inner, size_t innerlen, struct buf *out);
+/* The same, the envelope's key transport RSAES-OAEP when oaep is set. */
+int	 build_pkimessage_ex(const struct requester *, X509 *recipient,
+	    const EVP_CIPHER *, int oaep, const EVP_MD *, int msgtype,
+	    const char *txid, const unsigned char *inner, size_t innerlen,
+	    struct buf *out);
 int	 build_pkcsreq(const struct requester *, X509 *recipient,
 	    const EVP_CIPHER *, const char *txid, struct buf *out);
 

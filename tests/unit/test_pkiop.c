@@ -525,6 +525,45 @@ test_pending(void)
 	requester_free(&r);
 }
 
+/*
+ * A requester with an EC key that wrapped its request to the RA's RSA
+ * certificate with RSAES-OAEP: its reply goes by key agreement, which
+ * has no OAEP to mirror (was: HTTP 500 after the certificate was
+ * recorded, and again for every CertPoll; found by fuzz_worker).
+ */
+static void
+test_ec_requester_oaep(void)
+{
+	struct requester	 r;
+	struct buf		 msg = { 0 };
+	unsigned char		*der = NULL;
+	X509			*c = NULL, *c2 = NULL;
+	int			 fi, len;
+
+	CU_ASSERT_FATAL(requester_new(&r, "ec-oaep", "both", NULL, NULL) == 0);
+	EVP_PKEY_free(r.key);
+	CU_ASSERT_FATAL((r.key = EVP_EC_gen("P-256")) != NULL);
+	CU_ASSERT_FATAL(X509_REQ_set_pubkey(r.csr, r.key) == 1 &&
+	    X509_REQ_sign(r.csr, r.key, EVP_sha256()) > 0 &&
+	    X509_set_pubkey(r.self, r.key) == 1 &&
+	    X509_sign(r.self, r.key, EVP_sha256()) > 0);
+	len = i2d_X509_REQ(r.csr, &der);
+	CU_ASSERT_FATAL(build_pkimessage_ex(&r, w.ra.enc_cert,
+	    EVP_aes_256_cbc(), 1, EVP_sha256(), MSG_PKCSREQ, "EC-OAEP", der,
+	    (size_t)len, &msg) == 0);
+	/* post() fails on anything but HTTP 200 and decrypts the reply. */
+	CU_ASSERT_EQUAL(post(&r, &msg, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	/* Sent again: the recorded certificate, the same way. */
+	CU_ASSERT_EQUAL(post(&r, &msg, &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && c2 != NULL && X509_cmp(c, c2) == 0);
+	buf_free(&msg);
+	OPENSSL_free(der);
+	X509_free(c);
+	X509_free(c2);
+	requester_free(&r);
+}
+
 static int
 setup(void)
 {
@@ -554,6 +593,8 @@ register_pkiop(void)
 	    !CU_add_test(s, "txid reused with another key", test_txid_other_key) ||
 	    !CU_add_test(s, "CertPoll", test_certpoll) ||
 	    !CU_add_test(s, "GetCert", test_getcert) ||
+	    !CU_add_test(s, "EC requester, OAEP envelope",
+	    test_ec_requester_oaep) ||
 	    !CU_add_test(s, "RenewalReq keeps subject and SID",
 	    test_renewal) ||
 	    !CU_add_test(s, "GetCRL", test_getcrl) ||
