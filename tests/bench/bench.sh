@@ -52,11 +52,26 @@ CHALLENGE=bench-$$-challenge
 
 cleanup() {
 	stop_servers
+	stop_strays
 	if [ -n "${KEEP:-}" ]; then
 		echo "# kept $T" >&2
 	else
 		rm -rf "$T"
 	fi
+}
+# stop_strays: mscep processes of this run that stop_servers could not
+# see: workers lighttpd had just spawned when Ctrl-C (sent to the whole
+# process group) ended lighttpd first are no longer its children. They
+# are found by this run's folder in their command line or environment.
+stop_strays() {
+	local p
+	for p in $(pgrep -x mscep); do
+		if tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -qx -- "$INI" ||
+		    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+		    grep -qx -- "MSCEP_CONFIG=$INI"; then
+			kill "$p" 2>/dev/null
+		fi
+	done
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
