@@ -521,7 +521,7 @@ targets() {
 		    "$(verdict "$(awk -v x="$x" 'BEGIN { print (x <= 10) }')")"
 	fi
 	if [ -n "$MILLION_RATIO" ]; then
-		printf '  %-40s %-24s %s\n' ">= 0.9 rate ratio at 1M certificates" \
+		printf '  %-40s %-24s %s\n' ">= 0.9 rate ratio at $FILL certificates" \
 		    "$MILLION_RATIO" \
 		    "$(verdict "$(awk -v x="$MILLION_RATIO" 'BEGIN { print (x >= 0.9) }')")"
 	fi
