@@ -139,6 +139,32 @@ renews_own_transaction(struct worker *w, const struct scep_req *req,
 	return same;
 }
 
+/*
+ * A template that needs approval needs it for renewals too (AD CS "same
+ * criteria as for enrollment"). The old certificate stays valid until
+ * an administrator decides; approval does not supersede it.
+ */
+static void
+hold_renewal(struct worker *w, const struct scep_req *req,
+    const struct template *t, const struct issue_extras *ex,
+    const char *key_id, struct outcome *o)
+{
+	struct policy_decision	 dec;
+
+	memset(&dec, 0, sizeof(dec));
+	dec.allow = 1;
+	dec.claim.kind = CLAIM_NONE;
+	strlcpy0(dec.device_id, o->device_id, sizeof(dec.device_id));
+	strlcpy0(dec.sid, ex->sid, sizeof(dec.sid));
+	if ((dec.subject = X509_NAME_dup(ex->subject)) == NULL) {
+		snprintf(o->reason, sizeof(o->reason), "out of memory");
+		outcome_fail(o, FAIL_BADREQUEST);
+		return;
+	}
+	hold_for_approval(w, req, t, &dec, key_id, o);
+	policy_decision_free(&dec);
+}
+
 void
 do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
@@ -194,6 +220,10 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 	ex.sid = sid;
 	/* ... and belongs to the same device, for bulk revocation. */
 	strlcpy0(o->device_id, b.device_id, sizeof(o->device_id));
+	if (t->require_approval) {
+		hold_renewal(w, req, t, &ex, key_id, o);
+		return;
+	}
 	claim.supersede = t->revoke_on_renewal;
 	pkiop_issue(w, req, t, &claim, &ex, key_id, o);
 	if (o->rep.status == STATUS_SUCCESS)

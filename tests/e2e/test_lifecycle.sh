@@ -126,6 +126,13 @@ ID=$($ADMIN pending | awk -F'\t' '/CN=expires/ { print $1 }')
 sql_write "update pending set expires_at = 1 where id = $ID"
 check "an expired request is no longer listed" sh -c "! $ADMIN pending | grep -q CN=expires"
 check "an expired request cannot be approved" sh -c "! $ADMIN approve $ID 2>&1 | grep -q approved"
+S4=$(serial_in "$T/c4")
+n=$(certs)
+check "a RenewalReq under a template that needs approval is held too" \
+    "$CLI" -u "$URL" --cert "$T/c4/$S4.pem" --key "$T/c4/$S4.key" \
+    --san-dns dev2.example.test --expect pending enroll
+check "... issuing nothing, the certificate it renews still valid" \
+    sh -c "test '$(certs)' = '$n' && test \"\$(sqlite3 -readonly '$T/state/mscep.db' \"select status from certificates where serial = '$S4'\")\" = issued"
 check "a request id that is not a number: usage error" sh -c "$ADMIN approve 12x; test \$? = 2"
 
 # --- revocation, CRL, GetCRL ----------------------------------------------
@@ -160,7 +167,6 @@ ocsp() { openssl ocsp -issuer "$T/state/ca.crt" -cert "$1" \
 ocsp_says() { ocsp "$1" | grep -q "$2"; }
 check "OCSP agrees: $S2 revoked, keyCompromise" \
     ocsp_says "$T/c2/$S2.pem" 'Reason: keyCompromise'
-S4=$(serial_in "$T/c4")
 check "OCSP: the renewed 20-day certificate is good" \
     ocsp_says "$T/c4/$S4.pem" ': good'
 num1=$(openssl crl -inform DER -in "$T/published.crl" -noout -crlnumber | cut -d= -f2)
