@@ -16,8 +16,8 @@ begin(sqlite3 *db)
 	    SQLITE_OK ? 0 : -1;
 }
 
-static enum store_rc
-end(sqlite3 *db, enum store_rc rc)
+enum store_rc
+store_end(sqlite3 *db, enum store_rc rc)
 {
 	if (rc == STORE_OK &&
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
@@ -26,8 +26,8 @@ end(sqlite3 *db, enum store_rc rc)
 	return rc == STORE_OK ? STORE_ERROR : rc;
 }
 
-static const char *
-text(sqlite3_stmt *q, int col)
+const char *
+store_text(sqlite3_stmt *q, int col)
 {
 	const char	*t = (const char *)sqlite3_column_text(q, col);
 
@@ -71,7 +71,7 @@ store_revoke(struct store *s, const char *serial, int reason, int64_t at,
 		    at, reason, serial) != 0 || store_crl_touch(s) != 0)
 			rc = STORE_ERROR;
 	}
-	return end(db, rc);
+	return store_end(db, rc);
 }
 
 /* " AND ..." for each field the filter sets, with named parameters. */
@@ -154,20 +154,20 @@ store_revoke_where(struct store *s, const struct cert_filter *f, int reason,
 		    STORE_ERROR;
 	}
 	sqlite3_finalize(q);
-	return end(db, rc);
+	return store_end(db, rc);
 }
 
 static void
 read_row(sqlite3_stmt *q, struct cert_row *r)
 {
-	r->serial = text(q, 0);
-	r->subject = text(q, 1);
-	r->sans = text(q, 2);
-	r->template_name = text(q, 3);
-	r->device_id = text(q, 4);
+	r->serial = store_text(q, 0);
+	r->subject = store_text(q, 1);
+	r->sans = store_text(q, 2);
+	r->template_name = store_text(q, 3);
+	r->device_id = store_text(q, 4);
 	r->not_before = sqlite3_column_int64(q, 5);
 	r->not_after = sqlite3_column_int64(q, 6);
-	r->revoked = strcmp(text(q, 7), "revoked") == 0;
+	r->revoked = strcmp(store_text(q, 7), "revoked") == 0;
 	r->revoked_at = sqlite3_column_int64(q, 8);
 	r->reason = sqlite3_column_int(q, 9);
 }
@@ -218,7 +218,7 @@ store_cert_status(struct store *s, const char *serial, struct cert_row *r)
 	sqlite3_bind_text(q, 1, serial, -1, SQLITE_STATIC);
 	if ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		r->serial = serial;
-		r->revoked = strcmp(text(q, 0), "revoked") == 0;
+		r->revoked = strcmp(store_text(q, 0), "revoked") == 0;
 		r->revoked_at = sqlite3_column_int64(q, 1);
 		r->reason = sqlite3_column_int(q, 2);
 		r->not_after = sqlite3_column_int64(q, 3);
@@ -287,5 +287,5 @@ store_crl_next(struct store *s, int64_t *number)
 	    NULL, NULL, NULL) == SQLITE_OK &&
 	    (*number = meta_get(db, "crl_number")) > 0)
 		rc = STORE_OK;
-	return end(db, rc);
+	return store_end(db, rc);
 }

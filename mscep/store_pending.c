@@ -16,34 +16,26 @@
 	"subject, sans, requester, device_id, sid, subject_der, csr, " \
 	"created_at, expires_at, status, serial FROM pending"
 
-static const char *
-text(sqlite3_stmt *q, int col)
-{
-	const char	*t = (const char *)sqlite3_column_text(q, col);
-
-	return t != NULL ? t : "";
-}
-
 static void
 read_pending(sqlite3_stmt *q, struct pending_req *p)
 {
 	p->id = sqlite3_column_int64(q, 0);
-	p->txid = text(q, 1);
-	p->key_id = text(q, 2);
-	p->template_name = text(q, 3);
-	p->subject = text(q, 4);
-	p->sans = text(q, 5);
-	p->requester = text(q, 6);
-	p->device_id = text(q, 7);
-	p->sid = text(q, 8);
+	p->txid = store_text(q, 1);
+	p->key_id = store_text(q, 2);
+	p->template_name = store_text(q, 3);
+	p->subject = store_text(q, 4);
+	p->sans = store_text(q, 5);
+	p->requester = store_text(q, 6);
+	p->device_id = store_text(q, 7);
+	p->sid = store_text(q, 8);
 	p->subject_der = sqlite3_column_blob(q, 9);
 	p->subject_der_len = (size_t)sqlite3_column_bytes(q, 9);
 	p->csr = sqlite3_column_blob(q, 10);
 	p->csr_len = (size_t)sqlite3_column_bytes(q, 10);
 	p->created_at = sqlite3_column_int64(q, 11);
 	p->expires_at = sqlite3_column_int64(q, 12);
-	p->status = text(q, 13);
-	p->serial = text(q, 14);
+	p->status = store_text(q, 13);
+	p->serial = store_text(q, 14);
 }
 
 /* Requests past their time are marked, so every reader sees "expired". */
@@ -61,16 +53,6 @@ expire(sqlite3 *db, int64_t now)
 	}
 	sqlite3_finalize(q);
 	return step == SQLITE_DONE ? 0 : -1;
-}
-
-static enum store_rc
-end(sqlite3 *db, enum store_rc rc)
-{
-	if (rc == STORE_OK &&
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
-		return STORE_OK;
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return rc == STORE_OK ? STORE_ERROR : rc;
 }
 
 static enum store_rc
@@ -117,7 +99,7 @@ store_pending_add(struct store *s, const struct pending_req *p,
 		return STORE_ERROR;
 	if ((rc = store_consume_claim(s, claim, now)) == STORE_OK)
 		rc = insert_pending(db, p, now);
-	return end(db, rc);
+	return store_end(db, rc);
 }
 
 /* Calls fn for each row of sql (?1 = the bound value); NOT_FOUND if none. */
@@ -229,5 +211,5 @@ store_pending_decide(struct store *s, int64_t id, int64_t now,
 		rc = cert ? store_insert_cert(s, cert, now) : STORE_OK;
 out:
 	sqlite3_finalize(q);
-	return end(db, rc);
+	return store_end(db, rc);
 }

@@ -20,6 +20,10 @@ enum store_rc store_consume_claim(struct store *, const struct store_claim *,
 	    int64_t now);
 enum store_rc store_insert_cert(struct store *, const struct store_cert *,
 	    int64_t now);
+/* COMMIT when rc is STORE_OK, else ROLLBACK; the outcome. */
+enum store_rc store_end(sqlite3 *, enum store_rc);
+/* A text column, "" for NULL. */
+const char *store_text(sqlite3_stmt *, int col);
 /* Marks the CRL out of date; inside the caller's transaction. */
 int	 store_crl_touch(struct store *);
 
