@@ -187,7 +187,7 @@ struct pending_req {
 enum store_rc store_pending_add(struct store *, const struct pending_req *,
 	    const struct store_claim *);
 /* The request with this transactionID: STORE_TXID_TAKEN when another key
- * sent it. Expired requests are marked so first. */
+ * sent it. A request past its expiry reads as "expired" (a read only). */
 enum store_rc store_pending_find(struct store *, const char *txid,
 	    const char *key_id, int64_t now,
 	    int (*fn)(const struct pending_req *, void *), void *);

@@ -17,7 +17,7 @@
 	"created_at, expires_at, status, serial FROM pending"
 
 static void
-read_pending(sqlite3_stmt *q, struct pending_req *p)
+read_pending(sqlite3_stmt *q, int64_t now, struct pending_req *p)
 {
 	p->id = sqlite3_column_int64(q, 0);
 	p->txid = store_text(q, 1);
@@ -35,6 +35,10 @@ read_pending(sqlite3_stmt *q, struct pending_req *p)
 	p->created_at = sqlite3_column_int64(q, 11);
 	p->expires_at = sqlite3_column_int64(q, 12);
 	p->status = store_text(q, 13);
+	/* Expired requests are marked only where a write happens anyway
+	 * (list, decide); a lookup on the enrollment path only reads. */
+	if (strcmp(p->status, "pending") == 0 && p->expires_at <= now)
+		p->status = "expired";
 	p->serial = store_text(q, 14);
 }
 
@@ -113,15 +117,14 @@ each_pending(struct store *s, const char *sql, const char *key, int64_t id,
 	enum store_rc	 rc = STORE_NOT_FOUND;
 	int		 step;
 
-	if (expire(db, now) != 0 ||
-	    sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
 		return STORE_ERROR;
 	if (key != NULL)
 		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(q, 1, id);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		read_pending(q, &p);
+		read_pending(q, now, &p);
 		rc = STORE_OK;
 		if (fn(&p, arg) != 0)
 			break;
@@ -179,6 +182,8 @@ store_pending_list(struct store *s, int64_t now,
 {
 	enum store_rc	 rc;
 
+	if (expire(store_db(s), now) != 0)
+		return STORE_ERROR;
 	rc = each_pending(s, PENDING_COLUMNS " WHERE status = 'pending' AND "
 	    "id > ?1 ORDER BY id", NULL, 0, now, fn, arg);
 	return rc == STORE_NOT_FOUND ? STORE_OK : rc;
