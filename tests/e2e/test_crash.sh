@@ -15,15 +15,18 @@ start_pool 4
 spawn nginx -c "$T/run/nginx.conf" -p "$T/run"
 wait_url "$URL?operation=GetCACaps"
 
-$MSCEP_BIN/scepcli -u "$URL" -n "$N" -j 8 -P "$T/passwords" enroll \
+# Paced (40 ms after each exchange, 1.5 s at least) so the run lasts for
+# several kills however fast this machine is.
+$MSCEP_BIN/scepcli -u "$URL" -n "$N" -j 8 --pace 40 -P "$T/passwords" enroll \
     > "$T/out" 2>&1 &
 cli=$!
 kills=0
-# Keys are made first; kill only once requests flow, every 10-50 ms.
+# Keys are made first; kill only while requests flow (the client then
+# verifies the replies on its own), every 10-50 ms.
 while kill -0 "$cli" 2>/dev/null && ! grep -q '^scepcli: prepared' "$T/out"; do
 	sleep 0.05
 done
-while kill -0 "$cli" 2>/dev/null; do
+while kill -0 "$cli" 2>/dev/null && ! grep -q '^scepcli: sent in' "$T/out"; do
 	sleep 0.0$((RANDOM % 5 + 1))
 	v=$(workers | shuf -n 1)
 	[ -n "$v" ] && kill -9 "$v" 2>/dev/null && kills=$((kills + 1))

@@ -100,6 +100,8 @@ static struct options {
 					      with it */
 	long poll;              /* CertPoll up to this many times, 1 s apart */
 	const char *crl_out;    /* getcrl: where to write the CRL (DER) */
+	long pace_ms;           /* pause after each exchange (a load that
+				   lasts, for tests that act during it) */
 } opt;
 
 /* --cert/--key, loaded once before any request is built. */
@@ -2085,6 +2087,14 @@ static void wait_go(int go_fd)
 }
 
 /* The timed part: every prepared request goes out, answers are kept. */
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
 static void send_requests(const struct request *rqs, struct reply *rps,
 			  double (*t)[2], long count)
 {
@@ -2095,6 +2105,8 @@ static void send_requests(const struct request *rqs, struct reply *rps,
 		if (rqs[i].ready)
 			send_one(&c, &rqs[i], &rps[i]);
 		t[i][1] = now_s();
+		if (opt.pace_ms > 0)
+			pause_ms(opt.pace_ms);
 	}
 	conn_close(&c);
 }
@@ -2580,6 +2592,8 @@ static void usage(FILE *f)
 "                      enroll then sends RenewalReq (same subject)\n"
 "                      signed with it; getcrl signs with it\n"
 "  --poll N            on PENDING, CertPoll up to N times, 1 s apart\n"
+"  --pace MS           pause MS milliseconds after each exchange, so that\n"
+"                      a load lasts (not counted in ms=, counted in the rate)\n"
 "commands (more): getcrl [--crl-out FILE]  GetCRL for --cert's issuer\n"
 "every request is sent before any reply is checked: ms= and the rate\n"
 "  time the exchanges only; then every reply is verified.\n"
@@ -2649,7 +2663,7 @@ static int valid_keyspec(const char *k)
 enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_SAN_DNS,
 	O_EXACT_CN, O_CN, O_KEYS,
        O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT,
-       O_CERT, O_KEY, O_POLL, O_CRL_OUT };
+       O_CERT, O_KEY, O_POLL, O_CRL_OUT, O_PACE };
 
 static const struct option long_opts[] = {
 	{ "url", required_argument, NULL, 'u' },
@@ -2672,6 +2686,7 @@ static const struct option long_opts[] = {
 	{ "key", required_argument, NULL, O_KEY },
 	{ "poll", required_argument, NULL, O_POLL },
 	{ "crl-out", required_argument, NULL, O_CRL_OUT },
+	{ "pace", required_argument, NULL, O_PACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -2724,6 +2739,7 @@ static int apply_option(int ch, const char *v)
 	case O_KEY: opt.cert_key_file = v; return 1;
 	case O_POLL: return parse_long(v, 1, 3600, &opt.poll);
 	case O_CRL_OUT: opt.crl_out = v; return 1;
+	case O_PACE: return parse_long(v, 0, 60000, &opt.pace_ms);
 	default: return 0;
 	}
 }
