@@ -461,35 +461,21 @@ load_held(struct store *st, const char *arg, int64_t *id, struct held *h)
 	return 0;
 }
 
-/* The approval's enrollment event, as a worker records one. */
-static void
-record_event(const struct config *cfg, struct store *st,
-    const struct held *h, X509 *x)
-{
-	struct success_event	 e;
-
-	memset(&e, 0, sizeof(e));
-	events_success_make(&e, h->txid, x, h->device_id);
-	if (store_event_add(st, &e.ev, events_keep_after(cfg, e.ev.at)) !=
-	    STORE_OK)
-		fprintf(stderr, "mscep-admin: the event was not recorded: "
-		    "%s\n", store_errmsg(st));
-	else
-		events_notify(cfg, &e.ev);
-	events_success_free(&e);
-}
-
 /* Records cert as request id's answer; CertPoll then finds it. */
 static int
 record_approval(const struct config *cfg, const struct ra *ra,
     struct store *st, int64_t id, const struct held *h, X509 *x)
 {
 	struct store_cert	 sc = { 0 };
+	struct success_event	 e;
 	unsigned char		*der = NULL;
 	char			 serial[80], subject[512], sans[1024];
+	int64_t			 now = now_seconds();
 	int			 len, rc = 1;
 	enum store_rc		 src;
 
+	/* The approval's enrollment event, as a worker records one. */
+	events_success_make(&e, h->txid, x, h->device_id);
 	if ((len = i2d_X509(x, &der)) <= 0 ||
 	    serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
 		goto out;
@@ -506,21 +492,22 @@ record_approval(const struct config *cfg, const struct ra *ra,
 	sc.not_after = asn1_epoch(X509_get0_notAfter(x));
 	sc.der = der;
 	sc.der_len = (size_t)len;
-	if ((src = store_pending_decide(st, id, now_seconds(), &sc)) ==
-	    STORE_NOT_PENDING)
+	if ((src = store_pending_decide(st, id, now, &sc, &e.ev,
+	    events_keep_after(cfg, now))) == STORE_NOT_PENDING)
 		fprintf(stderr, "mscep-admin: request %lld was decided or "
 		    "expired meanwhile; nothing issued\n", (long long)id);
 	else if (src != STORE_OK)
 		fprintf(stderr, "mscep-admin: approve: %s\n",
 		    store_errmsg(st));
 	else {
-		record_event(cfg, st, h, x);
+		events_notify(cfg, &e.ev);
 		printf("approved request %lld: certificate %s; the client "
 		    "gets it with its next CertPoll\n", (long long)id, serial);
 		rc = 0;
 	}
 out:
 	OPENSSL_free(der);
+	events_success_free(&e);
 	return rc;
 }
 
@@ -580,10 +567,11 @@ out:
 int
 cmd_deny(const struct config *cfg, int argc, char *argv[])
 {
-	struct store	*st;
-	struct held	 h;
-	int64_t		 id;
-	int		 rc;
+	struct store		*st;
+	struct store_event	 e = { 0 };
+	struct held		 h;
+	int64_t			 id;
+	int			 rc;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: mscep-admin deny ID\n");
@@ -592,15 +580,18 @@ cmd_deny(const struct config *cfg, int argc, char *argv[])
 	if ((st = open_store(cfg)) == NULL)
 		return 1;
 	if ((rc = load_held(st, argv[1], &id, &h)) == 0) {
-		if (store_pending_decide(st, id, now_seconds(), NULL) !=
-		    STORE_OK) {
+		e.at = now_seconds();
+		e.txid = h.txid;
+		e.code = "CertificateRequestDenied";
+		e.description = "denied by an administrator";
+		e.device_id = h.device_id;
+		if (store_pending_decide(st, id, e.at, NULL, &e,
+		    events_keep_after(cfg, e.at)) != STORE_OK) {
 			fprintf(stderr, "mscep-admin: request %lld was decided "
 			    "or expired meanwhile\n", (long long)id);
 			rc = 1;
 		} else {
-			events_failure(cfg, st, h.txid,
-			    "CertificateRequestDenied", "denied by an "
-			    "administrator", h.device_id);
+			events_notify(cfg, &e);
 			printf("denied request %lld; the client gets FAILURE "
 			    "with its next CertPoll\n", (long long)id);
 		}

@@ -402,9 +402,6 @@ store_bind_opt_text(sqlite3_stmt *q, int col, const char *v)
 		sqlite3_bind_null(q, col);
 }
 
-static enum store_rc event_write(struct store *, const struct store_event *,
-    int64_t);
-
 enum store_rc
 store_insert_cert(struct store *s, const struct store_cert *c, int64_t now)
 {
@@ -482,7 +479,7 @@ store_issue(struct store *s, const struct store_cert *c,
 	if (rc == STORE_OK)
 		rc = store_insert_cert(s, c, now);
 	if (rc == STORE_OK && c->event != NULL)
-		rc = event_write(s, c->event, c->event_keep_after);
+		rc = store_event_write(s, c->event, c->event_keep_after);
 	if (rc == STORE_OK && exec_simple(s, S_COMMIT) == 0)
 		return STORE_OK;
 	exec_simple(s, S_ROLLBACK);
@@ -631,11 +628,12 @@ enum store_rc
 store_event_add(struct store *s, const struct store_event *e,
     int64_t keep_after)
 {
-	return event_write(s, e, keep_after);
+	return store_event_write(s, e, keep_after);
 }
 
-static enum store_rc
-event_write(struct store *s, const struct store_event *e, int64_t keep_after)
+enum store_rc
+store_event_write(struct store *s, const struct store_event *e,
+    int64_t keep_after)
 {
 	sqlite3_stmt	*q = stmt(s, S_EVENT_PURGE);
 

@@ -197,8 +197,11 @@ enum store_rc store_pending_get(struct store *, int64_t id, int64_t now,
 enum store_rc store_pending_list(struct store *, int64_t now,
 	    int (*fn)(const struct pending_req *, void *), void *);
 /* Approves id with its certificate, or denies it (cert NULL), only while
- * it is pending and unexpired; STORE_NOT_PENDING otherwise. */
+ * it is pending and unexpired; STORE_NOT_PENDING otherwise. The decision's
+ * event, when given, is recorded in the same transaction (dropping events
+ * older than keep_after), so a crash cannot keep one without the other. */
 enum store_rc store_pending_decide(struct store *, int64_t id, int64_t now,
-	    const struct store_cert *cert);
+	    const struct store_cert *cert, const struct store_event *ev,
+	    int64_t keep_after);
 
 #endif

@@ -191,7 +191,8 @@ store_pending_list(struct store *s, int64_t now,
 
 enum store_rc
 store_pending_decide(struct store *s, int64_t id, int64_t now,
-    const struct store_cert *cert)
+    const struct store_cert *cert, const struct store_event *ev,
+    int64_t keep_after)
 {
 	sqlite3		*db = store_db(s);
 	sqlite3_stmt	*q = NULL;
@@ -214,6 +215,8 @@ store_pending_decide(struct store *s, int64_t id, int64_t now,
 		rc = STORE_NOT_PENDING;
 	else
 		rc = cert ? store_insert_cert(s, cert, now) : STORE_OK;
+	if (rc == STORE_OK && ev != NULL)
+		rc = store_event_write(s, ev, keep_after);
 out:
 	sqlite3_finalize(q);
 	return store_end(db, rc);

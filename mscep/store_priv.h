@@ -20,6 +20,9 @@ enum store_rc store_consume_claim(struct store *, const struct store_claim *,
 	    int64_t now);
 enum store_rc store_insert_cert(struct store *, const struct store_cert *,
 	    int64_t now);
+/* Inside the caller's transaction: the event, and old ones dropped. */
+enum store_rc store_event_write(struct store *, const struct store_event *,
+	    int64_t keep_after);
 /* COMMIT when rc is STORE_OK, else ROLLBACK; the outcome. */
 enum store_rc store_end(sqlite3 *, enum store_rc);
 /* A text column, "" for NULL. */

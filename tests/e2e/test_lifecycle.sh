@@ -102,7 +102,9 @@ wait $APID
 check "the polling client gets its certificate after approval" \
     sh -c "grep -q '^OK serial=' '$T/approve.out' && ls '$T/c5'/*.pem"
 check "approve the same request again: refused" sh -c "! $ADMIN approve $ID"
-check "the approval is an event" sh -c "$ADMIN events | grep -q '\"result\":\"success\"\\|\"kind\":\"success\"'"
+AS=$(sed -n 's/^OK serial=\([0-9A-F]*\) .*/\1/p' "$T/approve.out")
+check "the approval is one success event with its serial" \
+    test "$($ADMIN events | grep -c "\"result\":\"success\".*\"serial\":\"$AS\"")" = 1
 
 "$CLI" -u "$URL" -p "$(pw)" --cn denied --poll 60 --expect failure \
     --failinfo 2 enroll > "$T/deny.out" 2>&1 &
@@ -118,7 +120,8 @@ wait $DPID
 check "the polling client gets FAILURE badRequest after the denial" \
     grep -q '^REFUSED failInfo=2' "$T/deny.out"
 check "a denial stores no certificate" test "$(certs)" = "$n"
-check "and is an event with its reason" sh -c "$ADMIN events | grep -q CertificateRequestDenied"
+check "and is one event with its reason" \
+    test "$($ADMIN events | grep -c '"code":"CertificateRequestDenied"')" = 1
 
 check "a third request is PENDING" \
     "$CLI" -u "$URL" -p "$(pw)" --cn expires --expect pending enroll

@@ -161,7 +161,7 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	if ((approve_id > 0 ? store_pending_decide(st, approve_id,
-	    now_seconds(), &sc) : store_issue(st, &sc, &none)) != STORE_OK)
+	    now_seconds(), &sc, NULL, 0) : store_issue(st, &sc, &none)) != STORE_OK)
 		die("fuzz_record", store_errmsg(st));
 	OPENSSL_free(der);
 }

@@ -255,7 +255,7 @@ hold_one(struct worker *w, int decide)
 		fuzz_record(w->store, x, "SigT", RESUBMIT, w->ra.ca_key_id, p.id,
 		    serial, sizeof(serial));
 	else if (decide < 0 && store_pending_decide(w->store, p.id,
-	    now_seconds(), NULL) != STORE_OK)
+	    now_seconds(), NULL, NULL, 0) != STORE_OK)
 		die("deny", store_errmsg(w->store));
 	X509_free(x);
 	http_resp_free(&resp);

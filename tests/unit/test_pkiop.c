@@ -517,7 +517,8 @@ test_pending(void)
 	CU_ASSERT_EQUAL(store_pending_list(w.store, now_seconds(), first_id,
 	    &id), STORE_OK);
 	CU_ASSERT_FATAL(id > 0);
-	CU_ASSERT_EQUAL(store_pending_decide(w.store, id, now_seconds(), NULL),
+	CU_ASSERT_EQUAL(store_pending_decide(w.store, id, now_seconds(), NULL,
+	    NULL, 0),
 	    STORE_OK);
 	CU_ASSERT_EQUAL(certpoll(&r, "HELD-1", &fi, NULL), STATUS_FAILURE);
 	CU_ASSERT_EQUAL(fi, FAIL_BADREQUEST);

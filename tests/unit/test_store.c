@@ -196,6 +196,14 @@ see(const struct pending_req *p, void *arg)
 	return 0;
 }
 
+static int
+count_event(const struct store_event *e, void *arg)
+{
+	(void)e;
+	(*(int *)arg)++;
+	return 0;
+}
+
 static void
 test_pending(void)
 {
@@ -203,7 +211,9 @@ test_pending(void)
 	struct pending_req	 p = { 0 };
 	struct store_cert	 c = { 0 };
 	struct seen		 s = { 0 };
+	struct store_event	 ev = { 0 };
 	int64_t			 now = now_seconds();
+	int			 nev = 0;
 
 	p.txid = "ptx1";
 	p.key_id = "PK";
@@ -235,10 +245,20 @@ test_pending(void)
 	c.key_id = "PK";
 	c.der = (const unsigned char *)"x";
 	c.der_len = 1;
-	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now, &c),
+	ev.at = now;
+	ev.success = 1;
+	ev.txid = "ptx1";
+	ev.code = "Success";
+	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now, &c, &ev, 0),
 	    STORE_OK);
-	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now, NULL),
-	    STORE_NOT_PENDING);
+	/* A decision that changes nothing records no event either. */
+	ev.success = 0;
+	ev.code = "CertificateRequestDenied";
+	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now, NULL, &ev,
+	    0), STORE_NOT_PENDING);
+	CU_ASSERT_EQUAL(store_events(fx.store, 0, count_event, &nev),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(nev, 1);
 	CU_ASSERT_EQUAL(store_pending_get(fx.store, s.id, now, see, &s),
 	    STORE_OK);
 	CU_ASSERT_STRING_EQUAL(s.status, "approved");
@@ -254,8 +274,8 @@ test_pending(void)
 	CU_ASSERT_EQUAL(store_pending_find(fx.store, "ptx2", "PK", now + 11,
 	    see, &s), STORE_OK);
 	CU_ASSERT_STRING_EQUAL(s.status, "expired");
-	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now + 11, NULL),
-	    STORE_NOT_PENDING);
+	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now + 11, NULL,
+	    NULL, 0), STORE_NOT_PENDING);
 }
 
 static int
