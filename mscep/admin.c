@@ -179,16 +179,16 @@ cmd_check(const struct config *cfg)
 		return 1;
 	}
 	if (cfg->ocsp_path[0] != '\0') {
-		struct ocsp_signer	 sig;
-		char			 warn[256];
+		struct ocsp_responder	 ocsp;
+		char			 warn[2048];
 
-		if (ocsp_signer_load(cfg, &ra, &sig, warn, sizeof(warn),
+		if (ocsp_responder_load(cfg, &ra, &ocsp, warn, sizeof(warn),
 		    reason, sizeof(reason)) != 0) {
 			fprintf(stderr, "%s: %s\n", cfg->path, reason);
 			ra_free(&ra);
 			return 1;
 		}
-		ocsp_signer_free(&sig);
+		ocsp_responder_free(&ocsp);
 		if (warn[0] != '\0')
 			fprintf(stderr, "%s: warning: %s\n", cfg->path, warn);
 	}

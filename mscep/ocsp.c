@@ -21,9 +21,19 @@
 /* A responder certificate this close to its end is worth a warning. */
 #define OCSP_WARN_DAYS	30
 
-int
-ocsp_signer_load(const struct config *cfg, const struct ra *ra,
-    struct ocsp_signer *s, char *warn, size_t wlen, char *reason, size_t rlen)
+static int
+in_dir(char *out, size_t size, const char *dir, const char *name)
+{
+	int	 n = snprintf(out, size, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* The pair in folder dir (the state folder, or a previous generation's),
+ * checked against ca. */
+static int
+signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
+    size_t wlen, char *reason, size_t rlen)
 {
 	char	 path[PATH_MAX + 64];
 	time_t	 soon = time(NULL) + OCSP_WARN_DAYS * 86400;
@@ -32,15 +42,15 @@ ocsp_signer_load(const struct config *cfg, const struct ra *ra,
 	memset(s, 0, sizeof(*s));
 	if (wlen > 0)
 		*warn = '\0';
-	if (config_state_path(cfg, OCSP_RESPONDER_CERT, path,
-	    sizeof(path)) != 0 || pem_read_cert(path, &s->cert) != 0) {
+	if (in_dir(path, sizeof(path), dir, OCSP_RESPONDER_CERT) != 0 ||
+	    pem_read_cert(path, &s->cert) != 0) {
 		snprintf(reason, rlen, "cannot read the OCSP responder "
 		    "certificate %s ([OCSP] Path is set): run mscep-admin "
 		    "ocsp-cert", path);
 		goto out;
 	}
-	if (config_state_path(cfg, OCSP_RESPONDER_KEY, path,
-	    sizeof(path)) != 0 || pem_read_key(path, &s->key) != 0) {
+	if (in_dir(path, sizeof(path), dir, OCSP_RESPONDER_KEY) != 0 ||
+	    pem_read_key(path, &s->key) != 0) {
 		snprintf(reason, rlen, "cannot read the OCSP responder key %s "
 		    "(missing, or not readable by this user): run mscep-admin "
 		    "ocsp-cert", path);
@@ -53,8 +63,8 @@ ocsp_signer_load(const struct config *cfg, const struct ra *ra,
 	}
 	/* Clients accept a delegated responder only when the CA of the
 	 * certificate in question issued it for OCSPSigning (§4.2.2.2). */
-	if (X509_check_issued(ra->ca, s->cert) != X509_V_OK ||
-	    X509_verify(s->cert, X509_get0_pubkey(ra->ca)) != 1) {
+	if (X509_check_issued(ca, s->cert) != X509_V_OK ||
+	    X509_verify(s->cert, X509_get0_pubkey(ca)) != 1) {
 		snprintf(reason, rlen, "%s was not issued by the CA in %s: run "
 		    "mscep-admin ocsp-cert", OCSP_RESPONDER_CERT, RA_CA_CERT);
 		goto out;
@@ -66,9 +76,9 @@ ocsp_signer_load(const struct config *cfg, const struct ra *ra,
 		goto out;
 	}
 	if (X509_cmp_time(X509_get0_notAfter(s->cert), &soon) < 0)
-		snprintf(warn, wlen, "the OCSP responder certificate %s "
+		snprintf(warn, wlen, "the OCSP responder certificate %s/%s "
 		    "expires within %d days (or has expired): clients will "
-		    "reject its answers; run mscep-admin ocsp-cert",
+		    "reject its answers; run mscep-admin ocsp-cert", dir,
 		    OCSP_RESPONDER_CERT, OCSP_WARN_DAYS);
 	rc = 0;
 out:
@@ -77,6 +87,108 @@ out:
 		ocsp_signer_free(s);
 	}
 	return rc;
+}
+
+int
+ocsp_signer_load(const struct config *cfg, const struct ra *ra,
+    struct ocsp_signer *s, char *warn, size_t wlen, char *reason, size_t rlen)
+{
+	return signer_load_in(cfg->state_dir, ra->ca, s, warn, wlen, reason,
+	    rlen);
+}
+
+/* Appends "; note" (or "note") to warn, as far as it fits. */
+static void
+add_warning(char *warn, size_t wlen, const char *note)
+{
+	size_t	 n = strlen(warn);
+
+	if (note[0] != '\0' && n + 1 < wlen)
+		snprintf(warn + n, wlen - n, "%s%s", n ? "; " : "", note);
+}
+
+struct prev_load {
+	struct ocsp_responder	*r;
+	char			*warn;
+	size_t			 wlen;
+};
+
+/* One previous generation: kept when its CA is still valid and its pair
+ * loads; otherwise a note. Returns non-zero only when out of memory. */
+static int
+add_prev(const char *dir, X509 *ca, void *arg)
+{
+	struct prev_load	*pl = arg;
+	struct ocsp_issuer	*v, is = { 0 };
+	char			 why[600], note[900], w[PATH_MAX + 200];
+
+	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) < 0)
+		return 0;	/* nothing it issued is valid any more */
+	if (signer_load_in(dir, ca, &is.signer, w, sizeof(w), why,
+	    sizeof(why)) != 0) {
+		snprintf(note, sizeof(note), "OCSP does not answer for the "
+		    "previous CA in %s: %s", dir, why);
+		add_warning(pl->warn, pl->wlen, note);
+		return 0;
+	}
+	add_warning(pl->warn, pl->wlen, w);
+	if (ra_key_id(ca, is.ca_key_id) != 0 || !X509_up_ref(ca) ||
+	    (v = reallocarray(pl->r->issuers, (size_t)pl->r->n + 1,
+	    sizeof(*v))) == NULL) {
+		ocsp_signer_free(&is.signer);
+		return -1;
+	}
+	is.ca = ca;
+	v[pl->r->n++] = is;
+	pl->r->issuers = v;
+	return 0;
+}
+
+int
+ocsp_responder_load(const struct config *cfg, const struct ra *ra,
+    struct ocsp_responder *r, char *warn, size_t wlen, char *reason,
+    size_t rlen)
+{
+	struct prev_load	 pl;
+
+	memset(r, 0, sizeof(*r));
+	pl.r = r;
+	pl.warn = warn;
+	pl.wlen = wlen;
+	if (wlen > 0)
+		*warn = '\0';
+	if ((r->issuers = calloc(1, sizeof(*r->issuers))) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	if (ocsp_signer_load(cfg, ra, &r->issuers[0].signer, warn, wlen,
+	    reason, rlen) != 0) {
+		ocsp_responder_free(r);
+		return -1;
+	}
+	X509_up_ref(ra->ca);
+	r->issuers[0].ca = ra->ca;
+	memcpy(r->issuers[0].ca_key_id, ra->ca_key_id,
+	    sizeof(r->issuers[0].ca_key_id));
+	r->n = 1;
+	if (ra_each_prev(cfg, ra->ca, add_prev, &pl, reason, rlen) != 0) {
+		ocsp_responder_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ocsp_responder_free(struct ocsp_responder *r)
+{
+	for (int i = 0; r != NULL && i < r->n; i++) {
+		X509_free(r->issuers[i].ca);
+		ocsp_signer_free(&r->issuers[i].signer);
+	}
+	if (r != NULL) {
+		free(r->issuers);
+		memset(r, 0, sizeof(*r));
+	}
 }
 
 void
@@ -228,19 +340,40 @@ nonce_ok(OCSP_REQUEST *req)
 	return len >= 1 && len <= 128;
 }
 
+/* The generation whose CA the CertID names, with whatever hash the
+ * client used; -1 for none of them. */
+static int
+find_issuer(const struct ocsp_responder *r, OCSP_CERTID *cid)
+{
+	ASN1_OBJECT	*md_oid = NULL;
+	OCSP_CERTID	*id;
+	const EVP_MD	*md;
+	int		 i, cmp;
+
+	if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid) != 1 ||
+	    (md = EVP_get_digestbyobj(md_oid)) == NULL)
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		if ((id = OCSP_cert_to_id(md, NULL, r->issuers[i].ca)) == NULL)
+			return -1;
+		cmp = OCSP_id_issuer_cmp(id, cid);
+		OCSP_CERTID_free(id);
+		if (cmp == 0)
+			return i;
+	}
+	return -1;
+}
+
 /*
  * One CertID: OCSP_RESPONSE_STATUS_SUCCESSFUL with *status set, or
- * INTERNALERROR when the store cannot answer. *ours says whether the
- * CertID names this CA, with whatever hash the client used.
+ * INTERNALERROR when the store cannot answer. *which gets the generation
+ * whose CA the CertID names, -1 for another CA.
  */
 static int
 cert_status(struct worker *w, OCSP_CERTID *cid, int *status, int *reason,
-    int64_t *revoked_at, int *ours, struct summary *s)
+    int64_t *revoked_at, int *which, struct summary *s)
 {
-	ASN1_OBJECT	*md_oid = NULL;
 	ASN1_INTEGER	*serial = NULL;
-	OCSP_CERTID	*ca_id = NULL;
-	const EVP_MD	*md;
 	struct cert_row	 row;
 	char		 hex[80] = "?";
 	enum store_rc	 src;
@@ -248,17 +381,13 @@ cert_status(struct worker *w, OCSP_CERTID *cid, int *status, int *reason,
 
 	*status = V_OCSP_CERTSTATUS_UNKNOWN;
 	*reason = OCSP_REVOKED_STATUS_NOSTATUS;
-	*ours = 0;
-	if (OCSP_id_get0_info(NULL, &md_oid, NULL, &serial, cid) != 1 ||
+	if (OCSP_id_get0_info(NULL, NULL, NULL, &serial, cid) != 1 ||
 	    serial_hex(serial, hex, sizeof(hex)) != 0)
 		strlcpy0(hex, "?", sizeof(hex));
-	if ((md = EVP_get_digestbyobj(md_oid)) == NULL ||
-	    (ca_id = OCSP_cert_to_id(md, NULL, w->ra.ca)) == NULL ||
-	    OCSP_id_issuer_cmp(ca_id, cid) != 0) {
+	if ((*which = find_issuer(&w->ocsp, cid)) < 0) {
 		note_cert(s, hex, "other-issuer");
 		goto out;
 	}
-	*ours = 1;
 	if (strcmp(hex, "?") == 0 ||
 	    (src = store_cert_status(w->store, hex, &row)) == STORE_NOT_FOUND) {
 		note_cert(s, hex, "unknown");
@@ -268,6 +397,13 @@ cert_status(struct worker *w, OCSP_CERTID *cid, int *status, int *reason,
 		snprintf(s->reason, sizeof(s->reason), "store: %s",
 		    store_errmsg(w->store));
 		rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
+		goto out;
+	}
+	/* The CAs of two generations share a name: this serial must be one
+	 * the CA named by the key hash issued ("" rows predate rollover). */
+	if (row.ca_key[0] != '\0' &&
+	    strcmp(row.ca_key, w->ocsp.issuers[*which].ca_key_id) != 0) {
+		note_cert(s, hex, "unknown");
 		goto out;
 	}
 	if (!row.revoked) {
@@ -282,31 +418,34 @@ cert_status(struct worker *w, OCSP_CERTID *cid, int *status, int *reason,
 		*reason = row.reason;
 	note_cert(s, hex, "revoked");
 out:
-	OCSP_CERTID_free(ca_id);
 	ERR_clear_error();
 	return rc;
 }
 
 /* Adds one SingleResponse per request; *foreign counts those for other
- * CAs. */
+ * CAs, or for another generation than the first one's (*gen). */
 static int
 add_statuses(struct worker *w, OCSP_REQUEST *req, OCSP_BASICRESP *bs,
-    ASN1_TIME *now, ASN1_TIME *next, int *foreign,
+    ASN1_TIME *now, ASN1_TIME *next, int *gen, int *foreign,
     struct summary *s)
 {
 	ASN1_TIME	*rev = NULL;
 	OCSP_CERTID	*cid;
 	int64_t		 at = 0;
-	int		 i, n, st, why, mine, rc = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	int		 i, n, st, why, which;
+	int		 rc = OCSP_RESPONSE_STATUS_SUCCESSFUL;
 
 	*foreign = 0;
+	*gen = -1;
 	n = OCSP_request_onereq_count(req);
 	for (i = 0; i < n; i++) {
 		cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
-		if ((rc = cert_status(w, cid, &st, &why, &at, &mine, s)) !=
+		if ((rc = cert_status(w, cid, &st, &why, &at, &which, s)) !=
 		    OCSP_RESPONSE_STATUS_SUCCESSFUL)
 			goto out;
-		*foreign += !mine;
+		if (*gen < 0)
+			*gen = which;
+		*foreign += which < 0 || which != *gen;
 		s->good += st == V_OCSP_CERTSTATUS_GOOD;
 		s->revoked += st == V_OCSP_CERTSTATUS_REVOKED;
 		s->unknown += st == V_OCSP_CERTSTATUS_UNKNOWN;
@@ -332,15 +471,18 @@ out:
  * unauthorized (RFC 5019 §2.2.3): a delegated responder speaks for its
  * own CA only, and clients (OpenSSL's OCSP_basic_verify) reject a
  * delegated answer whose CertIDs name different issuers, so "unknown"
- * for them would make the whole answer unverifiable.
+ * for them would make the whole answer unverifiable. For the same
+ * reason one request may not mix CA generations.
  */
 static int
 respond(struct worker *w, OCSP_REQUEST *req, OCSP_RESPONSE **out,
     struct summary *s)
 {
-	OCSP_BASICRESP	*bs = NULL;
-	ASN1_TIME	*now = NULL, *next = NULL;
-	int		 foreign, rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
+	OCSP_BASICRESP		*bs = NULL;
+	ASN1_TIME		*now = NULL, *next = NULL;
+	const struct ocsp_signer *sig;
+	int			 gen, foreign;
+	int			 rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
 
 	if (OCSP_request_onereq_count(req) <= 0) {
 		snprintf(s->reason, sizeof(s->reason), "no certificate in the "
@@ -361,19 +503,21 @@ respond(struct worker *w, OCSP_REQUEST *req, OCSP_RESPONSE **out,
 		openssl_reason(s->reason, sizeof(s->reason), "out of memory");
 		goto out;
 	}
-	if ((rc = add_statuses(w, req, bs, now, next, &foreign, s)) !=
+	if ((rc = add_statuses(w, req, bs, now, next, &gen, &foreign, s)) !=
 	    OCSP_RESPONSE_STATUS_SUCCESSFUL)
 		goto out;
 	if (foreign > 0) {
 		snprintf(s->reason, sizeof(s->reason), "%d certificate(s) of "
-		    "another CA (or hash algorithm) in the request", foreign);
+		    "another CA (or hash algorithm, or CA generation) in the "
+		    "request", foreign);
 		rc = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
 		goto out;
 	}
 	rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
+	sig = &w->ocsp.issuers[gen].signer;
 	/* The responder certificate goes with the answer (no -VAfile). */
 	if (OCSP_copy_nonce(bs, req) <= 0 ||
-	    OCSP_basic_sign(bs, w->ocsp.cert, w->ocsp.key, EVP_sha256(), NULL,
+	    OCSP_basic_sign(bs, sig->cert, sig->key, EVP_sha256(), NULL,
 	    OCSP_RESPID_KEY) != 1 ||
 	    (*out = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
 	    bs)) == NULL) {

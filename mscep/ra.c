@@ -66,16 +66,16 @@ load_pair(const struct config *cfg, const char *certf, const char *keyf,
 	return 0;
 }
 
-static int
-ca_key_id(struct ra *ra)
+int
+ra_key_id(X509 *ca, char out[41])
 {
 	unsigned char	 md[SHA_DIGEST_LENGTH];
 	unsigned int	 len = sizeof(md);
 
-	if (X509_pubkey_digest(ra->ca, EVP_sha1(), md, &len) != 1 ||
+	if (X509_pubkey_digest(ca, EVP_sha1(), md, &len) != 1 ||
 	    len != sizeof(md))
 		return -1;
-	hex_encode(md, len, ra->ca_key_id);
+	hex_encode(md, len, out);
 	return 0;
 }
 
@@ -90,11 +90,13 @@ prev_entry(const struct dirent *d)
 }
 
 int
-ra_load_prev(const struct config *cfg, X509 *current, STACK_OF(X509) *out,
-    char *reason, size_t rlen)
+ra_each_prev(const struct config *cfg, X509 *current,
+    int (*fn)(const char *dir, X509 *ca, void *), void *arg, char *reason,
+    size_t rlen)
 {
 	struct dirent	**names = NULL;
-	char		 dir[PATH_MAX + 16], path[PATH_MAX + 300];
+	char		 dir[PATH_MAX + 16], gen[PATH_MAX + 300];
+	char		 path[PATH_MAX + 320];
 	X509		*x = NULL;
 	int		 i, n, rc = -1;
 
@@ -111,22 +113,18 @@ ra_load_prev(const struct config *cfg, X509 *current, STACK_OF(X509) *out,
 	}
 	/* The names sort by time: newest last. */
 	for (i = n - 1; i >= 0; i--) {
-		snprintf(path, sizeof(path), "%s/%s/%s", dir,
-		    names[i]->d_name, RA_CA_CERT);
+		snprintf(gen, sizeof(gen), "%s/%s", dir, names[i]->d_name);
+		snprintf(path, sizeof(path), "%s/%s", gen, RA_CA_CERT);
 		if (pem_read_cert(path, &x) != 0) {
-			openssl_reason(reason, rlen, "bad certificate");
 			snprintf(reason, rlen, "cannot read previous CA "
 			    "certificate %s", path);
 			goto out;
 		}
 		/* Midway through a switch, previous/<time> already holds
 		 * the CA that is still current. */
-		if (X509_cmp(x, current) != 0) {
-			if (!sk_X509_push(out, x)) {
-				snprintf(reason, rlen, "out of memory");
-				goto out;
-			}
-			x = NULL;
+		if (X509_cmp(x, current) != 0 && fn(gen, x, arg) != 0) {
+			snprintf(reason, rlen, "out of memory");
+			goto out;
 		}
 		X509_free(x);
 		x = NULL;
@@ -138,6 +136,26 @@ out:
 		free(names[i]);
 	free(names);
 	return rc;
+}
+
+static int
+push_prev(const char *dir, X509 *ca, void *arg)
+{
+	(void)dir;
+	if (!X509_up_ref(ca))
+		return -1;
+	if (!sk_X509_push(arg, ca)) {
+		X509_free(ca);
+		return -1;
+	}
+	return 0;
+}
+
+int
+ra_load_prev(const struct config *cfg, X509 *current, STACK_OF(X509) *out,
+    char *reason, size_t rlen)
+{
+	return ra_each_prev(cfg, current, push_prev, out, reason, rlen);
 }
 
 /*
@@ -166,7 +184,7 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 		return -1;
 	ra->direct = cfg->ca_direct;
 	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, &ra->ca_key,
-	    reason, rlen) != 0 || ca_key_id(ra) != 0)
+	    reason, rlen) != 0 || ra_key_id(ra->ca, ra->ca_key_id) != 0)
 		goto fail;
 	if (ra->direct) {
 		if (EVP_PKEY_get_base_id(ra->ca_key) != EVP_PKEY_RSA) {

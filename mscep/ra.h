@@ -47,6 +47,16 @@ void	 ra_free(struct ra *);
  */
 int	 ra_load_prev(const struct config *, X509 *current, STACK_OF(X509) *out,
 	    char *reason, size_t);
+/*
+ * Calls fn with each previous generation's folder and CA certificate,
+ * newest first, leaving out current; fn does not own ca and returns
+ * non-zero to fail (out of memory).
+ */
+int	 ra_each_prev(const struct config *, X509 *current,
+	    int (*fn)(const char *dir, X509 *ca, void *), void *,
+	    char *reason, size_t);
+/* Hex SHA-1 of a CA's public key, as the store records it. */
+int	 ra_key_id(X509 *ca, char out[41]);
 /* The CA, current or previous, whose key signed x; NULL: none of them. */
 X509	*ra_issuer(const struct ra *, X509 *x);
 

@@ -137,6 +137,8 @@ struct cert_row {
 	int		 revoked;
 	int64_t		 revoked_at;
 	int		 reason;	/* CRLReason */
+	char		 ca_key[41];	/* store_cert_status only: the
+					   issuing CA key ("" before v3) */
 };
 
 /* Revokes one certificate; *already is set when it was revoked before
@@ -150,7 +152,7 @@ enum store_rc store_revoke_where(struct store *, const struct cert_filter *,
 enum store_rc store_list(struct store *, const struct cert_filter *,
 	    int (*fn)(const struct cert_row *, void *), void *);
 /* Status of serial as OCSP needs it: NOT_FOUND, or OK with row filled
- * (only serial, revoked, revoked_at, reason, not_after). */
+ * (only serial, revoked, revoked_at, reason, not_after, ca_key). */
 enum store_rc store_cert_status(struct store *, const char *serial,
 	    struct cert_row *row);
 /* The revoked certificates of CA key ca_key, for a CRL. */

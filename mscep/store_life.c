@@ -212,8 +212,8 @@ store_cert_status(struct store *s, const char *serial, struct cert_row *r)
 
 	memset(r, 0, sizeof(*r));
 	if (sqlite3_prepare_v2(store_db(s), "SELECT status, revoked_at, "
-	    "revoke_reason, not_after FROM certificates WHERE serial = ?", -1,
-	    &q, NULL) != SQLITE_OK)
+	    "revoke_reason, not_after, ca_key FROM certificates WHERE "
+	    "serial = ?", -1, &q, NULL) != SQLITE_OK)
 		return STORE_ERROR;
 	sqlite3_bind_text(q, 1, serial, -1, SQLITE_STATIC);
 	if ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -222,6 +222,7 @@ store_cert_status(struct store *s, const char *serial, struct cert_row *r)
 		r->revoked_at = sqlite3_column_int64(q, 1);
 		r->reason = sqlite3_column_int(q, 2);
 		r->not_after = sqlite3_column_int64(q, 3);
+		snprintf(r->ca_key, sizeof(r->ca_key), "%s", store_text(q, 4));
 		rc = STORE_OK;
 	} else if (step == SQLITE_DONE)
 		rc = STORE_NOT_FOUND;

@@ -62,7 +62,7 @@ load_nextca(struct worker *w, char *reason, size_t rlen)
 int
 worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 {
-	char	 db[PATH_MAX + 16], warn[256];
+	char	 db[PATH_MAX + 16], warn[2048];
 	int	 n;
 
 	memset(w, 0, sizeof(*w));
@@ -90,7 +90,7 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 	    policy_open(&w->cfg, w->store, &w->policy, reason, rlen) != 0)
 		return -1;
 	if (w->cfg.ocsp_path[0] != '\0') {
-		if (ocsp_signer_load(&w->cfg, &w->ra, &w->ocsp, warn,
+		if (ocsp_responder_load(&w->cfg, &w->ra, &w->ocsp, warn,
 		    sizeof(warn), reason, rlen) != 0)
 			return -1;
 		if (warn[0] != '\0')
@@ -119,7 +119,7 @@ worker_close(struct worker *w)
 {
 	policy_close(w->policy);
 	store_close(w->store);
-	ocsp_signer_free(&w->ocsp);
+	ocsp_responder_free(&w->ocsp);
 	ra_free(&w->ra);
 	config_free(&w->cfg);
 	buf_free(&w->cacert);

@@ -20,7 +20,7 @@ struct worker {
 	struct store	*store;
 	struct policy	*policy;
 	struct buf	 cacert;		/* GetCACert body, built once */
-	struct ocsp_signer ocsp;		/* [OCSP] Path set only */
+	struct ocsp_responder ocsp;		/* [OCSP] Path set only */
 	struct buf	 nextca;		/* GetNextCACert body; empty:
 						   no next CA (rollover.h) */
 	OSSL_PROVIDER	*legacy;		/* AllowDES=1 only */

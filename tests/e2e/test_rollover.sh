@@ -124,6 +124,35 @@ check "... and the renewed certificate verifies against the new CA" \
     sh -c "openssl verify -CAfile '$T/new-ca.pem' \$(ls '$T/renewed'/*.pem)"
 check "OCSP after the switch: the new CA's responder says good" \
     sh -c "openssl ocsp -issuer '$T/new-ca.pem' -cert '$NEWCERT' -url 'http://127.0.0.1:$PORT/ocsp' -CAfile '$T/new-ca.pem' 2>&1 | grep -q ': good'"
+# ocsp_says NAME ISSUER CERT [ISSUER CERT]: asks; the answer is kept in
+# NAME.der (verified below) and NAME.out.
+ocsp_says() {
+	n=$1
+	shift
+	a=
+	while [ $# -ge 2 ]; do a="$a -issuer $1 -cert $2"; shift 2; done
+	openssl ocsp $a -url "http://127.0.0.1:$PORT/ocsp" -noverify \
+	    -respout "$T/$n.der" > "$T/$n.out" 2>&1
+	cat "$T/$n.out"
+}
+OLDSERIAL=$(openssl x509 -in "$OLDCERT" -noout -serial | cut -d= -f2)
+$ADMIN revoke "$OLDSERIAL" --reason keyCompromise > /dev/null
+ocsp_says old "$T/old-ca.pem" "$OLDCERT" > /dev/null
+check "OCSP for the previous CA's certificate: revoked (keyCompromise)" \
+    sh -c "grep -q ': revoked' '$T/old.out' && grep -q 'Reason: keyCompromise' '$T/old.out'"
+# Both CAs have one name: only the key tells the responders apart.
+check "... signed by the previous CA's responder (verifies with the old CA alone)" \
+    sh -c "openssl ocsp -respin '$T/old.der' -issuer '$T/old-ca.pem' \
+        -cert '$OLDCERT' -CAfile '$T/old-ca.pem' -no_nonce 2>&1 | grep -qx 'Response verify OK'"
+check_not "... not with the new CA alone" \
+    sh -c "openssl ocsp -respin '$T/old.der' -issuer '$T/old-ca.pem' \
+        -cert '$OLDCERT' -CAfile '$T/new-ca.pem' -no_nonce 2>&1 | grep -qx 'Response verify OK'"
+ocsp_says cross "$T/new-ca.pem" "$OLDCERT" > /dev/null
+check "the old certificate's serial asked as the new CA's: unknown" \
+    grep -q ': unknown' "$T/cross.out"
+ocsp_says mixed "$T/old-ca.pem" "$OLDCERT" "$T/new-ca.pem" "$NEWCERT" > /dev/null
+check "one request naming both CA generations: unauthorized" \
+    grep -qi 'unauthorized' "$T/mixed.out"
 check "mscep-admin check accepts the switched state" $ADMIN check
 check "ca status lists the previous CA" \
     sh -c "$ADMIN ca status | grep -q '^previous CA'"

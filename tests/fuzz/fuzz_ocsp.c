@@ -188,7 +188,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			ec_responder(&st);
 		fuzz_worker_open(&workers[i], st.ini);
 		if (strcmp(workers[i].cfg.ocsp_path, "/ocsp") != 0 ||
-		    workers[i].ocsp.cert == NULL)
+		    workers[i].ocsp.n != 1)
 			abort();
 		record_certs(&st, i);
 		if ((anchors[i] = X509_STORE_new()) == NULL ||

@@ -14,6 +14,7 @@
 
 #include "ca_init.h"
 #include "fixture.h"
+#include "ocsp.h"
 #include "rollover.h"
 #include "suites.h"
 #include "worker.h"
@@ -394,6 +395,53 @@ test_switch(void)
 	fixture_close(&fx);
 }
 
+/*
+ * After a switch OCSP speaks for both generations, each through the
+ * responder its own CA certified; a previous generation whose pair is
+ * gone is left out with a note, and the current one still loads.
+ */
+static void
+test_ocsp_generations(void)
+{
+	struct fixture		 fx;
+	struct ocsp_responder	 r;
+	struct ra		 ra;
+	X509			*old_ca;
+	char			 reason[512], warn[2048], prev[PATH_MAX + 64];
+	char			 path[PATH_MAX + 200];
+
+	CU_ASSERT_FATAL(fixture_open(&fx, "[OCSP]\nPath = /ocsp\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(rollover_create(&fx.cfg, &defaults, reason,
+	    sizeof(reason)), 0);
+	old_ca = X509_dup(fx.ra.ca);
+	CU_ASSERT_EQUAL_FATAL(rollover_switch(&fx.cfg, 1, prev, sizeof(prev),
+	    reason, sizeof(reason)), 0);
+	CU_ASSERT_FATAL(ra_load(&fx.cfg, &ra, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL_FATAL(ocsp_responder_load(&fx.cfg, &ra, &r, warn,
+	    sizeof(warn), reason, sizeof(reason)), 0);
+	CU_ASSERT_STRING_EQUAL(warn, "");
+	CU_ASSERT_EQUAL_FATAL(r.n, 2);
+	CU_ASSERT(X509_cmp(r.issuers[0].ca, ra.ca) == 0);
+	CU_ASSERT(X509_cmp(r.issuers[1].ca, old_ca) == 0);
+	CU_ASSERT(issued_by(r.issuers[0].signer.cert, ra.ca));
+	CU_ASSERT(issued_by(r.issuers[1].signer.cert, old_ca));
+	CU_ASSERT(!issued_by(r.issuers[1].signer.cert, ra.ca));
+	CU_ASSERT_STRING_EQUAL(r.issuers[0].ca_key_id, ra.ca_key_id);
+	CU_ASSERT(strcmp(r.issuers[1].ca_key_id, ra.ca_key_id) != 0);
+	ocsp_responder_free(&r);
+	snprintf(path, sizeof(path), "%s/%s", prev, OCSP_RESPONDER_KEY);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(ocsp_responder_load(&fx.cfg, &ra, &r, warn,
+	    sizeof(warn), reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(r.n, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(warn, "OCSP does not answer for the "
+	    "previous CA"));
+	ocsp_responder_free(&r);
+	ra_free(&ra);
+	X509_free(old_ca);
+	fixture_close(&fx);
+}
+
 static int
 state_link(const struct fixture *fx, const char *from, const char *to)
 {
@@ -546,6 +594,8 @@ register_rollover(void)
 	    test_next_body_direct) ||
 	    !CU_add_test(s, "ca switch: date, previous/, prev_ca",
 	    test_switch) ||
+	    !CU_add_test(s, "OCSP answers for the previous CA too",
+	    test_ocsp_generations) ||
 	    !CU_add_test(s, "an interrupted switch finishes",
 	    test_interrupted_switch) ||
 	    !CU_add_test(s, "GetNextCACert cannot be configured",
