@@ -73,6 +73,23 @@ read_state_cert(const struct config *cfg, const char *file)
 	return x;
 }
 
+/* The CA key index of generation folder sub ("" for the state folder)
+ * and the CRL file it names. */
+static void
+print_crl(const struct config *cfg, const char *sub)
+{
+	char	 dir[PATH_MAX + 320], file[PATH_MAX + 16], why[PATH_MAX + 128];
+	int	 index;
+
+	snprintf(dir, sizeof(dir), "%s%s%s", cfg->state_dir, *sub ? "/" : "",
+	    sub);
+	if (ra_read_index(dir, &index, why, sizeof(why)) != 0)
+		printf("  %-10s%s\n", "CRL", why);
+	else if (name_for_key_index(cfg->crl_file, index, file,
+	    sizeof(file)) == 0)
+		printf("  %-10s%s (key index %d)\n", "CRL", file, index);
+}
+
 static void
 status_next(const struct config *cfg)
 {
@@ -93,6 +110,7 @@ status_next(const struct config *cfg)
 		return;
 	}
 	print_cert("next CA", x);
+	print_crl(cfg, ROLL_NEXT_DIR);
 	X509_free(x);
 	if (rollover_switch_at(cfg, &at) == 0) {
 		print_time("switch at", at);
@@ -128,8 +146,10 @@ status_prev(const struct config *cfg)
 		if (names[i]->d_name[0] != '.' &&
 		    (x = read_state_cert(cfg, file)) != NULL) {
 			print_cert("previous CA", x);
-			printf("  %-10s%s/%s\n", "kept in", RA_PREV_DIR,
+			snprintf(file, sizeof(file), "%s/%s", RA_PREV_DIR,
 			    names[i]->d_name);
+			print_crl(cfg, file);
+			printf("  %-10s%s\n", "kept in", file);
 			X509_free(x);
 		}
 	}
@@ -149,6 +169,7 @@ ca_status(const struct config *cfg)
 		return 1;
 	}
 	print_cert("current CA", x);
+	print_crl(cfg, "");
 	X509_free(x);
 	if ((x = read_state_cert(cfg, ROLL_CROSS_CERT)) != NULL) {
 		print_time("cross", cert_time(X509_get0_notAfter(x)));

@@ -93,13 +93,23 @@ out:
 	return rc;
 }
 
+/* The current CA key's CRL file. */
+static const char *
+crl_name(const struct config *cfg, const struct ra *ra, char *out,
+    size_t size)
+{
+	if (name_for_key_index(cfg->crl_file, ra->ca_index, out, size) != 0)
+		strlcpy0(out, cfg->crl_file, size);
+	return out;
+}
+
 /* After a revocation relying parties must see it now, not at refresh;
  * when nothing changed (and the CRL is current) nothing is published. */
 static int
 republish(const struct config *cfg, struct store *st)
 {
 	struct ra	 ra;
-	char		 reason[512];
+	char		 reason[512], file[PATH_MAX + 16];
 	long		 n = 0;
 	int		 rc = -1, published;
 
@@ -108,7 +118,7 @@ republish(const struct config *cfg, struct store *st)
 	    sizeof(reason))) >= 0) {
 		if (published)
 			printf("CRL published: %s (entries: %ld)\n",
-			    cfg->crl_file, n);
+			    crl_name(cfg, &ra, file, sizeof(file)), n);
 		rc = 0;
 	} else
 		fprintf(stderr, "mscep-admin: the revocation is recorded but "
@@ -323,7 +333,7 @@ cmd_crl(const struct config *cfg, int argc, char *argv[])
 	struct store	*st;
 	struct ra	 ra;
 	struct timespec	 t0, t1;
-	char		 reason[512];
+	char		 reason[512], file[PATH_MAX + 16];
 	long		 n = 0;
 	int		 force = argc == 2 && !strcmp(argv[1], "--force"), rc;
 
@@ -345,10 +355,11 @@ cmd_crl(const struct config *cfg, int argc, char *argv[])
 	if (rc < 0)
 		fprintf(stderr, "mscep-admin: crl: %s\n", reason);
 	else if (rc == 0 && !force)
-		printf("CRL is current: %s\n", cfg->crl_file);
+		printf("CRL is current: %s\n", crl_name(cfg, &ra, file,
+		    sizeof(file)));
 	else
 		printf("CRL published: %s (entries: %ld, %.0f ms)\n",
-		    cfg->crl_file, n, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		    crl_name(cfg, &ra, file, sizeof(file)), n, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	ra_free(&ra);
 	store_close(st);

@@ -15,6 +15,17 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+/* One CA key's CRL: the current key's, or a previous one's (after `ca
+ * switch`) while that CA is valid, at the file named for its index. */
+struct crl_key {
+	X509		*ca;
+	EVP_PKEY	*key;		/* a previous one's: read to sign */
+	char		 key_path[PATH_MAX + 320];
+	char		 key_id[41];
+	int		 index;
+	char		 file[PATH_MAX + 16];
+};
+
 /* One revoked certificate: serial, date and, unless unspecified, reason
  * (RFC 5280 §5.3.1 says to leave reason code 0 out). */
 static int
@@ -53,14 +64,14 @@ out:
 }
 
 static int
-add_crl_exts(X509_CRL *crl, const struct ra *ra, int64_t number)
+add_crl_exts(X509_CRL *crl, const struct crl_key *k, int64_t number)
 {
 	ASN1_INTEGER	*num = NULL;
 	X509V3_CTX	 ctx;
 	X509_EXTENSION	*aki = NULL;
 	int		 rc = -1;
 
-	X509V3_set_ctx(&ctx, ra->ca, NULL, NULL, crl, 0);
+	X509V3_set_ctx(&ctx, k->ca, NULL, NULL, crl, 0);
 	if ((num = ASN1_INTEGER_new()) == NULL ||
 	    ASN1_INTEGER_set_int64(num, number) != 1 ||
 	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1 ||
@@ -76,7 +87,7 @@ out:
 }
 
 static X509_CRL *
-build(const struct config *cfg, const struct ra *ra, struct store *st,
+build(const struct config *cfg, const struct crl_key *k, struct store *st,
     int64_t number, char *reason, size_t rlen)
 {
 	X509_CRL	*crl = NULL;
@@ -86,7 +97,7 @@ build(const struct config *cfg, const struct ra *ra, struct store *st,
 
 	if ((crl = X509_CRL_new()) == NULL ||
 	    X509_CRL_set_version(crl, X509_CRL_VERSION_2) != 1 ||
-	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ra->ca)) != 1 ||
+	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(k->ca)) != 1 ||
 	    (now = ASN1_TIME_set(NULL, t)) == NULL ||
 	    (next = ASN1_TIME_set(NULL, t + cfg->crl_validity_hours * 3600L))
 	    == NULL ||
@@ -95,13 +106,13 @@ build(const struct config *cfg, const struct ra *ra, struct store *st,
 		openssl_reason(reason, rlen, "cannot start the CRL");
 		goto fail;
 	}
-	if (store_revoked(st, ra->ca_key_id, add_entry, crl) != STORE_OK) {
+	if (store_revoked(st, k->key_id, add_entry, crl) != STORE_OK) {
 		snprintf(reason, rlen, "cannot read revoked certificates: %s",
 		    store_errmsg(st));
 		goto fail;
 	}
-	if (X509_CRL_sort(crl) != 1 || add_crl_exts(crl, ra, number) != 0 ||
-	    X509_CRL_sign(crl, ra->ca_key, md) <= 0) {
+	if (X509_CRL_sort(crl) != 1 || add_crl_exts(crl, k, number) != 0 ||
+	    X509_CRL_sign(crl, k->key, md) <= 0) {
 		openssl_reason(reason, rlen, "cannot sign the CRL");
 		goto fail;
 	}
@@ -159,25 +170,8 @@ fail:
 	return rc;
 }
 
-/* Builders in several workers and mscep-admin take turns. */
 static int
-lock_crl(const struct config *cfg)
-{
-	char	 path[PATH_MAX + 8];
-	int	 fd;
-
-	snprintf(path, sizeof(path), "%s.lock", cfg->crl_file);
-	if (make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
-		return -1;
-	if (flock(fd, LOCK_EX) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int
-publish_locked(const struct config *cfg, const struct ra *ra,
+publish_key(const struct config *cfg, const struct crl_key *k,
     struct store *st, long *entries, char *reason, size_t rlen)
 {
 	X509_CRL	*crl = NULL;
@@ -186,27 +180,28 @@ publish_locked(const struct config *cfg, const struct ra *ra,
 	int		 len, n, rc = -1;
 
 	/* Numbers are taken first, so a revocation after this point leaves
-	 * the store dirty and the next refresh includes it. */
+	 * the store dirty and the next refresh includes it. One sequence
+	 * for all CA keys: each key's CRLs still number upwards. */
 	if (store_crl_next(st, &number) != STORE_OK) {
 		snprintf(reason, rlen, "cannot take a CRL number: %s",
 		    store_errmsg(st));
 		return -1;
 	}
-	if ((crl = build(cfg, ra, st, number, reason, rlen)) == NULL)
+	if ((crl = build(cfg, k, st, number, reason, rlen)) == NULL)
 		goto out;
 	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
 		openssl_reason(reason, rlen, "cannot encode the CRL");
 		goto out;
 	}
-	if (write_public(cfg->crl_file, der, (size_t)len, reason, rlen) != 0)
+	if (write_public(k->file, der, (size_t)len, reason, rlen) != 0)
 		goto out;
 	/* An empty CRL has no revokedCertificates at all: -1 here. */
 	if ((n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))) < 0)
 		n = 0;
 	if (entries != NULL)
 		*entries = n;
-	log_info("op=CRL result=published number=%lld entries=%d",
-	    (long long)number, n);
+	log_info("op=CRL result=published key=%d number=%lld entries=%d",
+	    k->index, (long long)number, n);
 	rc = 0;
 out:
 	if (rc != 0)
@@ -216,29 +211,164 @@ out:
 	return rc;
 }
 
+static void
+key_free(struct crl_key *k)
+{
+	X509_free(k->ca);
+	EVP_PKEY_free(k->key);
+	memset(k, 0, sizeof(*k));
+}
+
+/* The CA keys with a CRL to keep: [0] the current one, then the previous
+ * ones whose CA is still valid (their keys are read only to sign). */
+struct key_list {
+	const struct config	*cfg;
+	struct crl_key		*v;
+	int			 n;
+	char			 why[PATH_MAX + 128];	/* a previous key left
+							   out, and why */
+};
+
+static int
+key_file(const struct config *cfg, struct crl_key *k)
+{
+	return name_for_key_index(cfg->crl_file, k->index, k->file,
+	    sizeof(k->file));
+}
+
+static int
+add_prev_key(const char *dir, X509 *ca, void *arg)
+{
+	struct key_list	*l = arg;
+	struct crl_key	 k = { 0 }, *v;
+
+	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) < 0)
+		return 0;	/* nothing it issued is valid any more */
+	if ((v = reallocarray(l->v, (size_t)l->n + 1, sizeof(*v))) == NULL)
+		return -1;
+	l->v = v;
+	snprintf(k.key_path, sizeof(k.key_path), "%s/%s", dir, RA_CA_KEY);
+	if (ra_read_index(dir, &k.index, l->why, sizeof(l->why)) != 0 ||
+	    key_file(l->cfg, &k) != 0 || ra_key_id(ca, k.key_id) != 0 ||
+	    !X509_up_ref(ca)) {
+		if (l->why[0] == '\0')
+			snprintf(l->why, sizeof(l->why), "cannot name the CRL "
+			    "of the previous CA in %s", dir);
+		return 0;	/* the others still get their CRLs */
+	}
+	k.ca = ca;
+	l->v[l->n++] = k;
+	return 0;
+}
+
+static int
+keys_load(const struct config *cfg, const struct ra *ra, struct key_list *l,
+    char *reason, size_t rlen)
+{
+	memset(l, 0, sizeof(*l));
+	l->cfg = cfg;
+	if ((l->v = calloc(1, sizeof(*l->v))) == NULL ||
+	    !X509_up_ref(ra->ca) || !EVP_PKEY_up_ref(ra->ca_key)) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	l->v[0].ca = ra->ca;
+	l->v[0].key = ra->ca_key;
+	l->v[0].index = ra->ca_index;
+	memcpy(l->v[0].key_id, ra->ca_key_id, sizeof(l->v[0].key_id));
+	l->n = 1;
+	if (key_file(cfg, &l->v[0]) != 0) {
+		snprintf(reason, rlen, "[CRL] PublishFile too long");
+		return -1;
+	}
+	return ra_each_prev(cfg, ra->ca, add_prev_key, l, reason, rlen);
+}
+
+static void
+keys_free(struct key_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		key_free(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* Builders in several workers and mscep-admin take turns. */
+static int
+lock_crl(const struct config *cfg)
+{
+	char	 path[PATH_MAX + 8];
+	int	 fd;
+
+	snprintf(path, sizeof(path), "%s.lock", cfg->crl_file);
+	if (make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY |
+	    O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return -1;
+	if (flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Every key's CRL; *entries gets the current key's size. A previous
+ * key that fails does not stop the others, but fails the whole. */
+static int
+publish_all(const struct config *cfg, struct key_list *l, struct store *st,
+    long *entries, char *reason, size_t rlen)
+{
+	char	 why[PATH_MAX + 340];
+	int	 i, rc = 0;
+
+	if (publish_key(cfg, &l->v[0], st, entries, reason, rlen) != 0)
+		return -1;
+	for (i = 1; i < l->n; i++) {
+		if (l->v[i].key == NULL &&
+		    pem_read_key(l->v[i].key_path, &l->v[i].key) != 0)
+			snprintf(why, sizeof(why), "cannot read %s",
+			    l->v[i].key_path);
+		else if (publish_key(cfg, &l->v[i], st, NULL, why,
+		    sizeof(why)) == 0)
+			continue;
+		if (rc == 0) {
+			snprintf(reason, rlen, "CA key %d: %s", l->v[i].index,
+			    why);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && l->why[0] != '\0') {
+		strlcpy0(reason, l->why, rlen);
+		rc = -1;
+	}
+	return rc;
+}
+
 int
 crl_publish(const struct config *cfg, const struct ra *ra, struct store *st,
     long *entries, char *reason, size_t rlen)
 {
-	int	 fd, rc;
+	struct key_list	 l;
+	int		 fd, rc = -1;
 
 	if ((fd = lock_crl(cfg)) < 0) {
 		snprintf(reason, rlen, "cannot lock %s.lock: %s",
 		    cfg->crl_file, strerror(errno));
 		return -1;
 	}
-	rc = publish_locked(cfg, ra, st, entries, reason, rlen);
+	if (keys_load(cfg, ra, &l, reason, rlen) == 0)
+		rc = publish_all(cfg, &l, st, entries, reason, rlen);
+	keys_free(&l);
 	close(fd);
 	return rc;
 }
 
-X509_CRL *
-crl_read(const struct config *cfg)
+static X509_CRL *
+read_file(const char *path)
 {
 	X509_CRL	*crl = NULL;
 	FILE		*f;
 
-	if ((f = fopen(cfg->crl_file, "rb")) == NULL)
+	if ((f = fopen(path, "rb")) == NULL)
 		return NULL;
 	crl = d2i_X509_CRL_fp(f, NULL);
 	fclose(f);
@@ -246,40 +376,75 @@ crl_read(const struct config *cfg)
 	return crl;
 }
 
-/* 1 when the published CRL is this CA's, intact and young enough. */
-static int
-current(const struct config *cfg, const struct ra *ra, X509_CRL *crl)
+X509_CRL *
+crl_read(const struct config *cfg, const struct ra *ra, const char *key_id)
 {
-	time_t	 refresh_at;
-	int	 day, sec;
+	struct key_list	 l;
+	X509_CRL	*crl = NULL;
+	char		 reason[REASON_MAX];
+	int		 i;
+
+	if (keys_load(cfg, ra, &l, reason, sizeof(reason)) == 0)
+		for (i = 0; i < l.n && crl == NULL; i++)
+			if (key_id == NULL || key_id[0] == '\0' ?
+			    i == 0 : strcmp(key_id, l.v[i].key_id) == 0)
+				crl = read_file(l.v[i].file);
+	keys_free(&l);
+	return crl;
+}
+
+/* 1 when k's published CRL is its own, intact and young enough. */
+static int
+current(const struct config *cfg, const struct crl_key *k)
+{
+	X509_CRL	*crl = read_file(k->file);
+	time_t		 refresh_at;
+	int		 day, sec, ok = 0;
 
 	if (crl == NULL || X509_NAME_cmp(X509_CRL_get_issuer(crl),
-	    X509_get_subject_name(ra->ca)) != 0 ||
-	    X509_CRL_verify(crl, X509_get0_pubkey(ra->ca)) != 1 ||
+	    X509_get_subject_name(k->ca)) != 0 ||
+	    X509_CRL_verify(crl, X509_get0_pubkey(k->ca)) != 1 ||
 	    ASN1_TIME_diff(&day, &sec, NULL, X509_CRL_get0_lastUpdate(crl))
 	    != 1)
-		return 0;
+		goto out;
 	/* day/sec: from now to lastUpdate, negative for the past. */
 	refresh_at = (time_t)day * 86400 + sec + cfg->crl_refresh_hours * 3600L;
-	return refresh_at > 0;
+	ok = refresh_at > 0;
+out:
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	return ok;
 }
 
 int
 crl_refresh(const struct config *cfg, const struct ra *ra, struct store *st,
     long *entries, char *reason, size_t rlen)
 {
-	X509_CRL	*crl;
-	int		 dirty, ok;
+	struct key_list	 l;
+	int		 dirty, i, ok, fd, rc = -1;
 
 	if ((dirty = store_crl_dirty(st)) < 0) {
 		snprintf(reason, rlen, "store: %s", store_errmsg(st));
 		return -1;
 	}
-	crl = crl_read(cfg);
-	ok = current(cfg, ra, crl);
-	X509_CRL_free(crl);
-	ERR_clear_error();
-	if (ok && !dirty)
+	if (keys_load(cfg, ra, &l, reason, rlen) != 0) {
+		keys_free(&l);
+		return -1;
+	}
+	for (ok = !dirty, i = 0; ok && i < l.n; i++)
+		ok = current(cfg, &l.v[i]);
+	if (ok) {
+		keys_free(&l);
 		return 0;
-	return crl_publish(cfg, ra, st, entries, reason, rlen) == 0 ? 1 : -1;
+	}
+	if ((fd = lock_crl(cfg)) < 0)
+		snprintf(reason, rlen, "cannot lock %s.lock: %s",
+		    cfg->crl_file, strerror(errno));
+	else {
+		rc = publish_all(cfg, &l, st, entries, reason, rlen) == 0 ?
+		    1 : -1;
+		close(fd);
+	}
+	keys_free(&l);
+	return rc;
 }

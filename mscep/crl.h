@@ -14,7 +14,16 @@
 #include "ra.h"
 #include "store.h"
 
-/* Builds, signs and publishes a new CRL now; *entries gets its size. */
+/*
+ * One CRL per CA key, as AD CS keeps them: the current key's at [CRL]
+ * PublishFile named for its index (mscep.crl, after a switch
+ * mscep(1).crl ...), and one for each previous key whose CA is still
+ * valid, signed with that key from previous/<time>/private/, so the CDP
+ * of every certificate keeps naming a CRL its own CA signed.
+ */
+
+/* Builds, signs and publishes new CRLs now; *entries gets the size of
+ * the current key's. */
 int	 crl_publish(const struct config *, const struct ra *, struct store *,
 	    long *entries, char *reason, size_t);
 /*
@@ -24,7 +33,9 @@ int	 crl_publish(const struct config *, const struct ra *, struct store *,
  */
 int	 crl_refresh(const struct config *, const struct ra *, struct store *,
 	    long *entries, char *reason, size_t);
-/* The published CRL, or NULL. */
-X509_CRL *crl_read(const struct config *);
+/* The published CRL of CA key key_id (NULL or "": the current one), or
+ * NULL. */
+X509_CRL *crl_read(const struct config *, const struct ra *,
+	    const char *key_id);
 
 #endif

@@ -437,7 +437,9 @@ add_extensions(const struct template *t, const struct ra *ra, X509_REQ *csr,
 		return -1;
 	if (t->eku != NULL && X509_add_ext(x, t->eku, -1) != 1)
 		return -1;
-	if ((t->cdp != NULL && X509_add_ext(x, t->cdp, -1) != 1) ||
+	/* After a CA switch, the CRL of this CA key (AD CS's "(n)"). */
+	if ((t->cdp != NULL && X509_add_ext(x, ra->cdp ? ra->cdp : t->cdp,
+	    -1) != 1) ||
 	    (t->aia != NULL && X509_add_ext(x, t->aia, -1) != 1))
 		return -1;
 	if (copy_san(x, csr) != 0)

@@ -234,7 +234,8 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 void
 do_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
-	char	 reason[REASON_MAX];
+	struct cert_row	 row;
+	char		 reason[REASON_MAX], hex[80];
 
 	if (X509_NAME_cmp(req->issuer, X509_get_subject_name(w->ra.ca)) != 0) {
 		snprintf(o->reason, sizeof(o->reason), "GetCRL for an issuer "
@@ -245,7 +246,13 @@ do_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o)
 	if (crl_refresh(&w->cfg, &w->ra, w->store, NULL, reason,
 	    sizeof(reason)) < 0)
 		log_warnx("op=CRL result=error reason=\"%s\"", reason);
-	if ((o->crl = crl_read(&w->cfg)) == NULL) {
+	/* The CRL of the CA key that issued the certificate named (after a
+	 * switch both CAs have one name); unknown serials get the current. */
+	if (req->serial == NULL || serial_hex(req->serial, hex,
+	    sizeof(hex)) != 0 || store_cert_status(w->store, hex, &row) !=
+	    STORE_OK)
+		row.ca_key[0] = '\0';
+	if ((o->crl = crl_read(&w->cfg, &w->ra, row.ca_key)) == NULL) {
 		snprintf(o->reason, sizeof(o->reason), "no CRL published");
 		outcome_fail(o, FAIL_BADREQUEST);
 		return;

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
+#include <openssl/x509v3.h>
 
 int
 pem_read_cert(const char *path, X509 **out)
@@ -177,6 +178,58 @@ check_ra_issuer(const struct ra *ra, X509 *x, const char *file,
 }
 
 int
+ra_read_index(const char *dir, int *index, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64], text[16], *end;
+	FILE	*f;
+	long	 v;
+	size_t	 n;
+
+	*index = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_INDEX);
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(reason, rlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	v = strtol(text, &end, 10);
+	if (end == text || (*end != '\0' && *end != '\n') || v < 0 ||
+	    v > RA_CA_INDEX_MAX) {
+		snprintf(reason, rlen, "%s: not a CA key index (0 to %d)", path,
+		    RA_CA_INDEX_MAX);
+		return -1;
+	}
+	*index = (int)v;
+	return 0;
+}
+
+/* [CRL] URL for a key after the first names that key's CRL. */
+static int
+key_cdp(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
+{
+	char	 url[sizeof(cfg->crl_url) + 16], val[sizeof(url) + 8];
+
+	if (ra->ca_index == 0 || cfg->crl_url[0] == '\0')
+		return 0;
+	if (name_for_key_index(cfg->crl_url, ra->ca_index, url,
+	    sizeof(url)) != 0 ||
+	    snprintf(val, sizeof(val), "URI:%s", url) >= (int)sizeof(val) ||
+	    (ra->cdp = X509V3_EXT_conf_nid(NULL, NULL,
+	    NID_crl_distribution_points, val)) == NULL) {
+		ERR_clear_error();
+		snprintf(reason, rlen, "cannot encode the CRL URL for CA key "
+		    "%d", ra->ca_index);
+		return -1;
+	}
+	return 0;
+}
+
+int
 ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 {
 	memset(ra, 0, sizeof(*ra));
@@ -184,7 +237,9 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 		return -1;
 	ra->direct = cfg->ca_direct;
 	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, &ra->ca_key,
-	    reason, rlen) != 0 || ra_key_id(ra->ca, ra->ca_key_id) != 0)
+	    reason, rlen) != 0 || ra_key_id(ra->ca, ra->ca_key_id) != 0 ||
+	    ra_read_index(cfg->state_dir, &ra->ca_index, reason, rlen) != 0 ||
+	    key_cdp(cfg, ra, reason, rlen) != 0)
 		goto fail;
 	if (ra->direct) {
 		if (EVP_PKEY_get_base_id(ra->ca_key) != EVP_PKEY_RSA) {
@@ -228,6 +283,7 @@ ra_free(struct ra *ra)
 	X509_free(ra->ca);
 	EVP_PKEY_free(ra->ca_key);
 	sk_X509_pop_free(ra->prev_ca, X509_free);
+	X509_EXTENSION_free(ra->cdp);
 	memset(ra, 0, sizeof(*ra));
 }
 

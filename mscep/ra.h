@@ -20,6 +20,10 @@
 #define RA_ENC_KEY	"private/ra-enc.key"
 /* After `mscep-admin ca switch`: previous/<UTC time>/ca.crt, ... */
 #define RA_PREV_DIR	"previous"
+/* The CA key index (AD CS's): absent for the first key, n after n
+ * switches; it names the key's CRL (mscep(n).crl). */
+#define RA_CA_INDEX	"ca-index"
+#define RA_CA_INDEX_MAX	9999
 
 struct ra {
 	X509		*ca;
@@ -32,6 +36,10 @@ struct ra {
 	int		 direct;
 	char		 ca_key_id[41];	/* hex SHA-1 of the CA's public key,
 					   recorded with what it issues */
+	int		 ca_index;	/* ca-index: which key this is */
+	/* IncludeCDP's extension for a CA key after the first: [CRL] URL
+	 * named for ca_index; NULL for key 0 (templates' own) */
+	X509_EXTENSION	*cdp;
 	/*
 	 * CAs this one replaced (previous/<time>/ca.crt), newest first;
 	 * certificates only: what they issued may still be presented.
@@ -55,6 +63,8 @@ int	 ra_load_prev(const struct config *, X509 *current, STACK_OF(X509) *out,
 int	 ra_each_prev(const struct config *, X509 *current,
 	    int (*fn)(const char *dir, X509 *ca, void *), void *,
 	    char *reason, size_t);
+/* The CA key index in a generation's folder dir (0 without the file). */
+int	 ra_read_index(const char *dir, int *index, char *reason, size_t);
 /* Hex SHA-1 of a CA's public key, as the store records it. */
 int	 ra_key_id(X509 *ca, char out[41]);
 /* The CA, current or previous, whose key signed x; NULL: none of them. */

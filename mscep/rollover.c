@@ -27,15 +27,17 @@
 static const char *const gen_files[] = {
 	RA_SIGN_KEY, RA_SIGN_CERT, RA_ENC_KEY, RA_ENC_CERT,
 	OCSP_RESPONDER_KEY, OCSP_RESPONDER_CERT, RA_CA_KEY,
-	ROLL_CROSS_CERT, RA_CA_CERT, NULL
+	ROLL_CROSS_CERT, RA_CA_INDEX, RA_CA_CERT, NULL
 };
 
-/* Files a generation may lack: no cross certificate before the first
- * rollover, no OCSP responder in a state folder older than OCSP. */
+/* Files a generation may lack: no cross certificate or key index before
+ * the first rollover, no OCSP responder in a state folder older than
+ * OCSP. */
 static int
 optional_file(const char *f)
 {
 	return strcmp(f, ROLL_CROSS_CERT) == 0 ||
+	    strcmp(f, RA_CA_INDEX) == 0 ||
 	    strcmp(f, OCSP_RESPONDER_KEY) == 0 ||
 	    strcmp(f, OCSP_RESPONDER_CERT) == 0;
 }
@@ -196,6 +198,7 @@ key_spec(EVP_PKEY *k, char *out, size_t len)
 struct gen {
 	EVP_PKEY	*ca_key, *sign_key, *enc_key, *ocsp_key;
 	X509		*ca, *cross, *sign, *enc, *ocsp;
+	int		 ca_index;	/* the current key's + 1 */
 };
 
 static void
@@ -238,6 +241,12 @@ make_gen(const struct config *cfg, const struct ra *cur,
 	X509		*ra_cur = NULL;
 	char		 caspec[32], raspec[32];
 
+	if (cur->ca_index >= RA_CA_INDEX_MAX) {
+		snprintf(reason, rlen, "CA key index %d is the last",
+		    cur->ca_index);
+		return -1;
+	}
+	g->ca_index = cur->ca_index + 1;
 	if (o->ca_key != NULL)
 		snprintf(caspec, sizeof(caspec), "%s", o->ca_key);
 	else
@@ -317,6 +326,13 @@ save_gen(const struct config *cfg, const char *dir, const struct gen *g,
 	    save_in(cfg, dir, ROLL_CROSS_CERT, NULL, g->cross, NULL,
 	    reason, rlen) != 0)
 		return -1;
+	snprintf(text, sizeof(text), "%d\n", g->ca_index);
+	state_path(cfg, dir, RA_CA_INDEX, path, sizeof(path));
+	if (write_small(path, text) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
 	snprintf(text, sizeof(text), "%" PRId64 "\n", at);
 	state_path(cfg, dir, ROLL_SWITCH_AT, path, sizeof(path));
 	if (write_small(path, text) != 0 || fsync_dir(priv) != 0) {

@@ -1,6 +1,7 @@
 /* util.c - byte buffers, hex and base64 used across mscep. */
 #include "util.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -141,4 +142,20 @@ strlcpy0(char *dst, const char *src, size_t size)
 		n = size - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+int
+name_for_key_index(const char *base, int n, char *out, size_t size)
+{
+	const char	*last = strrchr(base, '/'), *dot;
+	size_t		 stem;
+	int		 len;
+
+	last = last ? last + 1 : base;
+	if ((dot = strrchr(last, '.')) == NULL || n == 0)
+		dot = base + strlen(base);
+	stem = (size_t)(dot - base);
+	len = n == 0 ? snprintf(out, size, "%s", base) :
+	    snprintf(out, size, "%.*s(%d)%s", (int)stem, base, n, dot);
+	return len < 0 || (size_t)len >= size ? -1 : 0;
 }

@@ -35,4 +35,11 @@ int64_t	 now_seconds(void);
 /* Copy with truncation; always NUL-terminates. */
 void	 strlcpy0(char *, const char *, size_t);
 
+/*
+ * A CRL file or URL name for CA key index n, as AD CS names them: base as
+ * it is for key 0, "(n)" before the extension of its last part otherwise
+ * (mscep.crl, mscep(1).crl). -1 when it does not fit.
+ */
+int	 name_for_key_index(const char *base, int n, char *out, size_t);
+
 #endif

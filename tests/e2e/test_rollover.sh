@@ -11,8 +11,9 @@
 . "$(dirname "$0")/lib.sh"
 CLI=$MSCEP_BIN/scepcli
 
-make_ini PasswordMax=50 AllowRenewal=1 \
+make_ini PasswordMax=50 AllowRenewal=1 IncludeCDP=1 \
     "Capabilities=AES, DES3, POSTPKIOperation, Renewal, SCEPStandard, SHA-1, SHA-256, SHA-512"
+sed -i '/^\[CRL\]/,/^\[/ s|^URL =.*|URL = http://pki.example.test/crl/mscep.crl|' "$INI"
 $ADMIN init >/dev/null
 S=$T/state
 start_lighttpd
@@ -153,6 +154,34 @@ check "the old certificate's serial asked as the new CA's: unknown" \
 ocsp_says mixed "$T/old-ca.pem" "$OLDCERT" "$T/new-ca.pem" "$NEWCERT" > /dev/null
 check "one request naming both CA generations: unauthorized" \
     grep -qi 'unauthorized' "$T/mixed.out"
+# --- CRLs: one per CA key, named as AD CS names them ---------------------
+cdp() { openssl x509 -in "$1" -noout -ext crlDistributionPoints | sed -n 's/^ *URI://p'; }
+check "the certificate from before the switch names mscep.crl (CDP)" \
+    test "$(cdp "$OLDCERT")" = http://pki.example.test/crl/mscep.crl
+check "the new CA key's certificates name mscep(1).crl" \
+    test "$(cdp "$NEWCERT")" = "http://pki.example.test/crl/mscep(1).crl"
+check "mscep-admin crl --force publishes the new key's CRL" \
+    sh -c "$ADMIN crl --force | grep -q 'CRL published: .*/crl/mscep(1).crl (entries: 0,'"
+getcrl() { curl -sf -o "$T/$2.der" "http://127.0.0.1:$PORT/crl/$1" &&
+    openssl crl -inform DER -in "$T/$2.der" -out "$T/$2.pem"; }
+check "the old key's CRL is still served at /crl/mscep.crl" getcrl mscep.crl old-crl
+check "... signed by the old CA key (verifies with the old CA alone)" \
+    sh -c "openssl crl -in '$T/old-crl.pem' -noout -CAfile '$T/old-ca.pem' 2>&1 | grep -qx 'verify OK'"
+check "... and lists the revoked certificate of the old CA" \
+    sh -c "openssl verify -crl_check -CAfile '$T/old-ca.pem' -CRLfile '$T/old-crl.pem' '$OLDCERT' 2>&1 | grep -q 'certificate revoked'"
+check "the new key's CRL at /crl/mscep(1).crl verifies with the new CA" getcrl \
+    'mscep(1).crl' new-crl
+check "... and passes the new certificate" \
+    openssl verify -crl_check -CAfile "$T/new-ca.pem" -CRLfile "$T/new-crl.pem" "$NEWCERT"
+check_not "... not the old CA's (another key)" \
+    sh -c "openssl crl -in '$T/new-crl.pem' -noout -CAfile '$T/old-ca.pem' 2>&1 | grep -qx 'verify OK'"
+REN=$(ls "$T"/renewed/*.pem | head -1)
+check "GetCRL naming a certificate of the new key returns mscep(1).crl" \
+    sh -c "$CLI -u '$URL' --cert '$REN' --key '${REN%.pem}.key' --crl-out '$T/getcrl-new.der' getcrl &&
+        cmp -s '$T/getcrl-new.der' '$T/new-crl.der'"
+check "GetCRL naming the old key's (revoked) certificate returns mscep.crl" \
+    sh -c "$CLI -u '$URL' --cert '$OLDCERT' --key '${OLDCERT%.pem}.key' --crl-ca '$T/old-ca.pem' --crl-out '$T/getcrl-old.der' getcrl &&
+        cmp -s '$T/getcrl-old.der' '$T/old-crl.der'"
 check "mscep-admin check accepts the switched state" $ADMIN check
 check "ca status lists the previous CA" \
     sh -c "$ADMIN ca status | grep -q '^previous CA'"

@@ -100,6 +100,8 @@ static struct options {
 					      with it */
 	long poll;              /* CertPoll up to this many times, 1 s apart */
 	const char *crl_out;    /* getcrl: where to write the CRL (DER) */
+	const char *crl_ca;     /* getcrl: the CA that must have signed the
+				   CRL (default: GetCACert's) */
 	long pace_ms;           /* pause after each exchange (a load that
 				   lasts, for tests that act during it) */
 } opt;
@@ -1753,7 +1755,7 @@ static int check_crl(const struct ctx *cx, const struct buf *plain,
 	const unsigned char *p = plain->p;
 	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)plain->len);
 	STACK_OF(X509_CRL) *crls;
-	X509 *ca = issuing_ca(cx->ca.certs);
+	X509 *ca = issuing_ca(cx->ca.certs), *own_ca = NULL;
 	X509_CRL *crl;
 	ASN1_INTEGER *num = NULL;
 	BIGNUM *bn = NULL;
@@ -1767,6 +1769,13 @@ static int check_crl(const struct ctx *cx, const struct buf *plain,
 		goto out;
 	}
 	crl = sk_X509_CRL_value(crls, 0);
+	if (opt.crl_ca != NULL) {
+		if ((f = fopen(opt.crl_ca, "r")) != NULL) {
+			own_ca = PEM_read_X509(f, NULL, NULL, NULL);
+			fclose(f);
+		}
+		ca = own_ca;
+	}
 	if (ca == NULL || X509_CRL_verify(crl, X509_get0_pubkey(ca)) != 1) {
 		set_fail(o, "CRL signature does not verify with the CA");
 		goto out;
@@ -1788,6 +1797,7 @@ static int check_crl(const struct ctx *cx, const struct buf *plain,
 	}
 	ok = 1;
 out:
+	X509_free(own_ca);
 	OPENSSL_free(hex);
 	BN_free(bn);
 	ASN1_INTEGER_free(num);
@@ -2595,6 +2605,8 @@ static void usage(FILE *f)
 "  --pace MS           pause MS milliseconds after each exchange, so that\n"
 "                      a load lasts (not counted in ms=, counted in the rate)\n"
 "commands (more): getcrl [--crl-out FILE]  GetCRL for --cert's issuer\n"
+"  --crl-ca FILE       getcrl: PEM CA the CRL must verify with (a previous\n"
+"                      CA after a switch; default: GetCACert's CA)\n"
 "every request is sent before any reply is checked: ms= and the rate\n"
 "  time the exchanges only; then every reply is verified.\n"
 "output: one line per enrollment (OK serial=.. txid=.. ms=.. cipher=.. |\n"
@@ -2663,7 +2675,7 @@ static int valid_keyspec(const char *k)
 enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_SAN_DNS,
 	O_EXACT_CN, O_CN, O_KEYS,
        O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT,
-       O_CERT, O_KEY, O_POLL, O_CRL_OUT, O_PACE };
+       O_CERT, O_KEY, O_POLL, O_CRL_OUT, O_PACE, O_CRL_CA };
 
 static const struct option long_opts[] = {
 	{ "url", required_argument, NULL, 'u' },
@@ -2687,6 +2699,7 @@ static const struct option long_opts[] = {
 	{ "poll", required_argument, NULL, O_POLL },
 	{ "crl-out", required_argument, NULL, O_CRL_OUT },
 	{ "pace", required_argument, NULL, O_PACE },
+	{ "crl-ca", required_argument, NULL, O_CRL_CA },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -2740,6 +2753,7 @@ static int apply_option(int ch, const char *v)
 	case O_POLL: return parse_long(v, 1, 3600, &opt.poll);
 	case O_CRL_OUT: opt.crl_out = v; return 1;
 	case O_PACE: return parse_long(v, 0, 60000, &opt.pace_ms);
+	case O_CRL_CA: opt.crl_ca = v; return 1;
 	default: return 0;
 	}
 }

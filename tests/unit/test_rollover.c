@@ -13,6 +13,7 @@
 #include <openssl/pkcs7.h>
 
 #include "ca_init.h"
+#include "crl.h"
 #include "fixture.h"
 #include "ocsp.h"
 #include "rollover.h"
@@ -50,6 +51,18 @@ static int
 state_exists(const struct fixture *fx, const char *file)
 {
 	return state_mode(fx, file) >= 0;
+}
+
+static int
+write_text(const char *path, const char *text)
+{
+	FILE	*f = fopen(path, "w");
+	int	 ok;
+
+	if (f == NULL)
+		return -1;
+	ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
 static int
@@ -339,6 +352,7 @@ test_switch(void)
 	CU_ASSERT(access(path, F_OK) == 0);
 	CU_ASSERT_FATAL(ra_load(&fx.cfg, &ra, reason, sizeof(reason)) == 0);
 	CU_ASSERT_EQUAL(X509_cmp(ra.ca, next_ca), 0);
+	CU_ASSERT_EQUAL(ra.ca_index, 1);	/* the first key was 0 */
 	CU_ASSERT(issued_by(ra.sign_cert, next_ca));
 	CU_ASSERT_EQUAL_FATAL(sk_X509_num(ra.prev_ca), 1);
 	CU_ASSERT_EQUAL(X509_cmp(sk_X509_value(ra.prev_ca, 0), old_ca), 0);
@@ -373,6 +387,7 @@ test_switch(void)
 	    reason, sizeof(reason)), 0);
 	CU_ASSERT_FATAL(ra_load(&fx.cfg, &ra, reason, sizeof(reason)) == 0);
 	CU_ASSERT_EQUAL(sk_X509_num(ra.prev_ca), 2);
+	CU_ASSERT_EQUAL(ra.ca_index, 2);
 	CU_ASSERT(X509_cmp(sk_X509_value(ra.prev_ca, 0), next_ca) == 0);
 	CU_ASSERT(X509_cmp(sk_X509_value(ra.prev_ca, 1), old_ca) == 0);
 	CU_ASSERT(ra_issuer(&ra, by_old) == sk_X509_value(ra.prev_ca, 1));
@@ -437,6 +452,61 @@ test_ocsp_generations(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(warn, "OCSP does not answer for the "
 	    "previous CA"));
 	ocsp_responder_free(&r);
+	ra_free(&ra);
+	/* A damaged key index stops loading, with the file named. */
+	snprintf(path, sizeof(path), "%s/%s", fx.cfg.state_dir, RA_CA_INDEX);
+	CU_ASSERT_FATAL(write_text(path, "one\n") == 0);
+	CU_ASSERT_EQUAL(ra_load(&fx.cfg, &ra, reason, sizeof(reason)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "ca-index: not a CA key index"));
+	X509_free(old_ca);
+	fixture_close(&fx);
+}
+
+/* One CRL per CA key: the new key's named "(1)", the previous key's
+ * still published under its own name and signed by it. */
+static void
+test_crl_keys(void)
+{
+	struct fixture	 fx;
+	struct ra	 ra;
+	X509		*old_ca;
+	X509_CRL	*crl;
+	char		 reason[512], prev[PATH_MAX + 64], old_id[41];
+	char		 path[PATH_MAX + 200];
+	long		 n = -1;
+
+	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
+	CU_ASSERT_EQUAL_FATAL(rollover_create(&fx.cfg, &defaults, reason,
+	    sizeof(reason)), 0);
+	old_ca = X509_dup(fx.ra.ca);
+	CU_ASSERT_FATAL(old_ca != NULL && ra_key_id(old_ca, old_id) == 0);
+	CU_ASSERT_EQUAL_FATAL(rollover_switch(&fx.cfg, 1, prev, sizeof(prev),
+	    reason, sizeof(reason)), 0);
+	CU_ASSERT_FATAL(ra_load(&fx.cfg, &ra, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(crl_publish(&fx.cfg, &ra, fx.store, &n, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(name_for_key_index(fx.cfg.crl_file, 1, path,
+	    sizeof(path)), 0);
+	CU_ASSERT(access(path, F_OK) == 0 && access(fx.cfg.crl_file, F_OK) ==
+	    0);
+	crl = crl_read(&fx.cfg, &ra, NULL);
+	CU_ASSERT(crl != NULL && X509_CRL_verify(crl,
+	    X509_get0_pubkey(ra.ca)) == 1);
+	X509_CRL_free(crl);
+	crl = crl_read(&fx.cfg, &ra, old_id);
+	CU_ASSERT(crl != NULL && X509_CRL_verify(crl,
+	    X509_get0_pubkey(old_ca)) == 1);
+	CU_ASSERT(crl != NULL && X509_CRL_verify(crl,
+	    X509_get0_pubkey(ra.ca)) != 1);
+	X509_CRL_free(crl);
+	ERR_clear_error();
+	/* Without the previous key its CRL fails, and says which file. */
+	snprintf(path, sizeof(path), "%s/%s", prev, RA_CA_KEY);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(crl_publish(&fx.cfg, &ra, fx.store, &n, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "CA key 0: cannot read"));
 	ra_free(&ra);
 	X509_free(old_ca);
 	fixture_close(&fx);
@@ -524,6 +594,7 @@ test_interrupted_switch(void)
 	CU_ASSERT(strstr(prev, ts) != NULL);
 	CU_ASSERT_FATAL(ra_load(&fx.cfg, &ra, reason, sizeof(reason)) == 0);
 	CU_ASSERT_EQUAL(X509_cmp(ra.ca, next_ca), 0);
+	CU_ASSERT_EQUAL(ra.ca_index, 1);	/* the first key was 0 */
 	CU_ASSERT(issued_by(ra.sign_cert, ra.ca) && issued_by(ra.enc_cert,
 	    ra.ca));
 	CU_ASSERT(sk_X509_num(ra.prev_ca) == 1 &&
@@ -594,6 +665,7 @@ register_rollover(void)
 	    test_next_body_direct) ||
 	    !CU_add_test(s, "ca switch: date, previous/, prev_ca",
 	    test_switch) ||
+	    !CU_add_test(s, "a CRL per CA key", test_crl_keys) ||
 	    !CU_add_test(s, "OCSP answers for the previous CA too",
 	    test_ocsp_generations) ||
 	    !CU_add_test(s, "an interrupted switch finishes",

@@ -60,6 +60,28 @@ test_hex(void)
 	CU_ASSERT_STRING_EQUAL(out, "00AB1F");
 }
 
+/* AD CS's CRL names: "(n)" before the last part's extension. */
+static void
+test_key_index_name(void)
+{
+	char	 out[64];
+
+	CU_ASSERT_EQUAL(name_for_key_index("/s/crl/mscep.crl", 0, out,
+	    sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/s/crl/mscep.crl");
+	CU_ASSERT_EQUAL(name_for_key_index("/s/crl/mscep.crl", 12, out,
+	    sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "/s/crl/mscep(12).crl");
+	/* A dot in a folder or host name is not an extension. */
+	CU_ASSERT_EQUAL(name_for_key_index("http://pki.example/crl/ca", 1,
+	    out, sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "http://pki.example/crl/ca(1)");
+	CU_ASSERT_EQUAL(name_for_key_index("a.b/c.d.crl", 2, out,
+	    sizeof(out)), 0);
+	CU_ASSERT_STRING_EQUAL(out, "a.b/c.d(2).crl");
+	CU_ASSERT_EQUAL(name_for_key_index("/s/mscep.crl", 1, out, 12), -1);
+}
+
 int
 register_util(void)
 {
@@ -69,7 +91,9 @@ register_util(void)
 	    !CU_add_test(s, "base64 round trip", test_base64_roundtrip) ||
 	    !CU_add_test(s, "base64 client quirks", test_base64_tolerance) ||
 	    !CU_add_test(s, "base64 rejects garbage", test_base64_rejects) ||
-	    !CU_add_test(s, "hex", test_hex))
+	    !CU_add_test(s, "hex", test_hex) ||
+	    !CU_add_test(s, "CRL name for a CA key index",
+	    test_key_index_name))
 		return -1;
 	return 0;
 }
