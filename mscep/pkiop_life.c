@@ -165,6 +165,33 @@ hold_renewal(struct worker *w, const struct scep_req *req,
 	policy_decision_free(&dec);
 }
 
+/* The exec verifier's say on a renewal (other modules allow). */
+static int
+ask_policy(struct worker *w, const struct scep_req *req,
+    const struct template *t, const char *renews, struct outcome *o)
+{
+	struct policy_request	 pr = { 0 };
+	struct policy_decision	 dec;
+	int			 rc = 0;
+
+	pr.txid = req->txid;
+	pr.csr = req->csr;
+	pr.signer = req->signer;
+	pr.tmpl = t;
+	pr.renews = renews;
+	policy_decide_renewal(w->policy, &pr, &dec);
+	if (!dec.allow) {
+		snprintf(o->reason, sizeof(o->reason), "policy %s refused the "
+		    "renewal: %s: %.160s", policy_name(w->policy), dec.code,
+		    dec.reason);
+		snprintf(o->code, sizeof(o->code), "%s", dec.code);
+		outcome_fail(o, FAIL_BADREQUEST);
+		rc = -1;
+	}
+	policy_decision_free(&dec);
+	return rc;
+}
+
 void
 do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
@@ -214,6 +241,8 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 		outcome_fail(o, f);
 		return;
 	}
+	if (ask_policy(w, req, t, claim.key, o) != 0)
+		return;
 	/* The renewed certificate says what the old one said: its exact
 	 * subject and its strong mapping. */
 	ex.subject = X509_get_subject_name(req->signer);

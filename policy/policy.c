@@ -25,6 +25,7 @@ struct policy_module {
 			    struct policy_decision *);
 	void		 (*close)(void *);
 	int		 hide_landing_page;
+	int		 asked_on_renewal;
 };
 
 static void
@@ -36,10 +37,11 @@ password_module(void *state, const struct config *cfg, struct store *st,
 }
 
 static const struct policy_module modules[] = {
-	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL, 0 },
+	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL, 0,
+	  0 },
 	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
-	  1 },
-	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0 },
+	  1, 0 },
+	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0, 1 },
 };
 
 struct policy {
@@ -84,6 +86,20 @@ policy_decide(struct policy *p, const struct policy_request *req,
 	if (d->code[0] == '\0')
 		snprintf(d->code, sizeof(d->code), "%s", d->allow ? "Success" :
 		    "PolicyRefused");
+}
+
+void
+policy_decide_renewal(struct policy *p, const struct policy_request *req,
+    struct policy_decision *d)
+{
+	if (p->mod->asked_on_renewal) {
+		policy_decide(p, req, d);
+		return;
+	}
+	memset(d, 0, sizeof(*d));
+	d->allow = 1;
+	d->claim.kind = CLAIM_NONE;
+	snprintf(d->code, sizeof(d->code), "Success");
 }
 
 void

@@ -21,6 +21,9 @@ struct policy_request {
 	X509_REQ		*csr;
 	X509			*signer;
 	const struct template	*tmpl;
+	const char		*renews;	/* RenewalReq: the serial of the
+						   certificate renewed (signer);
+						   NULL for PKCSReq */
 };
 
 struct policy_decision {
@@ -42,6 +45,14 @@ struct policy;
 int	 policy_open(const struct config *, struct store *, struct policy **,
 	    char *reason, size_t);
 void	 policy_decide(struct policy *, const struct policy_request *,
+	    struct policy_decision *);
+/*
+ * A RenewalReq is authenticated by the certificate it renews, and the
+ * template decides; of the modules only the exec verifier is asked as
+ * well (its program may refuse, say, a retired device's renewal). The
+ * others allow: their passwords and challenges are for first requests.
+ */
+void	 policy_decide_renewal(struct policy *, const struct policy_request *,
 	    struct policy_decision *);
 const char *policy_name(const struct policy *);
 void	 policy_close(struct policy *);

@@ -47,7 +47,8 @@ void
 exec_decide(void *state, const struct config *cfg, struct store *st,
     const struct policy_request *req, struct policy_decision *d)
 {
-	char			 txid[160], tmpl[96], *env[3], *in;
+	char			 txid[160], tmpl[96], type[40], renews[112];
+	char			*env[5], *in;
 	size_t			 len = 0;
 	int			 status = 0;
 	enum runcmd_result	 r;
@@ -62,9 +63,15 @@ exec_decide(void *state, const struct config *cfg, struct store *st,
 	}
 	snprintf(txid, sizeof(txid), "MSCEP_TRANSACTION_ID=%s", req->txid);
 	snprintf(tmpl, sizeof(tmpl), "MSCEP_TEMPLATE=%s", req->tmpl->name);
+	snprintf(type, sizeof(type), "MSCEP_MESSAGE_TYPE=%s", req->renews ?
+	    "RenewalReq" : "PKCSReq");
+	snprintf(renews, sizeof(renews), "MSCEP_RENEWS_SERIAL=%.80s",
+	    req->renews ? req->renews : "");
 	env[0] = txid;
 	env[1] = tmpl;
-	env[2] = NULL;
+	env[2] = type;
+	env[3] = req->renews ? renews : NULL;
+	env[4] = NULL;
 	r = runcmd(cfg->verifier, env, in, len, cfg->verifier_timeout, &status);
 	OPENSSL_clear_free(in, len);
 	d->allow = r == RUNCMD_EXITED && status == 0;

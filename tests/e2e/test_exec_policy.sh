@@ -4,12 +4,19 @@
 # timeout refuse, and nothing is issued.
 . "$(dirname "$0")/lib.sh"
 
-make_ini Module=exec VerifierCommand="$T/verify.sh" VerifierTimeoutSeconds=2
+make_ini Module=exec VerifierCommand="$T/verify.sh" VerifierTimeoutSeconds=2 \
+    AllowRenewal=1 \
+    "Capabilities=AES, DES3, POSTPKIOperation, Renewal, SCEPStandard, SHA-1, SHA-256, SHA-512"
 cat > "$T/verify.sh" <<EOT
 #!/bin/sh
 echo \$\$ >> "$T/verify.pids"
 cat > "$T/verify.in"
 env | grep '^MSCEP_' > "$T/verify.env"
+if [ "\$MSCEP_MESSAGE_TYPE" = RenewalReq ]; then
+	cp "$T/verify.env" "$T/renew.env"
+	test -f "$T/deny-renewals" && exit 4
+	exit 0
+fi
 if grep -q '^Challenge: slow\$' "$T/verify.in"; then
 	sleep 30 &
 	echo \$! > "$T/verify.bg"
@@ -25,11 +32,32 @@ start_lighttpd
 CLI=$MSCEP_BIN/scepcli
 certs() { sql "select count(*) from certificates"; }
 
-check "the verifier's yes enrolls" $CLI -u "$URL" -p let-me-in enroll
+check "the verifier's yes enrolls" $CLI -u "$URL" -p let-me-in -o "$T/c1" enroll
 check "it got the CSR in PEM" grep -q 'BEGIN CERTIFICATE REQUEST' "$T/verify.in"
-check "it got the transactionID and template in its environment" sh -c "
+check "it got the transactionID, template and message type in its environment" sh -c "
     grep -q '^MSCEP_TRANSACTION_ID=[0-9A-F]\{64\}\$' '$T/verify.env' &&
-    grep -q '^MSCEP_TEMPLATE=IPSECIntermediateOffline\$' '$T/verify.env'"
+    grep -q '^MSCEP_TEMPLATE=IPSECIntermediateOffline\$' '$T/verify.env' &&
+    grep -qx 'MSCEP_MESSAGE_TYPE=PKCSReq' '$T/verify.env' &&
+    ! grep -q '^MSCEP_RENEWS_SERIAL=' '$T/verify.env'"
+
+# A renewal needs no challenge, but the verifier is asked too.
+C1=$(ls "$T"/c1/*.pem | head -1)
+S1=$(basename "$C1" .pem)
+check "a renewal the verifier allows is issued" \
+    $CLI -u "$URL" --cert "$C1" --key "${C1%.pem}.key" -o "$T/c2" enroll
+check "... the verifier was told RenewalReq and the serial renewed" sh -c "
+    grep -qx 'MSCEP_MESSAGE_TYPE=RenewalReq' '$T/renew.env' &&
+    grep -qx 'MSCEP_RENEWS_SERIAL=$S1' '$T/renew.env'"
+touch "$T/deny-renewals"
+n=$(certs)
+C2=$(ls "$T"/c2/*.pem | head -1)
+check "a renewal the verifier refuses gets badRequest" \
+    $CLI -u "$URL" --cert "$C2" --key "${C2%.pem}.key" --expect failure \
+    --failinfo 2 enroll
+check "... logged with the verifier's exit status" grep -q \
+    'policy exec refused the renewal: VerifierRefused: verifier exited with 4' \
+    "$T/run/mscep.log"
+check "... and nothing issued" test "$(certs)" = "$n"
 check "plain GETs of the SCEP URL still get NDES's page (only intune hides it)" \
     sh -c "curl -s '$URL' | grep -q 'Network Device Enrollment Service'"
 n=$(certs)
