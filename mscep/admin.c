@@ -43,9 +43,10 @@ usage(void)
 	    "           [--out DIR]   TLS server certificate from the CA\n"
 	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
 	    "           default DIR: the state folder's tls/)\n"
-	    "  ocsp-cert [--days N] [--key SPEC]\n"
+	    "  ocsp-cert [--days N] [--key SPEC] [--previous]\n"
 	    "           (re)issue the OCSP responder certificate (ocsp.crt,\n"
-	    "           private/ocsp.key; default 365 days, rsa:2048)\n"
+	    "           private/ocsp.key; default 365 days, rsa:2048);\n"
+	    "           --previous: those of the previous CAs still valid\n"
 	    "  mdm-init --out DIR [--name CN] [--days N]\n"
 	    "           challenge key, MDM signing identity, files for the MDM\n"
 	    "  challenge --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
@@ -265,44 +266,29 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 	return 0;
 }
 
-/* Replaces the responder pair; running workers keep the old one until
- * they are restarted (SIGHUP to the pool, or the web server). */
+struct ocsp_issue {
+	const struct config	*cfg;
+	const char		*spec;
+	int			 days;
+	int			 done, failed;
+};
+
+/* Issues a responder with ca/cakey and puts the pair at certf/keyf
+ * (relative to the state folder). */
 static int
-cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
+issue_responder(struct ocsp_issue *oi, X509 *ca, EVP_PKEY *cakey,
+    const char *certf, const char *keyf)
 {
-	static const struct option longopts[] = {
-		{ "days", required_argument, NULL, 'd' },
-		{ "key", required_argument, NULL, 'k' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct ra	 ra;
 	EVP_PKEY	*key = NULL;
 	X509		*x = NULL;
 	BIO		*mem = NULL;
-	const char	*spec = "rsa:2048";
 	char		 reason[512], serial[80] = "", until[64] = "";
-	int		 ch, days = OCSP_RESPONDER_DAYS, rc = 1;
+	int		 rc = -1;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd': days = atoi(optarg); break;
-		case 'k': spec = optarg; break;
-		default: usage(); return 2;
-		}
-	}
-	if (days < 1 || days > 3650) {
-		fprintf(stderr, "mscep-admin: ocsp-cert --days: 1 to 3650\n");
-		return 2;
-	}
-	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
-		fprintf(stderr, "mscep-admin: ocsp-cert: %s\n", reason);
-		return 1;
-	}
-	if (ca_issue_ocsp(ra.ca, ra.ca_key, spec, days, &x, &key, reason,
+	if (ca_issue_ocsp(ca, cakey, oi->spec, oi->days, &x, &key, reason,
 	    sizeof(reason)) != 0 ||
-	    ca_replace_pair(cfg, OCSP_RESPONDER_CERT, OCSP_RESPONDER_KEY, x,
-	    key, reason, sizeof(reason)) != 0) {
+	    ca_replace_pair(oi->cfg, certf, keyf, x, key, reason,
+	    sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: ocsp-cert: %s\n", reason);
 		goto out;
 	}
@@ -311,19 +297,101 @@ cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
 	    ASN1_TIME_print(mem, X509_get0_notAfter(x)) == 1)
 		BIO_gets(mem, until, sizeof(until));
 	printf("issued OCSP responder certificate %s (valid until %s): "
-	    "%s/%s, %s/%s\n", serial, until, cfg->state_dir,
-	    OCSP_RESPONDER_CERT, cfg->state_dir, OCSP_RESPONDER_KEY);
-	if (cfg->ocsp_path[0] == '\0')
-		printf("[OCSP] Path is empty: the workers do not answer OCSP "
-		    "requests\n");
-	else
-		printf("restart the workers (SIGHUP to mscep -n, or restart "
-		    "the web server that spawns them) to use it\n");
+	    "%s/%s, %s/%s\n", serial, until, oi->cfg->state_dir, certf,
+	    oi->cfg->state_dir, keyf);
 	rc = 0;
 out:
 	BIO_free(mem);
 	X509_free(x);
 	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* --previous: each previous CA still valid gets a new responder of its
+ * own, signed with its key in previous/<time>/private/. */
+static int
+previous_responder(const char *dir, X509 *ca, void *arg)
+{
+	struct ocsp_issue	*oi = arg;
+	EVP_PKEY		*cakey = NULL;
+	const char		*rel;
+	char			 path[PATH_MAX + 64], certf[PATH_MAX + 64];
+	char			 keyf[PATH_MAX + 64];
+	size_t			 n = strlen(oi->cfg->state_dir);
+
+	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) < 0)
+		return 0;
+	rel = strncmp(dir, oi->cfg->state_dir, n) == 0 && dir[n] == '/' ?
+	    dir + n + 1 : dir;
+	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_KEY);
+	snprintf(certf, sizeof(certf), "%s/%s", rel, OCSP_RESPONDER_CERT);
+	snprintf(keyf, sizeof(keyf), "%s/%s", rel, OCSP_RESPONDER_KEY);
+	if (pem_read_key(path, &cakey) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: cannot read %s\n",
+		    path);
+		oi->failed++;
+	} else if (issue_responder(oi, ca, cakey, certf, keyf) != 0)
+		oi->failed++;
+	else
+		oi->done++;
+	EVP_PKEY_free(cakey);
+	return 0;
+}
+
+/* Replaces the responder pair; running workers keep the old one until
+ * they are restarted (SIGHUP to the pool, or the web server). */
+static int
+cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "days", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "previous", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ocsp_issue	 oi = { cfg, "rsa:2048", OCSP_RESPONDER_DAYS,
+	    0, 0 };
+	struct ra		 ra;
+	char			 reason[512];
+	int			 ch, previous = 0, rc = 1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': oi.days = atoi(optarg); break;
+		case 'k': oi.spec = optarg; break;
+		case 'p': previous = 1; break;
+		default: usage(); return 2;
+		}
+	}
+	if (oi.days < 1 || oi.days > 3650 || optind != argc) {
+		fprintf(stderr, "mscep-admin: ocsp-cert [--days 1 to 3650] "
+		    "[--key SPEC] [--previous]\n");
+		return 2;
+	}
+	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: %s\n", reason);
+		return 1;
+	}
+	if (previous) {
+		if (ra_each_prev(cfg, ra.ca, previous_responder, &oi, reason,
+		    sizeof(reason)) != 0)
+			fprintf(stderr, "mscep-admin: ocsp-cert: %s\n",
+			    reason);
+		else if (oi.done == 0 && oi.failed == 0)
+			fprintf(stderr, "mscep-admin: ocsp-cert --previous: no "
+			    "previous CA that is still valid\n");
+		else if (oi.failed == 0)
+			rc = 0;
+	} else if (issue_responder(&oi, ra.ca, ra.ca_key, OCSP_RESPONDER_CERT,
+	    OCSP_RESPONDER_KEY) == 0)
+		rc = 0;
+	if (rc == 0 && cfg->ocsp_path[0] == '\0')
+		printf("[OCSP] Path is empty: the workers do not answer OCSP "
+		    "requests\n");
+	else if (rc == 0)
+		printf("restart the workers (SIGHUP to mscep -n, or restart "
+		    "the web server that spawns them) to use it\n");
 	ra_free(&ra);
 	return rc;
 }

@@ -131,7 +131,10 @@ add_prev(const char *dir, X509 *ca, void *arg)
 		add_warning(pl->warn, pl->wlen, note);
 		return 0;
 	}
-	add_warning(pl->warn, pl->wlen, w);
+	if (w[0] != '\0') {
+		snprintf(note, sizeof(note), "%.800s --previous", w);
+		add_warning(pl->warn, pl->wlen, note);
+	}
 	if (ra_key_id(ca, is.ca_key_id) != 0 || !X509_up_ref(ca) ||
 	    (v = reallocarray(pl->r->issuers, (size_t)pl->r->n + 1,
 	    sizeof(*v))) == NULL) {

@@ -182,6 +182,22 @@ check "GetCRL naming a certificate of the new key returns mscep(1).crl" \
 check "GetCRL naming the old key's (revoked) certificate returns mscep.crl" \
     sh -c "$CLI -u '$URL' --cert '$OLDCERT' --key '${OLDCERT%.pem}.key' --crl-ca '$T/old-ca.pem' --crl-out '$T/getcrl-old.der' getcrl &&
         cmp -s '$T/getcrl-old.der' '$T/old-crl.der'"
+PREV=$(ls -d "$S"/previous/*/)
+old_resp=$(openssl x509 -in "$PREV/ocsp.crt" -noout -serial)
+check "ocsp-cert --previous reissues the previous CA's responder" \
+    sh -c "$ADMIN ocsp-cert --previous --days 30 --key ec:P-256 | grep -q 'previous/.*/ocsp.crt'"
+check "... a new one, issued by the old CA" sh -c "
+    test \"\$(openssl x509 -in '$PREV/ocsp.crt' -noout -serial)\" != '$old_resp' &&
+    openssl verify -CAfile '$T/old-ca.pem' '$PREV/ocsp.crt'"
+check "mscep-admin check warns that it expires within 30 days, naming --previous" \
+    sh -c "$ADMIN check 2>&1 | grep -q 'previous/.*/ocsp.crt expires within 30 days.*ocsp-cert --previous'"
+restart_lighttpd
+ocsp_says old2 "$T/old-ca.pem" "$OLDCERT" > /dev/null
+check "after a restart the old CA's certificates are answered by it (ECDSA)" \
+    sh -c "grep -q ': revoked' '$T/old2.out' &&
+        openssl ocsp -respin '$T/old2.der' -issuer '$T/old-ca.pem' -cert '$OLDCERT' \
+        -CAfile '$T/old-ca.pem' -no_nonce 2>&1 | grep -qx 'Response verify OK' &&
+        openssl ocsp -respin '$T/old2.der' -resp_text -noverify | grep -q 'ecdsa-with-SHA256'"
 check "mscep-admin check accepts the switched state" $ADMIN check
 check "ca status lists the previous CA" \
     sh -c "$ADMIN ca status | grep -q '^previous CA'"
