@@ -83,7 +83,7 @@ print_crl(const struct config *cfg, const char *sub)
 
 	snprintf(dir, sizeof(dir), "%s%s%s", cfg->state_dir, *sub ? "/" : "",
 	    sub);
-	if (ra_read_index(dir, &index, why, sizeof(why)) != 0)
+	if (ra_read_index(cfg, dir, &index, why, sizeof(why)) != 0)
 		printf("  %-10s%s\n", "CRL", why);
 	else if (name_for_key_index(cfg->crl_file, index, file,
 	    sizeof(file)) == 0)

@@ -172,21 +172,13 @@ fail:
 
 static int
 publish_key(const struct config *cfg, const struct crl_key *k,
-    struct store *st, long *entries, char *reason, size_t rlen)
+    struct store *st, int64_t number, long *entries, char *reason,
+    size_t rlen)
 {
 	X509_CRL	*crl = NULL;
 	unsigned char	*der = NULL;
-	int64_t		 number;
 	int		 len, n, rc = -1;
 
-	/* Numbers are taken first, so a revocation after this point leaves
-	 * the store dirty and the next refresh includes it. One sequence
-	 * for all CA keys: each key's CRLs still number upwards. */
-	if (store_crl_next(st, &number) != STORE_OK) {
-		snprintf(reason, rlen, "cannot take a CRL number: %s",
-		    store_errmsg(st));
-		return -1;
-	}
 	if ((crl = build(cfg, k, st, number, reason, rlen)) == NULL)
 		goto out;
 	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
@@ -236,6 +228,21 @@ key_file(const struct config *cfg, struct crl_key *k)
 	    sizeof(k->file));
 }
 
+/* Two keys with one index would write one file: the first one listed
+ * (the current, then the newest) keeps it. */
+static int
+index_taken(struct key_list *l, int index, const char *dir)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->v[i].index == index) {
+			snprintf(l->why, sizeof(l->why), "the previous CA in "
+			    "%s has key index %d, as a newer one: its CRL is "
+			    "not published", dir, index);
+			return 1;
+		}
+	return 0;
+}
+
 static int
 add_prev_key(const char *dir, X509 *ca, void *arg)
 {
@@ -248,7 +255,8 @@ add_prev_key(const char *dir, X509 *ca, void *arg)
 		return -1;
 	l->v = v;
 	snprintf(k.key_path, sizeof(k.key_path), "%s/%s", dir, RA_CA_KEY);
-	if (ra_read_index(dir, &k.index, l->why, sizeof(l->why)) != 0 ||
+	if (ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) !=
+	    0 || index_taken(l, k.index, dir) ||
 	    key_file(l->cfg, &k) != 0 || ra_key_id(ca, k.key_id) != 0 ||
 	    !X509_up_ref(ca)) {
 		if (l->why[0] == '\0')
@@ -267,16 +275,22 @@ keys_load(const struct config *cfg, const struct ra *ra, struct key_list *l,
 {
 	memset(l, 0, sizeof(*l));
 	l->cfg = cfg;
-	if ((l->v = calloc(1, sizeof(*l->v))) == NULL ||
-	    !X509_up_ref(ra->ca) || !EVP_PKEY_up_ref(ra->ca_key)) {
+	if ((l->v = calloc(1, sizeof(*l->v))) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		return -1;
 	}
-	l->v[0].ca = ra->ca;
-	l->v[0].key = ra->ca_key;
+	/* Counted references, each taken only once it will be freed. */
+	l->n = 1;
+	if (X509_up_ref(ra->ca))
+		l->v[0].ca = ra->ca;
+	if (EVP_PKEY_up_ref(ra->ca_key))
+		l->v[0].key = ra->ca_key;
+	if (l->v[0].ca == NULL || l->v[0].key == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
 	l->v[0].index = ra->ca_index;
 	memcpy(l->v[0].key_id, ra->ca_key_id, sizeof(l->v[0].key_id));
-	l->n = 1;
 	if (key_file(cfg, &l->v[0]) != 0) {
 		snprintf(reason, rlen, "[CRL] PublishFile too long");
 		return -1;
@@ -311,36 +325,43 @@ lock_crl(const struct config *cfg)
 	return fd;
 }
 
-/* Every key's CRL; *entries gets the current key's size. A previous
- * key that fails does not stop the others, but fails the whole. */
+/*
+ * Every key's CRL; *entries gets the current key's size and the result is
+ * the current key's. A previous key that cannot sign (its key taken
+ * offline, say) is logged and skipped: the others still publish.
+ */
 static int
 publish_all(const struct config *cfg, struct key_list *l, struct store *st,
     long *entries, char *reason, size_t rlen)
 {
-	char	 why[PATH_MAX + 340];
-	int	 i, rc = 0;
+	char	 why[PATH_MAX + 340], safe[REASON_MAX];
+	int64_t	 first;
+	int	 i;
 
-	if (publish_key(cfg, &l->v[0], st, entries, reason, rlen) != 0)
+	/* All numbers first, in one step: a revocation from now on leaves
+	 * the store dirty and the next refresh includes it. */
+	if (store_crl_next(st, l->n, &first) != STORE_OK) {
+		snprintf(reason, rlen, "cannot take a CRL number: %s",
+		    store_errmsg(st));
+		return -1;
+	}
+	if (publish_key(cfg, &l->v[0], st, first, entries, reason, rlen) != 0)
 		return -1;
 	for (i = 1; i < l->n; i++) {
 		if (l->v[i].key == NULL &&
 		    pem_read_key(l->v[i].key_path, &l->v[i].key) != 0)
 			snprintf(why, sizeof(why), "cannot read %s",
 			    l->v[i].key_path);
-		else if (publish_key(cfg, &l->v[i], st, NULL, why,
+		else if (publish_key(cfg, &l->v[i], st, first + i, NULL, why,
 		    sizeof(why)) == 0)
 			continue;
-		if (rc == 0) {
-			snprintf(reason, rlen, "CA key %d: %s", l->v[i].index,
-			    why);
-			rc = -1;
-		}
+		log_warnx("op=CRL result=error key=%d reason=\"%s\"",
+		    l->v[i].index, log_safe(why, safe, sizeof(safe)));
 	}
-	if (rc == 0 && l->why[0] != '\0') {
-		strlcpy0(reason, l->why, rlen);
-		rc = -1;
-	}
-	return rc;
+	if (l->why[0] != '\0')
+		log_warnx("op=CRL result=error reason=\"%s\"",
+		    log_safe(l->why, safe, sizeof(safe)));
+	return 0;
 }
 
 int
@@ -431,8 +452,11 @@ crl_refresh(const struct config *cfg, const struct ra *ra, struct store *st,
 		keys_free(&l);
 		return -1;
 	}
+	/* A previous key that cannot be read cannot sign: its CRL going
+	 * stale must not make every refresh publish all of them. */
 	for (ok = !dirty, i = 0; ok && i < l.n; i++)
-		ok = current(cfg, &l.v[i]);
+		ok = (i > 0 && access(l.v[i].key_path, R_OK) != 0) ||
+		    current(cfg, &l.v[i]);
 	if (ok) {
 		keys_free(&l);
 		return 0;

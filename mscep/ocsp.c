@@ -135,15 +135,19 @@ add_prev(const char *dir, X509 *ca, void *arg)
 		snprintf(note, sizeof(note), "%.800s --previous", w);
 		add_warning(pl->warn, pl->wlen, note);
 	}
-	if (ra_key_id(ca, is.ca_key_id) != 0 || !X509_up_ref(ca) ||
+	if (ra_key_id(ca, is.ca_key_id) != 0 ||
 	    (v = reallocarray(pl->r->issuers, (size_t)pl->r->n + 1,
 	    sizeof(*v))) == NULL) {
 		ocsp_signer_free(&is.signer);
 		return -1;
 	}
+	pl->r->issuers = v;
+	if (!X509_up_ref(ca)) {
+		ocsp_signer_free(&is.signer);
+		return -1;
+	}
 	is.ca = ca;
 	v[pl->r->n++] = is;
-	pl->r->issuers = v;
 	return 0;
 }
 
@@ -169,7 +173,12 @@ ocsp_responder_load(const struct config *cfg, const struct ra *ra,
 		ocsp_responder_free(r);
 		return -1;
 	}
-	X509_up_ref(ra->ca);
+	if (!X509_up_ref(ra->ca)) {
+		snprintf(reason, rlen, "out of memory");
+		ocsp_signer_free(&r->issuers[0].signer);
+		ocsp_responder_free(r);
+		return -1;
+	}
 	r->issuers[0].ca = ra->ca;
 	memcpy(r->issuers[0].ca_key_id, ra->ca_key_id,
 	    sizeof(r->issuers[0].ca_key_id));

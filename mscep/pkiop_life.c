@@ -282,7 +282,8 @@ do_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o)
 	    STORE_OK)
 		row.ca_key[0] = '\0';
 	if ((o->crl = crl_read(&w->cfg, &w->ra, row.ca_key)) == NULL) {
-		snprintf(o->reason, sizeof(o->reason), "no CRL published");
+		snprintf(o->reason, sizeof(o->reason), "no CRL published for "
+		    "the CA key that issued it");
 		outcome_fail(o, FAIL_BADREQUEST);
 		return;
 	}

@@ -177,8 +177,51 @@ check_ra_issuer(const struct ra *ra, X509 *x, const char *file,
 	return -1;
 }
 
+/* Completed previous generations whose names sort before `before` (all
+ * of them for NULL). */
+static int
+count_prev(const struct config *cfg, const char *before)
+{
+	struct dirent	**names = NULL;
+	char		 dir[PATH_MAX + 16];
+	int		 i, n, k = 0;
+
+	if (config_state_path(cfg, RA_PREV_DIR, dir, sizeof(dir)) != 0 ||
+	    (n = scandir(dir, &names, prev_entry, alphasort)) < 0)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (before == NULL || strcmp(names[i]->d_name, before) < 0)
+			k++;
+		free(names[i]);
+	}
+	free(names);
+	return k;
+}
+
+/*
+ * Without the file (a state folder from before key indexes), the index
+ * is where the generation stands in time: a previous one counts the
+ * generations before it, the current one all previous ones, next/ one
+ * more.
+ */
+static int
+index_by_place(const struct config *cfg, const char *dir)
+{
+	char	 prev[PATH_MAX + 16], next[PATH_MAX + 16];
+	size_t	 n;
+
+	if (config_state_path(cfg, RA_PREV_DIR, prev, sizeof(prev)) != 0 ||
+	    config_state_path(cfg, ROLL_NEXT_DIR, next, sizeof(next)) != 0)
+		return 0;
+	n = strlen(prev);
+	if (strncmp(dir, prev, n) == 0 && dir[n] == '/')
+		return count_prev(cfg, dir + n + 1);
+	return count_prev(cfg, NULL) + (strcmp(dir, next) == 0);
+}
+
 int
-ra_read_index(const char *dir, int *index, char *reason, size_t rlen)
+ra_read_index(const struct config *cfg, const char *dir, int *index,
+    char *reason, size_t rlen)
 {
 	char	 path[PATH_MAX + 64], text[16], *end;
 	FILE	*f;
@@ -188,11 +231,13 @@ ra_read_index(const char *dir, int *index, char *reason, size_t rlen)
 	*index = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_INDEX);
 	if ((f = fopen(path, "r")) == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(reason, rlen, "cannot read %s: %s", path,
-		    strerror(errno));
-		return -1;
+		if (errno != ENOENT) {
+			snprintf(reason, rlen, "cannot read %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		*index = index_by_place(cfg, dir);
+		return 0;
 	}
 	n = fread(text, 1, sizeof(text) - 1, f);
 	fclose(f);
@@ -238,8 +283,8 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 	ra->direct = cfg->ca_direct;
 	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, &ra->ca_key,
 	    reason, rlen) != 0 || ra_key_id(ra->ca, ra->ca_key_id) != 0 ||
-	    ra_read_index(cfg->state_dir, &ra->ca_index, reason, rlen) != 0 ||
-	    key_cdp(cfg, ra, reason, rlen) != 0)
+	    ra_read_index(cfg, cfg->state_dir, &ra->ca_index, reason,
+	    rlen) != 0 || key_cdp(cfg, ra, reason, rlen) != 0)
 		goto fail;
 	if (ra->direct) {
 		if (EVP_PKEY_get_base_id(ra->ca_key) != EVP_PKEY_RSA) {

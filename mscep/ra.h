@@ -63,8 +63,10 @@ int	 ra_load_prev(const struct config *, X509 *current, STACK_OF(X509) *out,
 int	 ra_each_prev(const struct config *, X509 *current,
 	    int (*fn)(const char *dir, X509 *ca, void *), void *,
 	    char *reason, size_t);
-/* The CA key index in a generation's folder dir (0 without the file). */
-int	 ra_read_index(const char *dir, int *index, char *reason, size_t);
+/* The CA key index of a generation's folder dir (the state folder, next/
+ * or previous/<time>); without its file, from the generation's place. */
+int	 ra_read_index(const struct config *, const char *dir, int *index,
+	    char *reason, size_t);
 /* Hex SHA-1 of a CA's public key, as the store records it. */
 int	 ra_key_id(X509 *ca, char out[41]);
 /* The CA, current or previous, whose key signed x; NULL: none of them. */

@@ -558,6 +558,38 @@ drop_next(const struct config *cfg, const char *ts, char *reason,
 	return 0;
 }
 
+/* next/ca-index follows the current key's: written when next/ was made
+ * without one (an older release), refused when it does not follow, so
+ * two keys never share a CRL name. */
+static int
+settle_next_index(const struct config *cfg, const struct ra *cur,
+    char *reason, size_t rlen)
+{
+	char	 dir[PATH_MAX + 64], path[PATH_MAX + 64], text[16];
+	int	 index;
+
+	state_path(cfg, ROLL_NEXT_DIR, NULL, dir, sizeof(dir));
+	state_path(cfg, ROLL_NEXT_DIR, RA_CA_INDEX, path, sizeof(path));
+	if (access(path, F_OK) != 0) {
+		snprintf(text, sizeof(text), "%d\n", cur->ca_index + 1);
+		if (write_small(path, text) != 0) {
+			snprintf(reason, rlen, "cannot write %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (ra_read_index(cfg, dir, &index, reason, rlen) != 0)
+		return -1;
+	if (index != cur->ca_index + 1) {
+		snprintf(reason, rlen, "next/%s is %d but the current CA key "
+		    "is %d: mscep-admin ca rollover --replace makes a new "
+		    "next CA", RA_CA_INDEX, index, cur->ca_index);
+		return -1;
+	}
+	return 0;
+}
+
 /* Before anything moves: next/ is sound and its date has come. */
 static int
 begin_switch(const struct config *cfg, int force, char *ts, size_t tslen,
@@ -590,7 +622,8 @@ begin_switch(const struct config *cfg, int force, char *ts, size_t tslen,
 	}
 	if (ra_load(cfg, &cur, reason, rlen) != 0)
 		return -1;
-	rc = check_next(cfg, &cur, reason, rlen);
+	rc = check_next(cfg, &cur, reason, rlen) == 0 &&
+	    settle_next_index(cfg, &cur, reason, rlen) == 0 ? 0 : -1;
 	ra_free(&cur);
 	if (rc != 0)
 		return -1;

@@ -162,8 +162,10 @@ enum store_rc store_revoked(struct store *, const char *ca_key,
 int	 store_crl_dirty(struct store *);
 /* After a CRL could not be published: build it again next time. */
 enum store_rc store_crl_mark_dirty(struct store *);
-/* Takes the next CRL number and clears the dirty mark, atomically. */
-enum store_rc store_crl_next(struct store *, int64_t *number);
+/* Takes the next count CRL numbers (*first, first + 1, ...: one for each
+ * CA key's CRL) and clears the dirty mark, atomically: a revocation after
+ * this leaves the store dirty again. */
+enum store_rc store_crl_next(struct store *, int count, int64_t *first);
 
 struct pending_req {
 	int64_t			 id;

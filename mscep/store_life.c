@@ -276,17 +276,25 @@ store_crl_mark_dirty(struct store *s)
 }
 
 enum store_rc
-store_crl_next(struct store *s, int64_t *number)
+store_crl_next(struct store *s, int count, int64_t *first)
 {
 	sqlite3		*db = store_db(s);
+	sqlite3_stmt	*q = NULL;
 	enum store_rc	 rc = STORE_ERROR;
+	int64_t		 last;
 
-	if (begin(db) != 0)
+	if (count < 1 || begin(db) != 0)
 		return STORE_ERROR;
-	if (sqlite3_exec(db, "UPDATE meta SET value = value + 1 WHERE name = "
-	    "'crl_number'; UPDATE meta SET value = 0 WHERE name = 'crl_dirty'",
-	    NULL, NULL, NULL) == SQLITE_OK &&
-	    (*number = meta_get(db, "crl_number")) > 0)
+	if (sqlite3_prepare_v2(db, "UPDATE meta SET value = value + ?1 WHERE "
+	    "name = 'crl_number'", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_bind_int(q, 1, count) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_DONE &&
+	    sqlite3_exec(db, "UPDATE meta SET value = 0 WHERE name = "
+	    "'crl_dirty'", NULL, NULL, NULL) == SQLITE_OK &&
+	    (last = meta_get(db, "crl_number")) >= count) {
+		*first = last - count + 1;
 		rc = STORE_OK;
+	}
+	sqlite3_finalize(q);
 	return store_end(db, rc);
 }

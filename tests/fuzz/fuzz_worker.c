@@ -299,7 +299,7 @@ life_reset(struct worker *w)
 		die("in-memory store", reason);
 	life_records(w);
 	/* The published CRL lists the same revocation. */
-	if (store_crl_next(w->store, &number) != STORE_OK)
+	if (store_crl_next(w->store, 1, &number) != STORE_OK)
 		die("store_crl_next", store_errmsg(w->store));
 }
 

@@ -501,14 +501,71 @@ test_crl_keys(void)
 	    X509_get0_pubkey(ra.ca)) != 1);
 	X509_CRL_free(crl);
 	ERR_clear_error();
-	/* Without the previous key its CRL fails, and says which file. */
+	ra_free(&ra);
+	/* A state folder from before key indexes (no ca-index files): the
+	 * index comes from the generation's place, so the keys still get
+	 * two files. */
+	snprintf(path, sizeof(path), "%s/%s", fx.cfg.state_dir, RA_CA_INDEX);
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_FATAL(ra_load(&fx.cfg, &ra, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(ra.ca_index, 1);
+	CU_ASSERT_EQUAL(unlink(fx.cfg.crl_file), 0);
+	CU_ASSERT_EQUAL(crl_refresh(&fx.cfg, &ra, fx.store, &n, reason,
+	    sizeof(reason)), 1);
+	crl = crl_read(&fx.cfg, &ra, old_id);
+	CU_ASSERT(crl != NULL && X509_CRL_verify(crl,
+	    X509_get0_pubkey(old_ca)) == 1);
+	X509_CRL_free(crl);
+	/* Without the previous key the current CRL still publishes, and a
+	 * refresh does not publish again and again for the stale one. */
 	snprintf(path, sizeof(path), "%s/%s", prev, RA_CA_KEY);
 	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL(unlink(fx.cfg.crl_file), 0);
 	CU_ASSERT_EQUAL(crl_publish(&fx.cfg, &ra, fx.store, &n, reason,
-	    sizeof(reason)), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "CA key 0: cannot read"));
+	    sizeof(reason)), 0);
+	CU_ASSERT(access(fx.cfg.crl_file, F_OK) != 0);
+	CU_ASSERT_EQUAL(crl_refresh(&fx.cfg, &ra, fx.store, &n, reason,
+	    sizeof(reason)), 0);
 	ra_free(&ra);
+	ERR_clear_error();
 	X509_free(old_ca);
+	fixture_close(&fx);
+}
+
+/* next/ca-index must follow the current key's; one made without it (an
+ * older release) gets it at the switch. A previous generation claiming a
+ * newer key's index gets no CRL rather than overwriting that key's. */
+static void
+test_next_index(void)
+{
+	struct fixture	 fx;
+	struct ra	 ra;
+	char		 reason[512], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	long		 n;
+
+	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
+	CU_ASSERT_EQUAL_FATAL(rollover_create(&fx.cfg, &defaults, reason,
+	    sizeof(reason)), 0);
+	snprintf(path, sizeof(path), "%s/next/%s", fx.cfg.state_dir,
+	    RA_CA_INDEX);
+	CU_ASSERT_FATAL(write_text(path, "5\n") == 0);
+	CU_ASSERT_EQUAL(rollover_switch(&fx.cfg, 1, prev, sizeof(prev),
+	    reason, sizeof(reason)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "next/ca-index is 5 but the "
+	    "current CA key is 0"));
+	CU_ASSERT_EQUAL(unlink(path), 0);
+	CU_ASSERT_EQUAL_FATAL(rollover_switch(&fx.cfg, 1, prev, sizeof(prev),
+	    reason, sizeof(reason)), 0);
+	snprintf(path, sizeof(path), "%s/%s", fx.cfg.state_dir, RA_CA_INDEX);
+	CU_ASSERT(access(path, F_OK) == 0);
+	CU_ASSERT_FATAL(ra_load(&fx.cfg, &ra, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(ra.ca_index, 1);
+	snprintf(path, sizeof(path), "%s/%s", prev, RA_CA_INDEX);
+	CU_ASSERT_FATAL(write_text(path, "1\n") == 0);
+	CU_ASSERT_EQUAL(crl_publish(&fx.cfg, &ra, fx.store, &n, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT(access(fx.cfg.crl_file, F_OK) != 0);
+	ra_free(&ra);
 	fixture_close(&fx);
 }
 
@@ -666,6 +723,8 @@ register_rollover(void)
 	    !CU_add_test(s, "ca switch: date, previous/, prev_ca",
 	    test_switch) ||
 	    !CU_add_test(s, "a CRL per CA key", test_crl_keys) ||
+	    !CU_add_test(s, "next/ca-index follows the current key",
+	    test_next_index) ||
 	    !CU_add_test(s, "OCSP answers for the previous CA too",
 	    test_ocsp_generations) ||
 	    !CU_add_test(s, "an interrupted switch finishes",

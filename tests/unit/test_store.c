@@ -99,7 +99,7 @@ test_revoke(void)
 
 	CU_ASSERT_EQUAL_FATAL(add("01", "CN=a", "dev1", "T", 4e9, NULL),
 	    STORE_OK);
-	CU_ASSERT_EQUAL(store_crl_next(fx.store, &n), STORE_OK);
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, 1, &n), STORE_OK);
 	CU_ASSERT_EQUAL(store_crl_dirty(fx.store), 0);
 	CU_ASSERT_EQUAL(store_revoke(fx.store, "01", 1, 1000, &already),
 	    STORE_OK);
@@ -135,14 +135,18 @@ test_bulk(void)
 	    STORE_ERROR);
 	f.status = 0;
 	f.device_id = "dev2";
-	CU_ASSERT_EQUAL(store_crl_next(fx.store, &before), STORE_OK);
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, 1, &before), STORE_OK);
 	CU_ASSERT_EQUAL(store_revoke_where(fx.store, &f, 5, 7, &n), STORE_OK);
 	CU_ASSERT_EQUAL(n, 2);
 	CU_ASSERT_EQUAL(store_revoke_where(fx.store, &f, 5, 8, &n), STORE_OK);
 	CU_ASSERT_EQUAL(n, 0);
 	CU_ASSERT_EQUAL(store_crl_dirty(fx.store), 1);
-	CU_ASSERT_EQUAL(store_crl_next(fx.store, &after), STORE_OK);
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, 3, &after), STORE_OK);
 	CU_ASSERT_EQUAL(after, before + 1);
+	/* Three CA keys took before + 1 to before + 3. */
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, 1, &after), STORE_OK);
+	CU_ASSERT_EQUAL(after, before + 4);
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, 0, &after), STORE_ERROR);
 	memset(&f, 0, sizeof(f));
 	f.template_name = "U";
 	CU_ASSERT_EQUAL(list_count(&f), 1);
