@@ -20,11 +20,12 @@ CFLAGS	?= -O2 -g
 SAN	?=
 PORT	?= 8080
 
-PKGS	 = libcrypto sqlite3 fcgi
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -Imscep -Ipolicy -I/usr/include/iniparser \
+# Every include names its layer: "util/log.h", "policy/policy.h".
+CPPFLAGS += -D_GNU_SOURCE -I. -Imscep -I/usr/include/iniparser \
 	   -DMSCEP_CONFIG='"$(SYSCONFDIR)/mscep/mscep.ini"'
+DEPFLAGS = -MMD -MP
 LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 2>/dev/null || \
 	   echo -lcrypto -lsqlite3) -liniparser
 ifeq ($(SAN),1)
@@ -33,46 +34,56 @@ CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
-	   mscep/scep_attr.c mscep/message.c mscep/certrep.c \
-	   mscep/template.c mscep/issue.c mscep/store.c mscep/http.c \
-	   mscep/worker.c mscep/pwpage.c mscep/pkiop.c mscep/ca_init.c \
-	   mscep/tlscert.c \
-	   policy/policy.c policy/policy_password.c policy/challenge.c \
-	   policy/policy_intune.c policy/policy_exec.c mscep/runcmd.c \
-	   mscep/events.c mscep/store_life.c mscep/store_pending.c mscep/crl.c \
-	   mscep/pkiop_life.c mscep/ocsp.c
-CORE	+= mscep/rollover.c
+# The layers, lowest first (README "How a request flows"): each folder
+# includes only from the folders before it.
+LAYERS	 = util config store ca scep responder
+CORE	 = $(foreach l,$(LAYERS),$(wildcard mscep/$(l)/*.c)) \
+	   $(wildcard policy/*.c)
+SERVER	 = $(wildcard mscep/server/*.c)
+ADMIN	 = $(wildcard mscep/admin/*.c)
 UNIT	 = $(wildcard tests/unit/*.c)
 CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)
-UNIT_O	 = $(UNIT:%.c=$(BUILD)/%.o)
-HDRS	 = $(wildcard mscep/*.h policy/*.h tests/unit/*.h)
+LIB	 = $(BUILD)/libmscep.a
 
 PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
 	   $(BINDIR)/logsink $(BINDIR)/unit-tests
 
-.PHONY: all deps run check check-unit check-e2e check-asan lint install \
-	clean fuzz fuzz-build fuzz-regress fuzz-corpus bench
+.PHONY: all deps need run check check-unit check-e2e check-asan lint \
+	install clean fuzz fuzz-build fuzz-regress fuzz-corpus bench
 
-all: $(PROGS)
+all: need $(PROGS)
 
-$(BUILD)/%.o: %.c $(HDRS) Makefile
+# The build dependencies, checked before anything compiles: one line that
+# names what is missing (make deps installs it) instead of a compiler error.
+BUILD_PKGS = build-essential pkg-config libssl-dev libsqlite3-dev \
+	   libfcgi-dev libiniparser-dev libcunit1-dev
+need:
+	@missing=; for p in $(BUILD_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "missing Debian packages:$$missing" \
+	    "(make deps installs them)" >&2; exit 1; fi
+
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
 
-$(BINDIR)/mscep: $(BUILD)/mscep/main.o $(BUILD)/mscep/supervise.o $(CORE_O)
+$(LIB): $(CORE_O)
+	@echo "  AR      $@"
+	@rm -f $@ && $(AR) rcs $@ $^
+
+$(BINDIR)/mscep: $(SERVER:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
 
-$(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(BUILD)/mscep/admin_mdm.o \
-	    $(BUILD)/mscep/admin_life.o $(BUILD)/mscep/admin_ca.o $(CORE_O)
+$(BINDIR)/mscep-admin: $(ADMIN:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BINDIR)/unit-tests: $(UNIT_O) $(CORE_O)
+$(BINDIR)/unit-tests: $(UNIT:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
@@ -80,7 +91,8 @@ $(BINDIR)/unit-tests: $(UNIT_O) $(CORE_O)
 # An independent SCEP client: it shares no code with the responder.
 $(BINDIR)/scepcli: tests/tools/scepcli.c
 	@mkdir -p $(BINDIR)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS) -lcrypto
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS) -lcrypto
 
 # A stand-in syslog socket for the tests.
 $(BINDIR)/logsink: tests/tools/logsink.c
@@ -88,14 +100,16 @@ $(BINDIR)/logsink: tests/tools/logsink.c
 	@echo "  LD      $@"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS)
 
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
 deps:
 	@sh deploy/install-deps.sh
 
 run: deps all
 	@sh deploy/demo.sh $(PORT)
 
-check: deps
-	@$(MAKE) --no-print-directory all
+# Installs nothing: make deps (or .ci/run) does, once.
+check: all
 	@$(MAKE) --no-print-directory check-unit check-e2e
 
 check-unit: $(BINDIR)/unit-tests
@@ -107,11 +121,11 @@ check-e2e: all
 # fast_unwind_on_malloc=0: full leak stacks through libcrypto.
 check-asan: export ASAN_OPTIONS = detect_leaks=1:fast_unwind_on_malloc=0
 check-asan: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
-check-asan: deps
+check-asan: need
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan \
 	    BINDIR=build/asan/bin all check-unit check-e2e
 
-# Issue 6's benchmark: a table on stdout, progress on stderr; reports the
+# The benchmark: a table on stdout, progress on stderr; reports the
 # targets, asserts none. Needs what "make deps" installs (scep, nginx...).
 bench: all
 	@MSCEP_BIN=$(CURDIR)/$(BINDIR) bash tests/bench/bench.sh
@@ -130,13 +144,13 @@ install: $(BINDIR)/mscep $(BINDIR)/mscep-admin
 	    sed 's|^StateDir = .*|StateDir = $(STATEDIR)|' etc/mscep.ini > \
 	    $(DESTDIR)$(SYSCONFDIR)/mscep/mscep.ini
 
-# Static analysis (issue 6): cppcheck's warning, portability and performance
+# Static analysis: cppcheck's warning, portability and performance
 # checks over every C file, reading the real OpenSSL headers so that its
 # ASN1 template macros parse; findings in system headers are not ours.
 lint:
 	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
 	    --error-exitcode=1 --inline-suppr -D_GNU_SOURCE -D__x86_64__ \
-	    -Imscep -Ipolicy \
+	    -I. -Imscep \
 	    -I/usr/include -I/usr/include/x86_64-linux-gnu \
 	    -I/usr/include/iniparser --suppress='*:/usr/include/*' \
 	    --suppress=missingIncludeSystem --suppress=unmatchedSuppression \
@@ -159,11 +173,11 @@ FUZZ_CORE_O = $(CORE:%.c=$(FUZZ_BUILD)/%.o) \
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
 .SECONDARY: $(FUZZ_CORE_O) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o)
 
-$(FUZZ_BUILD)/%.o: %.c $(HDRS) tests/fuzz/fuzz_common.h Makefile
+$(FUZZ_BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (fuzz)"
 	@$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) $(FUZZ_WARN) \
-	    -c -o $@ $<
+	    $(DEPFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE_O)
 	@mkdir -p $(dir $@)

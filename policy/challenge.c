@@ -1,7 +1,7 @@
 /* challenge.c - the challenge blob: ASN.1 claims, CMS sign then encrypt. */
-#include "challenge.h"
-#include "log.h"
-#include "util.h"
+#include "policy/challenge.h"
+#include "util/log.h"
+#include "util/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

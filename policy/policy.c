@@ -1,8 +1,8 @@
 /* policy.c - the policy interface and the choice of the one module. */
-#include "policy.h"
-#include "policy_exec.h"
-#include "policy_intune.h"
-#include "policy_password.h"
+#include "policy/policy.h"
+#include "policy/policy_exec.h"
+#include "policy/policy_intune.h"
+#include "policy/policy_password.h"
 
 #include <stdio.h>
 #include <stdlib.h>

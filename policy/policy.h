@@ -12,9 +12,9 @@
 
 #include <openssl/x509.h>
 
-#include "config.h"
-#include "store.h"
-#include "util.h"
+#include "config/config.h"
+#include "store/store.h"
+#include "util/util.h"
 
 struct policy_request {
 	const char		*txid;

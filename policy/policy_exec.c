@@ -1,8 +1,8 @@
 /* policy_exec.c - ask an administrator's program. */
-#include "policy_exec.h"
-#include "challenge.h"
-#include "log.h"
-#include "runcmd.h"
+#include "policy/policy_exec.h"
+#include "policy/challenge.h"
+#include "util/log.h"
+#include "util/runcmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>

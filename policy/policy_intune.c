@@ -1,9 +1,9 @@
 /* policy_intune.c - a challenge blob must expect exactly this request. */
-#include "policy_intune.h"
-#include "challenge.h"
-#include "log.h"
-#include "ra.h"
-#include "template.h"
+#include "policy/policy_intune.h"
+#include "policy/challenge.h"
+#include "util/log.h"
+#include "ca/ra.h"
+#include "ca/template.h"
 
 #include <ctype.h>
 #include <stdarg.h>

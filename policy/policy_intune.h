@@ -8,7 +8,7 @@
 #ifndef MSCEP_POLICY_INTUNE_H
 #define MSCEP_POLICY_INTUNE_H
 
-#include "policy.h"
+#include "policy/policy.h"
 
 /* State files: mscep's challenge key pair, in the state folder. */
 #define CHALLENGE_CERT	"challenge.crt"

@@ -1,5 +1,5 @@
 /* policy_password.c - NDES one-time and single passwords. */
-#include "policy_password.h"
+#include "policy/policy_password.h"
 
 #include <ctype.h>
 #include <stdio.h>

@@ -9,9 +9,9 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "policy.h"
-#include "store.h"
+#include "config/config.h"
+#include "policy/policy.h"
+#include "store/store.h"
 
 /* Issues a new password into out; STORE_FULL when the cache is full. */
 enum store_rc password_new(const struct config *, struct store *, char *out,

@@ -34,12 +34,12 @@
  * input that found refusals without one.
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "challenge.h"
-#include "policy.h"
-#include "policy_intune.h"
-#include "store.h"
-#include "template.h"
+#include "ca/ca_init.h"
+#include "policy/challenge.h"
+#include "policy/policy.h"
+#include "policy/policy_intune.h"
+#include "store/store.h"
+#include "ca/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>

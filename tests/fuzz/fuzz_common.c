@@ -1,9 +1,9 @@
 /* fuzz_common.c - state folder, CA and client-side builders for the targets. */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "issue.h"
-#include "message.h"
-#include "scep_attr.h"
+#include "ca/ca_init.h"
+#include "ca/issue.h"
+#include "scep/message.h"
+#include "scep/scep_attr.h"
 
 #include <ftw.h>
 #include <stdio.h>

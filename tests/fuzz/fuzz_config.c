@@ -7,7 +7,7 @@
  * worker would, and freed.
  */
 #include "fuzz_common.h"
-#include "config.h"
+#include "config/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>

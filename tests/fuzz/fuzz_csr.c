@@ -24,9 +24,9 @@
  * As in pkiop.c, a certificate is signed only when issue_check accepts.
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "issue.h"
-#include "template.h"
+#include "ca/ca_init.h"
+#include "ca/issue.h"
+#include "ca/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>

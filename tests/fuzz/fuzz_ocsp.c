@@ -64,9 +64,9 @@
  * -close_fd_mask=2 is added to the command line.
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "issue.h"
-#include "ocsp.h"
+#include "ca/ca_init.h"
+#include "ca/issue.h"
+#include "responder/ocsp.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -24,8 +24,8 @@
  * in the query) and what follows decoding go through fuzz_worker.
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "message.h"
+#include "ca/ca_init.h"
+#include "scep/message.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,8 +8,8 @@
  * byte is the query and the name is "message". The query is also asked
  * for "operation" (maxlen 64, as worker_handle does).
  */
-#include "http.h"
-#include "util.h"
+#include "responder/http.h"
+#include "util/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>

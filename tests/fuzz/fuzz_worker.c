@@ -76,16 +76,16 @@
  * command line (libFuzzer's own output and sanitizer reports still show).
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "crl.h"
-#include "issue.h"
-#include "log.h"
-#include "message.h"
-#include "policy.h"
-#include "policy_intune.h"
-#include "policy_password.h"
-#include "rollover.h"
-#include "worker.h"
+#include "ca/ca_init.h"
+#include "ca/crl.h"
+#include "ca/issue.h"
+#include "util/log.h"
+#include "scep/message.h"
+#include "policy/policy.h"
+#include "policy/policy_intune.h"
+#include "policy/policy_password.h"
+#include "ca/rollover.h"
+#include "responder/worker.h"
 
 #include <fcntl.h>
 #include <stdio.h>

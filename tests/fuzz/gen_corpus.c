@@ -13,10 +13,10 @@
  */
 #include "fuzz_common.h"
 #include "../unit/fixture.h"
-#include "ca_init.h"
-#include "challenge.h"
-#include "policy_intune.h"
-#include "scep_attr.h"
+#include "ca/ca_init.h"
+#include "policy/challenge.h"
+#include "policy/policy_intune.h"
+#include "scep/scep_attr.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,8 @@
 /* fixture.c - test CA and SCEP request builders, independent of message.c. */
 #include "fixture.h"
-#include "ca_init.h"
-#include "scep_attr.h"
-#include "worker.h"
+#include "ca/ca_init.h"
+#include "scep/scep_attr.h"
+#include "responder/worker.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,10 +6,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "config.h"
-#include "ra.h"
-#include "store.h"
-#include "util.h"
+#include "config/config.h"
+#include "ca/ra.h"
+#include "store/store.h"
+#include "util/util.h"
 
 struct fixture {
 	char		 dir[64];

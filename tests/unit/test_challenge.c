@@ -9,8 +9,8 @@
 #include <openssl/cms.h>
 #include <openssl/x509v3.h>
 
-#include "ca_init.h"
-#include "challenge.h"
+#include "ca/ca_init.h"
+#include "policy/challenge.h"
 #include "fixture.h"
 #include "suites.h"
 

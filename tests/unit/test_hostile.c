@@ -15,9 +15,9 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
-#include "scep_attr.h"
+#include "scep/scep_attr.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/worker.h"
 
 static struct fixture	 fx;
 static struct worker	 w;

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "responder/http.h"
 #include "suites.h"
 
 static void

@@ -7,10 +7,10 @@
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
 
-#include "certrep.h"
+#include "scep/certrep.h"
 #include "fixture.h"
-#include "issue.h"
-#include "message.h"
+#include "ca/issue.h"
+#include "scep/message.h"
 #include "suites.h"
 
 static struct fixture	 fx;

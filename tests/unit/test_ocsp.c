@@ -13,12 +13,12 @@
 #include <openssl/ocsp.h>
 #include <openssl/rand.h>
 
-#include "ca_init.h"
+#include "ca/ca_init.h"
 #include "fixture.h"
-#include "ocsp.h"
-#include "store.h"
+#include "responder/ocsp.h"
+#include "store/store.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/worker.h"
 
 static struct fixture	 fx;
 static struct worker	 w;

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "issue.h"
-#include "policy.h"
-#include "policy_password.h"
+#include "ca/issue.h"
+#include "policy/policy.h"
+#include "policy/policy_password.h"
 #include "suites.h"
 
 static struct fixture	 fx;

@@ -10,11 +10,11 @@
 #include <openssl/pkcs7.h>
 
 #include "fixture.h"
-#include "issue.h"
-#include "message.h"
-#include "scep_attr.h"
+#include "ca/issue.h"
+#include "scep/message.h"
+#include "scep/scep_attr.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/worker.h"
 
 static struct fixture	 fx;
 static struct worker	 w;

@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "policy_password.h"
-#include "pwpage.h"
+#include "policy/policy_password.h"
+#include "responder/pwpage.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/worker.h"
 
 static struct fixture	 fx;
 static struct worker	 w;

@@ -12,13 +12,13 @@
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
 
-#include "ca_init.h"
-#include "crl.h"
+#include "ca/ca_init.h"
+#include "ca/crl.h"
 #include "fixture.h"
-#include "ocsp.h"
-#include "rollover.h"
+#include "responder/ocsp.h"
+#include "ca/rollover.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/worker.h"
 
 static const struct rollover_opts defaults = { NULL, NULL, 3650, 730, 30,
     0 };

@@ -8,7 +8,7 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
-#include "store.h"
+#include "store/store.h"
 #include "suites.h"
 
 static struct fixture	 fx;

@@ -5,7 +5,7 @@
 
 #include "fixture.h"
 #include "suites.h"
-#include "template.h"
+#include "ca/template.h"
 
 static struct config	 cfg;
 static char		 ini[] = "/tmp/mscep-tmpl.XXXXXX";

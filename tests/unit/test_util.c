@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "suites.h"
-#include "util.h"
+#include "util/util.h"
 
 static void
 test_base64_roundtrip(void)

@@ -1,0 +1,460 @@
+/*
+ * admin.c - bin/mscep-admin: initialise the CA, issue NDES one-time
+ * passwords, check the configuration, list what was issued.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+
+#include "admin/admin_life.h"
+#include "admin/admin_ca.h"
+#include "admin/admin_mdm.h"
+#include "ca/ca_init.h"
+#include "config/config.h"
+#include "ca/issue.h"
+#include "responder/ocsp.h"
+#include "policy/policy.h"
+#include "policy/policy_password.h"
+#include "ca/ra.h"
+#include "ca/rollover.h"
+#include "store/store.h"
+#include "ca/tlscert.h"
+
+#ifndef MSCEP_CONFIG
+#define MSCEP_CONFIG "/etc/mscep/mscep.ini"
+#endif
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: mscep-admin [-c mscep.ini] command [options]\n"
+	    "  init [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
+	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
+	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n"
+	    "  password     print a new enrollment challenge password\n"
+	    "  check        validate the configuration, keys and store\n"
+	    "  tls-cert --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
+	    "           [--out DIR]   TLS server certificate from the CA\n"
+	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
+	    "           default DIR: the state folder's tls/)\n"
+	    "  ocsp-cert [--days N] [--key SPEC] [--previous]\n"
+	    "           (re)issue the OCSP responder certificate (ocsp.crt,\n"
+	    "           private/ocsp.key; default 365 days, rsa:2048);\n"
+	    "           --previous: those of the previous CAs still valid\n"
+	    "  mdm-init --out DIR [--name CN] [--days N]\n"
+	    "           challenge key, MDM signing identity, files for the MDM\n"
+	    "  challenge --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
+	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
+	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n"
+	    "  events [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
+	    "           enrollment outcomes as JSON lines\n"
+	    "  revoke SERIAL [--reason R]   revoke one certificate, or all of\n"
+	    "  revoke --device ID|--subject DN|--template NAME [--reason R]\n"
+	    "           (R: unspecified, keyCompromise, affiliationChanged,\n"
+	    "           superseded, cessationOfOperation, privilegeWithdrawn)\n"
+	    "  list [--status issued|revoked|expired|all] [--device ID]\n"
+	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n"
+	    "  crl [--force]  publish the CRL if stale (--force: now)\n"
+	    "  pending        requests waiting for approval\n"
+	    "  approve ID | deny ID   decide a pending request\n"
+	    "  ca rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
+	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "  ca switch [--now]   make the next CA current\n"
+	    "  ca status    current, next and previous CAs\n");
+}
+
+static int
+open_store(const struct config *cfg, struct store **st)
+{
+	char	 path[PATH_MAX + 16], reason[512];
+
+	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
+	    store_open(path, st, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: %s\n", reason);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_init(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "ra-key", required_argument, NULL, 'r' },
+		{ "ca-name", required_argument, NULL, 'n' },
+		{ "ra-name", required_argument, NULL, 'a' },
+		{ "ca-days", required_argument, NULL, 'd' },
+		{ "ra-days", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
+	    NULL, 3650, 730 };
+	char		 host[256] = "localhost", raname[300], reason[512];
+	struct store	*st = NULL;
+	int		 ch;
+
+	gethostname(host, sizeof(host) - 1);
+	/* NDES names its RA "<HOST>-MSCEP-RA". */
+	snprintf(raname, sizeof(raname), "%s-MSCEP-RA", host);
+	o.ra_name = raname;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'k': o.ca_key = optarg; break;
+		case 'r': o.ra_key = optarg; break;
+		case 'n': o.ca_name = optarg; break;
+		case 'a': o.ra_name = optarg; break;
+		case 'd': o.ca_days = atoi(optarg); break;
+		case 'D': o.ra_days = atoi(optarg); break;
+		default: usage(); return 2;
+		}
+	}
+	if (o.ca_days <= 0 || o.ra_days <= 0 || o.ra_days > o.ca_days) {
+		fprintf(stderr, "mscep-admin: --ca-days and --ra-days must be "
+		    "positive, RA within the CA's lifetime\n");
+		return 2;
+	}
+	if (ca_init(cfg, &o, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: init: %s\n", reason);
+		return 1;
+	}
+	if (open_store(cfg, &st) != 0)
+		return 1;
+	store_close(st);
+	printf("initialised CA \"%s\", RA \"%s\" and the OCSP responder "
+	    "in %s\n", o.ca_name, o.ra_name, cfg->state_dir);
+	return 0;
+}
+
+static int
+cmd_password(const struct config *cfg)
+{
+	struct store	*st = NULL;
+	char		 pw[160];
+	enum store_rc	 rc;
+
+	if (!cfg->enforce_password) {
+		fprintf(stderr, "mscep-admin: EnforcePassword=0: no password "
+		    "is needed to enroll\n");
+		return 1;
+	}
+	if (open_store(cfg, &st) != 0)
+		return 1;
+	rc = password_new(cfg, st, pw, sizeof(pw));
+	store_close(st);
+	if (rc == STORE_FULL) {
+		/* The text of NDES's mscep_admin page. */
+		fprintf(stderr, "mscep-admin: The password cache is full. "
+		    "(%d unused passwords younger than %d minutes; "
+		    "PasswordMax)\n", cfg->password_max,
+		    cfg->password_validity);
+		return 1;
+	}
+	if (rc != STORE_OK) {
+		fprintf(stderr, "mscep-admin: cannot store the password\n");
+		return 1;
+	}
+	printf("%s\n", pw);
+	OPENSSL_cleanse(pw, sizeof(pw));
+	return 0;
+}
+
+static int
+cmd_check(const struct config *cfg)
+{
+	struct ra	 ra;
+	struct store	*st = NULL;
+	struct policy	*pol = NULL;
+	struct buf	 next = { 0 };
+	char		 reason[512];
+
+	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		return 1;
+	}
+	if (cfg->ocsp_path[0] != '\0') {
+		struct ocsp_responder	 ocsp;
+		char			 warn[2048];
+
+		if (ocsp_responder_load(cfg, &ra, &ocsp, warn, sizeof(warn),
+		    reason, sizeof(reason)) != 0) {
+			fprintf(stderr, "%s: %s\n", cfg->path, reason);
+			ra_free(&ra);
+			return 1;
+		}
+		ocsp_responder_free(&ocsp);
+		if (warn[0] != '\0')
+			fprintf(stderr, "%s: warning: %s\n", cfg->path, warn);
+	}
+	/* A worker refuses to start on a broken next/ too. */
+	if (rollover_next_body(cfg, &ra, &next, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		ra_free(&ra);
+		return 1;
+	}
+	buf_free(&next);
+	ra_free(&ra);
+	if (open_store(cfg, &st) != 0)
+		return 1;
+	/* The policy module loads what it needs (keys, trusted signers). */
+	if (policy_open(cfg, st, &pol, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		store_close(st);
+		return 1;
+	}
+	policy_close(pol);
+	printf("%s: configuration OK (%d templates, %lld certificates "
+	    "issued, state in %s)\n", cfg->path, cfg->ntemplates,
+	    (long long)store_count_certs(st), cfg->state_dir);
+	store_close(st);
+	return 0;
+}
+
+static int
+cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct tlscert_opts o = { .key = "rsa:2048", .days = 397 };
+	char		 dir[PATH_MAX + 8], serial[80], reason[512];
+	int		 ch;
+
+	snprintf(dir, sizeof(dir), "%s/tls", cfg->state_dir);
+	o.outdir = dir;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'n':
+			if (o.nnames == TLSCERT_NAMES_MAX) {
+				fprintf(stderr, "mscep-admin: at most %d "
+				    "--name\n", TLSCERT_NAMES_MAX);
+				return 2;
+			}
+			o.names[o.nnames++] = optarg;
+			break;
+		case 'k': o.key = optarg; break;
+		case 'd': o.days = atoi(optarg); break;
+		case 'o': o.outdir = optarg; break;
+		default: usage(); return 2;
+		}
+	}
+	/* 397 days: what browsers and most TLS clients still accept. */
+	if (o.nnames == 0 || o.days < 1 || o.days > 825) {
+		fprintf(stderr, "mscep-admin: tls-cert needs --name FQDN (one "
+		    "per name the service answers to) and 1 to 825 --days\n");
+		return 2;
+	}
+	if (tlscert_issue(cfg, &o, serial, sizeof(serial), reason,
+	    sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: tls-cert: %s\n", reason);
+		return 1;
+	}
+	printf("issued TLS server certificate %s for %s: %s/server.crt, "
+	    "%s/server.key\n", serial, o.names[0], o.outdir, o.outdir);
+	return 0;
+}
+
+struct ocsp_issue {
+	const struct config	*cfg;
+	const char		*spec;
+	int			 days;
+	int			 done, failed;
+};
+
+/* Issues a responder with ca/cakey and puts the pair at certf/keyf
+ * (relative to the state folder). */
+static int
+issue_responder(struct ocsp_issue *oi, X509 *ca, EVP_PKEY *cakey,
+    const char *certf, const char *keyf)
+{
+	EVP_PKEY	*key = NULL;
+	X509		*x = NULL;
+	BIO		*mem = NULL;
+	char		 reason[512], serial[80] = "", until[64] = "";
+	int		 rc = -1;
+
+	if (ca_issue_ocsp(ca, cakey, oi->spec, oi->days, &x, &key, reason,
+	    sizeof(reason)) != 0 ||
+	    ca_replace_pair(oi->cfg, certf, keyf, x, key, reason,
+	    sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: %s\n", reason);
+		goto out;
+	}
+	serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
+	if ((mem = BIO_new(BIO_s_mem())) != NULL &&
+	    ASN1_TIME_print(mem, X509_get0_notAfter(x)) == 1)
+		BIO_gets(mem, until, sizeof(until));
+	printf("issued OCSP responder certificate %s (valid until %s): "
+	    "%s/%s, %s/%s\n", serial, until, oi->cfg->state_dir, certf,
+	    oi->cfg->state_dir, keyf);
+	rc = 0;
+out:
+	BIO_free(mem);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* --previous: each previous CA still valid gets a new responder of its
+ * own, signed with its key in previous/<time>/private/. */
+static int
+previous_responder(const char *dir, X509 *ca, void *arg)
+{
+	struct ocsp_issue	*oi = arg;
+	EVP_PKEY		*cakey = NULL;
+	const char		*rel;
+	char			 path[PATH_MAX + 64], certf[PATH_MAX + 64];
+	char			 keyf[PATH_MAX + 64];
+	size_t			 n = strlen(oi->cfg->state_dir);
+
+	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) < 0)
+		return 0;
+	rel = strncmp(dir, oi->cfg->state_dir, n) == 0 && dir[n] == '/' ?
+	    dir + n + 1 : dir;
+	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_KEY);
+	snprintf(certf, sizeof(certf), "%s/%s", rel, OCSP_RESPONDER_CERT);
+	snprintf(keyf, sizeof(keyf), "%s/%s", rel, OCSP_RESPONDER_KEY);
+	if (pem_read_key(path, &cakey) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: cannot read %s\n",
+		    path);
+		oi->failed++;
+	} else if (issue_responder(oi, ca, cakey, certf, keyf) != 0)
+		oi->failed++;
+	else
+		oi->done++;
+	EVP_PKEY_free(cakey);
+	return 0;
+}
+
+/* Replaces the responder pair; running workers keep the old one until
+ * they are restarted (SIGHUP to the pool, or the web server). */
+static int
+cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "days", required_argument, NULL, 'd' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "previous", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ocsp_issue	 oi = { cfg, "rsa:2048", OCSP_RESPONDER_DAYS,
+	    0, 0 };
+	struct ra		 ra;
+	char			 reason[512];
+	int			 ch, previous = 0, rc = 1;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'd': oi.days = atoi(optarg); break;
+		case 'k': oi.spec = optarg; break;
+		case 'p': previous = 1; break;
+		default: usage(); return 2;
+		}
+	}
+	if (oi.days < 1 || oi.days > 3650 || optind != argc) {
+		fprintf(stderr, "mscep-admin: ocsp-cert [--days 1 to 3650] "
+		    "[--key SPEC] [--previous]\n");
+		return 2;
+	}
+	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: %s\n", reason);
+		return 1;
+	}
+	if (previous) {
+		if (ra_each_prev(cfg, ra.ca, previous_responder, &oi, reason,
+		    sizeof(reason)) != 0)
+			fprintf(stderr, "mscep-admin: ocsp-cert: %s\n",
+			    reason);
+		else if (oi.done == 0 && oi.failed == 0)
+			fprintf(stderr, "mscep-admin: ocsp-cert --previous: no "
+			    "previous CA that is still valid\n");
+		else if (oi.failed == 0)
+			rc = 0;
+	} else if (issue_responder(&oi, ra.ca, ra.ca_key, OCSP_RESPONDER_CERT,
+	    OCSP_RESPONDER_KEY) == 0)
+		rc = 0;
+	if (rc == 0 && cfg->ocsp_path[0] == '\0')
+		printf("[OCSP] Path is empty: the workers do not answer OCSP "
+		    "requests\n");
+	else if (rc == 0)
+		printf("restart the workers (SIGHUP to mscep -n, or restart "
+		    "the web server that spawns them) to use it\n");
+	ra_free(&ra);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config	 cfg;
+	const char	*path = getenv("MSCEP_CONFIG");
+	const char	*cmd;
+	int		 i = 1, n, rc;
+
+	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
+		path = argv[2];
+		i = 3;
+	}
+	if (path == NULL)
+		path = MSCEP_CONFIG;
+	if (i >= argc) {
+		usage();
+		return 2;
+	}
+	cmd = argv[i];
+	if ((n = config_load(path, &cfg, stderr)) != 0) {
+		fprintf(stderr, "mscep-admin: %s: %d problem(s)\n", path,
+		    n < 0 ? 1 : n);
+		config_free(&cfg);
+		return 1;
+	}
+	if (strcmp(cmd, "init") == 0)
+		rc = cmd_init(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "password") == 0)
+		rc = cmd_password(&cfg);
+	else if (strcmp(cmd, "check") == 0)
+		rc = cmd_check(&cfg);
+	else if (strcmp(cmd, "tls-cert") == 0)
+		rc = cmd_tls_cert(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "ocsp-cert") == 0)
+		rc = cmd_ocsp_cert(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "mdm-init") == 0)
+		rc = cmd_mdm_init(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "challenge") == 0)
+		rc = cmd_challenge(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "events") == 0)
+		rc = cmd_events(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "revoke") == 0)
+		rc = cmd_revoke(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "list") == 0)
+		rc = cmd_list(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "crl") == 0)
+		rc = cmd_crl(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "pending") == 0)
+		rc = cmd_pending(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "approve") == 0)
+		rc = cmd_approve(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "deny") == 0)
+		rc = cmd_deny(&cfg, argc - i, argv + i);
+	else if (strcmp(cmd, "ca") == 0)
+		rc = cmd_ca(&cfg, argc - i, argv + i);
+	else {
+		usage();
+		rc = 2;
+	}
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,269 @@
+/* admin_ca.c - CA rollover from the shell: prepare, switch, show. */
+#include "admin/admin_ca.h"
+#include "ca/ra.h"
+#include "ca/rollover.h"
+#include "util/util.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/sha.h>
+
+static void
+print_time(const char *label, int64_t t)
+{
+	time_t	 tt = (time_t)t;
+	char	 s[64];
+
+	strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S UTC", gmtime(&tt));
+	printf("  %-10s%s", label, s);
+}
+
+static int64_t
+cert_time(const ASN1_TIME *a)
+{
+	struct tm	 tm;
+
+	if (ASN1_TIME_to_tm(a, &tm) != 1)
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+/* Subject, serial, notAfter and the key id the store records. */
+static void
+print_cert(const char *label, X509 *x)
+{
+	unsigned char	 md[SHA_DIGEST_LENGTH];
+	unsigned int	 len = sizeof(md);
+	char		 keyid[2 * SHA_DIGEST_LENGTH + 1] = "?", *serial = NULL;
+	BIGNUM		*bn;
+
+	if (X509_pubkey_digest(x, EVP_sha1(), md, &len) == 1 &&
+	    len == sizeof(md))
+		hex_encode(md, len, keyid);
+	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL)
+		serial = BN_bn2hex(bn);
+	printf("%-12s", label);
+	X509_NAME_print_ex_fp(stdout, X509_get_subject_name(x), 0,
+	    XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB);
+	printf("\n  %-10s%s\n", "serial", serial ? serial : "?");
+	print_time("notAfter", cert_time(X509_get0_notAfter(x)));
+	printf("\n  %-10s%s\n", "key id", keyid);
+	OPENSSL_free(serial);
+	BN_free(bn);
+}
+
+static X509 *
+read_state_cert(const struct config *cfg, const char *file)
+{
+	char	 path[PATH_MAX + 64];
+	X509	*x = NULL;
+
+	if (config_state_path(cfg, file, path, sizeof(path)) != 0 ||
+	    pem_read_cert(path, &x) != 0)
+		ERR_clear_error();
+	return x;
+}
+
+/* The CA key index of generation folder sub ("" for the state folder)
+ * and the CRL file it names. */
+static void
+print_crl(const struct config *cfg, const char *sub)
+{
+	char	 dir[PATH_MAX + 320], file[PATH_MAX + 16], why[PATH_MAX + 128];
+	int	 index;
+
+	snprintf(dir, sizeof(dir), "%s%s%s", cfg->state_dir, *sub ? "/" : "",
+	    sub);
+	if (ra_read_index(cfg, dir, &index, why, sizeof(why)) != 0)
+		printf("  %-10s%s\n", "CRL", why);
+	else if (name_for_key_index(cfg->crl_file, index, file,
+	    sizeof(file)) == 0)
+		printf("  %-10s%s (key index %d)\n", "CRL", file, index);
+}
+
+static void
+status_next(const struct config *cfg)
+{
+	X509	*x;
+	int64_t	 at, now = now_seconds();
+	char	 path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", ROLL_NEXT_DIR, ROLL_SWITCHING);
+	if (config_state_path(cfg, path, path, sizeof(path)) == 0 &&
+	    access(path, F_OK) == 0) {
+		printf("next CA     a switch has begun and not finished: run "
+		    "mscep-admin ca switch\n");
+		return;
+	}
+	if ((x = read_state_cert(cfg, ROLL_NEXT_DIR "/" RA_CA_CERT)) == NULL) {
+		printf("next CA     none (mscep-admin ca rollover prepares "
+		    "one)\n");
+		return;
+	}
+	print_cert("next CA", x);
+	print_crl(cfg, ROLL_NEXT_DIR);
+	X509_free(x);
+	if (rollover_switch_at(cfg, &at) == 0) {
+		print_time("switch at", at);
+		if (at > now)
+			printf(" (in %" PRId64 " days)\n", (at - now + 86399) /
+			    86400);
+		else
+			printf(" (passed: mscep-admin ca switch)\n");
+	}
+	if ((x = read_state_cert(cfg, ROLL_NEXT_DIR "/" ROLL_CROSS_CERT)) !=
+	    NULL) {
+		print_time("cross", cert_time(X509_get0_notAfter(x)));
+		printf(" (%s/%s: the next CA certified by this one)\n",
+		    ROLL_NEXT_DIR, ROLL_CROSS_CERT);
+		X509_free(x);
+	}
+}
+
+static void
+status_prev(const struct config *cfg)
+{
+	struct dirent	**names = NULL;
+	char		 dir[PATH_MAX + 16], file[PATH_MAX + 300];
+	X509		*x;
+	int		 i, n;
+
+	if (config_state_path(cfg, RA_PREV_DIR, dir, sizeof(dir)) != 0 ||
+	    (n = scandir(dir, &names, NULL, alphasort)) < 0)
+		return;
+	for (i = n - 1; i >= 0; i--) {
+		snprintf(file, sizeof(file), "%s/%s/%s", RA_PREV_DIR,
+		    names[i]->d_name, RA_CA_CERT);
+		if (names[i]->d_name[0] != '.' &&
+		    (x = read_state_cert(cfg, file)) != NULL) {
+			print_cert("previous CA", x);
+			snprintf(file, sizeof(file), "%s/%s", RA_PREV_DIR,
+			    names[i]->d_name);
+			print_crl(cfg, file);
+			printf("  %-10s%s\n", "kept in", file);
+			X509_free(x);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
+
+static int
+ca_status(const struct config *cfg)
+{
+	X509	*x;
+
+	if ((x = read_state_cert(cfg, RA_CA_CERT)) == NULL) {
+		fprintf(stderr, "mscep-admin: no CA in %s (mscep-admin "
+		    "init)\n", cfg->state_dir);
+		return 1;
+	}
+	print_cert("current CA", x);
+	print_crl(cfg, "");
+	X509_free(x);
+	if ((x = read_state_cert(cfg, ROLL_CROSS_CERT)) != NULL) {
+		print_time("cross", cert_time(X509_get0_notAfter(x)));
+		printf(" (%s: this CA certified by the previous one)\n",
+		    ROLL_CROSS_CERT);
+		X509_free(x);
+	}
+	status_next(cfg);
+	status_prev(cfg);
+	return 0;
+}
+
+static int
+ca_rollover(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "ra-key", required_argument, NULL, 'r' },
+		{ "days", required_argument, NULL, 'd' },
+		{ "ra-days", required_argument, NULL, 'D' },
+		{ "switch-in", required_argument, NULL, 's' },
+		{ "replace", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct rollover_opts o = { NULL, NULL, 3650, 730, 30, 0 };
+	char		 reason[512];
+	int		 ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'k': o.ca_key = optarg; break;
+		case 'r': o.ra_key = optarg; break;
+		case 'd': o.ca_days = atoi(optarg); break;
+		case 'D': o.ra_days = atoi(optarg); break;
+		case 's': o.switch_in_days = atoi(optarg); break;
+		case 'R': o.replace = 1; break;
+		default: return 2;
+		}
+	}
+	if (rollover_create(cfg, &o, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ca rollover: %s\n", reason);
+		return 1;
+	}
+	printf("prepared the next CA in %s/%s\n", cfg->state_dir,
+	    ROLL_NEXT_DIR);
+	status_next(cfg);
+	printf("reload the workers (SIGHUP to mscep, or restart the web "
+	    "server that spawns them) to serve GetNextCACert\n");
+	return 0;
+}
+
+static int
+ca_switch(const struct config *cfg, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "now", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	char		 prev[PATH_MAX + 64], reason[512];
+	int		 ch, force = 0;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (ch != 'n')
+			return 2;
+		force = 1;
+	}
+	if (rollover_switch(cfg, force, prev, sizeof(prev), reason,
+	    sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ca switch: %s\n", reason);
+		return 1;
+	}
+	printf("switched to the next CA; the previous one is kept in %s\n",
+	    prev);
+	printf("reload the workers now (SIGHUP to mscep, or restart the web "
+	    "server that spawns them): until then they issue from the "
+	    "previous CA\n");
+	return 0;
+}
+
+int
+cmd_ca(const struct config *cfg, int argc, char *argv[])
+{
+	if (argc >= 2 && strcmp(argv[1], "rollover") == 0)
+		return ca_rollover(cfg, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "switch") == 0)
+		return ca_switch(cfg, argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "status") == 0)
+		return ca_status(cfg);
+	fprintf(stderr, "usage: mscep-admin ca rollover [--key SPEC] "
+	    "[--ra-key SPEC] [--days N] [--ra-days N]\n"
+	    "                         [--switch-in DAYS] [--replace]\n"
+	    "       mscep-admin ca switch [--now]\n"
+	    "       mscep-admin ca status\n");
+	return 2;
+}

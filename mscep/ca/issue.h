@@ -1,0 +1,48 @@
+/*
+ * issue.h - turn a CSR that passed policy into a certificate, as the
+ * template says: what is copied from the request (subject, allowed SAN
+ * types, validity where EDITF_ATTRIBUTEENDDATE is on) and what the
+ * template imposes (key usage, EKU, validity, key size).
+ */
+#ifndef MSCEP_ISSUE_H
+#define MSCEP_ISSUE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "config/config.h"
+#include "ca/ra.h"
+#include "scep/scep_attr.h"
+
+/* Checks the CSR against the template; FAIL_NONE when it may be issued. */
+enum scep_failinfo issue_check(const struct template *, X509_REQ *,
+	    char *reason, size_t);
+/* Builds and signs the certificate with a fresh random serial. */
+int	 issue_sign(const struct config *, const struct template *,
+	    const struct ra *, X509_REQ *, X509 **out, char *reason, size_t);
+/* What a policy may fix in the certificate beyond the CSR. */
+struct issue_extras {
+	const char	*sid;		/* KB5014754: 1.3.6.1.4.1.311.25.2, and
+					   the SAN URI if the template says */
+	const X509_NAME	*subject;	/* the subject exactly as vouched */
+};
+int	 issue_sign_ex(const struct config *, const struct template *,
+	    const struct ra *, X509_REQ *, const struct issue_extras *,
+	    X509 **out, char *reason, size_t);
+/* 1 when the CSR asks for exactly the certificate's SANs (any order),
+ * a strong-mapping SID URI aside: what a renewal may ask for. */
+int	 issue_same_sans(X509 *, X509_REQ *);
+/* The KB5014754 SID the certificate carries, "" if none; -1 if garbled. */
+int	 issue_sid_of(X509 *, char *, size_t);
+/* Subject and SANs as text for the store and the log. */
+void	 issue_describe(X509 *, char *subject, size_t, char *sans, size_t);
+void	 issue_describe_req(X509_REQ *, char *subject, size_t, char *sans,
+	    size_t);
+/* Seconds since the epoch of an ASN1_TIME, 0 when unreadable. */
+int64_t	 asn1_epoch(const ASN1_TIME *);
+/* Upper-case hex of the certificate serial. */
+int	 serial_hex(const ASN1_INTEGER *, char *, size_t);
+
+#endif

@@ -1,0 +1,760 @@
+/* rollover.c - prepare, serve and switch to the next CA (RFC 8894 §4.7). */
+#include "ca/rollover.h"
+#include "responder/ocsp.h"
+#include "ca/ca_init.h"
+#include "scep/certrep.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+
+/*
+ * What one CA generation is, in the order `ca switch` moves it: the CA
+ * certificate last, as init writes it last ("initialised").
+ */
+static const char *const gen_files[] = {
+	RA_SIGN_KEY, RA_SIGN_CERT, RA_ENC_KEY, RA_ENC_CERT,
+	OCSP_RESPONDER_KEY, OCSP_RESPONDER_CERT, RA_CA_KEY,
+	ROLL_CROSS_CERT, RA_CA_INDEX, RA_CA_CERT, NULL
+};
+
+/* Files a generation may lack: no cross certificate or key index before
+ * the first rollover, no OCSP responder in a state folder older than
+ * OCSP. */
+static int
+optional_file(const char *f)
+{
+	return strcmp(f, ROLL_CROSS_CERT) == 0 ||
+	    strcmp(f, RA_CA_INDEX) == 0 ||
+	    strcmp(f, OCSP_RESPONDER_KEY) == 0 ||
+	    strcmp(f, OCSP_RESPONDER_CERT) == 0;
+}
+
+/*
+ * The state folder's path is shorter than PATH_MAX and the names added
+ * here are shorter than 64 bytes: PATH_MAX + 64 holds any of them. A
+ * path that did not fit would be empty, never a different file.
+ */
+static void
+pathf(char *out, size_t len, const char *fmt, ...)
+    __attribute__((format(__printf__, 3, 4)));
+
+static void
+pathf(char *out, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(out, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		out[0] = '\0';
+}
+
+static void
+state_path(const struct config *cfg, const char *a, const char *b, char *out,
+    size_t len)
+{
+	if (b == NULL)
+		pathf(out, len, "%s/%s", cfg->state_dir, a);
+	else
+		pathf(out, len, "%s/%s/%s", cfg->state_dir, a, b);
+}
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	return remove(path);
+}
+
+static int
+rm_tree(const char *dir)
+{
+	if (access(dir, F_OK) != 0)
+		return 0;
+	return nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int	 fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* path gets text, whole or not at all (temporary file, rename). */
+static int
+write_small(const char *path, const char *text)
+{
+	char	 tmp[PATH_MAX + 64];
+	FILE	*f;
+	int	 ok;
+
+	pathf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (path[0] == '\0' || (f = fopen(tmp, "w")) == NULL)
+		return -1;
+	ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+read_small(const char *path, char *out, size_t len)
+{
+	FILE	*f;
+	int	 ok;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	ok = fgets(out, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	out[strcspn(out, "\r\n")] = '\0';
+	return 0;
+}
+
+static int
+read_cert(const struct config *cfg, const char *dir, const char *file,
+    X509 **x, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64];
+
+	state_path(cfg, dir, file, path, sizeof(path));
+	if (pem_read_cert(path, x) != 0) {
+		ERR_clear_error();
+		snprintf(reason, rlen, "cannot read certificate %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+rollover_switching(const struct config *cfg, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64];
+
+	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCHING, path, sizeof(path));
+	if (access(path, F_OK) != 0)
+		return 0;
+	snprintf(reason, rlen, "a CA switch has begun and not finished (%s): "
+	    "run mscep-admin ca switch", path);
+	return 1;
+}
+
+int
+rollover_switch_at(const struct config *cfg, int64_t *at)
+{
+	char	 path[PATH_MAX + 64], text[32], *end;
+
+	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCH_AT, path, sizeof(path));
+	if (read_small(path, text, sizeof(text)) != 0)
+		return -1;
+	*at = strtoll(text, &end, 10);
+	return *end == '\0' && end != text ? 0 : -1;
+}
+
+/* "rsa:BITS" or "ec:P-256": a new key like k. */
+static void
+key_spec(EVP_PKEY *k, char *out, size_t len)
+{
+	char	 group[64] = "";
+	size_t	 glen;
+
+	snprintf(out, len, "rsa:2048");
+	if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA)
+		snprintf(out, len, "rsa:%d", EVP_PKEY_get_bits(k));
+	else if (EVP_PKEY_get_base_id(k) == EVP_PKEY_EC &&
+	    EVP_PKEY_get_group_name(k, group, sizeof(group), &glen) == 1)
+		snprintf(out, len, "ec:%s", strcmp(group, "secp384r1") == 0 ?
+		    "P-384" : "P-256");
+}
+
+/* One generation of files, made in dir (relative to the state folder). */
+struct gen {
+	EVP_PKEY	*ca_key, *sign_key, *enc_key, *ocsp_key;
+	X509		*ca, *cross, *sign, *enc, *ocsp;
+	int		 ca_index;	/* the current key's + 1 */
+};
+
+static void
+gen_free(struct gen *g)
+{
+	X509_free(g->ocsp);
+	EVP_PKEY_free(g->ocsp_key);
+	X509_free(g->enc);
+	X509_free(g->sign);
+	X509_free(g->cross);
+	X509_free(g->ca);
+	EVP_PKEY_free(g->enc_key);
+	EVP_PKEY_free(g->sign_key);
+	EVP_PKEY_free(g->ca_key);
+}
+
+/* The RA certificates keep their names (each file's own subject). */
+static int
+make_ra(const struct config *cfg, struct gen *g, const char *spec, int days,
+    const char *certf, const char *ku, X509 **x, EVP_PKEY **k, char *reason,
+    size_t rlen)
+{
+	X509	*cur = NULL;
+	int	 rc = -1;
+
+	if (read_cert(cfg, certf, NULL, &cur, reason, rlen) == 0 &&
+	    (*k = keygen(spec, reason, rlen)) != NULL &&
+	    (*x = ca_make_ra_cert(X509_get_subject_name(cur), *k, g->ca,
+	    g->ca_key, ku, days, reason, rlen)) != NULL)
+		rc = 0;
+	X509_free(cur);
+	return rc;
+}
+
+static int
+make_gen(const struct config *cfg, const struct ra *cur,
+    const struct rollover_opts *o, struct gen *g, char *reason, size_t rlen)
+{
+	const X509_NAME	*name = X509_get_subject_name(cur->ca);
+	X509		*ra_cur = NULL;
+	char		 caspec[32], raspec[32];
+
+	if (cur->ca_index >= RA_CA_INDEX_MAX) {
+		snprintf(reason, rlen, "CA key index %d is the last",
+		    cur->ca_index);
+		return -1;
+	}
+	g->ca_index = cur->ca_index + 1;
+	if (o->ca_key != NULL)
+		snprintf(caspec, sizeof(caspec), "%s", o->ca_key);
+	else
+		key_spec(X509_get0_pubkey(cur->ca), caspec, sizeof(caspec));
+	if (o->ra_key != NULL)
+		snprintf(raspec, sizeof(raspec), "%s", o->ra_key);
+	else if (read_cert(cfg, RA_SIGN_CERT, NULL, &ra_cur, reason,
+	    rlen) != 0)
+		return -1;
+	else
+		key_spec(X509_get0_pubkey(ra_cur), raspec, sizeof(raspec));
+	X509_free(ra_cur);
+	if ((g->ca_key = keygen(caspec, reason, rlen)) == NULL)
+		return -1;
+	if (cfg->ca_direct && EVP_PKEY_get_base_id(g->ca_key) != EVP_PKEY_RSA) {
+		snprintf(reason, rlen, "CADirect=1 needs an RSA CA key: SCEP "
+		    "clients encrypt to it with key transport");
+		return -1;
+	}
+	if ((g->ca = ca_make_ca_cert(name, g->ca_key, NULL, NULL, o->ca_days,
+	    reason, rlen)) == NULL ||
+	    (g->cross = ca_make_ca_cert(name, g->ca_key, cur->ca, cur->ca_key,
+	    o->ca_days, reason, rlen)) == NULL)
+		return -1;
+	/* The current CA cannot vouch beyond its own lifetime. */
+	if (ASN1_TIME_compare(X509_get0_notAfter(g->cross),
+	    X509_get0_notAfter(cur->ca)) > 0 &&
+	    (X509_set1_notAfter(g->cross, X509_get0_notAfter(cur->ca)) != 1 ||
+	    X509_sign(g->cross, cur->ca_key, EVP_sha256()) <= 0)) {
+		openssl_reason(reason, rlen, "cannot make cross certificate");
+		return -1;
+	}
+	return make_ra(cfg, g, raspec, o->ra_days, RA_SIGN_CERT, RA_SIGN_KU,
+	    &g->sign, &g->sign_key, reason, rlen) != 0 ||
+	    make_ra(cfg, g, raspec, o->ra_days, RA_ENC_CERT, RA_ENC_KU,
+	    &g->enc, &g->enc_key, reason, rlen) != 0 ||
+	    /* The delegated OCSP responder must be the new CA's too. */
+	    ca_issue_ocsp(g->ca, g->ca_key, raspec, OCSP_RESPONDER_DAYS,
+	    &g->ocsp, &g->ocsp_key, reason, rlen) != 0 ? -1 : 0;
+}
+
+/* certf (and keyf) in dir, a folder of the state folder. */
+static int
+save_in(const struct config *cfg, const char *dir, const char *certf,
+    const char *keyf, X509 *x, EVP_PKEY *k, char *reason, size_t rlen)
+{
+	char	 cp[PATH_MAX + 64], kp[PATH_MAX + 64];
+
+	pathf(cp, sizeof(cp), "%s/%s", dir, certf);
+	if (keyf == NULL)
+		return ca_save_cert(cfg, cp, x, reason, rlen);
+	pathf(kp, sizeof(kp), "%s/%s", dir, keyf);
+	return ca_save_pair(cfg, cp, kp, x, k, reason, rlen);
+}
+
+/* Writes g and the switch date into dir (relative to the state folder). */
+static int
+save_gen(const struct config *cfg, const char *dir, const struct gen *g,
+    int64_t at, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64], priv[PATH_MAX + 64], text[32];
+
+	state_path(cfg, dir, "private", priv, sizeof(priv));
+	if (mkdir(priv, 0700) != 0) {
+		snprintf(reason, rlen, "cannot create %s: %s", priv,
+		    strerror(errno));
+		return -1;
+	}
+	if (save_in(cfg, dir, RA_SIGN_CERT, RA_SIGN_KEY, g->sign, g->sign_key,
+	    reason, rlen) != 0 ||
+	    save_in(cfg, dir, RA_ENC_CERT, RA_ENC_KEY, g->enc, g->enc_key,
+	    reason, rlen) != 0 ||
+	    save_in(cfg, dir, OCSP_RESPONDER_CERT, OCSP_RESPONDER_KEY,
+	    g->ocsp, g->ocsp_key, reason, rlen) != 0 ||
+	    save_in(cfg, dir, RA_CA_CERT, RA_CA_KEY, g->ca, g->ca_key,
+	    reason, rlen) != 0 ||
+	    save_in(cfg, dir, ROLL_CROSS_CERT, NULL, g->cross, NULL,
+	    reason, rlen) != 0)
+		return -1;
+	snprintf(text, sizeof(text), "%d\n", g->ca_index);
+	state_path(cfg, dir, RA_CA_INDEX, path, sizeof(path));
+	if (write_small(path, text) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	snprintf(text, sizeof(text), "%" PRId64 "\n", at);
+	state_path(cfg, dir, ROLL_SWITCH_AT, path, sizeof(path));
+	if (write_small(path, text) != 0 || fsync_dir(priv) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * next/ appears whole or not at all: made in a temporary folder, then
+ * renamed (or, with --replace, exchanged with the old one).
+ */
+static int
+install_gen(const struct config *cfg, const char *tmp, int replace,
+    char *reason, size_t rlen)
+{
+	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
+
+	state_path(cfg, tmp, NULL, from, sizeof(from));
+	state_path(cfg, ROLL_NEXT_DIR, NULL, to, sizeof(to));
+	if (replace && access(to, F_OK) != 0)
+		replace = 0;
+	if (chmod(from, 0755) != 0 || fsync_dir(from) != 0 ||
+	    renameat2(AT_FDCWD, from, AT_FDCWD, to, replace ?
+	    RENAME_EXCHANGE : RENAME_NOREPLACE) != 0 ||
+	    fsync_dir(cfg->state_dir) != 0) {
+		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+check_create(const struct config *cfg, const struct ra *cur,
+    const struct rollover_opts *o, int64_t at, char *reason, size_t rlen)
+{
+	char		 path[PATH_MAX + 64];
+	time_t		 t = (time_t)at;
+	struct stat	 st;
+
+	if (rollover_switching(cfg, reason, rlen))
+		return -1;
+	state_path(cfg, ROLL_NEXT_DIR, NULL, path, sizeof(path));
+	if (!o->replace && stat(path, &st) == 0) {
+		snprintf(reason, rlen, "%s exists: a next CA is already "
+		    "prepared (mscep-admin ca status; --replace makes another)",
+		    path);
+		return -1;
+	}
+	if (o->ca_days < 1 || o->ra_days < 1 || o->ra_days > o->ca_days ||
+	    o->switch_in_days < 0 || o->switch_in_days >= o->ra_days) {
+		snprintf(reason, rlen, "--days and --ra-days must be positive, "
+		    "the RA within the CA's lifetime, and --switch-in shorter "
+		    "than both");
+		return -1;
+	}
+	if (X509_cmp_time(X509_get0_notAfter(cur->ca), &t) < 0) {
+		snprintf(reason, rlen, "the switch date is after the current "
+		    "CA expires: use a smaller --switch-in");
+		return -1;
+	}
+	return 0;
+}
+
+int
+rollover_create(const struct config *cfg, const struct rollover_opts *o,
+    char *reason, size_t rlen)
+{
+	struct ra	 cur;
+	struct gen	 g = { 0 };
+	char		 tmp[PATH_MAX + 64], *dir = NULL;
+	int64_t		 at = now_seconds() + (int64_t)o->switch_in_days * 86400;
+	int		 rc = -1;
+
+	if (ra_load(cfg, &cur, reason, rlen) != 0)
+		return -1;
+	if (check_create(cfg, &cur, o, at, reason, rlen) != 0 ||
+	    make_gen(cfg, &cur, o, &g, reason, rlen) != 0)
+		goto out;
+	state_path(cfg, ".next.XXXXXX", NULL, tmp, sizeof(tmp));
+	if ((dir = mkdtemp(tmp)) == NULL) {
+		snprintf(reason, rlen, "cannot create %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	dir = strrchr(tmp, '/') + 1;
+	if (save_gen(cfg, dir, &g, at, reason, rlen) != 0 ||
+	    install_gen(cfg, dir, o->replace, reason, rlen) != 0)
+		goto out;
+	rc = 0;
+out:
+	/* After an exchange, the replaced next/ is in the temporary folder. */
+	if (dir != NULL && rm_tree(tmp) != 0 && rc == 0)
+		log_warnx("cannot remove %s: %s", tmp, strerror(errno));
+	gen_free(&g);
+	ra_free(&cur);
+	return rc;
+}
+
+/*
+ * Everything in next/ loads as a worker would load it: each key matches
+ * its certificate, the RA certificates are the next CA's. A config copy
+ * pointing at next/ lets ra_load do it.
+ */
+static int
+check_next(const struct config *cfg, const struct ra *cur, char *reason,
+    size_t rlen)
+{
+	struct config	*nc;
+	struct ra	 next;
+	int		 rc = -1;
+
+	if ((nc = malloc(sizeof(*nc))) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	memcpy(nc, cfg, sizeof(*nc));
+	state_path(cfg, ROLL_NEXT_DIR, NULL, nc->state_dir,
+	    sizeof(nc->state_dir));
+	if (ra_load(nc, &next, reason, rlen) == 0) {
+		if (X509_cmp(next.ca, cur->ca) == 0)
+			snprintf(reason, rlen, "next/%s is the current CA",
+			    RA_CA_CERT);
+		else if (X509_verify(next.ca, X509_get0_pubkey(next.ca)) != 1)
+			snprintf(reason, rlen, "next/%s is not self-signed",
+			    RA_CA_CERT);
+		else
+			rc = 0;
+		ERR_clear_error();
+		ra_free(&next);
+	}
+	free(nc);	/* a shallow copy: cfg owns what it points to */
+	return rc;
+}
+
+/* Step 1: previous/<ts>/ gets the current files (hard links), whole. */
+static int
+save_current(const struct config *cfg, const char *ts, char *reason,
+    size_t rlen)
+{
+	char	 dir[PATH_MAX + 64], tmp[PATH_MAX + 64], from[PATH_MAX + 64];
+	char	 to[PATH_MAX + 64];
+	int	 i;
+
+	state_path(cfg, RA_PREV_DIR, ts, dir, sizeof(dir));
+	if (access(dir, F_OK) == 0)
+		return 0;
+	pathf(tmp, sizeof(tmp), "%s.tmp", dir);
+	state_path(cfg, RA_PREV_DIR, NULL, from, sizeof(from));
+	if ((mkdir(from, 0755) != 0 && errno != EEXIST) || rm_tree(tmp) != 0 ||
+	    mkdir(tmp, 0755) != 0)
+		goto fail;
+	pathf(to, sizeof(to), "%s/private", tmp);
+	if (mkdir(to, 0700) != 0)
+		goto fail;
+	for (i = 0; gen_files[i] != NULL; i++) {
+		state_path(cfg, gen_files[i], NULL, from, sizeof(from));
+		pathf(to, sizeof(to), "%s/%s", tmp, gen_files[i]);
+		if (link(from, to) != 0 && !(errno == ENOENT &&
+		    optional_file(gen_files[i])))
+			goto fail;
+	}
+	pathf(to, sizeof(to), "%s/private", tmp);
+	if (fsync_dir(to) != 0 || fsync_dir(tmp) != 0 || rename(tmp, dir) != 0)
+		goto fail;
+	state_path(cfg, RA_PREV_DIR, NULL, from, sizeof(from));
+	if (fsync_dir(from) != 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(reason, rlen, "cannot keep the current CA in %s: %s", dir,
+	    strerror(errno));
+	return -1;
+}
+
+/* Step 2: each next/ file replaces the current one (rename). */
+static int
+move_next(const struct config *cfg, char *reason, size_t rlen)
+{
+	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
+	int	 i;
+
+	for (i = 0; gen_files[i] != NULL; i++) {
+		state_path(cfg, ROLL_NEXT_DIR, gen_files[i], from,
+		    sizeof(from));
+		state_path(cfg, gen_files[i], NULL, to, sizeof(to));
+		/* Gone already: moved before an interruption. */
+		if (rename(from, to) != 0 && errno != ENOENT) {
+			snprintf(reason, rlen, "cannot rename %s to %s: %s",
+			    from, to, strerror(errno));
+			return -1;
+		}
+	}
+	state_path(cfg, "private", NULL, to, sizeof(to));
+	if (fsync_dir(to) != 0 || fsync_dir(cfg->state_dir) != 0) {
+		snprintf(reason, rlen, "cannot sync %s: %s", cfg->state_dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Step 3: next/ (switch date, marker) goes away in one rename. */
+static int
+drop_next(const struct config *cfg, const char *ts, char *reason,
+    size_t rlen)
+{
+	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
+
+	state_path(cfg, ROLL_NEXT_DIR, NULL, from, sizeof(from));
+	pathf(to, sizeof(to), "%s/.switched.%s", cfg->state_dir, ts);
+	if (rm_tree(to) != 0 || rename(from, to) != 0 ||
+	    fsync_dir(cfg->state_dir) != 0) {
+		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
+		    strerror(errno));
+		return -1;
+	}
+	if (rm_tree(to) != 0)
+		log_warnx("cannot remove %s: %s", to, strerror(errno));
+	return 0;
+}
+
+/* next/ca-index follows the current key's: written when next/ was made
+ * without one (an older release), refused when it does not follow, so
+ * two keys never share a CRL name. */
+static int
+settle_next_index(const struct config *cfg, const struct ra *cur,
+    char *reason, size_t rlen)
+{
+	char	 dir[PATH_MAX + 64], path[PATH_MAX + 64], text[16];
+	int	 index;
+
+	state_path(cfg, ROLL_NEXT_DIR, NULL, dir, sizeof(dir));
+	state_path(cfg, ROLL_NEXT_DIR, RA_CA_INDEX, path, sizeof(path));
+	if (access(path, F_OK) != 0) {
+		snprintf(text, sizeof(text), "%d\n", cur->ca_index + 1);
+		if (write_small(path, text) != 0) {
+			snprintf(reason, rlen, "cannot write %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (ra_read_index(cfg, dir, &index, reason, rlen) != 0)
+		return -1;
+	if (index != cur->ca_index + 1) {
+		snprintf(reason, rlen, "next/%s is %d but the current CA key "
+		    "is %d: mscep-admin ca rollover --replace makes a new "
+		    "next CA", RA_CA_INDEX, index, cur->ca_index);
+		return -1;
+	}
+	return 0;
+}
+
+/* Before anything moves: next/ is sound and its date has come. */
+static int
+begin_switch(const struct config *cfg, int force, char *ts, size_t tslen,
+    char *reason, size_t rlen)
+{
+	struct ra	 cur;
+	char		 path[PATH_MAX + 64], when[64];
+	int64_t		 at, now = now_seconds();
+	time_t		 t;
+	int		 rc;
+
+	state_path(cfg, ROLL_NEXT_DIR, NULL, path, sizeof(path));
+	if (access(path, F_OK) != 0) {
+		snprintf(reason, rlen, "no next CA in %s (mscep-admin ca "
+		    "rollover prepares one)", path);
+		return -1;
+	}
+	if (rollover_switch_at(cfg, &at) != 0) {
+		snprintf(reason, rlen, "cannot read next/%s", ROLL_SWITCH_AT);
+		return -1;
+	}
+	if (!force && now < at) {
+		t = (time_t)at;
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC",
+		    gmtime(&t));
+		snprintf(reason, rlen, "the switch date is %s, in %" PRId64
+		    " days; --now switches before it", when,
+		    (at - now + 86399) / 86400);
+		return -1;
+	}
+	if (ra_load(cfg, &cur, reason, rlen) != 0)
+		return -1;
+	rc = check_next(cfg, &cur, reason, rlen) == 0 &&
+	    settle_next_index(cfg, &cur, reason, rlen) == 0 ? 0 : -1;
+	ra_free(&cur);
+	if (rc != 0)
+		return -1;
+	t = (time_t)now;
+	strftime(ts, tslen, "%Y%m%dT%H%M%SZ", gmtime(&t));
+	state_path(cfg, RA_PREV_DIR, ts, path, sizeof(path));
+	if (access(path, F_OK) == 0) {
+		snprintf(reason, rlen, "%s exists: one switch per second",
+		    path);
+		return -1;
+	}
+	snprintf(when, sizeof(when), "%s\n", ts);
+	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCHING, path, sizeof(path));
+	if (write_small(path, when) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Crash behaviour: the marker next/switching is written first and names
+ * previous/<ts>. Until next/ is gone, workers refuse to start and this
+ * function, run again, carries on where it stopped: previous/<ts> is
+ * made whole (from links, renamed into place) before any current file
+ * is replaced, and files already moved out of next/ are skipped.
+ */
+int
+rollover_switch(const struct config *cfg, int force, char *prev, size_t plen,
+    char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64], ts[32];
+
+	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCHING, path, sizeof(path));
+	if (read_small(path, ts, sizeof(ts)) != 0 &&
+	    begin_switch(cfg, force, ts, sizeof(ts), reason, rlen) != 0)
+		return -1;
+	if (strlen(ts) != 16 || strchr(ts, '/') != NULL) {
+		snprintf(reason, rlen, "%s: bad contents", path);
+		return -1;
+	}
+	if (save_current(cfg, ts, reason, rlen) != 0 ||
+	    move_next(cfg, reason, rlen) != 0 ||
+	    drop_next(cfg, ts, reason, rlen) != 0)
+		return -1;
+	state_path(cfg, RA_PREV_DIR, ts, prev, plen);
+	return 0;
+}
+
+static int
+sign_body(const struct ra *ra, const struct buf *inner, struct buf *out)
+{
+	CMS_ContentInfo	*cms = NULL;
+	BIO		*in = NULL, *der = NULL;
+	BUF_MEM		*m;
+	int		 rc = -1;
+
+	/* id-data content, signed attributes, the signer's certificate. */
+	if ((in = BIO_new_mem_buf(inner->p, (int)inner->len)) == NULL ||
+	    (der = BIO_new(BIO_s_mem())) == NULL ||
+	    (cms = CMS_sign(ra->sign_cert, ra->sign_key, NULL, in,
+	    CMS_BINARY | CMS_NOSMIMECAP)) == NULL ||
+	    i2d_CMS_bio(der, cms) != 1)
+		goto out;
+	BIO_get_mem_ptr(der, &m);
+	rc = buf_append(out, m->data, m->length);
+out:
+	CMS_ContentInfo_free(cms);
+	BIO_free(der);
+	BIO_free(in);
+	return rc;
+}
+
+/* The worker reads certificates only: next/private/ stays unread. */
+static int
+next_certs(const struct config *cfg, const struct ra *ra, X509 **c,
+    char *reason, size_t rlen)
+{
+	if (read_cert(cfg, ROLL_NEXT_DIR, RA_CA_CERT, &c[2], reason,
+	    rlen) != 0 ||
+	    read_cert(cfg, ROLL_NEXT_DIR, RA_SIGN_CERT, &c[0], reason,
+	    rlen) != 0 ||
+	    read_cert(cfg, ROLL_NEXT_DIR, RA_ENC_CERT, &c[1], reason,
+	    rlen) != 0)
+		return -1;
+	if (EVP_PKEY_eq(X509_get0_pubkey(c[2]), X509_get0_pubkey(ra->ca)) ==
+	    1 || X509_NAME_cmp(X509_get_subject_name(c[2]),
+	    X509_get_subject_name(ra->ca)) != 0) {
+		snprintf(reason, rlen, "next/%s must have the current CA's name"
+		    " and a new key", RA_CA_CERT);
+		return -1;
+	}
+	if (X509_verify(c[2], X509_get0_pubkey(c[2])) != 1 ||
+	    X509_verify(c[0], X509_get0_pubkey(c[2])) != 1 ||
+	    X509_verify(c[1], X509_get0_pubkey(c[2])) != 1) {
+		ERR_clear_error();
+		snprintf(reason, rlen, "next/: the CA is not self-signed or "
+		    "the RA certificates are not its own");
+		return -1;
+	}
+	return 0;
+}
+
+int
+rollover_next_body(const struct config *cfg, const struct ra *ra,
+    struct buf *out, char *reason, size_t rlen)
+{
+	struct buf	 inner = { 0 };
+	X509		*c[3] = { NULL, NULL, NULL };
+	char		 path[PATH_MAX + 64];
+	int		 i, rc = -1;
+
+	if (rollover_switching(cfg, reason, rlen))
+		return -1;
+	state_path(cfg, ROLL_NEXT_DIR, NULL, path, sizeof(path));
+	if (access(path, F_OK) != 0)
+		return 0;
+	if (next_certs(cfg, ra, c, reason, rlen) != 0)
+		goto out;
+	/* NDES's GetCACert order; CA-direct mode has no RA (§4.7.1). */
+	if ((ra->direct ? certs_only_der(&c[2], 1, &inner) :
+	    certs_only_der(c, 3, &inner)) != 0 ||
+	    sign_body(ra, &inner, out) != 0) {
+		openssl_reason(reason, rlen, "cannot build GetNextCACert");
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&inner);
+	for (i = 0; i < 3; i++)
+		X509_free(c[i]);
+	return rc;
+}

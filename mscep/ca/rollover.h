@@ -1,0 +1,60 @@
+/*
+ * rollover.h - CA key rollover (RFC 8894 §4.7, GetNextCACert).
+ *
+ * `mscep-admin ca rollover` prepares next/ in the state folder: the next
+ * CA (same name, new key, self-signed), RA certificates issued by it, a
+ * cross certificate (the next CA's name and key certified by the current
+ * CA key) and the switch date. Workers that find next/ at start-up serve
+ * it as GetNextCACert, signed by the current RA, and advertise it in
+ * GetCACaps. `mscep-admin ca switch` keeps the current files in
+ * previous/<time>/ and moves next/ into their place.
+ */
+#ifndef MSCEP_ROLLOVER_H
+#define MSCEP_ROLLOVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "ca/ra.h"
+#include "util/util.h"
+
+#define ROLL_NEXT_DIR	"next"
+#define ROLL_CROSS_CERT	"ca-cross.crt"	/* in next/, then in the state folder */
+#define ROLL_SWITCH_AT	"switch-at"	/* in next/: epoch seconds */
+#define ROLL_SWITCHING	"switching"	/* in next/: a switch has begun */
+
+struct rollover_opts {
+	const char	*ca_key;	/* NULL: the current CA's type and size */
+	const char	*ra_key;	/* NULL: the current RA's */
+	int		 ca_days;
+	int		 ra_days;
+	int		 switch_in_days;
+	int		 replace;	/* discard a prepared next/ */
+};
+
+int	 rollover_create(const struct config *, const struct rollover_opts *,
+	    char *reason, size_t);
+/*
+ * Makes next/ current unless the switch date is still ahead (force
+ * ignores it); finishes a switch that was interrupted. prev receives
+ * the folder the replaced files went to.
+ */
+int	 rollover_switch(const struct config *, int force, char *prev,
+	    size_t, char *reason, size_t);
+/*
+ * 1 (and why) while a switch has begun and not finished: the files may
+ * be of two CA generations, so nothing may load them (ra_load refuses).
+ */
+int	 rollover_switching(const struct config *, char *reason, size_t);
+/* The switch date in next/; -1 when there is none. */
+int	 rollover_switch_at(const struct config *, int64_t *);
+/*
+ * GetNextCACert's body: a SignedData by the current RA signing key whose
+ * content is the certs-only PKCS#7 of next/ (RA signing, RA encryption,
+ * CA; the CA alone in CA-direct mode). out stays empty without next/.
+ */
+int	 rollover_next_body(const struct config *, const struct ra *,
+	    struct buf *out, char *reason, size_t);
+
+#endif

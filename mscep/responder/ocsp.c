@@ -1,0 +1,640 @@
+/*
+ * ocsp.c - the OCSP responder (RFC 6960): decode the request (POST body
+ * or GET path, Appendix A.1), look each certificate up in the store,
+ * answer good, revoked or unknown, signed by the delegated responder.
+ */
+#include "responder/ocsp.h"
+#include "ca/issue.h"
+#include "util/log.h"
+#include "store/store.h"
+#include "responder/worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
+
+/* A responder certificate this close to its end is worth a warning. */
+#define OCSP_WARN_DAYS	30
+
+static int
+in_dir(char *out, size_t size, const char *dir, const char *name)
+{
+	int	 n = snprintf(out, size, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* The pair in folder dir (the state folder, or a previous generation's),
+ * checked against ca. */
+static int
+signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
+    size_t wlen, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64];
+	time_t	 soon = time(NULL) + OCSP_WARN_DAYS * 86400;
+	int	 rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	if (wlen > 0)
+		*warn = '\0';
+	if (in_dir(path, sizeof(path), dir, OCSP_RESPONDER_CERT) != 0 ||
+	    pem_read_cert(path, &s->cert) != 0) {
+		snprintf(reason, rlen, "cannot read the OCSP responder "
+		    "certificate %s ([OCSP] Path is set): run mscep-admin "
+		    "ocsp-cert", path);
+		goto out;
+	}
+	if (in_dir(path, sizeof(path), dir, OCSP_RESPONDER_KEY) != 0 ||
+	    pem_read_key(path, &s->key) != 0) {
+		snprintf(reason, rlen, "cannot read the OCSP responder key %s "
+		    "(missing, or not readable by this user): run mscep-admin "
+		    "ocsp-cert", path);
+		goto out;
+	}
+	if (X509_check_private_key(s->cert, s->key) != 1) {
+		snprintf(reason, rlen, "%s does not match %s: run mscep-admin "
+		    "ocsp-cert", OCSP_RESPONDER_KEY, OCSP_RESPONDER_CERT);
+		goto out;
+	}
+	/* Clients accept a delegated responder only when the CA of the
+	 * certificate in question issued it for OCSPSigning (§4.2.2.2). */
+	if (X509_check_issued(ca, s->cert) != X509_V_OK ||
+	    X509_verify(s->cert, X509_get0_pubkey(ca)) != 1) {
+		snprintf(reason, rlen, "%s was not issued by the CA in %s: run "
+		    "mscep-admin ocsp-cert", OCSP_RESPONDER_CERT, RA_CA_CERT);
+		goto out;
+	}
+	if ((X509_get_extension_flags(s->cert) & EXFLAG_XKUSAGE) == 0 ||
+	    (X509_get_extended_key_usage(s->cert) & XKU_OCSP_SIGN) == 0) {
+		snprintf(reason, rlen, "%s lacks the OCSPSigning extended key "
+		    "usage: run mscep-admin ocsp-cert", OCSP_RESPONDER_CERT);
+		goto out;
+	}
+	if (X509_cmp_time(X509_get0_notAfter(s->cert), &soon) < 0)
+		snprintf(warn, wlen, "the OCSP responder certificate %s/%s "
+		    "expires within %d days (or has expired): clients will "
+		    "reject its answers; run mscep-admin ocsp-cert", dir,
+		    OCSP_RESPONDER_CERT, OCSP_WARN_DAYS);
+	rc = 0;
+out:
+	if (rc != 0) {
+		ERR_clear_error();
+		ocsp_signer_free(s);
+	}
+	return rc;
+}
+
+int
+ocsp_signer_load(const struct config *cfg, const struct ra *ra,
+    struct ocsp_signer *s, char *warn, size_t wlen, char *reason, size_t rlen)
+{
+	return signer_load_in(cfg->state_dir, ra->ca, s, warn, wlen, reason,
+	    rlen);
+}
+
+/* Appends "; note" (or "note") to warn, as far as it fits. */
+static void
+add_warning(char *warn, size_t wlen, const char *note)
+{
+	size_t	 n = strlen(warn);
+
+	if (note[0] != '\0' && n + 1 < wlen)
+		snprintf(warn + n, wlen - n, "%s%s", n ? "; " : "", note);
+}
+
+struct prev_load {
+	struct ocsp_responder	*r;
+	char			*warn;
+	size_t			 wlen;
+};
+
+/* One previous generation: kept when its CA is still valid and its pair
+ * loads; otherwise a note. Returns non-zero only when out of memory. */
+static int
+add_prev(const char *dir, X509 *ca, void *arg)
+{
+	struct prev_load	*pl = arg;
+	struct ocsp_issuer	*v, is = { 0 };
+	char			 why[600], note[900], w[PATH_MAX + 200];
+
+	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) < 0)
+		return 0;	/* nothing it issued is valid any more */
+	if (signer_load_in(dir, ca, &is.signer, w, sizeof(w), why,
+	    sizeof(why)) != 0) {
+		snprintf(note, sizeof(note), "OCSP does not answer for the "
+		    "previous CA in %s: %s", dir, why);
+		add_warning(pl->warn, pl->wlen, note);
+		return 0;
+	}
+	if (w[0] != '\0') {
+		snprintf(note, sizeof(note), "%.800s --previous", w);
+		add_warning(pl->warn, pl->wlen, note);
+	}
+	if (ra_key_id(ca, is.ca_key_id) != 0 ||
+	    (v = reallocarray(pl->r->issuers, (size_t)pl->r->n + 1,
+	    sizeof(*v))) == NULL) {
+		ocsp_signer_free(&is.signer);
+		return -1;
+	}
+	pl->r->issuers = v;
+	if (!X509_up_ref(ca)) {
+		ocsp_signer_free(&is.signer);
+		return -1;
+	}
+	is.ca = ca;
+	v[pl->r->n++] = is;
+	return 0;
+}
+
+int
+ocsp_responder_load(const struct config *cfg, const struct ra *ra,
+    struct ocsp_responder *r, char *warn, size_t wlen, char *reason,
+    size_t rlen)
+{
+	struct prev_load	 pl;
+
+	memset(r, 0, sizeof(*r));
+	pl.r = r;
+	pl.warn = warn;
+	pl.wlen = wlen;
+	if (wlen > 0)
+		*warn = '\0';
+	if ((r->issuers = calloc(1, sizeof(*r->issuers))) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	if (ocsp_signer_load(cfg, ra, &r->issuers[0].signer, warn, wlen,
+	    reason, rlen) != 0) {
+		ocsp_responder_free(r);
+		return -1;
+	}
+	if (!X509_up_ref(ra->ca)) {
+		snprintf(reason, rlen, "out of memory");
+		ocsp_signer_free(&r->issuers[0].signer);
+		ocsp_responder_free(r);
+		return -1;
+	}
+	r->issuers[0].ca = ra->ca;
+	memcpy(r->issuers[0].ca_key_id, ra->ca_key_id,
+	    sizeof(r->issuers[0].ca_key_id));
+	r->n = 1;
+	if (ra_each_prev(cfg, ra->ca, add_prev, &pl, reason, rlen) != 0) {
+		ocsp_responder_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ocsp_responder_free(struct ocsp_responder *r)
+{
+	for (int i = 0; r != NULL && i < r->n; i++) {
+		X509_free(r->issuers[i].ca);
+		ocsp_signer_free(&r->issuers[i].signer);
+	}
+	if (r != NULL) {
+		free(r->issuers);
+		memset(r, 0, sizeof(*r));
+	}
+}
+
+void
+ocsp_signer_free(struct ocsp_signer *s)
+{
+	if (s == NULL)
+		return;
+	X509_free(s->cert);
+	EVP_PKEY_free(s->key);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The configured path exactly, or anything below it (GET requests). */
+int
+ocsp_match(const struct config *cfg, const char *uri)
+{
+	size_t	 n = strlen(cfg->ocsp_path), len;
+
+	if (n == 0 || uri == NULL)
+		return 0;
+	len = strcspn(uri, "?");
+	return len >= n && strncmp(uri, cfg->ocsp_path, n) == 0 &&
+	    (len == n || uri[n] == '/');
+}
+
+/* What one answer says, for the log line. */
+struct summary {
+	const char	*method;
+	int		 status;	/* OCSPResponseStatus */
+	int		 good, revoked, unknown;
+	char		 certs[200];	/* "SERIAL:status ..." */
+	char		 reason[REASON_MAX];
+};
+
+static const char *
+status_name(int st)
+{
+	switch (st) {
+	case OCSP_RESPONSE_STATUS_SUCCESSFUL: return "successful";
+	case OCSP_RESPONSE_STATUS_MALFORMEDREQUEST: return "malformedRequest";
+	case OCSP_RESPONSE_STATUS_INTERNALERROR: return "internalError";
+	case OCSP_RESPONSE_STATUS_TRYLATER: return "tryLater";
+	case OCSP_RESPONSE_STATUS_SIGREQUIRED: return "sigRequired";
+	case OCSP_RESPONSE_STATUS_UNAUTHORIZED: return "unauthorized";
+	default: return "?";
+	}
+}
+
+static void
+note_cert(struct summary *s, const char *serial, const char *what)
+{
+	size_t	 n = strlen(s->certs);
+
+	/* The first few; the counts say how many there were. */
+	if (n + strlen(serial) + strlen(what) + 3 < sizeof(s->certs))
+		snprintf(s->certs + n, sizeof(s->certs) - n, "%s%s:%s",
+		    n ? " " : "", serial, what);
+}
+
+/* Request bytes from a POST body or, for GET, the path after [OCSP] Path
+ * (base64 of the DER, URL-escaped: RFC 6960 A.1). */
+static int
+request_der(const struct worker *w, const struct http_req *r,
+    const char *method, struct buf *der, char *reason, size_t rlen)
+{
+	const char	*p;
+	char		*text = NULL;
+	unsigned char	*bin = NULL;
+	size_t		 n;
+	long		 len;
+	int		 rc = -1;
+
+	if (strcmp(method, "POST") == 0) {
+		if (r->body_len > OCSP_REQUEST_MAX) {
+			snprintf(reason, rlen, "request of %zu bytes (at most "
+			    "%d)", r->body_len, OCSP_REQUEST_MAX);
+			goto out;
+		}
+		if (r->body_len == 0) {
+			snprintf(reason, rlen, "POST without a body");
+			goto out;
+		}
+		rc = buf_append(der, r->body, r->body_len);
+		goto out;
+	}
+	if (!ocsp_match(&w->cfg, r->request_uri)) {
+		snprintf(reason, rlen, "GET outside [OCSP] Path");
+		goto out;
+	}
+	p = r->request_uri + strlen(w->cfg.ocsp_path);
+	if (*p == '/')
+		p++;
+	n = strcspn(p, "?");
+	if (n == 0) {
+		snprintf(reason, rlen, "GET without a request in the path");
+		goto out;
+	}
+	/* Base64 grows by 4/3, escaping by 3 at most. */
+	if (n > (size_t)OCSP_REQUEST_MAX * 4) {
+		snprintf(reason, rlen, "GET path of %zu characters", n);
+		goto out;
+	}
+	if ((text = pct_decode(p, n)) == NULL ||
+	    (bin = malloc(strlen(text) / 4 * 3 + 3)) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		goto out;
+	}
+	if ((len = base64_decode(text, strlen(text), bin,
+	    strlen(text) / 4 * 3 + 3)) <= 0) {
+		snprintf(reason, rlen, "GET path is not base64");
+		goto out;
+	}
+	if ((size_t)len > OCSP_REQUEST_MAX) {
+		snprintf(reason, rlen, "request of %ld bytes (at most %d)", len,
+		    OCSP_REQUEST_MAX);
+		goto out;
+	}
+	rc = buf_append(der, bin, (size_t)len);
+out:
+	free(bin);
+	free(text);
+	return rc;
+}
+
+/* RFC 8954: a nonce of 1 to 128 octets, or malformedRequest. */
+static int
+nonce_ok(OCSP_REQUEST *req)
+{
+	X509_EXTENSION		*ext;
+	ASN1_OCTET_STRING	*inner = NULL;
+	const unsigned char	*p;
+	int			 i, len;
+
+	if ((i = OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce,
+	    -1)) < 0)
+		return 1;
+	if (OCSP_REQUEST_get_ext_by_NID(req, NID_id_pkix_OCSP_Nonce, i) >= 0 ||
+	    (ext = OCSP_REQUEST_get_ext(req, i)) == NULL)
+		return 0;
+	/* The value is an OCTET STRING holding the nonce; a few old clients
+	 * put the bare nonce there. */
+	p = ASN1_STRING_get0_data(X509_EXTENSION_get_data(ext));
+	len = ASN1_STRING_length(X509_EXTENSION_get_data(ext));
+	if ((inner = d2i_ASN1_OCTET_STRING(NULL, &p, len)) != NULL &&
+	    p == ASN1_STRING_get0_data(X509_EXTENSION_get_data(ext)) + len)
+		len = ASN1_STRING_length(inner);
+	ASN1_OCTET_STRING_free(inner);
+	ERR_clear_error();
+	return len >= 1 && len <= 128;
+}
+
+/* The generation whose CA the CertID names, with whatever hash the
+ * client used; -1 for none of them. */
+static int
+find_issuer(const struct ocsp_responder *r, OCSP_CERTID *cid)
+{
+	ASN1_OBJECT	*md_oid = NULL;
+	OCSP_CERTID	*id;
+	const EVP_MD	*md;
+	int		 i, cmp;
+
+	if (OCSP_id_get0_info(NULL, &md_oid, NULL, NULL, cid) != 1 ||
+	    (md = EVP_get_digestbyobj(md_oid)) == NULL)
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		if ((id = OCSP_cert_to_id(md, NULL, r->issuers[i].ca)) == NULL)
+			return -1;
+		cmp = OCSP_id_issuer_cmp(id, cid);
+		OCSP_CERTID_free(id);
+		if (cmp == 0)
+			return i;
+	}
+	return -1;
+}
+
+/*
+ * One CertID: OCSP_RESPONSE_STATUS_SUCCESSFUL with *status set, or
+ * INTERNALERROR when the store cannot answer. *which gets the generation
+ * whose CA the CertID names, -1 for another CA.
+ */
+static int
+cert_status(struct worker *w, OCSP_CERTID *cid, int *status, int *reason,
+    int64_t *revoked_at, int *which, struct summary *s)
+{
+	ASN1_INTEGER	*serial = NULL;
+	struct cert_row	 row;
+	char		 hex[80] = "?";
+	enum store_rc	 src;
+	int		 rc = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+
+	*status = V_OCSP_CERTSTATUS_UNKNOWN;
+	*reason = OCSP_REVOKED_STATUS_NOSTATUS;
+	if (OCSP_id_get0_info(NULL, NULL, NULL, &serial, cid) != 1 ||
+	    serial_hex(serial, hex, sizeof(hex)) != 0)
+		strlcpy0(hex, "?", sizeof(hex));
+	if ((*which = find_issuer(&w->ocsp, cid)) < 0) {
+		note_cert(s, hex, "other-issuer");
+		goto out;
+	}
+	if (strcmp(hex, "?") == 0 ||
+	    (src = store_cert_status(w->store, hex, &row)) == STORE_NOT_FOUND) {
+		note_cert(s, hex, "unknown");
+		goto out;
+	}
+	if (src != STORE_OK) {
+		snprintf(s->reason, sizeof(s->reason), "store: %s",
+		    store_errmsg(w->store));
+		rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
+		goto out;
+	}
+	/* The CAs of two generations share a name: this serial must be one
+	 * the CA named by the key hash issued ("" rows predate rollover). */
+	if (row.ca_key[0] != '\0' &&
+	    strcmp(row.ca_key, w->ocsp.issuers[*which].ca_key_id) != 0) {
+		note_cert(s, hex, "unknown");
+		goto out;
+	}
+	if (!row.revoked) {
+		*status = V_OCSP_CERTSTATUS_GOOD;
+		note_cert(s, hex, "good");
+		goto out;
+	}
+	*status = V_OCSP_CERTSTATUS_REVOKED;
+	*revoked_at = row.revoked_at;
+	/* CRLReason 0-10; 7 is not assigned. */
+	if (row.reason >= 0 && row.reason <= 10 && row.reason != 7)
+		*reason = row.reason;
+	note_cert(s, hex, "revoked");
+out:
+	ERR_clear_error();
+	return rc;
+}
+
+/* Adds one SingleResponse per request; *foreign counts those for other
+ * CAs, or for another generation than the first one's (*gen). */
+static int
+add_statuses(struct worker *w, OCSP_REQUEST *req, OCSP_BASICRESP *bs,
+    ASN1_TIME *now, ASN1_TIME *next, int *gen, int *foreign,
+    struct summary *s)
+{
+	ASN1_TIME	*rev = NULL;
+	OCSP_CERTID	*cid;
+	int64_t		 at = 0;
+	int		 i, n, st, why, which;
+	int		 rc = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+
+	*foreign = 0;
+	*gen = -1;
+	n = OCSP_request_onereq_count(req);
+	for (i = 0; i < n; i++) {
+		cid = OCSP_onereq_get0_id(OCSP_request_onereq_get0(req, i));
+		if ((rc = cert_status(w, cid, &st, &why, &at, &which, s)) !=
+		    OCSP_RESPONSE_STATUS_SUCCESSFUL)
+			goto out;
+		if (*gen < 0)
+			*gen = which;
+		*foreign += which < 0 || which != *gen;
+		s->good += st == V_OCSP_CERTSTATUS_GOOD;
+		s->revoked += st == V_OCSP_CERTSTATUS_REVOKED;
+		s->unknown += st == V_OCSP_CERTSTATUS_UNKNOWN;
+		ASN1_TIME_free(rev);
+		rev = NULL;
+		if ((st == V_OCSP_CERTSTATUS_REVOKED &&
+		    (rev = ASN1_TIME_set(NULL, (time_t)at)) == NULL) ||
+		    OCSP_basic_add1_status(bs, cid, st, why, rev, now,
+		    next) == NULL) {
+			openssl_reason(s->reason, sizeof(s->reason),
+			    "cannot add a status");
+			rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
+			goto out;
+		}
+	}
+out:
+	ASN1_TIME_free(rev);
+	return rc;
+}
+
+/*
+ * The answer to a decoded request. A request naming any other CA gets
+ * unauthorized (RFC 5019 §2.2.3): a delegated responder speaks for its
+ * own CA only, and clients (OpenSSL's OCSP_basic_verify) reject a
+ * delegated answer whose CertIDs name different issuers, so "unknown"
+ * for them would make the whole answer unverifiable. For the same
+ * reason one request may not mix CA generations.
+ */
+static int
+respond(struct worker *w, OCSP_REQUEST *req, OCSP_RESPONSE **out,
+    struct summary *s)
+{
+	OCSP_BASICRESP		*bs = NULL;
+	ASN1_TIME		*now = NULL, *next = NULL;
+	const struct ocsp_signer *sig;
+	int			 gen, foreign;
+	int			 rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
+
+	if (OCSP_request_onereq_count(req) <= 0) {
+		snprintf(s->reason, sizeof(s->reason), "no certificate in the "
+		    "request");
+		rc = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+		goto out;
+	}
+	if (!nonce_ok(req)) {
+		snprintf(s->reason, sizeof(s->reason), "nonce not of 1 to 128 "
+		    "octets, or twice (RFC 8954)");
+		rc = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+		goto out;
+	}
+	if ((bs = OCSP_BASICRESP_new()) == NULL ||
+	    (now = X509_gmtime_adj(NULL, 0)) == NULL ||
+	    (next = X509_gmtime_adj(NULL,
+	    (long)w->cfg.ocsp_validity_minutes * 60)) == NULL) {
+		openssl_reason(s->reason, sizeof(s->reason), "out of memory");
+		goto out;
+	}
+	if ((rc = add_statuses(w, req, bs, now, next, &gen, &foreign, s)) !=
+	    OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		goto out;
+	if (foreign > 0) {
+		snprintf(s->reason, sizeof(s->reason), "%d certificate(s) of "
+		    "another CA (or hash algorithm, or CA generation) in the "
+		    "request", foreign);
+		rc = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
+		goto out;
+	}
+	rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
+	sig = &w->ocsp.issuers[gen].signer;
+	/* The responder certificate goes with the answer (no -VAfile). */
+	if (OCSP_copy_nonce(bs, req) <= 0 ||
+	    OCSP_basic_sign(bs, sig->cert, sig->key, EVP_sha256(), NULL,
+	    OCSP_RESPID_KEY) != 1 ||
+	    (*out = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
+	    bs)) == NULL) {
+		openssl_reason(s->reason, sizeof(s->reason), "cannot sign");
+		goto out;
+	}
+	rc = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+out:
+	ASN1_TIME_free(next);
+	ASN1_TIME_free(now);
+	OCSP_BASICRESP_free(bs);
+	return rc;
+}
+
+/* Decodes der into a request: all of it, nothing after it. */
+static OCSP_REQUEST *
+decode(const struct buf *der, char *reason, size_t rlen)
+{
+	const unsigned char	*p = der->p;
+	OCSP_REQUEST		*req;
+
+	if ((req = d2i_OCSP_REQUEST(NULL, &p, (long)der->len)) == NULL) {
+		openssl_reason(reason, rlen, "not an OCSPRequest");
+		return NULL;
+	}
+	if (p != der->p + der->len) {
+		snprintf(reason, rlen, "%zu bytes after the OCSPRequest",
+		    (size_t)(der->p + der->len - p));
+		OCSP_REQUEST_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+static double
+elapsed_ms(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void
+log_answer(const struct summary *s, double ms)
+{
+	char	 safe[REASON_MAX];
+
+	if (s->status == OCSP_RESPONSE_STATUS_SUCCESSFUL)
+		log_info("op=OCSP method=%s result=successful good=%d "
+		    "revoked=%d unknown=%d certs=\"%s\" ms=%.1f", s->method,
+		    s->good, s->revoked, s->unknown, s->certs, ms);
+	else
+		log_warnx("op=OCSP method=%s result=%s certs=\"%s\" ms=%.1f "
+		    "reason=\"%s\"", s->method, status_name(s->status),
+		    s->certs, ms, log_safe(s->reason, safe, sizeof(safe)));
+}
+
+void
+ocsp_handle(struct worker *w, const struct http_req *hreq,
+    struct http_resp *resp)
+{
+	struct summary	 s;
+	struct timespec	 t0;
+	struct buf	 der = { 0 };
+	OCSP_REQUEST	*req = NULL;
+	OCSP_RESPONSE	*rsp = NULL;
+	unsigned char	*out = NULL;
+	const char	*method = hreq->method ? hreq->method : "GET";
+	char		 safe[48];
+	int		 len;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&s, 0, sizeof(s));
+	if (strcmp(method, "POST") != 0 && strcmp(method, "GET") != 0 &&
+	    strcmp(method, "HEAD") != 0) {
+		http_text(resp, 405, "text/plain", "OCSP takes GET or POST\n");
+		log_warnx("op=OCSP result=405 reason=\"method %s\"",
+		    log_safe(method, safe, sizeof(safe)));
+		goto out;
+	}
+	s.method = method;
+	s.status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+	if (request_der(w, hreq, method, &der, s.reason,
+	    sizeof(s.reason)) == 0 &&
+	    (req = decode(&der, s.reason, sizeof(s.reason))) != NULL)
+		s.status = respond(w, req, &rsp, &s);
+	if (rsp == NULL)
+		rsp = OCSP_response_create(s.status, NULL);
+	if (rsp == NULL || (len = i2d_OCSP_RESPONSE(rsp, &out)) <= 0 ||
+	    buf_append(&resp->body, out, (size_t)len) != 0) {
+		http_text(resp, 500, "text/plain", "cannot encode the OCSP "
+		    "response\n");
+		log_openssl("op=OCSP result=500");
+		goto out;
+	}
+	/* RFC 6960 A.1: every OCSP answer, even an error, is HTTP 200. */
+	resp->status = 200;
+	resp->content_type = "application/ocsp-response";
+	log_answer(&s, elapsed_ms(&t0));
+out:
+	OPENSSL_free(out);
+	OCSP_RESPONSE_free(rsp);
+	OCSP_REQUEST_free(req);
+	buf_free(&der);
+	ERR_clear_error();
+}

@@ -1,0 +1,51 @@
+/*
+ * message.h - decode a PKIOperation (RFC 8894 §3): the signed outer
+ * SignedData, its SCEP attributes, the pkcsPKIEnvelope and the request
+ * inside it.
+ */
+#ifndef MSCEP_MESSAGE_H
+#define MSCEP_MESSAGE_H
+
+#include <stddef.h>
+
+#include <openssl/pkcs7.h>
+#include <openssl/x509.h>
+
+#include "ca/ra.h"
+#include "scep/scep_attr.h"
+#include "util/util.h"
+
+struct scep_req {
+	int		 msg_type;
+	char		 txid[TXID_MAX + 1];
+	unsigned char	 sender_nonce[64];
+	int		 nonce_len;
+	X509		*signer;	/* owned: the certificate that signed */
+	int		 digest_nid;	/* mirrored in the CertRep */
+	int		 cipher_nid;	/* content cipher, mirrored in the reply */
+	int		 oaep;		/* RSAES-OAEP key transport was used */
+	/* Exactly one of these is set, by msg_type. */
+	X509_REQ	*csr;		/* PKCSReq, RenewalReq */
+	X509_NAME	*issuer;	/* CertPoll, GetCert, GetCRL */
+	X509_NAME	*subject;	/* CertPoll */
+	ASN1_INTEGER	*serial;	/* GetCert, GetCRL */
+};
+
+enum decode_result {
+	DECODE_OK,
+	DECODE_HTTP_ERROR,	/* no usable transactionID/nonce: answer HTTP 400 */
+	DECODE_FAILURE,		/* answer a CertRep FAILURE with *fail */
+};
+
+/* allow_des: accept single DES-CBC envelopes (AllowDES, legacy clients). */
+enum decode_result message_decode(const unsigned char *, size_t,
+	    const struct ra *, int allow_des, struct scep_req *, enum scep_failinfo *fail,
+	    char *reason, size_t);
+void	 scep_req_free(struct scep_req *);
+
+/* SHA-1 and SHA-2 only: MD5 and weaker are refused (RFC 8894 §3.5.2). */
+int	 digest_allowed(int nid);
+/* Key identifier of a public key: hex SHA-1 of its subjectPublicKey bits. */
+int	 key_id_hex(X509_PUBKEY *, char out[41]);
+
+#endif
