@@ -110,6 +110,7 @@ run: deps all
 
 # Installs nothing: make deps (or .ci/run) does, once.
 check: all
+	@sh tests/tools/layers.sh
 	@$(MAKE) --no-print-directory check-unit check-e2e
 
 check-unit: $(BINDIR)/unit-tests

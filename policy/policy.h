@@ -60,7 +60,4 @@ void	 policy_close(struct policy *);
 /* 1 when plain GETs of the SCEP URL must get 403 (Intune's NDES). */
 int	 policy_hides_landing_page(const struct policy *);
 
-/* The CSR's PKCS#9 challengePassword as UTF-8, or -1 when absent. */
-int	 csr_challenge(X509_REQ *, char *, size_t);
-
 #endif

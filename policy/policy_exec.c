@@ -1,5 +1,6 @@
 /* policy_exec.c - ask an administrator's program. */
 #include "policy/policy_exec.h"
+#include "policy/policy_request.h"
 #include "policy/challenge.h"
 #include "util/log.h"
 #include "util/runcmd.h"
@@ -21,7 +22,7 @@ verifier_input(X509_REQ *csr, size_t *len)
 
 	if (b == NULL || pw == NULL || !PEM_write_bio_X509_REQ(b, csr))
 		goto done;
-	if (csr_challenge(csr, pw, CHALLENGE_B64_MAX + 1) == 0) {
+	if (policy_request_challenge(csr, pw, CHALLENGE_B64_MAX + 1) == 0) {
 		/* One line: a newline would let the requester write more
 		 * "Challenge:" lines or PEM blocks to the verifier. */
 		for (i = 0; pw[i] != '\0'; i++)

@@ -1,5 +1,6 @@
 /* policy_intune.c - a challenge blob must expect exactly this request. */
 #include "policy/policy_intune.h"
+#include "policy/policy_request.h"
 #include "policy/challenge.h"
 #include "util/log.h"
 #include "ca/ra.h"
@@ -278,7 +279,7 @@ intune_decide(void *arg, const struct config *cfg, struct store *st,
 		refuse(d, "Unknown", "out of memory");
 		return;
 	}
-	if (csr_challenge(req->csr, blob, CHALLENGE_B64_MAX + 1) != 0) {
+	if (policy_request_challenge(req->csr, blob, CHALLENGE_B64_MAX + 1) != 0) {
 		refuse(d, "ChallengePasswordMissing", "CSR has no "
 		    "challengePassword, or one longer than %d characters",
 		    CHALLENGE_B64_MAX);

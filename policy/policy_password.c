@@ -1,5 +1,6 @@
 /* policy_password.c - NDES one-time and single passwords. */
 #include "policy/policy_password.h"
+#include "policy/policy_request.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -66,7 +67,7 @@ password_decide(const struct config *cfg, struct store *st,
 		snprintf(d->reason, sizeof(d->reason), "EnforcePassword=0");
 		return;
 	}
-	if (csr_challenge(req->csr, pw, sizeof(pw)) != 0) {
+	if (policy_request_challenge(req->csr, pw, sizeof(pw)) != 0) {
 		snprintf(d->reason, sizeof(d->reason), "CSR has no "
 		    "challengePassword");
 		return;

@@ -22,8 +22,10 @@
 #include "policy/policy_password.h"
 #include "ca/ra.h"
 #include "ca/rollover.h"
+#include "scep/nextca.h"
 #include "store/store.h"
 #include "ca/tlscert.h"
+#include "util/cert.h"
 
 #ifndef MSCEP_CONFIG
 #define MSCEP_CONFIG "/etc/mscep/mscep.ini"
@@ -194,7 +196,7 @@ cmd_check(const struct config *cfg)
 			fprintf(stderr, "%s: warning: %s\n", cfg->path, warn);
 	}
 	/* A worker refuses to start on a broken next/ too. */
-	if (rollover_next_body(cfg, &ra, &next, reason, sizeof(reason)) != 0) {
+	if (nextca_body(cfg, &ra, &next, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		ra_free(&ra);
 		return 1;
@@ -292,7 +294,7 @@ issue_responder(struct ocsp_issue *oi, X509 *ca, EVP_PKEY *cakey,
 		fprintf(stderr, "mscep-admin: ocsp-cert: %s\n", reason);
 		goto out;
 	}
-	serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
+	cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
 	if ((mem = BIO_new(BIO_s_mem())) != NULL &&
 	    ASN1_TIME_print(mem, X509_get0_notAfter(x)) == 1)
 		BIO_gets(mem, until, sizeof(until));

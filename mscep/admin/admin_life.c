@@ -5,6 +5,7 @@
 #include "ca/issue.h"
 #include "ca/ra.h"
 #include "store/store.h"
+#include "util/cert.h"
 
 #include <ctype.h>
 #include <getopt.h>
@@ -488,7 +489,7 @@ record_approval(const struct config *cfg, const struct ra *ra,
 	/* The approval's enrollment event, as a worker records one. */
 	events_success_make(&e, h->txid, x, h->device_id);
 	if ((len = i2d_X509(x, &der)) <= 0 ||
-	    serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
+	    cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
 		goto out;
 	issue_describe(x, subject, sizeof(subject), sans, sizeof(sans));
 	sc.serial = serial;
@@ -499,8 +500,8 @@ record_approval(const struct config *cfg, const struct ra *ra,
 	sc.key_id = h->key_id;
 	sc.device_id = h->device_id;
 	sc.ca_key = ra->ca_key_id;
-	sc.not_before = asn1_epoch(X509_get0_notBefore(x));
-	sc.not_after = asn1_epoch(X509_get0_notAfter(x));
+	sc.not_before = cert_time_epoch(X509_get0_notBefore(x));
+	sc.not_after = cert_time_epoch(X509_get0_notAfter(x));
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	if ((src = store_pending_decide(st, id, now, &sc, &e.ev,

@@ -1,7 +1,7 @@
 /* ca_init.c - first-run creation of the CA, RA certificates and keys. */
 #include "ca/ca_init.h"
 #include "util/log.h"
-#include "responder/ocsp.h"
+#include "ca/ocsp_signer.h"
 #include "ca/ra.h"
 #include "util/util.h"
 

@@ -539,24 +539,6 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	return 0;
 }
 
-int
-serial_hex(const ASN1_INTEGER *ai, char *out, size_t size)
-{
-	BIGNUM	*bn;
-	char	*hex;
-	int	 rc = -1;
-
-	if ((bn = ASN1_INTEGER_to_BN(ai, NULL)) == NULL)
-		return -1;
-	if ((hex = BN_bn2hex(bn)) != NULL && strlen(hex) < size) {
-		strlcpy0(out, hex, size);
-		rc = 0;
-	}
-	OPENSSL_free(hex);
-	BN_free(bn);
-	return rc;
-}
-
 static void
 describe(const X509_NAME *name, GENERAL_NAMES *gens, char *subject,
     size_t slen, char *sans, size_t alen)
@@ -608,16 +590,6 @@ issue_describe_req(X509_REQ *req, char *subject, size_t slen, char *sans,
 	    alen);
 	GENERAL_NAMES_free(gens);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-}
-
-int64_t
-asn1_epoch(const ASN1_TIME *t)
-{
-	struct tm	 tm;
-
-	if (ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return (int64_t)timegm(&tm);
 }
 
 /* Names a renewal must keep, without the SID URI only a policy adds. */

@@ -14,7 +14,7 @@
 
 #include "config/config.h"
 #include "ca/ra.h"
-#include "scep/scep_attr.h"
+#include "ca/failinfo.h"
 
 /* Checks the CSR against the template; FAIL_NONE when it may be issued. */
 enum scep_failinfo issue_check(const struct template *, X509_REQ *,
@@ -40,9 +40,5 @@ int	 issue_sid_of(X509 *, char *, size_t);
 void	 issue_describe(X509 *, char *subject, size_t, char *sans, size_t);
 void	 issue_describe_req(X509_REQ *, char *subject, size_t, char *sans,
 	    size_t);
-/* Seconds since the epoch of an ASN1_TIME, 0 when unreadable. */
-int64_t	 asn1_epoch(const ASN1_TIME *);
-/* Upper-case hex of the certificate serial. */
-int	 serial_hex(const ASN1_INTEGER *, char *, size_t);
 
 #endif

@@ -1,14 +1,15 @@
 /* ra.c - load the CA and RA certificates and keys from the state folder. */
 #include "ca/ra.h"
-#include "ca/rollover.h"
 #include "util/util.h"
 #include "util/log.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -275,10 +276,23 @@ key_cdp(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 }
 
 int
+ra_switching(const struct config *cfg, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX];
+
+	if (config_state_path(cfg, ROLL_NEXT_DIR "/" ROLL_SWITCHING, path,
+	    sizeof(path)) != 0 || access(path, F_OK) != 0)
+		return 0;
+	snprintf(reason, rlen, "a CA switch has begun and not finished (%s): "
+	    "run mscep-admin ca switch", path);
+	return 1;
+}
+
+int
 ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 {
 	memset(ra, 0, sizeof(*ra));
-	if (rollover_switching(cfg, reason, rlen))
+	if (ra_switching(cfg, reason, rlen))
 		return -1;
 	ra->direct = cfg->ca_direct;
 	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, &ra->ca_key,

@@ -47,6 +47,14 @@ struct ra {
 	STACK_OF(X509)	*prev_ca;
 };
 
+/* A prepared next CA (mscep-admin ca rollover), and the mark of a switch. */
+#define ROLL_NEXT_DIR	"next"
+#define ROLL_SWITCHING	"switching"	/* in next/: a switch has begun */
+/*
+ * 1 (and why) while a switch has begun and not finished: the files may
+ * be of two CA generations, so nothing may load them (ra_load refuses).
+ */
+int	 ra_switching(const struct config *, char *reason, size_t);
 int	 ra_load(const struct config *, struct ra *, char *reason, size_t);
 void	 ra_free(struct ra *);
 /*

@@ -1,8 +1,7 @@
 /* rollover.c - prepare, serve and switch to the next CA (RFC 8894 §4.7). */
 #include "ca/rollover.h"
-#include "responder/ocsp.h"
+#include "ca/ocsp_signer.h"
 #include "ca/ca_init.h"
-#include "scep/certrep.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -151,19 +150,6 @@ read_cert(const struct config *cfg, const char *dir, const char *file,
 		return -1;
 	}
 	return 0;
-}
-
-int
-rollover_switching(const struct config *cfg, char *reason, size_t rlen)
-{
-	char	 path[PATH_MAX + 64];
-
-	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCHING, path, sizeof(path));
-	if (access(path, F_OK) != 0)
-		return 0;
-	snprintf(reason, rlen, "a CA switch has begun and not finished (%s): "
-	    "run mscep-admin ca switch", path);
-	return 1;
 }
 
 int
@@ -376,7 +362,7 @@ check_create(const struct config *cfg, const struct ra *cur,
 	time_t		 t = (time_t)at;
 	struct stat	 st;
 
-	if (rollover_switching(cfg, reason, rlen))
+	if (ra_switching(cfg, reason, rlen))
 		return -1;
 	state_path(cfg, ROLL_NEXT_DIR, NULL, path, sizeof(path));
 	if (!o->replace && stat(path, &st) == 0) {
@@ -674,30 +660,6 @@ rollover_switch(const struct config *cfg, int force, char *prev, size_t plen,
 	return 0;
 }
 
-static int
-sign_body(const struct ra *ra, const struct buf *inner, struct buf *out)
-{
-	CMS_ContentInfo	*cms = NULL;
-	BIO		*in = NULL, *der = NULL;
-	BUF_MEM		*m;
-	int		 rc = -1;
-
-	/* id-data content, signed attributes, the signer's certificate. */
-	if ((in = BIO_new_mem_buf(inner->p, (int)inner->len)) == NULL ||
-	    (der = BIO_new(BIO_s_mem())) == NULL ||
-	    (cms = CMS_sign(ra->sign_cert, ra->sign_key, NULL, in,
-	    CMS_BINARY | CMS_NOSMIMECAP)) == NULL ||
-	    i2d_CMS_bio(der, cms) != 1)
-		goto out;
-	BIO_get_mem_ptr(der, &m);
-	rc = buf_append(out, m->data, m->length);
-out:
-	CMS_ContentInfo_free(cms);
-	BIO_free(der);
-	BIO_free(in);
-	return rc;
-}
-
 /* The worker reads certificates only: next/private/ stays unread. */
 static int
 next_certs(const struct config *cfg, const struct ra *ra, X509 **c,
@@ -729,32 +691,23 @@ next_certs(const struct config *cfg, const struct ra *ra, X509 **c,
 }
 
 int
-rollover_next_body(const struct config *cfg, const struct ra *ra,
-    struct buf *out, char *reason, size_t rlen)
+rollover_next_certs(const struct config *cfg, const struct ra *ra,
+    X509 *c[3], char *reason, size_t rlen)
 {
-	struct buf	 inner = { 0 };
-	X509		*c[3] = { NULL, NULL, NULL };
-	char		 path[PATH_MAX + 64];
-	int		 i, rc = -1;
+	char	 path[PATH_MAX + 64];
+	int	 i;
 
-	if (rollover_switching(cfg, reason, rlen))
+	c[0] = c[1] = c[2] = NULL;
+	if (ra_switching(cfg, reason, rlen))
 		return -1;
 	state_path(cfg, ROLL_NEXT_DIR, NULL, path, sizeof(path));
 	if (access(path, F_OK) != 0)
 		return 0;
-	if (next_certs(cfg, ra, c, reason, rlen) != 0)
-		goto out;
-	/* NDES's GetCACert order; CA-direct mode has no RA (§4.7.1). */
-	if ((ra->direct ? certs_only_der(&c[2], 1, &inner) :
-	    certs_only_der(c, 3, &inner)) != 0 ||
-	    sign_body(ra, &inner, out) != 0) {
-		openssl_reason(reason, rlen, "cannot build GetNextCACert");
-		goto out;
-	}
-	rc = 0;
-out:
-	buf_free(&inner);
-	for (i = 0; i < 3; i++)
+	if (next_certs(cfg, ra, c, reason, rlen) == 0)
+		return 1;
+	for (i = 0; i < 3; i++) {
 		X509_free(c[i]);
-	return rc;
+		c[i] = NULL;
+	}
+	return -1;
 }

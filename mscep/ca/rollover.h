@@ -19,10 +19,8 @@
 #include "ca/ra.h"
 #include "util/util.h"
 
-#define ROLL_NEXT_DIR	"next"
 #define ROLL_CROSS_CERT	"ca-cross.crt"	/* in next/, then in the state folder */
 #define ROLL_SWITCH_AT	"switch-at"	/* in next/: epoch seconds */
-#define ROLL_SWITCHING	"switching"	/* in next/: a switch has begun */
 
 struct rollover_opts {
 	const char	*ca_key;	/* NULL: the current CA's type and size */
@@ -42,19 +40,15 @@ int	 rollover_create(const struct config *, const struct rollover_opts *,
  */
 int	 rollover_switch(const struct config *, int force, char *prev,
 	    size_t, char *reason, size_t);
-/*
- * 1 (and why) while a switch has begun and not finished: the files may
- * be of two CA generations, so nothing may load them (ra_load refuses).
- */
-int	 rollover_switching(const struct config *, char *reason, size_t);
 /* The switch date in next/; -1 when there is none. */
 int	 rollover_switch_at(const struct config *, int64_t *);
 /*
- * GetNextCACert's body: a SignedData by the current RA signing key whose
- * content is the certs-only PKCS#7 of next/ (RA signing, RA encryption,
- * CA; the CA alone in CA-direct mode). out stays empty without next/.
+ * The certificates of next/ in GetCACert's order (RA signing, RA
+ * encryption, CA), checked to be a new key under the current CA's name:
+ * 1 and c[] set (the caller frees them), 0 without next/, -1 and why.
+ * The worker reads certificates only: next/private/ stays unread.
  */
-int	 rollover_next_body(const struct config *, const struct ra *,
-	    struct buf *out, char *reason, size_t);
+int	 rollover_next_certs(const struct config *, const struct ra *,
+	    X509 *c[3], char *reason, size_t);
 
 #endif

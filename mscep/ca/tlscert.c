@@ -4,9 +4,9 @@
 #include "ca/ca_init.h"
 #include "ca/issue.h"
 #include "util/log.h"
-#include "scep/message.h"
 #include "ca/ra.h"
 #include "store/store.h"
+#include "util/cert.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -111,8 +111,8 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	char			 key_id[41], txid[96];
 	int			 len, rc = -1;
 
-	if (serial_hex(X509_get0_serialNumber(x), serial, slen) != 0 ||
-	    key_id_hex(X509_REQ_get_X509_PUBKEY(req), key_id) != 0 ||
+	if (cert_serial_hex(X509_get0_serialNumber(x), serial, slen) != 0 ||
+	    cert_key_id_hex(X509_REQ_get_X509_PUBKEY(req), key_id) != 0 ||
 	    (len = i2d_X509(x, &der)) <= 0) {
 		openssl_reason(reason, rlen, "cannot encode the certificate");
 		goto out;
@@ -122,8 +122,8 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	sc = (struct store_cert){ .serial = serial, .subject = subject,
 	    .sans = sans, .template_name = "TLSServer", .txid = txid,
 	    .key_id = key_id, .ca_key = ca_key,
-	    .not_before = asn1_epoch(X509_get0_notBefore(x)),
-	    .not_after = asn1_epoch(X509_get0_notAfter(x)), .der = der,
+	    .not_before = cert_time_epoch(X509_get0_notBefore(x)),
+	    .not_after = cert_time_epoch(X509_get0_notAfter(x)), .der = der,
 	    .der_len = (size_t)len };
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
 	    store_open(path, &st, reason, rlen) != 0)

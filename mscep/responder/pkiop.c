@@ -1,6 +1,8 @@
 /* pkiop.c - one PKIOperation from bytes on the wire to a CertRep. */
 #include "responder/pkiop.h"
-#include "responder/pkiop_priv.h"
+#include "responder/approval.h"
+#include "responder/lifecycle.h"
+#include "responder/outcome.h"
 #include "scep/certrep.h"
 #include "store/events.h"
 #include "ca/issue.h"
@@ -8,6 +10,7 @@
 #include "scep/message.h"
 #include "ca/template.h"
 #include "responder/worker.h"
+#include "util/cert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,13 +27,6 @@ elapsed_ms(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-void
-outcome_fail(struct outcome *o, enum scep_failinfo f)
-{
-	o->rep.status = STATUS_FAILURE;
-	o->rep.fail = f;
 }
 
 /* The message bytes: POST body, or base64 "message" in the query. */
@@ -77,132 +73,6 @@ message_bytes(const struct worker *w, const struct http_req *req, int post,
 	return 0;
 }
 
-static int
-load_cert(const struct buf *der, X509 **out)
-{
-	const unsigned char *p = der->p;
-
-	*out = d2i_X509(NULL, &p, (long)der->len);
-	return *out == NULL ? -1 : 0;
-}
-
-/* Records a signed certificate together with the policy's claim. */
-static enum store_rc
-record(struct worker *w, const struct scep_req *req, const struct template *t,
-    const struct store_claim *claim, const char *key_id, struct outcome *o)
-{
-	struct store_cert	 sc;
-	unsigned char		*der = NULL;
-	char			 subject[512], sans[1024];
-	enum store_rc		 rc;
-	int			 len;
-
-	if ((len = i2d_X509(o->issued, &der)) <= 0)
-		return STORE_ERROR;
-	issue_describe(o->issued, subject, sizeof(subject), sans, sizeof(sans));
-	memset(&sc, 0, sizeof(sc));
-	sc.serial = o->serial;
-	sc.subject = subject;
-	sc.sans = sans;
-	sc.template_name = t->name;
-	sc.txid = req->txid;
-	sc.key_id = key_id;
-	sc.device_id = o->device_id;
-	sc.ca_key = w->ra.ca_key_id;
-	sc.not_before = asn1_epoch(X509_get0_notBefore(o->issued));
-	sc.not_after = asn1_epoch(X509_get0_notAfter(o->issued));
-	sc.der = der;
-	sc.der_len = (size_t)len;
-	events_success_free(&o->event);
-	events_success_make(&o->event, req->txid, o->issued, o->device_id);
-	sc.event = &o->event.ev;
-	sc.event_keep_after = events_keep_after(&w->cfg, o->event.ev.at);
-	rc = store_issue(w->store, &sc, claim);
-	OPENSSL_free(der);
-	return rc;
-}
-
-/* Signs, then records; a serial collision (2^-127) just signs again. */
-void
-pkiop_issue(struct worker *w, const struct scep_req *req,
-    const struct template *t, const struct store_claim *claim,
-    const struct issue_extras *ex, const char *key_id, struct outcome *o)
-{
-	enum store_rc	 rc = STORE_SERIAL_TAKEN;
-	int		 tries;
-
-	for (tries = 0; tries < 3 && rc == STORE_SERIAL_TAKEN; tries++) {
-		X509_free(o->issued);
-		o->issued = NULL;
-		if (issue_sign_ex(&w->cfg, t, &w->ra, req->csr, ex,
-		    &o->issued, o->reason, sizeof(o->reason)) != 0 ||
-		    serial_hex(X509_get0_serialNumber(o->issued), o->serial,
-		    sizeof(o->serial)) != 0) {
-			outcome_fail(o, FAIL_BADREQUEST);
-			return;
-		}
-		rc = record(w, req, t, claim, key_id, o);
-	}
-	if (rc == STORE_OK) {
-		o->rep.status = STATUS_SUCCESS;
-		o->rep.cert = o->issued;
-		return;
-	}
-	X509_free(o->issued);
-	o->issued = NULL;
-	o->serial[0] = '\0';
-	outcome_fail(o, FAIL_BADREQUEST);
-	if (rc == STORE_CLAIM_REFUSED && claim->kind == CLAIM_NONCE) {
-		snprintf(o->reason, sizeof(o->reason), "challenge used by a "
-		    "concurrent request");
-		snprintf(o->code, sizeof(o->code), "ChallengeReplayed");
-	} else if (rc == STORE_CLAIM_REFUSED)
-		snprintf(o->reason, sizeof(o->reason), "password used by a "
-		    "concurrent request");
-	else if (rc == STORE_TXID_TAKEN)
-		snprintf(o->reason, sizeof(o->reason), "transactionID used by "
-		    "a concurrent request");
-	else
-		snprintf(o->reason, sizeof(o->reason), "store: %s",
-		    store_errmsg(w->store));
-}
-
-/* An earlier identical request got a certificate: answer with it again;
- * or it waits for approval, or was refused by an administrator. */
-int
-pkiop_replay(struct worker *w, const struct scep_req *req,
-    const char *key_id, struct outcome *o)
-{
-	struct buf	 der = { 0 };
-	enum store_rc	 rc;
-
-	rc = store_find_txn(w->store, req->txid, key_id, &der);
-	if (rc == STORE_OK && load_cert(&der, &o->issued) == 0) {
-		o->rep.status = STATUS_SUCCESS;
-		o->rep.cert = o->issued;
-		serial_hex(X509_get0_serialNumber(o->issued), o->serial,
-		    sizeof(o->serial));
-		snprintf(o->reason, sizeof(o->reason), "resent certificate of "
-		    "the earlier request with this transactionID");
-		o->resent = 1;
-	} else if (rc == STORE_OK) {
-		snprintf(o->reason, sizeof(o->reason), "stored certificate of "
-		    "this transaction cannot be parsed");
-		outcome_fail(o, FAIL_BADREQUEST);
-	} else if (rc == STORE_TXID_TAKEN) {
-		snprintf(o->reason, sizeof(o->reason), "transactionID already "
-		    "used with another key");
-		outcome_fail(o, FAIL_BADREQUEST);
-	} else if (rc != STORE_NOT_FOUND) {
-		snprintf(o->reason, sizeof(o->reason), "store lookup failed");
-		outcome_fail(o, FAIL_BADREQUEST);
-	}
-	buf_free(&der);
-	if (rc == STORE_NOT_FOUND)
-		return pending_answer(w, req, key_id, o);
-	return 1;
-}
-
 static void
 do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
@@ -212,7 +82,7 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 	enum scep_failinfo	 f;
 	char			 key_id[41];
 
-	if (key_id_hex(X509_REQ_get_X509_PUBKEY(req->csr), key_id) != 0) {
+	if (cert_key_id_hex(X509_REQ_get_X509_PUBKEY(req->csr), key_id) != 0) {
 		snprintf(o->reason, sizeof(o->reason), "CSR key unreadable");
 		outcome_fail(o, FAIL_BADREQUEST);
 		return;
@@ -238,7 +108,7 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 		outcome_fail(o, f);
 		return;
 	}
-	if (pkiop_replay(w, req, key_id, o))
+	if (approval_replay(w, req, key_id, o))
 		return;
 	memset(&preq, 0, sizeof(preq));
 	preq.txid = req->txid;
@@ -253,11 +123,11 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 		snprintf(o->code, sizeof(o->code), "%s", dec.code);
 		outcome_fail(o, FAIL_BADREQUEST);
 	} else if (t->require_approval)
-		hold_for_approval(w, req, t, &dec, key_id, o);
+		approval_hold(w, req, t, &dec, key_id, o);
 	else {
 		struct issue_extras ex = { dec.sid, dec.subject };
 
-		pkiop_issue(w, req, t, &dec.claim, &ex, key_id, o);
+		outcome_issue(w, req, t, &dec.claim, &ex, key_id, o);
 	}
 	policy_decision_free(&dec);
 }
@@ -269,8 +139,8 @@ do_certpoll(struct worker *w, const struct scep_req *req, struct outcome *o)
 
 	/* §3.3.3: a CertPoll without a matching PKCSReq (same transactionID,
 	 * same key) is an error; which of the two differs is not told. */
-	if (key_id_hex(X509_get_X509_PUBKEY(req->signer), key_id) != 0 ||
-	    !pkiop_replay(w, req, key_id, o) ||
+	if (cert_key_id_hex(X509_get_X509_PUBKEY(req->signer), key_id) != 0 ||
+	    !approval_replay(w, req, key_id, o) ||
 	    (o->rep.status == STATUS_FAILURE && !o->decided)) {
 		snprintf(o->reason, sizeof(o->reason), "no request with this "
 		    "transactionID and key");
@@ -284,9 +154,9 @@ do_getcert(struct worker *w, const struct scep_req *req, struct outcome *o)
 	struct buf	 der = { 0 };
 
 	if (X509_NAME_cmp(req->issuer, X509_get_subject_name(w->ra.ca)) != 0 ||
-	    serial_hex(req->serial, o->serial, sizeof(o->serial)) != 0 ||
+	    cert_serial_hex(req->serial, o->serial, sizeof(o->serial)) != 0 ||
 	    store_cert_by_serial(w->store, o->serial, &der) != STORE_OK ||
-	    load_cert(&der, &o->issued) != 0) {
+	    outcome_load_cert(&der, &o->issued) != 0) {
 		snprintf(o->reason, sizeof(o->reason), "no certificate with "
 		    "this issuer and serial");
 		outcome_fail(o, FAIL_BADCERTID);
@@ -364,13 +234,13 @@ run_message(struct worker *w, const struct scep_req *req, struct outcome *o)
 		do_certpoll(w, req, o);
 		break;
 	case MSG_RENEWALREQ:
-		do_renewal(w, req, o);
+		lifecycle_renewal(w, req, o);
 		break;
 	case MSG_GETCERT:
 		do_getcert(w, req, o);
 		break;
 	case MSG_GETCRL:
-		do_getcrl(w, req, o);
+		lifecycle_getcrl(w, req, o);
 		break;
 	default:
 		snprintf(o->reason, sizeof(o->reason), "message type %d not "

@@ -1,6 +1,6 @@
 /*
  * worker.h - what one worker process loads once (configuration, CA and RA
- * keys, store, policy) and the entry point that answers one request.
+ * keys, store, policy), handed down to every operation.
  */
 #ifndef MSCEP_WORKER_H
 #define MSCEP_WORKER_H
@@ -26,7 +26,7 @@ struct worker {
 	OSSL_PROVIDER	*legacy;		/* AllowDES=1 only */
 	OSSL_PROVIDER	*deflt;
 	const char	*cacert_type;
-	int64_t		 next_idle;		/* worker_idle's next turn */
+	int64_t		 next_idle;		/* route_idle's next turn */
 };
 
 int	 worker_open(struct worker *, const char *config_path, char *, size_t);
@@ -36,9 +36,4 @@ void	 worker_close(struct worker *);
  * (callers that include fcgi_stdio.h have no FILE * for it).
  */
 int	 worker_config_check(const char *path, struct config *);
-void	 worker_handle(struct worker *, const struct http_req *,
-	    struct http_resp *);
-/* After an answer went out: at most once a minute, republish a stale CRL. */
-void	 worker_idle(struct worker *);
-
 #endif

@@ -50,20 +50,6 @@ http_error(struct decoder *d, const char *what)
 	return DECODE_HTTP_ERROR;
 }
 
-int
-key_id_hex(X509_PUBKEY *pub, char out[41])
-{
-	const unsigned char	*bits;
-	unsigned char		 md[SHA_DIGEST_LENGTH];
-	int			 len;
-
-	if (X509_PUBKEY_get0_param(NULL, &bits, &len, NULL, pub) != 1)
-		return -1;
-	SHA1(bits, (size_t)len, md);
-	hex_encode(md, sizeof(md), out);
-	return 0;
-}
-
 /* SHA-1 stays for old devices; MD5 and anything weaker is refused (§3.5.2). */
 int
 digest_allowed(int nid)

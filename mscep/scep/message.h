@@ -45,7 +45,5 @@ void	 scep_req_free(struct scep_req *);
 
 /* SHA-1 and SHA-2 only: MD5 and weaker are refused (RFC 8894 §3.5.2). */
 int	 digest_allowed(int nid);
-/* Key identifier of a public key: hex SHA-1 of its subjectPublicKey bits. */
-int	 key_id_hex(X509_PUBKEY *, char out[41]);
 
 #endif

@@ -10,6 +10,8 @@
 
 #include <openssl/cms.h>
 
+#include "ca/failinfo.h"
+
 enum scep_attr {
 	ATTR_MESSAGE_TYPE,	/* .2 PrintableString */
 	ATTR_PKI_STATUS,	/* .3 PrintableString */
@@ -31,14 +33,6 @@ enum scep_msgtype {
 
 enum scep_status { STATUS_SUCCESS = 0, STATUS_FAILURE = 2, STATUS_PENDING = 3 };
 
-enum scep_failinfo {
-	FAIL_NONE = -1,
-	FAIL_BADALG = 0,
-	FAIL_BADMESSAGECHECK = 1,
-	FAIL_BADREQUEST = 2,
-	FAIL_BADTIME = 3,
-	FAIL_BADCERTID = 4,
-};
 
 #define NONCE_LEN	16
 #define TXID_MAX	128

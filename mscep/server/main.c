@@ -13,6 +13,7 @@
 
 #include "util/log.h"
 #include "server/supervise.h"
+#include "responder/route.h"
 #include "responder/worker.h"
 
 #ifndef MSCEP_CONFIG
@@ -119,7 +120,7 @@ serve_one(struct worker *w)
 	} else {
 		req.body = body.p;
 		req.body_len = body.len;
-		worker_handle(w, &req, &resp);
+		route_request(w, &req, &resp);
 	}
 	write_response(&resp, strcmp(req.method, "HEAD") == 0);
 	http_resp_free(&resp);
@@ -166,7 +167,7 @@ run_worker(void *arg)
 		busy = 1;
 		serve_one(&w);
 		FCGI_Finish();
-		worker_idle(&w);
+		route_idle(&w);
 		busy = 0;
 	}
 	worker_close(&w);

@@ -1,8 +1,8 @@
 /* events.c - record an outcome, then notify without waiting. */
 #include "store/events.h"
-#include "ca/issue.h"
 #include "util/log.h"
 #include "util/runcmd.h"
+#include "util/cert.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -129,7 +129,7 @@ events_success_make(struct success_event *se, const char *txid, X509 *cert,
 	/* Intune reports the SHA-1 thumbprint, as Windows shows it. */
 	X509_digest(cert, EVP_sha1(), md, &mdlen);
 	hex_encode(md, mdlen, se->thumbprint);
-	serial_hex(X509_get0_serialNumber(cert), se->serial,
+	cert_serial_hex(X509_get0_serialNumber(cert), se->serial,
 	    sizeof(se->serial));
 	se->issuer = X509_NAME_oneline(X509_get_issuer_name(cert), NULL, 0);
 	se->ev.at = now_seconds();
@@ -137,7 +137,7 @@ events_success_make(struct success_event *se, const char *txid, X509 *cert,
 	se->ev.txid = txid;
 	se->ev.serial = se->serial;
 	se->ev.thumbprint = se->thumbprint;
-	se->ev.not_after = asn1_epoch(X509_get0_notAfter(cert));
+	se->ev.not_after = cert_time_epoch(X509_get0_notAfter(cert));
 	se->ev.issuer = se->issuer;
 	se->ev.device_id = device_id;
 	se->ev.code = "Success";

@@ -1,6 +1,6 @@
 /*
  * fuzz_challenge.c - the Intune-style challenge blob (policy/challenge.c,
- * docs/challenge.md) and the CSR attribute it travels in (csr_challenge,
+ * docs/challenge.md) and the CSR attribute it travels in (policy_request_challenge,
  * policy/policy.c), with mscep's challenge keys (EC P-256 and RSA), a
  * trusted MDM signer and the CA as trust made once by the project's
  * ca_issue_identity, as tests/unit/test_challenge.c does.
@@ -8,7 +8,7 @@
  * Input: a mode byte, then the payload.
  *   mode 0: the blob text as a device would put it in its CSR:
  *           challenge_open (base64, AuthEnvelopedData, decryption);
- *   mode 1: a DER CSR: csr_challenge, then challenge_open on what it
+ *   mode 1: a DER CSR: policy_request_challenge, then challenge_open on what it
  *           returns (what policy_intune.c does with a request);
  *   mode 2: a CMS SignedData, encrypted here to mscep's challenge key as
  *           anyone holding challenge.crt can: the signature check and the
@@ -37,6 +37,7 @@
 #include "ca/ca_init.h"
 #include "policy/challenge.h"
 #include "policy/policy.h"
+#include "policy/policy_request.h"
 #include "policy/policy_intune.h"
 #include "store/store.h"
 #include "ca/template.h"
@@ -156,13 +157,13 @@ csr_mode(const uint8_t *data, size_t size)
 	/* The buffer sizes the policies use: the intune and exec modules. */
 	if ((blob = malloc(CHALLENGE_B64_MAX + 1)) == NULL)
 		abort();
-	if (csr_challenge(csr, blob, CHALLENGE_B64_MAX + 1) == 0) {
+	if (policy_request_challenge(csr, blob, CHALLENGE_B64_MAX + 1) == 0) {
 		if (strlen(blob) > CHALLENGE_B64_MAX)
 			abort();
 		open_blob(blob, 0);
 	}
 	/* A short buffer must be refused, never overrun. */
-	if (csr_challenge(csr, small, sizeof(small)) == 0 &&
+	if (policy_request_challenge(csr, small, sizeof(small)) == 0 &&
 	    strlen(small) >= sizeof(small))
 		abort();
 	free(blob);

@@ -4,6 +4,7 @@
 #include "ca/issue.h"
 #include "scep/message.h"
 #include "scep/scep_attr.h"
+#include "util/cert.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -145,8 +146,8 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 
 	memset(&sc, 0, sizeof(sc));
 	if ((len = i2d_X509(cert, &der)) <= 0 ||
-	    serial_hex(X509_get0_serialNumber(cert), serial, slen) != 0 ||
-	    key_id_hex(X509_get_X509_PUBKEY(cert), key_id) != 0)
+	    cert_serial_hex(X509_get0_serialNumber(cert), serial, slen) != 0 ||
+	    cert_key_id_hex(X509_get_X509_PUBKEY(cert), key_id) != 0)
 		die("fuzz_record", txid);
 	issue_describe(cert, subject, sizeof(subject), sans, sizeof(sans));
 	sc.serial = serial;
@@ -156,8 +157,8 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	sc.txid = txid;
 	sc.key_id = key_id;
 	sc.ca_key = ca_key;
-	sc.not_before = asn1_epoch(X509_get0_notBefore(cert));
-	sc.not_after = asn1_epoch(X509_get0_notAfter(cert));
+	sc.not_before = cert_time_epoch(X509_get0_notBefore(cert));
+	sc.not_after = cert_time_epoch(X509_get0_notAfter(cert));
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	if ((approve_id > 0 ? store_pending_decide(st, approve_id,

@@ -1,5 +1,5 @@
 /*
- * fuzz_config.c - config_load (mscep/config.c), the INI loader and
+ * fuzz_config.c - config_load (mscep/config/config.c), the INI loader and
  * validator, on arbitrary files: the input is written to an in-memory file
  * (memfd, read back by config_load through /proc/self/fd, so that nothing
  * is left on disk even after a crash), loaded (problems go to /dev/null,

@@ -1,9 +1,9 @@
 /*
  * fuzz_csr.c - what happens to the PKCS#10 request inside a PKCSReq:
- * template_select (mscep/template.c), issue_check and issue_sign_ex
- * (mscep/issue.c: key checks, SANs, requested validity name-value pairs,
- * subject copy, SID extension), issue_describe, serial_hex and
- * asn1_epoch, with a real CA (EC, so signing is cheap) made by ca_init.
+ * template_select (mscep/ca/template.c), issue_check and issue_sign_ex
+ * (mscep/ca/issue.c: key checks, SANs, requested validity name-value pairs,
+ * subject copy, SID extension), issue_describe, cert_serial_hex and
+ * cert_time_epoch, with a real CA (EC, so signing is cheap) made by ca_init.
  *
  * Input: two flags bytes, then the CSR in DER.
  * First byte:
@@ -27,6 +27,7 @@
 #include "ca/ca_init.h"
 #include "ca/issue.h"
 #include "ca/template.h"
+#include "util/cert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,10 +97,10 @@ issue(const struct config *cfg, const struct template *t, X509_REQ *csr,
 	if (memchr(subject, '\0', sizeof(subject)) == NULL ||
 	    memchr(sans, '\0', sizeof(sans)) == NULL)
 		abort();
-	if (serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
+	if (cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
 		abort();
-	if (asn1_epoch(X509_get0_notAfter(x)) <
-	    asn1_epoch(X509_get0_notBefore(x)))
+	if (cert_time_epoch(X509_get0_notAfter(x)) <
+	    cert_time_epoch(X509_get0_notBefore(x)))
 		abort();
 	/* Never outlives the CA. */
 	if (ASN1_TIME_compare(X509_get0_notAfter(x),

@@ -1,6 +1,6 @@
 /*
- * fuzz_ocsp.c - the OCSP responder (mscep/ocsp.c, RFC 6960) through
- * worker_handle, as main.c hands a request over: routing on [OCSP] Path
+ * fuzz_ocsp.c - the OCSP responder (mscep/responder/ocsp.c, RFC 6960) through
+ * route_request, as main.c hands a request over: routing on [OCSP] Path
  * (ocsp_match), the request bytes of a POST body or a GET path (percent
  * and base64 decoding, RFC 6960 A.1), the DER OCSPRequest, the nonce
  * (RFC 8954), the CertID lookup in the store and the signed answer.
@@ -49,7 +49,7 @@
  *       key under the RA signing certificate's name; the RA encryption
  *       certificate (name and key);
  *     bits 5-7: the serial: recorded certificate 0 to 6, or 7: a length
- *       byte (bits 0-5: up to 63 bytes, more than serial_hex takes;
+ *       byte (bits 0-5: up to 63 bytes, more than cert_serial_hex takes;
  *       bit 7: negative) and that many bytes, big-endian.
  *   The answer must be: malformedRequest without a CertID or with a
  *   wrapped nonce that is empty, over 128 octets or twice; else
@@ -570,7 +570,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.query = q + 1;
 	req.path_info = "";
 	req.remote_addr = "192.0.2.1";
-	worker_handle(w, &req, &resp);
+	route_request(w, &req, &resp);
 	if (req.query != NULL && strstr(req.query, "%00") != NULL) {
 		if (resp.status != 400)
 			abort();

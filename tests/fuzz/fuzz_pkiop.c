@@ -1,5 +1,5 @@
 /*
- * fuzz_pkiop.c - message_decode (mscep/message.c), the PKIOperation
+ * fuzz_pkiop.c - message_decode (mscep/scep/message.c), the PKIOperation
  * decoder, against a real RA made once by the project's ca_init.
  *
  * Three input forms, told apart by the first byte (a DER ContentInfo

@@ -1,12 +1,12 @@
 /*
- * fuzz_query.c - query_get (mscep/http.c) with arbitrary query strings and
- * names, then base64_decode (mscep/util.c) on what it returns, as
+ * fuzz_query.c - query_get (mscep/responder/http.c) with arbitrary query strings and
+ * names, then base64_decode (mscep/util/util.c) on what it returns, as
  * pkiop.c's message_bytes does for a GET PKIOperation.
  *
  * Input: one byte choosing maxlen, the name up to the first '\n', then the
  * query string (without '?'). Without '\n' the whole input after the first
  * byte is the query and the name is "message". The query is also asked
- * for "operation" (maxlen 64, as worker_handle does).
+ * for "operation" (maxlen 64, as route_request does).
  */
 #include "responder/http.h"
 #include "util/util.h"

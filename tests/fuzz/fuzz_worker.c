@@ -1,5 +1,5 @@
 /*
- * fuzz_worker.c - one request through worker_handle (mscep/worker.c), as
+ * fuzz_worker.c - one request through route_request (mscep/responder/route.c), as
  * main.c hands it over from FastCGI: routing on operation=, GetCACaps,
  * GetCACert, the landing and password pages, and PKIOperation by GET
  * (message= in the query: query_get, percent and base64 decoding in
@@ -34,7 +34,7 @@
  * by the first CA: the first as GpT everywhere; the second as GpT revoked
  * (keyCompromise) in 5, as SigT (no renewal) in 6, not at all in 7. Each
  * holds a SigT PKCSReq from the EC client key, transactionID
- * FUZZ-RESUBMIT, for approval, as sent through worker_handle: pending in
+ * FUZZ-RESUBMIT, for approval, as sent through route_request: pending in
  * 5, approved with its certificate (as mscep-admin approve does) in 6,
  * denied in 7; CertPoll finds it so. Once a renewal in 7 has superseded
  * the first identity, the 16th request to 7 that finds it revoked gets a
@@ -85,7 +85,9 @@
 #include "policy/policy_intune.h"
 #include "policy/policy_password.h"
 #include "ca/rollover.h"
+#include "responder/route.h"
 #include "responder/worker.h"
+#include "util/cert.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -240,10 +242,10 @@ hold_one(struct worker *w, int decide)
 	req.path_info = "";
 	req.body = msg.p;
 	req.body_len = msg.len;
-	worker_handle(w, &req, &resp);
+	route_request(w, &req, &resp);
 	memset(&p, 0, sizeof(p));
 	if (resp.status != 200 ||
-	    key_id_hex(X509_REQ_get_X509_PUBKEY(csr), key_id) != 0 ||
+	    cert_key_id_hex(X509_REQ_get_X509_PUBKEY(csr), key_id) != 0 ||
 	    store_pending_find(w->store, RESUBMIT, key_id, now_seconds(),
 	    take_pending, &p) != STORE_OK || p.id <= 0 ||
 	    strcmp(p.status, "pending") != 0)
@@ -567,7 +569,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.body = nl + 1;
 		req.body_len = size - n - 1;
 	}
-	worker_handle(w, &req, &resp);
+	route_request(w, &req, &resp);
 	/*
 	 * 404: GetNextCACert without a next CA (worker.c). A 500 is an
 	 * internal error (CertRep not built, store failing): never the

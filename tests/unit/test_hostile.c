@@ -17,6 +17,7 @@
 #include "fixture.h"
 #include "scep/scep_attr.h"
 #include "suites.h"
+#include "responder/route.h"
 #include "responder/worker.h"
 
 static struct fixture	 fx;
@@ -106,7 +107,7 @@ refused(const char *what, const char *method, const char *query,
 	long		 before = issued_rows();
 	int		 ok;
 
-	worker_handle(&w, &req, &resp);
+	route_request(&w, &req, &resp);
 	ok = (resp.status >= 400 && resp.status < 500) ||
 	    (resp.status == 200 && certrep_status(&resp.body) == STATUS_FAILURE);
 	if (!ok)

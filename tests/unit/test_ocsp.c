@@ -18,6 +18,7 @@
 #include "responder/ocsp.h"
 #include "store/store.h"
 #include "suites.h"
+#include "responder/route.h"
 #include "responder/worker.h"
 
 static struct fixture	 fx;
@@ -484,7 +485,7 @@ test_get(void)
 	OCSP_CERTID_free(id);
 }
 
-/* worker_handle sends [OCSP] Path and below to OCSP, nothing else. */
+/* route_request sends [OCSP] Path and below to OCSP, nothing else. */
 static void
 test_routing(void)
 {
@@ -503,7 +504,7 @@ test_routing(void)
 		memset(&resp, 0, sizeof(resp));
 		r.method = "GET";
 		r.request_uri = ocsp[i];
-		worker_handle(&w, &r, &resp);
+		route_request(&w, &r, &resp);
 		CU_ASSERT(resp.status == 200 && resp.content_type != NULL &&
 		    strcmp(resp.content_type, "application/ocsp-response") ==
 		    0);
@@ -516,7 +517,7 @@ test_routing(void)
 		r.method = "GET";
 		r.request_uri = scep[i];
 		r.query = "operation=GetCACaps";
-		worker_handle(&w, &r, &resp);
+		route_request(&w, &r, &resp);
 		CU_ASSERT(resp.status == 200 && resp.content_type != NULL &&
 		    strcmp(resp.content_type, "text/plain") == 0);
 		http_resp_free(&resp);

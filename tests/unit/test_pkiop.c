@@ -14,7 +14,9 @@
 #include "scep/message.h"
 #include "scep/scep_attr.h"
 #include "suites.h"
+#include "responder/route.h"
 #include "responder/worker.h"
+#include "util/cert.h"
 
 static struct fixture	 fx;
 static struct worker	 w;
@@ -40,7 +42,7 @@ post(const struct requester *r, const struct buf *msg, int *failinfo,
 	int			 status = -1;
 
 	*failinfo = -1;
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL_FATAL(resp.status, 200);
 	p = resp.body.p;
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)resp.body.len);
@@ -301,14 +303,14 @@ test_bad_txid_and_method(void)
 	    "bad*txid_", &msg) == 0);
 	hr.body = msg.p;
 	hr.body_len = msg.len;
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL(resp.status, 400);
 	http_resp_free(&resp);
 	/* HEAD would issue and drop the answer. */
 	memset(&resp, 0, sizeof(resp));
 	hr.method = "HEAD";
 	hr.query = "operation=PKIOperation&message=AAAA";
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL(resp.status, 405);
 	http_resp_free(&resp);
 	buf_free(&msg);
@@ -323,12 +325,12 @@ test_http_errors(void)
 	struct http_resp	 resp = { 0 };
 	long			 before = count("certificates");
 
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL(resp.status, 400);
 	http_resp_free(&resp);
 	memset(&resp, 0, sizeof(resp));
 	hr.query = "operation=GetCACaps";
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL(resp.status, 200);
 	CU_ASSERT(resp.body.len > 0 && memmem(resp.body.p, resp.body.len,
 	    "SCEPStandard\n", 13) != NULL);
@@ -371,8 +373,8 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	CU_ASSERT_FATAL(issue_sign_ex(&w.cfg, config_template(&w.cfg, "GpT"),
 	    &w.ra, r->csr, &ex, &x, reason, sizeof(reason)) == 0);
 	len = i2d_X509(x, &der);
-	serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
-	key_id_hex(X509_REQ_get_X509_PUBKEY(r->csr), key_id);
+	cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
+	cert_key_id_hex(X509_REQ_get_X509_PUBKEY(r->csr), key_id);
 	sc.serial = serial;
 	sc.subject = "sid";
 	sc.sans = "";
@@ -381,7 +383,7 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	sc.txid = serial_out_txid;
 	sc.key_id = key_id;
 	sc.ca_key = w.ra.ca_key_id;
-	sc.not_after = asn1_epoch(X509_get0_notAfter(x));
+	sc.not_after = cert_time_epoch(X509_get0_notAfter(x));
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	CU_ASSERT_EQUAL(store_issue(w.store, &sc, &none), STORE_OK);
@@ -429,7 +431,7 @@ test_renewal(void)
 	/* The strong mapping goes with the subject to the new certificate. */
 	CU_ASSERT(issue_sid_of(c2, sid, sizeof(sid)) == 0 &&
 	    strcmp(sid, "S-1-5-21-1-2-3-1001") == 0);
-	serial_hex(X509_get0_serialNumber(c1), serial, sizeof(serial));
+	cert_serial_hex(X509_get0_serialNumber(c1), serial, sizeof(serial));
 	CU_ASSERT(store_cert_status(w.store, serial, &row) == STORE_OK &&
 	    row.revoked && row.reason == REVOKE_SUPERSEDED);
 	/* ... and belongs to the same device (bulk revocation finds it). */
@@ -474,7 +476,7 @@ test_getcrl(void)
 	CU_ASSERT_FATAL(requester_new(&r, "crl", "both", NULL, NULL) == 0);
 	CU_ASSERT_EQUAL(enroll(&r, "CRL-1", &fi, &c), STATUS_SUCCESS);
 	CU_ASSERT_FATAL(c != NULL);
-	serial_hex(X509_get0_serialNumber(c), serial, sizeof(serial));
+	cert_serial_hex(X509_get0_serialNumber(c), serial, sizeof(serial));
 	CU_ASSERT_EQUAL(store_revoke(w.store, serial, REVOKE_KEY_COMPROMISE,
 	    now_seconds(), &already), STORE_OK);
 	CU_ASSERT_EQUAL(issuer_serial_op(&r, MSG_GETCRL,

@@ -8,6 +8,7 @@
 #include "policy/policy_password.h"
 #include "responder/pwpage.h"
 #include "suites.h"
+#include "responder/route.h"
 #include "responder/worker.h"
 
 static struct fixture	 fx;
@@ -39,7 +40,7 @@ get(const char *method, const char *uri, const char *user, char *text,
 	size_t		 i, n = 0;
 	int		 status, wide;
 
-	worker_handle(&w, &req, &resp);
+	route_request(&w, &req, &resp);
 	status = resp.status;
 	/* The page is UTF-16LE by default: every other byte is zero. */
 	wide = pwpage_match(&w.cfg, uri);

@@ -18,6 +18,7 @@
 #include "responder/ocsp.h"
 #include "ca/rollover.h"
 #include "suites.h"
+#include "responder/route.h"
 #include "responder/worker.h"
 
 static const struct rollover_opts defaults = { NULL, NULL, 3650, 730, 30,
@@ -81,7 +82,7 @@ get(struct worker *w, const char *query, struct http_resp *resp)
 	struct http_req	 hr = { .method = "GET", .query = query };
 
 	memset(resp, 0, sizeof(*resp));
-	worker_handle(w, &hr, resp);
+	route_request(w, &hr, resp);
 }
 
 static int

@@ -1,12 +1,15 @@
 /*
- * pkiop_life.c - the PKIOperations of a certificate's later life:
+ * lifecycle.c - the PKIOperations of a certificate's later life:
  * RenewalReq (RFC 8894 §3.3.1.2), requests held for an administrator's
  * approval and polled with CertPoll (§3.3.3), and GetCRL (§3.3.4).
  */
+#include "responder/lifecycle.h"
+#include "responder/approval.h"
 #include "ca/crl.h"
 #include "util/log.h"
-#include "responder/pkiop_priv.h"
+#include "responder/outcome.h"
 #include "ca/template.h"
+#include "util/cert.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +53,7 @@ check_signer(struct worker *w, X509 *old, char *serial, size_t slen,
 		    "expired or not yet valid");
 		return -1;
 	}
-	if (serial_hex(X509_get0_serialNumber(old), serial, slen) != 0) {
+	if (cert_serial_hex(X509_get0_serialNumber(old), serial, slen) != 0) {
 		snprintf(reason, rlen, "RenewalReq signer serial unreadable");
 		return -1;
 	}
@@ -130,7 +133,7 @@ renews_own_transaction(struct worker *w, const struct scep_req *req,
 	if (store_find_txn(w->store, req->txid, key_id, &der) == STORE_OK) {
 		p = der.p;
 		if ((x = d2i_X509(NULL, &p, (long)der.len)) != NULL &&
-		    serial_hex(X509_get0_serialNumber(x), serial,
+		    cert_serial_hex(X509_get0_serialNumber(x), serial,
 		    sizeof(serial)) == 0)
 			same = strcmp(serial, old_serial) == 0;
 	}
@@ -161,7 +164,7 @@ hold_renewal(struct worker *w, const struct scep_req *req,
 		outcome_fail(o, FAIL_BADREQUEST);
 		return;
 	}
-	hold_for_approval(w, req, t, &dec, key_id, o);
+	approval_hold(w, req, t, &dec, key_id, o);
 	policy_decision_free(&dec);
 }
 
@@ -193,7 +196,7 @@ ask_policy(struct worker *w, const struct scep_req *req,
 }
 
 void
-do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
+lifecycle_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
 	struct store_claim	 claim = { .kind = CLAIM_RENEWAL };
 	struct issue_extras	 ex = { NULL, NULL };
@@ -202,7 +205,7 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 	enum scep_failinfo	 f;
 	char			 key_id[41], sid[192];
 
-	if (key_id_hex(X509_REQ_get_X509_PUBKEY(req->csr), key_id) != 0) {
+	if (cert_key_id_hex(X509_REQ_get_X509_PUBKEY(req->csr), key_id) != 0) {
 		snprintf(o->reason, sizeof(o->reason), "CSR key unreadable");
 		outcome_fail(o, FAIL_BADREQUEST);
 		return;
@@ -215,7 +218,7 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 	/* A retransmission gets its answer even though the renewal has
 	 * since superseded (revoked) the signer. */
 	if (!renews_own_transaction(w, req, key_id, claim.key) &&
-	    pkiop_replay(w, req, key_id, o))
+	    approval_replay(w, req, key_id, o))
 		return;
 	if (check_base(w, claim.key, &b, o->reason, sizeof(o->reason)) != 0) {
 		outcome_fail(o, FAIL_BADCERTID);
@@ -254,14 +257,14 @@ do_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
 		return;
 	}
 	claim.supersede = t->revoke_on_renewal;
-	pkiop_issue(w, req, t, &claim, &ex, key_id, o);
+	outcome_issue(w, req, t, &claim, &ex, key_id, o);
 	if (o->rep.status == STATUS_SUCCESS)
 		snprintf(o->reason, sizeof(o->reason), "renews %s%s",
 		    claim.key, claim.supersede ? " (revoked: superseded)" : "");
 }
 
 void
-do_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o)
+lifecycle_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
 	struct cert_row	 row;
 	char		 reason[REASON_MAX], hex[80];
@@ -277,7 +280,7 @@ do_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o)
 		log_warnx("op=CRL result=error reason=\"%s\"", reason);
 	/* The CRL of the CA key that issued the certificate named (after a
 	 * switch both CAs have one name); unknown serials get the current. */
-	if (req->serial == NULL || serial_hex(req->serial, hex,
+	if (req->serial == NULL || cert_serial_hex(req->serial, hex,
 	    sizeof(hex)) != 0 || store_cert_status(w->store, hex, &row) !=
 	    STORE_OK)
 		row.ca_key[0] = '\0';
@@ -289,107 +292,4 @@ do_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o)
 	}
 	o->rep.status = STATUS_SUCCESS;
 	o->rep.crl = o->crl;
-}
-
-static int
-pending_der(const struct scep_req *req, const struct policy_decision *dec,
-    struct buf *csr, struct buf *subject)
-{
-	unsigned char	*der = NULL;
-	int		 len, rc = -1;
-
-	if ((len = i2d_X509_REQ(req->csr, &der)) <= 0 ||
-	    buf_append(csr, der, (size_t)len) != 0)
-		goto out;
-	OPENSSL_free(der);
-	der = NULL;
-	if (dec->subject != NULL &&
-	    ((len = i2d_X509_NAME(dec->subject, &der)) <= 0 ||
-	    buf_append(subject, der, (size_t)len) != 0))
-		goto out;
-	rc = 0;
-out:
-	OPENSSL_free(der);
-	return rc;
-}
-
-void
-hold_for_approval(struct worker *w, const struct scep_req *req,
-    const struct template *t, const struct policy_decision *dec,
-    const char *key_id, struct outcome *o)
-{
-	struct pending_req	 p = { 0 };
-	struct buf		 csr = { 0 }, subj = { 0 };
-	char			 subject[512], sans[1024], who[256];
-	enum store_rc		 rc = STORE_ERROR;
-
-	issue_describe_req(req->csr, subject, sizeof(subject), sans,
-	    sizeof(sans));
-	snprintf(who, sizeof(who), "%s%s%s", o->requester[0] ? "addr=" : "",
-	    o->requester, dec->device_id[0] ? " device=" : "");
-	strncat(who, dec->device_id, sizeof(who) - strlen(who) - 1);
-	p.txid = req->txid;
-	p.key_id = key_id;
-	p.template_name = t->name;
-	p.subject = subject;
-	p.sans = sans;
-	p.requester = who;
-	p.device_id = dec->device_id;
-	p.sid = dec->sid;
-	p.expires_at = now_seconds() + (int64_t)t->pending_hours * 3600;
-	if (pending_der(req, dec, &csr, &subj) == 0) {
-		p.csr = csr.p;
-		p.csr_len = csr.len;
-		p.subject_der = subj.len ? subj.p : NULL;
-		p.subject_der_len = subj.len;
-		rc = store_pending_add(w->store, &p, &dec->claim);
-	}
-	if (rc == STORE_OK) {
-		o->rep.status = STATUS_PENDING;
-		snprintf(o->reason, sizeof(o->reason), "template %s requires "
-		    "approval: held until mscep-admin approve or deny", t->name);
-	} else {
-		outcome_fail(o, FAIL_BADREQUEST);
-		snprintf(o->reason, sizeof(o->reason), "%s",
-		    rc == STORE_TXID_TAKEN ? "transactionID used by a "
-		    "concurrent request" : rc == STORE_CLAIM_REFUSED ?
-		    "challenge used by a concurrent request" : "store error");
-	}
-	buf_free(&csr);
-	buf_free(&subj);
-}
-
-static int
-take_status(const struct pending_req *p, void *arg)
-{
-	strlcpy0(arg, p->status, 16);
-	return 1;
-}
-
-int
-pending_answer(struct worker *w, const struct scep_req *req,
-    const char *key_id, struct outcome *o)
-{
-	char		 status[16] = "";
-	enum store_rc	 rc;
-
-	rc = store_pending_find(w->store, req->txid, key_id, now_seconds(),
-	    take_status, status);
-	if (rc == STORE_NOT_FOUND)
-		return 0;
-	if (rc == STORE_OK && strcmp(status, "pending") == 0) {
-		o->rep.status = STATUS_PENDING;
-		snprintf(o->reason, sizeof(o->reason), "waiting for approval");
-		return 1;
-	}
-	outcome_fail(o, FAIL_BADREQUEST);
-	o->decided = rc == STORE_OK;
-	snprintf(o->reason, sizeof(o->reason), "%s",
-	    rc == STORE_TXID_TAKEN ? "transactionID already used with another "
-	    "key" : rc != STORE_OK ? "store lookup failed" :
-	    strcmp(status, "denied") == 0 ? "request denied by an "
-	    "administrator" : strcmp(status, "expired") == 0 ? "request "
-	    "expired before an administrator approved it" : "request "
-	    "approved but its certificate is missing");
-	return 1;
 }

@@ -1,15 +1,17 @@
 /*
- * pkiop_priv.h - what pkiop.c (transport, dispatch, PKCSReq) and
- * pkiop_life.c (renewal, approval, GetCRL) share about one operation.
+ * outcome.h - one PKIOperation's result, and what pkiop.c (transport,
+ * dispatch, PKCSReq) and lifecycle.c (renewal, approval, GetCRL) share to
+ * issue a certificate and answer a retransmission.
  */
-#ifndef MSCEP_PKIOP_PRIV_H
-#define MSCEP_PKIOP_PRIV_H
+#ifndef MSCEP_OUTCOME_H
+#define MSCEP_OUTCOME_H
 
 #include "scep/certrep.h"
 #include "store/events.h"
 #include "ca/issue.h"
 #include "scep/message.h"
 #include "policy/policy.h"
+#include "ca/template.h"
 #include "responder/worker.h"
 
 /* Everything one PKIOperation produces, for the answer and the log line. */
@@ -29,23 +31,14 @@ struct outcome {
 };
 
 void	 outcome_fail(struct outcome *, enum scep_failinfo);
+/* A stored DER certificate. */
+int	 outcome_load_cert(const struct buf *, X509 **);
 /* Signs a certificate for req->csr and records it with claim. */
-void	 pkiop_issue(struct worker *, const struct scep_req *,
+void	 outcome_issue(struct worker *, const struct scep_req *,
 	    const struct template *, const struct store_claim *,
 	    const struct issue_extras *, const char *key_id, struct outcome *);
-/* 1 when this transaction was answered before (the outcome is set). */
-int	 pkiop_replay(struct worker *, const struct scep_req *,
-	    const char *key_id, struct outcome *);
-
-/* pkiop_life.c */
-void	 do_renewal(struct worker *, const struct scep_req *,
-	    struct outcome *);
-void	 do_getcrl(struct worker *, const struct scep_req *, struct outcome *);
-void	 hold_for_approval(struct worker *, const struct scep_req *,
-	    const struct template *, const struct policy_decision *,
-	    const char *key_id, struct outcome *);
-/* 1 when a request with this transactionID waits or was decided. */
-int	 pending_answer(struct worker *, const struct scep_req *,
+/* 1 when this transaction has a stored certificate (the outcome is set). */
+int	 outcome_replay(struct worker *, const struct scep_req *,
 	    const char *key_id, struct outcome *);
 
 #endif
