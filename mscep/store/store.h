@@ -1,9 +1,10 @@
 /*
  * store.h - the state every worker shares: issued certificates, issuing
- * transactions and one-time passwords, in one SQLite database (WAL) in the
- * state folder. A certificate is recorded in the same transaction that
- * consumes the policy's claim (a one-time password), so two workers can
- * never both use one password and a refusal writes nothing.
+ * transactions and one-time passwords, behind one interface whose backend
+ * (store_backend.h) is today one SQLite database (WAL) in the state
+ * folder. A certificate is recorded in the same transaction that consumes
+ * the policy's claim (a one-time password), so two workers can never both
+ * use one password and a refusal writes nothing.
  */
 #ifndef MSCEP_STORE_H
 #define MSCEP_STORE_H
@@ -81,6 +82,13 @@ enum store_rc {
 #define REVOKE_CESSATION	5
 #define REVOKE_HOLD		6
 
+/*
+ * Opens the store of backend "sqlite" (target: the database file); room
+ * for others behind the same functions (store_backend.h). store_open is
+ * the SQLite store at path.
+ */
+int	 store_open_backend(const char *backend, const char *target,
+	    struct store **, char *reason, size_t);
 int	 store_open(const char *path, struct store **, char *reason, size_t);
 void	 store_close(struct store *);
 

@@ -1,6 +1,7 @@
 /* test_store.c - the lifecycle tables: migration, revocation, listing,
  * CRL counters, pending requests and renewal claims. */
 #include <CUnit/CUnit.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,6 +53,27 @@ list_count(const struct cert_filter *f)
 	if (store_list(fx.store, f, count_row, &n) != STORE_OK)
 		return -1;
 	return n;
+}
+
+/* The interface opens a backend by name; an unknown name says so. */
+static void
+test_backend(void)
+{
+	struct store	*st = NULL;
+	char		 path[PATH_MAX], reason[256] = "";
+
+	snprintf(path, sizeof(path), "%s/backend.db", fx.dir);
+	CU_ASSERT_EQUAL(store_open_backend("oracle", path, &st, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "unknown store backend"));
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	CU_ASSERT_EQUAL(store_open_backend("sqlite", path, &st, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_count_certs(st), 0);
+	store_close(st);
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);
 }
 
 static void
@@ -301,6 +323,7 @@ register_store(void)
 	CU_pSuite s = CU_add_suite("store", setup, cleanup);
 
 	if (s == NULL ||
+	    !CU_add_test(s, "backends by name", test_backend) ||
 	    !CU_add_test(s, "version 2 store migrates once", test_migrate_v2) ||
 	    !CU_add_test(s, "revoke is idempotent", test_revoke) ||
 	    !CU_add_test(s, "bulk revocation and list filters", test_bulk) ||

@@ -4,7 +4,7 @@
  * waiting for an administrator's approval.
  */
 #include "store/store.h"
-#include "store/store_priv.h"
+#include "store/store_sqlite.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +17,7 @@ begin(sqlite3 *db)
 }
 
 enum store_rc
-store_end(sqlite3 *db, enum store_rc rc)
+store_sqlite_end(sqlite3 *db, enum store_rc rc)
 {
 	if (rc == STORE_OK &&
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
@@ -27,7 +27,7 @@ store_end(sqlite3 *db, enum store_rc rc)
 }
 
 const char *
-store_text(sqlite3_stmt *q, int col)
+store_sqlite_text(sqlite3_stmt *q, int col)
 {
 	const char	*t = (const char *)sqlite3_column_text(q, col);
 
@@ -53,25 +53,26 @@ run(sqlite3 *db, const char *sql, int64_t at, int reason, const char *serial)
 }
 
 enum store_rc
-store_revoke(struct store *s, const char *serial, int reason, int64_t at,
+store_sqlite_revoke(struct store *s, const char *serial, int reason,
+    int64_t at,
     int *already)
 {
-	sqlite3		*db = store_db(s);
+	sqlite3		*db = store_sqlite_db(s);
 	struct cert_row	 row;
 	enum store_rc	 rc;
 
 	*already = 0;
 	if (begin(db) != 0)
 		return STORE_ERROR;
-	if ((rc = store_cert_status(s, serial, &row)) == STORE_OK) {
+	if ((rc = store_sqlite_cert_status(s, serial, &row)) == STORE_OK) {
 		if (row.revoked)
 			*already = 1;
 		else if (run(db, "UPDATE certificates SET status = 'revoked', "
 		    "revoked_at = ?1, revoke_reason = ?2 WHERE serial = ?3",
-		    at, reason, serial) != 0 || store_crl_touch(s) != 0)
+		    at, reason, serial) != 0 || store_sqlite_crl_touch(s) != 0)
 			rc = STORE_ERROR;
 	}
-	return store_end(db, rc);
+	return store_sqlite_end(db, rc);
 }
 
 /* " AND ..." for each field the filter sets, with named parameters. */
@@ -129,10 +130,11 @@ prepare_filtered(sqlite3 *db, const char *head, const char *tail,
 }
 
 enum store_rc
-store_revoke_where(struct store *s, const struct cert_filter *f, int reason,
+store_sqlite_revoke_where(struct store *s, const struct cert_filter *f,
+    int reason,
     int64_t at, int64_t *count)
 {
-	sqlite3		*db = store_db(s);
+	sqlite3		*db = store_sqlite_db(s);
 	sqlite3_stmt	*q;
 	enum store_rc	 rc = STORE_ERROR;
 	char		 head[160];
@@ -150,24 +152,24 @@ store_revoke_where(struct store *s, const struct cert_filter *f, int reason,
 	if ((q = prepare_filtered(db, head, " AND status = 'issued'", f)) !=
 	    NULL && sqlite3_step(q) == SQLITE_DONE) {
 		*count = sqlite3_changes(db);
-		rc = *count == 0 || store_crl_touch(s) == 0 ? STORE_OK :
+		rc = *count == 0 || store_sqlite_crl_touch(s) == 0 ? STORE_OK :
 		    STORE_ERROR;
 	}
 	sqlite3_finalize(q);
-	return store_end(db, rc);
+	return store_sqlite_end(db, rc);
 }
 
 static void
 read_row(sqlite3_stmt *q, struct cert_row *r)
 {
-	r->serial = store_text(q, 0);
-	r->subject = store_text(q, 1);
-	r->sans = store_text(q, 2);
-	r->template_name = store_text(q, 3);
-	r->device_id = store_text(q, 4);
+	r->serial = store_sqlite_text(q, 0);
+	r->subject = store_sqlite_text(q, 1);
+	r->sans = store_sqlite_text(q, 2);
+	r->template_name = store_sqlite_text(q, 3);
+	r->device_id = store_sqlite_text(q, 4);
 	r->not_before = sqlite3_column_int64(q, 5);
 	r->not_after = sqlite3_column_int64(q, 6);
-	r->revoked = strcmp(store_text(q, 7), "revoked") == 0;
+	r->revoked = strcmp(store_sqlite_text(q, 7), "revoked") == 0;
 	r->revoked_at = sqlite3_column_int64(q, 8);
 	r->reason = sqlite3_column_int(q, 9);
 }
@@ -196,33 +198,35 @@ each_row(sqlite3_stmt *q, int (*fn)(const struct cert_row *, void *),
 }
 
 enum store_rc
-store_list(struct store *s, const struct cert_filter *f,
+store_sqlite_list(struct store *s, const struct cert_filter *f,
     int (*fn)(const struct cert_row *, void *), void *arg)
 {
-	return each_row(prepare_filtered(store_db(s), ROW_COLUMNS,
+	return each_row(prepare_filtered(store_sqlite_db(s), ROW_COLUMNS,
 	    " ORDER BY issued_at, serial", f), fn, arg);
 }
 
 enum store_rc
-store_cert_status(struct store *s, const char *serial, struct cert_row *r)
+store_sqlite_cert_status(struct store *s, const char *serial,
+    struct cert_row *r)
 {
 	sqlite3_stmt	*q = NULL;
 	enum store_rc	 rc = STORE_ERROR;
 	int		 step;
 
 	memset(r, 0, sizeof(*r));
-	if (sqlite3_prepare_v2(store_db(s), "SELECT status, revoked_at, "
+	if (sqlite3_prepare_v2(store_sqlite_db(s), "SELECT status, revoked_at, "
 	    "revoke_reason, not_after, ca_key FROM certificates WHERE "
 	    "serial = ?", -1, &q, NULL) != SQLITE_OK)
 		return STORE_ERROR;
 	sqlite3_bind_text(q, 1, serial, -1, SQLITE_STATIC);
 	if ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		r->serial = serial;
-		r->revoked = strcmp(store_text(q, 0), "revoked") == 0;
+		r->revoked = strcmp(store_sqlite_text(q, 0), "revoked") == 0;
 		r->revoked_at = sqlite3_column_int64(q, 1);
 		r->reason = sqlite3_column_int(q, 2);
 		r->not_after = sqlite3_column_int64(q, 3);
-		snprintf(r->ca_key, sizeof(r->ca_key), "%s", store_text(q, 4));
+		snprintf(r->ca_key, sizeof(r->ca_key), "%s",
+		    store_sqlite_text(q, 4));
 		rc = STORE_OK;
 	} else if (step == SQLITE_DONE)
 		rc = STORE_NOT_FOUND;
@@ -231,13 +235,13 @@ store_cert_status(struct store *s, const char *serial, struct cert_row *r)
 }
 
 enum store_rc
-store_revoked(struct store *s, const char *ca_key,
+store_sqlite_revoked(struct store *s, const char *ca_key,
     int (*fn)(const struct cert_row *, void *), void *arg)
 {
 	sqlite3_stmt	*q = NULL;
 
 	/* Rows from before version 3 have no CA key: the only CA then. */
-	if (sqlite3_prepare_v2(store_db(s), ROW_COLUMNS " WHERE status = "
+	if (sqlite3_prepare_v2(store_sqlite_db(s), ROW_COLUMNS " WHERE status = "
 	    "'revoked' AND (ca_key = ?1 OR ca_key = '')", -1, &q, NULL) !=
 	    SQLITE_OK)
 		return STORE_ERROR;
@@ -262,23 +266,23 @@ meta_get(sqlite3 *db, const char *name)
 }
 
 int
-store_crl_dirty(struct store *s)
+store_sqlite_crl_dirty(struct store *s)
 {
-	int64_t	 v = meta_get(store_db(s), "crl_dirty");
+	int64_t	 v = meta_get(store_sqlite_db(s), "crl_dirty");
 
 	return v < 0 ? -1 : v != 0;
 }
 
 enum store_rc
-store_crl_mark_dirty(struct store *s)
+store_sqlite_crl_mark_dirty(struct store *s)
 {
-	return store_crl_touch(s) == 0 ? STORE_OK : STORE_ERROR;
+	return store_sqlite_crl_touch(s) == 0 ? STORE_OK : STORE_ERROR;
 }
 
 enum store_rc
-store_crl_next(struct store *s, int count, int64_t *first)
+store_sqlite_crl_next(struct store *s, int count, int64_t *first)
 {
-	sqlite3		*db = store_db(s);
+	sqlite3		*db = store_sqlite_db(s);
 	sqlite3_stmt	*q = NULL;
 	enum store_rc	 rc = STORE_ERROR;
 	int64_t		 last;
@@ -296,5 +300,5 @@ store_crl_next(struct store *s, int count, int64_t *first)
 		rc = STORE_OK;
 	}
 	sqlite3_finalize(q);
-	return store_end(db, rc);
+	return store_sqlite_end(db, rc);
 }
