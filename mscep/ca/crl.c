@@ -19,7 +19,8 @@
  * switch`) while that CA is valid, at the file named for its index. */
 struct crl_key {
 	X509		*ca;
-	EVP_PKEY	*key;		/* a previous one's: read to sign */
+	struct keyop	*key;		/* a previous one's: read to sign */
+	int		 borrowed;	/* the current one's: the ra's */
 	char		 key_path[PATH_MAX + 320];
 	char		 key_id[41];
 	int		 index;
@@ -112,7 +113,7 @@ build(const struct config *cfg, const struct crl_key *k, struct store *st,
 		goto fail;
 	}
 	if (X509_CRL_sort(crl) != 1 || add_crl_exts(crl, k, number) != 0 ||
-	    X509_CRL_sign(crl, k->key, md) <= 0) {
+	    keyop_sign_crl(k->key, crl, md) <= 0) {
 		openssl_reason(reason, rlen, "cannot sign the CRL");
 		goto fail;
 	}
@@ -207,7 +208,8 @@ static void
 key_free(struct crl_key *k)
 {
 	X509_free(k->ca);
-	EVP_PKEY_free(k->key);
+	if (!k->borrowed)
+		keyop_free(k->key);
 	memset(k, 0, sizeof(*k));
 }
 
@@ -283,8 +285,8 @@ keys_load(const struct config *cfg, const struct ra *ra, struct key_list *l,
 	l->n = 1;
 	if (X509_up_ref(ra->ca))
 		l->v[0].ca = ra->ca;
-	if (EVP_PKEY_up_ref(ra->ca_key))
-		l->v[0].key = ra->ca_key;
+	l->v[0].key = ra->ca_op;
+	l->v[0].borrowed = 1;
 	if (l->v[0].ca == NULL || l->v[0].key == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		return -1;
@@ -348,12 +350,11 @@ publish_all(const struct config *cfg, struct key_list *l, struct store *st,
 	if (publish_key(cfg, &l->v[0], st, first, entries, reason, rlen) != 0)
 		return -1;
 	for (i = 1; i < l->n; i++) {
-		if (l->v[i].key == NULL &&
-		    pem_read_key(l->v[i].key_path, &l->v[i].key) != 0)
-			snprintf(why, sizeof(why), "cannot read %s",
-			    l->v[i].key_path);
-		else if (publish_key(cfg, &l->v[i], st, first + i, NULL, why,
-		    sizeof(why)) == 0)
+		if (l->v[i].key == NULL)
+			l->v[i].key = keyop_inproc_file(l->v[i].key_path,
+			    KEYOP_CA, why, sizeof(why));
+		if (l->v[i].key != NULL && publish_key(cfg, &l->v[i], st,
+		    first + i, NULL, why, sizeof(why)) == 0)
 			continue;
 		log_warnx("op=CRL result=error key=%d reason=\"%s\"",
 		    l->v[i].index, log_safe(why, safe, sizeof(safe)));

@@ -530,7 +530,7 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	    copy_pubkey(csr, x) != 0 ||
 	    set_validity(cfg, t, ra, csr, x) != 0 ||
 	    add_extensions(t, ra, csr, sid, x) != 0 ||
-	    md == NULL || X509_sign(x, ra->ca_key, md) <= 0) {
+	    md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
 		openssl_reason(reason, rlen, "cannot sign certificate");
 		X509_free(x);
 		return -1;

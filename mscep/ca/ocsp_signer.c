@@ -71,6 +71,10 @@ signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
 		    "usage: run mscep-admin ocsp-cert", OCSP_RESPONDER_CERT);
 		goto out;
 	}
+	if ((s->op = keyop_inproc(s->key, KEYOP_OCSP)) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		goto out;
+	}
 	if (X509_cmp_time(X509_get0_notAfter(s->cert), &soon) < 0)
 		snprintf(warn, wlen, "the OCSP responder certificate %s/%s "
 		    "expires within %d days (or has expired): clients will "
@@ -205,6 +209,7 @@ ocsp_signer_free(struct ocsp_signer *s)
 	if (s == NULL)
 		return;
 	X509_free(s->cert);
+	keyop_free(s->op);
 	EVP_PKEY_free(s->key);
 	memset(s, 0, sizeof(*s));
 }

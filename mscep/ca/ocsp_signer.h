@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "ca/keyops.h"
 #include "ca/ra.h"
 #include "config/config.h"
 
@@ -23,6 +24,7 @@
 struct ocsp_signer {
 	X509		*cert;
 	EVP_PKEY	*key;
+	struct keyop	*op;		/* signs the answers (keyops.h) */
 };
 
 /*

@@ -288,6 +288,19 @@ ra_switching(const struct config *cfg, char *reason, size_t rlen)
 	return 1;
 }
 
+/* The request path's key operations, on the keys just loaded. */
+static int
+make_ops(struct ra *ra)
+{
+	enum keyop_role	 sign = ra->direct ? KEYOP_CA : KEYOP_RA_SIGN;
+	enum keyop_role	 enc = ra->direct ? KEYOP_CA : KEYOP_RA_ENC;
+
+	ra->ca_op = keyop_inproc(ra->ca_key, KEYOP_CA);
+	ra->sign_op = keyop_inproc(ra->sign_key, sign);
+	ra->enc_op = keyop_inproc(ra->enc_key, enc);
+	return ra->ca_op && ra->sign_op && ra->enc_op ? 0 : -1;
+}
+
 int
 ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 {
@@ -316,7 +329,7 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 	    rlen) != 0 ||
 	    check_ra_issuer(ra, ra->enc_cert, RA_ENC_CERT, reason, rlen) != 0)
 		goto fail;
-	if ((ra->prev_ca = sk_X509_new_null()) == NULL) {
+	if (make_ops(ra) != 0 || (ra->prev_ca = sk_X509_new_null()) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		goto fail;
 	}
@@ -333,6 +346,9 @@ ra_free(struct ra *ra)
 {
 	if (ra == NULL)
 		return;
+	keyop_free(ra->ca_op);
+	keyop_free(ra->sign_op);
+	keyop_free(ra->enc_op);
 	if (!ra->direct) {
 		X509_free(ra->sign_cert);
 		EVP_PKEY_free(ra->sign_key);

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "ca/keyops.h"
 #include "config/config.h"
 
 #define RA_CA_CERT	"ca.crt"
@@ -33,6 +34,13 @@ struct ra {
 	EVP_PKEY	*sign_key;
 	X509		*enc_cert;
 	EVP_PKEY	*enc_key;
+	/*
+	 * The key operations the request path uses (keyops.h): in-process
+	 * keys wrapping the EVP_PKEYs above, as ra_load makes them.
+	 */
+	struct keyop	*ca_op;
+	struct keyop	*sign_op;
+	struct keyop	*enc_op;
 	int		 direct;
 	char		 ca_key_id[41];	/* hex SHA-1 of the CA's public key,
 					   recorded with what it issues */

@@ -335,7 +335,7 @@ respond(struct worker *w, OCSP_REQUEST *req, OCSP_RESPONSE **out,
 	sig = &w->ocsp.issuers[gen].signer;
 	/* The responder certificate goes with the answer (no -VAfile). */
 	if (OCSP_copy_nonce(bs, req) <= 0 ||
-	    OCSP_basic_sign(bs, sig->cert, sig->key, EVP_sha256(), NULL,
+	    keyop_sign_ocsp(sig->op, bs, sig->cert, EVP_sha256(),
 	    OCSP_RESPID_KEY) != 1 ||
 	    (*out = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
 	    bs)) == NULL) {

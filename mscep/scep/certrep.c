@@ -184,7 +184,7 @@ certrep_build(const struct scep_req *req, const struct ra *ra,
 	    success_content(req, rep, content) != 0)
 		goto out;
 	if ((cms = CMS_sign(NULL, NULL, NULL, NULL, flags)) == NULL ||
-	    (si = CMS_add1_signer(cms, ra->sign_cert, ra->sign_key, md,
+	    (si = keyop_cms_signer(ra->sign_op, cms, ra->sign_cert, md,
 	    flags)) == NULL ||
 	    add_attributes(si, req, rep) != 0 ||
 	    CMS_final(cms, content, NULL, CMS_BINARY) != 1 ||

@@ -190,7 +190,7 @@ decrypt_envelope(struct decoder *d, const unsigned char *der, size_t len,
 		return rc;
 	if ((env = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL)
 		rc = refuse(d, FAIL_BADREQUEST, "cannot parse envelope");
-	else if (CMS_decrypt(env, d->ra->enc_key, d->ra->enc_cert, NULL,
+	else if (keyop_cms_decrypt(d->ra->enc_op, env, d->ra->enc_cert,
 	    plain, CMS_BINARY) != 1)
 		rc = refuse(d, FAIL_BADMESSAGECHECK, "cannot decrypt the "
 		    "envelope: not encrypted to the RA encryption certificate?");

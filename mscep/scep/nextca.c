@@ -14,13 +14,16 @@ sign_body(const struct ra *ra, const struct buf *inner, struct buf *out)
 	CMS_ContentInfo	*cms = NULL;
 	BIO		*in = NULL, *der = NULL;
 	BUF_MEM		*m;
+	unsigned int	 flags = CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL;
 	int		 rc = -1;
 
 	/* id-data content, signed attributes, the signer's certificate. */
 	if ((in = BIO_new_mem_buf(inner->p, (int)inner->len)) == NULL ||
 	    (der = BIO_new(BIO_s_mem())) == NULL ||
-	    (cms = CMS_sign(ra->sign_cert, ra->sign_key, NULL, in,
-	    CMS_BINARY | CMS_NOSMIMECAP)) == NULL ||
+	    (cms = CMS_sign(NULL, NULL, NULL, NULL, flags)) == NULL ||
+	    keyop_cms_signer(ra->sign_op, cms, ra->sign_cert, NULL,
+	    flags) == NULL ||
+	    CMS_final(cms, in, NULL, CMS_BINARY) != 1 ||
 	    i2d_CMS_bio(der, cms) != 1)
 		goto out;
 	BIO_get_mem_ptr(der, &m);

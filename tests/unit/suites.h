@@ -16,6 +16,7 @@ int	 register_pwpage(void);
 int	 register_challenge(void);
 int	 register_hostile(void);
 int	 register_store(void);
+int	 register_keyops(void);
 /* CA rollover (issue 5, item 7) */
 int	 register_rollover(void);
 
