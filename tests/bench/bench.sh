@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/bench.sh - "make bench" (issue 6). On this machine, with one
+# tests/bench/bench.sh - "make bench". On this machine, with one
 # load tool (bin/scepcli), the same requester keys, the same RSA key size
 # everywhere and the same concurrency, it measures PKCSReq enrollments/s of
 #   - mscep behind lighttpd, which spawns W workers (deploy/lighttpd),
@@ -8,7 +8,7 @@
 #     namespace because it cannot bind loopback only,
 # and prints them side by side with this machine's RSA ceiling, the
 # workers' memory, the store's size per 10,000 certificates and the rate
-# with 1,000,000 certificates in the store. The issue's targets are
+# with 1,000,000 certificates in the store. The performance targets are
 # reported, never asserted: the exit status is non-zero only when a
 # measurement could not be made.
 #
@@ -525,7 +525,7 @@ targets() {
 		best=$(awk -v a="${RATE[$s]}" -v b="$best" 'BEGIN { print (a > b) ? a : b }')
 	done
 	echo
-	echo "issue 6 targets (reported, not asserted):"
+	echo "performance targets (reported, not asserted):"
 	if [ -n "${RATE[scepserver]:-}" ] && [ "$best" != 0 ]; then
 		x=$(awk -v a="$best" -v b="${RATE[scepserver]}" 'BEGIN { printf "%.2f", a / b }')
 		printf '  %-42s %-24s %s\n' ">= 3x scepserver's throughput" "${x}x (all replies)" \

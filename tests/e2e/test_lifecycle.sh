@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Issue 5 through real lighttpd and the project's client: renewal inside
-# and outside its window, pending -> approve/deny -> CertPoll, revocation
-# (one, bulk, idempotent), the published CRL and GetCRL. Refused requests
-# change nothing in the store.
+# A certificate's later life through real lighttpd and the project's
+# client: renewal inside and outside its window, pending -> approve/deny
+# -> CertPoll, revocation (one, bulk, idempotent), the published CRL and
+# GetCRL. Refused requests change nothing in the store.
 . "$(dirname "$0")/lib.sh"
 CLI=$MSCEP_BIN/scepcli
 T_NAME=IPSECIntermediateOffline

@@ -2,7 +2,7 @@
 #ifndef MSCEP_TEST_SUITES_H
 #define MSCEP_TEST_SUITES_H
 
-/* The OCSP responder (issue 5, item 6). */
+/* The OCSP responder. */
 int	 register_ocsp(void);
 
 int	 register_util(void);
@@ -17,7 +17,7 @@ int	 register_challenge(void);
 int	 register_hostile(void);
 int	 register_store(void);
 int	 register_keyops(void);
-/* CA rollover (issue 5, item 7) */
+/* CA rollover. */
 int	 register_rollover(void);
 
 #endif

@@ -87,7 +87,8 @@ test_migrate_v2(void)
 	int		 already;
 
 	unlink(path);
-	/* A version 2 store as issues 1-4 wrote it, with one certificate. */
+	/* A version 2 store (before the lifecycle tables), with one
+	 * certificate. */
 	CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
 	CU_ASSERT_FATAL(sqlite3_exec(db, "CREATE TABLE certificates (serial "
 	    "TEXT PRIMARY KEY NOT NULL, subject TEXT NOT NULL, sans TEXT NOT "
