@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/ini_index.h"
 #include "fixture.h"
 #include "suites.h"
 
@@ -137,6 +138,33 @@ test_scepstandard_needs_its_parts(void)
 	config_free(&cfg);
 }
 
+/* The index reads lines as iniparser does. */
+static void
+test_index_follows_iniparser(void)
+{
+	struct ini_index	 ix;
+
+	CU_ASSERT_FATAL(write_file(path, "early = 1\n"
+	    "[ Main ]\n"			/* 2 */
+	    "; a = comment\n"
+	    "Long = one, \\\n"			/* 4: continued */
+	    "  two\n"
+	    "[]\n"				/* iniparser: still [Main] */
+	    "After = 1\n"			/* 7 */
+	    "[main]\n"				/* 8 */
+	    "long = again\n") == 0);		/* 9 */
+	CU_ASSERT_FATAL(ini_index_read(&ix, path) == 0);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "", "early"), 1);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "MAIN", "after"), 7);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "main", "LONG"), 9);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "main", NULL), 8);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "main", "two"), 0);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "main", "a"), 0);
+	CU_ASSERT_STRING_EQUAL(ini_index_section(&ix, "MAIN"), "main");
+	CU_ASSERT_EQUAL(ix.n, 6);
+	ini_index_free(&ix);
+}
+
 static void
 test_missing_file(void)
 {
@@ -174,6 +202,8 @@ register_config(void)
 	    !CU_add_test(s, "hex registry values", test_hex_registry_value) ||
 	    !CU_add_test(s, "SCEPStandard implies AES, POST, SHA-256",
 	    test_scepstandard_needs_its_parts) ||
+	    !CU_add_test(s, "key lines as iniparser reads them",
+	    test_index_follows_iniparser) ||
 	    !CU_add_test(s, "missing file", test_missing_file))
 		return -1;
 	return 0;
