@@ -1,12 +1,14 @@
 /*
  * schema.h - every configuration key, once: section, name, type, default,
  * range, where it goes in struct config and one line of help. config_load
- * parses, checks and rejects unknown keys by this table.
+ * parses, checks and rejects unknown keys by this table; mscep-admin
+ * config-keys prints it, as text or as the key list of mscep.ini(5).
  */
 #ifndef MSCEP_CONFIG_SCHEMA_H
 #define MSCEP_CONFIG_SCHEMA_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum config_type {
 	CONFIG_INT,		/* decimal or 0x hex, min..max */
@@ -61,5 +63,11 @@ const struct config_key *config_key_find(const char *section,
 /* The table's spelling of a fixed section name, NULL for any other
  * (which is a template). */
 const char *config_section_known(const char *section);
+
+/* The table as text: one tab-separated line per key (section, key, type,
+ * default, help); template keys under the section "<template>". */
+void	 config_keys_print(FILE *);
+/* The same as man(7) markup: .SS per section, .TP per key. */
+void	 config_keys_man(FILE *);
 
 #endif

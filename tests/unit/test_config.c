@@ -344,6 +344,32 @@ test_index_follows_iniparser(void)
 	ini_index_free(&ix);
 }
 
+/* The mscep.ini(5) key list: a section heading each, a tag per key. */
+static void
+test_man_key_list(void)
+{
+	const struct config_key	*k;
+	char			*text = NULL, *p;
+	size_t			 size = 0;
+	int			 keys = 0, tags = 0, headings = 0;
+	FILE			*f = open_memstream(&text, &size);
+
+	CU_ASSERT_FATAL(f != NULL);
+	config_keys_man(f);
+	fclose(f);
+	for (k = config_keys; k->name != NULL; k++)
+		keys++;
+	for (p = text; (p = strstr(p, "\n.TP\n")) != NULL; p++)
+		tags++;
+	for (p = text; (p = strstr(p, ".SS ")) != NULL; p++)
+		headings++;
+	CU_ASSERT_EQUAL(tags + (strncmp(text, ".TP\n", 4) == 0), keys);
+	CU_ASSERT_EQUAL(headings, 7);
+	CU_ASSERT(strstr(text, ".B PasswordMax\n") != NULL);
+	CU_ASSERT(strstr(text, "Integer, 1 to 100000; default: 5.\n") != NULL);
+	free(text);
+}
+
 static void
 test_missing_file(void)
 {
@@ -391,6 +417,7 @@ register_config(void)
 	    test_table_matches_example) ||
 	    !CU_add_test(s, "key lines as iniparser reads them",
 	    test_index_follows_iniparser) ||
+	    !CU_add_test(s, "mscep.ini(5) key list", test_man_key_list) ||
 	    !CU_add_test(s, "missing file", test_missing_file))
 		return -1;
 	return 0;
