@@ -5,10 +5,12 @@
  * reads them, so that both see the same keys: trailing white space goes;
  * a line then ending in '\' continues on the next one (the '\' dropped);
  * blank lines and lines starting with ';' or '#' are comments; "[name]"
- * (the name up to the first ']', trimmed) starts a section, except "[]",
- * after which iniparser stays in the previous section; anything else with
- * text before a '=' is a key. Lines iniparser refuses make iniparser_load
- * fail, so they never reach this index's callers.
+ * (the name up to the first ']', trimmed) starts a section; anything else
+ * with text before a '=' is a key. A line "[]..." names no section: then
+ * iniparser keeps the previous name cut to the line's length less one
+ * ("[]" after "[Service]" is section "s"), and so does this index. Lines
+ * iniparser refuses make iniparser_load fail, so they never reach this
+ * index's callers.
  */
 #include "config/ini_index.h"
 
@@ -70,9 +72,12 @@ index_line(struct ini_index *ix, char *s, int line, char **section)
 		return 0;
 	if (*s == '[' && s[len - 1] == ']') {
 		if (s[1] == ']')
-			return 0;
-		s[strcspn(s, "]")] = '\0';
-		if ((name = strdup(trim(s + 1))) == NULL)
+			name = strndup(*section, len - 1);
+		else {
+			s[strcspn(s, "]")] = '\0';
+			name = strdup(trim(s + 1));
+		}
+		if (name == NULL)
 			return -1;
 		free(*section);
 		*section = name;

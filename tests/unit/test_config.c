@@ -328,19 +328,21 @@ test_index_follows_iniparser(void)
 	    "; a = comment\n"
 	    "Long = one, \\\n"			/* 4: continued */
 	    "  two\n"
-	    "[]\n"				/* iniparser: still [Main] */
+	    "[]\n"				/* 6: iniparser: [M] */
 	    "After = 1\n"			/* 7 */
 	    "[main]\n"				/* 8 */
 	    "long = again\n") == 0);		/* 9 */
 	CU_ASSERT_FATAL(ini_index_read(&ix, path) == 0);
 	CU_ASSERT_EQUAL(ini_index_line(&ix, "", "early"), 1);
-	CU_ASSERT_EQUAL(ini_index_line(&ix, "MAIN", "after"), 7);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "m", "after"), 7);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "m", NULL), 6);
+	CU_ASSERT_EQUAL(ini_index_line(&ix, "MAIN", "after"), 0);
 	CU_ASSERT_EQUAL(ini_index_line(&ix, "main", "LONG"), 9);
 	CU_ASSERT_EQUAL(ini_index_line(&ix, "main", NULL), 8);
 	CU_ASSERT_EQUAL(ini_index_line(&ix, "main", "two"), 0);
 	CU_ASSERT_EQUAL(ini_index_line(&ix, "main", "a"), 0);
 	CU_ASSERT_STRING_EQUAL(ini_index_section(&ix, "MAIN"), "main");
-	CU_ASSERT_EQUAL(ix.n, 6);
+	CU_ASSERT_EQUAL(ix.n, 7);
 	ini_index_free(&ix);
 }
 
