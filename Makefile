@@ -49,7 +49,7 @@ PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
 	   $(BINDIR)/logsink $(BINDIR)/unit-tests
 
 .PHONY: all deps need run check check-unit check-e2e check-asan lint \
-	install clean fuzz fuzz-build fuzz-regress fuzz-corpus bench
+	install clean fuzz fuzz-build fuzz-regress fuzz-corpus bench man
 
 all: need $(PROGS)
 
@@ -101,6 +101,19 @@ $(BINDIR)/logsink: tests/tools/logsink.c
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# mscep.ini(5): the page with its one line ".\" @KEYS@" replaced by the key
+# list printed from the table config_load parses by.
+man: $(BUILD)/man/mscep.ini.5
+
+$(BUILD)/man/mscep.ini.5: docs/mscep.ini.5.in $(BINDIR)/mscep-admin
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@test "$$(grep -c '^\.\\" @KEYS@$$' $<)" = 1 || \
+	    { echo "$<: needs one line .\\\" @KEYS@" >&2; exit 1; }
+	@$(BINDIR)/mscep-admin config-keys --man > $@.keys
+	@sed -e '/^\.\\" @KEYS@$$/{r $@.keys' -e 'd;}' $< > $@.tmp
+	@rm -f $@.keys && mv $@.tmp $@
 
 deps:
 	@sh deploy/install-deps.sh

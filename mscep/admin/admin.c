@@ -16,6 +16,7 @@
 #include "admin/admin_mdm.h"
 #include "ca/ca_init.h"
 #include "config/config.h"
+#include "config/schema.h"
 #include "ca/issue.h"
 #include "responder/ocsp.h"
 #include "policy/policy.h"
@@ -41,6 +42,8 @@ usage(void)
 	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n"
 	    "  password     print a new enrollment challenge password\n"
 	    "  check        validate the configuration, keys and store\n"
+	    "  config-keys [--man]   every configuration key: section, key,\n"
+	    "           type, default, help (--man: the list in mscep.ini(5))\n"
 	    "  tls-cert --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
 	    "           [--out DIR]   TLS server certificate from the CA\n"
 	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
@@ -217,6 +220,21 @@ cmd_check(const struct config *cfg)
 	    (long long)store_count_certs(st), cfg->state_dir);
 	store_close(st);
 	return 0;
+}
+
+/* Needs no configuration: it prints the table config_load parses by. */
+static int
+cmd_config_keys(int argc, char *argv[])
+{
+	if (argc == 1)
+		config_keys_print(stdout);
+	else if (argc == 2 && strcmp(argv[1], "--man") == 0)
+		config_keys_man(stdout);
+	else {
+		fprintf(stderr, "mscep-admin: config-keys [--man]\n");
+		return 2;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
 }
 
 static int
@@ -417,6 +435,8 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	cmd = argv[i];
+	if (strcmp(cmd, "config-keys") == 0)
+		return cmd_config_keys(argc - i, argv + i);
 	if ((n = config_load(path, &cfg, stderr)) != 0) {
 		fprintf(stderr, "mscep-admin: %s: %d problem(s)\n", path,
 		    n < 0 ? 1 : n);

@@ -1,8 +1,9 @@
 /*
- * config.c - parse the INI once into struct config and validate all of it.
- * Defaults mirror the NDES registry (Windows Server 2019 MSCEP.reg).
+ * config.c - parse the INI once into struct config and validate all of it,
+ * key by key as the table in config_keys.c describes them, then across
+ * keys. Every problem is reported, each with its file and line.
  */
-#include "config/config.h"
+#include "config/config_priv.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -12,213 +13,118 @@
 #include <string.h>
 #include <strings.h>
 
-#include <iniparser.h>
 #include <openssl/err.h>
 
-#define LINES_MAX 512
+/* Enum members are written as int (CONFIG_ENUM). */
+_Static_assert(sizeof(enum policy_kind) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum nokeyusage) == sizeof(int), "enum size");
 
-/* Where each "section:key" sits in the file, so messages can name the line. */
-struct linemap {
-	char	 key[LINES_MAX][96];
-	int	 line[LINES_MAX];
-	int	 n;
-	/* iniparser lowercases section names; templates keep their case. */
-	char	 section[TEMPLATES_MAX + 2][TEMPLATE_NAME_MAX];
-	int	 nsection;
-};
+static void vproblem(struct loader *, int, const char *, const char *,
+    const char *, va_list) __attribute__((format(__printf__, 5, 0)));
 
-struct loader {
-	dictionary	*d;
-	struct config	*cfg;
-	struct linemap	 lines;
-	FILE		*errs;
-	int		 nerr;
-};
-
-static const char *const mscep_keys[] = {
-	"signaturetemplate", "encryptiontemplate", "generalpurposetemplate",
-	"enforcepassword", "usesinglepassword", "passwordmax",
-	"passwordlength", "passwordvalidity", "passwordvdir", NULL
-};
-static const char *const service_keys[] = {
-	"statedir", "cadirect", "maxmessagesize", "capabilities", "log",
-	"certrepincludeca", "backdateminutes", "hashalgorithm",
-	"nokeyusagetemplate", "allowdes", "logsocket", NULL
-};
-static const char *const page_keys[] = {
-	"users", "usersignorecase", "requirehttps", "encoding", NULL
-};
-static const char *const policy_keys[] = {
-	"module", "challengesigners", "clockskewseconds", "verifiercommand",
-	"verifiertimeoutseconds", "notifycommand", "notifytimeoutseconds",
-	"eventretentiondays", NULL
-};
-static const char *const template_keys[] = {
-	"validitydays", "maxvaliditydays", "allowrequestervalidity",
-	"subjectfromrequest", "subjectaltnames", "keyusage",
-	"extendedkeyusage", "minimumkeysize", "keytypes", "sidurlsan",
-	"allowrenewal", "renewalwindowdays", "revokeonrenewal",
-	"requireapproval", "pendingexpiryhours", "includecdp", "includeocsp",
-	NULL
-};
-static const char *const crl_keys[] = {
-	"publishfile", "url", "validityhours", "refreshhours", NULL
-};
-static const char *const ocsp_keys[] = {
-	"path", "url", "validityminutes", NULL
-};
-/* What GetCACaps may advertise: only what this build implements. */
-static const char *const supported_caps[] = {
-	"AES", "DES3", "POSTPKIOperation", "Renewal", "SCEPStandard",
-	"SHA-1", "SHA-256", "SHA-512", NULL
-};
-#define DEFAULT_CAPS "AES,DES3,POSTPKIOperation,SCEPStandard,SHA-1,SHA-256,SHA-512"
-
+/* line 0: the key's line, else its section's, else none. */
 static void
-linemap_read(struct linemap *m, const char *path)
+vproblem(struct loader *l, int line, const char *section, const char *key,
+    const char *fmt, va_list ap)
 {
-	FILE	*f;
-	char	 line[1024], section[64] = "", *p, *e;
-	int	 n = 0;
+	char	 where[32] = "";
 
-	if ((f = fopen(path, "r")) == NULL)
+	if (l->quiet)
 		return;
-	while (fgets(line, sizeof(line), f) != NULL && m->n < LINES_MAX) {
-		n++;
-		for (p = line; isspace((unsigned char)*p); p++)
-			;
-		if (*p == '[' && (e = strchr(p, ']')) != NULL) {
-			*e = '\0';
-			if (m->nsection < TEMPLATES_MAX + 2)
-				strlcpy0(m->section[m->nsection++], p + 1,
-				    TEMPLATE_NAME_MAX);
-			snprintf(section, sizeof(section), "%s", p + 1);
-			for (p = section; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
-			continue;
-		}
-		if (*p == ';' || *p == '#' || (e = strchr(p, '=')) == NULL)
-			continue;
-		while (e > p && isspace((unsigned char)e[-1]))
-			e--;
-		*e = '\0';
-		for (e = p; *e; e++)
-			*e = (char)tolower((unsigned char)*e);
-		snprintf(m->key[m->n], sizeof(m->key[0]), "%.40s:%.50s",
-		    section, p);
-		m->line[m->n++] = n;
-	}
-	fclose(f);
+	l->nerr++;
+	if (l->errs == NULL)
+		return;
+	if (line == 0 && key != NULL)
+		line = ini_index_line(&l->idx, section, key);
+	if (line == 0)
+		line = ini_index_line(&l->idx, section, NULL);
+	if (line > 0)
+		snprintf(where, sizeof(where), ":%d", line);
+	fprintf(l->errs, "%s%s: ", l->cfg->path, where);
+	if (*section != '\0')
+		fprintf(l->errs, "[%s]%s", section, key != NULL ? " " : "");
+	if (key != NULL)
+		fputs(key, l->errs);
+	fputs(": ", l->errs);
+	vfprintf(l->errs, fmt, ap);
+	fputc('\n', l->errs);
 }
 
-static int
-linemap_find(const struct linemap *m, const char *seckey)
+void
+config_problem(struct loader *l, const char *section, const char *key,
+    const char *fmt, ...)
 {
-	int	 i;
+	va_list	 ap;
 
-	for (i = 0; i < m->n; i++)
-		if (strcmp(m->key[i], seckey) == 0)
-			return m->line[i];
+	va_start(ap, fmt);
+	vproblem(l, 0, section, key, fmt, ap);
+	va_end(ap);
+}
+
+/* A problem of one written line (each of a key written twice). */
+static void problem_at(struct loader *, const struct ini_entry *,
+    const char *, const char *, ...)
+    __attribute__((format(__printf__, 4, 5)));
+
+static void
+problem_at(struct loader *l, const struct ini_entry *e, const char *section,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vproblem(l, e->line, section, e->key, fmt, ap);
+	va_end(ap);
+}
+
+void
+config_key_problem(struct loader *l, const struct config_key *k,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vproblem(l, 0, l->section, k->name, fmt, ap);
+	va_end(ap);
+}
+
+int
+config_value_int(const char *s, long min, long max, long *v)
+{
+	char	*end;
+
+	errno = 0;
+	/* Decimal, or 0x.. as the registry shows 0x3C; never octal. */
+	*v = strncasecmp(s, "0x", 2) == 0 ? strtol(s + 2, &end, 16) :
+	    strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || *v < min || *v > max)
+		return -1;
 	return 0;
 }
 
-/* The section name as the file spells it (iniparser lowercases). */
-static const char *
-section_as_written(const struct loader *l, const char *section)
+int
+config_value_bool(const char *s, int *v)
 {
-	int	 i;
-
-	for (i = 0; i < l->lines.nsection; i++)
-		if (strcasecmp(l->lines.section[i], section) == 0)
-			return l->lines.section[i];
-	return section;
-}
-
-static void problem(struct loader *, const char *, const char *,
-    const char *, ...) __attribute__((format(__printf__, 4, 5)));
-
-static void
-problem(struct loader *l, const char *section, const char *key,
-    const char *fmt, ...)
-{
-	char	 seckey[160], msg[512];
-	va_list	 ap;
-	int	 line;
-
-	snprintf(seckey, sizeof(seckey), "%s:%s", section, key ? key : "");
-	line = key ? linemap_find(&l->lines, seckey) : 0;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (l->errs != NULL)
-		fprintf(l->errs, "%s:%d: [%s]%s%s: %s\n", l->cfg->path, line,
-		    section_as_written(l, section), key ? " " : "",
-		    key ? key : "", msg);
-	l->nerr++;
-}
-
-static const char *
-get_str(struct loader *l, const char *section, const char *key, const char *def)
-{
-	char		 seckey[160];
-	const char	*v;
-
-	/* iniparser keeps sections as keys with a NULL value: "[T:Key]"
-	 * would answer NULL for T's Key. A truncated name reads nothing. */
-	if (snprintf(seckey, sizeof(seckey), "%s:%s", section, key) >=
-	    (int)sizeof(seckey))
-		return def;
-	v = iniparser_getstring(l->d, seckey, NULL);
-	return v != NULL ? v : def;
-}
-
-static int
-get_int(struct loader *l, const char *section, const char *key, int def,
-    int min, int max)
-{
-	const char	*s = get_str(l, section, key, NULL);
-	char		*end;
-	long		 v;
-
-	if (s == NULL)
-		return def;
-	errno = 0;
-	/* Decimal, or 0x.. as the registry shows 0x3C; never octal. */
-	v = strncasecmp(s, "0x", 2) == 0 ? strtol(s + 2, &end, 16) :
-	    strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < min || v > max) {
-		problem(l, section, key, "\"%s\" is not an integer in %d..%d",
-		    s, min, max);
-		return def;
-	}
-	return (int)v;
-}
-
-static int
-get_bool(struct loader *l, const char *section, const char *key, int def)
-{
-	const char	*s = get_str(l, section, key, NULL);
-
-	if (s == NULL)
-		return def;
 	if (!strcasecmp(s, "1") || !strcasecmp(s, "yes") ||
 	    !strcasecmp(s, "true") || !strcasecmp(s, "on"))
-		return 1;
-	if (!strcasecmp(s, "0") || !strcasecmp(s, "no") ||
+		*v = 1;
+	else if (!strcasecmp(s, "0") || !strcasecmp(s, "no") ||
 	    !strcasecmp(s, "false") || !strcasecmp(s, "off"))
-		return 0;
-	problem(l, section, key, "\"%s\" is not a boolean (0 or 1)", s);
-	return def;
+		*v = 0;
+	else
+		return -1;
+	return 0;
 }
 
-/* Calls fn for each trimmed, non-empty item of a comma-separated list. */
-static int
-for_each_item(const char *list, int (*fn)(const char *, void *), void *arg)
+int
+config_for_each_item(const char *list, int (*fn)(const char *, void *),
+    void *arg)
 {
-	char	 copy[1024], *tok, *save = NULL, *e;
+	char	*copy, *tok, *save = NULL, *e;
 	int	 rc = 0;
 
-	snprintf(copy, sizeof(copy), "%s", list);
+	if ((copy = strdup(list)) == NULL)
+		return -1;
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		while (isspace((unsigned char)*tok))
@@ -229,91 +135,12 @@ for_each_item(const char *list, int (*fn)(const char *, void *), void *arg)
 		if (*tok != '\0' && fn(tok, arg) != 0)
 			rc = -1;
 	}
+	free(copy);
 	return rc;
 }
 
-static const char *const *
-key_list_for(const char *section)
-{
-	if (!strcasecmp(section, "mscep"))
-		return mscep_keys;
-	if (!strcasecmp(section, "service"))
-		return service_keys;
-	if (!strcasecmp(section, "passwordpage"))
-		return page_keys;
-	if (!strcasecmp(section, "policy"))
-		return policy_keys;
-	if (!strcasecmp(section, "crl"))
-		return crl_keys;
-	if (!strcasecmp(section, "ocsp"))
-		return ocsp_keys;
-	return template_keys;
-}
-
-/* Typos must not silently fall back to defaults: reject unknown keys. */
-static void
-check_unknown_keys(struct loader *l)
-{
-	const char	*const *known;
-	const char	*sec, *colon;
-	int		 i, j, k;
-	char		 seckey[160];
-
-	for (i = 0; i < l->lines.n; i++) {
-		snprintf(seckey, sizeof(seckey), "%s", l->lines.key[i]);
-		if ((colon = strchr(seckey, ':')) == NULL)
-			continue;
-		sec = seckey;
-		seckey[colon - seckey] = '\0';
-		if (*sec == '\0') {
-			problem(l, "", colon + 1, "key outside any section");
-			continue;
-		}
-		known = key_list_for(sec);
-		for (j = 0, k = 0; known[j] != NULL; j++)
-			if (strcmp(known[j], colon + 1) == 0)
-				k = 1;
-		if (!k)
-			problem(l, sec, colon + 1, "unknown key");
-	}
-}
-
-static int
-san_item(const char *s, void *arg)
-{
-	unsigned	*bits = arg;
-
-	if (!strcasecmp(s, "dns"))
-		*bits |= SAN_DNS;
-	else if (!strcasecmp(s, "email") || !strcasecmp(s, "rfc822"))
-		*bits |= SAN_EMAIL;
-	else if (!strcasecmp(s, "upn"))
-		*bits |= SAN_UPN;
-	else if (!strcasecmp(s, "uri"))
-		*bits |= SAN_URI;
-	else if (!strcasecmp(s, "ip"))
-		*bits |= SAN_IP;
-	else if (strcasecmp(s, "none") != 0)
-		return -1;
-	return 0;
-}
-
-static int
-keytype_item(const char *s, void *arg)
-{
-	unsigned	*bits = arg;
-
-	if (!strcasecmp(s, "rsa"))
-		*bits |= KEYTYPE_RSA;
-	else if (!strcasecmp(s, "ec"))
-		*bits |= KEYTYPE_EC;
-	else
-		return -1;
-	return 0;
-}
-
-static X509_EXTENSION *
-make_ext(int nid, const char *value)
+X509_EXTENSION *
+config_make_ext(int nid, const char *value)
 {
 	X509_EXTENSION	*ext;
 
@@ -322,104 +149,255 @@ make_ext(int nid, const char *value)
 	return ext;
 }
 
+/* "a, b or c" of a word list, for messages. */
 static void
-load_template_exts(struct loader *l, const char *sec, struct template *t)
+word_choices(const struct config_word *w, char *out, size_t size)
 {
-	const char	*ku, *eku;
-	char		 val[600];
+	size_t	 n = 0;
+	int	 i;
 
-	ku = get_str(l, sec, "keyusage", "digitalSignature,keyEncipherment");
-	snprintf(val, sizeof(val), "critical,%s", ku);
-	if ((t->ku = make_ext(NID_key_usage, val)) == NULL)
-		problem(l, sec, "keyusage", "\"%s\" is not a list of key "
-		    "usages (digitalSignature, nonRepudiation, "
-		    "keyEncipherment, dataEncipherment, keyAgreement)", ku);
-	eku = get_str(l, sec, "extendedkeyusage", "clientAuth");
-	if (strcasecmp(eku, "none") == 0 || *eku == '\0')
-		return;
-	if ((t->eku = make_ext(NID_ext_key_usage, eku)) == NULL)
-		problem(l, sec, "extendedkeyusage", "\"%s\" is not a list of "
-		    "EKU names (clientAuth, serverAuth, ...) or dotted OIDs",
-		    eku);
+	out[0] = '\0';
+	for (i = 0; w[i].name != NULL && n < size; i++)
+		n += (size_t)snprintf(out + n, size - n, "%s%s",
+		    i == 0 ? "" : w[i + 1].name == NULL ? " or " : ", ",
+		    w[i].name);
 }
 
-/* An http(s) URL for a certificate extension, or "" when empty. */
-static void
-get_url(struct loader *l, const char *sec, const char *key, char *out,
-    size_t size)
+static const struct config_word *
+word_find(const struct config_word *w, const char *s)
 {
-	const char	*s = get_str(l, sec, key, "");
-
-	if (*s != '\0' && (strlen(s) >= size || (strncmp(s, "http://", 7) &&
-	    strncmp(s, "https://", 8)) || strpbrk(s, ", \t\"") != NULL))
-		problem(l, sec, key, "\"%s\": an http:// URL without spaces or "
-		    "commas", s);
-	else
-		strlcpy0(out, s, size);
+	for (; w->name != NULL; w++)
+		if (strcasecmp(w->name, s) == 0)
+			return w;
+	return NULL;
 }
 
-/* Renewal, approval and where relying parties find revocation status. */
-static void
-load_template_life(struct loader *l, const char *sec, struct template *t)
+static int
+parse_int(struct loader *l, const struct config_key *k, const char *s,
+    void *field)
 {
-	const struct config	*c = l->cfg;
-	char			 val[600];
+	long	 v;
 
-	t->allow_renewal = get_bool(l, sec, "allowrenewal", 0);
-	t->renewal_window_days = get_int(l, sec, "renewalwindowdays", 0, 0,
-	    36500);
-	t->revoke_on_renewal = get_bool(l, sec, "revokeonrenewal", 0);
-	t->require_approval = get_bool(l, sec, "requireapproval", 0);
-	t->pending_hours = get_int(l, sec, "pendingexpiryhours", 168, 1,
-	    24 * 365);
-	if (get_bool(l, sec, "includecdp", 0)) {
-		snprintf(val, sizeof(val), "URI:%s", c->crl_url);
-		if (c->crl_url[0] == '\0')
-			problem(l, sec, "includecdp", "needs [CRL] URL");
-		else if ((t->cdp = make_ext(NID_crl_distribution_points,
-		    val)) == NULL)
-			problem(l, sec, "includecdp", "cannot encode [CRL] URL");
+	if (config_value_int(s, k->min, k->max, &v) != 0) {
+		config_key_problem(l, k, "\"%s\" is not an integer in %ld..%ld",
+		    s, k->min, k->max);
+		return -1;
 	}
-	if (get_bool(l, sec, "includeocsp", 0)) {
-		snprintf(val, sizeof(val), "OCSP;URI:%s", c->ocsp_url);
-		if (c->ocsp_url[0] == '\0')
-			problem(l, sec, "includeocsp", "needs [OCSP] URL");
-		else if ((t->aia = make_ext(NID_info_access, val)) == NULL)
-			problem(l, sec, "includeocsp", "cannot encode [OCSP] "
-			    "URL");
+	if (k->type == CONFIG_SIZE)
+		*(size_t *)field = (size_t)v;
+	else
+		*(int *)field = (int)v;
+	return 0;
+}
+
+static int
+parse_bool(struct loader *l, const struct config_key *k, const char *s,
+    void *field)
+{
+	if (config_value_bool(s, field) != 0) {
+		config_key_problem(l, k, "\"%s\" is not a boolean (0 or 1)", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* ENUM keeps the word's value, WORD the text as written. */
+static int
+parse_word(struct loader *l, const struct config_key *k, const char *s,
+    void *field)
+{
+	const struct config_word	*w = word_find(k->words, s);
+	char				 choices[256];
+
+	if (w == NULL || (k->type == CONFIG_WORD && strlen(s) >= k->size)) {
+		word_choices(k->words, choices, sizeof(choices));
+		config_key_problem(l, k, "\"%s\": use %s", s, choices);
+		return -1;
+	}
+	if (k->type == CONFIG_WORD)
+		strlcpy0(field, s, k->size);
+	else
+		*(int *)field = w->value;
+	return 0;
+}
+
+struct flags {
+	const struct config_key	*k;
+	unsigned		 bits;
+	int			 n;
+};
+
+static int
+flag_item(const char *s, void *arg)
+{
+	struct flags			*f = arg;
+	const struct config_word	*w = word_find(f->k->words, s);
+
+	if (w == NULL)
+		return -1;
+	f->bits |= (unsigned)w->value;
+	f->n++;
+	return 0;
+}
+
+static int
+parse_flags(struct loader *l, const struct config_key *k, const char *s,
+    void *field)
+{
+	struct flags	 f = { k, 0, 0 };
+	char		 choices[256];
+
+	if (config_for_each_item(s, flag_item, &f) != 0 || f.n < k->min) {
+		word_choices(k->words, choices, sizeof(choices));
+		config_key_problem(l, k, "\"%s\": a list of %s%s", s, choices,
+		    k->min > 0 ? " (at least one)" : "");
+		return -1;
+	}
+	*(unsigned *)field = f.bits;
+	return 0;
+}
+
+static int
+parse_text(struct loader *l, const struct config_key *k, const char *s,
+    void *field)
+{
+	if (strlen(s) >= k->size) {
+		config_key_problem(l, k, "\"%s\": longer than %zu characters",
+		    s, k->size - 1);
+		return -1;
+	}
+	strlcpy0(field, s, k->size);
+	return 0;
+}
+
+static int
+parse_value(struct loader *l, const struct config_key *k, const char *s,
+    void *field)
+{
+	if (k->parse != NULL)
+		return k->parse(l, k, s, field);
+	switch (k->type) {
+	case CONFIG_INT:
+	case CONFIG_SIZE:
+		return parse_int(l, k, s, field);
+	case CONFIG_BOOL:
+		return parse_bool(l, k, s, field);
+	case CONFIG_ENUM:
+	case CONFIG_WORD:
+		return parse_word(l, k, s, field);
+	case CONFIG_FLAGS:
+		return parse_flags(l, k, s, field);
+	default:
+		return parse_text(l, k, s, field);
+	}
+}
+
+/* The value written for key in the section being loaded, or NULL. */
+static const char *
+raw_value(struct loader *l, const char *key)
+{
+	char		*seckey;
+	const char	*v;
+
+	/* iniparser keeps sections as keys with a NULL value: "[T:Key]"
+	 * answers NULL for T's Key, as if it were not written. */
+	if (asprintf(&seckey, "%s:%s", l->section, key) < 0)
+		return NULL;
+	v = iniparser_getstring(l->d, seckey, NULL);
+	free(seckey);
+	return v;
+}
+
+/* The key's default into field: its own, or another key's value. */
+static void
+load_default(struct loader *l, const struct config_key *k, void *base)
+{
+	const struct config_key	*from;
+
+	if (k->def != NULL) {
+		parse_value(l, k, k->def, (char *)base + k->off);
+		return;
+	}
+	from = config_key_find(k->section, k->def_key);
+	memcpy((char *)base + k->off, (char *)base + from->off, k->size);
+}
+
+/* One key into base (struct config or struct template). A value with a
+ * problem leaves the default, so that later checks see a sane one. */
+static void
+load_key(struct loader *l, const struct config_key *k, void *base)
+{
+	const char	*s = raw_value(l, k->name);
+	void		*field = (char *)base + k->off;
+
+	if (s == NULL) {
+		load_default(l, k, base);
+		return;
+	}
+	if (parse_value(l, k, s, field) == 0)
+		return;
+	memset(field, 0, k->size);
+	l->quiet++;
+	load_default(l, k, base);
+	l->quiet--;
+}
+
+/* Typos must not silently fall back to defaults: every key written is
+ * one of the table's, in a section that has it. */
+static void
+check_names(struct loader *l)
+{
+	const struct ini_entry	*e;
+	const char		*known;
+	size_t			 i;
+
+	for (i = 0; i < l->idx.n; i++) {
+		e = &l->idx.entries[i];
+		known = config_section_known(e->section);
+		if (e->key == NULL) {
+			/* iniparser would not list it as a section. */
+			if (strchr(e->section, ':') != NULL)
+				problem_at(l, e, e->section, "a section name "
+				    "cannot contain ':'");
+			continue;
+		}
+		if (*e->section == '\0')
+			problem_at(l, e, "", "key outside any section");
+		else if (config_key_find(known, e->key) == NULL)
+			problem_at(l, e, known ? known : e->section,
+			    "unknown key");
+	}
+}
+
+/* The fixed sections; late: only the keys that name templates. */
+static void
+load_fixed(struct loader *l, int late)
+{
+	const struct config_key	*k;
+
+	for (k = config_keys; k->name != NULL; k++) {
+		if (k->section == NULL || (k->type == CONFIG_TEMPLATE) != late)
+			continue;
+		l->section = k->section;
+		load_key(l, k, l->cfg);
 	}
 }
 
 static void
 load_template(struct loader *l, const char *sec, struct template *t)
 {
-	const char	*s;
-	int		 i;
+	const struct config_key	*k;
+	const char		*written = ini_index_section(&l->idx, sec);
 
-	strlcpy0(t->name, sec, sizeof(t->name));
-	for (i = 0; i < l->lines.nsection; i++)
-		if (strcasecmp(l->lines.section[i], sec) == 0)
-			strlcpy0(t->name, l->lines.section[i], sizeof(t->name));
-	t->validity_days = get_int(l, sec, "validitydays", 365, 1, 36500);
-	t->max_validity_days = get_int(l, sec, "maxvaliditydays",
-	    t->validity_days, 1, 36500);
-	t->allow_requester_validity = get_bool(l, sec,
-	    "allowrequestervalidity", 0);
-	t->subject_from_request = get_bool(l, sec, "subjectfromrequest", 1);
-	t->sid_url_san = get_bool(l, sec, "sidurlsan", 0);
-	t->min_rsa_bits = get_int(l, sec, "minimumkeysize", 2048, 1024, 16384);
-	s = get_str(l, sec, "subjectaltnames", "dns,email,upn,uri");
-	if (for_each_item(s, san_item, &t->san_types) != 0)
-		problem(l, sec, "subjectaltnames", "\"%s\": use dns, email, "
-		    "upn, uri, ip or none", s);
-	s = get_str(l, sec, "keytypes", "rsa,ec");
-	if (for_each_item(s, keytype_item, &t->key_types) != 0 ||
-	    t->key_types == 0)
-		problem(l, sec, "keytypes", "\"%s\": use rsa, ec or both", s);
-	load_template_exts(l, sec, t);
-	load_template_life(l, sec, t);
+	/* iniparser lowercases section names; templates keep their case. */
+	l->section = written != NULL ? written : sec;
+	strlcpy0(t->name, l->section, sizeof(t->name));
+	for (k = config_keys; k->name != NULL; k++)
+		if (k->section == NULL)
+			load_key(l, k, t);
 }
 
+/* Every section that is not one of the table's is a template. */
 static void
 load_templates(struct loader *l)
 {
@@ -428,13 +406,10 @@ load_templates(struct loader *l)
 
 	for (i = 0; i < nsec; i++) {
 		sec = iniparser_getsecname(l->d, i);
-		if (!strcasecmp(sec, "mscep") || !strcasecmp(sec, "service") ||
-		    !strcasecmp(sec, "passwordpage") ||
-		    !strcasecmp(sec, "policy") || !strcasecmp(sec, "crl") ||
-		    !strcasecmp(sec, "ocsp"))
+		if (config_section_known(sec) != NULL)
 			continue;
 		if (l->cfg->ntemplates == TEMPLATES_MAX) {
-			problem(l, sec, NULL, "more than %d templates",
+			config_problem(l, sec, NULL, "more than %d templates",
 			    TEMPLATES_MAX);
 			return;
 		}
@@ -442,315 +417,51 @@ load_templates(struct loader *l)
 	}
 }
 
-static const struct template *
-pick_template(struct loader *l, const char *key)
-{
-	const char		*name;
-	const struct template	*t;
-
-	name = get_str(l, "mscep", key, "IPSECIntermediateOffline");
-	if ((t = config_template(l->cfg, name)) == NULL)
-		problem(l, "mscep", key, "template \"%s\" has no [%s] section",
-		    name, name);
-	return t;
-}
-
+/* StateDir is relative to the INI's folder. */
 static void
-load_mscep(struct loader *l)
+ini_folder(const char *path, char *out, size_t size)
 {
-	struct config	*c = l->cfg;
-	const char	*s;
-	size_t		 n;
+	char	*slash;
 
-	c->signature = pick_template(l, "signaturetemplate");
-	c->encryption = pick_template(l, "encryptiontemplate");
-	c->general = pick_template(l, "generalpurposetemplate");
-	c->enforce_password = get_bool(l, "mscep", "enforcepassword", 1);
-	c->use_single_password = get_bool(l, "mscep", "usesinglepassword", 0);
-	c->password_max = get_int(l, "mscep", "passwordmax", 5, 1, 100000);
-	c->password_length = get_int(l, "mscep", "passwordlength", 8, 4, 64);
-	c->password_validity = get_int(l, "mscep", "passwordvalidity", 60, 1,
-	    525600);
-	s = get_str(l, "mscep", "passwordvdir", "CertSrv/mscep_admin");
-	while (*s == '/')
-		s++;
-	if (*s == '\0' || strlen(s) >= sizeof(c->password_vdir) ||
-	    strstr(s, "..") != NULL || strpbrk(s, "?#%\\ \t") != NULL)
-		problem(l, "mscep", "passwordvdir", "\"%s\": a URL path such "
-		    "as CertSrv/mscep_admin", s);
-	strlcpy0(c->password_vdir, s, sizeof(c->password_vdir));
-	/* IIS compares paths without case; so does the password page. */
-	n = strlen(c->password_vdir);
-	while (n > 0 && c->password_vdir[n - 1] == '/')
-		c->password_vdir[--n] = '\0';
-	/* The page must not live where devices come unauthenticated. */
-	if (!strncasecmp(c->password_vdir, "certsrv/mscep", n) ||
-	    !strncasecmp(c->password_vdir, "certsrv/mscep/", 14))
-		problem(l, "mscep", "passwordvdir", "\"%s\" overlaps the SCEP "
-		    "path /certsrv/mscep/", s);
-}
-
-static int
-user_item(const char *s, void *arg)
-{
-	struct config	*c = arg;
-	size_t		 n = strlen(c->page_users);
-
-	if (strlen(s) + 2 > sizeof(c->page_users) - n || strchr(s, '\n'))
-		return -1;
-	snprintf(c->page_users + n, sizeof(c->page_users) - n, "%s\n", s);
-	return 0;
-}
-
-/* An absolute program path, or "" when the key is empty. */
-static void
-get_program(struct loader *l, const char *key, char *out, size_t size)
-{
-	const char	*s = get_str(l, "policy", key, "");
-
-	if (*s != '\0' && (s[0] != '/' || strlen(s) >= size))
-		problem(l, "policy", key, "\"%s\": an absolute path to a "
-		    "program", s);
-	strlcpy0(out, s, size);
-}
-
-static void
-load_policy(struct loader *l)
-{
-	struct config	*c = l->cfg;
-	const char	*s;
-
-	s = get_str(l, "policy", "module", "ndes-password");
-	if (!strcasecmp(s, "ndes-password"))
-		c->policy = POLICY_PASSWORD;
-	else if (!strcasecmp(s, "intune"))
-		c->policy = POLICY_INTUNE;
-	else if (!strcasecmp(s, "exec"))
-		c->policy = POLICY_EXEC;
+	if (realpath(path, out) == NULL)
+		strlcpy0(out, path, size);
+	if ((slash = strrchr(out, '/')) != NULL)
+		*slash = '\0';
 	else
-		problem(l, "policy", "module", "\"%s\": use ndes-password, "
-		    "intune or exec", s);
-	s = get_str(l, "policy", "challengesigners", "mdm-signers.pem");
-	if (s[0] == '/')
-		strlcpy0(c->challenge_signers, s, sizeof(c->challenge_signers));
-	else if (config_state_path(c, s, c->challenge_signers,
-	    sizeof(c->challenge_signers)) != 0)
-		problem(l, "policy", "challengesigners", "path too long");
-	c->clock_skew = get_int(l, "policy", "clockskewseconds", 300, 0, 86400);
-	get_program(l, "verifiercommand", c->verifier, sizeof(c->verifier));
-	if (c->policy == POLICY_EXEC && c->verifier[0] == '\0')
-		problem(l, "policy", "verifiercommand", "Module = exec needs "
-		    "a program");
-	c->verifier_timeout = get_int(l, "policy", "verifiertimeoutseconds",
-	    10, 1, 300);
-	get_program(l, "notifycommand", c->notify, sizeof(c->notify));
-	c->notify_timeout = get_int(l, "policy", "notifytimeoutseconds", 10,
-	    1, 3600);
-	c->event_days = get_int(l, "policy", "eventretentiondays", 90, 1,
-	    36500);
-}
-
-/* [PasswordPage]: who may read one-time passwords from PasswordVDir. */
-static void
-load_page(struct loader *l)
-{
-	struct config	*c = l->cfg;
-	const char	*s;
-
-	s = get_str(l, "passwordpage", "users", "");
-	if (for_each_item(s, user_item, c) != 0)
-		problem(l, "passwordpage", "users", "list too long (at most "
-		    "%zu characters)", sizeof(c->page_users) - 1);
-	c->page_users_nocase = get_bool(l, "passwordpage", "usersignorecase",
-	    0);
-	c->page_require_https = get_bool(l, "passwordpage", "requirehttps", 1);
-	s = get_str(l, "passwordpage", "encoding", "UTF-16LE");
-	if (!strcasecmp(s, "UTF-16LE"))
-		c->page_utf16 = 1;
-	else if (strcasecmp(s, "UTF-8") != 0)
-		problem(l, "passwordpage", "encoding", "\"%s\": use UTF-16LE "
-		    "(as NDES) or UTF-8", s);
-}
-
-static int
-cap_item(const char *s, void *arg)
-{
-	struct config	*c = arg;
-	int		 i;
-	size_t		 n = strlen(c->caps);
-
-	for (i = 0; supported_caps[i] != NULL; i++)
-		if (strcmp(supported_caps[i], s) == 0)
-			break;
-	if (supported_caps[i] == NULL)
-		return -1;
-	snprintf(c->caps + n, sizeof(c->caps) - n, "%s\n", s);
-	return 0;
-}
-
-static void
-load_service_paths(struct loader *l, const char *inidir)
-{
-	struct config	*c = l->cfg;
-	const char	*s;
-	char		 resolved[PATH_MAX];
-
-	s = get_str(l, "service", "statedir", "../var");
-	if (s[0] == '/')
-		strlcpy0(c->state_dir, s, sizeof(c->state_dir));
-	else if (snprintf(c->state_dir, sizeof(c->state_dir), "%s/%s",
-	    inidir, s) >= (int)sizeof(c->state_dir))
-		problem(l, "service", "statedir", "path too long");
-	else if (realpath(c->state_dir, resolved) != NULL)
-		strlcpy0(c->state_dir, resolved, sizeof(c->state_dir));
-}
-
-static void
-load_service(struct loader *l, const char *inidir)
-{
-	struct config	*c = l->cfg;
-	const char	*s;
-
-	load_service_paths(l, inidir);
-	c->ca_direct = get_bool(l, "service", "cadirect", 0);
-	c->max_message = (size_t)get_int(l, "service", "maxmessagesize",
-	    256 * 1024, 1024, 16 * 1024 * 1024);
-	s = get_str(l, "service", "capabilities", DEFAULT_CAPS);
-	if (for_each_item(s, cap_item, c) != 0)
-		problem(l, "service", "capabilities", "\"%s\": only AES, DES3, "
-		    "POSTPKIOperation, SCEPStandard, SHA-1, SHA-256 and "
-		    "SHA-512 are implemented (exact case)", s);
-	/* RFC 8894 §3.5.2: SCEPStandard promises AES, POST and SHA-256. */
-	if (strstr(c->caps, "SCEPStandard\n") != NULL &&
-	    (strstr(c->caps, "AES\n") == NULL ||
-	    strstr(c->caps, "POSTPKIOperation\n") == NULL ||
-	    strstr(c->caps, "SHA-256\n") == NULL))
-		problem(l, "service", "capabilities", "SCEPStandard also needs "
-		    "AES, POSTPKIOperation and SHA-256 in the list");
-	s = get_str(l, "service", "log", "stderr");
-	if (!strcasecmp(s, "syslog"))
-		c->log_syslog = 1;
-	else if (strcasecmp(s, "stderr") != 0)
-		problem(l, "service", "log", "\"%s\": use stderr or syslog", s);
-	s = get_str(l, "service", "logsocket", "/dev/log");
-	if (s[0] != '/' || strlen(s) >= sizeof(c->log_socket))
-		problem(l, "service", "logsocket", "\"%s\": an absolute path "
-		    "shorter than %zu characters", s, sizeof(c->log_socket));
-	strlcpy0(c->log_socket, s, sizeof(c->log_socket));
-	c->certrep_include_ca = get_bool(l, "service", "certrepincludeca", 0);
-	c->allow_des = get_bool(l, "service", "allowdes", 0);
-	c->backdate_minutes = get_int(l, "service", "backdateminutes", 10, 0,
-	    1440);
-	s = get_str(l, "service", "hashalgorithm", "sha256");
-	if (strcasecmp(s, "sha256") && strcasecmp(s, "sha384") &&
-	    strcasecmp(s, "sha512"))
-		problem(l, "service", "hashalgorithm", "\"%s\": use sha256, "
-		    "sha384 or sha512", s);
-	strlcpy0(c->hash, s, sizeof(c->hash));
-	s = get_str(l, "service", "nokeyusagetemplate", "GeneralPurpose");
-	if (!strcasecmp(s, "GeneralPurpose"))
-		c->no_key_usage = NOKU_GENERALPURPOSE;
-	else if (!strcasecmp(s, "Signature"))
-		c->no_key_usage = NOKU_SIGNATURE;
-	else if (!strcasecmp(s, "Encryption"))
-		c->no_key_usage = NOKU_ENCRYPTION;
-	else if (!strcasecmp(s, "Reject"))
-		c->no_key_usage = NOKU_REJECT;
-	else
-		problem(l, "service", "nokeyusagetemplate", "\"%s\": use "
-		    "GeneralPurpose, Signature, Encryption or Reject", s);
-}
-
-/* [CRL] and [OCSP]; before the templates, whose extensions name them. */
-static void
-load_revocation(struct loader *l)
-{
-	struct config	*c = l->cfg;
-	const char	*s;
-
-	s = get_str(l, "crl", "publishfile", "crl/mscep.crl");
-	if (*s == '\0' || (s[0] == '/' ? snprintf(c->crl_file,
-	    sizeof(c->crl_file), "%s", s) : snprintf(c->crl_file,
-	    sizeof(c->crl_file), "%s/%s", c->state_dir, s)) >=
-	    (int)sizeof(c->crl_file))
-		problem(l, "crl", "publishfile", "\"%s\": a file name", s);
-	get_url(l, "crl", "url", c->crl_url, sizeof(c->crl_url));
-	c->crl_validity_hours = get_int(l, "crl", "validityhours", 168, 1,
-	    24 * 366);
-	c->crl_refresh_hours = get_int(l, "crl", "refreshhours", 24, 1,
-	    24 * 366);
-	if (c->crl_refresh_hours >= c->crl_validity_hours)
-		problem(l, "crl", "refreshhours", "%d: must be less than "
-		    "ValidityHours (%d), or relying parties see an expired CRL",
-		    c->crl_refresh_hours, c->crl_validity_hours);
-	s = get_str(l, "ocsp", "path", "");
-	if (*s != '\0' && (s[0] != '/' || strlen(s) >= sizeof(c->ocsp_path) ||
-	    strpbrk(s, "?#%\\ \t") != NULL || strstr(s, "..") != NULL ||
-	    s[strlen(s) - 1] == '/'))
-		problem(l, "ocsp", "path", "\"%s\": a URL path such as /ocsp "
-		    "(no trailing /)", s);
-	else if (strncasecmp(s, "/certsrv/mscep", 14) == 0)
-		problem(l, "ocsp", "path", "\"%s\": would take requests from "
-		    "SCEP or the password page", s);
-	else
-		strlcpy0(c->ocsp_path, s, sizeof(c->ocsp_path));
-	get_url(l, "ocsp", "url", c->ocsp_url, sizeof(c->ocsp_url));
-	c->ocsp_validity_minutes = get_int(l, "ocsp", "validityminutes", 60,
-	    1, 10080);
-}
-
-/* GetCACaps "Renewal" is a promise some template keeps. */
-static void
-check_renewal(struct loader *l)
-{
-	int	 i;
-
-	if (strstr(l->cfg->caps, "Renewal\n") == NULL)
-		return;
-	for (i = 0; i < l->cfg->ntemplates; i++)
-		if (l->cfg->templates[i].allow_renewal)
-			return;
-	problem(l, "service", "capabilities", "Renewal is advertised but no "
-	    "template has AllowRenewal = 1");
+		strlcpy0(out, ".", size);
 }
 
 int
 config_load(const char *path, struct config *cfg, FILE *errs)
 {
 	struct loader	*l;
-	char		 inidir[PATH_MAX], *slash;
-	int		 nerr;
+	int		 nerr = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return -1;
 	strlcpy0(cfg->path, path, sizeof(cfg->path));
-	/* StateDir is relative to the INI's folder, shown resolved. */
-	if (realpath(path, inidir) == NULL)
-		strlcpy0(inidir, path, sizeof(inidir));
-	if ((slash = strrchr(inidir, '/')) != NULL)
-		*slash = '\0';
-	else
-		strlcpy0(inidir, ".", sizeof(inidir));
+	ini_folder(path, l->inidir, sizeof(l->inidir));
 	l->cfg = cfg;
 	l->errs = errs;
-	if ((l->d = iniparser_load(path)) == NULL) {
+	if ((l->d = iniparser_load(path)) == NULL ||
+	    ini_index_read(&l->idx, path) != 0) {
 		if (errs != NULL)
 			fprintf(errs, "%s: cannot read configuration\n", path);
-		free(l);
-		return -1;
+		goto out;
 	}
-	linemap_read(&l->lines, path);
-	check_unknown_keys(l);
-	load_service(l, inidir);
-	load_revocation(l);
+	check_names(l);
+	/* [CRL] and [OCSP] before the templates, whose extensions name
+	 * them; the templates before the [MSCEP] keys that pick them. */
+	load_fixed(l, 0);
 	load_templates(l);
-	load_mscep(l);
-	check_renewal(l);
-	load_page(l);
-	load_policy(l);
-	iniparser_freedict(l->d);
+	load_fixed(l, 1);
+	config_check_rules(l);
 	nerr = l->nerr;
+out:
+	if (l->d != NULL)
+		iniparser_freedict(l->d);
+	ini_index_free(&l->idx);
 	free(l);
 	return nerr;
 }
