@@ -106,10 +106,6 @@ static struct options {
 				   lasts, for tests that act during it) */
 } opt;
 
-/* --cert/--key, loaded once before any request is built. */
-static X509 *old_cert;
-static EVP_PKEY *old_key;
-
 /* ---------------------------------------------------------------- utils */
 
 struct buf {
@@ -918,6 +914,10 @@ struct ctx {
 	size_t nchallenges;
 	EVP_PKEY **keys;        /* --keys: request i uses keys[i] */
 	size_t nkeys;
+	/* Borrowed from main(): --cert/--key, NULL without. RenewalReq and
+	 * GetCRL are signed with them. */
+	X509 *old_cert;
+	EVP_PKEY *old_key;
 };
 
 struct request {
@@ -1335,11 +1335,11 @@ static int prepare_request(const struct ctx *cx, long idx, struct request *rq)
 	int ok = 0;
 
 	rq->idx = idx;
-	if (old_cert != NULL) {         /* RenewalReq: same subject */
-		rq->sign_cert = old_cert;
-		rq->sign_key = old_key;
+	if (cx->old_cert != NULL) {     /* RenewalReq: same subject */
+		rq->sign_cert = cx->old_cert;
+		rq->sign_key = cx->old_key;
 		rq->msgtype = "17";
-		name = X509_NAME_dup(X509_get_subject_name(old_cert));
+		name = X509_NAME_dup(X509_get_subject_name(cx->old_cert));
 	}
 	if ((rq->key = gen_key(cx, idx)) == NULL ||
 	    (name == NULL && (name = make_name(idx)) == NULL) ||
@@ -1360,6 +1360,35 @@ out:
 	buf_free(&env);
 	X509_REQ_free(csr);
 	X509_NAME_free(name);
+	return ok;
+}
+
+/* GetCRL (§3.3.4): IssuerAndSerialNumber of our certificate. */
+static int prepare_getcrl(const struct ctx *cx, struct request *rq)
+{
+	PKCS7_ISSUER_AND_SERIAL *ias = PKCS7_ISSUER_AND_SERIAL_new();
+	unsigned char *der = NULL;
+	struct buf env = { 0 };
+	int len, ok = 0;
+
+	rq->sign_cert = cx->old_cert;
+	rq->sign_key = cx->old_key;
+	rq->msgtype = "22";
+	rq->want_crl = 1;
+	if (ias == NULL ||
+	    !X509_NAME_set(&ias->issuer, X509_get_issuer_name(cx->old_cert)) ||
+	    ASN1_STRING_copy(ias->serial, X509_get0_serialNumber(cx->old_cert)) != 1 ||
+	    (len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der)) <= 0 ||
+	    !make_txid(cx->old_key, rq->txid, sizeof rq->txid) ||
+	    RAND_bytes(rq->nonce, NONCE_LEN) != 1 ||
+	    !envelope_der(cx, der, len, &env) || !sign_message(cx, rq, &env) ||
+	    (rq->target = request_target(&rq->msg)) == NULL)
+		goto out;
+	ok = 1;
+out:
+	buf_free(&env);
+	OPENSSL_free(der);
+	PKCS7_ISSUER_AND_SERIAL_free(ias);
 	return ok;
 }
 
@@ -2461,9 +2490,9 @@ out:
 	return ok;
 }
 
-static int cmd_enroll(void)
+static int cmd_enroll(X509 *old_cert, EVP_PKEY *old_key)
 {
-	struct ctx cx = { 0 };
+	struct ctx cx = { .old_cert = old_cert, .old_key = old_key };
 	int rc = 2;
 
 	cx.md = EVP_get_digestbyname(opt.digest);
@@ -2491,21 +2520,22 @@ out:
 	return rc;
 }
 
-/* --cert/--key: a certificate this CA issued us, and its key. */
-static int load_old(void)
+/* --cert/--key: a certificate this CA issued us, and its key. The caller
+ * frees *cert and *key, also after a failure. */
+static int load_old(X509 **cert, EVP_PKEY **key)
 {
 	FILE *f;
 
 	if ((f = fopen(opt.cert_file, "r")) != NULL) {
-		old_cert = PEM_read_X509(f, NULL, NULL, NULL);
+		*cert = PEM_read_X509(f, NULL, NULL, NULL);
 		fclose(f);
 	}
 	if ((f = fopen(opt.cert_key_file, "r")) != NULL) {
-		old_key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		*key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 		fclose(f);
 	}
-	if (old_cert == NULL || old_key == NULL ||
-	    X509_check_private_key(old_cert, old_key) != 1) {
+	if (*cert == NULL || *key == NULL ||
+	    X509_check_private_key(*cert, *key) != 1) {
 		fprintf(stderr, "scepcli: --cert %s / --key %s: unreadable or "
 			"not a pair\n", opt.cert_file, opt.cert_key_file);
 		return 0;
@@ -2513,33 +2543,19 @@ static int load_old(void)
 	return 1;
 }
 
-/* GetCRL (§3.3.4): IssuerAndSerialNumber of our certificate. */
-static int cmd_getcrl(void)
+/* GetCRL for --cert's issuer, signed with --cert/--key. */
+static int cmd_getcrl(X509 *old_cert, EVP_PKEY *old_key)
 {
-	struct ctx cx = { 0 };
+	struct ctx cx = { .old_cert = old_cert, .old_key = old_key };
 	struct request rq = { 0 };
 	struct conn c = { .fd = -1 };
 	struct outcome o;
-	PKCS7_ISSUER_AND_SERIAL *ias = PKCS7_ISSUER_AND_SERIAL_new();
-	unsigned char *der = NULL;
-	struct buf env = { 0 };
 	double t0 = now_s();
-	int len, rc = 2;
+	int rc = 2;
 
 	cx.md = EVP_get_digestbyname(opt.digest);
 	cx.cipher = EVP_aes_128_cbc();
-	rq.sign_cert = old_cert;
-	rq.sign_key = old_key;
-	rq.msgtype = "22";
-	rq.want_crl = 1;
-	if (ias == NULL || cx.md == NULL || !fetch_ca(&cx.ca) ||
-	    !X509_NAME_set(&ias->issuer, X509_get_issuer_name(old_cert)) ||
-	    ASN1_STRING_copy(ias->serial, X509_get0_serialNumber(old_cert)) != 1 ||
-	    (len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der)) <= 0 ||
-	    !make_txid(old_key, rq.txid, sizeof rq.txid) ||
-	    RAND_bytes(rq.nonce, NONCE_LEN) != 1 ||
-	    !envelope_der(&cx, der, len, &env) || !sign_message(&cx, &rq, &env) ||
-	    (rq.target = request_target(&rq.msg)) == NULL) {
+	if (cx.md == NULL || !fetch_ca(&cx.ca) || !prepare_getcrl(&cx, &rq)) {
 		ossl_fail("cannot build GetCRL");
 		goto out;
 	}
@@ -2548,11 +2564,7 @@ static int cmd_getcrl(void)
 	rc = judge(&o) ? 0 : 1;
 out:
 	conn_close(&c);
-	buf_free(&env);
-	buf_free(&rq.msg);
-	free(rq.target);
-	OPENSSL_free(der);
-	PKCS7_ISSUER_AND_SERIAL_free(ias);
+	request_free(&rq);
 	ctx_free(&cx);
 	return rc;
 }
@@ -2809,6 +2821,8 @@ static int parse_options(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	OSSL_PROVIDER *deflt = NULL, *legacy = NULL;
+	X509 *old_cert = NULL;
+	EVP_PKEY *old_key = NULL;
 	int rc = 2;
 
 	if (!parse_options(argc, argv)) {
@@ -2827,12 +2841,12 @@ int main(int argc, char **argv)
 		rc = cmd_caps();
 	else if (strcmp(opt.command, "cacert") == 0)
 		rc = cmd_cacert();
-	else if (opt.cert_file != NULL && !load_old())
+	else if (opt.cert_file != NULL && !load_old(&old_cert, &old_key))
 		rc = 2;
 	else if (strcmp(opt.command, "getcrl") == 0)
-		rc = cmd_getcrl();
+		rc = cmd_getcrl(old_cert, old_key);
 	else
-		rc = cmd_enroll();
+		rc = cmd_enroll(old_cert, old_key);
 	X509_free(old_cert);
 	EVP_PKEY_free(old_key);
 	OSSL_PROVIDER_unload(legacy);
