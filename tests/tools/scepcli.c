@@ -1723,23 +1723,21 @@ static int write_pem(X509 *x, const char *serial, struct outcome *o)
 static int write_key(EVP_PKEY *key, const char *serial, struct outcome *o)
 {
 	char path[PATH_MAX];
-	FILE *f;
+	FILE *f = NULL;
 	int fd, ok;
 
 	snprintf(path, sizeof path, "%s/%s.key", opt.outdir, serial);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0 &&
+	    (f = fdopen(fd, "w")) != NULL)
+		fd = -1;        /* closed with f */
+	ok = f != NULL && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	if (fd >= 0)
+		close(fd);
+	if (!ok)
 		set_fail(o, "cannot write %s", path);
-		return 0;
-	}
-	ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-	if (fclose(f) != 0 || !ok) {
-		set_fail(o, "cannot write %s", path);
-		return 0;
-	}
-	return 1;
+	return ok;
 }
 
 /* Checks the decrypted degenerate certs-only SignedData. */
@@ -1777,6 +1775,34 @@ out:
 	return ok;
 }
 
+/* --crl-ca, or else the issuing CA of GetCACert's set. *own holds what
+ * was read from --crl-ca, for the caller to free. */
+static X509 *crl_issuer(const struct ctx *cx, X509 **own)
+{
+	FILE *f;
+
+	if (opt.crl_ca == NULL)
+		return issuing_ca(cx->ca.certs);
+	if ((f = fopen(opt.crl_ca, "r")) != NULL) {
+		*own = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	return *own;
+}
+
+/* --crl-out: the CRL in DER. */
+static int write_crl(X509_CRL *crl, struct outcome *o)
+{
+	FILE *f = fopen(opt.crl_out, "wb");
+	int ok = f != NULL && i2d_X509_CRL_fp(f, crl) == 1;
+
+	if (f != NULL && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		set_fail(o, "cannot write %s", opt.crl_out);
+	return ok;
+}
+
 /* GetCRL: a degenerate SignedData whose crls hold the CA's CRL. */
 static int check_crl(const struct ctx *cx, const struct buf *plain,
 		     struct outcome *o)
@@ -1784,12 +1810,11 @@ static int check_crl(const struct ctx *cx, const struct buf *plain,
 	const unsigned char *p = plain->p;
 	PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)plain->len);
 	STACK_OF(X509_CRL) *crls;
-	X509 *ca = issuing_ca(cx->ca.certs), *own_ca = NULL;
+	X509 *ca, *own_ca = NULL;
 	X509_CRL *crl;
 	ASN1_INTEGER *num = NULL;
 	BIGNUM *bn = NULL;
 	char *hex = NULL;
-	FILE *f;
 	int ok = 0;
 
 	if (p7 == NULL || !PKCS7_type_is_signed(p7) || p7->d.sign == NULL ||
@@ -1798,13 +1823,7 @@ static int check_crl(const struct ctx *cx, const struct buf *plain,
 		goto out;
 	}
 	crl = sk_X509_CRL_value(crls, 0);
-	if (opt.crl_ca != NULL) {
-		if ((f = fopen(opt.crl_ca, "r")) != NULL) {
-			own_ca = PEM_read_X509(f, NULL, NULL, NULL);
-			fclose(f);
-		}
-		ca = own_ca;
-	}
+	ca = crl_issuer(cx, &own_ca);
 	if (ca == NULL || X509_CRL_verify(crl, X509_get0_pubkey(ca)) != 1) {
 		set_fail(o, "CRL signature does not verify with the CA");
 		goto out;
@@ -1817,13 +1836,8 @@ static int check_crl(const struct ctx *cx, const struct buf *plain,
 	}
 	snprintf(o->serial, sizeof o->serial, "crl-%s-entries-%d", hex,
 		 sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)));
-	if (opt.crl_out != NULL) {
-		if ((f = fopen(opt.crl_out, "wb")) == NULL ||
-		    i2d_X509_CRL_fp(f, crl) != 1 || fclose(f) != 0) {
-			set_fail(o, "cannot write %s", opt.crl_out);
-			goto out;
-		}
-	}
+	if (opt.crl_out != NULL && !write_crl(crl, o))
+		goto out;
 	ok = 1;
 out:
 	X509_free(own_ca);
