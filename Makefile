@@ -78,9 +78,9 @@ $(BINDIR)/unit-tests: $(UNIT_O) $(CORE_O)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
 
 # An independent SCEP client: it shares no code with the responder.
-$(BINDIR)/scepcli: tests/tools/scepcli.c
+$(BINDIR)/scepcli: $(wildcard tests/tools/scepcli/*.[ch])
 	@mkdir -p $(BINDIR)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS) -lcrypto
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $(filter %.c,$^) $(LDFLAGS) -lcrypto
 
 # A stand-in syslog socket for the tests.
 $(BINDIR)/logsink: tests/tools/logsink.c

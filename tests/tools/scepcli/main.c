@@ -7,7 +7,7 @@
  * wherever the server builds and needs no HTTP library.
  *
  *   cc -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror \
- *      -o scepcli tests/tools/scepcli.c -lcrypto
+ *      -o scepcli tests/tools/scepcli/main.c -lcrypto
  */
 #include <errno.h>
 #include <fcntl.h>
