@@ -89,10 +89,11 @@ $(BINDIR)/unit-tests: $(UNIT:%.c=$(BUILD)/%.o) $(LIB)
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
 
 # An independent SCEP client: it shares no code with the responder.
-$(BINDIR)/scepcli: tests/tools/scepcli.c
+$(BINDIR)/scepcli: $(wildcard tests/tools/scepcli/*.[ch])
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
-	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS) -lcrypto
+	@$(CC) -D_GNU_SOURCE $(CFLAGS) $(WARN) -o $@ $(filter %.c,$^) \
+	    $(LDFLAGS) -lcrypto
 
 # A stand-in syslog socket for the tests.
 $(BINDIR)/logsink: tests/tools/logsink.c
