@@ -7,9 +7,9 @@
 #include "ca/ra.h"
 #include "store/store.h"
 #include "ca/template.h"
+#include "util/file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,26 +22,19 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+/* Far more trusted MDM signers than any deployment has. */
+#define SIGNERS_MAX	(4 << 20)
+
 /* Writes one PEM object to dir/name, refusing to overwrite. */
 static int
 write_out(const char *dir, const char *name, X509 *x, EVP_PKEY *k)
 {
 	char	 path[PATH_MAX];
-	FILE	*f;
-	int	 fd, ok;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, k ? 0600 : 0644)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "mscep-admin: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	ok = k ? PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) :
-	    PEM_write_X509(f, x);
-	if (fclose(f) != 0 || !ok) {
-		fprintf(stderr, "mscep-admin: cannot write %s\n", path);
+	if (file_path(path, sizeof(path), "%s/%s", dir, name) != 0 ||
+	    pem_write(path, &x, x != NULL ? 1 : 0, k, FILE_NOREPLACE) != 0) {
+		fprintf(stderr, "mscep-admin: %s/%s: %s\n", dir, name,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -70,18 +63,37 @@ challenge_key(const struct config *cfg, const struct ra *ra, X509 **cert)
 	return 0;
 }
 
-/* The signer becomes trusted: appended to [Policy] ChallengeSigners. */
+/*
+ * The signer becomes trusted: appended to [Policy] ChallengeSigners, the
+ * file rewritten whole (a worker starting meanwhile reads the old list
+ * or the new one) with the mode it had.
+ */
 static int
 trust_signer(const struct config *cfg, X509 *x)
 {
-	FILE	*f = fopen(cfg->challenge_signers, "a");
+	struct buf	 b = { 0 };
+	struct stat	 st;
+	BIO		*mem = NULL;
+	BUF_MEM		*pem;
+	mode_t		 mode = 0644;
+	int		 rc = -1;
 
-	if (f == NULL || !PEM_write_X509(f, x) || fclose(f) != 0) {
+	if (stat(cfg->challenge_signers, &st) == 0)
+		mode = st.st_mode & 07777;
+	if ((file_read(cfg->challenge_signers, &b, SIGNERS_MAX) != 0 &&
+	    errno != ENOENT) || (mem = BIO_new(BIO_s_mem())) == NULL ||
+	    !PEM_write_bio_X509(mem, x) || BIO_get_mem_ptr(mem, &pem) != 1 ||
+	    buf_append(&b, pem->data, pem->length) != 0 ||
+	    file_write(cfg->challenge_signers, b.p, b.len, mode, 0) != 0) {
 		fprintf(stderr, "mscep-admin: cannot append to %s\n",
 		    cfg->challenge_signers);
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	BIO_free(mem);
+	buf_free(&b);
+	return rc;
 }
 
 int

@@ -6,7 +6,6 @@
 #include "util/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,24 +169,12 @@ ca_make_ra_cert(const X509_NAME *name, EVP_PKEY *key, X509 *ca,
 	return x;
 }
 
+/* Keys are 0600: only the signing process may read them. */
 static int
 write_pem(const char *path, X509 *cert, EVP_PKEY *key)
 {
-	FILE	*f;
-	int	 fd, ok;
-
-	/* Keys are created 0600: only the signing process may read them. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, key ? 0600 : 0644);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	ok = key ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) :
-	    PEM_write_X509(f, cert);
-	if (fflush(f) != 0 || fsync(fd) != 0)
-		ok = 0;
-	return (fclose(f) == 0 && ok) ? 0 : -1;
+	return pem_write(path, &cert, cert != NULL ? 1 : 0, key,
+	    FILE_NOREPLACE);
 }
 
 int
@@ -334,54 +321,41 @@ ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
 	return 0;
 }
 
-static int
-replace_file(const char *path, X509 *cert, EVP_PKEY *key, char *reason,
-    size_t rlen)
-{
-	char	 tmp[PATH_MAX + 80];
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	/* Left by an interrupted run: never half of a pair. */
-	unlink(tmp);
-	if (write_pem(tmp, cert, key) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", tmp,
-		    strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 int
 ca_replace_pair(const struct config *cfg, const char *certf, const char *keyf,
     X509 *cert, EVP_PKEY *key, char *reason, size_t rlen)
 {
-	char	 kpath[PATH_MAX + 64], cpath[PATH_MAX + 64];
-	char	 ktmp[PATH_MAX + 80], ctmp[PATH_MAX + 80];
+	struct file_stage	 k = { .staged = 0 }, c = { .staged = 0 };
+	char			 kpath[PATH_MAX + 64], cpath[PATH_MAX + 64];
+	int			 rc = -1;
 
 	if (config_state_path(cfg, keyf, kpath, sizeof(kpath)) != 0 ||
 	    config_state_path(cfg, certf, cpath, sizeof(cpath)) != 0) {
 		snprintf(reason, rlen, "state folder path too long");
 		return -1;
 	}
-	snprintf(ktmp, sizeof(ktmp), "%s.new", kpath);
-	snprintf(ctmp, sizeof(ctmp), "%s.new", cpath);
 	/* Both complete before either replaces the old one; a worker
 	 * starting between the two renames finds a mismatch and says so. */
-	if (replace_file(kpath, NULL, key, reason, rlen) != 0)
-		return -1;
-	if (replace_file(cpath, cert, NULL, reason, rlen) != 0) {
-		unlink(ktmp);
-		return -1;
+	if (pem_stage(&k, kpath, NULL, 0, key) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", kpath,
+		    strerror(errno));
+		goto out;
 	}
-	if (rename(ktmp, kpath) != 0 || rename(ctmp, cpath) != 0) {
+	if (pem_stage(&c, cpath, &cert, 1, NULL) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", cpath,
+		    strerror(errno));
+		goto out;
+	}
+	if (file_commit(&k, 0) != 0 || file_commit(&c, 0) != 0) {
 		snprintf(reason, rlen, "cannot rename into %s: %s", cpath,
 		    strerror(errno));
-		unlink(ktmp);
-		unlink(ctmp);
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	file_discard(&c);
+	file_discard(&k);
+	return rc;
 }
 
 static int

@@ -1,5 +1,6 @@
 /* crl.c - build, sign and publish the CA's CRL from the store. */
 #include "ca/crl.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -143,34 +144,6 @@ make_folder(const char *path)
 }
 
 static int
-write_public(const char *path, const unsigned char *der, size_t len,
-    char *reason, size_t rlen)
-{
-	char	 tmp[PATH_MAX + 32];
-	int	 fd = -1, rc = -1;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
-	    0 || fchmod(fd, 0644) != 0 || write(fd, der, len) != (ssize_t)len ||
-	    fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	return 0;
-fail:
-	snprintf(reason, rlen, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
-}
-
-static int
 publish_key(const struct config *cfg, const struct crl_key *k,
     struct store *st, int64_t number, long *entries, char *reason,
     size_t rlen)
@@ -185,8 +158,12 @@ publish_key(const struct config *cfg, const struct crl_key *k,
 		openssl_reason(reason, rlen, "cannot encode the CRL");
 		goto out;
 	}
-	if (write_public(k->file, der, (size_t)len, reason, rlen) != 0)
+	/* Public: the web server reads it whatever the worker's umask. */
+	if (file_write(k->file, der, (size_t)len, 0644, 0) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", k->file,
+		    strerror(errno));
 		goto out;
+	}
 	/* An empty CRL has no revokedCertificates at all: -1 here. */
 	if ((n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))) < 0)
 		n = 0;

@@ -39,6 +39,48 @@ pem_read_key(const char *path, EVP_PKEY **out)
 	return *out == NULL ? -1 : 0;
 }
 
+int
+pem_stage(struct file_stage *f, const char *path, X509 *const *certs, int n,
+    EVP_PKEY *key)
+{
+	BIO	*mem;
+	char	*data;
+	long	 len;
+	int	 i, ok, rc = -1;
+
+	/* A key's PEM is cleared from memory when the BIO is freed. */
+	if ((mem = BIO_new(key != NULL ? BIO_s_secmem() : BIO_s_mem())) ==
+	    NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	ok = key != NULL ? PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0,
+	    NULL, NULL) : 1;
+	for (i = 0; i < n && ok; i++)
+		ok = PEM_write_bio_X509(mem, certs[i]);
+	if (!ok || (len = BIO_get_mem_data(mem, &data)) < 0) {
+		ERR_clear_error();
+		errno = ENOMEM;
+		goto out;
+	}
+	rc = file_stage(f, path, data, (size_t)len, key != NULL ? 0600 :
+	    0644);
+out:
+	BIO_free(mem);
+	return rc;
+}
+
+int
+pem_write(const char *path, X509 *const *certs, int n, EVP_PKEY *key,
+    int flags)
+{
+	struct file_stage	 f;
+
+	if (pem_stage(&f, path, certs, n, key) != 0)
+		return -1;
+	return file_commit(&f, flags);
+}
+
 static int
 load_pair(const struct config *cfg, const char *certf, const char *keyf,
     X509 **cert, EVP_PKEY **key, char *reason, size_t rlen)

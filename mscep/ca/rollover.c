@@ -3,6 +3,7 @@
 #include "responder/ocsp.h"
 #include "ca/ca_init.h"
 #include "scep/certrep.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -91,35 +92,14 @@ rm_tree(const char *dir)
 	return nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* path gets text, whole or not at all. */
 static int
-fsync_dir(const char *dir)
+write_small(const char *path, const char *text, char *reason, size_t rlen)
 {
-	int	 fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* path gets text, whole or not at all (temporary file, rename). */
-static int
-write_small(const char *path, const char *text)
-{
-	char	 tmp[PATH_MAX + 64];
-	FILE	*f;
-	int	 ok;
-
-	pathf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (path[0] == '\0' || (f = fopen(tmp, "w")) == NULL)
-		return -1;
-	ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	if (file_write(path, text, strlen(text), 0644, 0) == 0)
+		return 0;
+	snprintf(reason, rlen, "cannot write %s: %s", path, strerror(errno));
+	return -1;
 }
 
 static int
@@ -328,18 +308,12 @@ save_gen(const struct config *cfg, const char *dir, const struct gen *g,
 		return -1;
 	snprintf(text, sizeof(text), "%d\n", g->ca_index);
 	state_path(cfg, dir, RA_CA_INDEX, path, sizeof(path));
-	if (write_small(path, text) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (write_small(path, text, reason, rlen) != 0)
 		return -1;
-	}
 	snprintf(text, sizeof(text), "%" PRId64 "\n", at);
 	state_path(cfg, dir, ROLL_SWITCH_AT, path, sizeof(path));
-	if (write_small(path, text) != 0 || fsync_dir(priv) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (write_small(path, text, reason, rlen) != 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -357,10 +331,10 @@ install_gen(const struct config *cfg, const char *tmp, int replace,
 	state_path(cfg, ROLL_NEXT_DIR, NULL, to, sizeof(to));
 	if (replace && access(to, F_OK) != 0)
 		replace = 0;
-	if (chmod(from, 0755) != 0 || fsync_dir(from) != 0 ||
+	if (chmod(from, 0755) != 0 || file_sync_dir(from) != 0 ||
 	    renameat2(AT_FDCWD, from, AT_FDCWD, to, replace ?
 	    RENAME_EXCHANGE : RENAME_NOREPLACE) != 0 ||
-	    fsync_dir(cfg->state_dir) != 0) {
+	    file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
 		    strerror(errno));
 		return -1;
@@ -499,10 +473,11 @@ save_current(const struct config *cfg, const char *ts, char *reason,
 			goto fail;
 	}
 	pathf(to, sizeof(to), "%s/private", tmp);
-	if (fsync_dir(to) != 0 || fsync_dir(tmp) != 0 || rename(tmp, dir) != 0)
+	if (file_sync_dir(to) != 0 || file_sync_dir(tmp) != 0 ||
+	    rename(tmp, dir) != 0)
 		goto fail;
 	state_path(cfg, RA_PREV_DIR, NULL, from, sizeof(from));
-	if (fsync_dir(from) != 0)
+	if (file_sync_dir(from) != 0)
 		goto fail;
 	return 0;
 fail:
@@ -530,7 +505,7 @@ move_next(const struct config *cfg, char *reason, size_t rlen)
 		}
 	}
 	state_path(cfg, "private", NULL, to, sizeof(to));
-	if (fsync_dir(to) != 0 || fsync_dir(cfg->state_dir) != 0) {
+	if (file_sync_dir(to) != 0 || file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot sync %s: %s", cfg->state_dir,
 		    strerror(errno));
 		return -1;
@@ -548,7 +523,7 @@ drop_next(const struct config *cfg, const char *ts, char *reason,
 	state_path(cfg, ROLL_NEXT_DIR, NULL, from, sizeof(from));
 	pathf(to, sizeof(to), "%s/.switched.%s", cfg->state_dir, ts);
 	if (rm_tree(to) != 0 || rename(from, to) != 0 ||
-	    fsync_dir(cfg->state_dir) != 0) {
+	    file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
 		    strerror(errno));
 		return -1;
@@ -572,12 +547,7 @@ settle_next_index(const struct config *cfg, const struct ra *cur,
 	state_path(cfg, ROLL_NEXT_DIR, RA_CA_INDEX, path, sizeof(path));
 	if (access(path, F_OK) != 0) {
 		snprintf(text, sizeof(text), "%d\n", cur->ca_index + 1);
-		if (write_small(path, text) != 0) {
-			snprintf(reason, rlen, "cannot write %s: %s", path,
-			    strerror(errno));
-			return -1;
-		}
-		return 0;
+		return write_small(path, text, reason, rlen);
 	}
 	if (ra_read_index(cfg, dir, &index, reason, rlen) != 0)
 		return -1;
@@ -637,11 +607,8 @@ begin_switch(const struct config *cfg, int force, char *ts, size_t tslen,
 	}
 	snprintf(when, sizeof(when), "%s\n", ts);
 	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCHING, path, sizeof(path));
-	if (write_small(path, when) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (write_small(path, when, reason, rlen) != 0)
 		return -1;
-	}
 	return 0;
 }
 
