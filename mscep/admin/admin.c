@@ -24,6 +24,7 @@
 #include "ca/rollover.h"
 #include "store/store.h"
 #include "ca/tlscert.h"
+#include "util/file.h"
 
 #ifndef MSCEP_CONFIG
 #define MSCEP_CONFIG "/etc/mscep/mscep.ini"
@@ -72,7 +73,8 @@ usage(void)
 static int
 open_store(const struct config *cfg, struct store **st)
 {
-	char	 path[PATH_MAX + 16], reason[512];
+	char	 path[PATH_MAX + 16], reason[512] =
+	    "state folder path too long";
 
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
 	    store_open(path, st, reason, sizeof(reason)) != 0) {
@@ -231,8 +233,6 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 	char		 dir[PATH_MAX + 8], serial[80], reason[512];
 	int		 ch;
 
-	snprintf(dir, sizeof(dir), "%s/tls", cfg->state_dir);
-	o.outdir = dir;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -255,6 +255,14 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 		fprintf(stderr, "mscep-admin: tls-cert needs --name FQDN (one "
 		    "per name the service answers to) and 1 to 825 --days\n");
 		return 2;
+	}
+	if (o.outdir == NULL) {
+		if (config_state_path(cfg, "tls", dir, sizeof(dir)) != 0) {
+			fprintf(stderr, "mscep-admin: tls-cert: %s/tls: path "
+			    "too long\n", cfg->state_dir);
+			return 1;
+		}
+		o.outdir = dir;
 	}
 	if (tlscert_issue(cfg, &o, serial, sizeof(serial), reason,
 	    sizeof(reason)) != 0) {
@@ -323,10 +331,15 @@ previous_responder(const char *dir, X509 *ca, void *arg)
 		return 0;
 	rel = strncmp(dir, oi->cfg->state_dir, n) == 0 && dir[n] == '/' ?
 	    dir + n + 1 : dir;
-	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_KEY);
-	snprintf(certf, sizeof(certf), "%s/%s", rel, OCSP_RESPONDER_CERT);
-	snprintf(keyf, sizeof(keyf), "%s/%s", rel, OCSP_RESPONDER_KEY);
-	if (pem_read_key(path, &cakey) != 0) {
+	if (file_path(path, sizeof(path), "%s/%s", dir, RA_CA_KEY) != 0 ||
+	    file_path(certf, sizeof(certf), "%s/%s", rel,
+	    OCSP_RESPONDER_CERT) != 0 ||
+	    file_path(keyf, sizeof(keyf), "%s/%s", rel,
+	    OCSP_RESPONDER_KEY) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: %s: path too long\n",
+		    dir);
+		oi->failed++;
+	} else if (pem_read_key(path, &cakey) != 0) {
 		fprintf(stderr, "mscep-admin: ocsp-cert: cannot read %s\n",
 		    path);
 		oi->failed++;

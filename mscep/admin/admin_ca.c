@@ -2,6 +2,7 @@
 #include "admin/admin_ca.h"
 #include "ca/ra.h"
 #include "ca/rollover.h"
+#include "util/file.h"
 #include "util/util.h"
 
 #include <dirent.h>
@@ -81,9 +82,11 @@ print_crl(const struct config *cfg, const char *sub)
 	char	 dir[PATH_MAX + 320], file[PATH_MAX + 16], why[PATH_MAX + 128];
 	int	 index;
 
-	snprintf(dir, sizeof(dir), "%s%s%s", cfg->state_dir, *sub ? "/" : "",
-	    sub);
-	if (ra_read_index(cfg, dir, &index, why, sizeof(why)) != 0)
+	if (file_path(dir, sizeof(dir), "%s%s%s", cfg->state_dir,
+	    *sub ? "/" : "", sub) != 0)
+		printf("  %-10s%s/%s: path too long\n", "CRL", cfg->state_dir,
+		    sub);
+	else if (ra_read_index(cfg, dir, &index, why, sizeof(why)) != 0)
 		printf("  %-10s%s\n", "CRL", why);
 	else if (name_for_key_index(cfg->crl_file, index, file,
 	    sizeof(file)) == 0)
@@ -97,8 +100,8 @@ status_next(const struct config *cfg)
 	int64_t	 at, now = now_seconds();
 	char	 path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/%s", ROLL_NEXT_DIR, ROLL_SWITCHING);
-	if (config_state_path(cfg, path, path, sizeof(path)) == 0 &&
+	if (config_state_path(cfg, ROLL_NEXT_DIR "/" ROLL_SWITCHING, path,
+	    sizeof(path)) == 0 &&
 	    access(path, F_OK) == 0) {
 		printf("next CA     a switch has begun and not finished: run "
 		    "mscep-admin ca switch\n");
@@ -133,7 +136,7 @@ static void
 status_prev(const struct config *cfg)
 {
 	struct dirent	**names = NULL;
-	char		 dir[PATH_MAX + 16], file[PATH_MAX + 300];
+	char		 dir[PATH_MAX + 16], gen[PATH_MAX], file[PATH_MAX];
 	X509		*x;
 	int		 i, n;
 
@@ -141,17 +144,15 @@ status_prev(const struct config *cfg)
 	    (n = scandir(dir, &names, NULL, alphasort)) < 0)
 		return;
 	for (i = n - 1; i >= 0; i--) {
-		snprintf(file, sizeof(file), "%s/%s/%s", RA_PREV_DIR,
-		    names[i]->d_name, RA_CA_CERT);
-		if (names[i]->d_name[0] != '.' &&
-		    (x = read_state_cert(cfg, file)) != NULL) {
-			print_cert("previous CA", x);
-			snprintf(file, sizeof(file), "%s/%s", RA_PREV_DIR,
-			    names[i]->d_name);
-			print_crl(cfg, file);
-			printf("  %-10s%s\n", "kept in", file);
-			X509_free(x);
-		}
+		if (names[i]->d_name[0] == '.' || file_path(gen, sizeof(gen),
+		    "%s/%s", RA_PREV_DIR, names[i]->d_name) != 0 ||
+		    file_path(file, sizeof(file), "%s/%s", gen,
+		    RA_CA_CERT) != 0 || (x = read_state_cert(cfg, file)) == NULL)
+			continue;
+		print_cert("previous CA", x);
+		print_crl(cfg, gen);
+		printf("  %-10s%s\n", "kept in", gen);
+		X509_free(x);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);

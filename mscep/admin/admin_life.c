@@ -53,7 +53,8 @@ static struct store *
 open_store(const struct config *cfg)
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[512];
+	char		 path[PATH_MAX + 16], reason[512] =
+	    "state folder path too long";
 
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
 	    store_open(path, &st, reason, sizeof(reason)) != 0) {

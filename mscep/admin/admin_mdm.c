@@ -47,8 +47,9 @@ challenge_key(const struct config *cfg, const struct ra *ra, X509 **cert)
 	char		 path[PATH_MAX + 32], reason[512];
 	EVP_PKEY	*key = NULL;
 
-	config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path));
-	if (pem_read_cert(path, cert) == 0)
+	/* A path too long fails below, in ca_save_pair, with a reason. */
+	if (config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path)) == 0 &&
+	    pem_read_cert(path, cert) == 0)
 		return 0;
 	if (ca_issue_identity(ra->ca, ra->ca_key, "mscep challenge recipient",
 	    "ec:P-256", "critical,keyAgreement", 3650, cert, &key, reason,
@@ -211,20 +212,21 @@ load_files(const char *mdm, struct blob_files *f)
 {
 	char	 path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/mdm-sign.key", mdm);
-	if (pem_read_key(path, &f->key) != 0)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/mdm-sign.crt", mdm);
-	if (pem_read_cert(path, &f->cert) != 0)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/challenge.crt", mdm);
-	if (pem_read_cert(path, &f->rcpt) != 0)
-		goto fail;
+	if (file_path(path, sizeof(path), "%s/mdm-sign.key", mdm) != 0 ||
+	    pem_read_key(path, &f->key) != 0 ||
+	    file_path(path, sizeof(path), "%s/mdm-sign.crt", mdm) != 0 ||
+	    pem_read_cert(path, &f->cert) != 0 ||
+	    file_path(path, sizeof(path), "%s/challenge.crt", mdm) != 0 ||
+	    pem_read_cert(path, &f->rcpt) != 0) {
+		if (path[0] == '\0')
+			fprintf(stderr, "mscep-admin: --mdm %s: path too long\n",
+			    mdm);
+		else
+			fprintf(stderr, "mscep-admin: cannot read %s "
+			    "(mscep-admin mdm-init --out %s)\n", path, mdm);
+		return -1;
+	}
 	return 0;
-fail:
-	fprintf(stderr, "mscep-admin: cannot read %s (mscep-admin mdm-init "
-	    "--out %s)\n", path, mdm);
-	return -1;
 }
 
 static int
@@ -336,7 +338,8 @@ int
 cmd_events(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[512];
+	char		 path[PATH_MAX + 16], reason[512] =
+	    "state folder path too long";
 	struct tm	 tm;
 	int64_t		 since = 0;
 	enum store_rc	 rc;

@@ -169,28 +169,31 @@ ca_make_ra_cert(const X509_NAME *name, EVP_PKEY *key, X509 *ca,
 	return x;
 }
 
-/* Keys are 0600: only the signing process may read them. */
+/* file in the state folder, which must not exist: a key (0600: only the
+ * signing process may read it) or a certificate. */
 static int
-write_pem(const char *path, X509 *cert, EVP_PKEY *key)
+save_one(const struct config *cfg, const char *file, X509 *cert,
+    EVP_PKEY *key, char *reason, size_t rlen)
 {
-	return pem_write(path, &cert, cert != NULL ? 1 : 0, key,
-	    FILE_NOREPLACE);
+	char	 path[PATH_MAX + 64];
+
+	if (config_state_path(cfg, file, path, sizeof(path)) != 0 ||
+	    pem_write(path, &cert, cert != NULL ? 1 : 0, key,
+	    FILE_NOREPLACE) != 0) {
+		snprintf(reason, rlen, "cannot write %s/%s: %s",
+		    cfg->state_dir, file, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int
 ca_save_pair(const struct config *cfg, const char *certf, const char *keyf,
     X509 *cert, EVP_PKEY *key, char *reason, size_t rlen)
 {
-	char	 path[PATH_MAX + 64];
-
-	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0 ||
-	    write_pem(path, NULL, key) != 0 ||
-	    config_state_path(cfg, certf, path, sizeof(path)) != 0 ||
-	    write_pem(path, cert, NULL) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (save_one(cfg, keyf, NULL, key, reason, rlen) != 0 ||
+	    save_one(cfg, certf, cert, NULL, reason, rlen) != 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -198,15 +201,7 @@ int
 ca_save_cert(const struct config *cfg, const char *certf, X509 *cert,
     char *reason, size_t rlen)
 {
-	char	 path[PATH_MAX + 64];
-
-	if (config_state_path(cfg, certf, path, sizeof(path)) != 0 ||
-	    write_pem(path, cert, NULL) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
+	return save_one(cfg, certf, cert, NULL, reason, rlen);
 }
 
 static int
@@ -219,13 +214,16 @@ make_dirs(const struct config *cfg, char *reason, size_t rlen)
 		    strerror(errno));
 		return -1;
 	}
-	config_state_path(cfg, "private", path, sizeof(path));
-	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-		snprintf(reason, rlen, "cannot create %s: %s", path,
-		    strerror(errno));
+	if (config_state_path(cfg, "private", path, sizeof(path)) != 0 ||
+	    (mkdir(path, 0700) != 0 && errno != EEXIST)) {
+		snprintf(reason, rlen, "cannot create %s/private: %s",
+		    cfg->state_dir, strerror(errno));
 		return -1;
 	}
-	config_state_path(cfg, RA_CA_CERT, path, sizeof(path));
+	if (config_state_path(cfg, RA_CA_CERT, path, sizeof(path)) != 0) {
+		snprintf(reason, rlen, "%s: path too long", cfg->state_dir);
+		return -1;
+	}
 	if (access(path, F_OK) == 0) {
 		snprintf(reason, rlen, "%s exists: this state folder already "
 		    "has a CA (remove the folder to start over)", path);

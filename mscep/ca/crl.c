@@ -231,8 +231,8 @@ add_prev_key(const char *dir, X509 *ca, void *arg)
 	if ((v = reallocarray(l->v, (size_t)l->n + 1, sizeof(*v))) == NULL)
 		return -1;
 	l->v = v;
-	snprintf(k.key_path, sizeof(k.key_path), "%s/%s", dir, RA_CA_KEY);
-	if (ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) !=
+	if (file_path(k.key_path, sizeof(k.key_path), "%s/%s", dir,
+	    RA_CA_KEY) != 0 || ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) !=
 	    0 || index_taken(l, k.index, dir) ||
 	    key_file(l->cfg, &k) != 0 || ra_key_id(ca, k.key_id) != 0 ||
 	    !X509_up_ref(ca)) {
@@ -291,8 +291,8 @@ lock_crl(const struct config *cfg)
 	char	 path[PATH_MAX + 8];
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s.lock", cfg->crl_file);
-	if (make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY |
+	if (file_path(path, sizeof(path), "%s.lock", cfg->crl_file) != 0 ||
+	    make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY |
 	    O_CREAT | O_CLOEXEC, 0644)) < 0)
 		return -1;
 	if (flock(fd, LOCK_EX) != 0) {

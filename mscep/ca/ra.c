@@ -156,8 +156,13 @@ ra_each_prev(const struct config *cfg, X509 *current,
 	}
 	/* The names sort by time: newest last. */
 	for (i = n - 1; i >= 0; i--) {
-		snprintf(gen, sizeof(gen), "%s/%s", dir, names[i]->d_name);
-		snprintf(path, sizeof(path), "%s/%s", gen, RA_CA_CERT);
+		if (file_path(gen, sizeof(gen), "%s/%s", dir,
+		    names[i]->d_name) != 0 || file_path(path, sizeof(path),
+		    "%s/%s", gen, RA_CA_CERT) != 0) {
+			snprintf(reason, rlen, "%s/%s: path too long", dir,
+			    names[i]->d_name);
+			goto out;
+		}
 		if (pem_read_cert(path, &x) != 0) {
 			snprintf(reason, rlen, "cannot read previous CA "
 			    "certificate %s", path);
@@ -271,7 +276,10 @@ ra_read_index(const struct config *cfg, const char *dir, int *index,
 	size_t	 n;
 
 	*index = 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_INDEX);
+	if (file_path(path, sizeof(path), "%s/%s", dir, RA_CA_INDEX) != 0) {
+		snprintf(reason, rlen, "%s: path too long", dir);
+		return -1;
+	}
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno != ENOENT) {
 			snprintf(reason, rlen, "cannot read %s: %s", path,

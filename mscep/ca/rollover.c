@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,33 +45,16 @@ optional_file(const char *f)
 /*
  * The state folder's path is shorter than PATH_MAX and the names added
  * here are shorter than 64 bytes: PATH_MAX + 64 holds any of them. A
- * path that did not fit would be empty, never a different file.
+ * path that did not fit would be empty (file_path), never a different
+ * file; a smaller buffer checks the result.
  */
-static void
-pathf(char *out, size_t len, const char *fmt, ...)
-    __attribute__((format(__printf__, 3, 4)));
-
-static void
-pathf(char *out, size_t len, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(out, len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len)
-		out[0] = '\0';
-}
-
-static void
+static int
 state_path(const struct config *cfg, const char *a, const char *b, char *out,
     size_t len)
 {
 	if (b == NULL)
-		pathf(out, len, "%s/%s", cfg->state_dir, a);
-	else
-		pathf(out, len, "%s/%s/%s", cfg->state_dir, a, b);
+		return file_path(out, len, "%s/%s", cfg->state_dir, a);
+	return file_path(out, len, "%s/%s/%s", cfg->state_dir, a, b);
 }
 
 static int
@@ -138,8 +120,10 @@ rollover_switching(const struct config *cfg, char *reason, size_t rlen)
 {
 	char	 path[PATH_MAX + 64];
 
-	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCHING, path, sizeof(path));
-	if (access(path, F_OK) != 0)
+	/* A path too long reads as a switch begun: workers refuse to start
+	 * rather than miss one. */
+	if (state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCHING, path,
+	    sizeof(path)) == 0 && access(path, F_OK) != 0)
 		return 0;
 	snprintf(reason, rlen, "a CA switch has begun and not finished (%s): "
 	    "run mscep-admin ca switch", path);
@@ -275,10 +259,14 @@ save_in(const struct config *cfg, const char *dir, const char *certf,
 {
 	char	 cp[PATH_MAX + 64], kp[PATH_MAX + 64];
 
-	pathf(cp, sizeof(cp), "%s/%s", dir, certf);
+	if (file_path(cp, sizeof(cp), "%s/%s", dir, certf) != 0 ||
+	    (keyf != NULL && file_path(kp, sizeof(kp), "%s/%s", dir,
+	    keyf) != 0)) {
+		snprintf(reason, rlen, "%s/%s: path too long", dir, certf);
+		return -1;
+	}
 	if (keyf == NULL)
 		return ca_save_cert(cfg, cp, x, reason, rlen);
-	pathf(kp, sizeof(kp), "%s/%s", dir, keyf);
 	return ca_save_pair(cfg, cp, kp, x, k, reason, rlen);
 }
 
@@ -289,8 +277,8 @@ save_gen(const struct config *cfg, const char *dir, const struct gen *g,
 {
 	char	 path[PATH_MAX + 64], priv[PATH_MAX + 64], text[32];
 
-	state_path(cfg, dir, "private", priv, sizeof(priv));
-	if (mkdir(priv, 0700) != 0) {
+	if (state_path(cfg, dir, "private", priv, sizeof(priv)) != 0 ||
+	    mkdir(priv, 0700) != 0) {
 		snprintf(reason, rlen, "cannot create %s: %s", priv,
 		    strerror(errno));
 		return -1;
@@ -427,9 +415,11 @@ check_next(const struct config *cfg, const struct ra *cur, char *reason,
 		return -1;
 	}
 	memcpy(nc, cfg, sizeof(*nc));
-	state_path(cfg, ROLL_NEXT_DIR, NULL, nc->state_dir,
-	    sizeof(nc->state_dir));
-	if (ra_load(nc, &next, reason, rlen) == 0) {
+	if (state_path(cfg, ROLL_NEXT_DIR, NULL, nc->state_dir,
+	    sizeof(nc->state_dir)) != 0)
+		snprintf(reason, rlen, "%s/%s: path too long", cfg->state_dir,
+		    ROLL_NEXT_DIR);
+	else if (ra_load(nc, &next, reason, rlen) == 0) {
 		if (X509_cmp(next.ca, cur->ca) == 0)
 			snprintf(reason, rlen, "next/%s is the current CA",
 			    RA_CA_CERT);
@@ -450,39 +440,36 @@ static int
 save_current(const struct config *cfg, const char *ts, char *reason,
     size_t rlen)
 {
-	char	 dir[PATH_MAX + 64], tmp[PATH_MAX + 64], from[PATH_MAX + 64];
-	char	 to[PATH_MAX + 64];
+	char	 dir[PATH_MAX + 64], tmp[PATH_MAX + 64], prev[PATH_MAX + 64];
+	char	 priv[PATH_MAX + 64], from[PATH_MAX + 64], to[PATH_MAX + 64];
 	int	 i;
 
-	state_path(cfg, RA_PREV_DIR, ts, dir, sizeof(dir));
+	if (state_path(cfg, RA_PREV_DIR, ts, dir, sizeof(dir)) != 0 ||
+	    file_path(tmp, sizeof(tmp), "%s.tmp", dir) != 0 ||
+	    file_path(priv, sizeof(priv), "%s/private", tmp) != 0 ||
+	    state_path(cfg, RA_PREV_DIR, NULL, prev, sizeof(prev)) != 0)
+		goto fail;
 	if (access(dir, F_OK) == 0)
 		return 0;
-	pathf(tmp, sizeof(tmp), "%s.tmp", dir);
-	state_path(cfg, RA_PREV_DIR, NULL, from, sizeof(from));
-	if ((mkdir(from, 0755) != 0 && errno != EEXIST) || rm_tree(tmp) != 0 ||
-	    mkdir(tmp, 0755) != 0)
-		goto fail;
-	pathf(to, sizeof(to), "%s/private", tmp);
-	if (mkdir(to, 0700) != 0)
+	if ((mkdir(prev, 0755) != 0 && errno != EEXIST) || rm_tree(tmp) != 0 ||
+	    mkdir(tmp, 0755) != 0 || mkdir(priv, 0700) != 0)
 		goto fail;
 	for (i = 0; gen_files[i] != NULL; i++) {
-		state_path(cfg, gen_files[i], NULL, from, sizeof(from));
-		pathf(to, sizeof(to), "%s/%s", tmp, gen_files[i]);
+		if (state_path(cfg, gen_files[i], NULL, from, sizeof(from)) !=
+		    0 || file_path(to, sizeof(to), "%s/%s", tmp,
+		    gen_files[i]) != 0)
+			goto fail;
 		if (link(from, to) != 0 && !(errno == ENOENT &&
 		    optional_file(gen_files[i])))
 			goto fail;
 	}
-	pathf(to, sizeof(to), "%s/private", tmp);
-	if (file_sync_dir(to) != 0 || file_sync_dir(tmp) != 0 ||
-	    rename(tmp, dir) != 0)
-		goto fail;
-	state_path(cfg, RA_PREV_DIR, NULL, from, sizeof(from));
-	if (file_sync_dir(from) != 0)
+	if (file_sync_dir(priv) != 0 || file_sync_dir(tmp) != 0 ||
+	    rename(tmp, dir) != 0 || file_sync_dir(prev) != 0)
 		goto fail;
 	return 0;
 fail:
-	snprintf(reason, rlen, "cannot keep the current CA in %s: %s", dir,
-	    strerror(errno));
+	snprintf(reason, rlen, "cannot keep the current CA in %s/%s/%s: %s",
+	    cfg->state_dir, RA_PREV_DIR, ts, strerror(errno));
 	return -1;
 }
 
@@ -494,9 +481,13 @@ move_next(const struct config *cfg, char *reason, size_t rlen)
 	int	 i;
 
 	for (i = 0; gen_files[i] != NULL; i++) {
-		state_path(cfg, ROLL_NEXT_DIR, gen_files[i], from,
-		    sizeof(from));
-		state_path(cfg, gen_files[i], NULL, to, sizeof(to));
+		if (state_path(cfg, ROLL_NEXT_DIR, gen_files[i], from,
+		    sizeof(from)) != 0 || state_path(cfg, gen_files[i], NULL,
+		    to, sizeof(to)) != 0) {
+			snprintf(reason, rlen, "%s/%s: path too long",
+			    cfg->state_dir, gen_files[i]);
+			return -1;
+		}
 		/* Gone already: moved before an interruption. */
 		if (rename(from, to) != 0 && errno != ENOENT) {
 			snprintf(reason, rlen, "cannot rename %s to %s: %s",
@@ -504,8 +495,8 @@ move_next(const struct config *cfg, char *reason, size_t rlen)
 			return -1;
 		}
 	}
-	state_path(cfg, "private", NULL, to, sizeof(to));
-	if (file_sync_dir(to) != 0 || file_sync_dir(cfg->state_dir) != 0) {
+	if (state_path(cfg, "private", NULL, to, sizeof(to)) != 0 ||
+	    file_sync_dir(to) != 0 || file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot sync %s: %s", cfg->state_dir,
 		    strerror(errno));
 		return -1;
@@ -520,9 +511,9 @@ drop_next(const struct config *cfg, const char *ts, char *reason,
 {
 	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
 
-	state_path(cfg, ROLL_NEXT_DIR, NULL, from, sizeof(from));
-	pathf(to, sizeof(to), "%s/.switched.%s", cfg->state_dir, ts);
-	if (rm_tree(to) != 0 || rename(from, to) != 0 ||
+	if (state_path(cfg, ROLL_NEXT_DIR, NULL, from, sizeof(from)) != 0 ||
+	    file_path(to, sizeof(to), "%s/.switched.%s", cfg->state_dir,
+	    ts) != 0 || rm_tree(to) != 0 || rename(from, to) != 0 ||
 	    file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
 		    strerror(errno));

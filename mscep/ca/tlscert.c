@@ -7,6 +7,7 @@
 #include "scep/message.h"
 #include "ca/ra.h"
 #include "store/store.h"
+#include "util/file.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -122,8 +123,11 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	    .not_before = asn1_epoch(X509_get0_notBefore(x)),
 	    .not_after = asn1_epoch(X509_get0_notAfter(x)), .der = der,
 	    .der_len = (size_t)len };
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
-	    store_open(path, &st, reason, rlen) != 0)
+	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0) {
+		snprintf(reason, rlen, "%s: path too long", cfg->state_dir);
+		goto out;
+	}
+	if (store_open(path, &st, reason, rlen) != 0)
 		goto out;
 	if (store_issue(st, &sc, &none) != STORE_OK)
 		snprintf(reason, rlen, "cannot record the certificate: %s",

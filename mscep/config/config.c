@@ -3,6 +3,7 @@
  * Defaults mirror the NDES registry (Windows Server 2019 MSCEP.reg).
  */
 #include "config/config.h"
+#include "util/file.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -788,7 +789,5 @@ int
 config_state_path(const struct config *cfg, const char *file, char *out,
     size_t size)
 {
-	if (snprintf(out, size, "%s/%s", cfg->state_dir, file) >= (int)size)
-		return -1;
-	return 0;
+	return file_path(out, size, "%s/%s", cfg->state_dir, file);
 }
