@@ -1,8 +1,10 @@
 /* test_util.c - base64 and hex as SCEP GET clients need them; files
- * written whole or not at all; paths that fit or fail. */
+ * written whole or not at all; paths that fit or fail; numbers in their
+ * range. */
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "suites.h"
 #include "util/file.h"
+#include "util/num.h"
 #include "util/util.h"
 
 static void
@@ -295,6 +298,78 @@ test_file_read(void)
 	rmdir(dir);
 }
 
+/* errstr after num_parse(s, min, max), or "ok" with *v set. */
+static const char *
+parse(const char *s, long long min, long long max, long long *v)
+{
+	const char	*why = "unset";
+
+	if (num_parse(s, min, max, v, &why) == 0)
+		return why == NULL ? "ok" : "ok but errstr set";
+	return why;
+}
+
+static void
+test_num_parse(void)
+{
+	long long	 v = 0;
+
+	CU_ASSERT_STRING_EQUAL(parse("0", 0, 10, &v), "ok");
+	CU_ASSERT_EQUAL(v, 0);
+	CU_ASSERT_STRING_EQUAL(parse("-7200", -86400, 86400, &v), "ok");
+	CU_ASSERT_EQUAL(v, -7200);
+	CU_ASSERT_STRING_EQUAL(parse("+5", 0, 10, &v), "ok");
+	CU_ASSERT_EQUAL(v, 5);
+	CU_ASSERT_STRING_EQUAL(parse("9223372036854775807", 0, LLONG_MAX,
+	    &v), "ok");
+	CU_ASSERT_EQUAL(v, LLONG_MAX);
+	CU_ASSERT_STRING_EQUAL(parse("-9223372036854775808", LLONG_MIN, 0,
+	    &v), "ok");
+	CU_ASSERT_EQUAL(v, LLONG_MIN);
+	/* The bounds are in the range, one past them is not. */
+	CU_ASSERT_STRING_EQUAL(parse("1", 1, 825, &v), "ok");
+	CU_ASSERT_STRING_EQUAL(parse("825", 1, 825, &v), "ok");
+	v = 42;
+	errno = 0;
+	CU_ASSERT_STRING_EQUAL(parse("0", 1, 825, &v), "too small");
+	CU_ASSERT_EQUAL(errno, ERANGE);
+	CU_ASSERT_STRING_EQUAL(parse("826", 1, 825, &v), "too large");
+	CU_ASSERT_EQUAL(errno, ERANGE);
+	CU_ASSERT_EQUAL(v, 42);		/* untouched on failure */
+}
+
+static void
+test_num_rejects(void)
+{
+	const char	*bad[] = { "", " 5", "5 ", "5x", "0x10", "1e3", "--5",
+			    "-", "+", "1.5", "\xd9\xa3" };
+	long long	 v = 42;
+	int		 x = 42;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		CU_ASSERT_STRING_EQUAL(parse(bad[i], LLONG_MIN, LLONG_MAX, &v),
+		    "not a number");
+		CU_ASSERT_EQUAL(errno, EINVAL);
+	}
+	CU_ASSERT_STRING_EQUAL(parse(NULL, 0, 1, &v), "not a number");
+	/* An empty range accepts nothing. */
+	CU_ASSERT_STRING_EQUAL(parse("5", 10, 1, &v), "not a number");
+	/* Past what a long long holds: the side it overflows on. */
+	CU_ASSERT_STRING_EQUAL(parse("9223372036854775808", LLONG_MIN,
+	    LLONG_MAX, &v), "too large");
+	CU_ASSERT_STRING_EQUAL(parse("-99999999999999999999", LLONG_MIN,
+	    LLONG_MAX, &v), "too small");
+	CU_ASSERT_EQUAL(v, 42);
+	CU_ASSERT_EQUAL(num_parse("5", 0, 1, &v, NULL), -1);
+	/* An int: its own limits as the range. */
+	CU_ASSERT_EQUAL(num_int("2147483647", INT_MIN, INT_MAX, &x, NULL), 0);
+	CU_ASSERT_EQUAL(x, INT_MAX);
+	CU_ASSERT_EQUAL(num_int("2147483648", INT_MIN, INT_MAX, &x, NULL), -1);
+	CU_ASSERT_EQUAL(x, INT_MAX);
+}
+
 int
 register_util(void)
 {
@@ -316,7 +391,9 @@ register_util(void)
 	    test_file_rename_fails) ||
 	    !CU_add_test(s, "a failed write keeps the old file",
 	    test_file_write_fails) ||
-	    !CU_add_test(s, "whole-file reads with a limit", test_file_read))
+	    !CU_add_test(s, "whole-file reads with a limit", test_file_read) ||
+	    !CU_add_test(s, "numbers in their range", test_num_parse) ||
+	    !CU_add_test(s, "numbers refused", test_num_rejects))
 		return -1;
 	return 0;
 }
