@@ -14,6 +14,7 @@
 #include "admin/admin_life.h"
 #include "admin/admin_ca.h"
 #include "admin/admin_mdm.h"
+#include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "config/config.h"
 #include "ca/issue.h"
@@ -113,8 +114,16 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 		case 'r': o.ra_key = optarg; break;
 		case 'n': o.ca_name = optarg; break;
 		case 'a': o.ra_name = optarg; break;
-		case 'd': o.ca_days = atoi(optarg); break;
-		case 'D': o.ra_days = atoi(optarg); break;
+		case 'd':
+			if (admin_opt_int("--ca-days", optarg, 1,
+			    ADMIN_DAYS_MAX, &o.ca_days) != 0)
+				return 2;
+			break;
+		case 'D':
+			if (admin_opt_int("--ra-days", optarg, 1,
+			    ADMIN_DAYS_MAX, &o.ra_days) != 0)
+				return 2;
+			break;
 		default: usage(); return 2;
 		}
 	}
@@ -245,7 +254,12 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 			o.names[o.nnames++] = optarg;
 			break;
 		case 'k': o.key = optarg; break;
-		case 'd': o.days = atoi(optarg); break;
+		case 'd':
+			/* 825: the most TLS clients have accepted. */
+			if (admin_opt_int("--days", optarg, 1, 825,
+			    &o.days) != 0)
+				return 2;
+			break;
 		case 'o': o.outdir = optarg; break;
 		default: usage(); return 2;
 		}
@@ -371,7 +385,11 @@ cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': oi.days = atoi(optarg); break;
+		case 'd':
+			if (admin_opt_int("--days", optarg, 1, 3650,
+			    &oi.days) != 0)
+				return 2;
+			break;
 		case 'k': oi.spec = optarg; break;
 		case 'p': previous = 1; break;
 		default: usage(); return 2;

@@ -1,5 +1,6 @@
 /* admin_ca.c - CA rollover from the shell: prepare, switch, show. */
 #include "admin/admin_ca.h"
+#include "admin/admin_opt.h"
 #include "ca/ra.h"
 #include "ca/rollover.h"
 #include "util/file.h"
@@ -204,9 +205,21 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		switch (ch) {
 		case 'k': o.ca_key = optarg; break;
 		case 'r': o.ra_key = optarg; break;
-		case 'd': o.ca_days = atoi(optarg); break;
-		case 'D': o.ra_days = atoi(optarg); break;
-		case 's': o.switch_in_days = atoi(optarg); break;
+		case 'd':
+			if (admin_opt_int("--days", optarg, 1, ADMIN_DAYS_MAX,
+			    &o.ca_days) != 0)
+				return 2;
+			break;
+		case 'D':
+			if (admin_opt_int("--ra-days", optarg, 1,
+			    ADMIN_DAYS_MAX, &o.ra_days) != 0)
+				return 2;
+			break;
+		case 's':
+			if (admin_opt_int("--switch-in", optarg, 0,
+			    ADMIN_DAYS_MAX, &o.switch_in_days) != 0)
+				return 2;
+			break;
 		case 'R': o.replace = 1; break;
 		default: return 2;
 		}

@@ -1,5 +1,7 @@
 /* admin_life.c - revoke, list, crl, pending, approve, deny. */
 #include "admin/admin_life.h"
+#include "admin/admin_opt.h"
+#include "util/num.h"
 #include "ca/crl.h"
 #include "store/events.h"
 #include "ca/issue.h"
@@ -289,8 +291,7 @@ cmd_list(const struct config *cfg, int argc, char *argv[])
 	struct cert_filter	 f = { 0 };
 	struct store		*st;
 	int64_t			 now = now_seconds();
-	char			*end;
-	long			 days;
+	long long		 days;
 	int			 ch;
 	enum store_rc		 rc;
 
@@ -306,8 +307,8 @@ cmd_list(const struct config *cfg, int argc, char *argv[])
 		case 's': f.subject = optarg; break;
 		case 't': f.template_name = optarg; break;
 		case 'e':
-			days = strtol(optarg, &end, 10);
-			if (*end != '\0' || days < 0 || days > 36500)
+			if (admin_opt_ll("--expires-within", optarg, 0,
+			    ADMIN_DAYS_MAX, &days) != 0)
 				goto usage;
 			f.expires_before = now + days * 86400;
 			break;
@@ -450,15 +451,15 @@ held_free(struct held *h)
 static int
 load_held(struct store *st, const char *arg, int64_t *id, struct held *h)
 {
-	char	*end;
+	long long	 v;
 
 	memset(h, 0, sizeof(*h));
-	*id = strtoll(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || *id <= 0) {
+	if (num_parse(arg, 1, INT64_MAX, &v, NULL) != 0) {
 		fprintf(stderr, "mscep-admin: \"%s\" is not a request id "
 		    "(mscep-admin pending lists them)\n", arg);
 		return 2;
 	}
+	*id = v;
 	if (store_pending_get(st, *id, now_seconds(), take_held, h) !=
 	    STORE_OK) {
 		fprintf(stderr, "mscep-admin: no request %lld\n",

@@ -1,5 +1,6 @@
 /* admin_mdm.c - MDM set-up, challenge blobs and events from the shell. */
 #include "admin/admin_mdm.h"
+#include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "policy/challenge.h"
 #include "store/events.h"
@@ -21,6 +22,13 @@
 
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+
+/* A challenge blob's lifetime, and how far --not-before moves it: ten
+ * years at most. */
+#define TTL_MAX		(3650LL * 86400)
+
+/* 9999-12-31T23:59:59Z, the last second an X.509 time can name. */
+#define EPOCH_MAX	253402300799LL
 
 /* Far more trusted MDM signers than any deployment has. */
 #define SIGNERS_MAX	(4 << 20)
@@ -118,7 +126,11 @@ cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'n': name = optarg; break;
-		case 'd': days = atoi(optarg); break;
+		case 'd':
+			if (admin_opt_int("--days", optarg, 1, ADMIN_DAYS_MAX,
+			    &days) != 0)
+				return 2;
+			break;
 		default: return 2;
 		}
 	}
@@ -243,6 +255,40 @@ add_san(struct challenge_claims *c, const char *s)
 	return 0;
 }
 
+/* What challenge's options set besides the claims. */
+struct blob_opts {
+	const char	*mdm;
+	long long	 ttl, back;
+};
+
+/* One option of mscep-admin challenge; -1 after a message, if any. */
+static int
+challenge_opt(int ch, const char *arg, struct challenge_claims *c,
+    struct blob_opts *o)
+{
+	switch (ch) {
+	case 'm': o->mdm = arg; return 0;
+	case 's':
+		X509_NAME_free(c->subject);
+		if ((c->subject = parse_name(arg)) != NULL)
+			return 0;
+		fprintf(stderr, "mscep-admin: --subject %s: use "
+		    "/CN=name/O=org\n", arg);
+		return -1;
+	case 'a': return add_san(c, arg);
+	case 'd': snprintf(c->device_id, sizeof(c->device_id), "%s", arg);
+		  return 0;
+	case 'p': snprintf(c->profile, sizeof(c->profile), "%s", arg);
+		  return 0;
+	case 'k': c->key_usage = parse_ku(arg); return 0;
+	case 'i': snprintf(c->sid, sizeof(c->sid), "%s", arg); return 0;
+	case 't': return admin_opt_ll("--ttl", arg, 1, TTL_MAX, &o->ttl);
+	case 'b': return admin_opt_ll("--not-before", arg, -TTL_MAX, TTL_MAX,
+		      &o->back);
+	default: return -1;
+	}
+}
+
 int
 cmd_challenge(const struct config *cfg, int argc, char *argv[])
 {
@@ -260,9 +306,8 @@ cmd_challenge(const struct config *cfg, int argc, char *argv[])
 	};
 	struct challenge_claims	 c;
 	struct blob_files	 f = { NULL, NULL, NULL };
-	const char		*mdm = NULL;
+	struct blob_opts	 o = { NULL, 3600, 0 };
 	char			*blob = NULL, reason[512];
-	long			 ttl = 3600, back = 0;
 	int			 ch, rc = 2;
 
 	memset(&c, 0, sizeof(c));
@@ -271,42 +316,22 @@ cmd_challenge(const struct config *cfg, int argc, char *argv[])
 	if ((c.sans = sk_GENERAL_NAME_new_null()) == NULL)
 		return 1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'm': mdm = optarg; break;
-		case 's':
-			X509_NAME_free(c.subject);
-			if ((c.subject = parse_name(optarg)) == NULL) {
-				fprintf(stderr, "mscep-admin: --subject %s: "
-				    "use /CN=name/O=org\n", optarg);
-				goto out;
-			}
-			break;
-		case 'a': if (add_san(&c, optarg) != 0) goto out; break;
-		case 'd': snprintf(c.device_id, sizeof(c.device_id), "%s",
-			      optarg); break;
-		case 'p': snprintf(c.profile, sizeof(c.profile), "%s", optarg);
-			  break;
-		case 'k': c.key_usage = parse_ku(optarg); break;
-		case 'i': snprintf(c.sid, sizeof(c.sid), "%s", optarg); break;
-		case 't': ttl = atol(optarg); break;
-		case 'b': back = atol(optarg); break;
-		default: goto out;
-		}
-	}
-	if (mdm == NULL || c.subject == NULL || c.device_id[0] == '\0' ||
-	    ttl <= 0 || c.key_usage < -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		if (challenge_opt(ch, optarg, &c, &o) != 0)
+			goto out;
+	if (o.mdm == NULL || c.subject == NULL || c.device_id[0] == '\0' ||
+	    c.key_usage < -1) {
 		fprintf(stderr, "mscep-admin: challenge --mdm DIR --subject "
 		    "/CN=.. --device ID [--san dns:..]... [--profile TEMPLATE] "
 		    "[--key-usage sig|enc|both|any] [--sid S-1-..] [--ttl S]\n");
 		goto out;
 	}
 	rc = 1;
-	if (load_files(mdm, &f) != 0)
+	if (load_files(o.mdm, &f) != 0)
 		goto out;
 	/* --not-before lets tests and MDMs pre-date or post-date a blob. */
-	c.issued_at = now_seconds() + back;
-	c.expires_at = c.issued_at + ttl;
+	c.issued_at = now_seconds() + o.back;
+	c.expires_at = c.issued_at + o.ttl;
 	if (challenge_issue(&c, f.key, f.cert, f.rcpt, &blob, reason,
 	    sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: challenge: %s\n", reason);
@@ -334,25 +359,39 @@ print_event(const struct store_event *e, void *arg)
 	return 0;
 }
 
+/* --since: seconds since the epoch, -SECONDS ago, or ISO 8601. */
+static int
+parse_since(const char *arg, int64_t *since)
+{
+	struct tm	 tm;
+	long long	 v;
+
+	memset(&tm, 0, sizeof(tm));
+	if (arg[0] == '-') {
+		if (admin_opt_ll("--since", arg, -EPOCH_MAX, 0, &v) != 0)
+			return -1;
+		*since = now_seconds() + v;
+	} else if (strptime(arg, "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+		*since = (int64_t)timegm(&tm);
+	else if (admin_opt_ll("--since", arg, 0, EPOCH_MAX, &v) != 0)
+		return -1;
+	else
+		*since = v;
+	return 0;
+}
+
 int
 cmd_events(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st = NULL;
 	char		 path[PATH_MAX + 16], reason[512] =
 	    "state folder path too long";
-	struct tm	 tm;
 	int64_t		 since = 0;
 	enum store_rc	 rc;
 
-	/* --since: seconds since the epoch, -SECONDS ago, or ISO 8601. */
 	if (argc == 3 && strcmp(argv[1], "--since") == 0) {
-		memset(&tm, 0, sizeof(tm));
-		if (argv[2][0] == '-')
-			since = now_seconds() + atoll(argv[2]);
-		else if (strptime(argv[2], "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
-			since = (int64_t)timegm(&tm);
-		else
-			since = atoll(argv[2]);
+		if (parse_since(argv[2], &since) != 0)
+			return 2;
 	} else if (argc != 1) {
 		fprintf(stderr, "mscep-admin: events [--since EPOCH|-SECONDS|"
 		    "YYYY-MM-DDTHH:MM:SS]\n");

@@ -3,6 +3,7 @@
 #include "util/log.h"
 #include "responder/ocsp.h"
 #include "ca/ra.h"
+#include "util/num.h"
 #include "util/util.h"
 
 #include <errno.h>
@@ -21,13 +22,13 @@ EVP_PKEY *
 keygen(const char *spec, char *reason, size_t rlen)
 {
 	EVP_PKEY	*pk = NULL;
-	long		 bits;
+	long long	 bits;
 
-	if (strncmp(spec, "rsa:", 4) == 0) {
-		bits = strtol(spec + 4, NULL, 10);
-		if (bits == 2048 || bits == 3072 || bits == 4096)
-			pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-	} else if (!strcmp(spec, "ec:P-256") || !strcmp(spec, "ec:P-384"))
+	/* 2048, 3072 or 4096 bits. */
+	if (strncmp(spec, "rsa:", 4) == 0 && num_parse(spec + 4, 2048, 4096,
+	    &bits, NULL) == 0 && bits % 1024 == 0)
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	else if (!strcmp(spec, "ec:P-256") || !strcmp(spec, "ec:P-384"))
 		pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", spec + 3);
 	else {
 		snprintf(reason, rlen, "key \"%s\": use rsa:2048, rsa:3072, "

@@ -5,6 +5,7 @@
 #include "scep/certrep.h"
 #include "util/file.h"
 #include "util/log.h"
+#include "util/num.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -133,13 +134,15 @@ rollover_switching(const struct config *cfg, char *reason, size_t rlen)
 int
 rollover_switch_at(const struct config *cfg, int64_t *at)
 {
-	char	 path[PATH_MAX + 64], text[32], *end;
+	char		 path[PATH_MAX + 64], text[32];
+	long long	 v;
 
-	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCH_AT, path, sizeof(path));
-	if (read_small(path, text, sizeof(text)) != 0)
+	if (state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCH_AT, path,
+	    sizeof(path)) != 0 || read_small(path, text, sizeof(text)) != 0 ||
+	    num_parse(text, 0, INT64_MAX, &v, NULL) != 0)
 		return -1;
-	*at = strtoll(text, &end, 10);
-	return *end == '\0' && end != text ? 0 : -1;
+	*at = v;
+	return 0;
 }
 
 /* "rsa:BITS" or "ec:P-256": a new key like k. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/num.h"
 #include "server/supervise.h"
 #include "responder/worker.h"
 
@@ -200,14 +201,21 @@ main(int argc, char *argv[])
 {
 	struct config	 cfg;
 	const char	*path = getenv("MSCEP_CONFIG"), *addr = NULL;
-	const char	*group = NULL;
+	const char	*group = NULL, *why;
 	char		 reason[512] = "unknown error";
 	int		 ch, n = 0, nerr, rc;
 
 	while ((ch = getopt(argc, argv, "c:g:n:s:")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
-		case 'n': n = atoi(optarg); break;
+		case 'n':
+			if (num_int(optarg, 0, SUPERVISE_POOL_MAX, &n,
+			    &why) != 0) {
+				log_errx("-n %s: %s, from 0 to %d workers",
+				    optarg, why, SUPERVISE_POOL_MAX);
+				return 2;
+			}
+			break;
 		case 's': addr = optarg; break;
 		case 'g': group = optarg; break;
 		default: usage(); return 2;
