@@ -31,45 +31,7 @@
 #define MSCEP_CONFIG "/etc/mscep/mscep.ini"
 #endif
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: mscep-admin [-c mscep.ini] command [options]\n"
-	    "  init [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
-	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
-	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n"
-	    "  password     print a new enrollment challenge password\n"
-	    "  check        validate the configuration, keys and store\n"
-	    "  tls-cert --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
-	    "           [--out DIR]   TLS server certificate from the CA\n"
-	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
-	    "           default DIR: the state folder's tls/)\n"
-	    "  ocsp-cert [--days N] [--key SPEC] [--previous]\n"
-	    "           (re)issue the OCSP responder certificate (ocsp.crt,\n"
-	    "           private/ocsp.key; default 365 days, rsa:2048);\n"
-	    "           --previous: those of the previous CAs still valid\n"
-	    "  mdm-init --out DIR [--name CN] [--days N]\n"
-	    "           challenge key, MDM signing identity, files for the MDM\n"
-	    "  challenge --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
-	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
-	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n"
-	    "  events [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
-	    "           enrollment outcomes as JSON lines\n"
-	    "  revoke SERIAL [--reason R]   revoke one certificate, or all of\n"
-	    "  revoke --device ID|--subject DN|--template NAME [--reason R]\n"
-	    "           (R: unspecified, keyCompromise, affiliationChanged,\n"
-	    "           superseded, cessationOfOperation, privilegeWithdrawn)\n"
-	    "  list [--status issued|revoked|expired|all] [--device ID]\n"
-	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n"
-	    "  crl [--force]  publish the CRL if stale (--force: now)\n"
-	    "  pending        requests waiting for approval\n"
-	    "  approve ID | deny ID   decide a pending request\n"
-	    "  ca rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
-	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
-	    "  ca switch [--now]   make the next CA current\n"
-	    "  ca status    current, next and previous CAs\n");
-}
+static void	 usage(void);
 
 static int
 open_store(const struct config *cfg, struct store **st)
@@ -145,12 +107,14 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 }
 
 static int
-cmd_password(const struct config *cfg)
+cmd_password(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st = NULL;
 	char		 pw[160];
 	enum store_rc	 rc;
 
+	(void)argc;
+	(void)argv;
 	if (!cfg->enforce_password) {
 		fprintf(stderr, "mscep-admin: EnforcePassword=0: no password "
 		    "is needed to enroll\n");
@@ -178,7 +142,7 @@ cmd_password(const struct config *cfg)
 }
 
 static int
-cmd_check(const struct config *cfg)
+cmd_check(const struct config *cfg, int argc, char *argv[])
 {
 	struct ra	 ra;
 	struct store	*st = NULL;
@@ -186,6 +150,8 @@ cmd_check(const struct config *cfg)
 	struct buf	 next = { 0 };
 	char		 reason[512];
 
+	(void)argc;
+	(void)argv;
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
@@ -427,13 +393,134 @@ cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
+/* The subcommands: the name, what runs it, and its lines of usage. */
+static const struct subcommand {
+	const char	*name;
+	int		(*run)(const struct config *, int, char *[]);
+	const char	*help;
+} subcommands[] = {
+	{ "init", cmd_init,
+	    " [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
+	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
+	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n" },
+	{ "password", cmd_password,
+	    "     print a new enrollment challenge password\n" },
+	{ "check", cmd_check,
+	    "        validate the configuration, keys and store\n" },
+	{ "tls-cert", cmd_tls_cert,
+	    " --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
+	    "           [--out DIR]   TLS server certificate from the CA\n"
+	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
+	    "           default DIR: the state folder's tls/)\n" },
+	{ "ocsp-cert", cmd_ocsp_cert,
+	    " [--days N] [--key SPEC] [--previous]\n"
+	    "           (re)issue the OCSP responder certificate (ocsp.crt,\n"
+	    "           private/ocsp.key; default 365 days, rsa:2048);\n"
+	    "           --previous: those of the previous CAs still valid\n" },
+	{ "mdm-init", cmd_mdm_init,
+	    " --out DIR [--name CN] [--days N]\n"
+	    "           challenge key, MDM signing identity, files for the MDM\n" },
+	{ "challenge", cmd_challenge,
+	    " --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
+	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
+	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n" },
+	{ "events", cmd_events,
+	    " [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
+	    "           enrollment outcomes as JSON lines\n" },
+	{ "revoke", cmd_revoke,
+	    " SERIAL [--reason R]   revoke one certificate, or all of\n"
+	    "  revoke --device ID|--subject DN|--template NAME [--reason R]\n"
+	    "           (R: unspecified, keyCompromise, affiliationChanged,\n"
+	    "           superseded, cessationOfOperation, privilegeWithdrawn)\n" },
+	{ "list", cmd_list,
+	    " [--status issued|revoked|expired|all] [--device ID]\n"
+	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n" },
+	{ "crl", cmd_crl,
+	    " [--force]  publish the CRL if stale (--force: now)\n" },
+	{ "pending", cmd_pending,
+	    "        requests waiting for approval\n" },
+	{ "approve", cmd_approve,
+	    " ID   issue the certificate a pending request asks for\n" },
+	{ "deny", cmd_deny,
+	    " ID      refuse a pending request\n" },
+	{ "ca", cmd_ca,
+	    " rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
+	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "  ca switch [--now]   make the next CA current\n"
+	    "  ca status    current, next and previous CAs\n" },
+};
+
+#define NSUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))
+
+/* Every subcommand's usage, or only's. */
+static void
+print_usage(FILE *f, const struct subcommand *only)
+{
+	size_t	 i;
+
+	fprintf(f, "usage: mscep-admin [-c mscep.ini] %s [options]\n",
+	    only != NULL ? only->name : "command");
+	for (i = 0; i < NSUBCOMMANDS; i++)
+		if (only == NULL || only == &subcommands[i])
+			fprintf(f, "  %s%s", subcommands[i].name,
+			    subcommands[i].help);
+}
+
+static void
+usage(void)
+{
+	print_usage(stderr, NULL);
+}
+
+static const struct subcommand *
+find_subcommand(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NSUBCOMMANDS; i++)
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/*
+ * Help needs no configuration: "-h", "--help" or "help", each optionally
+ * followed by a subcommand, and "SUBCOMMAND -h" print to stdout. -1 when
+ * argv asks for something else.
+ */
+static int
+help(int argc, char *argv[], int i)
+{
+	const struct subcommand	*sc = NULL;
+	const char		*name = NULL;
+
+	if (is_help(argv[i]) || strcmp(argv[i], "help") == 0)
+		name = i + 1 < argc ? argv[i + 1] : NULL;
+	else if (i + 1 < argc && is_help(argv[i + 1]))
+		name = argv[i];
+	else
+		return -1;
+	if (name != NULL && (sc = find_subcommand(name)) == NULL) {
+		usage();
+		return 2;
+	}
+	print_usage(stdout, sc);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct config	 cfg;
-	const char	*path = getenv("MSCEP_CONFIG");
-	const char	*cmd;
-	int		 i = 1, n, rc;
+	const struct subcommand	*sc;
+	struct config		 cfg;
+	const char		*path = getenv("MSCEP_CONFIG");
+	int			 i = 1, n, rc;
 
 	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
 		path = argv[2];
@@ -445,47 +532,19 @@ main(int argc, char *argv[])
 		usage();
 		return 2;
 	}
-	cmd = argv[i];
+	if ((rc = help(argc, argv, i)) >= 0)
+		return rc;
+	if ((sc = find_subcommand(argv[i])) == NULL) {
+		usage();
+		return 2;
+	}
 	if ((n = config_load(path, &cfg, stderr)) != 0) {
 		fprintf(stderr, "mscep-admin: %s: %d problem(s)\n", path,
 		    n < 0 ? 1 : n);
 		config_free(&cfg);
 		return 1;
 	}
-	if (strcmp(cmd, "init") == 0)
-		rc = cmd_init(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "password") == 0)
-		rc = cmd_password(&cfg);
-	else if (strcmp(cmd, "check") == 0)
-		rc = cmd_check(&cfg);
-	else if (strcmp(cmd, "tls-cert") == 0)
-		rc = cmd_tls_cert(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "ocsp-cert") == 0)
-		rc = cmd_ocsp_cert(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "mdm-init") == 0)
-		rc = cmd_mdm_init(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "challenge") == 0)
-		rc = cmd_challenge(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "events") == 0)
-		rc = cmd_events(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "revoke") == 0)
-		rc = cmd_revoke(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "list") == 0)
-		rc = cmd_list(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "crl") == 0)
-		rc = cmd_crl(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "pending") == 0)
-		rc = cmd_pending(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "approve") == 0)
-		rc = cmd_approve(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "deny") == 0)
-		rc = cmd_deny(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "ca") == 0)
-		rc = cmd_ca(&cfg, argc - i, argv + i);
-	else {
-		usage();
-		rc = 2;
-	}
+	rc = sc->run(&cfg, argc - i, argv + i);
 	config_free(&cfg);
 	return rc;
 }
