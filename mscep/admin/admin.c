@@ -36,7 +36,7 @@ static void	 usage(void);
 static int
 open_store(const struct config *cfg, struct store **st)
 {
-	char	 path[PATH_MAX + 16], reason[512] =
+	char	 path[PATH_MAX + 16], reason[REASON_MAX] =
 	    "state folder path too long";
 
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
@@ -61,7 +61,7 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 	};
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
 	    NULL, 3650, 730 };
-	char		 host[256] = "localhost", raname[300], reason[512];
+	char		 host[256] = "localhost", raname[300], reason[REASON_MAX];
 	struct store	*st = NULL;
 	int		 ch;
 
@@ -148,7 +148,7 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 	struct store	*st = NULL;
 	struct policy	*pol = NULL;
 	struct buf	 next = { 0 };
-	char		 reason[512];
+	char		 reason[REASON_MAX];
 
 	(void)argc;
 	(void)argv;
@@ -205,7 +205,7 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct tlscert_opts o = { .key = "rsa:2048", .days = 397 };
-	char		 dir[PATH_MAX + 8], serial[80], reason[512];
+	char		 dir[PATH_MAX + 8], serial[80], reason[REASON_MAX];
 	int		 ch;
 
 	optind = 1;
@@ -270,7 +270,7 @@ issue_responder(struct ocsp_issue *oi, X509 *ca, EVP_PKEY *cakey,
 	EVP_PKEY	*key = NULL;
 	X509		*x = NULL;
 	BIO		*mem = NULL;
-	char		 reason[512], serial[80] = "", until[64] = "";
+	char		 reason[REASON_MAX], serial[80] = "", until[64] = "";
 	int		 rc = -1;
 
 	if (ca_issue_ocsp(ca, cakey, oi->spec, oi->days, &x, &key, reason,
@@ -345,7 +345,7 @@ cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
 	struct ocsp_issue	 oi = { cfg, "rsa:2048", OCSP_RESPONDER_DAYS,
 	    0, 0 };
 	struct ra		 ra;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int			 ch, previous = 0, rc = 1;
 
 	optind = 1;

@@ -197,7 +197,7 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rollover_opts o = { NULL, NULL, 3650, 730, 30, 0 };
-	char		 reason[512];
+	char		 reason[REASON_MAX];
 	int		 ch;
 
 	optind = 1;
@@ -243,7 +243,7 @@ ca_switch(const struct config *cfg, int argc, char *argv[])
 		{ "now", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char		 prev[PATH_MAX + 64], reason[512];
+	char		 prev[PATH_MAX + 64], reason[REASON_MAX];
 	int		 ch, force = 0;
 
 	optind = 1;

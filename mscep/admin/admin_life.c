@@ -55,7 +55,7 @@ static struct store *
 open_store(const struct config *cfg)
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[512] =
+	char		 path[PATH_MAX + 16], reason[REASON_MAX] =
 	    "state folder path too long";
 
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
@@ -112,7 +112,7 @@ static int
 republish(const struct config *cfg, struct store *st)
 {
 	struct ra	 ra;
-	char		 reason[512], file[PATH_MAX + 16];
+	char		 reason[REASON_MAX], file[PATH_MAX + 16];
 	long		 n = 0;
 	int		 rc = -1, published;
 
@@ -335,7 +335,7 @@ cmd_crl(const struct config *cfg, int argc, char *argv[])
 	struct store	*st;
 	struct ra	 ra;
 	struct timespec	 t0, t1;
-	char		 reason[512], file[PATH_MAX + 16];
+	char		 reason[REASON_MAX], file[PATH_MAX + 16];
 	long		 n = 0;
 	int		 force = argc == 2 && !strcmp(argv[1], "--force"), rc;
 
@@ -533,7 +533,7 @@ cmd_approve(const struct config *cfg, int argc, char *argv[])
 	struct held		 h;
 	struct ra		 ra = { 0 };
 	X509			*x = NULL;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int64_t			 id;
 	int			 rc;
 

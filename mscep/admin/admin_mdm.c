@@ -52,7 +52,7 @@ write_out(const char *dir, const char *name, X509 *x, EVP_PKEY *k)
 static int
 challenge_key(const struct config *cfg, const struct ra *ra, X509 **cert)
 {
-	char		 path[PATH_MAX + 32], reason[512];
+	char		 path[PATH_MAX + 32], reason[REASON_MAX];
 	EVP_PKEY	*key = NULL;
 
 	/* A path too long fails below, in ca_save_pair, with a reason. */
@@ -116,7 +116,7 @@ cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
 	};
 	struct ra	 ra;
 	const char	*out = NULL, *name = "MDM challenge signer";
-	char		 reason[512] = "";
+	char		 reason[REASON_MAX] = "";
 	X509		*enc = NULL, *sign = NULL;
 	EVP_PKEY	*key = NULL;
 	int		 ch, days = 730, rc = 1;
@@ -307,7 +307,7 @@ cmd_challenge(const struct config *cfg, int argc, char *argv[])
 	struct challenge_claims	 c;
 	struct blob_files	 f = { NULL, NULL, NULL };
 	struct blob_opts	 o = { NULL, 3600, 0 };
-	char			*blob = NULL, reason[512];
+	char			*blob = NULL, reason[REASON_MAX];
 	int			 ch, rc = 2;
 
 	memset(&c, 0, sizeof(c));
@@ -384,7 +384,7 @@ int
 cmd_events(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[512] =
+	char		 path[PATH_MAX + 16], reason[REASON_MAX] =
 	    "state folder path too long";
 	int64_t		 since = 0;
 	enum store_rc	 rc;

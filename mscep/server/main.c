@@ -151,7 +151,7 @@ run_worker(void *arg)
 	const char		*path = arg;
 	struct worker		 w;
 	struct sigaction	 sa = { .sa_handler = on_term };
-	char			 reason[512] = "unknown error";
+	char			 reason[REASON_MAX] = "unknown error";
 
 	if (worker_open(&w, path, reason, sizeof(reason)) != 0) {
 		log_errx("cannot start: %s", reason);
@@ -179,7 +179,7 @@ static int
 reload_check(void *arg)
 {
 	struct worker	 w;
-	char		 reason[512] = "unknown error";
+	char		 reason[REASON_MAX] = "unknown error";
 	int		 rc;
 
 	if ((rc = worker_open(&w, arg, reason, sizeof(reason))) != 0)
@@ -202,7 +202,7 @@ main(int argc, char *argv[])
 	struct config	 cfg;
 	const char	*path = getenv("MSCEP_CONFIG"), *addr = NULL;
 	const char	*group = NULL, *why;
-	char		 reason[512] = "unknown error";
+	char		 reason[REASON_MAX] = "unknown error";
 	int		 ch, n = 0, nerr, rc;
 
 	while ((ch = getopt(argc, argv, "c:g:n:s:")) != -1) {
