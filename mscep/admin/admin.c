@@ -61,7 +61,8 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 	};
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
 	    NULL, 3650, 730 };
-	char		 host[256] = "localhost", raname[300], reason[REASON_MAX];
+	char		 host[256] = "localhost", raname[300];
+	char		 reason[REASON_MAX];
 	struct store	*st = NULL;
 	int		 ch;
 
@@ -270,7 +271,8 @@ issue_responder(struct ocsp_issue *oi, X509 *ca, EVP_PKEY *cakey,
 	EVP_PKEY	*key = NULL;
 	X509		*x = NULL;
 	BIO		*mem = NULL;
-	char		 reason[REASON_MAX], serial[80] = "", until[64] = "";
+	char		 reason[REASON_MAX], serial[80] = "";
+	char		 until[64] = "";
 	int		 rc = -1;
 
 	if (ca_issue_ocsp(ca, cakey, oi->spec, oi->days, &x, &key, reason,

@@ -148,7 +148,8 @@ status_prev(const struct config *cfg)
 		if (names[i]->d_name[0] == '.' || file_path(gen, sizeof(gen),
 		    "%s/%s", RA_PREV_DIR, names[i]->d_name) != 0 ||
 		    file_path(file, sizeof(file), "%s/%s", gen,
-		    RA_CA_CERT) != 0 || (x = read_state_cert(cfg, file)) == NULL)
+		    RA_CA_CERT) != 0 ||
+		    (x = read_state_cert(cfg, file)) == NULL)
 			continue;
 		print_cert("previous CA", x);
 		print_crl(cfg, gen);

@@ -231,8 +231,8 @@ load_files(const char *mdm, struct blob_files *f)
 	    file_path(path, sizeof(path), "%s/challenge.crt", mdm) != 0 ||
 	    pem_read_cert(path, &f->rcpt) != 0) {
 		if (path[0] == '\0')
-			fprintf(stderr, "mscep-admin: --mdm %s: path too long\n",
-			    mdm);
+			fprintf(stderr, "mscep-admin: --mdm %s: path too "
+			    "long\n", mdm);
 		else
 			fprintf(stderr, "mscep-admin: cannot read %s "
 			    "(mscep-admin mdm-init --out %s)\n", path, mdm);

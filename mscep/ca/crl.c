@@ -232,8 +232,9 @@ add_prev_key(const char *dir, X509 *ca, void *arg)
 		return -1;
 	l->v = v;
 	if (file_path(k.key_path, sizeof(k.key_path), "%s/%s", dir,
-	    RA_CA_KEY) != 0 || ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) !=
-	    0 || index_taken(l, k.index, dir) ||
+	    RA_CA_KEY) != 0 ||
+	    ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) != 0 ||
+	    index_taken(l, k.index, dir) ||
 	    key_file(l->cfg, &k) != 0 || ra_key_id(ca, k.key_id) != 0 ||
 	    !X509_up_ref(ca)) {
 		if (l->why[0] == '\0')

@@ -82,7 +82,7 @@ int	 pem_read_key(const char *, EVP_PKEY **);
  */
 int	 pem_stage(struct file_stage *, const char *path, X509 *const *certs,
 	    int n, EVP_PKEY *key);
-int	 pem_write(const char *path, X509 *const *certs, int n, EVP_PKEY *key,
-	    int flags);
+int	 pem_write(const char *path, X509 *const *certs, int n,
+	    EVP_PKEY *key, int flags);
 
 #endif

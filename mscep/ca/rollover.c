@@ -443,8 +443,9 @@ static int
 save_current(const struct config *cfg, const char *ts, char *reason,
     size_t rlen)
 {
-	char	 dir[PATH_MAX + 64], tmp[PATH_MAX + 64], prev[PATH_MAX + 64];
-	char	 priv[PATH_MAX + 64], from[PATH_MAX + 64], to[PATH_MAX + 64];
+	char	 dir[PATH_MAX + 64], tmp[PATH_MAX + 64];
+	char	 prev[PATH_MAX + 64], priv[PATH_MAX + 64];
+	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
 	int	 i;
 
 	if (state_path(cfg, RA_PREV_DIR, ts, dir, sizeof(dir)) != 0 ||

@@ -240,7 +240,8 @@ supervise(int n, int (*work)(void *), int (*check)(void *), void *arg)
 	pid_t		 pid;
 
 	if (n < 1 || n > SUPERVISE_POOL_MAX) {
-		log_errx("-n %d: between 1 and %d workers", n, SUPERVISE_POOL_MAX);
+		log_errx("-n %d: between 1 and %d workers", n,
+		    SUPERVISE_POOL_MAX);
 		return 2;
 	}
 	sigemptyset(&set);

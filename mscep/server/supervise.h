@@ -26,9 +26,10 @@ int	 listen_socket(const char *addr, const char *group, char *reason,
 #define SUPERVISE_POOL_MAX	256
 
 /*
- * Runs n (1 to SUPERVISE_POOL_MAX) copies of work(arg) in child processes until SIGTERM or SIGINT.
- * SIGHUP replaces them (configuration reload) if check(arg) returns 0;
- * otherwise the running workers stay. Returns the exit status.
+ * Runs n (1 to SUPERVISE_POOL_MAX) copies of work(arg) in child processes
+ * until SIGTERM or SIGINT. SIGHUP replaces them (configuration reload) if
+ * check(arg) returns 0; otherwise the running workers stay. Returns the
+ * exit status.
  */
 int	 supervise(int n, int (*work)(void *), int (*check)(void *),
 	    void *arg);

@@ -23,7 +23,7 @@
  */
 struct file_stage {
 	char	 path[PATH_MAX];	/* the destination */
-	char	 tmp[PATH_MAX];		/* the temporary file, while staged */
+	char	 tmp[PATH_MAX];		/* written, until committed */
 	int	 staged;
 };
 
@@ -37,7 +37,8 @@ int	 file_commit(struct file_stage *, int flags);
 /* Removes a staged file; accepts one never staged or already committed. */
 void	 file_discard(struct file_stage *);
 /* file_stage and file_commit in one. */
-int	 file_write(const char *path, const void *, size_t, mode_t, int flags);
+int	 file_write(const char *path, const void *, size_t, mode_t,
+	    int flags);
 
 /* Makes renames and creations in dir durable. */
 int	 file_sync_dir(const char *dir);

@@ -292,7 +292,8 @@ round_trip_mode(const uint8_t *data, size_t size, int rsa)
 {
 	struct challenge_claims	 c, back;
 	GENERAL_NAME		*gn;
-	char			*text, *p, *f, *blob = NULL, reason[REASON_MAX];
+	char			*text, *p, *f, *blob = NULL;
+	char			 reason[REASON_MAX];
 	int64_t			 now = now_seconds();
 
 	if (size < 1)

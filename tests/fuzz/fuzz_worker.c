@@ -326,7 +326,8 @@ life_worker(struct fuzz_state *st, int wi)
 	static const char *const gpt[3] = { "", "RenewalWindowDays = 5\n",
 	    "RevokeOnRenewal = 1\n" };
 	struct worker	*w = &workers[wi];
-	char		 ini[PATH_MAX + 16], name[32], reason[REASON_MAX] = "";
+	char		 ini[PATH_MAX + 16], name[32];
+	char		 reason[REASON_MAX] = "";
 	char		 extra[512];
 	const struct template *t;
 
@@ -384,7 +385,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct rollover_opts	 roll = { NULL, NULL, 3650, 3650, 0, 0 };
 	struct fuzz_state	 st;
 	char			 ini[PATH_MAX + 16], name[32], hash[65];
-	char			 reason[REASON_MAX] = "", prev[PATH_MAX + 64];
+	char			 reason[REASON_MAX] = "";
+	char			 prev[PATH_MAX + 64];
 	int			 i;
 
 	fuzz_quiet_stderr(argc, argv);

@@ -532,7 +532,8 @@ test_responder_files(void)
 	struct ra	 other;
 	X509		*x = NULL;
 	EVP_PKEY	*key = NULL;
-	char		 path[PATH_MAX + 64], away[160], reason[REASON_MAX] = "";
+	char		 path[PATH_MAX + 64], away[160];
+	char		 reason[REASON_MAX] = "";
 	glob_t		 g = { .gl_pathc = 0 };
 
 	config_state_path(&w.cfg, OCSP_RESPONDER_CERT, path, sizeof(path));

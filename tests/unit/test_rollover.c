@@ -317,7 +317,8 @@ test_switch(void)
 	X509			*self, *cross;
 	EVP_PKEY		*k1 = NULL, *k2 = NULL, *k3 = NULL;
 	struct dirent		**names = NULL;
-	char			 reason[REASON_MAX], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char			 reason[REASON_MAX];
+	char			 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	int			 i, n;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -422,7 +423,8 @@ test_ocsp_generations(void)
 	struct ocsp_responder	 r;
 	struct ra		 ra;
 	X509			*old_ca;
-	char			 reason[REASON_MAX], warn[2048], prev[PATH_MAX + 64];
+	char			 reason[REASON_MAX];
+	char			 warn[2048], prev[PATH_MAX + 64];
 	char			 path[PATH_MAX + 200];
 
 	CU_ASSERT_FATAL(fixture_open(&fx, "[OCSP]\nPath = /ocsp\n") == 0);
@@ -471,8 +473,8 @@ test_crl_keys(void)
 	struct ra	 ra;
 	X509		*old_ca;
 	X509_CRL	*crl;
-	char		 reason[REASON_MAX], prev[PATH_MAX + 64], old_id[41];
-	char		 path[PATH_MAX + 200];
+	char		 reason[REASON_MAX], old_id[41];
+	char		 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	long		 n = -1;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -540,7 +542,8 @@ test_next_index(void)
 {
 	struct fixture	 fx;
 	struct ra	 ra;
-	char		 reason[REASON_MAX], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char		 reason[REASON_MAX];
+	char		 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	long		 n;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -605,7 +608,8 @@ test_interrupted_switch(void)
 	struct worker		 w;
 	struct ra		 ra;
 	X509			*old_ca, *next_ca, *old_sign, *kept = NULL;
-	char			 reason[REASON_MAX], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char			 reason[REASON_MAX];
+	char			 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	int			 i;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
