@@ -90,11 +90,11 @@ intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 	if (in == NULL || (in->signers = sk_X509_new_null()) == NULL ||
 	    (in->trust = X509_STORE_new()) == NULL)
 		goto fail;
-	config_state_path(cfg, CHALLENGE_KEY, path, sizeof(path));
-	if (pem_read_key(path, &in->key) != 0)
+	if (config_state_path(cfg, CHALLENGE_KEY, path, sizeof(path)) != 0 ||
+	    pem_read_key(path, &in->key) != 0)
 		goto missing;
-	config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path));
-	if (pem_read_cert(path, &in->cert) != 0)
+	if (config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path)) != 0 ||
+	    pem_read_cert(path, &in->cert) != 0)
 		goto missing;
 	if (X509_check_private_key(in->cert, in->key) != 1) {
 		snprintf(reason, rlen, "Module = intune: %s does not match %s",
@@ -108,9 +108,9 @@ intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 		goto out;
 	}
 	/* MDM signers chain to the issuing CA. */
-	config_state_path(cfg, RA_CA_CERT, path, sizeof(path));
-	if (pem_read_cert(path, &ca) != 0 || !X509_STORE_add_cert(in->trust,
-	    ca))
+	if (config_state_path(cfg, RA_CA_CERT, path, sizeof(path)) != 0 ||
+	    pem_read_cert(path, &ca) != 0 ||
+	    !X509_STORE_add_cert(in->trust, ca))
 		goto missing;
 	/* Or to one it replaced (mscep-admin ca switch): a signer issued
 	 * before the switch is trusted until it expires. */

@@ -1,5 +1,7 @@
 /* admin_life.c - revoke, list, crl, pending, approve, deny. */
 #include "admin/admin_life.h"
+#include "admin/admin_opt.h"
+#include "util/num.h"
 #include "ca/crl.h"
 #include "store/events.h"
 #include "ca/issue.h"
@@ -54,7 +56,8 @@ static struct store *
 open_store(const struct config *cfg)
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[512];
+	char		 path[PATH_MAX + 16], reason[REASON_MAX] =
+	    "state folder path too long";
 
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
 	    store_open(path, &st, reason, sizeof(reason)) != 0) {
@@ -110,7 +113,7 @@ static int
 republish(const struct config *cfg, struct store *st)
 {
 	struct ra	 ra;
-	char		 reason[512], file[PATH_MAX + 16];
+	char		 reason[REASON_MAX], file[PATH_MAX + 16];
 	long		 n = 0;
 	int		 rc = -1, published;
 
@@ -289,8 +292,7 @@ cmd_list(const struct config *cfg, int argc, char *argv[])
 	struct cert_filter	 f = { 0 };
 	struct store		*st;
 	int64_t			 now = now_seconds();
-	char			*end;
-	long			 days;
+	long long		 days;
 	int			 ch;
 	enum store_rc		 rc;
 
@@ -306,8 +308,8 @@ cmd_list(const struct config *cfg, int argc, char *argv[])
 		case 's': f.subject = optarg; break;
 		case 't': f.template_name = optarg; break;
 		case 'e':
-			days = strtol(optarg, &end, 10);
-			if (*end != '\0' || days < 0 || days > 36500)
+			if (admin_opt_ll("--expires-within", optarg, 0,
+			    ADMIN_DAYS_MAX, &days) != 0)
 				goto usage;
 			f.expires_before = now + days * 86400;
 			break;
@@ -334,7 +336,7 @@ cmd_crl(const struct config *cfg, int argc, char *argv[])
 	struct store	*st;
 	struct ra	 ra;
 	struct timespec	 t0, t1;
-	char		 reason[512], file[PATH_MAX + 16];
+	char		 reason[REASON_MAX], file[PATH_MAX + 16];
 	long		 n = 0;
 	int		 force = argc == 2 && !strcmp(argv[1], "--force"), rc;
 
@@ -450,15 +452,15 @@ held_free(struct held *h)
 static int
 load_held(struct store *st, const char *arg, int64_t *id, struct held *h)
 {
-	char	*end;
+	long long	 v;
 
 	memset(h, 0, sizeof(*h));
-	*id = strtoll(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || *id <= 0) {
+	if (num_parse(arg, 1, INT64_MAX, &v, NULL) != 0) {
 		fprintf(stderr, "mscep-admin: \"%s\" is not a request id "
 		    "(mscep-admin pending lists them)\n", arg);
 		return 2;
 	}
+	*id = v;
 	if (store_pending_get(st, *id, now_seconds(), take_held, h) !=
 	    STORE_OK) {
 		fprintf(stderr, "mscep-admin: no request %lld\n",
@@ -532,7 +534,7 @@ cmd_approve(const struct config *cfg, int argc, char *argv[])
 	struct held		 h;
 	struct ra		 ra = { 0 };
 	X509			*x = NULL;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int64_t			 id;
 	int			 rc;
 

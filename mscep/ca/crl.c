@@ -1,5 +1,6 @@
 /* crl.c - build, sign and publish the CA's CRL from the store. */
 #include "ca/crl.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -144,34 +145,6 @@ make_folder(const char *path)
 }
 
 static int
-write_public(const char *path, const unsigned char *der, size_t len,
-    char *reason, size_t rlen)
-{
-	char	 tmp[PATH_MAX + 32];
-	int	 fd = -1, rc = -1;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
-	    0 || fchmod(fd, 0644) != 0 || write(fd, der, len) != (ssize_t)len ||
-	    fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	return 0;
-fail:
-	snprintf(reason, rlen, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
-}
-
-static int
 publish_key(const struct config *cfg, const struct crl_key *k,
     struct store *st, int64_t number, long *entries, char *reason,
     size_t rlen)
@@ -186,8 +159,12 @@ publish_key(const struct config *cfg, const struct crl_key *k,
 		openssl_reason(reason, rlen, "cannot encode the CRL");
 		goto out;
 	}
-	if (write_public(k->file, der, (size_t)len, reason, rlen) != 0)
+	/* Public: the web server reads it whatever the worker's umask. */
+	if (file_write(k->file, der, (size_t)len, 0644, 0) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", k->file,
+		    strerror(errno));
 		goto out;
+	}
 	/* An empty CRL has no revokedCertificates at all: -1 here. */
 	if ((n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))) < 0)
 		n = 0;
@@ -256,9 +233,10 @@ add_prev_key(const char *dir, X509 *ca, void *arg)
 	if ((v = reallocarray(l->v, (size_t)l->n + 1, sizeof(*v))) == NULL)
 		return -1;
 	l->v = v;
-	snprintf(k.key_path, sizeof(k.key_path), "%s/%s", dir, RA_CA_KEY);
-	if (ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) !=
-	    0 || index_taken(l, k.index, dir) ||
+	if (file_path(k.key_path, sizeof(k.key_path), "%s/%s", dir,
+	    RA_CA_KEY) != 0 ||
+	    ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) != 0 ||
+	    index_taken(l, k.index, dir) ||
 	    key_file(l->cfg, &k) != 0 || ra_key_id(ca, k.key_id) != 0 ||
 	    !X509_up_ref(ca)) {
 		if (l->why[0] == '\0')
@@ -316,8 +294,8 @@ lock_crl(const struct config *cfg)
 	char	 path[PATH_MAX + 8];
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s.lock", cfg->crl_file);
-	if (make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY |
+	if (file_path(path, sizeof(path), "%s.lock", cfg->crl_file) != 0 ||
+	    make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY |
 	    O_CREAT | O_CLOEXEC, 0644)) < 0)
 		return -1;
 	if (flock(fd, LOCK_EX) != 0) {

@@ -40,6 +40,48 @@ pem_read_key(const char *path, EVP_PKEY **out)
 	return *out == NULL ? -1 : 0;
 }
 
+int
+pem_stage(struct file_stage *f, const char *path, X509 *const *certs, int n,
+    EVP_PKEY *key)
+{
+	BIO	*mem;
+	char	*data;
+	long	 len;
+	int	 i, ok, rc = -1;
+
+	/* A key's PEM is cleared from memory when the BIO is freed. */
+	if ((mem = BIO_new(key != NULL ? BIO_s_secmem() : BIO_s_mem())) ==
+	    NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	ok = key != NULL ? PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0,
+	    NULL, NULL) : 1;
+	for (i = 0; i < n && ok; i++)
+		ok = PEM_write_bio_X509(mem, certs[i]);
+	if (!ok || (len = BIO_get_mem_data(mem, &data)) < 0) {
+		ERR_clear_error();
+		errno = ENOMEM;
+		goto out;
+	}
+	rc = file_stage(f, path, data, (size_t)len, key != NULL ? 0600 :
+	    0644);
+out:
+	BIO_free(mem);
+	return rc;
+}
+
+int
+pem_write(const char *path, X509 *const *certs, int n, EVP_PKEY *key,
+    int flags)
+{
+	struct file_stage	 f;
+
+	if (pem_stage(&f, path, certs, n, key) != 0)
+		return -1;
+	return file_commit(&f, flags);
+}
+
 static int
 load_pair(const struct config *cfg, const char *certf, const char *keyf,
     X509 **cert, EVP_PKEY **key, char *reason, size_t rlen)
@@ -115,8 +157,13 @@ ra_each_prev(const struct config *cfg, X509 *current,
 	}
 	/* The names sort by time: newest last. */
 	for (i = n - 1; i >= 0; i--) {
-		snprintf(gen, sizeof(gen), "%s/%s", dir, names[i]->d_name);
-		snprintf(path, sizeof(path), "%s/%s", gen, RA_CA_CERT);
+		if (file_path(gen, sizeof(gen), "%s/%s", dir,
+		    names[i]->d_name) != 0 || file_path(path, sizeof(path),
+		    "%s/%s", gen, RA_CA_CERT) != 0) {
+			snprintf(reason, rlen, "%s/%s: path too long", dir,
+			    names[i]->d_name);
+			goto out;
+		}
 		if (pem_read_cert(path, &x) != 0) {
 			snprintf(reason, rlen, "cannot read previous CA "
 			    "certificate %s", path);
@@ -230,7 +277,10 @@ ra_read_index(const struct config *cfg, const char *dir, int *index,
 	size_t	 n;
 
 	*index = 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_INDEX);
+	if (file_path(path, sizeof(path), "%s/%s", dir, RA_CA_INDEX) != 0) {
+		snprintf(reason, rlen, "%s: path too long", dir);
+		return -1;
+	}
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno != ENOENT) {
 			snprintf(reason, rlen, "cannot read %s: %s", path,
@@ -280,8 +330,10 @@ ra_switching(const struct config *cfg, char *reason, size_t rlen)
 {
 	char	 path[PATH_MAX];
 
+	/* A path too long reads as a switch begun: workers refuse to start
+	 * rather than miss one. */
 	if (config_state_path(cfg, ROLL_NEXT_DIR "/" ROLL_SWITCHING, path,
-	    sizeof(path)) != 0 || access(path, F_OK) != 0)
+	    sizeof(path)) == 0 && access(path, F_OK) != 0)
 		return 0;
 	snprintf(reason, rlen, "a CA switch has begun and not finished (%s): "
 	    "run mscep-admin ca switch", path);

@@ -4,6 +4,7 @@
  * keys. Every problem is reported, each with its file and line.
  */
 #include "config/config_priv.h"
+#include "util/file.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -499,7 +500,5 @@ int
 config_state_path(const struct config *cfg, const char *file, char *out,
     size_t size)
 {
-	if (snprintf(out, size, "%s/%s", cfg->state_dir, file) >= (int)size)
-		return -1;
-	return 0;
+	return file_path(out, size, "%s/%s", cfg->state_dir, file);
 }

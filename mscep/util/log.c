@@ -1,5 +1,6 @@
 /* log.c - stderr or syslog output, one line per event. */
 #include "util/log.h"
+#include "util/util.h"
 
 #include <openssl/err.h>
 #include <stdarg.h>
@@ -113,7 +114,7 @@ openssl_reason(char *out, unsigned long size, const char *what)
 void
 log_openssl(const char *what)
 {
-	char	 reason[512];
+	char	 reason[REASON_MAX];
 
 	openssl_reason(reason, sizeof(reason), what);
 	log_errx("%s", reason);

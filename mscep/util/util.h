@@ -15,8 +15,9 @@ struct buf {
 int	 buf_append(struct buf *, const void *, size_t);
 void	 buf_free(struct buf *);
 
-/* Reason strings travel with errors up to the caller that logs them. */
-#define REASON_MAX 256
+/* Reason strings travel with errors up to the caller that logs them:
+ * one size for every reason buffer, room for a path or two. */
+#define REASON_MAX 512
 
 /* Upper-case hex of len bytes into out (2*len+1 bytes). */
 void	 hex_encode(const unsigned char *, size_t, char *);

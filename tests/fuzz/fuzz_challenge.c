@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	FILE	*f;
 
 	(void)argc;
@@ -293,7 +293,8 @@ round_trip_mode(const uint8_t *data, size_t size, int rsa)
 {
 	struct challenge_claims	 c, back;
 	GENERAL_NAME		*gn;
-	char			*text, *p, *f, *blob = NULL, reason[512];
+	char			*text, *p, *f, *blob = NULL;
+	char			 reason[REASON_MAX];
 	int64_t			 now = now_seconds();
 
 	if (size < 1)

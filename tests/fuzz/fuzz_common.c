@@ -72,7 +72,7 @@ fuzz_state_open(struct fuzz_state *s, const char *extra, const char *ca_key)
 {
 	struct ca_init_opts o = { ca_key, "rsa:2048", "Fuzz CA", "Fuzz RA",
 	    3650, 3650 };
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	FILE	*f;
 
 	memset(s, 0, sizeof(*s));
@@ -121,7 +121,7 @@ fuzz_state_remove(struct fuzz_state *s)
 void
 fuzz_worker_open(struct worker *w, const char *ini)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 
 	if (worker_open(w, ini, reason, sizeof(reason)) != 0)
 		die("worker_open", reason);
@@ -191,7 +191,7 @@ void
 fuzz_identity(struct fuzz_state *s, const char *cn, const char *keyspec,
     const char *ku, X509 **cert, EVP_PKEY **key)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 
 	if (ca_issue_identity(s->ra.ca, s->ra.ca_key, cn, keyspec, ku, 3650,
 	    cert, key, reason, sizeof(reason)) != 0)

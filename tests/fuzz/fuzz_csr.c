@@ -54,7 +54,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		"NoKeyUsageTemplate = Encryption\nHashAlgorithm = sha512\n",
 		"NoKeyUsageTemplate = Reject\n",
 	};
-	char	 reason[256], ini[PATH_MAX + 16], name[32];
+	char	 reason[REASON_MAX], ini[PATH_MAX + 16], name[32];
 	int	 i;
 
 	(void)argc;

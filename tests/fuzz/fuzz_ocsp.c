@@ -105,7 +105,7 @@ ec_responder(struct fuzz_state *st)
 {
 	X509		*x = NULL;
 	EVP_PKEY	*k = NULL;
-	char		 reason[512] = "";
+	char		 reason[REASON_MAX] = "";
 
 	if (ca_issue_ocsp(st->ra.ca, st->ra.ca_key, "ec:P-256", 365, &x, &k,
 	    reason, sizeof(reason)) != 0 ||
@@ -178,7 +178,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "[OCSP]\nPath = /ocsp\nValidityMinutes = 5\n", "ec:P-256" },
 	};
 	struct fuzz_state	 st;
-	char			 reason[256];
+	char			 reason[REASON_MAX];
 	int			 i;
 
 	fuzz_quiet_stderr(argc, argv);

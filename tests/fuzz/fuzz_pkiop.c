@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 reason[256];
+	char	 reason[REASON_MAX];
 
 	(void)argc;
 	(void)argv;

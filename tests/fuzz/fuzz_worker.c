@@ -125,7 +125,7 @@ mdm_files(struct fuzz_state *st)
 {
 	X509		*sign, *enc;
 	EVP_PKEY	*sk, *ek;
-	char		 reason[512] = "";
+	char		 reason[REASON_MAX] = "";
 	FILE		*f;
 
 	fuzz_identity(st, "MDM signer", "ec:P-256", "critical,digitalSignature",
@@ -162,7 +162,7 @@ renewal_identity(const struct worker *w, const struct ra *ra)
 	X509_EXTENSION		*e;
 	X509_REQ		*csr = X509_REQ_new();
 	X509_NAME		*name = X509_REQ_get_subject_name(csr);
-	char			 reason[512] = "";
+	char			 reason[REASON_MAX] = "";
 
 	if ((id_key[0] = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
@@ -218,7 +218,7 @@ hold_one(struct worker *w, int decide)
 	struct buf	 in = { 0 }, msg = { 0 };
 	struct held	 p;
 	unsigned char	*der = NULL;
-	char		 key_id[41], serial[80], reason[512] = "";
+	char		 key_id[41], serial[80], reason[REASON_MAX] = "";
 	X509		*x = NULL;
 	int		 len;
 
@@ -290,7 +290,7 @@ life_records(struct worker *w)
 static void
 life_reset(struct worker *w)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	int64_t	 number;
 
 	policy_close(w->policy);
@@ -309,7 +309,7 @@ life_reset(struct worker *w)
 static void
 life_crl(struct worker *w)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	long	 entries;
 	int	 fd;
 
@@ -328,7 +328,8 @@ life_worker(struct fuzz_state *st, int wi)
 	static const char *const gpt[3] = { "", "RenewalWindowDays = 5\n",
 	    "RevokeOnRenewal = 1\n" };
 	struct worker	*w = &workers[wi];
-	char		 ini[PATH_MAX + 16], name[32], reason[512] = "";
+	char		 ini[PATH_MAX + 16], name[32];
+	char		 reason[REASON_MAX] = "";
 	char		 extra[512];
 	const struct template *t;
 
@@ -386,7 +387,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct rollover_opts	 roll = { NULL, NULL, 3650, 3650, 0, 0 };
 	struct fuzz_state	 st;
 	char			 ini[PATH_MAX + 16], name[32], hash[65];
-	char			 reason[512] = "", prev[PATH_MAX + 64];
+	char			 reason[REASON_MAX] = "";
+	char			 prev[PATH_MAX + 64];
 	int			 i;
 
 	fuzz_quiet_stderr(argc, argv);

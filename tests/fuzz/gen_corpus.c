@@ -200,7 +200,7 @@ make_csr(EVP_PKEY *key, const char *cn, const char *o, const char *ku,
 static EVP_PKEY *
 key(const char *spec)
 {
-	char		 reason[256];
+	char		 reason[REASON_MAX];
 	EVP_PKEY	*k;
 
 	if (strcmp(spec, "rsa:1024") == 0)
@@ -930,7 +930,7 @@ challenge_seeds(char **blobs, int nblobs)
 int
 main(int argc, char *argv[])
 {
-	char	 reason[512] = "", **blobs;
+	char	 reason[REASON_MAX] = "", **blobs;
 	int	 i;
 
 	if (argc < 3) {

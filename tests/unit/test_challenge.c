@@ -23,7 +23,7 @@ static X509_STORE	*trust;
 static int
 setup(void)
 {
-	char	 reason[256];
+	char	 reason[REASON_MAX];
 
 	if (fixture_open(&fx, NULL) != 0 ||
 	    ca_issue_identity(fx.ra.ca, fx.ra.ca_key, "MDM signer", "ec:P-256",
@@ -87,7 +87,7 @@ static char *
 issue(int64_t now, int ttl, EVP_PKEY *key, X509 *cert, X509 *rcpt)
 {
 	struct challenge_claims	 c;
-	char			*blob = NULL, reason[256];
+	char			*blob = NULL, reason[REASON_MAX];
 
 	claims_init(&c, now, ttl);
 	CU_ASSERT_EQUAL(challenge_issue(&c, key, cert, rcpt, &blob, reason,
@@ -99,7 +99,7 @@ issue(int64_t now, int ttl, EVP_PKEY *key, X509 *cert, X509 *rcpt)
 static enum challenge_err
 open_blob(const char *blob, int64_t now, struct challenge_claims *out)
 {
-	char	 reason[256];
+	char	 reason[REASON_MAX];
 
 	return challenge_open(blob, enc_key, enc_cert, signers, trust, now, 300,
 	    out, reason, sizeof(reason));
@@ -136,7 +136,7 @@ static void
 test_rsa_oaep_recipient(void)
 {
 	struct challenge_claims	 c;
-	char			 reason[256];
+	char			 reason[REASON_MAX];
 	int64_t			 now = now_seconds();
 	char			*blob = issue(now, 60, sign_key, sign_cert,
 				    rsa_enc_cert);
@@ -278,7 +278,7 @@ refuse_form(CMS_ContentInfo *ci, EVP_PKEY *key, X509 *cert,
     enum challenge_err e)
 {
 	struct challenge_claims	 c;
-	char			*bad, reason[256];
+	char			*bad, reason[REASON_MAX];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ci);
 	bad = b64(ci);

@@ -29,7 +29,7 @@ static int		 ncases;
 static int
 setup(void)
 {
-	char	 reason[512];
+	char	 reason[REASON_MAX];
 
 	if (fixture_open(&fx, NULL) != 0 ||
 	    worker_open(&w, fx.ini, reason, sizeof(reason)) != 0 ||

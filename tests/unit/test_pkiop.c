@@ -366,7 +366,7 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	struct store_cert	 sc = { 0 };
 	unsigned char		*der = NULL;
 	const unsigned char	*p;
-	char			 serial[80], reason[256], key_id[41];
+	char			 serial[80], reason[REASON_MAX], key_id[41];
 	X509			*x = NULL, *parsed;
 	int			 len;
 

@@ -106,7 +106,7 @@ test_create(void)
 	X509			*ca, *sign, *enc, *cross, *cur_sign, *first;
 	DIR			*d;
 	struct dirent		*e;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int64_t			 at;
 	int			 temp = 0;
 
@@ -225,7 +225,7 @@ test_next_body(void)
 	X509			*signer = NULL, *next_ca, *files[3];
 	PKCS7			*p7;
 	STACK_OF(X509)		*certs;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int			 i;
 
 	CU_ASSERT_FATAL(fixture_worker_open(&fx, NULL, &w) == 0);
@@ -280,7 +280,7 @@ test_next_body_direct(void)
 	X509			*signer = NULL, *next_ca;
 	PKCS7			*p7;
 	struct rollover_opts	 o = defaults;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 
 	CU_ASSERT_FATAL(fixture_open(&fx, "CADirect = 1\n") == 0);
 	o.ca_key = "ec:P-256";
@@ -318,7 +318,8 @@ test_switch(void)
 	X509			*self, *cross;
 	EVP_PKEY		*k1 = NULL, *k2 = NULL, *k3 = NULL;
 	struct dirent		**names = NULL;
-	char			 reason[512], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char			 reason[REASON_MAX];
+	char			 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	int			 i, n;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -423,7 +424,8 @@ test_ocsp_generations(void)
 	struct ocsp_responder	 r;
 	struct ra		 ra;
 	X509			*old_ca;
-	char			 reason[512], warn[2048], prev[PATH_MAX + 64];
+	char			 reason[REASON_MAX];
+	char			 warn[2048], prev[PATH_MAX + 64];
 	char			 path[PATH_MAX + 200];
 
 	CU_ASSERT_FATAL(fixture_open(&fx, "[OCSP]\nPath = /ocsp\n") == 0);
@@ -472,8 +474,8 @@ test_crl_keys(void)
 	struct ra	 ra;
 	X509		*old_ca;
 	X509_CRL	*crl;
-	char		 reason[512], prev[PATH_MAX + 64], old_id[41];
-	char		 path[PATH_MAX + 200];
+	char		 reason[REASON_MAX], old_id[41];
+	char		 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	long		 n = -1;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -541,7 +543,8 @@ test_next_index(void)
 {
 	struct fixture	 fx;
 	struct ra	 ra;
-	char		 reason[512], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char		 reason[REASON_MAX];
+	char		 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	long		 n;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -606,7 +609,8 @@ test_interrupted_switch(void)
 	struct worker		 w;
 	struct ra		 ra;
 	X509			*old_ca, *next_ca, *old_sign, *kept = NULL;
-	char			 reason[512], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char			 reason[REASON_MAX];
+	char			 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	int			 i;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);

@@ -83,7 +83,7 @@ test_migrate_v2(void)
 	struct store	*st = NULL;
 	struct cert_row	 r;
 	sqlite3		*db = NULL;
-	char		 reason[256];
+	char		 reason[REASON_MAX];
 	int		 already;
 
 	unlink(path);
