@@ -126,7 +126,7 @@ cmd_password(const struct config *cfg, int argc, char *argv[])
 	}
 	if (open_store(cfg, &st) != 0)
 		return 1;
-	rc = password_new(cfg, st, pw, sizeof(pw));
+	rc = policy_password_new(cfg, st, pw, sizeof(pw));
 	store_close(st);
 	if (rc == STORE_FULL) {
 		/* The text of NDES's mscep_admin page. */
@@ -340,7 +340,7 @@ previous_responder(const char *dir, X509 *ca, void *arg)
 		fprintf(stderr, "mscep-admin: ocsp-cert: %s: path too long\n",
 		    dir);
 		oi->failed++;
-	} else if (pem_read_key(path, &cakey) != 0) {
+	} else if (ra_read_key(path, &cakey) != 0) {
 		fprintf(stderr, "mscep-admin: ocsp-cert: cannot read %s\n",
 		    path);
 		oi->failed++;
@@ -443,33 +443,33 @@ static const struct subcommand {
 	    "           (re)issue the OCSP responder certificate (ocsp.crt,\n"
 	    "           private/ocsp.key; default 365 days, rsa:2048);\n"
 	    "           --previous: those of the previous CAs still valid\n", 0 },
-	{ "mdm-init", cmd_mdm_init,
+	{ "mdm-init", admin_cmd_mdm_init,
 	    " --out DIR [--name CN] [--days N]\n"
 	    "           challenge key, MDM signing identity, files for the MDM\n", 0 },
-	{ "challenge", cmd_challenge,
+	{ "challenge", admin_cmd_challenge,
 	    " --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
 	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
 	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n", 0 },
-	{ "events", cmd_events,
+	{ "events", admin_cmd_events,
 	    " [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
 	    "           enrollment outcomes as JSON lines\n", 0 },
-	{ "revoke", cmd_revoke,
+	{ "revoke", admin_cmd_revoke,
 	    " SERIAL [--reason R]   revoke one certificate, or all of\n"
 	    "  revoke --device ID|--subject DN|--template NAME [--reason R]\n"
 	    "           (R: unspecified, keyCompromise, affiliationChanged,\n"
 	    "           superseded, cessationOfOperation, privilegeWithdrawn)\n", 0 },
-	{ "list", cmd_list,
+	{ "list", admin_cmd_list,
 	    " [--status issued|revoked|expired|all] [--device ID]\n"
 	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n", 0 },
-	{ "crl", cmd_crl,
+	{ "crl", admin_cmd_crl,
 	    " [--force]  publish the CRL if stale (--force: now)\n", 0 },
-	{ "pending", cmd_pending,
+	{ "pending", admin_cmd_pending,
 	    "        requests waiting for approval\n", 0 },
-	{ "approve", cmd_approve,
+	{ "approve", admin_cmd_approve,
 	    " ID   issue the certificate a pending request asks for\n", 0 },
-	{ "deny", cmd_deny,
+	{ "deny", admin_cmd_deny,
 	    " ID      refuse a pending request\n", 0 },
-	{ "ca", cmd_ca,
+	{ "ca", admin_cmd_ca,
 	    " rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
 	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
 	    "  ca switch [--now]   make the next CA current\n"

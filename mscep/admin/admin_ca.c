@@ -50,7 +50,7 @@ print_cert(const char *label, X509 *x)
 
 	if (X509_pubkey_digest(x, EVP_sha1(), md, &len) == 1 &&
 	    len == sizeof(md))
-		hex_encode(md, len, keyid);
+		util_hex_encode(md, len, keyid);
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL)
 		serial = BN_bn2hex(bn);
 	printf("%-12s", label);
@@ -70,7 +70,7 @@ read_state_cert(const struct config *cfg, const char *file)
 	X509	*x = NULL;
 
 	if (config_state_path(cfg, file, path, sizeof(path)) != 0 ||
-	    pem_read_cert(path, &x) != 0)
+	    ra_read_cert(path, &x) != 0)
 		ERR_clear_error();
 	return x;
 }
@@ -89,7 +89,7 @@ print_crl(const struct config *cfg, const char *sub)
 		    sub);
 	else if (ra_read_index(cfg, dir, &index, why, sizeof(why)) != 0)
 		printf("  %-10s%s\n", "CRL", why);
-	else if (name_for_key_index(cfg->crl_file, index, file,
+	else if (util_key_index_name(cfg->crl_file, index, file,
 	    sizeof(file)) == 0)
 		printf("  %-10s%s (key index %d)\n", "CRL", file, index);
 }
@@ -98,7 +98,7 @@ static void
 status_next(const struct config *cfg)
 {
 	X509	*x;
-	int64_t	 at, now = now_seconds();
+	int64_t	 at, now = util_now();
 	char	 path[PATH_MAX + 64];
 
 	if (config_state_path(cfg, ROLL_NEXT_DIR "/" ROLL_SWITCHING, path,
@@ -267,7 +267,7 @@ ca_switch(const struct config *cfg, int argc, char *argv[])
 }
 
 int
-cmd_ca(const struct config *cfg, int argc, char *argv[])
+admin_cmd_ca(const struct config *cfg, int argc, char *argv[])
 {
 	if (argc >= 2 && strcmp(argv[1], "rollover") == 0)
 		return ca_rollover(cfg, argc - 1, argv + 1);

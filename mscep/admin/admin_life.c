@@ -89,7 +89,7 @@ normalise_serial(const char *in, char *out, size_t len)
 	    BN_hex2bn(&bn, clean) != (int)n ||
 	    (hex = BN_bn2hex(bn)) == NULL || strlen(hex) >= len)
 		goto out;
-	strlcpy0(out, hex, len);
+	util_strlcpy(out, hex, len);
 	rc = 0;
 out:
 	OPENSSL_free(hex);
@@ -102,8 +102,8 @@ static const char *
 crl_name(const struct config *cfg, const struct ra *ra, char *out,
     size_t size)
 {
-	if (name_for_key_index(cfg->crl_file, ra->ca_index, out, size) != 0)
-		strlcpy0(out, cfg->crl_file, size);
+	if (util_key_index_name(cfg->crl_file, ra->ca_index, out, size) != 0)
+		util_strlcpy(out, cfg->crl_file, size);
 	return out;
 }
 
@@ -145,7 +145,7 @@ revoke_one(struct store *st, const char *arg, int reason)
 		    "serial number\n", arg);
 		return 2;
 	}
-	rc = store_revoke(st, serial, reason, now_seconds(), &already);
+	rc = store_revoke(st, serial, reason, util_now(), &already);
 	if (rc == STORE_NOT_FOUND) {
 		fprintf(stderr, "mscep-admin: no certificate with serial %s\n",
 		    serial);
@@ -166,7 +166,7 @@ revoke_one(struct store *st, const char *arg, int reason)
 }
 
 int
-cmd_revoke(const struct config *cfg, int argc, char *argv[])
+admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
@@ -207,7 +207,7 @@ cmd_revoke(const struct config *cfg, int argc, char *argv[])
 		return 1;
 	if (optind == argc - 1)
 		rc = revoke_one(st, argv[optind], reason);
-	else if (store_revoke_where(st, &f, reason, now_seconds(), &n) !=
+	else if (store_revoke_where(st, &f, reason, util_now(), &n) !=
 	    STORE_OK) {
 		fprintf(stderr, "mscep-admin: revoke: %s\n", store_errmsg(st));
 		rc = 1;
@@ -234,7 +234,7 @@ iso8601(int64_t t, char *out, size_t len)
 	struct tm	 tm;
 
 	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		strlcpy0(out, "-", len);
+		util_strlcpy(out, "-", len);
 	else
 		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
@@ -279,7 +279,7 @@ parse_status(const char *s)
 }
 
 int
-cmd_list(const struct config *cfg, int argc, char *argv[])
+admin_cmd_list(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "status", required_argument, NULL, 'S' },
@@ -291,7 +291,7 @@ cmd_list(const struct config *cfg, int argc, char *argv[])
 	};
 	struct cert_filter	 f = { 0 };
 	struct store		*st;
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 	long long		 days;
 	int			 ch;
 	enum store_rc		 rc;
@@ -331,7 +331,7 @@ usage:
 }
 
 int
-cmd_crl(const struct config *cfg, int argc, char *argv[])
+admin_cmd_crl(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st;
 	struct ra	 ra;
@@ -387,10 +387,10 @@ print_pending(const struct pending_req *p, void *arg)
 }
 
 int
-cmd_pending(const struct config *cfg, int argc, char *argv[])
+admin_cmd_pending(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st;
-	int64_t		 now = now_seconds();
+	int64_t		 now = util_now();
 	enum store_rc	 rc;
 
 	(void)argv;
@@ -424,13 +424,13 @@ take_held(const struct pending_req *p, void *arg)
 	struct held		*h = arg;
 	const unsigned char	*q;
 
-	strlcpy0(h->status, p->status, sizeof(h->status));
-	strlcpy0(h->txid, p->txid, sizeof(h->txid));
-	strlcpy0(h->key_id, p->key_id, sizeof(h->key_id));
-	strlcpy0(h->template_name, p->template_name,
+	util_strlcpy(h->status, p->status, sizeof(h->status));
+	util_strlcpy(h->txid, p->txid, sizeof(h->txid));
+	util_strlcpy(h->key_id, p->key_id, sizeof(h->key_id));
+	util_strlcpy(h->template_name, p->template_name,
 	    sizeof(h->template_name));
-	strlcpy0(h->device_id, p->device_id, sizeof(h->device_id));
-	strlcpy0(h->sid, p->sid, sizeof(h->sid));
+	util_strlcpy(h->device_id, p->device_id, sizeof(h->device_id));
+	util_strlcpy(h->sid, p->sid, sizeof(h->sid));
 	q = p->csr;
 	h->csr = d2i_X509_REQ(NULL, &q, (long)p->csr_len);
 	q = p->subject_der;
@@ -461,7 +461,7 @@ load_held(struct store *st, const char *arg, int64_t *id, struct held *h)
 		return 2;
 	}
 	*id = v;
-	if (store_pending_get(st, *id, now_seconds(), take_held, h) !=
+	if (store_pending_get(st, *id, util_now(), take_held, h) !=
 	    STORE_OK) {
 		fprintf(stderr, "mscep-admin: no request %lld\n",
 		    (long long)*id);
@@ -484,7 +484,7 @@ record_approval(const struct config *cfg, const struct ra *ra,
 	struct success_event	 e;
 	unsigned char		*der = NULL;
 	char			 serial[80], subject[512], sans[1024];
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 	int			 len, rc = 1;
 	enum store_rc		 src;
 
@@ -526,7 +526,7 @@ out:
 }
 
 int
-cmd_approve(const struct config *cfg, int argc, char *argv[])
+admin_cmd_approve(const struct config *cfg, int argc, char *argv[])
 {
 	const struct template	*t;
 	struct issue_extras	 ex = { NULL, NULL };
@@ -579,7 +579,7 @@ out:
 }
 
 int
-cmd_deny(const struct config *cfg, int argc, char *argv[])
+admin_cmd_deny(const struct config *cfg, int argc, char *argv[])
 {
 	struct store		*st;
 	struct store_event	 e = { 0 };
@@ -594,7 +594,7 @@ cmd_deny(const struct config *cfg, int argc, char *argv[])
 	if ((st = open_store(cfg)) == NULL)
 		return 1;
 	if ((rc = load_held(st, argv[1], &id, &h)) == 0) {
-		e.at = now_seconds();
+		e.at = util_now();
 		e.txid = h.txid;
 		e.code = "CertificateRequestDenied";
 		e.description = "denied by an administrator";

@@ -57,7 +57,7 @@ challenge_key(const struct config *cfg, const struct ra *ra, X509 **cert)
 
 	/* A path too long fails below, in ca_save_pair, with a reason. */
 	if (config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path)) == 0 &&
-	    pem_read_cert(path, cert) == 0)
+	    ra_read_cert(path, cert) == 0)
 		return 0;
 	if (ca_issue_identity(ra->ca, ra->ca_key, "mscep challenge recipient",
 	    "ec:P-256", "critical,keyAgreement", 3650, cert, &key, reason,
@@ -106,7 +106,7 @@ out:
 }
 
 int
-cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
+admin_cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
@@ -225,11 +225,11 @@ load_files(const char *mdm, struct blob_files *f)
 	char	 path[PATH_MAX];
 
 	if (file_path(path, sizeof(path), "%s/mdm-sign.key", mdm) != 0 ||
-	    pem_read_key(path, &f->key) != 0 ||
+	    ra_read_key(path, &f->key) != 0 ||
 	    file_path(path, sizeof(path), "%s/mdm-sign.crt", mdm) != 0 ||
-	    pem_read_cert(path, &f->cert) != 0 ||
+	    ra_read_cert(path, &f->cert) != 0 ||
 	    file_path(path, sizeof(path), "%s/challenge.crt", mdm) != 0 ||
-	    pem_read_cert(path, &f->rcpt) != 0) {
+	    ra_read_cert(path, &f->rcpt) != 0) {
 		if (path[0] == '\0')
 			fprintf(stderr, "mscep-admin: --mdm %s: path too "
 			    "long\n", mdm);
@@ -290,7 +290,7 @@ challenge_opt(int ch, const char *arg, struct challenge_claims *c,
 }
 
 int
-cmd_challenge(const struct config *cfg, int argc, char *argv[])
+admin_cmd_challenge(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "mdm", required_argument, NULL, 'm' },
@@ -330,7 +330,7 @@ cmd_challenge(const struct config *cfg, int argc, char *argv[])
 	if (load_files(o.mdm, &f) != 0)
 		goto out;
 	/* --not-before lets tests and MDMs pre-date or post-date a blob. */
-	c.issued_at = now_seconds() + o.back;
+	c.issued_at = util_now() + o.back;
 	c.expires_at = c.issued_at + o.ttl;
 	if (challenge_issue(&c, f.key, f.cert, f.rcpt, &blob, reason,
 	    sizeof(reason)) != 0) {
@@ -370,7 +370,7 @@ parse_since(const char *arg, int64_t *since)
 	if (arg[0] == '-') {
 		if (admin_opt_ll("--since", arg, -EPOCH_MAX, 0, &v) != 0)
 			return -1;
-		*since = now_seconds() + v;
+		*since = util_now() + v;
 	} else if (strptime(arg, "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
 		*since = (int64_t)timegm(&tm);
 	else if (admin_opt_ll("--since", arg, 0, EPOCH_MAX, &v) != 0)
@@ -381,7 +381,7 @@ parse_since(const char *arg, int64_t *since)
 }
 
 int
-cmd_events(const struct config *cfg, int argc, char *argv[])
+admin_cmd_events(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st = NULL;
 	char		 path[PATH_MAX + 16], reason[REASON_MAX] =

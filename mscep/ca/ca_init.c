@@ -19,7 +19,7 @@
 #include <openssl/x509v3.h>
 
 EVP_PKEY *
-keygen(const char *spec, char *reason, size_t rlen)
+ca_keygen(const char *spec, char *reason, size_t rlen)
 {
 	EVP_PKEY	*pk = NULL;
 	long long	 bits;
@@ -36,7 +36,7 @@ keygen(const char *spec, char *reason, size_t rlen)
 		return NULL;
 	}
 	if (pk == NULL)
-		openssl_reason(reason, rlen, "key generation failed");
+		log_openssl_reason(reason, rlen, "key generation failed");
 	return pk;
 }
 
@@ -138,7 +138,7 @@ ca_make_ca_cert(const X509_NAME *name, EVP_PKEY *key, X509 *issuer,
 	    add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE") ||
 	    add_ext(x, issuer, NID_key_usage, ku) ||
 	    X509_sign(x, issuer ? issuer_key : key, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make CA certificate");
+		log_openssl_reason(reason, rlen, "cannot make CA certificate");
 		X509_free(x);
 		return NULL;
 	}
@@ -163,7 +163,7 @@ ca_make_ra_cert(const X509_NAME *name, EVP_PKEY *key, X509 *ca,
 	    add_ext(x, ca, NID_key_usage, ku) ||
 	    add_ext(x, ca, NID_ext_key_usage, "1.3.6.1.4.1.311.20.2.1") ||
 	    X509_sign(x, cakey, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make RA certificate");
+		log_openssl_reason(reason, rlen, "cannot make RA certificate");
 		X509_free(x);
 		return NULL;
 	}
@@ -245,10 +245,10 @@ make_ra(const struct config *cfg, const struct ca_init_opts *o, X509 *ca,
 	int		 rc = -1;
 
 	if (name == NULL) {
-		openssl_reason(reason, rlen, "bad RA name");
+		log_openssl_reason(reason, rlen, "bad RA name");
 		goto out;
 	}
-	if ((key = keygen(o->ra_key, reason, rlen)) == NULL ||
+	if ((key = ca_keygen(o->ra_key, reason, rlen)) == NULL ||
 	    (x = ca_make_ra_cert(name, key, ca, cakey, ku, o->ra_days, reason,
 	    rlen)) == NULL)
 		goto out;
@@ -266,13 +266,13 @@ ca_issue_identity(X509 *ca, EVP_PKEY *cakey, const char *cn,
     EVP_PKEY **key, char *reason, size_t rlen)
 {
 	*cert = NULL;
-	if ((*key = keygen(keyspec, reason, rlen)) == NULL)
+	if ((*key = ca_keygen(keyspec, reason, rlen)) == NULL)
 		return -1;
 	if ((*cert = make_cert(cn, *key, ca, days)) == NULL ||
 	    add_ext(*cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
 	    add_ext(*cert, ca, NID_key_usage, ku) ||
 	    X509_sign(*cert, cakey, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make certificate");
+		log_openssl_reason(reason, rlen, "cannot make certificate");
 		X509_free(*cert);
 		EVP_PKEY_free(*key);
 		*cert = NULL;
@@ -291,9 +291,9 @@ ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
 	*cert = NULL;
 	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca),
 	    NID_commonName, cn, sizeof(cn)) < 0)
-		strlcpy0(cn, "mscep", sizeof(cn));
+		util_strlcpy(cn, "mscep", sizeof(cn));
 	snprintf(name, sizeof(name), "%s OCSP Responder", cn);
-	if ((*key = keygen(keyspec, reason, rlen)) == NULL)
+	if ((*key = ca_keygen(keyspec, reason, rlen)) == NULL)
 		return -1;
 	/* §4.2.2.2: the CA designates the responder with id-kp-OCSPSigning;
 	 * id-pkix-ocsp-nocheck (§4.2.2.2.1) tells clients not to ask about
@@ -309,7 +309,8 @@ ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
 	    add_ext(*cert, ca, NID_ext_key_usage, "OCSPSigning") ||
 	    add_ext(*cert, ca, NID_id_pkix_OCSP_noCheck, "ignored") ||
 	    X509_sign(*cert, cakey, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make the OCSP responder "
+		log_openssl_reason(reason, rlen,
+		    "cannot make the OCSP responder "
 		    "certificate");
 		X509_free(*cert);
 		EVP_PKEY_free(*key);
@@ -386,11 +387,11 @@ ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
 	int		 rc = -1;
 
 	if (name == NULL) {
-		openssl_reason(reason, rlen, "bad CA name");
+		log_openssl_reason(reason, rlen, "bad CA name");
 		goto out;
 	}
 	if (make_dirs(cfg, reason, rlen) != 0 ||
-	    (key = keygen(o->ca_key, reason, rlen)) == NULL ||
+	    (key = ca_keygen(o->ca_key, reason, rlen)) == NULL ||
 	    (ca = ca_make_ca_cert(name, key, NULL, NULL, o->ca_days, reason,
 	    rlen)) == NULL)
 		goto out;

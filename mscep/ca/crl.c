@@ -105,7 +105,7 @@ build(const struct config *cfg, const struct crl_key *k, struct store *st,
 	    == NULL ||
 	    X509_CRL_set1_lastUpdate(crl, now) != 1 ||
 	    X509_CRL_set1_nextUpdate(crl, next) != 1) {
-		openssl_reason(reason, rlen, "cannot start the CRL");
+		log_openssl_reason(reason, rlen, "cannot start the CRL");
 		goto fail;
 	}
 	if (store_revoked(st, k->key_id, add_entry, crl) != STORE_OK) {
@@ -115,7 +115,7 @@ build(const struct config *cfg, const struct crl_key *k, struct store *st,
 	}
 	if (X509_CRL_sort(crl) != 1 || add_crl_exts(crl, k, number) != 0 ||
 	    keyop_sign_crl(k->key, crl, md) <= 0) {
-		openssl_reason(reason, rlen, "cannot sign the CRL");
+		log_openssl_reason(reason, rlen, "cannot sign the CRL");
 		goto fail;
 	}
 	ASN1_TIME_free(now);
@@ -135,7 +135,7 @@ make_folder(const char *path)
 {
 	char	 dir[PATH_MAX], *slash;
 
-	strlcpy0(dir, path, sizeof(dir));
+	util_strlcpy(dir, path, sizeof(dir));
 	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
 		return 0;
 	*slash = '\0';
@@ -156,7 +156,7 @@ publish_key(const struct config *cfg, const struct crl_key *k,
 	if ((crl = build(cfg, k, st, number, reason, rlen)) == NULL)
 		goto out;
 	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
-		openssl_reason(reason, rlen, "cannot encode the CRL");
+		log_openssl_reason(reason, rlen, "cannot encode the CRL");
 		goto out;
 	}
 	/* Public: the web server reads it whatever the worker's umask. */
@@ -203,7 +203,7 @@ struct key_list {
 static int
 key_file(const struct config *cfg, struct crl_key *k)
 {
-	return name_for_key_index(cfg->crl_file, k->index, k->file,
+	return util_key_index_name(cfg->crl_file, k->index, k->file,
 	    sizeof(k->file));
 }
 

@@ -193,7 +193,7 @@ issue_check(const struct template *t, X509_REQ *csr, char *reason,
 		return FAIL_BADREQUEST;
 	}
 	if (X509_REQ_verify(csr, pk) != 1) {
-		openssl_reason(reason, rlen, "CSR self-signature invalid");
+		log_openssl_reason(reason, rlen, "CSR self-signature invalid");
 		return FAIL_BADMESSAGECHECK;
 	}
 	if ((f = check_key(t, pk, reason, rlen)) != FAIL_NONE)
@@ -531,7 +531,7 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	    set_validity(cfg, t, ra, csr, x) != 0 ||
 	    add_extensions(t, ra, csr, sid, x) != 0 ||
 	    md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
-		openssl_reason(reason, rlen, "cannot sign certificate");
+		log_openssl_reason(reason, rlen, "cannot sign certificate");
 		X509_free(x);
 		return -1;
 	}
@@ -548,7 +548,7 @@ describe(const X509_NAME *name, GENERAL_NAMES *gens, char *subject,
 	int		 i;
 
 	line = X509_NAME_oneline(name, NULL, 0);
-	strlcpy0(subject, line ? line : "", slen);
+	util_strlcpy(subject, line ? line : "", slen);
 	OPENSSL_free(line);
 	sans[0] = '\0';
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {

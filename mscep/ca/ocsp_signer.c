@@ -39,14 +39,14 @@ signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
 	if (wlen > 0)
 		*warn = '\0';
 	if (in_dir(path, sizeof(path), dir, OCSP_RESPONDER_CERT) != 0 ||
-	    pem_read_cert(path, &s->cert) != 0) {
+	    ra_read_cert(path, &s->cert) != 0) {
 		snprintf(reason, rlen, "cannot read the OCSP responder "
 		    "certificate %s ([OCSP] Path is set): run mscep-admin "
 		    "ocsp-cert", path);
 		goto out;
 	}
 	if (in_dir(path, sizeof(path), dir, OCSP_RESPONDER_KEY) != 0 ||
-	    pem_read_key(path, &s->key) != 0) {
+	    ra_read_key(path, &s->key) != 0) {
 		snprintf(reason, rlen, "cannot read the OCSP responder key %s "
 		    "(missing, or not readable by this user): run mscep-admin "
 		    "ocsp-cert", path);

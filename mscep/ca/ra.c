@@ -17,7 +17,7 @@
 #include <openssl/x509v3.h>
 
 int
-pem_read_cert(const char *path, X509 **out)
+ra_read_cert(const char *path, X509 **out)
 {
 	FILE	*f;
 
@@ -29,7 +29,7 @@ pem_read_cert(const char *path, X509 **out)
 }
 
 int
-pem_read_key(const char *path, EVP_PKEY **out)
+ra_read_key(const char *path, EVP_PKEY **out)
 {
 	FILE	*f;
 
@@ -89,21 +89,21 @@ load_pair(const struct config *cfg, const char *certf, const char *keyf,
 	char	 path[PATH_MAX + 64];
 
 	if (config_state_path(cfg, certf, path, sizeof(path)) != 0 ||
-	    pem_read_cert(path, cert) != 0) {
-		openssl_reason(reason, rlen, "cannot read certificate");
+	    ra_read_cert(path, cert) != 0) {
+		log_openssl_reason(reason, rlen, "cannot read certificate");
 		snprintf(reason, rlen, "cannot read certificate %s (run "
 		    "mscep-admin init?)", path);
 		return -1;
 	}
 	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0 ||
-	    pem_read_key(path, key) != 0) {
-		openssl_reason(reason, rlen, "cannot read key");
+	    ra_read_key(path, key) != 0) {
+		log_openssl_reason(reason, rlen, "cannot read key");
 		snprintf(reason, rlen, "cannot read private key %s (missing, "
 		    "or not readable by this user)", path);
 		return -1;
 	}
 	if (X509_check_private_key(*cert, *key) != 1) {
-		openssl_reason(reason, rlen, "key mismatch");
+		log_openssl_reason(reason, rlen, "key mismatch");
 		snprintf(reason, rlen, "%s does not match %s", keyf, certf);
 		return -1;
 	}
@@ -119,7 +119,7 @@ ra_key_id(X509 *ca, char out[41])
 	if (X509_pubkey_digest(ca, EVP_sha1(), md, &len) != 1 ||
 	    len != sizeof(md))
 		return -1;
-	hex_encode(md, len, out);
+	util_hex_encode(md, len, out);
 	return 0;
 }
 
@@ -164,7 +164,7 @@ ra_each_prev(const struct config *cfg, X509 *current,
 			    names[i]->d_name);
 			goto out;
 		}
-		if (pem_read_cert(path, &x) != 0) {
+		if (ra_read_cert(path, &x) != 0) {
 			snprintf(reason, rlen, "cannot read previous CA "
 			    "certificate %s", path);
 			goto out;
@@ -312,7 +312,7 @@ key_cdp(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 
 	if (ra->ca_index == 0 || cfg->crl_url[0] == '\0')
 		return 0;
-	if (name_for_key_index(cfg->crl_url, ra->ca_index, url,
+	if (util_key_index_name(cfg->crl_url, ra->ca_index, url,
 	    sizeof(url)) != 0 ||
 	    snprintf(val, sizeof(val), "URI:%s", url) >= (int)sizeof(val) ||
 	    (ra->cdp = X509V3_EXT_conf_nid(NULL, NULL,

@@ -107,7 +107,7 @@ read_cert(const struct config *cfg, const char *dir, const char *file,
 	char	 path[PATH_MAX + 64];
 
 	state_path(cfg, dir, file, path, sizeof(path));
-	if (pem_read_cert(path, x) != 0) {
+	if (ra_read_cert(path, x) != 0) {
 		ERR_clear_error();
 		snprintf(reason, rlen, "cannot read certificate %s", path);
 		return -1;
@@ -176,7 +176,7 @@ make_ra(const struct config *cfg, struct gen *g, const char *spec, int days,
 	int	 rc = -1;
 
 	if (read_cert(cfg, certf, NULL, &cur, reason, rlen) == 0 &&
-	    (*k = keygen(spec, reason, rlen)) != NULL &&
+	    (*k = ca_keygen(spec, reason, rlen)) != NULL &&
 	    (*x = ca_make_ra_cert(X509_get_subject_name(cur), *k, g->ca,
 	    g->ca_key, ku, days, reason, rlen)) != NULL)
 		rc = 0;
@@ -210,7 +210,7 @@ make_gen(const struct config *cfg, const struct ra *cur,
 	else
 		key_spec(X509_get0_pubkey(ra_cur), raspec, sizeof(raspec));
 	X509_free(ra_cur);
-	if ((g->ca_key = keygen(caspec, reason, rlen)) == NULL)
+	if ((g->ca_key = ca_keygen(caspec, reason, rlen)) == NULL)
 		return -1;
 	if (cfg->ca_direct && EVP_PKEY_get_base_id(g->ca_key) != EVP_PKEY_RSA) {
 		snprintf(reason, rlen, "CADirect=1 needs an RSA CA key: SCEP "
@@ -227,7 +227,8 @@ make_gen(const struct config *cfg, const struct ra *cur,
 	    X509_get0_notAfter(cur->ca)) > 0 &&
 	    (X509_set1_notAfter(g->cross, X509_get0_notAfter(cur->ca)) != 1 ||
 	    X509_sign(g->cross, cur->ca_key, EVP_sha256()) <= 0)) {
-		openssl_reason(reason, rlen, "cannot make cross certificate");
+		log_openssl_reason(reason, rlen,
+		    "cannot make cross certificate");
 		return -1;
 	}
 	return make_ra(cfg, g, raspec, o->ra_days, RA_SIGN_CERT, RA_SIGN_KU,
@@ -356,7 +357,7 @@ rollover_create(const struct config *cfg, const struct rollover_opts *o,
 	struct ra	 cur;
 	struct gen	 g = { 0 };
 	char		 tmp[PATH_MAX + 64], *dir = NULL;
-	int64_t		 at = now_seconds() + (int64_t)o->switch_in_days * 86400;
+	int64_t		 at = util_now() + (int64_t)o->switch_in_days * 86400;
 	int		 rc = -1;
 
 	if (ra_load(cfg, &cur, reason, rlen) != 0)
@@ -546,7 +547,7 @@ begin_switch(const struct config *cfg, int force, char *ts, size_t tslen,
 {
 	struct ra	 cur;
 	char		 path[PATH_MAX + 64], when[64];
-	int64_t		 at, now = now_seconds();
+	int64_t		 at, now = util_now();
 	time_t		 t;
 	int		 rc;
 

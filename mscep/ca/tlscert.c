@@ -112,7 +112,8 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	if (cert_serial_hex(X509_get0_serialNumber(x), serial, slen) != 0 ||
 	    cert_key_id_hex(X509_REQ_get_X509_PUBKEY(req), key_id) != 0 ||
 	    (len = i2d_X509(x, &der)) <= 0) {
-		openssl_reason(reason, rlen, "cannot encode the certificate");
+		log_openssl_reason(reason, rlen,
+		    "cannot encode the certificate");
 		goto out;
 	}
 	issue_describe(x, subject, sizeof(subject), sans, sizeof(sans));
@@ -191,11 +192,11 @@ tlscert_issue(const struct config *cfg, const struct tlscert_opts *o,
 	int		 rc = -1;
 
 	if (ra_load(cfg, &ra, reason, rlen) != 0 ||
-	    (key = keygen(o->key, reason, rlen)) == NULL)
+	    (key = ca_keygen(o->key, reason, rlen)) == NULL)
 		goto out;
 	t = tls_template(o, key);
 	if ((req = make_csr(o, key)) == NULL || t.ku == NULL || t.eku == NULL) {
-		openssl_reason(reason, rlen, "cannot build the request (is "
+		log_openssl_reason(reason, rlen, "cannot build the request (is "
 		    "every --name a DNS name or IP address?)");
 		goto out;
 	}

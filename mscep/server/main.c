@@ -240,7 +240,7 @@ main(int argc, char *argv[])
 		    nerr < 0 ? 1 : nerr);
 		return 1;
 	}
-	if (listen_socket(addr, group, reason, sizeof(reason)) != 0) {
+	if (supervise_listen_socket(addr, group, reason, sizeof(reason)) != 0) {
 		log_errx("cannot start: %s", reason);
 		return 1;
 	}

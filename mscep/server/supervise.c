@@ -102,7 +102,8 @@ systemd_socket(void)
 }
 
 int
-listen_socket(const char *addr, const char *group, char *reason, size_t rlen)
+supervise_listen_socket(const char *addr, const char *group, char *reason,
+    size_t rlen)
 {
 	int		 fd, on = 0;
 	socklen_t	 len = sizeof(on);

@@ -19,7 +19,8 @@
  * lighttpd). Whoever can connect can ask for passwords and certificates
  * as the web server would: give the socket to the web server only.
  */
-int	 listen_socket(const char *addr, const char *group, char *reason,
+int	 supervise_listen_socket(const char *addr, const char *group,
+    char *reason,
 	    size_t);
 
 /* The most workers a pool runs. */

@@ -97,7 +97,7 @@ LOGFN(log_warnx, LOG_WARNING, "warning")
 LOGFN(log_errx, LOG_ERR, "error")
 
 void
-openssl_reason(char *out, unsigned long size, const char *what)
+log_openssl_reason(char *out, unsigned long size, const char *what)
 {
 	unsigned long	 e = ERR_get_error();
 	char		 buf[256] = "";
@@ -116,7 +116,7 @@ log_openssl(const char *what)
 {
 	char	 reason[REASON_MAX];
 
-	openssl_reason(reason, sizeof(reason), what);
+	log_openssl_reason(reason, sizeof(reason), what);
 	log_errx("%s", reason);
 }
 

@@ -162,7 +162,7 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	if ((approve_id > 0 ? store_pending_decide(st, approve_id,
-	    now_seconds(), &sc, NULL, 0) : store_issue(st, &sc, &none)) != STORE_OK)
+	    util_now(), &sc, NULL, 0) : store_issue(st, &sc, &none)) != STORE_OK)
 		die("fuzz_record", store_errmsg(st));
 	OPENSSL_free(der);
 }
@@ -350,7 +350,7 @@ fuzz_base64(const unsigned char *der, size_t len)
 	char	*s = malloc(cap);
 
 	if (s != NULL)
-		base64_encode(der, len, s, cap);
+		util_base64_encode(der, len, s, cap);
 	return s;
 }
 

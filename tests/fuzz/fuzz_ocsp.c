@@ -198,7 +198,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		config_free(&st.cfg);
 		fuzz_state_remove(&st);
 	}
-	if ((client_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL)
+	if ((client_key = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL)
 		abort();
 	client_cert = fuzz_self_signed(client_key, "ocsp client");
 	return 0;

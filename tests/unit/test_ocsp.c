@@ -156,7 +156,7 @@ send_get(OCSP_REQUEST *req, int escape, int *http)
 
 	if (der_of(req, &der) != 0)
 		return NULL;
-	n = base64_encode(der.p, der.len, b64, sizeof(b64));
+	n = util_base64_encode(der.p, der.len, b64, sizeof(b64));
 	o = uri + snprintf(uri, sizeof(uri), "/ocsp/");
 	for (i = 0; i < n; i++) {
 		if (escape && (b64[i] == '/' || b64[i] == '+' ||

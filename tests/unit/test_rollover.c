@@ -31,7 +31,7 @@ state_cert(const struct fixture *fx, const char *file)
 	X509	*x = NULL;
 
 	if (config_state_path(&fx->cfg, file, path, sizeof(path)) != 0 ||
-	    pem_read_cert(path, &x) != 0)
+	    ra_read_cert(path, &x) != 0)
 		return NULL;
 	return x;
 }
@@ -149,8 +149,8 @@ test_create(void)
 	CU_ASSERT_EQUAL(state_mode(&fx, "next/private/ra-sign.key"), 0600);
 	CU_ASSERT_EQUAL(state_mode(&fx, "next/private/ra-enc.key"), 0600);
 	CU_ASSERT_EQUAL(rollover_switch_at(&fx.cfg, &at), 0);
-	CU_ASSERT(at > now_seconds() + 30 * 86400 - 60 &&
-	    at <= now_seconds() + 30 * 86400);
+	CU_ASSERT(at > util_now() + 30 * 86400 - 60 &&
+	    at <= util_now() + 30 * 86400);
 	/* No temporary folder left behind. */
 	CU_ASSERT_FATAL((d = opendir(fx.cfg.state_dir)) != NULL);
 	while ((e = readdir(d)) != NULL)
@@ -347,7 +347,7 @@ test_switch(void)
 	CU_ASSERT_EQUAL(state_mode(&fx, RA_CA_KEY), 0600);
 	kept = NULL;
 	snprintf(path, sizeof(path), "%s/%s", prev, RA_CA_CERT);
-	CU_ASSERT(pem_read_cert(path, &kept) == 0 && X509_cmp(kept, old_ca) ==
+	CU_ASSERT(ra_read_cert(path, &kept) == 0 && X509_cmp(kept, old_ca) ==
 	    0);
 	X509_free(kept);
 	snprintf(path, sizeof(path), "%s/private", prev);
@@ -489,7 +489,7 @@ test_crl_keys(void)
 	CU_ASSERT_EQUAL(crl_publish(&fx.cfg, &ra, fx.store, &n, reason,
 	    sizeof(reason)), 0);
 	CU_ASSERT_EQUAL(n, 0);
-	CU_ASSERT_EQUAL(name_for_key_index(fx.cfg.crl_file, 1, path,
+	CU_ASSERT_EQUAL(util_key_index_name(fx.cfg.crl_file, 1, path,
 	    sizeof(path)), 0);
 	CU_ASSERT(access(path, F_OK) == 0 && access(fx.cfg.crl_file, F_OK) ==
 	    0);

@@ -239,7 +239,7 @@ test_pending(void)
 	struct store_cert	 c = { 0 };
 	struct seen		 s = { 0 };
 	struct store_event	 ev = { 0 };
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 	int			 nev = 0;
 
 	p.txid = "ptx1";

@@ -28,8 +28,8 @@ test_base64_roundtrip(void)
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = (unsigned char)(i * 7);
 	for (n = 0; n < 10; n++) {
-		base64_encode(in, sizeof(in) - n, txt, sizeof(txt));
-		CU_ASSERT_EQUAL(base64_decode(txt, strlen(txt), out,
+		util_base64_encode(in, sizeof(in) - n, txt, sizeof(txt));
+		CU_ASSERT_EQUAL(util_base64_decode(txt, strlen(txt), out,
 		    sizeof(out)), (long)(sizeof(in) - n));
 		CU_ASSERT(memcmp(in, out, sizeof(in) - n) == 0);
 	}
@@ -41,14 +41,14 @@ test_base64_tolerance(void)
 	unsigned char	 out[16];
 
 	/* "+/8=" decodes to fb ff; as base64url and with a space for '+'. */
-	CU_ASSERT_EQUAL(base64_decode("+/8=", 4, out, sizeof(out)), 2);
+	CU_ASSERT_EQUAL(util_base64_decode("+/8=", 4, out, sizeof(out)), 2);
 	CU_ASSERT(out[0] == 0xfb && out[1] == 0xff);
-	CU_ASSERT_EQUAL(base64_decode("-_8=", 4, out, sizeof(out)), 2);
+	CU_ASSERT_EQUAL(util_base64_decode("-_8=", 4, out, sizeof(out)), 2);
 	CU_ASSERT(out[0] == 0xfb && out[1] == 0xff);
-	CU_ASSERT_EQUAL(base64_decode(" /8=", 4, out, sizeof(out)), 2);
+	CU_ASSERT_EQUAL(util_base64_decode(" /8=", 4, out, sizeof(out)), 2);
 	CU_ASSERT(out[0] == 0xfb);
 	/* Cisco wraps lines with %0A. */
-	CU_ASSERT_EQUAL(base64_decode("QU\nJD\r\n", 7, out, sizeof(out)), 3);
+	CU_ASSERT_EQUAL(util_base64_decode("QU\nJD\r\n", 7, out, sizeof(out)), 3);
 	CU_ASSERT(memcmp(out, "ABC", 3) == 0);
 }
 
@@ -57,10 +57,10 @@ test_base64_rejects(void)
 {
 	unsigned char	 out[16];
 
-	CU_ASSERT_EQUAL(base64_decode("QU*D", 4, out, sizeof(out)), -1);
-	CU_ASSERT_EQUAL(base64_decode("QQ==QQ", 6, out, sizeof(out)), -1);
-	CU_ASSERT_EQUAL(base64_decode("Q", 1, out, sizeof(out)), -1);
-	CU_ASSERT_EQUAL(base64_decode("QUJDREVG", 8, out, 2), -1);
+	CU_ASSERT_EQUAL(util_base64_decode("QU*D", 4, out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(util_base64_decode("QQ==QQ", 6, out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(util_base64_decode("Q", 1, out, sizeof(out)), -1);
+	CU_ASSERT_EQUAL(util_base64_decode("QUJDREVG", 8, out, 2), -1);
 }
 
 static void
@@ -69,7 +69,7 @@ test_hex(void)
 	const unsigned char in[] = { 0x00, 0xab, 0x1f };
 	char		 out[7];
 
-	hex_encode(in, 3, out);
+	util_hex_encode(in, 3, out);
 	CU_ASSERT_STRING_EQUAL(out, "00AB1F");
 }
 
@@ -79,20 +79,20 @@ test_key_index_name(void)
 {
 	char	 out[64];
 
-	CU_ASSERT_EQUAL(name_for_key_index("/s/crl/mscep.crl", 0, out,
+	CU_ASSERT_EQUAL(util_key_index_name("/s/crl/mscep.crl", 0, out,
 	    sizeof(out)), 0);
 	CU_ASSERT_STRING_EQUAL(out, "/s/crl/mscep.crl");
-	CU_ASSERT_EQUAL(name_for_key_index("/s/crl/mscep.crl", 12, out,
+	CU_ASSERT_EQUAL(util_key_index_name("/s/crl/mscep.crl", 12, out,
 	    sizeof(out)), 0);
 	CU_ASSERT_STRING_EQUAL(out, "/s/crl/mscep(12).crl");
 	/* A dot in a folder or host name is not an extension. */
-	CU_ASSERT_EQUAL(name_for_key_index("http://pki.example/crl/ca", 1,
+	CU_ASSERT_EQUAL(util_key_index_name("http://pki.example/crl/ca", 1,
 	    out, sizeof(out)), 0);
 	CU_ASSERT_STRING_EQUAL(out, "http://pki.example/crl/ca(1)");
-	CU_ASSERT_EQUAL(name_for_key_index("a.b/c.d.crl", 2, out,
+	CU_ASSERT_EQUAL(util_key_index_name("a.b/c.d.crl", 2, out,
 	    sizeof(out)), 0);
 	CU_ASSERT_STRING_EQUAL(out, "a.b/c.d(2).crl");
-	CU_ASSERT_EQUAL(name_for_key_index("/s/mscep.crl", 1, out, 12), -1);
+	CU_ASSERT_EQUAL(util_key_index_name("/s/mscep.crl", 1, out, 12), -1);
 }
 
 static void
