@@ -328,12 +328,17 @@ key_cdp(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 int
 ra_switching(const struct config *cfg, char *reason, size_t rlen)
 {
-	char	 path[PATH_MAX];
+	char	 path[PATH_MAX + 64];
 
-	/* A path too long reads as a switch begun: workers refuse to start
+	/* A path too long counts as a switch begun: workers refuse to start
 	 * rather than miss one. */
 	if (config_state_path(cfg, ROLL_NEXT_DIR "/" ROLL_SWITCHING, path,
-	    sizeof(path)) == 0 && access(path, F_OK) != 0)
+	    sizeof(path)) != 0) {
+		snprintf(reason, rlen, "%s/%s/%s: path too long",
+		    cfg->state_dir, ROLL_NEXT_DIR, ROLL_SWITCHING);
+		return 1;
+	}
+	if (access(path, F_OK) != 0)
 		return 0;
 	snprintf(reason, rlen, "a CA switch has begun and not finished (%s): "
 	    "run mscep-admin ca switch", path);

@@ -67,6 +67,7 @@
 #include "ca/ca_init.h"
 #include "ca/issue.h"
 #include "responder/ocsp.h"
+#include "responder/route.h"
 
 #include <stdio.h>
 #include <stdlib.h>

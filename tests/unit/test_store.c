@@ -60,7 +60,7 @@ static void
 test_backend(void)
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX], reason[256] = "";
+	char		 path[PATH_MAX], reason[REASON_MAX] = "";
 
 	snprintf(path, sizeof(path), "%s/backend.db", fx.dir);
 	CU_ASSERT_EQUAL(store_open_backend("oracle", path, &st, reason,
