@@ -173,6 +173,7 @@ check "OCSP agrees: $S2 revoked, keyCompromise" \
 check "OCSP: the renewed 20-day certificate is good" \
     ocsp_says "$T/c4/$S4.pem" ': good'
 num1=$(openssl crl -inform DER -in "$T/published.crl" -noout -crlnumber | cut -d= -f2)
+num1=${num1#0x}
 check "GetCRL signed with a valid certificate returns the CRL" \
     "$CLI" -u "$URL" --cert "$T/c4/$(serial_in "$T/c4").pem" \
     --key "$T/c4/$(serial_in "$T/c4").key" --crl-out "$T/getcrl.der" getcrl
@@ -191,6 +192,7 @@ check "bulk revocation again revokes 0" \
     sh -c "$ADMIN revoke --subject /O=mscep-test/CN=bulk | grep -q 'revoked 0 certificate'"
 curl -sf -o "$T/published2.crl" "http://127.0.0.1:$PORT/crl/mscep.crl"
 num2=$(openssl crl -inform DER -in "$T/published2.crl" -noout -crlnumber | cut -d= -f2)
+num2=${num2#0x}
 check "the CRL was republished with a higher number ($num1 -> $num2)" \
     test "$((16#$num2))" -gt "$((16#$num1))"
 check "list --expires-within 30 shows the 20-day certificates only" \
