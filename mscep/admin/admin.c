@@ -184,6 +184,18 @@ cmd_check(const struct config *cfg)
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
 	}
+	switch (ra_check_validity(&ra, (int64_t)time(NULL),
+	    RA_EXPIRY_WARN_DAYS, reason, sizeof(reason))) {
+	case -1:
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		ra_free(&ra);
+		return 1;
+	case 1:
+		fprintf(stderr, "%s: warning: %s\n", cfg->path, reason);
+		break;
+	default:
+		break;
+	}
 	if (cfg->ocsp_path[0] != '\0') {
 		struct ocsp_responder	 ocsp;
 		char			 warn[2048];

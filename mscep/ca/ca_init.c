@@ -1,5 +1,6 @@
 /* ca_init.c - first-run creation of the CA, RA certificates and keys. */
 #include "ca/ca_init.h"
+#include "util/cert.h"
 #include "util/log.h"
 #include "ca/ocsp_signer.h"
 #include "ca/ra.h"
@@ -85,9 +86,9 @@ make_cert_name(const X509_NAME *name, EVP_PKEY *key, X509 *issuer, int days)
 	    name) != 1 || X509_set_pubkey(x, key) != 1 ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) == NULL ||
+	    (issuer != NULL && cert_clamp_validity(x, issuer) != 0) ||
 	    add_ext(x, issuer, NID_subject_key_identifier, "hash") != 0 ||
-	    (issuer != NULL && add_ext(x, issuer,
-	    NID_authority_key_identifier, "keyid:always") != 0)) {
+	    (issuer != NULL && cert_add_aki(x, issuer) != 0)) {
 		X509_free(x);
 		x = NULL;
 	}
@@ -314,10 +315,15 @@ ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
 	 * the responder's own status, which is why it should be short-lived.
 	 * A responder outliving its CA would sign answers nobody can
 	 * verify. */
+	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) <= 0 ||
+	    X509_cmp_time(X509_get0_notBefore(ca), NULL) > 0) {
+		snprintf(reason, rlen, "the CA certificate is expired or not "
+		    "yet valid: no responder certificate is issued from it");
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return -1;
+	}
 	if ((*cert = make_cert(name, *key, ca, days)) == NULL ||
-	    (ASN1_TIME_compare(X509_get0_notAfter(*cert),
-	    X509_get0_notAfter(ca)) > 0 &&
-	    X509_set1_notAfter(*cert, X509_get0_notAfter(ca)) != 1) ||
 	    add_ext(*cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
 	    add_ext(*cert, ca, NID_key_usage, "critical,digitalSignature") ||
 	    add_ext(*cert, ca, NID_ext_key_usage, "OCSPSigning") ||

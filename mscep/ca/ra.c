@@ -1,5 +1,6 @@
 /* ra.c - load the CA and RA certificates and keys from the state folder. */
 #include "ca/ra.h"
+#include "util/cert.h"
 #include "util/util.h"
 #include "util/log.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -301,6 +303,66 @@ make_ops(struct ra *ra)
 	return ra->ca_op && ra->sign_op && ra->enc_op ? 0 : -1;
 }
 
+static void
+cache_validity(struct ra *ra)
+{
+	X509	*certs[3] = { ra->ca, ra->sign_cert, ra->enc_cert };
+	int	 i;
+
+	for (i = 0; i < 3; i++) {
+		ra->valid_from[i] = cert_time_epoch(X509_get0_notBefore(
+		    certs[i]));
+		ra->valid_until[i] = cert_time_epoch(X509_get0_notAfter(
+		    certs[i]));
+	}
+}
+
+static void
+utc_text(int64_t t, char *out, size_t size)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, size, "?");
+}
+
+int
+ra_check_validity(const struct ra *ra, int64_t now, int warn_days,
+    char *reason, size_t rlen)
+{
+	static const char *const what[3] = { "CA certificate " RA_CA_CERT,
+	    "RA signing certificate " RA_SIGN_CERT,
+	    "RA encryption certificate " RA_ENC_CERT };
+	char	 when[40];
+	int	 i, n = ra->direct ? 1 : 3, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (now < ra->valid_from[i]) {
+			utc_text(ra->valid_from[i], when, sizeof(when));
+			snprintf(reason, rlen, "%s is not valid before %s: "
+			    "nothing is issued until then", what[i], when);
+			return -1;
+		}
+		if (now >= ra->valid_until[i]) {
+			utc_text(ra->valid_until[i], when, sizeof(when));
+			snprintf(reason, rlen, "%s expired on %s: nothing is "
+			    "issued (mscep-admin ca rollover, or ca install)",
+			    what[i], when);
+			return -1;
+		}
+		if (rc == 0 && now + 86400LL * warn_days >=
+		    ra->valid_until[i]) {
+			utc_text(ra->valid_until[i], when, sizeof(when));
+			snprintf(reason, rlen, "%s expires on %s, within %d "
+			    "days", what[i], when, warn_days);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
 int
 ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 {
@@ -329,6 +391,7 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 	    rlen) != 0 ||
 	    check_ra_issuer(ra, ra->enc_cert, RA_ENC_CERT, reason, rlen) != 0)
 		goto fail;
+	cache_validity(ra);
 	if (make_ops(ra) != 0 || (ra->prev_ca = sk_X509_new_null()) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		goto fail;

@@ -7,6 +7,8 @@
 #ifndef MSCEP_RA_H
 #define MSCEP_RA_H
 
+#include <stdint.h>
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -53,7 +55,22 @@ struct ra {
 	 * certificates only: what they issued may still be presented.
 	 */
 	STACK_OF(X509)	*prev_ca;
+	/* notBefore/notAfter (epoch seconds) of the CA, signing and
+	 * encryption certificates, read once by ra_load: each request
+	 * compares times only. */
+	int64_t		 valid_from[3], valid_until[3];
 };
+
+/* Days ahead of a CA or RA certificate's end that check and the worker
+ * warn. */
+#define RA_EXPIRY_WARN_DAYS	30
+/*
+ * Whether the CA and RA certificates are valid at now: 0 when they are,
+ * 1 when one ends within warn_days (reason says which and when), -1 when
+ * one has expired or is not yet valid (nothing may be issued).
+ */
+int	 ra_check_validity(const struct ra *, int64_t now, int warn_days,
+	    char *reason, size_t);
 
 /* A prepared next CA (mscep-admin ca rollover), and the mark of a switch. */
 #define ROLL_NEXT_DIR	"next"

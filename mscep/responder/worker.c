@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include <openssl/provider.h>
@@ -82,6 +83,12 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 	}
 	if (ra_load(&w->cfg, &w->ra, reason, rlen) != 0)
 		return -1;
+	switch (ra_check_validity(&w->ra, (int64_t)time(NULL),
+	    RA_EXPIRY_WARN_DAYS, warn, sizeof(warn))) {
+	case -1: log_errx("%s", warn); break;
+	case 1: log_warnx("%s", warn); break;
+	default: break;
+	}
 	if (config_state_path(&w->cfg, STORE_FILE, db, sizeof(db)) != 0 ||
 	    store_open(db, &w->store, reason, rlen) != 0 ||
 	    policy_open(&w->cfg, w->store, &w->policy, reason, rlen) != 0)
