@@ -39,7 +39,9 @@ usage(void)
 	    "usage: mscep-admin [-c mscep.ini] command [options]\n"
 	    "  init [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
 	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
-	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n"
+	    "       [--ra-name CN] [--ca-days N] [--ra-days N] [--csr OUT]\n"
+	    "           (--csr: the CA key and a request for the root to\n"
+	    "           sign; then ca install)\n"
 	    "  password     print a new enrollment challenge password\n"
 	    "  check        validate the configuration, keys and store\n"
 	    "  config-keys [--man]   every configuration key: section, key,\n"
@@ -71,7 +73,9 @@ usage(void)
 	    "  ca rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
 	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
 	    "  ca switch [--now]   make the next CA current\n"
-	    "  ca status    current, next and previous CAs\n");
+	    "  ca status    current, next and previous CAs\n"
+	    "  ca install CERT [--chain FILE]   the root-signed CA certificate\n"
+	    "  ca import CERT KEY [--chain FILE]   an existing CA key pair\n");
 }
 
 static int
@@ -87,6 +91,25 @@ open_store(const struct config *cfg, struct store **st)
 	return 0;
 }
 
+/* init --csr: the root decides the CA's lifetime; ca install brings the
+ * certificate and makes the RA and OCSP identities. */
+static int
+init_csr(const struct config *cfg, const struct ca_init_opts *o,
+    const char *out)
+{
+	char	 reason[512];
+
+	if (ca_init_csr(cfg, o, out, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: init --csr: %s\n", reason);
+		return 1;
+	}
+	printf("wrote the CA key and its request %s (\"%s\"): have the "
+	    "root sign it as a CA (basicConstraints CA:TRUE, keyUsage "
+	    "keyCertSign, cRLSign), then mscep-admin ca install CERT "
+	    "--chain ROOT\n", out, o->ca_name);
+	return 0;
+}
+
 static int
 cmd_init(const struct config *cfg, int argc, char *argv[])
 {
@@ -97,8 +120,10 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 		{ "ra-name", required_argument, NULL, 'a' },
 		{ "ca-days", required_argument, NULL, 'd' },
 		{ "ra-days", required_argument, NULL, 'D' },
+		{ "csr", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char	*csr = NULL;
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
 	    NULL, 3650, 730 };
 	char		 host[256] = "localhost", raname[300], reason[512];
@@ -118,9 +143,12 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 		case 'a': o.ra_name = optarg; break;
 		case 'd': o.ca_days = atoi(optarg); break;
 		case 'D': o.ra_days = atoi(optarg); break;
+		case 'C': csr = optarg; break;
 		default: usage(); return 2;
 		}
 	}
+	if (csr != NULL)
+		return init_csr(cfg, &o, csr);
 	if (o.ca_days <= 0 || o.ra_days <= 0 || o.ra_days > o.ca_days) {
 		fprintf(stderr, "mscep-admin: --ca-days and --ra-days must be "
 		    "positive, RA within the CA's lifetime\n");

@@ -410,6 +410,95 @@ make_ocsp(const struct config *cfg, const struct ca_init_opts *o, X509 *ca,
 }
 
 int
+ca_init_identities(const struct config *cfg, const struct ca_init_opts *o,
+    X509 *ca, EVP_PKEY *cakey, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64];
+
+	if (config_state_path(cfg, RA_SIGN_CERT, path, sizeof(path)) != 0 ||
+	    (access(path, F_OK) != 0 && make_ra(cfg, o, ca, cakey, RA_SIGN_KU,
+	    RA_SIGN_CERT, RA_SIGN_KEY, reason, rlen) != 0))
+		return -1;
+	if (config_state_path(cfg, RA_ENC_CERT, path, sizeof(path)) != 0 ||
+	    (access(path, F_OK) != 0 && make_ra(cfg, o, ca, cakey, RA_ENC_KU,
+	    RA_ENC_CERT, RA_ENC_KEY, reason, rlen) != 0))
+		return -1;
+	if (config_state_path(cfg, OCSP_RESPONDER_CERT, path,
+	    sizeof(path)) != 0 || (access(path, F_OK) != 0 &&
+	    make_ocsp(cfg, o, ca, cakey, reason, rlen) != 0))
+		return -1;
+	return 0;
+}
+
+int
+ca_init_dirs(const struct config *cfg, char *reason, size_t rlen)
+{
+	return make_dirs(cfg, reason, rlen);
+}
+
+static X509_REQ *
+make_csr(const X509_NAME *name, EVP_PKEY *key)
+{
+	X509_REQ	*req = X509_REQ_new();
+
+	if (req == NULL || X509_REQ_set_version(req, 0) != 1 ||
+	    X509_REQ_set_subject_name(req, name) != 1 ||
+	    X509_REQ_set_pubkey(req, key) != 1 ||
+	    X509_REQ_sign(req, key, EVP_sha256()) <= 0) {
+		X509_REQ_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+int
+ca_init_csr(const struct config *cfg, const struct ca_init_opts *o,
+    const char *out, char *reason, size_t rlen)
+{
+	X509_NAME	*name = mscep_name(o->ca_name);
+	EVP_PKEY	*key = NULL;
+	X509_REQ	*req = NULL;
+	FILE		*f = NULL;
+	char		 path[PATH_MAX + 64];
+	int		 rc = -1;
+
+	if (name == NULL) {
+		openssl_reason(reason, rlen, "bad CA name");
+		goto out;
+	}
+	if (make_dirs(cfg, reason, rlen) != 0 ||
+	    (key = keygen(o->ca_key, reason, rlen)) == NULL)
+		goto out;
+	if ((req = make_csr(name, key)) == NULL) {
+		openssl_reason(reason, rlen, "cannot make the CA's request");
+		goto out;
+	}
+	if (config_state_path(cfg, RA_CA_KEY, path, sizeof(path)) != 0 ||
+	    write_pem(path, NULL, key) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s (a key from an "
+		    "earlier init --csr? remove it to start over)", path,
+		    strerror(errno));
+		goto out;
+	}
+	if ((f = fopen(out, "w")) == NULL || PEM_write_X509_REQ(f, req) != 1 ||
+	    fclose(f) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", out,
+		    strerror(errno));
+		f = NULL;
+		goto out;
+	}
+	f = NULL;
+	rc = 0;
+out:
+	if (f != NULL)
+		fclose(f);
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	X509_NAME_free(name);
+	return rc;
+}
+
+int
 ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
     size_t rlen)
 {
@@ -427,11 +516,7 @@ ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
 	    (ca = ca_make_ca_cert(name, key, NULL, NULL, o->ca_days, reason,
 	    rlen)) == NULL)
 		goto out;
-	if (make_ra(cfg, o, ca, key, RA_SIGN_KU, RA_SIGN_CERT, RA_SIGN_KEY,
-	    reason, rlen) != 0 ||
-	    make_ra(cfg, o, ca, key, RA_ENC_KU, RA_ENC_CERT, RA_ENC_KEY,
-	    reason, rlen) != 0 ||
-	    make_ocsp(cfg, o, ca, key, reason, rlen) != 0)
+	if (ca_init_identities(cfg, o, ca, key, reason, rlen) != 0)
 		goto out;
 	/* The CA certificate last: its presence means "initialised". */
 	rc = ca_save_pair(cfg, RA_CA_CERT, RA_CA_KEY, ca, key, reason, rlen);

@@ -303,6 +303,54 @@ make_ops(struct ra *ra)
 	return ra->ca_op && ra->sign_op && ra->enc_op ? 0 : -1;
 }
 
+int
+ra_read_certs(const char *path, int missing_ok, STACK_OF(X509) *out,
+    char *reason, size_t rlen)
+{
+	FILE	*f;
+	X509	*x;
+	int	 n = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		snprintf(reason, rlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(out, x) <= 0) {
+			X509_free(x);
+			break;
+		}
+		n++;
+	}
+	fclose(f);
+	ERR_clear_error();
+	if (n == 0) {
+		snprintf(reason, rlen, "%s holds no PEM certificate", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_chain(const struct config *cfg, struct ra *ra, char *reason,
+    size_t rlen)
+{
+	char	 path[PATH_MAX + 64];
+
+	if ((ra->chain = sk_X509_new_null()) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	if (config_state_path(cfg, RA_CA_CHAIN, path, sizeof(path)) != 0) {
+		snprintf(reason, rlen, "state folder path too long");
+		return -1;
+	}
+	return ra_read_certs(path, 1, ra->chain, reason, rlen);
+}
+
 static void
 cache_validity(struct ra *ra)
 {
@@ -392,6 +440,8 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 	    check_ra_issuer(ra, ra->enc_cert, RA_ENC_CERT, reason, rlen) != 0)
 		goto fail;
 	cache_validity(ra);
+	if (load_chain(cfg, ra, reason, rlen) != 0)
+		goto fail;
 	if (make_ops(ra) != 0 || (ra->prev_ca = sk_X509_new_null()) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		goto fail;
@@ -421,6 +471,7 @@ ra_free(struct ra *ra)
 	X509_free(ra->ca);
 	EVP_PKEY_free(ra->ca_key);
 	sk_X509_pop_free(ra->prev_ca, X509_free);
+	sk_X509_pop_free(ra->chain, X509_free);
 	X509_EXTENSION_free(ra->cdp);
 	memset(ra, 0, sizeof(*ra));
 }

@@ -17,6 +17,9 @@
 
 #define RA_CA_CERT	"ca.crt"
 #define RA_CA_KEY	"private/ca.key"
+/* Under an organisation's root (mscep-admin ca install|import): the CAs
+ * between ca.crt and the root, issuer after subject, root left out. */
+#define RA_CA_CHAIN	"ca-chain.crt"
 #define RA_SIGN_CERT	"ra-sign.crt"
 #define RA_SIGN_KEY	"private/ra-sign.key"
 #define RA_ENC_CERT	"ra-enc.crt"
@@ -55,6 +58,9 @@ struct ra {
 	 * certificates only: what they issued may still be presented.
 	 */
 	STACK_OF(X509)	*prev_ca;
+	/* ca-chain.crt, empty for a self-signed CA: what GetCACert adds
+	 * after the issuing CA. */
+	STACK_OF(X509)	*chain;
 	/* notBefore/notAfter (epoch seconds) of the CA, signing and
 	 * encryption certificates, read once by ra_load: each request
 	 * compares times only. */
@@ -82,6 +88,10 @@ int	 ra_check_validity(const struct ra *, int64_t now, int warn_days,
 int	 ra_switching(const struct config *, char *reason, size_t);
 int	 ra_load(const struct config *, struct ra *, char *reason, size_t);
 void	 ra_free(struct ra *);
+/* Appends the certificates of a PEM file to out; 0 when the file is
+ * missing and missing_ok. */
+int	 ra_read_certs(const char *path, int missing_ok, STACK_OF(X509) *out,
+	    char *reason, size_t);
 /*
  * Appends to out the CA certificates of previous/ (mscep-admin ca
  * switch), newest first, leaving out current.

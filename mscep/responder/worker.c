@@ -19,10 +19,10 @@ static int
 build_cacert(struct worker *w)
 {
 	unsigned char	*der = NULL;
-	X509		*certs[3];
-	int		 len;
+	X509		*certs[3 + 16];
+	int		 len, n = 0, i;
 
-	if (w->ra.direct) {
+	if (w->ra.direct && sk_X509_num(w->ra.chain) == 0) {
 		w->cacert_type = "application/x-x509-ca-cert";
 		if ((len = i2d_X509(w->ra.ca, &der)) <= 0)
 			return -1;
@@ -30,12 +30,17 @@ build_cacert(struct worker *w)
 		OPENSSL_free(der);
 		return len;
 	}
-	/* NDES order: RA signing, RA encryption, issuing CA (sscep#156). */
-	certs[0] = w->ra.sign_cert;
-	certs[1] = w->ra.enc_cert;
-	certs[2] = w->ra.ca;
+	/* NDES order: RA signing, RA encryption, issuing CA (sscep#156),
+	 * then the CAs above it up to, not including, the root. */
+	if (!w->ra.direct) {
+		certs[n++] = w->ra.sign_cert;
+		certs[n++] = w->ra.enc_cert;
+	}
+	certs[n++] = w->ra.ca;
+	for (i = 0; i < sk_X509_num(w->ra.chain) && n < 3 + 16; i++)
+		certs[n++] = sk_X509_value(w->ra.chain, i);
 	w->cacert_type = "application/x-x509-ca-ra-cert";
-	return certs_only_der(certs, 3, &w->cacert);
+	return certs_only_der(certs, n, &w->cacert);
 }
 
 /* RFC 8894 §4.7: advertised exactly while there is a next CA to serve. */
