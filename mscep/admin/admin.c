@@ -2,6 +2,7 @@
  * admin.c - bin/mscep-admin: initialise the CA, issue NDES one-time
  * passwords, check the configuration, list what was issued.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "admin/admin_ca.h"
 #include "admin/admin_mdm.h"
 #include "ca/ca_init.h"
+#include "config/ndes_reg.h"
 #include "config/config.h"
 #include "config/schema.h"
 #include "ca/issue.h"
@@ -44,6 +46,8 @@ usage(void)
 	    "           sign; then ca install)\n"
 	    "  password     print a new enrollment challenge password\n"
 	    "  check        validate the configuration, keys and store\n"
+	    "  import-ndes FILE.reg [-o OUT]   [MSCEP] settings and template\n"
+	    "           sections from a reg export of NDES's MSCEP key\n"
 	    "  config-keys [--man]   every configuration key: section, key,\n"
 	    "           type, default, help (--man: the list in mscep.ini(5))\n"
 	    "  tls-cert --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
@@ -262,6 +266,85 @@ cmd_check(const struct config *cfg)
 	return 0;
 }
 
+/* Up to 1 MB of a file; -1 with errno set. */
+static int
+read_small(const char *path, unsigned char **data, size_t *len)
+{
+	FILE	*f = fopen(path, "rb");
+	size_t	 cap = 1 << 20;
+
+	*data = NULL;
+	if (f == NULL || (*data = malloc(cap + 1)) == NULL) {
+		if (f != NULL)
+			fclose(f);
+		return -1;
+	}
+	*len = fread(*data, 1, cap + 1, f);
+	fclose(f);
+	if (*len > cap) {
+		errno = EFBIG;
+		free(*data);
+		*data = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Needs no configuration: the settings go to stdout or -o OUT (written
+ * whole under a temporary name, then renamed), the notes to stderr. */
+static int
+cmd_import_ndes(int argc, char *argv[])
+{
+	unsigned char	*data = NULL;
+	const char	*outf = NULL;
+	char		 reason[512], tmp[PATH_MAX];
+	size_t		 len = 0;
+	FILE		*out = stdout;
+	int		 ch, rc = 1;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "o:")) != -1) {
+		if (ch != 'o') {
+			usage();
+			return 2;
+		}
+		outf = optarg;
+	}
+	if (optind != argc - 1 || (outf != NULL &&
+	    snprintf(tmp, sizeof(tmp), "%s.new", outf) >= (int)sizeof(tmp))) {
+		fprintf(stderr, "usage: mscep-admin import-ndes FILE.reg "
+		    "[-o OUT]\n");
+		return 2;
+	}
+	if (read_small(argv[optind], &data, &len) != 0) {
+		fprintf(stderr, "mscep-admin: import-ndes: %s: %s\n",
+		    argv[optind], strerror(errno));
+		return 1;
+	}
+	if (outf != NULL && (out = fopen(tmp, "w")) == NULL) {
+		fprintf(stderr, "mscep-admin: import-ndes: %s: %s\n", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	if (ndes_reg_convert(data, len, out, stderr, reason,
+	    sizeof(reason)) != 0)
+		fprintf(stderr, "mscep-admin: import-ndes: %s: %s\n",
+		    argv[optind], reason);
+	else
+		rc = 0;
+	if (outf != NULL && (fclose(out) != 0 || rc != 0 ||
+	    rename(tmp, outf) != 0)) {
+		if (rc == 0)
+			fprintf(stderr, "mscep-admin: import-ndes: cannot "
+			    "write %s: %s\n", outf, strerror(errno));
+		unlink(tmp);
+		rc = 1;
+	}
+out:
+	free(data);
+	return rc;
+}
+
 /* Needs no configuration: it prints the table config_load parses by. */
 static int
 cmd_config_keys(int argc, char *argv[])
@@ -477,6 +560,8 @@ main(int argc, char *argv[])
 	cmd = argv[i];
 	if (strcmp(cmd, "config-keys") == 0)
 		return cmd_config_keys(argc - i, argv + i);
+	if (strcmp(cmd, "import-ndes") == 0)
+		return cmd_import_ndes(argc - i, argv + i);
 	if ((n = config_load(path, &cfg, stderr)) != 0) {
 		fprintf(stderr, "mscep-admin: %s: %d problem(s)\n", path,
 		    n < 0 ? 1 : n);
