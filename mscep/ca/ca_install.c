@@ -47,7 +47,7 @@ check_ca(X509 *cert, EVP_PKEY *key, char *reason, size_t rlen)
 }
 
 /* Self-signed certificates of chain are trusted, the others are the
- * path; out gets the path's CAs in order (root left out). */
+ * path; out gets the CAs above cert in order, the root last. */
 static int
 check_chain(X509 *cert, STACK_OF(X509) *chain, STACK_OF(X509) *out,
     char *reason, size_t rlen)
@@ -85,10 +85,10 @@ check_chain(X509 *cert, STACK_OF(X509) *chain, STACK_OF(X509) *out,
 	path = X509_STORE_CTX_get0_chain(ctx);
 	for (i = 1; i < sk_X509_num(path); i++) {
 		X509 *x = sk_X509_value(path, i);
-		if (self_signed(x))
-			break;
-		if (!X509_up_ref(x) || sk_X509_push(out, x) <= 0)
+		if (!X509_up_ref(x) || sk_X509_push(out, x) <= 0) {
+			X509_free(x);
 			goto out;
+		}
 	}
 	rc = 0;
 out:

@@ -23,8 +23,8 @@ struct ca_install_files {
  * Checks that the certificate matches the key, is a CA (basicConstraints
  * CA:TRUE, keyCertSign when keyUsage is present), is valid now and chains
  * to a self-signed certificate of the chain file; then writes the RA and
- * OCSP identities that are missing, ca-chain.crt (the CAs between, root
- * left out) and ca.crt last (with private/ca.key for an import).
+ * OCSP identities that are missing, ca-chain.crt (the CAs above it,
+ * the root last) and ca.crt last (with private/ca.key for an import).
  */
 int	 ca_install(const struct config *, const struct ca_init_opts *,
 	    const struct ca_install_files *, char *reason, size_t);

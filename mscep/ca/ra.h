@@ -18,7 +18,7 @@
 #define RA_CA_CERT	"ca.crt"
 #define RA_CA_KEY	"private/ca.key"
 /* Under an organisation's root (mscep-admin ca install|import): the CAs
- * between ca.crt and the root, issuer after subject, root left out. */
+ * above ca.crt, issuer after subject, the root last. */
 #define RA_CA_CHAIN	"ca-chain.crt"
 #define RA_SIGN_CERT	"ra-sign.crt"
 #define RA_SIGN_KEY	"private/ra-sign.key"
@@ -59,7 +59,7 @@ struct ra {
 	 */
 	STACK_OF(X509)	*prev_ca;
 	/* ca-chain.crt, empty for a self-signed CA: what GetCACert adds
-	 * after the issuing CA. */
+	 * after the issuing CA (the root only with GetCACertIncludeRoot). */
 	STACK_OF(X509)	*chain;
 	/* notBefore/notAfter (epoch seconds) of the CA, signing and
 	 * encryption certificates, read once by ra_load: each request

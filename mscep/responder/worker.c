@@ -15,14 +15,31 @@
 #include <openssl/x509.h>
 
 /* RFC 8894 §4.2: the CA alone, or the RA certificates and the CA. */
+/* The CAs above the issuing one that GetCACert serves: the root only
+ * with GetCACertIncludeRoot. */
+static int
+cacert_chain(const struct worker *w, X509 **certs, int max)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < sk_X509_num(w->ra.chain) && n < max; i++) {
+		X509 *x = sk_X509_value(w->ra.chain, i);
+		if (w->cfg.getcacert_include_root ||
+		    X509_check_issued(x, x) != X509_V_OK)
+			certs[n++] = x;
+	}
+	return n;
+}
+
 static int
 build_cacert(struct worker *w)
 {
 	unsigned char	*der = NULL;
-	X509		*certs[3 + 16];
-	int		 len, n = 0, i;
+	X509		*certs[3 + 16], *above[16];
+	int		 len, n = 0, i, nabove = cacert_chain(w, above, 16);
 
-	if (w->ra.direct && sk_X509_num(w->ra.chain) == 0) {
+	if (w->ra.direct && nabove == 0) {
+		/* The CA alone, as NDES answers in CA-direct mode. */
 		w->cacert_type = "application/x-x509-ca-cert";
 		if ((len = i2d_X509(w->ra.ca, &der)) <= 0)
 			return -1;
@@ -31,14 +48,14 @@ build_cacert(struct worker *w)
 		return len;
 	}
 	/* NDES order: RA signing, RA encryption, issuing CA (sscep#156),
-	 * then the CAs above it up to, not including, the root. */
+	 * then the CAs above it. */
 	if (!w->ra.direct) {
 		certs[n++] = w->ra.sign_cert;
 		certs[n++] = w->ra.enc_cert;
 	}
 	certs[n++] = w->ra.ca;
-	for (i = 0; i < sk_X509_num(w->ra.chain) && n < 3 + 16; i++)
-		certs[n++] = sk_X509_value(w->ra.chain, i);
+	for (i = 0; i < nabove; i++)
+		certs[n++] = above[i];
 	w->cacert_type = "application/x-x509-ca-ra-cert";
 	return certs_only_der(certs, n, &w->cacert);
 }

@@ -85,10 +85,10 @@ check "... made the RA and OCSP certificates under the CA" \
     openssl verify -CAfile "$R/root.crt" -untrusted "$R/policy.crt" \
     -untrusted "$T/state/ca.crt" "$T/state/ra-sign.crt" \
     "$T/state/ra-enc.crt" "$T/state/ocsp.crt"
-check "... and ca-chain.crt holds the policy CA, not the root" bash -c \
-    "[ \$(grep -c 'BEGIN CERT' '$T/state/ca-chain.crt') = 1 ] &&
-     cmp -s <(openssl x509 -in '$T/state/ca-chain.crt' -outform DER) \
-            <(openssl x509 -in '$R/policy.crt' -outform DER)"
+check "... and ca-chain.crt holds the policy CA, then the root" bash -c \
+    "[ \$(grep -c 'BEGIN CERT' '$T/state/ca-chain.crt') = 2 ] &&
+     openssl crl2pkcs7 -nocrl -certfile '$T/state/ca-chain.crt' | openssl pkcs7 -print_certs |
+     grep '^subject' | tr '\n' '|' | grep -q 'Policy CA.*|.*Offline Root'"
 check "mscep-admin check accepts it" $ADMIN check
 
 render lighttpd
@@ -119,6 +119,28 @@ check "OCSP says good, verified with the root alone" sh -c \
      -CAfile '$R/root.crt' -verify_other '$T/getca.pem' 2>&1 | tee /dev/stderr |
      grep -q ': good' "
 stop_servers
+
+# GetCACertIncludeRoot = 1: the root too.
+sed -i 's/^GetCACertIncludeRoot = .*/GetCACertIncludeRoot = 1/' "$INI"
+spawn lighttpd -D -f "$T/run/lighttpd.conf"
+wait_url "$URL?operation=GetCACaps"
+check "GetCACertIncludeRoot = 1: GetCACert serves the root as well" bash -c \
+    "curl -sf '$URL?operation=GetCACert' | openssl pkcs7 -inform DER -print_certs |
+     grep '^subject' | grep -q 'Test Offline Root'"
+stop_servers
+sed -i 's/^GetCACertIncludeRoot = .*/GetCACertIncludeRoot = 0/' "$INI"
+
+# Issued by this CA, nothing outlives it: tls-cert and ocsp-cert clamp.
+canot=$(openssl x509 -in "$T/state/ca.crt" -noout -enddate)
+check "tls-cert --days 825 ends with the CA (40 days)" bash -c \
+    "$ADMIN tls-cert --name scep.example.test --days 825 --out '$T/tls' >/dev/null &&
+     [ \"\$(openssl x509 -in '$T/tls/server.crt' -noout -enddate)\" = '$canot' ]"
+check "ocsp-cert --days 3650 ends with the CA" bash -c \
+    "$ADMIN ocsp-cert --days 3650 >/dev/null &&
+     [ \"\$(openssl x509 -in '$T/state/ocsp.crt' -noout -enddate)\" = '$canot' ]"
+check "an enrolled certificate ends no later than the CA" bash -c \
+    "[ \$(date -d \"\$(openssl x509 -in '$CERT' -noout -enddate | cut -d= -f2)\" +%s) -le \
+       \$(date -d \"\$(openssl x509 -in '$T/state/ca.crt' -noout -enddate | cut -d= -f2)\" +%s) ]"
 
 # An expired CA certificate for the same key: refused, with its reason.
 cp "$T/state/ca.crt" "$T/good-ca.crt"
