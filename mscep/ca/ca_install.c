@@ -85,7 +85,9 @@ check_chain(X509 *cert, STACK_OF(X509) *chain, STACK_OF(X509) *out,
 	path = X509_STORE_CTX_get0_chain(ctx);
 	for (i = 1; i < sk_X509_num(path); i++) {
 		X509 *x = sk_X509_value(path, i);
-		if (!X509_up_ref(x) || sk_X509_push(out, x) <= 0) {
+		if (!X509_up_ref(x))
+			goto out;
+		if (sk_X509_push(out, x) <= 0) {
 			X509_free(x);
 			goto out;
 		}
