@@ -458,7 +458,7 @@ ca_init_csr(const struct config *cfg, const struct ca_init_opts *o,
 	X509_NAME	*name = mscep_name(o->ca_name);
 	EVP_PKEY	*key = NULL;
 	X509_REQ	*req = NULL;
-	FILE		*f = NULL;
+	FILE		*f;
 	char		 path[PATH_MAX + 64];
 	int		 rc = -1;
 
@@ -466,32 +466,39 @@ ca_init_csr(const struct config *cfg, const struct ca_init_opts *o,
 		openssl_reason(reason, rlen, "bad CA name");
 		goto out;
 	}
-	if (make_dirs(cfg, reason, rlen) != 0 ||
-	    (key = keygen(o->ca_key, reason, rlen)) == NULL)
+	if (make_dirs(cfg, reason, rlen) != 0)
+		goto out;
+	if (config_state_path(cfg, RA_CA_KEY, path, sizeof(path)) != 0 ||
+	    access(path, F_OK) == 0) {
+		snprintf(reason, rlen, "%s exists: a key from an earlier "
+		    "init --csr (remove it to start over)", path);
+		goto out;
+	}
+	if ((key = keygen(o->ca_key, reason, rlen)) == NULL)
 		goto out;
 	if ((req = make_csr(name, key)) == NULL) {
 		openssl_reason(reason, rlen, "cannot make the CA's request");
 		goto out;
 	}
-	if (config_state_path(cfg, RA_CA_KEY, path, sizeof(path)) != 0 ||
-	    write_pem(path, NULL, key) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s (a key from an "
-		    "earlier init --csr? remove it to start over)", path,
-		    strerror(errno));
-		goto out;
+	if ((f = fopen(out, "w")) != NULL) {
+		rc = PEM_write_X509_REQ(f, req) == 1 ? 0 : -1;
+		if (fclose(f) != 0)
+			rc = -1;
 	}
-	if ((f = fopen(out, "w")) == NULL || PEM_write_X509_REQ(f, req) != 1 ||
-	    fclose(f) != 0) {
+	if (rc != 0) {
 		snprintf(reason, rlen, "cannot write %s: %s", out,
 		    strerror(errno));
-		f = NULL;
 		goto out;
 	}
-	f = NULL;
+	/* The request first: a key is never left without one. */
+	rc = -1;
+	if (write_pem(path, NULL, key) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
 	rc = 0;
 out:
-	if (f != NULL)
-		fclose(f);
 	X509_REQ_free(req);
 	EVP_PKEY_free(key);
 	X509_NAME_free(name);

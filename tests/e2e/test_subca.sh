@@ -54,6 +54,10 @@ check "... and the key type asked" sh -c \
     "openssl req -in '$R/sub.csr' -noout -text | grep -q 'id-ecPublicKey'"
 check "... a request its key signed" openssl req -in "$R/sub.csr" -noout -verify
 check_not "... and no CA yet: check fails" $ADMIN check
+cp "$R/sub.csr" "$R/first.csr"
+refused "a second init --csr refuses, keeping the key" 'private/ca.key exists' \
+    $ADMIN init --csr "$R/sub.csr"
+check "... and the first request" cmp -s "$R/sub.csr" "$R/first.csr"
 
 # Refusals before the right certificate.
 cp "$R/sub.csr" "$R/notca.csr"
