@@ -26,16 +26,17 @@
 static const char *const gen_files[] = {
 	RA_SIGN_KEY, RA_SIGN_CERT, RA_ENC_KEY, RA_ENC_CERT,
 	OCSP_RESPONDER_KEY, OCSP_RESPONDER_CERT, RA_CA_KEY,
-	ROLL_CROSS_CERT, RA_CA_INDEX, RA_CA_CERT, NULL
+	ROLL_CROSS_CERT, RA_CA_INDEX, RA_CA_CHAIN, RA_CA_CERT, NULL
 };
 
 /* Files a generation may lack: no cross certificate or key index before
  * the first rollover, no OCSP responder in a state folder older than
- * OCSP. */
+ * OCSP, no chain for a self-signed CA. */
 static int
 optional_file(const char *f)
 {
 	return strcmp(f, ROLL_CROSS_CERT) == 0 ||
+	    strcmp(f, RA_CA_CHAIN) == 0 ||
 	    strcmp(f, RA_CA_INDEX) == 0 ||
 	    strcmp(f, OCSP_RESPONDER_KEY) == 0 ||
 	    strcmp(f, OCSP_RESPONDER_CERT) == 0;
@@ -498,23 +499,54 @@ fail:
 }
 
 /* Step 2: each next/ file replaces the current one (rename). */
+/*
+ * A next CA without ca-chain.crt (self-signed) must not inherit the
+ * current one's: while next/ca.crt is still there (it moves last), a
+ * chain missing from next/ was never in it.
+ */
+static int
+stale_chain(const struct config *cfg, const char *f)
+{
+	char	 ca[PATH_MAX + 64];
+
+	if (strcmp(f, RA_CA_CHAIN) != 0)
+		return 0;
+	state_path(cfg, ROLL_NEXT_DIR, RA_CA_CERT, ca, sizeof(ca));
+	return access(ca, F_OK) == 0;
+}
+
+static int
+move_one(const struct config *cfg, const char *f, char *reason, size_t rlen)
+{
+	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
+
+	state_path(cfg, ROLL_NEXT_DIR, f, from, sizeof(from));
+	state_path(cfg, f, NULL, to, sizeof(to));
+	if (rename(from, to) == 0)
+		return 0;
+	if (errno != ENOENT) {
+		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
+		    strerror(errno));
+		return -1;
+	}
+	/* Gone already: moved before an interruption; or never there. */
+	if (stale_chain(cfg, f) && unlink(to) != 0 && errno != ENOENT) {
+		snprintf(reason, rlen, "cannot remove %s: %s", to,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 move_next(const struct config *cfg, char *reason, size_t rlen)
 {
-	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
+	char	 to[PATH_MAX + 64];
 	int	 i;
 
-	for (i = 0; gen_files[i] != NULL; i++) {
-		state_path(cfg, ROLL_NEXT_DIR, gen_files[i], from,
-		    sizeof(from));
-		state_path(cfg, gen_files[i], NULL, to, sizeof(to));
-		/* Gone already: moved before an interruption. */
-		if (rename(from, to) != 0 && errno != ENOENT) {
-			snprintf(reason, rlen, "cannot rename %s to %s: %s",
-			    from, to, strerror(errno));
+	for (i = 0; gen_files[i] != NULL; i++)
+		if (move_one(cfg, gen_files[i], reason, rlen) != 0)
 			return -1;
-		}
-	}
 	state_path(cfg, "private", NULL, to, sizeof(to));
 	if (fsync_dir(to) != 0 || fsync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot sync %s: %s", cfg->state_dir,

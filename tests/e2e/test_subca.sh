@@ -216,4 +216,15 @@ check "mscep-admin crl publishes for it" $ADMIN crl --force
 check "... a CRL that verifies" bash -c \
     "openssl crl -in \$(ls '$T'/state/crl/*.crl | head -1) -inform DER -CAfile <(cat '$R/root.crt' '$R/noski.crt') -noout 2>&1 | grep -q 'verify OK'"
 check "mscep-admin ocsp-cert issues a responder for it" $ADMIN ocsp-cert
+stop_servers
+
+# A self-signed rollover of a CA that was under a root: after the switch
+# the old chain goes with the old CA, and is not served with the new one.
+check "ca rollover of the imported CA" \
+    $ADMIN ca rollover --days 20 --ra-days 10 --switch-in 0
+check "ca switch" $ADMIN ca switch --now
+check "... the old chain went to previous/ with the old CA" \
+    sh -c "ls '$T'/state/previous/*/ca-chain.crt"
+check "... and is not the new CA's" test ! -e "$T/state/ca-chain.crt"
+check "mscep-admin check accepts the new CA" $ADMIN check
 finish
