@@ -76,6 +76,8 @@ usage(void)
 	    "  approve ID | deny ID   decide a pending request\n"
 	    "  ca rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
 	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "  ca rollover --csr OUT | --cert CERT --chain FILE   the same,\n"
+	    "           the next CA issued by the organisation's root\n"
 	    "  ca switch [--now]   make the next CA current\n"
 	    "  ca status    current, next and previous CAs\n"
 	    "  ca install CERT [--chain FILE]   the root-signed CA certificate\n"

@@ -193,9 +193,13 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		{ "ra-days", required_argument, NULL, 'D' },
 		{ "switch-in", required_argument, NULL, 's' },
 		{ "replace", no_argument, NULL, 'R' },
+		{ "csr", required_argument, NULL, 'C' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "chain", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rollover_opts o = { NULL, NULL, 3650, 730, 30, 0 };
+	const char	*csr = NULL, *cert = NULL, *chain = NULL;
 	char		 reason[512];
 	int		 ch;
 
@@ -208,10 +212,27 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		case 'D': o.ra_days = atoi(optarg); break;
 		case 's': o.switch_in_days = atoi(optarg); break;
 		case 'R': o.replace = 1; break;
+		case 'C': csr = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'h': chain = optarg; break;
 		default: return 2;
 		}
 	}
-	if (rollover_create(cfg, &o, reason, sizeof(reason)) != 0) {
+	if (csr != NULL) {
+		if (rollover_request(cfg, o.ca_key, csr, o.replace, reason,
+		    sizeof(reason)) != 0) {
+			fprintf(stderr, "mscep-admin: ca rollover --csr: %s\n",
+			    reason);
+			return 1;
+		}
+		printf("wrote the next CA's request %s: have the root sign it "
+		    "as a CA, then mscep-admin ca rollover --cert CERT "
+		    "--chain ROOT\n", csr);
+		return 0;
+	}
+	if (cert != NULL ? rollover_install(cfg, &o, cert, chain, reason,
+	    sizeof(reason)) != 0 : rollover_create(cfg, &o, reason,
+	    sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: ca rollover: %s\n", reason);
 		return 1;
 	}
@@ -319,6 +340,11 @@ cmd_ca(const struct config *cfg, int argc, char *argv[])
 		return ca_status(cfg);
 	fprintf(stderr, "usage: mscep-admin ca rollover [--key SPEC] "
 	    "[--ra-key SPEC] [--days N] [--ra-days N]\n"
+	    "                         [--switch-in DAYS] [--replace]\n"
+	    "       mscep-admin ca rollover --csr OUT [--key SPEC] "
+	    "[--replace]\n"
+	    "       mscep-admin ca rollover --cert CERT --chain FILE "
+	    "[--ra-key SPEC] [--ra-days N]\n"
 	    "                         [--switch-in DAYS] [--replace]\n"
 	    "       mscep-admin ca switch [--now]\n"
 	    "       mscep-admin ca status\n"

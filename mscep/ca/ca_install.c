@@ -102,9 +102,9 @@ out:
 	return rc;
 }
 
-static int
-write_chain(const struct config *cfg, STACK_OF(X509) *path, char *reason,
-    size_t rlen)
+int
+ca_install_write_chain(const struct config *cfg, const char *rel,
+    STACK_OF(X509) *path, char *reason, size_t rlen)
 {
 	char	 file[PATH_MAX + 64];
 	FILE	*f = NULL;
@@ -112,7 +112,7 @@ write_chain(const struct config *cfg, STACK_OF(X509) *path, char *reason,
 
 	if (sk_X509_num(path) == 0)
 		return 0;
-	if (config_state_path(cfg, RA_CA_CHAIN, file, sizeof(file)) != 0 ||
+	if (config_state_path(cfg, rel, file, sizeof(file)) != 0 ||
 	    (f = fopen(file, "w")) == NULL) {
 		snprintf(reason, rlen, "cannot write %s: %s", file,
 		    strerror(errno));
@@ -169,6 +169,16 @@ check_time(X509 *cert, char *reason, size_t rlen)
 }
 
 int
+ca_install_check(X509 *cert, EVP_PKEY *key, STACK_OF(X509) *chain,
+    STACK_OF(X509) *above, char *reason, size_t rlen)
+{
+	reason[0] = '\0';
+	return check_ca(cert, key, reason, rlen) != 0 ||
+	    check_time(cert, reason, rlen) != 0 ||
+	    check_chain(cert, chain, above, reason, rlen) != 0 ? -1 : 0;
+}
+
+int
 ca_install(const struct config *cfg, const struct ca_init_opts *o,
     const struct ca_install_files *in, char *reason, size_t rlen)
 {
@@ -181,12 +191,11 @@ ca_install(const struct config *cfg, const struct ca_init_opts *o,
 	if (chain == NULL || path == NULL ||
 	    ca_init_dirs(cfg, reason, rlen) != 0 ||
 	    read_inputs(cfg, in, &cert, &key, chain, reason, rlen) != 0 ||
-	    check_ca(cert, key, reason, rlen) != 0 ||
-	    check_time(cert, reason, rlen) != 0 ||
-	    check_chain(cert, chain, path, reason, rlen) != 0)
+	    ca_install_check(cert, key, chain, path, reason, rlen) != 0)
 		goto out;
 	if (ca_init_identities(cfg, o, cert, key, reason, rlen) != 0 ||
-	    write_chain(cfg, path, reason, rlen) != 0)
+	    ca_install_write_chain(cfg, RA_CA_CHAIN, path, reason,
+	    rlen) != 0)
 		goto out;
 	/* The CA certificate last: its presence means "initialised". */
 	rc = in->key != NULL ?

@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <openssl/x509.h>
+
 #include "ca/ca_init.h"
 #include "config/config.h"
 
@@ -28,5 +30,12 @@ struct ca_install_files {
  */
 int	 ca_install(const struct config *, const struct ca_init_opts *,
 	    const struct ca_install_files *, char *reason, size_t);
+
+/* The checks alone; above gets the CAs above cert, the root last. */
+int	 ca_install_check(X509 *cert, EVP_PKEY *key, STACK_OF(X509) *chain,
+	    STACK_OF(X509) *above, char *reason, size_t);
+/* Writes above to rel (relative to the state folder) when not empty. */
+int	 ca_install_write_chain(const struct config *, const char *rel,
+	    STACK_OF(X509) *above, char *reason, size_t);
 
 #endif

@@ -185,6 +185,36 @@ refused "ocsp-cert refuses to issue from it" 'expired or not yet valid' \
     $ADMIN ocsp-cert
 stop_servers
 
+# Rollover under the root: a new key, a request, the policy CA signs.
+cp "$T/good-ca.crt" "$T/state/ca.crt"
+check "ca rollover --csr writes the next CA's request" \
+    $ADMIN ca rollover --csr "$R/next.csr"
+check "... under the current CA's name" bash -c \
+    "[ \"\$(openssl req -in '$R/next.csr' -noout -subject)\" = \
+       \"\$(openssl x509 -in '$T/state/ca.crt' -noout -subject)\" ]"
+refused "ca rollover --cert refuses a certificate for another key" \
+    'not for the CA key' \
+    $ADMIN ca rollover --cert "$R/sub.crt" --chain "$R/chain.pem"
+sign next policy "$CAEXT" -days 45
+check "ca rollover --cert prepares next/ from the root-signed CA" \
+    $ADMIN ca rollover --cert "$R/next.crt" --chain "$R/chain.pem" --switch-in 0
+check "... its RA certificates under the next CA, verified up to the root" \
+    openssl verify -CAfile "$R/root.crt" -untrusted "$R/policy.crt" \
+    -untrusted "$T/state/next/ca.crt" "$T/state/next/ra-sign.crt" \
+    "$T/state/next/ra-enc.crt" "$T/state/next/ocsp.crt"
+check "... with its chain" test -s "$T/state/next/ca-chain.crt"
+check "ca switch --now" $ADMIN ca switch --now
+check "mscep-admin check accepts the switched CA" $ADMIN check
+start_lighttpd
+mkdir -p "$T/next"
+check "the switched CA issues through lighttpd" \
+    $CLI -u "$URL" -p "$($ADMIN password)" -o "$T/next" enroll
+curl -sf "$URL?operation=GetCACert" | openssl pkcs7 -inform DER -print_certs > "$T/getca2.pem"
+check "... certificates that verify with only the root trusted" \
+    openssl verify -CAfile "$R/root.crt" -untrusted "$T/getca2.pem" \
+    "$(ls "$T"/next/*.pem | head -1)"
+stop_servers
+
 # ca import: an existing CA whose certificate has no subjectKeyIdentifier.
 rm -rf "$T/state"
 openssl req -new -newkey rsa:2048 -nodes -keyout "$R/noski.key" \
