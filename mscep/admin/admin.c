@@ -2,6 +2,7 @@
  * admin.c - bin/mscep-admin: initialise the CA, issue NDES one-time
  * passwords, check the configuration, list what was issued.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "admin/admin_mdm.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
+#include "config/ndes_reg.h"
 #include "config/config.h"
 #include "config/schema.h"
 #include "ca/issue.h"
@@ -50,6 +52,25 @@ open_store(const struct config *cfg, struct store **st)
 	return 0;
 }
 
+/* init --csr: the root decides the CA's lifetime; ca install brings the
+ * certificate and makes the RA and OCSP identities. */
+static int
+init_csr(const struct config *cfg, const struct ca_init_opts *o,
+    const char *out)
+{
+	char	 reason[512];
+
+	if (ca_init_csr(cfg, o, out, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: init --csr: %s\n", reason);
+		return 1;
+	}
+	printf("wrote the CA key and its request %s (\"%s\"): have the "
+	    "root sign it as a CA (basicConstraints CA:TRUE, keyUsage "
+	    "keyCertSign, cRLSign), then mscep-admin ca install CERT "
+	    "--chain ROOT\n", out, o->ca_name);
+	return 0;
+}
+
 static int
 cmd_init(const struct config *cfg, int argc, char *argv[])
 {
@@ -60,8 +81,10 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 		{ "ra-name", required_argument, NULL, 'a' },
 		{ "ca-days", required_argument, NULL, 'd' },
 		{ "ra-days", required_argument, NULL, 'D' },
+		{ "csr", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char	*csr = NULL;
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
 	    NULL, 3650, 730 };
 	char		 host[256] = "localhost", raname[300];
@@ -90,9 +113,12 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 			    ADMIN_DAYS_MAX, &o.ra_days) != 0)
 				return 2;
 			break;
+		case 'C': csr = optarg; break;
 		default: usage(); return 2;
 		}
 	}
+	if (csr != NULL)
+		return init_csr(cfg, &o, csr);
 	if (o.ca_days <= 0 || o.ra_days <= 0 || o.ra_days > o.ca_days) {
 		fprintf(stderr, "mscep-admin: --ca-days and --ra-days must be "
 		    "positive, RA within the CA's lifetime\n");
@@ -160,6 +186,18 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
 	}
+	switch (ra_check_validity(&ra, (int64_t)time(NULL),
+	    RA_EXPIRY_WARN_DAYS, reason, sizeof(reason))) {
+	case -1:
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		ra_free(&ra);
+		return 1;
+	case 1:
+		fprintf(stderr, "%s: warning: %s\n", cfg->path, reason);
+		break;
+	default:
+		break;
+	}
 	if (cfg->ocsp_path[0] != '\0') {
 		struct ocsp_responder	 ocsp;
 		char			 warn[2048];
@@ -196,6 +234,70 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 	    (long long)store_count_certs(st), cfg->state_dir);
 	store_close(st);
 	return 0;
+}
+
+/* The converted settings: to stdout, or written whole to outf. */
+static int
+import_ndes_out(const char *outf, const char *text, size_t len)
+{
+	if (outf == NULL)
+		return fwrite(text, 1, len, stdout) == len &&
+		    fflush(stdout) == 0 ? 0 : -1;
+	return file_write(outf, text, len, 0644, 0);
+}
+
+/* Needs no configuration: the settings go to stdout or -o OUT (written
+ * whole, atomically), the notes to stderr. */
+static int
+cmd_import_ndes(const struct config *cfg, int argc, char *argv[])
+{
+	struct buf	 in = { 0 };
+	const char	*outf = NULL;
+	char		 reason[REASON_MAX], *text = NULL;
+	size_t		 len = 0;
+	FILE		*out = NULL;
+	int		 ch, rc = 1;
+
+	(void)cfg;
+	optind = 1;
+	while ((ch = getopt(argc, argv, "o:")) != -1) {
+		if (ch != 'o') {
+			usage();
+			return 2;
+		}
+		outf = optarg;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: mscep-admin import-ndes FILE.reg "
+		    "[-o OUT]\n");
+		return 2;
+	}
+	if (file_read(argv[optind], &in, 1024 * 1024) != 0) {
+		fprintf(stderr, "mscep-admin: import-ndes: %s: %s\n",
+		    argv[optind], strerror(errno));
+		return 1;
+	}
+	if ((out = open_memstream(&text, &len)) == NULL)
+		goto out;
+	if (ndes_reg_convert(in.p, in.len, out, stderr, reason,
+	    sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: import-ndes: %s: %s\n",
+		    argv[optind], reason);
+		goto out;
+	}
+	if (fclose(out) != 0 || (out = NULL, import_ndes_out(outf, text,
+	    len) != 0)) {
+		fprintf(stderr, "mscep-admin: import-ndes: cannot write %s: "
+		    "%s\n", outf ? outf : "stdout", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (out != NULL)
+		fclose(out);
+	free(text);
+	buf_free(&in);
+	return rc;
 }
 
 /* Needs no configuration: it prints the table config_load parses by. */
@@ -424,11 +526,16 @@ static const struct subcommand {
 	{ "init", cmd_init,
 	    " [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
 	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
-	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n", 0 },
+	    "       [--ra-name CN] [--ca-days N] [--ra-days N] [--csr OUT]\n"
+	    "           (--csr: the CA key and a request for the root to\n"
+	    "           sign; then ca install)\n", 0 },
 	{ "password", cmd_password,
 	    "     print a new enrollment challenge password\n", 0 },
 	{ "check", cmd_check,
 	    "        validate the configuration, keys and store\n", 0 },
+	{ "import-ndes", cmd_import_ndes,
+	    " FILE.reg [-o OUT]   [MSCEP] settings and template\n"
+	    "           sections from a reg export of NDES's MSCEP key\n", 1 },
 	{ "config-keys", cmd_config_keys,
 	    " [--man]   every configuration key: section, key,\n"
 	    "           type, default, help (--man: the list in mscep.ini(5))\n",
@@ -472,8 +579,13 @@ static const struct subcommand {
 	{ "ca", admin_cmd_ca,
 	    " rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
 	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "  ca rollover --csr OUT | --cert CERT --chain FILE   the same,\n"
+	    "           the next CA issued by the organisation's root\n"
 	    "  ca switch [--now]   make the next CA current\n"
-	    "  ca status    current, next and previous CAs\n", 0 },
+	    "  ca status    current, next and previous CAs\n"
+	    "  ca install CERT [--chain FILE]   the root-signed CA certificate\n"
+	    "  ca import CERT KEY [--chain FILE]   an existing CA key pair\n",
+	    0 },
 };
 
 #define NSUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))

@@ -1,6 +1,7 @@
 /* admin_ca.c - CA rollover from the shell: prepare, switch, show. */
 #include "admin/admin_ca.h"
 #include "admin/admin_opt.h"
+#include "ca/ca_install.h"
 #include "ca/ra.h"
 #include "ca/rollover.h"
 #include "util/file.h"
@@ -195,9 +196,13 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		{ "ra-days", required_argument, NULL, 'D' },
 		{ "switch-in", required_argument, NULL, 's' },
 		{ "replace", no_argument, NULL, 'R' },
+		{ "csr", required_argument, NULL, 'C' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "chain", required_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rollover_opts o = { NULL, NULL, 3650, 730, 30, 0 };
+	const char	*csr = NULL, *cert = NULL, *chain = NULL;
 	char		 reason[REASON_MAX];
 	int		 ch;
 
@@ -222,10 +227,27 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 				return 2;
 			break;
 		case 'R': o.replace = 1; break;
+		case 'C': csr = optarg; break;
+		case 'c': cert = optarg; break;
+		case 'h': chain = optarg; break;
 		default: return 2;
 		}
 	}
-	if (rollover_create(cfg, &o, reason, sizeof(reason)) != 0) {
+	if (csr != NULL) {
+		if (rollover_request(cfg, o.ca_key, csr, o.replace, reason,
+		    sizeof(reason)) != 0) {
+			fprintf(stderr, "mscep-admin: ca rollover --csr: %s\n",
+			    reason);
+			return 1;
+		}
+		printf("wrote the next CA's request %s: have the root sign it "
+		    "as a CA, then mscep-admin ca rollover --cert CERT "
+		    "--chain ROOT\n", csr);
+		return 0;
+	}
+	if (cert != NULL ? rollover_install(cfg, &o, cert, chain, reason,
+	    sizeof(reason)) != 0 : rollover_create(cfg, &o, reason,
+	    sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: ca rollover: %s\n", reason);
 		return 1;
 	}
@@ -266,9 +288,65 @@ ca_switch(const struct config *cfg, int argc, char *argv[])
 	return 0;
 }
 
+/*
+ * ca install CERT [--chain FILE] [--ra-key SPEC] [--ra-days N]
+ * ca import CERT KEY [--chain FILE] [--ra-key SPEC] [--ra-days N]
+ */
+static int
+ca_install_cmd(const struct config *cfg, int import, int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "chain", required_argument, NULL, 'c' },
+		{ "ra-key", required_argument, NULL, 'r' },
+		{ "ra-days", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ca_init_opts	 o = { NULL, "rsa:2048", NULL, NULL, 0, 730 };
+	struct ca_install_files	 in = { NULL, NULL, NULL };
+	char			 host[256] = "localhost", raname[300];
+	char			 reason[512];
+	int			 ch;
+
+	gethostname(host, sizeof(host) - 1);
+	snprintf(raname, sizeof(raname), "%s-MSCEP-RA", host);
+	o.ra_name = raname;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': in.chain = optarg; break;
+		case 'r': o.ra_key = optarg; break;
+		case 'D': o.ra_days = atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	if (argc - optind != 1 + import || o.ra_days < 1 ||
+	    o.ra_days > 3650) {
+		fprintf(stderr, "usage: mscep-admin ca %s\n", import ?
+		    "import CERT KEY [--chain FILE] [--ra-key SPEC] "
+		    "[--ra-days 1 to 3650]" : "install CERT [--chain FILE] "
+		    "[--ra-key SPEC] [--ra-days 1 to 3650]");
+		return 2;
+	}
+	in.cert = argv[optind];
+	in.key = import ? argv[optind + 1] : NULL;
+	if (ca_install(cfg, &o, &in, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ca %s: %s: %s\n", import ?
+		    "import" : "install", in.cert, reason);
+		return 1;
+	}
+	printf("installed the CA certificate %s%s, the RA and OCSP "
+	    "certificates in %s\n", in.cert, in.chain ? " with its chain" :
+	    "", cfg->state_dir);
+	return 0;
+}
+
 int
 admin_cmd_ca(const struct config *cfg, int argc, char *argv[])
 {
+	if (argc >= 2 && strcmp(argv[1], "install") == 0)
+		return ca_install_cmd(cfg, 0, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "import") == 0)
+		return ca_install_cmd(cfg, 1, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "rollover") == 0)
 		return ca_rollover(cfg, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "switch") == 0)
@@ -278,7 +356,14 @@ admin_cmd_ca(const struct config *cfg, int argc, char *argv[])
 	fprintf(stderr, "usage: mscep-admin ca rollover [--key SPEC] "
 	    "[--ra-key SPEC] [--days N] [--ra-days N]\n"
 	    "                         [--switch-in DAYS] [--replace]\n"
+	    "       mscep-admin ca rollover --csr OUT [--key SPEC] "
+	    "[--replace]\n"
+	    "       mscep-admin ca rollover --cert CERT --chain FILE "
+	    "[--ra-key SPEC] [--ra-days N]\n"
+	    "                         [--switch-in DAYS] [--replace]\n"
 	    "       mscep-admin ca switch [--now]\n"
-	    "       mscep-admin ca status\n");
+	    "       mscep-admin ca status\n"
+	    "       mscep-admin ca install CERT [--chain FILE]\n"
+	    "       mscep-admin ca import CERT KEY [--chain FILE]\n");
 	return 2;
 }

@@ -40,7 +40,7 @@ write_out(const char *dir, const char *name, X509 *x, EVP_PKEY *k)
 	char	 path[PATH_MAX];
 
 	if (file_path(path, sizeof(path), "%s/%s", dir, name) != 0 ||
-	    pem_write(path, &x, x != NULL ? 1 : 0, k, FILE_NOREPLACE) != 0) {
+	    ra_pem_write(path, &x, x != NULL ? 1 : 0, k, FILE_NOREPLACE) != 0) {
 		fprintf(stderr, "mscep-admin: %s/%s: %s\n", dir, name,
 		    strerror(errno));
 		return -1;

@@ -1,8 +1,10 @@
 /* ca_init.c - first-run creation of the CA, RA certificates and keys. */
 #include "ca/ca_init.h"
+#include "util/cert.h"
 #include "util/log.h"
 #include "ca/ocsp_signer.h"
 #include "ca/ra.h"
+#include "util/file.h"
 #include "util/num.h"
 #include "util/util.h"
 
@@ -85,9 +87,9 @@ make_cert_name(const X509_NAME *name, EVP_PKEY *key, X509 *issuer, int days)
 	    name) != 1 || X509_set_pubkey(x, key) != 1 ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), -3600) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) == NULL ||
+	    (issuer != NULL && cert_clamp_validity(x, issuer) != 0) ||
 	    add_ext(x, issuer, NID_subject_key_identifier, "hash") != 0 ||
-	    (issuer != NULL && add_ext(x, issuer,
-	    NID_authority_key_identifier, "keyid:always") != 0)) {
+	    (issuer != NULL && cert_add_aki(x, issuer) != 0)) {
 		X509_free(x);
 		x = NULL;
 	}
@@ -179,7 +181,7 @@ save_one(const struct config *cfg, const char *file, X509 *cert,
 	char	 path[PATH_MAX + 64];
 
 	if (config_state_path(cfg, file, path, sizeof(path)) != 0 ||
-	    pem_write(path, &cert, cert != NULL ? 1 : 0, key,
+	    ra_pem_write(path, &cert, cert != NULL ? 1 : 0, key,
 	    FILE_NOREPLACE) != 0) {
 		snprintf(reason, rlen, "cannot write %s/%s: %s",
 		    cfg->state_dir, file, strerror(errno));
@@ -300,10 +302,15 @@ ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
 	 * the responder's own status, which is why it should be short-lived.
 	 * A responder outliving its CA would sign answers nobody can
 	 * verify. */
+	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) <= 0 ||
+	    X509_cmp_time(X509_get0_notBefore(ca), NULL) > 0) {
+		snprintf(reason, rlen, "the CA certificate is expired or not "
+		    "yet valid: no responder certificate is issued from it");
+		EVP_PKEY_free(*key);
+		*key = NULL;
+		return -1;
+	}
 	if ((*cert = make_cert(name, *key, ca, days)) == NULL ||
-	    (ASN1_TIME_compare(X509_get0_notAfter(*cert),
-	    X509_get0_notAfter(ca)) > 0 &&
-	    X509_set1_notAfter(*cert, X509_get0_notAfter(ca)) != 1) ||
 	    add_ext(*cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
 	    add_ext(*cert, ca, NID_key_usage, "critical,digitalSignature") ||
 	    add_ext(*cert, ca, NID_ext_key_usage, "OCSPSigning") ||
@@ -336,12 +343,12 @@ ca_replace_pair(const struct config *cfg, const char *certf, const char *keyf,
 	}
 	/* Both complete before either replaces the old one; a worker
 	 * starting between the two renames finds a mismatch and says so. */
-	if (pem_stage(&k, kpath, NULL, 0, key) != 0) {
+	if (ra_pem_stage(&k, kpath, NULL, 0, key) != 0) {
 		snprintf(reason, rlen, "cannot write %s: %s", kpath,
 		    strerror(errno));
 		goto out;
 	}
-	if (pem_stage(&c, cpath, &cert, 1, NULL) != 0) {
+	if (ra_pem_stage(&c, cpath, &cert, 1, NULL) != 0) {
 		snprintf(reason, rlen, "cannot write %s: %s", cpath,
 		    strerror(errno));
 		goto out;
@@ -378,6 +385,117 @@ make_ocsp(const struct config *cfg, const struct ca_init_opts *o, X509 *ca,
 }
 
 int
+ca_init_identities(const struct config *cfg, const struct ca_init_opts *o,
+    X509 *ca, EVP_PKEY *cakey, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64];
+
+	if (config_state_path(cfg, RA_SIGN_CERT, path, sizeof(path)) != 0 ||
+	    (access(path, F_OK) != 0 && make_ra(cfg, o, ca, cakey, RA_SIGN_KU,
+	    RA_SIGN_CERT, RA_SIGN_KEY, reason, rlen) != 0))
+		return -1;
+	if (config_state_path(cfg, RA_ENC_CERT, path, sizeof(path)) != 0 ||
+	    (access(path, F_OK) != 0 && make_ra(cfg, o, ca, cakey, RA_ENC_KU,
+	    RA_ENC_CERT, RA_ENC_KEY, reason, rlen) != 0))
+		return -1;
+	if (config_state_path(cfg, OCSP_RESPONDER_CERT, path,
+	    sizeof(path)) != 0 || (access(path, F_OK) != 0 &&
+	    make_ocsp(cfg, o, ca, cakey, reason, rlen) != 0))
+		return -1;
+	return 0;
+}
+
+int
+ca_init_dirs(const struct config *cfg, char *reason, size_t rlen)
+{
+	return make_dirs(cfg, reason, rlen);
+}
+
+static X509_REQ *
+make_csr(const X509_NAME *name, EVP_PKEY *key)
+{
+	X509_REQ	*req = X509_REQ_new();
+
+	if (req == NULL || X509_REQ_set_version(req, 0) != 1 ||
+	    X509_REQ_set_subject_name(req, name) != 1 ||
+	    X509_REQ_set_pubkey(req, key) != 1 ||
+	    X509_REQ_sign(req, key, EVP_sha256()) <= 0) {
+		X509_REQ_free(req);
+		return NULL;
+	}
+	return req;
+}
+
+int
+ca_write_csr(const char *out, X509_REQ *req)
+{
+	BIO	*mem;
+	char	*data;
+	long	 len;
+	int	 rc = -1;
+
+	if ((mem = BIO_new(BIO_s_mem())) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (PEM_write_bio_X509_REQ(mem, req) != 1 ||
+	    (len = BIO_get_mem_data(mem, &data)) < 0) {
+		ERR_clear_error();
+		errno = ENOMEM;
+	} else
+		rc = file_write(out, data, (size_t)len, 0644, 0);
+	BIO_free(mem);
+	return rc;
+}
+
+int
+ca_init_csr(const struct config *cfg, const struct ca_init_opts *o,
+    const char *out, char *reason, size_t rlen)
+{
+	X509_NAME	*name = mscep_name(o->ca_name);
+	EVP_PKEY	*key = NULL;
+	X509_REQ	*req = NULL;
+	char		 path[PATH_MAX + 64];
+	int		 rc = -1;
+
+	if (name == NULL) {
+		log_openssl_reason(reason, rlen, "bad CA name");
+		goto out;
+	}
+	if (make_dirs(cfg, reason, rlen) != 0)
+		goto out;
+	if (config_state_path(cfg, RA_CA_KEY, path, sizeof(path)) != 0 ||
+	    access(path, F_OK) == 0) {
+		snprintf(reason, rlen, "%s exists: a key from an earlier "
+		    "init --csr (remove it to start over)", path);
+		goto out;
+	}
+	if ((key = ca_keygen(o->ca_key, reason, rlen)) == NULL)
+		goto out;
+	if ((req = make_csr(name, key)) == NULL) {
+		log_openssl_reason(reason, rlen, "cannot make the CA's request");
+		goto out;
+	}
+	if (ca_write_csr(out, req) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", out,
+		    strerror(errno));
+		goto out;
+	}
+	/* The request first: a key is never left without one. */
+	if (ra_pem_write(path, NULL, 0, key, FILE_NOREPLACE) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	X509_NAME_free(name);
+	return rc;
+}
+
+int
 ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
     size_t rlen)
 {
@@ -395,11 +513,7 @@ ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
 	    (ca = ca_make_ca_cert(name, key, NULL, NULL, o->ca_days, reason,
 	    rlen)) == NULL)
 		goto out;
-	if (make_ra(cfg, o, ca, key, RA_SIGN_KU, RA_SIGN_CERT, RA_SIGN_KEY,
-	    reason, rlen) != 0 ||
-	    make_ra(cfg, o, ca, key, RA_ENC_KU, RA_ENC_CERT, RA_ENC_KEY,
-	    reason, rlen) != 0 ||
-	    make_ocsp(cfg, o, ca, key, reason, rlen) != 0)
+	if (ca_init_identities(cfg, o, ca, key, reason, rlen) != 0)
 		goto out;
 	/* The CA certificate last: its presence means "initialised". */
 	rc = ca_save_pair(cfg, RA_CA_CERT, RA_CA_KEY, ca, key, reason, rlen);

@@ -25,6 +25,18 @@ struct ca_init_opts {
 int	 ca_init(const struct config *, const struct ca_init_opts *, char *,
 	    size_t);
 /*
+ * Under an organisation's root: the CA key (private/ca.key) and a PKCS#10
+ * request for it, named and typed as o says, written to out; the root
+ * signs it and mscep-admin ca install brings the certificate.
+ */
+int	 ca_init_csr(const struct config *, const struct ca_init_opts *,
+	    const char *out, char *, size_t);
+/* The state folder and private/, refused when ca.crt exists. */
+int	 ca_init_dirs(const struct config *, char *, size_t);
+/* The RA pairs and the OCSP responder issued by ca, each unless there. */
+int	 ca_init_identities(const struct config *, const struct ca_init_opts *,
+	    X509 *ca, EVP_PKEY *cakey, char *, size_t);
+/*
  * A new key (keyspec) and a certificate for it issued by the CA: CN cn,
  * keyUsage ku (an X509v3 config string), CA:FALSE, key identifiers.
  */
@@ -62,5 +74,9 @@ int	 ca_save_cert(const struct config *, const char *certf, X509 *cert,
 	    char *reason, size_t);
 /* Generates a key from a "rsa:BITS" or "ec:CURVE" spec. */
 EVP_PKEY *ca_keygen(const char *spec, char *reason, size_t);
+
+/* A request, PEM, written whole (file.h; 0644: it is public). 0, or -1
+ * with errno set. */
+int	 ca_write_csr(const char *path, X509_REQ *);
 
 #endif

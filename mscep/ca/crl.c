@@ -1,6 +1,7 @@
 /* crl.c - build, sign and publish the CA's CRL from the store. */
 #include "ca/crl.h"
 #include "util/file.h"
+#include "util/cert.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -69,16 +70,13 @@ static int
 add_crl_exts(X509_CRL *crl, const struct crl_key *k, int64_t number)
 {
 	ASN1_INTEGER	*num = NULL;
-	X509V3_CTX	 ctx;
 	X509_EXTENSION	*aki = NULL;
 	int		 rc = -1;
 
-	X509V3_set_ctx(&ctx, k->ca, NULL, NULL, crl, 0);
 	if ((num = ASN1_INTEGER_new()) == NULL ||
 	    ASN1_INTEGER_set_int64(num, number) != 1 ||
 	    X509_CRL_add1_ext_i2d(crl, NID_crl_number, num, 0, 0) != 1 ||
-	    (aki = X509V3_EXT_conf_nid(NULL, &ctx,
-	    NID_authority_key_identifier, "keyid:always")) == NULL ||
+	    (aki = cert_aki_ext(k->ca)) == NULL ||
 	    X509_CRL_add_ext(crl, aki, -1) != 1)
 		goto out;
 	rc = 0;

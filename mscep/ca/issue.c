@@ -1,5 +1,6 @@
 /* issue.c - certificate issuance from a checked CSR and a template. */
 #include "ca/issue.h"
+#include "util/cert.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -265,6 +266,11 @@ requested_days(X509_REQ *csr)
 	return (int)(count * factor);
 }
 
+/*
+ * Back-dated like AD CS's ClockSkewMinutes, for devices' clocks, but
+ * never before the CA's notBefore nor after its notAfter: a certificate
+ * never outlives or predates its issuer.
+ */
 static int
 set_validity(const struct config *cfg, const struct template *t,
     const struct ra *ra, X509_REQ *csr, X509 *x)
@@ -275,17 +281,11 @@ set_validity(const struct config *cfg, const struct template *t,
 	if (t->allow_requester_validity && (asked = requested_days(csr)) > 0)
 		days = asked < t->max_validity_days ? asked :
 		    t->max_validity_days;
-	/* Back-date like AD CS's ClockSkewMinutes, for devices' clocks. */
 	if (X509_time_adj_ex(X509_getm_notBefore(x), 0,
 	    -60L * cfg->backdate_minutes, &now) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(x), days, 0, &now) == NULL)
 		return -1;
-	/* Never outlive the issuer. */
-	if (ASN1_TIME_compare(X509_get0_notAfter(x),
-	    X509_get0_notAfter(ra->ca)) > 0 &&
-	    X509_set1_notAfter(x, X509_get0_notAfter(ra->ca)) != 1)
-		return -1;
-	return 0;
+	return cert_clamp_validity(x, ra->ca);
 }
 
 static int
@@ -431,7 +431,7 @@ add_extensions(const struct template *t, const struct ra *ra, X509_REQ *csr,
 	X509V3_set_ctx(&ctx, ra->ca, x, NULL, NULL, 0);
 	if (add_ext_conf(x, &ctx, NID_basic_constraints, "critical,CA:FALSE") ||
 	    add_ext_conf(x, &ctx, NID_subject_key_identifier, "hash") ||
-	    add_ext_conf(x, &ctx, NID_authority_key_identifier, "keyid:always"))
+	    cert_add_aki(x, ra->ca))
 		return -1;
 	if (X509_add_ext(x, t->ku, -1) != 1)
 		return -1;
@@ -521,6 +521,8 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	const EVP_MD	*md = EVP_get_digestbyname(cfg->hash);
 
 	*out = NULL;
+	if (ra_check_validity(ra, (int64_t)time(NULL), 0, reason, rlen) < 0)
+		return -1;
 	if ((x = X509_new()) == NULL || X509_set_version(x, X509_VERSION_3) != 1 ||
 	    set_serial(x) != 0 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ra->ca)) != 1 ||

@@ -1,5 +1,6 @@
 /* ra.c - load the CA and RA certificates and keys from the state folder. */
 #include "ca/ra.h"
+#include "util/cert.h"
 #include "util/util.h"
 #include "util/log.h"
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -41,7 +43,7 @@ ra_read_key(const char *path, EVP_PKEY **out)
 }
 
 int
-pem_stage(struct file_stage *f, const char *path, X509 *const *certs, int n,
+ra_pem_stage(struct file_stage *f, const char *path, X509 *const *certs, int n,
     EVP_PKEY *key)
 {
 	BIO	*mem;
@@ -72,12 +74,12 @@ out:
 }
 
 int
-pem_write(const char *path, X509 *const *certs, int n, EVP_PKEY *key,
+ra_pem_write(const char *path, X509 *const *certs, int n, EVP_PKEY *key,
     int flags)
 {
 	struct file_stage	 f;
 
-	if (pem_stage(&f, path, certs, n, key) != 0)
+	if (ra_pem_stage(&f, path, certs, n, key) != 0)
 		return -1;
 	return file_commit(&f, flags);
 }
@@ -359,6 +361,114 @@ make_ops(struct ra *ra)
 }
 
 int
+ra_read_certs(const char *path, int missing_ok, STACK_OF(X509) *out,
+    char *reason, size_t rlen)
+{
+	FILE	*f;
+	X509	*x;
+	int	 n = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (missing_ok && errno == ENOENT)
+			return 0;
+		snprintf(reason, rlen, "cannot read %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+		if (sk_X509_push(out, x) <= 0) {
+			X509_free(x);
+			break;
+		}
+		n++;
+	}
+	fclose(f);
+	ERR_clear_error();
+	if (n == 0) {
+		snprintf(reason, rlen, "%s holds no PEM certificate", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load_chain(const struct config *cfg, struct ra *ra, char *reason,
+    size_t rlen)
+{
+	char	 path[PATH_MAX + 64];
+
+	if ((ra->chain = sk_X509_new_null()) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	if (config_state_path(cfg, RA_CA_CHAIN, path, sizeof(path)) != 0) {
+		snprintf(reason, rlen, "state folder path too long");
+		return -1;
+	}
+	return ra_read_certs(path, 1, ra->chain, reason, rlen);
+}
+
+static void
+cache_validity(struct ra *ra)
+{
+	X509	*certs[3] = { ra->ca, ra->sign_cert, ra->enc_cert };
+	int	 i;
+
+	for (i = 0; i < 3; i++) {
+		ra->valid_from[i] = cert_time_epoch(X509_get0_notBefore(
+		    certs[i]));
+		ra->valid_until[i] = cert_time_epoch(X509_get0_notAfter(
+		    certs[i]));
+	}
+}
+
+static void
+utc_text(int64_t t, char *out, size_t size)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, size, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+		snprintf(out, size, "?");
+}
+
+int
+ra_check_validity(const struct ra *ra, int64_t now, int warn_days,
+    char *reason, size_t rlen)
+{
+	static const char *const what[3] = { "CA certificate " RA_CA_CERT,
+	    "RA signing certificate " RA_SIGN_CERT,
+	    "RA encryption certificate " RA_ENC_CERT };
+	char	 when[40];
+	int	 i, n = ra->direct ? 1 : 3, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (now < ra->valid_from[i]) {
+			utc_text(ra->valid_from[i], when, sizeof(when));
+			snprintf(reason, rlen, "%s is not valid before %s: "
+			    "nothing is issued until then", what[i], when);
+			return -1;
+		}
+		if (now >= ra->valid_until[i]) {
+			utc_text(ra->valid_until[i], when, sizeof(when));
+			snprintf(reason, rlen, "%s expired on %s: nothing is "
+			    "issued (mscep-admin ca rollover, or ca install)",
+			    what[i], when);
+			return -1;
+		}
+		if (rc == 0 && now + 86400LL * warn_days >=
+		    ra->valid_until[i]) {
+			utc_text(ra->valid_until[i], when, sizeof(when));
+			snprintf(reason, rlen, "%s expires on %s, within %d "
+			    "days", what[i], when, warn_days);
+			rc = 1;
+		}
+	}
+	return rc;
+}
+
+int
 ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 {
 	memset(ra, 0, sizeof(*ra));
@@ -385,6 +495,9 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 	    check_ra_issuer(ra, ra->sign_cert, RA_SIGN_CERT, reason,
 	    rlen) != 0 ||
 	    check_ra_issuer(ra, ra->enc_cert, RA_ENC_CERT, reason, rlen) != 0)
+		goto fail;
+	cache_validity(ra);
+	if (load_chain(cfg, ra, reason, rlen) != 0)
 		goto fail;
 	if (make_ops(ra) != 0 || (ra->prev_ca = sk_X509_new_null()) == NULL) {
 		snprintf(reason, rlen, "out of memory");
@@ -415,6 +528,7 @@ ra_free(struct ra *ra)
 	X509_free(ra->ca);
 	EVP_PKEY_free(ra->ca_key);
 	sk_X509_pop_free(ra->prev_ca, X509_free);
+	sk_X509_pop_free(ra->chain, X509_free);
 	X509_EXTENSION_free(ra->cdp);
 	memset(ra, 0, sizeof(*ra));
 }

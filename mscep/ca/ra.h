@@ -7,6 +7,8 @@
 #ifndef MSCEP_RA_H
 #define MSCEP_RA_H
 
+#include <stdint.h>
+
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -16,6 +18,9 @@
 
 #define RA_CA_CERT	"ca.crt"
 #define RA_CA_KEY	"private/ca.key"
+/* Under an organisation's root (mscep-admin ca install|import): the CAs
+ * above ca.crt, issuer after subject, the root last. */
+#define RA_CA_CHAIN	"ca-chain.crt"
 #define RA_SIGN_CERT	"ra-sign.crt"
 #define RA_SIGN_KEY	"private/ra-sign.key"
 #define RA_ENC_CERT	"ra-enc.crt"
@@ -54,7 +59,25 @@ struct ra {
 	 * certificates only: what they issued may still be presented.
 	 */
 	STACK_OF(X509)	*prev_ca;
+	/* ca-chain.crt, empty for a self-signed CA: what GetCACert adds
+	 * after the issuing CA (the root only with GetCACertIncludeRoot). */
+	STACK_OF(X509)	*chain;
+	/* notBefore/notAfter (epoch seconds) of the CA, signing and
+	 * encryption certificates, read once by ra_load: each request
+	 * compares times only. */
+	int64_t		 valid_from[3], valid_until[3];
 };
+
+/* Days ahead of a CA or RA certificate's end that check and the worker
+ * warn. */
+#define RA_EXPIRY_WARN_DAYS	30
+/*
+ * Whether the CA and RA certificates are valid at now: 0 when they are,
+ * 1 when one ends within warn_days (reason says which and when), -1 when
+ * one has expired or is not yet valid (nothing may be issued).
+ */
+int	 ra_check_validity(const struct ra *, int64_t now, int warn_days,
+	    char *reason, size_t);
 
 /* A prepared next CA (mscep-admin ca rollover), and the mark of a switch. */
 #define ROLL_NEXT_DIR	"next"
@@ -66,6 +89,10 @@ struct ra {
 int	 ra_switching(const struct config *, char *reason, size_t);
 int	 ra_load(const struct config *, struct ra *, char *reason, size_t);
 void	 ra_free(struct ra *);
+/* Appends the certificates of a PEM file to out; 0 when the file is
+ * missing and missing_ok. */
+int	 ra_read_certs(const char *path, int missing_ok, STACK_OF(X509) *out,
+	    char *reason, size_t);
 /*
  * Appends to out the CA certificates of previous/ (mscep-admin ca
  * switch), newest first, leaving out current.
@@ -96,9 +123,9 @@ int	 ra_read_key(const char *, EVP_PKEY **);
  * process that signs reads it) or n certificates in order (0644). 0, or
  * -1 with errno set.
  */
-int	 pem_stage(struct file_stage *, const char *path, X509 *const *certs,
+int	 ra_pem_stage(struct file_stage *, const char *path, X509 *const *certs,
 	    int n, EVP_PKEY *key);
-int	 pem_write(const char *path, X509 *const *certs, int n,
+int	 ra_pem_write(const char *path, X509 *const *certs, int n,
 	    EVP_PKEY *key, int flags);
 
 #endif

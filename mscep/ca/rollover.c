@@ -2,6 +2,7 @@
 #include "ca/rollover.h"
 #include "ca/ocsp_signer.h"
 #include "ca/ca_init.h"
+#include "ca/ca_install.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/num.h"
@@ -19,6 +20,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 /*
  * What one CA generation is, in the order `ca switch` moves it: the CA
@@ -27,16 +29,17 @@
 static const char *const gen_files[] = {
 	RA_SIGN_KEY, RA_SIGN_CERT, RA_ENC_KEY, RA_ENC_CERT,
 	OCSP_RESPONDER_KEY, OCSP_RESPONDER_CERT, RA_CA_KEY,
-	ROLL_CROSS_CERT, RA_CA_INDEX, RA_CA_CERT, NULL
+	ROLL_CROSS_CERT, RA_CA_INDEX, RA_CA_CHAIN, RA_CA_CERT, NULL
 };
 
 /* Files a generation may lack: no cross certificate or key index before
  * the first rollover, no OCSP responder in a state folder older than
- * OCSP. */
+ * OCSP, no chain for a self-signed CA. */
 static int
 optional_file(const char *f)
 {
 	return strcmp(f, ROLL_CROSS_CERT) == 0 ||
+	    strcmp(f, RA_CA_CHAIN) == 0 ||
 	    strcmp(f, RA_CA_INDEX) == 0 ||
 	    strcmp(f, OCSP_RESPONDER_KEY) == 0 ||
 	    strcmp(f, OCSP_RESPONDER_CERT) == 0;
@@ -149,6 +152,7 @@ key_spec(EVP_PKEY *k, char *out, size_t len)
 struct gen {
 	EVP_PKEY	*ca_key, *sign_key, *enc_key, *ocsp_key;
 	X509		*ca, *cross, *sign, *enc, *ocsp;
+	STACK_OF(X509)	*chain;		/* under a root: the CAs above */
 	int		 ca_index;	/* the current key's + 1 */
 };
 
@@ -161,6 +165,7 @@ gen_free(struct gen *g)
 	X509_free(g->sign);
 	X509_free(g->cross);
 	X509_free(g->ca);
+	sk_X509_pop_free(g->chain, X509_free);
 	EVP_PKEY_free(g->enc_key);
 	EVP_PKEY_free(g->sign_key);
 	EVP_PKEY_free(g->ca_key);
@@ -184,12 +189,43 @@ make_ra(const struct config *cfg, struct gen *g, const char *spec, int days,
 	return rc;
 }
 
+/* The RA key type: as asked, else the current RA's. */
+static int
+ra_spec(const struct config *cfg, const struct rollover_opts *o, char *out,
+    size_t len, char *reason, size_t rlen)
+{
+	X509	*ra_cur = NULL;
+
+	if (o->ra_key != NULL) {
+		snprintf(out, len, "%s", o->ra_key);
+		return 0;
+	}
+	if (read_cert(cfg, RA_SIGN_CERT, NULL, &ra_cur, reason, rlen) != 0)
+		return -1;
+	key_spec(X509_get0_pubkey(ra_cur), out, len);
+	X509_free(ra_cur);
+	return 0;
+}
+
+/* The next CA's RA and OCSP identities, issued by g->ca. */
+static int
+make_ids(const struct config *cfg, const char *raspec, int ra_days,
+    struct gen *g, char *reason, size_t rlen)
+{
+	return make_ra(cfg, g, raspec, ra_days, RA_SIGN_CERT, RA_SIGN_KU,
+	    &g->sign, &g->sign_key, reason, rlen) != 0 ||
+	    make_ra(cfg, g, raspec, ra_days, RA_ENC_CERT, RA_ENC_KU,
+	    &g->enc, &g->enc_key, reason, rlen) != 0 ||
+	    /* The delegated OCSP responder must be the new CA's too. */
+	    ca_issue_ocsp(g->ca, g->ca_key, raspec, OCSP_RESPONDER_DAYS,
+	    &g->ocsp, &g->ocsp_key, reason, rlen) != 0 ? -1 : 0;
+}
+
 static int
 make_gen(const struct config *cfg, const struct ra *cur,
     const struct rollover_opts *o, struct gen *g, char *reason, size_t rlen)
 {
 	const X509_NAME	*name = X509_get_subject_name(cur->ca);
-	X509		*ra_cur = NULL;
 	char		 caspec[32], raspec[32];
 
 	if (cur->ca_index >= RA_CA_INDEX_MAX) {
@@ -202,14 +238,8 @@ make_gen(const struct config *cfg, const struct ra *cur,
 		snprintf(caspec, sizeof(caspec), "%s", o->ca_key);
 	else
 		key_spec(X509_get0_pubkey(cur->ca), caspec, sizeof(caspec));
-	if (o->ra_key != NULL)
-		snprintf(raspec, sizeof(raspec), "%s", o->ra_key);
-	else if (read_cert(cfg, RA_SIGN_CERT, NULL, &ra_cur, reason,
-	    rlen) != 0)
+	if (ra_spec(cfg, o, raspec, sizeof(raspec), reason, rlen) != 0)
 		return -1;
-	else
-		key_spec(X509_get0_pubkey(ra_cur), raspec, sizeof(raspec));
-	X509_free(ra_cur);
 	if ((g->ca_key = ca_keygen(caspec, reason, rlen)) == NULL)
 		return -1;
 	if (cfg->ca_direct && EVP_PKEY_get_base_id(g->ca_key) != EVP_PKEY_RSA) {
@@ -231,13 +261,7 @@ make_gen(const struct config *cfg, const struct ra *cur,
 		    "cannot make cross certificate");
 		return -1;
 	}
-	return make_ra(cfg, g, raspec, o->ra_days, RA_SIGN_CERT, RA_SIGN_KU,
-	    &g->sign, &g->sign_key, reason, rlen) != 0 ||
-	    make_ra(cfg, g, raspec, o->ra_days, RA_ENC_CERT, RA_ENC_KU,
-	    &g->enc, &g->enc_key, reason, rlen) != 0 ||
-	    /* The delegated OCSP responder must be the new CA's too. */
-	    ca_issue_ocsp(g->ca, g->ca_key, raspec, OCSP_RESPONDER_DAYS,
-	    &g->ocsp, &g->ocsp_key, reason, rlen) != 0 ? -1 : 0;
+	return make_ids(cfg, raspec, o->ra_days, g, reason, rlen);
 }
 
 /* certf (and keyf) in dir, a folder of the state folder. */
@@ -279,8 +303,12 @@ save_gen(const struct config *cfg, const char *dir, const struct gen *g,
 	    g->ocsp, g->ocsp_key, reason, rlen) != 0 ||
 	    save_in(cfg, dir, RA_CA_CERT, RA_CA_KEY, g->ca, g->ca_key,
 	    reason, rlen) != 0 ||
-	    save_in(cfg, dir, ROLL_CROSS_CERT, NULL, g->cross, NULL,
-	    reason, rlen) != 0)
+	    (g->cross != NULL && save_in(cfg, dir, ROLL_CROSS_CERT, NULL,
+	    g->cross, NULL, reason, rlen) != 0))
+		return -1;
+	if (g->chain != NULL && (file_path(path, sizeof(path), "%s/%s", dir,
+	    RA_CA_CHAIN) != 0 || ca_install_write_chain(cfg, path, g->chain,
+	    reason, rlen) != 0))
 		return -1;
 	snprintf(text, sizeof(text), "%d\n", g->ca_index);
 	state_path(cfg, dir, RA_CA_INDEX, path, sizeof(path));
@@ -385,6 +413,141 @@ out:
 	return rc;
 }
 
+/* The request, then its key: a key is never left without one. */
+static int
+write_request(const char *out, X509_REQ *req, const char *keyf,
+    EVP_PKEY *key, int replace, char *reason, size_t rlen)
+{
+	if (ca_write_csr(out, req) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", out,
+		    strerror(errno));
+		return -1;
+	}
+	if (ra_pem_write(keyf, NULL, 0, key, replace ? 0 :
+	    FILE_NOREPLACE) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", keyf,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+rollover_request(const struct config *cfg, const char *keyspec,
+    const char *out, int replace, char *reason, size_t rlen)
+{
+	struct ra	 cur;
+	EVP_PKEY	*key = NULL;
+	X509_REQ	*req = NULL;
+	char		 spec[32], keyf[PATH_MAX + 64];
+	int		 rc = -1;
+
+	if (ra_load(cfg, &cur, reason, rlen) != 0)
+		return -1;
+	if (state_path(cfg, ROLL_NEXT_KEY, NULL, keyf, sizeof(keyf)) != 0) {
+		snprintf(reason, rlen, "%s: path too long", cfg->state_dir);
+		goto out;
+	}
+	if (!replace && access(keyf, F_OK) == 0) {
+		snprintf(reason, rlen, "%s exists: a request was made already "
+		    "(--replace makes another)", keyf);
+		goto out;
+	}
+	if (keyspec != NULL)
+		snprintf(spec, sizeof(spec), "%s", keyspec);
+	else
+		key_spec(X509_get0_pubkey(cur.ca), spec, sizeof(spec));
+	if ((key = ca_keygen(spec, reason, rlen)) == NULL)
+		goto out;
+	if ((req = X509_REQ_new()) == NULL ||
+	    X509_REQ_set_subject_name(req, X509_get_subject_name(cur.ca)) != 1 ||
+	    X509_REQ_set_pubkey(req, key) != 1 ||
+	    X509_REQ_sign(req, key, EVP_sha256()) <= 0) {
+		log_openssl_reason(reason, rlen, "cannot make the request");
+		goto out;
+	}
+	rc = write_request(out, req, keyf, key, replace, reason, rlen);
+out:
+	X509_REQ_free(req);
+	EVP_PKEY_free(key);
+	ra_free(&cur);
+	return rc;
+}
+
+/* The root-issued next CA: checked as ca install checks, same name. */
+static int
+gen_from_cert(const struct config *cfg, const struct ra *cur,
+    const struct rollover_opts *o, const char *certf, const char *chainf,
+    struct gen *g, char *reason, size_t rlen)
+{
+	STACK_OF(X509)	*chain = sk_X509_new_null();
+	char		 keyf[PATH_MAX + 64], raspec[32];
+	int		 rc = -1;
+
+	state_path(cfg, ROLL_NEXT_KEY, NULL, keyf, sizeof(keyf));
+	g->ca_index = cur->ca_index + 1;
+	if (chain == NULL || (g->chain = sk_X509_new_null()) == NULL)
+		goto out;
+	if (ra_read_cert(certf, &g->ca) != 0 || ra_read_key(keyf,
+	    &g->ca_key) != 0) {
+		snprintf(reason, rlen, "cannot read %s, or the key of ca "
+		    "rollover --csr (%s)", certf, keyf);
+		goto out;
+	}
+	if (X509_NAME_cmp(X509_get_subject_name(g->ca),
+	    X509_get_subject_name(cur->ca)) != 0) {
+		snprintf(reason, rlen, "the next CA must keep the current CA's "
+		    "name");
+		goto out;
+	}
+	if ((chainf != NULL &&
+	    ra_read_certs(chainf, 0, chain, reason, rlen) != 0) ||
+	    ca_install_check(g->ca, g->ca_key, chain, g->chain, reason,
+	    rlen) != 0 ||
+	    ra_spec(cfg, o, raspec, sizeof(raspec), reason, rlen) != 0)
+		goto out;
+	rc = make_ids(cfg, raspec, o->ra_days, g, reason, rlen);
+out:
+	sk_X509_pop_free(chain, X509_free);
+	return rc;
+}
+
+int
+rollover_install(const struct config *cfg, const struct rollover_opts *o,
+    const char *certf, const char *chainf, char *reason, size_t rlen)
+{
+	struct ra	 cur;
+	struct gen	 g = { 0 };
+	char		 tmp[PATH_MAX + 64], keyf[PATH_MAX + 64], *dir = NULL;
+	int64_t		 at = util_now() + (int64_t)o->switch_in_days * 86400;
+	int		 rc = -1;
+
+	if (ra_load(cfg, &cur, reason, rlen) != 0)
+		return -1;
+	if (check_create(cfg, &cur, o, at, reason, rlen) != 0 ||
+	    gen_from_cert(cfg, &cur, o, certf, chainf, &g, reason, rlen) != 0)
+		goto out;
+	state_path(cfg, ".next.XXXXXX", NULL, tmp, sizeof(tmp));
+	if ((dir = mkdtemp(tmp)) == NULL) {
+		snprintf(reason, rlen, "cannot create %s: %s", tmp,
+		    strerror(errno));
+		goto out;
+	}
+	dir = strrchr(tmp, '/') + 1;
+	if (save_gen(cfg, dir, &g, at, reason, rlen) != 0 ||
+	    install_gen(cfg, dir, o->replace, reason, rlen) != 0)
+		goto out;
+	state_path(cfg, ROLL_NEXT_KEY, NULL, keyf, sizeof(keyf));
+	unlink(keyf);
+	rc = 0;
+out:
+	if (dir != NULL && rm_tree(tmp) != 0 && rc == 0)
+		log_warnx("cannot remove %s: %s", tmp, strerror(errno));
+	gen_free(&g);
+	ra_free(&cur);
+	return rc;
+}
+
 /*
  * Everything in next/ loads as a worker would load it: each key matches
  * its certificate, the RA certificates are the next CA's. A config copy
@@ -411,9 +574,10 @@ check_next(const struct config *cfg, const struct ra *cur, char *reason,
 		if (X509_cmp(next.ca, cur->ca) == 0)
 			snprintf(reason, rlen, "next/%s is the current CA",
 			    RA_CA_CERT);
-		else if (X509_verify(next.ca, X509_get0_pubkey(next.ca)) != 1)
-			snprintf(reason, rlen, "next/%s is not self-signed",
-			    RA_CA_CERT);
+		else if (sk_X509_num(next.chain) == 0 &&
+		    X509_verify(next.ca, X509_get0_pubkey(next.ca)) != 1)
+			snprintf(reason, rlen, "next/%s is not self-signed "
+			    "and has no %s", RA_CA_CERT, RA_CA_CHAIN);
 		else
 			rc = 0;
 		ERR_clear_error();
@@ -463,27 +627,58 @@ fail:
 }
 
 /* Step 2: each next/ file replaces the current one (rename). */
+/*
+ * A next CA without ca-chain.crt (self-signed) must not inherit the
+ * current one's: while next/ca.crt is still there (it moves last), a
+ * chain missing from next/ was never in it.
+ */
+static int
+stale_chain(const struct config *cfg, const char *f)
+{
+	char	 ca[PATH_MAX + 64];
+
+	if (strcmp(f, RA_CA_CHAIN) != 0)
+		return 0;
+	state_path(cfg, ROLL_NEXT_DIR, RA_CA_CERT, ca, sizeof(ca));
+	return access(ca, F_OK) == 0;
+}
+
+static int
+move_one(const struct config *cfg, const char *f, char *reason, size_t rlen)
+{
+	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
+
+	if (state_path(cfg, ROLL_NEXT_DIR, f, from, sizeof(from)) != 0 ||
+	    state_path(cfg, f, NULL, to, sizeof(to)) != 0) {
+		snprintf(reason, rlen, "%s/%s: path too long", cfg->state_dir,
+		    f);
+		return -1;
+	}
+	if (rename(from, to) == 0)
+		return 0;
+	if (errno != ENOENT) {
+		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
+		    strerror(errno));
+		return -1;
+	}
+	/* Gone already: moved before an interruption; or never there. */
+	if (stale_chain(cfg, f) && unlink(to) != 0 && errno != ENOENT) {
+		snprintf(reason, rlen, "cannot remove %s: %s", to,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 move_next(const struct config *cfg, char *reason, size_t rlen)
 {
-	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
+	char	 to[PATH_MAX + 64];
 	int	 i;
 
-	for (i = 0; gen_files[i] != NULL; i++) {
-		if (state_path(cfg, ROLL_NEXT_DIR, gen_files[i], from,
-		    sizeof(from)) != 0 || state_path(cfg, gen_files[i], NULL,
-		    to, sizeof(to)) != 0) {
-			snprintf(reason, rlen, "%s/%s: path too long",
-			    cfg->state_dir, gen_files[i]);
+	for (i = 0; gen_files[i] != NULL; i++)
+		if (move_one(cfg, gen_files[i], reason, rlen) != 0)
 			return -1;
-		}
-		/* Gone already: moved before an interruption. */
-		if (rename(from, to) != 0 && errno != ENOENT) {
-			snprintf(reason, rlen, "cannot rename %s to %s: %s",
-			    from, to, strerror(errno));
-			return -1;
-		}
-	}
 	if (state_path(cfg, "private", NULL, to, sizeof(to)) != 0 ||
 	    file_sync_dir(to) != 0 || file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot sync %s: %s", cfg->state_dir,
@@ -626,6 +821,8 @@ static int
 next_certs(const struct config *cfg, const struct ra *ra, X509 **c,
     char *reason, size_t rlen)
 {
+	char	 chain[PATH_MAX + 64];
+
 	if (read_cert(cfg, ROLL_NEXT_DIR, RA_CA_CERT, &c[2], reason,
 	    rlen) != 0 ||
 	    read_cert(cfg, ROLL_NEXT_DIR, RA_SIGN_CERT, &c[0], reason,
@@ -640,12 +837,17 @@ next_certs(const struct config *cfg, const struct ra *ra, X509 **c,
 		    " and a new key", RA_CA_CERT);
 		return -1;
 	}
-	if (X509_verify(c[2], X509_get0_pubkey(c[2])) != 1 ||
+	/* Under a root (next/ca-chain.crt), rollover_install checked the
+	 * chain; otherwise the next CA is self-signed. */
+	state_path(cfg, ROLL_NEXT_DIR, RA_CA_CHAIN, chain, sizeof(chain));
+	if ((access(chain, F_OK) != 0 &&
+	    X509_verify(c[2], X509_get0_pubkey(c[2])) != 1) ||
 	    X509_verify(c[0], X509_get0_pubkey(c[2])) != 1 ||
 	    X509_verify(c[1], X509_get0_pubkey(c[2])) != 1) {
 		ERR_clear_error();
-		snprintf(reason, rlen, "next/: the CA is not self-signed or "
-		    "the RA certificates are not its own");
+		snprintf(reason, rlen, "next/: the CA is not self-signed "
+		    "(nor under a root) or the RA certificates are not its "
+		    "own");
 		return -1;
 	}
 	return 0;

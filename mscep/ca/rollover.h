@@ -21,6 +21,8 @@
 
 #define ROLL_CROSS_CERT	"ca-cross.crt"	/* in next/, then in the state folder */
 #define ROLL_SWITCH_AT	"switch-at"	/* in next/: epoch seconds */
+/* ca rollover --csr: the next CA's key until its certificate comes. */
+#define ROLL_NEXT_KEY	"private/next-ca.key"
 
 struct rollover_opts {
 	const char	*ca_key;	/* NULL: the current CA's type and size */
@@ -33,6 +35,17 @@ struct rollover_opts {
 
 int	 rollover_create(const struct config *, const struct rollover_opts *,
 	    char *reason, size_t);
+/*
+ * Under an organisation's root: a new key (keyspec, NULL: the current
+ * CA's type) kept as ROLL_NEXT_KEY and a request under the current CA's
+ * name written to out; rollover_install then prepares next/ from the
+ * certificate the root issued (checked as ca install checks it, chain
+ * in next/ca-chain.crt, no cross certificate).
+ */
+int	 rollover_request(const struct config *, const char *keyspec,
+	    const char *out, int replace, char *reason, size_t);
+int	 rollover_install(const struct config *, const struct rollover_opts *,
+	    const char *cert, const char *chain, char *reason, size_t);
 /*
  * Makes next/ current unless the switch date is still ahead (force
  * ignores it); finishes a switch that was interrupted. prev receives

@@ -153,8 +153,8 @@ write_pair(const char *dir, X509 *leaf, X509 *ca, EVP_PKEY *key)
 
 	if (file_path(kpath, sizeof(kpath), "%s/server.key", dir) != 0 ||
 	    file_path(cpath, sizeof(cpath), "%s/server.crt", dir) != 0 ||
-	    pem_stage(&k, kpath, NULL, 0, key) != 0 ||
-	    pem_stage(&c, cpath, chain, 2, NULL) != 0 ||
+	    ra_pem_stage(&k, kpath, NULL, 0, key) != 0 ||
+	    ra_pem_stage(&c, cpath, chain, 2, NULL) != 0 ||
 	    file_commit(&k, 0) != 0 || file_commit(&c, 0) != 0)
 		goto out;
 	rc = 0;

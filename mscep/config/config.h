@@ -79,6 +79,7 @@ struct config {
 	int		 log_syslog;
 	char		 log_socket[108];	/* syslog datagram socket */
 	int		 certrep_include_ca;
+	int		 getcacert_include_root;
 	int		 allow_des;		/* single DES-CBC, legacy clients */
 	int		 backdate_minutes;
 	char		 hash[16];		/* digest for issued certificates */

@@ -141,6 +141,9 @@ const struct config_key config_keys[] = {
 	{ "Service", "CertRepIncludeCA", CONFIG_BOOL, "0",
 	    CFG(certrep_include_ca), .help = "1: the CA certificate follows "
 	    "the issued one in CertRep" },
+	{ "Service", "GetCACertIncludeRoot", CONFIG_BOOL, "0",
+	    CFG(getcacert_include_root), .help = "1: under an organisation's "
+	    "root (ca install), GetCACert also serves the root itself" },
 	{ "Service", "BackdateMinutes", CONFIG_INT, "10", .min = 0,
 	    .max = 1440, CFG(backdate_minutes), .help = "minutes notBefore "
 	    "is set in the past" },

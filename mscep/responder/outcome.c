@@ -21,6 +21,24 @@ outcome_fail(struct outcome *o, enum scep_failinfo f)
 	o->rep.fail = f;
 }
 
+/*
+ * A failure on our side (signing, the CA key, the CA certificate).
+ * RFC 8894 has no failInfo for it; badRequest is the least wrong, so the
+ * reason and the error-level log say whose fault it is.
+ */
+void
+outcome_server_error(struct outcome *o, const char *stage)
+{
+	char	 why[REASON_MAX];
+
+	snprintf(why, sizeof(why), "%s", o->reason);
+	snprintf(o->reason, sizeof(o->reason), "server error, not the "
+	    "request's fault: %.24s failed: %.170s", stage, why);
+	snprintf(o->code, sizeof(o->code), "ServerError");
+	log_errx("%s", o->reason);
+	outcome_fail(o, FAIL_BADREQUEST);
+}
+
 int
 outcome_load_cert(const struct buf *der, X509 **out)
 {
@@ -82,7 +100,7 @@ outcome_issue(struct worker *w, const struct scep_req *req,
 		    &o->issued, o->reason, sizeof(o->reason)) != 0 ||
 		    cert_serial_hex(X509_get0_serialNumber(o->issued), o->serial,
 		    sizeof(o->serial)) != 0) {
-			outcome_fail(o, FAIL_BADREQUEST);
+			outcome_server_error(o, "signing");
 			return;
 		}
 		rc = record(w, req, t, claim, key_id, o);

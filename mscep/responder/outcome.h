@@ -30,6 +30,9 @@ struct outcome {
 	struct success_event	 event;		/* recorded with the cert */
 };
 
+/* Our failure, not the client's: logged at error level, said so in the
+ * reason; the client gets FAILURE (badRequest: RFC 8894 has no other). */
+void	 outcome_server_error(struct outcome *, const char *stage);
 void	 outcome_fail(struct outcome *, enum scep_failinfo);
 /* A stored DER certificate. */
 int	 outcome_load_cert(const struct buf *, X509 **);

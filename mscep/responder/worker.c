@@ -8,20 +8,38 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 
 #include <openssl/provider.h>
 #include <openssl/x509.h>
 
 /* RFC 8894 §4.2: the CA alone, or the RA certificates and the CA. */
+/* The CAs above the issuing one that GetCACert serves: the root only
+ * with GetCACertIncludeRoot. */
+static int
+cacert_chain(const struct worker *w, X509 **certs, int max)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < sk_X509_num(w->ra.chain) && n < max; i++) {
+		X509 *x = sk_X509_value(w->ra.chain, i);
+		if (w->cfg.getcacert_include_root ||
+		    X509_check_issued(x, x) != X509_V_OK)
+			certs[n++] = x;
+	}
+	return n;
+}
+
 static int
 build_cacert(struct worker *w)
 {
 	unsigned char	*der = NULL;
-	X509		*certs[3];
-	int		 len;
+	X509		*certs[3 + 16], *above[16];
+	int		 len, n = 0, i, nabove = cacert_chain(w, above, 16);
 
-	if (w->ra.direct) {
+	if (w->ra.direct && nabove == 0) {
+		/* The CA alone, as NDES answers in CA-direct mode. */
 		w->cacert_type = "application/x-x509-ca-cert";
 		if ((len = i2d_X509(w->ra.ca, &der)) <= 0)
 			return -1;
@@ -29,12 +47,17 @@ build_cacert(struct worker *w)
 		OPENSSL_free(der);
 		return len;
 	}
-	/* NDES order: RA signing, RA encryption, issuing CA (sscep#156). */
-	certs[0] = w->ra.sign_cert;
-	certs[1] = w->ra.enc_cert;
-	certs[2] = w->ra.ca;
+	/* NDES order: RA signing, RA encryption, issuing CA (sscep#156),
+	 * then the CAs above it. */
+	if (!w->ra.direct) {
+		certs[n++] = w->ra.sign_cert;
+		certs[n++] = w->ra.enc_cert;
+	}
+	certs[n++] = w->ra.ca;
+	for (i = 0; i < nabove; i++)
+		certs[n++] = above[i];
 	w->cacert_type = "application/x-x509-ca-ra-cert";
-	return certrep_certs_only(certs, 3, &w->cacert);
+	return certrep_certs_only(certs, n, &w->cacert);
 }
 
 /* RFC 8894 §4.7: advertised exactly while there is a next CA to serve. */
@@ -83,6 +106,12 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 	}
 	if (ra_load(&w->cfg, &w->ra, reason, rlen) != 0)
 		return -1;
+	switch (ra_check_validity(&w->ra, (int64_t)time(NULL),
+	    RA_EXPIRY_WARN_DAYS, warn, sizeof(warn))) {
+	case -1: log_errx("%s", warn); break;
+	case 1: log_warnx("%s", warn); break;
+	default: break;
+	}
 	if (config_state_path(&w->cfg, STORE_FILE, db, sizeof(db)) != 0 ||
 	    store_open(db, &w->store, reason, rlen) != 0 ||
 	    policy_open(&w->cfg, w->store, &w->policy, reason, rlen) != 0)

@@ -19,5 +19,7 @@ int	 register_store(void);
 int	 register_keyops(void);
 /* CA rollover. */
 int	 register_rollover(void);
+/* import-ndes. */
+int	 register_ndes_reg(void);
 
 #endif
