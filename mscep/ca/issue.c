@@ -1,5 +1,6 @@
 /* issue.c - certificate issuance from a checked CSR and a template. */
 #include "ca/issue.h"
+#include "ca/lint.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -529,14 +530,23 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	    set_subject(t, csr, x) != 0) ||
 	    copy_pubkey(csr, x) != 0 ||
 	    set_validity(cfg, t, ra, csr, x) != 0 ||
-	    add_extensions(t, ra, csr, sid, x) != 0 ||
-	    md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
+	    add_extensions(t, ra, csr, sid, x) != 0) {
+		openssl_reason(reason, rlen, "cannot build certificate");
+		goto fail;
+	}
+	/* What is about to be signed, not only what was asked for. */
+	if (lint_cert(t, x, X509_REQ_get0_pubkey(csr), ra->ca, reason,
+	    rlen) != 0)
+		goto fail;
+	if (md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
 		openssl_reason(reason, rlen, "cannot sign certificate");
-		X509_free(x);
-		return -1;
+		goto fail;
 	}
 	*out = x;
 	return 0;
+fail:
+	X509_free(x);
+	return -1;
 }
 
 static void
