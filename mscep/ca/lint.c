@@ -184,12 +184,12 @@ lint_dns(const struct template *t, const unsigned char *s, int len,
 	}
 	shown(show, sizeof(show), s, len);
 	if (len > 253 || i <= len || labels == 0) {
-		snprintf(reason, rlen, "lint: DNS name \"%s\" is not in LDH "
+		snprintf(reason, rlen, "lint: DNS name '%s' is not in LDH "
 		    "syntax", show);
 		return -1;
 	}
 	if (wild && (!t->allow_wildcard || labels < 2)) {
-		snprintf(reason, rlen, "lint: DNS name \"%s\": %s", show,
+		snprintf(reason, rlen, "lint: DNS name '%s': %s", show,
 		    labels < 2 ? "wildcard over fewer than two labels" :
 		    "template does not allow wildcards (AllowWildcard)");
 		return -1;
@@ -238,7 +238,7 @@ lint_uri(const unsigned char *s, int len, char *reason, size_t rlen)
 			break;
 	if (i == 0 || i >= len || s[i] != ':' || has_control(s, len) ||
 	    memchr(s, ' ', (size_t)len) != NULL) {
-		snprintf(reason, rlen, "lint: URI \"%s\" is not an absolute "
+		snprintf(reason, rlen, "lint: URI '%s' is not an absolute "
 		    "URI without controls", shown(show, sizeof(show), s, len));
 		return -1;
 	}
@@ -260,7 +260,7 @@ lint_othername(const OTHERNAME *on, char *reason, size_t rlen)
 	v = on->value->value.utf8string;
 	if (!user_at_domain(ASN1_STRING_get0_data(v), ASN1_STRING_length(v),
 	    0)) {
-		snprintf(reason, rlen, "lint: UPN \"%s\" is not user@domain",
+		snprintf(reason, rlen, "lint: UPN '%s' is not user@domain",
 		    shown(show, sizeof(show), ASN1_STRING_get0_data(v),
 		    ASN1_STRING_length(v)));
 		return -1;
@@ -291,7 +291,7 @@ lint_name(const struct template *t, const GENERAL_NAME *g, int i,
 		len = ASN1_STRING_length(g->d.ia5);
 		if (user_at_domain(d, len, 1))
 			return 0;
-		snprintf(reason, rlen, "lint: email \"%s\" is not an "
+		snprintf(reason, rlen, "lint: email '%s' is not an "
 		    "rfc822Name", shown(show, sizeof(show), d, len));
 		return -1;
 	case GEN_URI:
