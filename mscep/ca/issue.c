@@ -656,7 +656,8 @@ bio_text(BIO *b)
 
 	if (len < 0 || (s = malloc((size_t)len + 1)) == NULL)
 		return NULL;
-	memcpy(s, p, (size_t)len);
+	if (len > 0)	/* an empty memory BIO has no data pointer */
+		memcpy(s, p, (size_t)len);
 	s[len] = '\0';
 	return s;
 }
