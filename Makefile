@@ -48,8 +48,8 @@ LIB	 = $(BUILD)/libmscep.a
 PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
 	   $(BINDIR)/logsink $(BINDIR)/unit-tests
 
-.PHONY: all deps need run check check-unit check-e2e check-asan lint \
-	install clean fuzz fuzz-build fuzz-regress fuzz-corpus bench man
+.PHONY: all deps need man man-lint run check check-unit check-e2e check-asan lint \
+	install clean fuzz fuzz-build fuzz-regress fuzz-corpus bench
 
 all: need $(PROGS)
 
@@ -105,7 +105,18 @@ $(BINDIR)/logsink: tests/tools/logsink.c
 
 # mscep.ini(5): the page with its one line ".\" @KEYS@" replaced by the key
 # list printed from the table config_load parses by.
-man: $(BUILD)/man/mscep.ini.5
+MANDIR	?= $(PREFIX)/share/man
+MAN8	 = docs/mscep.8 docs/mscep-admin.8
+MAN5	 = $(BUILD)/man/mscep.ini.5
+man: $(MAN5)
+
+# The man pages lint clean: groff warns without failing, so any output
+# fails; mandoc fails on its own.
+man-lint: $(MAN5)
+	@out=$$(groff -ww -z -man $(MAN8) $(MAN5) 2>&1); \
+	    [ -z "$$out" ] || { echo "$$out"; exit 1; }
+	@mandoc -T lint -W style $(MAN8) $(MAN5)
+	@echo "man-lint: $(words $(MAN8) $(MAN5)) pages, no warnings"
 
 $(BUILD)/man/mscep.ini.5: docs/mscep.ini.5.in $(BINDIR)/mscep-admin
 	@mkdir -p $(dir $@)
@@ -125,6 +136,7 @@ run: deps all
 # Installs nothing: make deps (or .ci/run) does, once.
 check: all
 	@sh tests/tools/layers.sh
+	@$(MAKE) --no-print-directory man-lint
 	@$(MAKE) --no-print-directory check-unit check-e2e
 
 check-unit: $(BINDIR)/unit-tests
@@ -145,11 +157,14 @@ check-asan: need
 bench: all
 	@MSCEP_BIN=$(CURDIR)/$(BINDIR) bash tests/bench/bench.sh
 
-install: $(BINDIR)/mscep $(BINDIR)/mscep-admin
+install: $(BINDIR)/mscep $(BINDIR)/mscep-admin $(MAN5)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mscep \
 	    $(DESTDIR)$(PREFIX)/share/mscep $(DESTDIR)$(SYSCONFDIR)/mscep \
 	    $(DESTDIR)$(PREFIX)/share/doc/mscep
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/mscep/
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0755 $(BINDIR)/mscep $(BINDIR)/mscep-admin \
 	    $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 deploy/cgi/mscep-bridge $(DESTDIR)$(PREFIX)/lib/mscep/

@@ -10,13 +10,13 @@ set -eu
 # util-linux (setpriv) and systemd (systemd-analyze, systemd-socket-activate)
 # for the tests; cppcheck for make lint; clang and its fuzzer runtime for
 # make fuzz; iproute2 (ip, for scepserver's network namespace) for make
-# bench.
+# bench; mandoc and groff for make man-lint.
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
 curl scep certmonger procps util-linux systemd cppcheck clang
-libclang-rt-14-dev iproute2"
+libclang-rt-14-dev iproute2 mandoc groff-base"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

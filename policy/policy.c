@@ -33,7 +33,7 @@ password_module(void *state, const struct config *cfg, struct store *st,
     const struct policy_request *req, struct policy_decision *d)
 {
 	(void)state;
-	password_decide(cfg, st, req, d);
+	policy_password_decide(cfg, st, req, d);
 }
 
 static const struct policy_module modules[] = {
@@ -41,7 +41,7 @@ static const struct policy_module modules[] = {
 	  0 },
 	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
 	  1, 0 },
-	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0, 1 },
+	{ POLICY_EXEC, "exec", NULL, policy_exec_decide, NULL, 0, 1 },
 };
 
 struct policy {

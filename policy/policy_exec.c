@@ -45,7 +45,7 @@ done:
 }
 
 void
-exec_decide(void *state, const struct config *cfg, struct store *st,
+policy_exec_decide(void *state, const struct config *cfg, struct store *st,
     const struct policy_request *req, struct policy_decision *d)
 {
 	char			 txid[160], tmpl[96], type[40], renews[112];

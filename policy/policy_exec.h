@@ -10,7 +10,7 @@
 
 #include "policy/policy.h"
 
-void	 exec_decide(void *, const struct config *, struct store *,
+void	 policy_exec_decide(void *, const struct config *, struct store *,
 	    const struct policy_request *, struct policy_decision *);
 
 #endif

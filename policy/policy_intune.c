@@ -90,11 +90,11 @@ intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 	if (in == NULL || (in->signers = sk_X509_new_null()) == NULL ||
 	    (in->trust = X509_STORE_new()) == NULL)
 		goto fail;
-	config_state_path(cfg, CHALLENGE_KEY, path, sizeof(path));
-	if (pem_read_key(path, &in->key) != 0)
+	if (config_state_path(cfg, CHALLENGE_KEY, path, sizeof(path)) != 0 ||
+	    ra_read_key(path, &in->key) != 0)
 		goto missing;
-	config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path));
-	if (pem_read_cert(path, &in->cert) != 0)
+	if (config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path)) != 0 ||
+	    ra_read_cert(path, &in->cert) != 0)
 		goto missing;
 	if (X509_check_private_key(in->cert, in->key) != 1) {
 		snprintf(reason, rlen, "Module = intune: %s does not match %s",
@@ -108,9 +108,9 @@ intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 		goto out;
 	}
 	/* MDM signers chain to the issuing CA. */
-	config_state_path(cfg, RA_CA_CERT, path, sizeof(path));
-	if (pem_read_cert(path, &ca) != 0 || !X509_STORE_add_cert(in->trust,
-	    ca))
+	if (config_state_path(cfg, RA_CA_CERT, path, sizeof(path)) != 0 ||
+	    ra_read_cert(path, &ca) != 0 ||
+	    !X509_STORE_add_cert(in->trust, ca))
 		goto missing;
 	/* Or to one it replaced (mscep-admin ca switch): a signer issued
 	 * before the switch is trusted until it expires. */
@@ -231,7 +231,7 @@ check_claims(const struct policy_request *req,
     const struct challenge_claims *c, struct policy_decision *d)
 {
 	const X509_NAME	*subject = X509_REQ_get_subject_name(req->csr);
-	unsigned	 ku = csr_key_usage(req->csr);
+	unsigned	 ku = template_csr_key_usage(req->csr);
 
 	if (strcasecmp(c->profile, req->tmpl->name) != 0) {
 		refuse(d, "ScepProfileMismatch", "challenge is for template "
@@ -286,7 +286,7 @@ intune_decide(void *arg, const struct config *cfg, struct store *st,
 		goto out;
 	}
 	e = challenge_open(blob, in->key, in->cert, in->signers, in->trust,
-	    now_seconds(), cfg->clock_skew, &c, d->reason, sizeof(d->reason));
+	    util_now(), cfg->clock_skew, &c, d->reason, sizeof(d->reason));
 	if (e != CHALLENGE_OK) {
 		snprintf(d->code, sizeof(d->code), "%s", challenge_err_code(e));
 		goto out;
@@ -294,7 +294,7 @@ intune_decide(void *arg, const struct config *cfg, struct store *st,
 	snprintf(d->device_id, sizeof(d->device_id), "%s", c.device_id);
 	if (check_claims(req, &c, d) != 0)
 		goto out;
-	hex_encode(c.nonce, CHALLENGE_NONCE_LEN, nonce);
+	util_hex_encode(c.nonce, CHALLENGE_NONCE_LEN, nonce);
 	/* Early answer; the store's primary key decides races. */
 	if ((rc = store_nonce_used(st, nonce)) != STORE_NOT_FOUND) {
 		refuse(d, rc == STORE_OK ? "ChallengeReplayed" : "Unknown",

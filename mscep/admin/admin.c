@@ -14,6 +14,7 @@
 #include "admin/admin_life.h"
 #include "admin/admin_ca.h"
 #include "admin/admin_mdm.h"
+#include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "config/config.h"
 #include "config/schema.h"
@@ -27,57 +28,19 @@
 #include "store/store.h"
 #include "ca/tlscert.h"
 #include "util/cert.h"
+#include "util/file.h"
 
 #ifndef MSCEP_CONFIG
 #define MSCEP_CONFIG "/etc/mscep/mscep.ini"
 #endif
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: mscep-admin [-c mscep.ini] command [options]\n"
-	    "  init [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
-	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
-	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n"
-	    "  password     print a new enrollment challenge password\n"
-	    "  check        validate the configuration, keys and store\n"
-	    "  config-keys [--man]   every configuration key: section, key,\n"
-	    "           type, default, help (--man: the list in mscep.ini(5))\n"
-	    "  tls-cert --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
-	    "           [--out DIR]   TLS server certificate from the CA\n"
-	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
-	    "           default DIR: the state folder's tls/)\n"
-	    "  ocsp-cert [--days N] [--key SPEC] [--previous]\n"
-	    "           (re)issue the OCSP responder certificate (ocsp.crt,\n"
-	    "           private/ocsp.key; default 365 days, rsa:2048);\n"
-	    "           --previous: those of the previous CAs still valid\n"
-	    "  mdm-init --out DIR [--name CN] [--days N]\n"
-	    "           challenge key, MDM signing identity, files for the MDM\n"
-	    "  challenge --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
-	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
-	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n"
-	    "  events [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
-	    "           enrollment outcomes as JSON lines\n"
-	    "  revoke SERIAL [--reason R]   revoke one certificate, or all of\n"
-	    "  revoke --device ID|--subject DN|--template NAME [--reason R]\n"
-	    "           (R: unspecified, keyCompromise, affiliationChanged,\n"
-	    "           superseded, cessationOfOperation, privilegeWithdrawn)\n"
-	    "  list [--status issued|revoked|expired|all] [--device ID]\n"
-	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n"
-	    "  crl [--force]  publish the CRL if stale (--force: now)\n"
-	    "  pending        requests waiting for approval\n"
-	    "  approve ID | deny ID   decide a pending request\n"
-	    "  ca rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
-	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
-	    "  ca switch [--now]   make the next CA current\n"
-	    "  ca status    current, next and previous CAs\n");
-}
+static void	 usage(void);
 
 static int
 open_store(const struct config *cfg, struct store **st)
 {
-	char	 path[PATH_MAX + 16], reason[512];
+	char	 path[PATH_MAX + 16], reason[REASON_MAX] =
+	    "state folder path too long";
 
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
 	    store_open(path, st, reason, sizeof(reason)) != 0) {
@@ -101,7 +64,8 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 	};
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
 	    NULL, 3650, 730 };
-	char		 host[256] = "localhost", raname[300], reason[512];
+	char		 host[256] = "localhost", raname[300];
+	char		 reason[REASON_MAX];
 	struct store	*st = NULL;
 	int		 ch;
 
@@ -116,8 +80,16 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 		case 'r': o.ra_key = optarg; break;
 		case 'n': o.ca_name = optarg; break;
 		case 'a': o.ra_name = optarg; break;
-		case 'd': o.ca_days = atoi(optarg); break;
-		case 'D': o.ra_days = atoi(optarg); break;
+		case 'd':
+			if (admin_opt_int("--ca-days", optarg, 1,
+			    ADMIN_DAYS_MAX, &o.ca_days) != 0)
+				return 2;
+			break;
+		case 'D':
+			if (admin_opt_int("--ra-days", optarg, 1,
+			    ADMIN_DAYS_MAX, &o.ra_days) != 0)
+				return 2;
+			break;
 		default: usage(); return 2;
 		}
 	}
@@ -139,12 +111,14 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 }
 
 static int
-cmd_password(const struct config *cfg)
+cmd_password(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st = NULL;
 	char		 pw[160];
 	enum store_rc	 rc;
 
+	(void)argc;
+	(void)argv;
 	if (!cfg->enforce_password) {
 		fprintf(stderr, "mscep-admin: EnforcePassword=0: no password "
 		    "is needed to enroll\n");
@@ -152,7 +126,7 @@ cmd_password(const struct config *cfg)
 	}
 	if (open_store(cfg, &st) != 0)
 		return 1;
-	rc = password_new(cfg, st, pw, sizeof(pw));
+	rc = policy_password_new(cfg, st, pw, sizeof(pw));
 	store_close(st);
 	if (rc == STORE_FULL) {
 		/* The text of NDES's mscep_admin page. */
@@ -172,14 +146,16 @@ cmd_password(const struct config *cfg)
 }
 
 static int
-cmd_check(const struct config *cfg)
+cmd_check(const struct config *cfg, int argc, char *argv[])
 {
 	struct ra	 ra;
 	struct store	*st = NULL;
 	struct policy	*pol = NULL;
 	struct buf	 next = { 0 };
-	char		 reason[512];
+	char		 reason[REASON_MAX];
 
+	(void)argc;
+	(void)argv;
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
@@ -224,8 +200,9 @@ cmd_check(const struct config *cfg)
 
 /* Needs no configuration: it prints the table config_load parses by. */
 static int
-cmd_config_keys(int argc, char *argv[])
+cmd_config_keys(const struct config *cfg, int argc, char *argv[])
 {
+	(void)cfg;
 	if (argc == 1)
 		config_keys_print(stdout);
 	else if (argc == 2 && strcmp(argv[1], "--man") == 0)
@@ -248,11 +225,9 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct tlscert_opts o = { .key = "rsa:2048", .days = 397 };
-	char		 dir[PATH_MAX + 8], serial[80], reason[512];
+	char		 dir[PATH_MAX + 8], serial[80], reason[REASON_MAX];
 	int		 ch;
 
-	snprintf(dir, sizeof(dir), "%s/tls", cfg->state_dir);
-	o.outdir = dir;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -265,7 +240,12 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 			o.names[o.nnames++] = optarg;
 			break;
 		case 'k': o.key = optarg; break;
-		case 'd': o.days = atoi(optarg); break;
+		case 'd':
+			/* 825: the most TLS clients have accepted. */
+			if (admin_opt_int("--days", optarg, 1, 825,
+			    &o.days) != 0)
+				return 2;
+			break;
 		case 'o': o.outdir = optarg; break;
 		default: usage(); return 2;
 		}
@@ -275,6 +255,14 @@ cmd_tls_cert(const struct config *cfg, int argc, char *argv[])
 		fprintf(stderr, "mscep-admin: tls-cert needs --name FQDN (one "
 		    "per name the service answers to) and 1 to 825 --days\n");
 		return 2;
+	}
+	if (o.outdir == NULL) {
+		if (config_state_path(cfg, "tls", dir, sizeof(dir)) != 0) {
+			fprintf(stderr, "mscep-admin: tls-cert: %s/tls: path "
+			    "too long\n", cfg->state_dir);
+			return 1;
+		}
+		o.outdir = dir;
 	}
 	if (tlscert_issue(cfg, &o, serial, sizeof(serial), reason,
 	    sizeof(reason)) != 0) {
@@ -302,7 +290,8 @@ issue_responder(struct ocsp_issue *oi, X509 *ca, EVP_PKEY *cakey,
 	EVP_PKEY	*key = NULL;
 	X509		*x = NULL;
 	BIO		*mem = NULL;
-	char		 reason[512], serial[80] = "", until[64] = "";
+	char		 reason[REASON_MAX], serial[80] = "";
+	char		 until[64] = "";
 	int		 rc = -1;
 
 	if (ca_issue_ocsp(ca, cakey, oi->spec, oi->days, &x, &key, reason,
@@ -343,10 +332,15 @@ previous_responder(const char *dir, X509 *ca, void *arg)
 		return 0;
 	rel = strncmp(dir, oi->cfg->state_dir, n) == 0 && dir[n] == '/' ?
 	    dir + n + 1 : dir;
-	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_KEY);
-	snprintf(certf, sizeof(certf), "%s/%s", rel, OCSP_RESPONDER_CERT);
-	snprintf(keyf, sizeof(keyf), "%s/%s", rel, OCSP_RESPONDER_KEY);
-	if (pem_read_key(path, &cakey) != 0) {
+	if (file_path(path, sizeof(path), "%s/%s", dir, RA_CA_KEY) != 0 ||
+	    file_path(certf, sizeof(certf), "%s/%s", rel,
+	    OCSP_RESPONDER_CERT) != 0 ||
+	    file_path(keyf, sizeof(keyf), "%s/%s", rel,
+	    OCSP_RESPONDER_KEY) != 0) {
+		fprintf(stderr, "mscep-admin: ocsp-cert: %s: path too long\n",
+		    dir);
+		oi->failed++;
+	} else if (ra_read_key(path, &cakey) != 0) {
 		fprintf(stderr, "mscep-admin: ocsp-cert: cannot read %s\n",
 		    path);
 		oi->failed++;
@@ -372,13 +366,17 @@ cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
 	struct ocsp_issue	 oi = { cfg, "rsa:2048", OCSP_RESPONDER_DAYS,
 	    0, 0 };
 	struct ra		 ra;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int			 ch, previous = 0, rc = 1;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': oi.days = atoi(optarg); break;
+		case 'd':
+			if (admin_opt_int("--days", optarg, 1, 3650,
+			    &oi.days) != 0)
+				return 2;
+			break;
 		case 'k': oi.spec = optarg; break;
 		case 'p': previous = 1; break;
 		default: usage(); return 2;
@@ -416,13 +414,139 @@ cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
 	return rc;
 }
 
+/* The subcommands: the name, what runs it, and its lines of usage. */
+static const struct subcommand {
+	const char	*name;
+	int		(*run)(const struct config *, int, char *[]);
+	const char	*help;
+	int		 noconfig;	/* runs without reading the INI */
+} subcommands[] = {
+	{ "init", cmd_init,
+	    " [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
+	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
+	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n", 0 },
+	{ "password", cmd_password,
+	    "     print a new enrollment challenge password\n", 0 },
+	{ "check", cmd_check,
+	    "        validate the configuration, keys and store\n", 0 },
+	{ "config-keys", cmd_config_keys,
+	    " [--man]   every configuration key: section, key,\n"
+	    "           type, default, help (--man: the list in mscep.ini(5))\n",
+	    1 },
+	{ "tls-cert", cmd_tls_cert,
+	    " --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
+	    "           [--out DIR]   TLS server certificate from the CA\n"
+	    "           (DIR/server.crt with the CA, DIR/server.key;\n"
+	    "           default DIR: the state folder's tls/)\n", 0 },
+	{ "ocsp-cert", cmd_ocsp_cert,
+	    " [--days N] [--key SPEC] [--previous]\n"
+	    "           (re)issue the OCSP responder certificate (ocsp.crt,\n"
+	    "           private/ocsp.key; default 365 days, rsa:2048);\n"
+	    "           --previous: those of the previous CAs still valid\n", 0 },
+	{ "mdm-init", admin_cmd_mdm_init,
+	    " --out DIR [--name CN] [--days N]\n"
+	    "           challenge key, MDM signing identity, files for the MDM\n", 0 },
+	{ "challenge", admin_cmd_challenge,
+	    " --mdm DIR --subject /CN=.. --device ID [--san dns:..]...\n"
+	    "           [--profile TEMPLATE] [--key-usage sig|enc|both|any]\n"
+	    "           [--sid S-1-..] [--ttl SECONDS]   print a challenge blob\n", 0 },
+	{ "events", admin_cmd_events,
+	    " [--since EPOCH|-SECONDS|YYYY-MM-DDTHH:MM:SS]\n"
+	    "           enrollment outcomes as JSON lines\n", 0 },
+	{ "revoke", admin_cmd_revoke,
+	    " SERIAL [--reason R]   revoke one certificate, or all of\n"
+	    "  revoke --device ID|--subject DN|--template NAME [--reason R]\n"
+	    "           (R: unspecified, keyCompromise, affiliationChanged,\n"
+	    "           superseded, cessationOfOperation, privilegeWithdrawn)\n", 0 },
+	{ "list", admin_cmd_list,
+	    " [--status issued|revoked|expired|all] [--device ID]\n"
+	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n", 0 },
+	{ "crl", admin_cmd_crl,
+	    " [--force]  publish the CRL if stale (--force: now)\n", 0 },
+	{ "pending", admin_cmd_pending,
+	    "        requests waiting for approval\n", 0 },
+	{ "approve", admin_cmd_approve,
+	    " ID   issue the certificate a pending request asks for\n", 0 },
+	{ "deny", admin_cmd_deny,
+	    " ID      refuse a pending request\n", 0 },
+	{ "ca", admin_cmd_ca,
+	    " rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
+	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "  ca switch [--now]   make the next CA current\n"
+	    "  ca status    current, next and previous CAs\n", 0 },
+};
+
+#define NSUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))
+
+/* Every subcommand's usage, or only's. */
+static void
+print_usage(FILE *f, const struct subcommand *only)
+{
+	size_t	 i;
+
+	fprintf(f, "usage: mscep-admin [-c mscep.ini] %s [options]\n",
+	    only != NULL ? only->name : "command");
+	for (i = 0; i < NSUBCOMMANDS; i++)
+		if (only == NULL || only == &subcommands[i])
+			fprintf(f, "  %s%s", subcommands[i].name,
+			    subcommands[i].help);
+}
+
+static void
+usage(void)
+{
+	print_usage(stderr, NULL);
+}
+
+static const struct subcommand *
+find_subcommand(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < NSUBCOMMANDS; i++)
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/*
+ * Help needs no configuration: "-h", "--help" or "help", each optionally
+ * followed by a subcommand, and "SUBCOMMAND -h" print to stdout. -1 when
+ * argv asks for something else.
+ */
+static int
+help(int argc, char *argv[], int i)
+{
+	const struct subcommand	*sc = NULL;
+	const char		*name = NULL;
+
+	if (is_help(argv[i]) || strcmp(argv[i], "help") == 0)
+		name = i + 1 < argc ? argv[i + 1] : NULL;
+	else if (i + 1 < argc && is_help(argv[i + 1]))
+		name = argv[i];
+	else
+		return -1;
+	if (name != NULL && (sc = find_subcommand(name)) == NULL) {
+		usage();
+		return 2;
+	}
+	print_usage(stdout, sc);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct config	 cfg;
-	const char	*path = getenv("MSCEP_CONFIG");
-	const char	*cmd;
-	int		 i = 1, n, rc;
+	const struct subcommand	*sc;
+	struct config		 cfg;
+	const char		*path = getenv("MSCEP_CONFIG");
+	int			 i = 1, n, rc;
 
 	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
 		path = argv[2];
@@ -434,49 +558,21 @@ main(int argc, char *argv[])
 		usage();
 		return 2;
 	}
-	cmd = argv[i];
-	if (strcmp(cmd, "config-keys") == 0)
-		return cmd_config_keys(argc - i, argv + i);
+	if ((rc = help(argc, argv, i)) >= 0)
+		return rc;
+	if ((sc = find_subcommand(argv[i])) == NULL) {
+		usage();
+		return 2;
+	}
+	if (sc->noconfig)
+		return sc->run(NULL, argc - i, argv + i);
 	if ((n = config_load(path, &cfg, stderr)) != 0) {
 		fprintf(stderr, "mscep-admin: %s: %d problem(s)\n", path,
 		    n < 0 ? 1 : n);
 		config_free(&cfg);
 		return 1;
 	}
-	if (strcmp(cmd, "init") == 0)
-		rc = cmd_init(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "password") == 0)
-		rc = cmd_password(&cfg);
-	else if (strcmp(cmd, "check") == 0)
-		rc = cmd_check(&cfg);
-	else if (strcmp(cmd, "tls-cert") == 0)
-		rc = cmd_tls_cert(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "ocsp-cert") == 0)
-		rc = cmd_ocsp_cert(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "mdm-init") == 0)
-		rc = cmd_mdm_init(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "challenge") == 0)
-		rc = cmd_challenge(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "events") == 0)
-		rc = cmd_events(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "revoke") == 0)
-		rc = cmd_revoke(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "list") == 0)
-		rc = cmd_list(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "crl") == 0)
-		rc = cmd_crl(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "pending") == 0)
-		rc = cmd_pending(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "approve") == 0)
-		rc = cmd_approve(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "deny") == 0)
-		rc = cmd_deny(&cfg, argc - i, argv + i);
-	else if (strcmp(cmd, "ca") == 0)
-		rc = cmd_ca(&cfg, argc - i, argv + i);
-	else {
-		usage();
-		rc = 2;
-	}
+	rc = sc->run(&cfg, argc - i, argv + i);
 	config_free(&cfg);
 	return rc;
 }

@@ -1,7 +1,9 @@
 /* admin_ca.c - CA rollover from the shell: prepare, switch, show. */
 #include "admin/admin_ca.h"
+#include "admin/admin_opt.h"
 #include "ca/ra.h"
 #include "ca/rollover.h"
+#include "util/file.h"
 #include "util/util.h"
 
 #include <dirent.h>
@@ -48,7 +50,7 @@ print_cert(const char *label, X509 *x)
 
 	if (X509_pubkey_digest(x, EVP_sha1(), md, &len) == 1 &&
 	    len == sizeof(md))
-		hex_encode(md, len, keyid);
+		util_hex_encode(md, len, keyid);
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL)
 		serial = BN_bn2hex(bn);
 	printf("%-12s", label);
@@ -68,7 +70,7 @@ read_state_cert(const struct config *cfg, const char *file)
 	X509	*x = NULL;
 
 	if (config_state_path(cfg, file, path, sizeof(path)) != 0 ||
-	    pem_read_cert(path, &x) != 0)
+	    ra_read_cert(path, &x) != 0)
 		ERR_clear_error();
 	return x;
 }
@@ -81,11 +83,13 @@ print_crl(const struct config *cfg, const char *sub)
 	char	 dir[PATH_MAX + 320], file[PATH_MAX + 16], why[PATH_MAX + 128];
 	int	 index;
 
-	snprintf(dir, sizeof(dir), "%s%s%s", cfg->state_dir, *sub ? "/" : "",
-	    sub);
-	if (ra_read_index(cfg, dir, &index, why, sizeof(why)) != 0)
+	if (file_path(dir, sizeof(dir), "%s%s%s", cfg->state_dir,
+	    *sub ? "/" : "", sub) != 0)
+		printf("  %-10s%s/%s: path too long\n", "CRL", cfg->state_dir,
+		    sub);
+	else if (ra_read_index(cfg, dir, &index, why, sizeof(why)) != 0)
 		printf("  %-10s%s\n", "CRL", why);
-	else if (name_for_key_index(cfg->crl_file, index, file,
+	else if (util_key_index_name(cfg->crl_file, index, file,
 	    sizeof(file)) == 0)
 		printf("  %-10s%s (key index %d)\n", "CRL", file, index);
 }
@@ -94,11 +98,11 @@ static void
 status_next(const struct config *cfg)
 {
 	X509	*x;
-	int64_t	 at, now = now_seconds();
+	int64_t	 at, now = util_now();
 	char	 path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/%s", ROLL_NEXT_DIR, ROLL_SWITCHING);
-	if (config_state_path(cfg, path, path, sizeof(path)) == 0 &&
+	if (config_state_path(cfg, ROLL_NEXT_DIR "/" ROLL_SWITCHING, path,
+	    sizeof(path)) == 0 &&
 	    access(path, F_OK) == 0) {
 		printf("next CA     a switch has begun and not finished: run "
 		    "mscep-admin ca switch\n");
@@ -133,7 +137,7 @@ static void
 status_prev(const struct config *cfg)
 {
 	struct dirent	**names = NULL;
-	char		 dir[PATH_MAX + 16], file[PATH_MAX + 300];
+	char		 dir[PATH_MAX + 16], gen[PATH_MAX], file[PATH_MAX];
 	X509		*x;
 	int		 i, n;
 
@@ -141,17 +145,16 @@ status_prev(const struct config *cfg)
 	    (n = scandir(dir, &names, NULL, alphasort)) < 0)
 		return;
 	for (i = n - 1; i >= 0; i--) {
-		snprintf(file, sizeof(file), "%s/%s/%s", RA_PREV_DIR,
-		    names[i]->d_name, RA_CA_CERT);
-		if (names[i]->d_name[0] != '.' &&
-		    (x = read_state_cert(cfg, file)) != NULL) {
-			print_cert("previous CA", x);
-			snprintf(file, sizeof(file), "%s/%s", RA_PREV_DIR,
-			    names[i]->d_name);
-			print_crl(cfg, file);
-			printf("  %-10s%s\n", "kept in", file);
-			X509_free(x);
-		}
+		if (names[i]->d_name[0] == '.' || file_path(gen, sizeof(gen),
+		    "%s/%s", RA_PREV_DIR, names[i]->d_name) != 0 ||
+		    file_path(file, sizeof(file), "%s/%s", gen,
+		    RA_CA_CERT) != 0 ||
+		    (x = read_state_cert(cfg, file)) == NULL)
+			continue;
+		print_cert("previous CA", x);
+		print_crl(cfg, gen);
+		printf("  %-10s%s\n", "kept in", gen);
+		X509_free(x);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
@@ -195,7 +198,7 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rollover_opts o = { NULL, NULL, 3650, 730, 30, 0 };
-	char		 reason[512];
+	char		 reason[REASON_MAX];
 	int		 ch;
 
 	optind = 1;
@@ -203,9 +206,21 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		switch (ch) {
 		case 'k': o.ca_key = optarg; break;
 		case 'r': o.ra_key = optarg; break;
-		case 'd': o.ca_days = atoi(optarg); break;
-		case 'D': o.ra_days = atoi(optarg); break;
-		case 's': o.switch_in_days = atoi(optarg); break;
+		case 'd':
+			if (admin_opt_int("--days", optarg, 1, ADMIN_DAYS_MAX,
+			    &o.ca_days) != 0)
+				return 2;
+			break;
+		case 'D':
+			if (admin_opt_int("--ra-days", optarg, 1,
+			    ADMIN_DAYS_MAX, &o.ra_days) != 0)
+				return 2;
+			break;
+		case 's':
+			if (admin_opt_int("--switch-in", optarg, 0,
+			    ADMIN_DAYS_MAX, &o.switch_in_days) != 0)
+				return 2;
+			break;
 		case 'R': o.replace = 1; break;
 		default: return 2;
 		}
@@ -229,7 +244,7 @@ ca_switch(const struct config *cfg, int argc, char *argv[])
 		{ "now", no_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
-	char		 prev[PATH_MAX + 64], reason[512];
+	char		 prev[PATH_MAX + 64], reason[REASON_MAX];
 	int		 ch, force = 0;
 
 	optind = 1;
@@ -252,7 +267,7 @@ ca_switch(const struct config *cfg, int argc, char *argv[])
 }
 
 int
-cmd_ca(const struct config *cfg, int argc, char *argv[])
+admin_cmd_ca(const struct config *cfg, int argc, char *argv[])
 {
 	if (argc >= 2 && strcmp(argv[1], "rollover") == 0)
 		return ca_rollover(cfg, argc - 1, argv + 1);

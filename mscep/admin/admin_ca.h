@@ -7,6 +7,6 @@
 
 #include "config/config.h"
 
-int	 cmd_ca(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_ca(const struct config *, int argc, char *argv[]);
 
 #endif

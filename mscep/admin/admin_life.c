@@ -1,5 +1,7 @@
 /* admin_life.c - revoke, list, crl, pending, approve, deny. */
 #include "admin/admin_life.h"
+#include "admin/admin_opt.h"
+#include "util/num.h"
 #include "ca/crl.h"
 #include "store/events.h"
 #include "ca/issue.h"
@@ -54,7 +56,8 @@ static struct store *
 open_store(const struct config *cfg)
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[512];
+	char		 path[PATH_MAX + 16], reason[REASON_MAX] =
+	    "state folder path too long";
 
 	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
 	    store_open(path, &st, reason, sizeof(reason)) != 0) {
@@ -86,7 +89,7 @@ normalise_serial(const char *in, char *out, size_t len)
 	    BN_hex2bn(&bn, clean) != (int)n ||
 	    (hex = BN_bn2hex(bn)) == NULL || strlen(hex) >= len)
 		goto out;
-	strlcpy0(out, hex, len);
+	util_strlcpy(out, hex, len);
 	rc = 0;
 out:
 	OPENSSL_free(hex);
@@ -99,8 +102,8 @@ static const char *
 crl_name(const struct config *cfg, const struct ra *ra, char *out,
     size_t size)
 {
-	if (name_for_key_index(cfg->crl_file, ra->ca_index, out, size) != 0)
-		strlcpy0(out, cfg->crl_file, size);
+	if (util_key_index_name(cfg->crl_file, ra->ca_index, out, size) != 0)
+		util_strlcpy(out, cfg->crl_file, size);
 	return out;
 }
 
@@ -110,7 +113,7 @@ static int
 republish(const struct config *cfg, struct store *st)
 {
 	struct ra	 ra;
-	char		 reason[512], file[PATH_MAX + 16];
+	char		 reason[REASON_MAX], file[PATH_MAX + 16];
 	long		 n = 0;
 	int		 rc = -1, published;
 
@@ -142,7 +145,7 @@ revoke_one(struct store *st, const char *arg, int reason)
 		    "serial number\n", arg);
 		return 2;
 	}
-	rc = store_revoke(st, serial, reason, now_seconds(), &already);
+	rc = store_revoke(st, serial, reason, util_now(), &already);
 	if (rc == STORE_NOT_FOUND) {
 		fprintf(stderr, "mscep-admin: no certificate with serial %s\n",
 		    serial);
@@ -200,7 +203,7 @@ out:
 }
 
 int
-cmd_revoke(const struct config *cfg, int argc, char *argv[])
+admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "reason", required_argument, NULL, 'r' },
@@ -243,7 +246,7 @@ cmd_revoke(const struct config *cfg, int argc, char *argv[])
 	subject_filter(&f, &subject);
 	if (optind == argc - 1)
 		rc = revoke_one(st, argv[optind], reason);
-	else if (store_revoke_where(st, &f, reason, now_seconds(), &n) !=
+	else if (store_revoke_where(st, &f, reason, util_now(), &n) !=
 	    STORE_OK) {
 		fprintf(stderr, "mscep-admin: revoke: %s\n", store_errmsg(st));
 		rc = 1;
@@ -271,7 +274,7 @@ iso8601(int64_t t, char *out, size_t len)
 	struct tm	 tm;
 
 	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		strlcpy0(out, "-", len);
+		util_strlcpy(out, "-", len);
 	else
 		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
@@ -315,7 +318,7 @@ parse_status(const char *s)
 }
 
 int
-cmd_list(const struct config *cfg, int argc, char *argv[])
+admin_cmd_list(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "status", required_argument, NULL, 'S' },
@@ -327,9 +330,9 @@ cmd_list(const struct config *cfg, int argc, char *argv[])
 	};
 	struct cert_filter	 f = { 0 };
 	struct store		*st;
-	int64_t			 now = now_seconds();
-	char			*end, *subject = NULL;
-	long			 days;
+	int64_t			 now = util_now();
+	char			*subject = NULL;
+	long long		 days;
 	int			 ch;
 	enum store_rc		 rc;
 
@@ -345,8 +348,8 @@ cmd_list(const struct config *cfg, int argc, char *argv[])
 		case 's': f.subject = optarg; break;
 		case 't': f.template_name = optarg; break;
 		case 'e':
-			days = strtol(optarg, &end, 10);
-			if (*end != '\0' || days < 0 || days > 36500)
+			if (admin_opt_ll("--expires-within", optarg, 0,
+			    ADMIN_DAYS_MAX, &days) != 0)
 				goto usage;
 			f.expires_before = now + days * 86400;
 			break;
@@ -370,12 +373,12 @@ usage:
 }
 
 int
-cmd_crl(const struct config *cfg, int argc, char *argv[])
+admin_cmd_crl(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st;
 	struct ra	 ra;
 	struct timespec	 t0, t1;
-	char		 reason[512], file[PATH_MAX + 16];
+	char		 reason[REASON_MAX], file[PATH_MAX + 16];
 	long		 n = 0;
 	int		 force = argc == 2 && !strcmp(argv[1], "--force"), rc;
 
@@ -426,10 +429,10 @@ print_pending(const struct pending_req *p, void *arg)
 }
 
 int
-cmd_pending(const struct config *cfg, int argc, char *argv[])
+admin_cmd_pending(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st;
-	int64_t		 now = now_seconds();
+	int64_t		 now = util_now();
 	enum store_rc	 rc;
 
 	(void)argv;
@@ -463,13 +466,13 @@ take_held(const struct pending_req *p, void *arg)
 	struct held		*h = arg;
 	const unsigned char	*q;
 
-	strlcpy0(h->status, p->status, sizeof(h->status));
-	strlcpy0(h->txid, p->txid, sizeof(h->txid));
-	strlcpy0(h->key_id, p->key_id, sizeof(h->key_id));
-	strlcpy0(h->template_name, p->template_name,
+	util_strlcpy(h->status, p->status, sizeof(h->status));
+	util_strlcpy(h->txid, p->txid, sizeof(h->txid));
+	util_strlcpy(h->key_id, p->key_id, sizeof(h->key_id));
+	util_strlcpy(h->template_name, p->template_name,
 	    sizeof(h->template_name));
-	strlcpy0(h->device_id, p->device_id, sizeof(h->device_id));
-	strlcpy0(h->sid, p->sid, sizeof(h->sid));
+	util_strlcpy(h->device_id, p->device_id, sizeof(h->device_id));
+	util_strlcpy(h->sid, p->sid, sizeof(h->sid));
 	q = p->csr;
 	h->csr = d2i_X509_REQ(NULL, &q, (long)p->csr_len);
 	q = p->subject_der;
@@ -491,16 +494,16 @@ held_free(struct held *h)
 static int
 load_held(struct store *st, const char *arg, int64_t *id, struct held *h)
 {
-	char	*end;
+	long long	 v;
 
 	memset(h, 0, sizeof(*h));
-	*id = strtoll(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || *id <= 0) {
+	if (num_parse(arg, 1, INT64_MAX, &v, NULL) != 0) {
 		fprintf(stderr, "mscep-admin: \"%s\" is not a request id "
 		    "(mscep-admin pending lists them)\n", arg);
 		return 2;
 	}
-	if (store_pending_get(st, *id, now_seconds(), take_held, h) !=
+	*id = v;
+	if (store_pending_get(st, *id, util_now(), take_held, h) !=
 	    STORE_OK) {
 		fprintf(stderr, "mscep-admin: no request %lld\n",
 		    (long long)*id);
@@ -523,7 +526,7 @@ record_approval(const struct config *cfg, const struct ra *ra,
 	struct success_event	 e;
 	unsigned char		*der = NULL;
 	char			 serial[80], *subject = NULL, *sans = NULL;
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 	int			 len, rc = 1;
 	enum store_rc		 src;
 
@@ -567,7 +570,7 @@ out:
 }
 
 int
-cmd_approve(const struct config *cfg, int argc, char *argv[])
+admin_cmd_approve(const struct config *cfg, int argc, char *argv[])
 {
 	const struct template	*t;
 	struct issue_extras	 ex = { NULL, NULL };
@@ -575,7 +578,7 @@ cmd_approve(const struct config *cfg, int argc, char *argv[])
 	struct held		 h;
 	struct ra		 ra = { 0 };
 	X509			*x = NULL;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int64_t			 id;
 	int			 rc;
 
@@ -620,7 +623,7 @@ out:
 }
 
 int
-cmd_deny(const struct config *cfg, int argc, char *argv[])
+admin_cmd_deny(const struct config *cfg, int argc, char *argv[])
 {
 	struct store		*st;
 	struct store_event	 e = { 0 };
@@ -635,7 +638,7 @@ cmd_deny(const struct config *cfg, int argc, char *argv[])
 	if ((st = open_store(cfg)) == NULL)
 		return 1;
 	if ((rc = load_held(st, argv[1], &id, &h)) == 0) {
-		e.at = now_seconds();
+		e.at = util_now();
 		e.txid = h.txid;
 		e.code = "CertificateRequestDenied";
 		e.description = "denied by an administrator";

@@ -8,11 +8,11 @@
 
 #include "config/config.h"
 
-int	 cmd_revoke(const struct config *, int argc, char *argv[]);
-int	 cmd_list(const struct config *, int argc, char *argv[]);
-int	 cmd_crl(const struct config *, int argc, char *argv[]);
-int	 cmd_pending(const struct config *, int argc, char *argv[]);
-int	 cmd_approve(const struct config *, int argc, char *argv[]);
-int	 cmd_deny(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_revoke(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_list(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_crl(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_pending(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_approve(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_deny(const struct config *, int argc, char *argv[]);
 
 #endif

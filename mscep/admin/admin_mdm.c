@@ -1,5 +1,6 @@
 /* admin_mdm.c - MDM set-up, challenge blobs and events from the shell. */
 #include "admin/admin_mdm.h"
+#include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "policy/challenge.h"
 #include "store/events.h"
@@ -7,9 +8,9 @@
 #include "ca/ra.h"
 #include "store/store.h"
 #include "ca/template.h"
+#include "util/file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,26 +23,26 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+/* A challenge blob's lifetime, and how far --not-before moves it: ten
+ * years at most. */
+#define TTL_MAX		(3650LL * 86400)
+
+/* 9999-12-31T23:59:59Z, the last second an X.509 time can name. */
+#define EPOCH_MAX	253402300799LL
+
+/* Far more trusted MDM signers than any deployment has. */
+#define SIGNERS_MAX	(4 << 20)
+
 /* Writes one PEM object to dir/name, refusing to overwrite. */
 static int
 write_out(const char *dir, const char *name, X509 *x, EVP_PKEY *k)
 {
 	char	 path[PATH_MAX];
-	FILE	*f;
-	int	 fd, ok;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, k ? 0600 : 0644)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		fprintf(stderr, "mscep-admin: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	ok = k ? PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) :
-	    PEM_write_X509(f, x);
-	if (fclose(f) != 0 || !ok) {
-		fprintf(stderr, "mscep-admin: cannot write %s\n", path);
+	if (file_path(path, sizeof(path), "%s/%s", dir, name) != 0 ||
+	    pem_write(path, &x, x != NULL ? 1 : 0, k, FILE_NOREPLACE) != 0) {
+		fprintf(stderr, "mscep-admin: %s/%s: %s\n", dir, name,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -51,11 +52,12 @@ write_out(const char *dir, const char *name, X509 *x, EVP_PKEY *k)
 static int
 challenge_key(const struct config *cfg, const struct ra *ra, X509 **cert)
 {
-	char		 path[PATH_MAX + 32], reason[512];
+	char		 path[PATH_MAX + 32], reason[REASON_MAX];
 	EVP_PKEY	*key = NULL;
 
-	config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path));
-	if (pem_read_cert(path, cert) == 0)
+	/* A path too long fails below, in ca_save_pair, with a reason. */
+	if (config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path)) == 0 &&
+	    ra_read_cert(path, cert) == 0)
 		return 0;
 	if (ca_issue_identity(ra->ca, ra->ca_key, "mscep challenge recipient",
 	    "ec:P-256", "critical,keyAgreement", 3650, cert, &key, reason,
@@ -70,22 +72,41 @@ challenge_key(const struct config *cfg, const struct ra *ra, X509 **cert)
 	return 0;
 }
 
-/* The signer becomes trusted: appended to [Policy] ChallengeSigners. */
+/*
+ * The signer becomes trusted: appended to [Policy] ChallengeSigners, the
+ * file rewritten whole (a worker starting meanwhile reads the old list
+ * or the new one) with the mode it had.
+ */
 static int
 trust_signer(const struct config *cfg, X509 *x)
 {
-	FILE	*f = fopen(cfg->challenge_signers, "a");
+	struct buf	 b = { 0 };
+	struct stat	 st;
+	BIO		*mem = NULL;
+	BUF_MEM		*pem;
+	mode_t		 mode = 0644;
+	int		 rc = -1;
 
-	if (f == NULL || !PEM_write_X509(f, x) || fclose(f) != 0) {
+	if (stat(cfg->challenge_signers, &st) == 0)
+		mode = st.st_mode & 07777;
+	if ((file_read(cfg->challenge_signers, &b, SIGNERS_MAX) != 0 &&
+	    errno != ENOENT) || (mem = BIO_new(BIO_s_mem())) == NULL ||
+	    !PEM_write_bio_X509(mem, x) || BIO_get_mem_ptr(mem, &pem) != 1 ||
+	    buf_append(&b, pem->data, pem->length) != 0 ||
+	    file_write(cfg->challenge_signers, b.p, b.len, mode, 0) != 0) {
 		fprintf(stderr, "mscep-admin: cannot append to %s\n",
 		    cfg->challenge_signers);
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	BIO_free(mem);
+	buf_free(&b);
+	return rc;
 }
 
 int
-cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
+admin_cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },
@@ -95,7 +116,7 @@ cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
 	};
 	struct ra	 ra;
 	const char	*out = NULL, *name = "MDM challenge signer";
-	char		 reason[512] = "";
+	char		 reason[REASON_MAX] = "";
 	X509		*enc = NULL, *sign = NULL;
 	EVP_PKEY	*key = NULL;
 	int		 ch, days = 730, rc = 1;
@@ -105,7 +126,11 @@ cmd_mdm_init(const struct config *cfg, int argc, char *argv[])
 		switch (ch) {
 		case 'o': out = optarg; break;
 		case 'n': name = optarg; break;
-		case 'd': days = atoi(optarg); break;
+		case 'd':
+			if (admin_opt_int("--days", optarg, 1, ADMIN_DAYS_MAX,
+			    &days) != 0)
+				return 2;
+			break;
 		default: return 2;
 		}
 	}
@@ -199,20 +224,21 @@ load_files(const char *mdm, struct blob_files *f)
 {
 	char	 path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/mdm-sign.key", mdm);
-	if (pem_read_key(path, &f->key) != 0)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/mdm-sign.crt", mdm);
-	if (pem_read_cert(path, &f->cert) != 0)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/challenge.crt", mdm);
-	if (pem_read_cert(path, &f->rcpt) != 0)
-		goto fail;
+	if (file_path(path, sizeof(path), "%s/mdm-sign.key", mdm) != 0 ||
+	    ra_read_key(path, &f->key) != 0 ||
+	    file_path(path, sizeof(path), "%s/mdm-sign.crt", mdm) != 0 ||
+	    ra_read_cert(path, &f->cert) != 0 ||
+	    file_path(path, sizeof(path), "%s/challenge.crt", mdm) != 0 ||
+	    ra_read_cert(path, &f->rcpt) != 0) {
+		if (path[0] == '\0')
+			fprintf(stderr, "mscep-admin: --mdm %s: path too "
+			    "long\n", mdm);
+		else
+			fprintf(stderr, "mscep-admin: cannot read %s "
+			    "(mscep-admin mdm-init --out %s)\n", path, mdm);
+		return -1;
+	}
 	return 0;
-fail:
-	fprintf(stderr, "mscep-admin: cannot read %s (mscep-admin mdm-init "
-	    "--out %s)\n", path, mdm);
-	return -1;
 }
 
 static int
@@ -229,8 +255,42 @@ add_san(struct challenge_claims *c, const char *s)
 	return 0;
 }
 
+/* What challenge's options set besides the claims. */
+struct blob_opts {
+	const char	*mdm;
+	long long	 ttl, back;
+};
+
+/* One option of mscep-admin challenge; -1 after a message, if any. */
+static int
+challenge_opt(int ch, const char *arg, struct challenge_claims *c,
+    struct blob_opts *o)
+{
+	switch (ch) {
+	case 'm': o->mdm = arg; return 0;
+	case 's':
+		X509_NAME_free(c->subject);
+		if ((c->subject = parse_name(arg)) != NULL)
+			return 0;
+		fprintf(stderr, "mscep-admin: --subject %s: use "
+		    "/CN=name/O=org\n", arg);
+		return -1;
+	case 'a': return add_san(c, arg);
+	case 'd': snprintf(c->device_id, sizeof(c->device_id), "%s", arg);
+		  return 0;
+	case 'p': snprintf(c->profile, sizeof(c->profile), "%s", arg);
+		  return 0;
+	case 'k': c->key_usage = parse_ku(arg); return 0;
+	case 'i': snprintf(c->sid, sizeof(c->sid), "%s", arg); return 0;
+	case 't': return admin_opt_ll("--ttl", arg, 1, TTL_MAX, &o->ttl);
+	case 'b': return admin_opt_ll("--not-before", arg, -TTL_MAX, TTL_MAX,
+		      &o->back);
+	default: return -1;
+	}
+}
+
 int
-cmd_challenge(const struct config *cfg, int argc, char *argv[])
+admin_cmd_challenge(const struct config *cfg, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "mdm", required_argument, NULL, 'm' },
@@ -246,9 +306,8 @@ cmd_challenge(const struct config *cfg, int argc, char *argv[])
 	};
 	struct challenge_claims	 c;
 	struct blob_files	 f = { NULL, NULL, NULL };
-	const char		*mdm = NULL;
-	char			*blob = NULL, reason[512];
-	long			 ttl = 3600, back = 0;
+	struct blob_opts	 o = { NULL, 3600, 0 };
+	char			*blob = NULL, reason[REASON_MAX];
 	int			 ch, rc = 2;
 
 	memset(&c, 0, sizeof(c));
@@ -257,42 +316,22 @@ cmd_challenge(const struct config *cfg, int argc, char *argv[])
 	if ((c.sans = sk_GENERAL_NAME_new_null()) == NULL)
 		return 1;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'm': mdm = optarg; break;
-		case 's':
-			X509_NAME_free(c.subject);
-			if ((c.subject = parse_name(optarg)) == NULL) {
-				fprintf(stderr, "mscep-admin: --subject %s: "
-				    "use /CN=name/O=org\n", optarg);
-				goto out;
-			}
-			break;
-		case 'a': if (add_san(&c, optarg) != 0) goto out; break;
-		case 'd': snprintf(c.device_id, sizeof(c.device_id), "%s",
-			      optarg); break;
-		case 'p': snprintf(c.profile, sizeof(c.profile), "%s", optarg);
-			  break;
-		case 'k': c.key_usage = parse_ku(optarg); break;
-		case 'i': snprintf(c.sid, sizeof(c.sid), "%s", optarg); break;
-		case 't': ttl = atol(optarg); break;
-		case 'b': back = atol(optarg); break;
-		default: goto out;
-		}
-	}
-	if (mdm == NULL || c.subject == NULL || c.device_id[0] == '\0' ||
-	    ttl <= 0 || c.key_usage < -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1)
+		if (challenge_opt(ch, optarg, &c, &o) != 0)
+			goto out;
+	if (o.mdm == NULL || c.subject == NULL || c.device_id[0] == '\0' ||
+	    c.key_usage < -1) {
 		fprintf(stderr, "mscep-admin: challenge --mdm DIR --subject "
 		    "/CN=.. --device ID [--san dns:..]... [--profile TEMPLATE] "
 		    "[--key-usage sig|enc|both|any] [--sid S-1-..] [--ttl S]\n");
 		goto out;
 	}
 	rc = 1;
-	if (load_files(mdm, &f) != 0)
+	if (load_files(o.mdm, &f) != 0)
 		goto out;
 	/* --not-before lets tests and MDMs pre-date or post-date a blob. */
-	c.issued_at = now_seconds() + back;
-	c.expires_at = c.issued_at + ttl;
+	c.issued_at = util_now() + o.back;
+	c.expires_at = c.issued_at + o.ttl;
 	if (challenge_issue(&c, f.key, f.cert, f.rcpt, &blob, reason,
 	    sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: challenge: %s\n", reason);
@@ -320,24 +359,39 @@ print_event(const struct store_event *e, void *arg)
 	return 0;
 }
 
+/* --since: seconds since the epoch, -SECONDS ago, or ISO 8601. */
+static int
+parse_since(const char *arg, int64_t *since)
+{
+	struct tm	 tm;
+	long long	 v;
+
+	memset(&tm, 0, sizeof(tm));
+	if (arg[0] == '-') {
+		if (admin_opt_ll("--since", arg, -EPOCH_MAX, 0, &v) != 0)
+			return -1;
+		*since = util_now() + v;
+	} else if (strptime(arg, "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
+		*since = (int64_t)timegm(&tm);
+	else if (admin_opt_ll("--since", arg, 0, EPOCH_MAX, &v) != 0)
+		return -1;
+	else
+		*since = v;
+	return 0;
+}
+
 int
-cmd_events(const struct config *cfg, int argc, char *argv[])
+admin_cmd_events(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[512];
-	struct tm	 tm;
+	char		 path[PATH_MAX + 16], reason[REASON_MAX] =
+	    "state folder path too long";
 	int64_t		 since = 0;
 	enum store_rc	 rc;
 
-	/* --since: seconds since the epoch, -SECONDS ago, or ISO 8601. */
 	if (argc == 3 && strcmp(argv[1], "--since") == 0) {
-		memset(&tm, 0, sizeof(tm));
-		if (argv[2][0] == '-')
-			since = now_seconds() + atoll(argv[2]);
-		else if (strptime(argv[2], "%Y-%m-%dT%H:%M:%S", &tm) != NULL)
-			since = (int64_t)timegm(&tm);
-		else
-			since = atoll(argv[2]);
+		if (parse_since(argv[2], &since) != 0)
+			return 2;
 	} else if (argc != 1) {
 		fprintf(stderr, "mscep-admin: events [--since EPOCH|-SECONDS|"
 		    "YYYY-MM-DDTHH:MM:SS]\n");

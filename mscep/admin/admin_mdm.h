@@ -9,8 +9,8 @@
 
 #include "config/config.h"
 
-int	 cmd_mdm_init(const struct config *, int argc, char *argv[]);
-int	 cmd_challenge(const struct config *, int argc, char *argv[]);
-int	 cmd_events(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_mdm_init(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_challenge(const struct config *, int argc, char *argv[]);
+int	 admin_cmd_events(const struct config *, int argc, char *argv[]);
 
 #endif

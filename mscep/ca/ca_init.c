@@ -3,10 +3,10 @@
 #include "util/log.h"
 #include "ca/ocsp_signer.h"
 #include "ca/ra.h"
+#include "util/num.h"
 #include "util/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +19,16 @@
 #include <openssl/x509v3.h>
 
 EVP_PKEY *
-keygen(const char *spec, char *reason, size_t rlen)
+ca_keygen(const char *spec, char *reason, size_t rlen)
 {
 	EVP_PKEY	*pk = NULL;
-	long		 bits;
+	long long	 bits;
 
-	if (strncmp(spec, "rsa:", 4) == 0) {
-		bits = strtol(spec + 4, NULL, 10);
-		if (bits == 2048 || bits == 3072 || bits == 4096)
-			pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-	} else if (!strcmp(spec, "ec:P-256") || !strcmp(spec, "ec:P-384"))
+	/* 2048, 3072 or 4096 bits. */
+	if (strncmp(spec, "rsa:", 4) == 0 && num_parse(spec + 4, 2048, 4096,
+	    &bits, NULL) == 0 && bits % 1024 == 0)
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	else if (!strcmp(spec, "ec:P-256") || !strcmp(spec, "ec:P-384"))
 		pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", spec + 3);
 	else {
 		snprintf(reason, rlen, "key \"%s\": use rsa:2048, rsa:3072, "
@@ -36,7 +36,7 @@ keygen(const char *spec, char *reason, size_t rlen)
 		return NULL;
 	}
 	if (pk == NULL)
-		openssl_reason(reason, rlen, "key generation failed");
+		log_openssl_reason(reason, rlen, "key generation failed");
 	return pk;
 }
 
@@ -138,7 +138,7 @@ ca_make_ca_cert(const X509_NAME *name, EVP_PKEY *key, X509 *issuer,
 	    add_ext(x, issuer, NID_basic_constraints, "critical,CA:TRUE") ||
 	    add_ext(x, issuer, NID_key_usage, ku) ||
 	    X509_sign(x, issuer ? issuer_key : key, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make CA certificate");
+		log_openssl_reason(reason, rlen, "cannot make CA certificate");
 		X509_free(x);
 		return NULL;
 	}
@@ -163,47 +163,38 @@ ca_make_ra_cert(const X509_NAME *name, EVP_PKEY *key, X509 *ca,
 	    add_ext(x, ca, NID_key_usage, ku) ||
 	    add_ext(x, ca, NID_ext_key_usage, "1.3.6.1.4.1.311.20.2.1") ||
 	    X509_sign(x, cakey, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make RA certificate");
+		log_openssl_reason(reason, rlen, "cannot make RA certificate");
 		X509_free(x);
 		return NULL;
 	}
 	return x;
 }
 
+/* file in the state folder, which must not exist: a key (0600: only the
+ * signing process may read it) or a certificate. */
 static int
-write_pem(const char *path, X509 *cert, EVP_PKEY *key)
+save_one(const struct config *cfg, const char *file, X509 *cert,
+    EVP_PKEY *key, char *reason, size_t rlen)
 {
-	FILE	*f;
-	int	 fd, ok;
+	char	 path[PATH_MAX + 64];
 
-	/* Keys are created 0600: only the signing process may read them. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, key ? 0600 : 0644);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		if (fd >= 0)
-			close(fd);
+	if (config_state_path(cfg, file, path, sizeof(path)) != 0 ||
+	    pem_write(path, &cert, cert != NULL ? 1 : 0, key,
+	    FILE_NOREPLACE) != 0) {
+		snprintf(reason, rlen, "cannot write %s/%s: %s",
+		    cfg->state_dir, file, strerror(errno));
 		return -1;
 	}
-	ok = key ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) :
-	    PEM_write_X509(f, cert);
-	if (fflush(f) != 0 || fsync(fd) != 0)
-		ok = 0;
-	return (fclose(f) == 0 && ok) ? 0 : -1;
+	return 0;
 }
 
 int
 ca_save_pair(const struct config *cfg, const char *certf, const char *keyf,
     X509 *cert, EVP_PKEY *key, char *reason, size_t rlen)
 {
-	char	 path[PATH_MAX + 64];
-
-	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0 ||
-	    write_pem(path, NULL, key) != 0 ||
-	    config_state_path(cfg, certf, path, sizeof(path)) != 0 ||
-	    write_pem(path, cert, NULL) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (save_one(cfg, keyf, NULL, key, reason, rlen) != 0 ||
+	    save_one(cfg, certf, cert, NULL, reason, rlen) != 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -211,15 +202,7 @@ int
 ca_save_cert(const struct config *cfg, const char *certf, X509 *cert,
     char *reason, size_t rlen)
 {
-	char	 path[PATH_MAX + 64];
-
-	if (config_state_path(cfg, certf, path, sizeof(path)) != 0 ||
-	    write_pem(path, cert, NULL) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
+	return save_one(cfg, certf, cert, NULL, reason, rlen);
 }
 
 static int
@@ -232,13 +215,16 @@ make_dirs(const struct config *cfg, char *reason, size_t rlen)
 		    strerror(errno));
 		return -1;
 	}
-	config_state_path(cfg, "private", path, sizeof(path));
-	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-		snprintf(reason, rlen, "cannot create %s: %s", path,
-		    strerror(errno));
+	if (config_state_path(cfg, "private", path, sizeof(path)) != 0 ||
+	    (mkdir(path, 0700) != 0 && errno != EEXIST)) {
+		snprintf(reason, rlen, "cannot create %s/private: %s",
+		    cfg->state_dir, strerror(errno));
 		return -1;
 	}
-	config_state_path(cfg, RA_CA_CERT, path, sizeof(path));
+	if (config_state_path(cfg, RA_CA_CERT, path, sizeof(path)) != 0) {
+		snprintf(reason, rlen, "%s: path too long", cfg->state_dir);
+		return -1;
+	}
 	if (access(path, F_OK) == 0) {
 		snprintf(reason, rlen, "%s exists: this state folder already "
 		    "has a CA (remove the folder to start over)", path);
@@ -259,10 +245,10 @@ make_ra(const struct config *cfg, const struct ca_init_opts *o, X509 *ca,
 	int		 rc = -1;
 
 	if (name == NULL) {
-		openssl_reason(reason, rlen, "bad RA name");
+		log_openssl_reason(reason, rlen, "bad RA name");
 		goto out;
 	}
-	if ((key = keygen(o->ra_key, reason, rlen)) == NULL ||
+	if ((key = ca_keygen(o->ra_key, reason, rlen)) == NULL ||
 	    (x = ca_make_ra_cert(name, key, ca, cakey, ku, o->ra_days, reason,
 	    rlen)) == NULL)
 		goto out;
@@ -280,13 +266,13 @@ ca_issue_identity(X509 *ca, EVP_PKEY *cakey, const char *cn,
     EVP_PKEY **key, char *reason, size_t rlen)
 {
 	*cert = NULL;
-	if ((*key = keygen(keyspec, reason, rlen)) == NULL)
+	if ((*key = ca_keygen(keyspec, reason, rlen)) == NULL)
 		return -1;
 	if ((*cert = make_cert(cn, *key, ca, days)) == NULL ||
 	    add_ext(*cert, ca, NID_basic_constraints, "critical,CA:FALSE") ||
 	    add_ext(*cert, ca, NID_key_usage, ku) ||
 	    X509_sign(*cert, cakey, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make certificate");
+		log_openssl_reason(reason, rlen, "cannot make certificate");
 		X509_free(*cert);
 		EVP_PKEY_free(*key);
 		*cert = NULL;
@@ -305,9 +291,9 @@ ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
 	*cert = NULL;
 	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca),
 	    NID_commonName, cn, sizeof(cn)) < 0)
-		strlcpy0(cn, "mscep", sizeof(cn));
+		util_strlcpy(cn, "mscep", sizeof(cn));
 	snprintf(name, sizeof(name), "%s OCSP Responder", cn);
-	if ((*key = keygen(keyspec, reason, rlen)) == NULL)
+	if ((*key = ca_keygen(keyspec, reason, rlen)) == NULL)
 		return -1;
 	/* §4.2.2.2: the CA designates the responder with id-kp-OCSPSigning;
 	 * id-pkix-ocsp-nocheck (§4.2.2.2.1) tells clients not to ask about
@@ -323,7 +309,8 @@ ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
 	    add_ext(*cert, ca, NID_ext_key_usage, "OCSPSigning") ||
 	    add_ext(*cert, ca, NID_id_pkix_OCSP_noCheck, "ignored") ||
 	    X509_sign(*cert, cakey, EVP_sha256()) <= 0) {
-		openssl_reason(reason, rlen, "cannot make the OCSP responder "
+		log_openssl_reason(reason, rlen,
+		    "cannot make the OCSP responder "
 		    "certificate");
 		X509_free(*cert);
 		EVP_PKEY_free(*key);
@@ -334,54 +321,41 @@ ca_issue_ocsp(X509 *ca, EVP_PKEY *cakey, const char *keyspec, int days,
 	return 0;
 }
 
-static int
-replace_file(const char *path, X509 *cert, EVP_PKEY *key, char *reason,
-    size_t rlen)
-{
-	char	 tmp[PATH_MAX + 80];
-
-	snprintf(tmp, sizeof(tmp), "%s.new", path);
-	/* Left by an interrupted run: never half of a pair. */
-	unlink(tmp);
-	if (write_pem(tmp, cert, key) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", tmp,
-		    strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
 int
 ca_replace_pair(const struct config *cfg, const char *certf, const char *keyf,
     X509 *cert, EVP_PKEY *key, char *reason, size_t rlen)
 {
-	char	 kpath[PATH_MAX + 64], cpath[PATH_MAX + 64];
-	char	 ktmp[PATH_MAX + 80], ctmp[PATH_MAX + 80];
+	struct file_stage	 k = { .staged = 0 }, c = { .staged = 0 };
+	char			 kpath[PATH_MAX + 64], cpath[PATH_MAX + 64];
+	int			 rc = -1;
 
 	if (config_state_path(cfg, keyf, kpath, sizeof(kpath)) != 0 ||
 	    config_state_path(cfg, certf, cpath, sizeof(cpath)) != 0) {
 		snprintf(reason, rlen, "state folder path too long");
 		return -1;
 	}
-	snprintf(ktmp, sizeof(ktmp), "%s.new", kpath);
-	snprintf(ctmp, sizeof(ctmp), "%s.new", cpath);
 	/* Both complete before either replaces the old one; a worker
 	 * starting between the two renames finds a mismatch and says so. */
-	if (replace_file(kpath, NULL, key, reason, rlen) != 0)
-		return -1;
-	if (replace_file(cpath, cert, NULL, reason, rlen) != 0) {
-		unlink(ktmp);
-		return -1;
+	if (pem_stage(&k, kpath, NULL, 0, key) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", kpath,
+		    strerror(errno));
+		goto out;
 	}
-	if (rename(ktmp, kpath) != 0 || rename(ctmp, cpath) != 0) {
+	if (pem_stage(&c, cpath, &cert, 1, NULL) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", cpath,
+		    strerror(errno));
+		goto out;
+	}
+	if (file_commit(&k, 0) != 0 || file_commit(&c, 0) != 0) {
 		snprintf(reason, rlen, "cannot rename into %s: %s", cpath,
 		    strerror(errno));
-		unlink(ktmp);
-		unlink(ctmp);
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	file_discard(&c);
+	file_discard(&k);
+	return rc;
 }
 
 static int
@@ -413,11 +387,11 @@ ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
 	int		 rc = -1;
 
 	if (name == NULL) {
-		openssl_reason(reason, rlen, "bad CA name");
+		log_openssl_reason(reason, rlen, "bad CA name");
 		goto out;
 	}
 	if (make_dirs(cfg, reason, rlen) != 0 ||
-	    (key = keygen(o->ca_key, reason, rlen)) == NULL ||
+	    (key = ca_keygen(o->ca_key, reason, rlen)) == NULL ||
 	    (ca = ca_make_ca_cert(name, key, NULL, NULL, o->ca_days, reason,
 	    rlen)) == NULL)
 		goto out;

@@ -61,6 +61,6 @@ int	 ca_replace_pair(const struct config *, const char *certf,
 int	 ca_save_cert(const struct config *, const char *certf, X509 *cert,
 	    char *reason, size_t);
 /* Generates a key from a "rsa:BITS" or "ec:CURVE" spec. */
-EVP_PKEY *keygen(const char *spec, char *reason, size_t);
+EVP_PKEY *ca_keygen(const char *spec, char *reason, size_t);
 
 #endif

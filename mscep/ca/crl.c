@@ -1,6 +1,7 @@
 /* crl.c - build, sign and publish the CA's CRL from the store. */
 #include "ca/crl.h"
 #include "ca/lint.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -105,7 +106,7 @@ build(const struct config *cfg, const struct crl_key *k, struct store *st,
 	    == NULL ||
 	    X509_CRL_set1_lastUpdate(crl, now) != 1 ||
 	    X509_CRL_set1_nextUpdate(crl, next) != 1) {
-		openssl_reason(reason, rlen, "cannot start the CRL");
+		log_openssl_reason(reason, rlen, "cannot start the CRL");
 		goto fail;
 	}
 	if (store_revoked(st, k->key_id, add_entry, crl) != STORE_OK) {
@@ -114,13 +115,13 @@ build(const struct config *cfg, const struct crl_key *k, struct store *st,
 		goto fail;
 	}
 	if (X509_CRL_sort(crl) != 1 || add_crl_exts(crl, k, number) != 0) {
-		openssl_reason(reason, rlen, "cannot build the CRL");
+		log_openssl_reason(reason, rlen, "cannot build the CRL");
 		goto fail;
 	}
 	if (lint_crl(crl, k->ca, reason, rlen) != 0)
 		goto fail;
 	if (keyop_sign_crl(k->key, crl, md) <= 0) {
-		openssl_reason(reason, rlen, "cannot sign the CRL");
+		log_openssl_reason(reason, rlen, "cannot sign the CRL");
 		goto fail;
 	}
 	ASN1_TIME_free(now);
@@ -140,41 +141,13 @@ make_folder(const char *path)
 {
 	char	 dir[PATH_MAX], *slash;
 
-	strlcpy0(dir, path, sizeof(dir));
+	util_strlcpy(dir, path, sizeof(dir));
 	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
 		return 0;
 	*slash = '\0';
 	if (mkdir(dir, 0755) == 0)
 		return chmod(dir, 0755);
 	return errno == EEXIST ? 0 : -1;
-}
-
-static int
-write_public(const char *path, const unsigned char *der, size_t len,
-    char *reason, size_t rlen)
-{
-	char	 tmp[PATH_MAX + 32];
-	int	 fd = -1, rc = -1;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) <
-	    0 || fchmod(fd, 0644) != 0 || write(fd, der, len) != (ssize_t)len ||
-	    fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	return 0;
-fail:
-	snprintf(reason, rlen, "cannot write %s: %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return rc;
 }
 
 static int
@@ -189,11 +162,15 @@ publish_key(const struct config *cfg, const struct crl_key *k,
 	if ((crl = build(cfg, k, st, number, reason, rlen)) == NULL)
 		goto out;
 	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
-		openssl_reason(reason, rlen, "cannot encode the CRL");
+		log_openssl_reason(reason, rlen, "cannot encode the CRL");
 		goto out;
 	}
-	if (write_public(k->file, der, (size_t)len, reason, rlen) != 0)
+	/* Public: the web server reads it whatever the worker's umask. */
+	if (file_write(k->file, der, (size_t)len, 0644, 0) != 0) {
+		snprintf(reason, rlen, "cannot write %s: %s", k->file,
+		    strerror(errno));
 		goto out;
+	}
 	/* An empty CRL has no revokedCertificates at all: -1 here. */
 	if ((n = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl))) < 0)
 		n = 0;
@@ -232,7 +209,7 @@ struct key_list {
 static int
 key_file(const struct config *cfg, struct crl_key *k)
 {
-	return name_for_key_index(cfg->crl_file, k->index, k->file,
+	return util_key_index_name(cfg->crl_file, k->index, k->file,
 	    sizeof(k->file));
 }
 
@@ -262,9 +239,10 @@ add_prev_key(const char *dir, X509 *ca, void *arg)
 	if ((v = reallocarray(l->v, (size_t)l->n + 1, sizeof(*v))) == NULL)
 		return -1;
 	l->v = v;
-	snprintf(k.key_path, sizeof(k.key_path), "%s/%s", dir, RA_CA_KEY);
-	if (ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) !=
-	    0 || index_taken(l, k.index, dir) ||
+	if (file_path(k.key_path, sizeof(k.key_path), "%s/%s", dir,
+	    RA_CA_KEY) != 0 ||
+	    ra_read_index(l->cfg, dir, &k.index, l->why, sizeof(l->why)) != 0 ||
+	    index_taken(l, k.index, dir) ||
 	    key_file(l->cfg, &k) != 0 || ra_key_id(ca, k.key_id) != 0 ||
 	    !X509_up_ref(ca)) {
 		if (l->why[0] == '\0')
@@ -322,8 +300,8 @@ lock_crl(const struct config *cfg)
 	char	 path[PATH_MAX + 8];
 	int	 fd;
 
-	snprintf(path, sizeof(path), "%s.lock", cfg->crl_file);
-	if (make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY |
+	if (file_path(path, sizeof(path), "%s.lock", cfg->crl_file) != 0 ||
+	    make_folder(cfg->crl_file) != 0 || (fd = open(path, O_RDONLY |
 	    O_CREAT | O_CLOEXEC, 0644)) < 0)
 		return -1;
 	if (flock(fd, LOCK_EX) != 0) {

@@ -195,7 +195,7 @@ issue_check(const struct template *t, X509_REQ *csr, char *reason,
 		return FAIL_BADREQUEST;
 	}
 	if (X509_REQ_verify(csr, pk) != 1) {
-		openssl_reason(reason, rlen, "CSR self-signature invalid");
+		log_openssl_reason(reason, rlen, "CSR self-signature invalid");
 		return FAIL_BADMESSAGECHECK;
 	}
 	if ((f = check_key(t, pk, reason, rlen)) != FAIL_NONE)
@@ -531,7 +531,7 @@ issue_build(const struct config *cfg, const struct template *t,
 	    copy_pubkey(csr, x) != 0 ||
 	    set_validity(cfg, t, ra, csr, x) != 0 ||
 	    add_extensions(t, ra, csr, sid, x) != 0) {
-		openssl_reason(reason, rlen, "cannot build certificate");
+		log_openssl_reason(reason, rlen, "cannot build certificate");
 		goto fail;
 	}
 	/* What is about to be signed, not only what was asked for. */
@@ -557,7 +557,7 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	if (issue_build(cfg, t, ra, csr, ex, &x, reason, rlen) != 0)
 		return -1;
 	if (md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
-		openssl_reason(reason, rlen, "cannot sign certificate");
+		log_openssl_reason(reason, rlen, "cannot sign certificate");
 		X509_free(x);
 		return -1;
 	}

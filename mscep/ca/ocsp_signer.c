@@ -3,6 +3,7 @@
  * per CA generation still valid), loaded and checked for the responder.
  */
 #include "ca/ocsp_signer.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -17,14 +18,6 @@
 /* A responder certificate this close to its end is worth a warning. */
 #define OCSP_WARN_DAYS	30
 
-static int
-in_dir(char *out, size_t size, const char *dir, const char *name)
-{
-	int	 n = snprintf(out, size, "%s/%s", dir, name);
-
-	return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
 /* The pair in folder dir (the state folder, or a previous generation's),
  * checked against ca. */
 static int
@@ -38,15 +31,17 @@ signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
 	memset(s, 0, sizeof(*s));
 	if (wlen > 0)
 		*warn = '\0';
-	if (in_dir(path, sizeof(path), dir, OCSP_RESPONDER_CERT) != 0 ||
-	    pem_read_cert(path, &s->cert) != 0) {
+	if (file_path(path, sizeof(path), "%s/%s", dir,
+	    OCSP_RESPONDER_CERT) != 0 ||
+	    ra_read_cert(path, &s->cert) != 0) {
 		snprintf(reason, rlen, "cannot read the OCSP responder "
 		    "certificate %s ([OCSP] Path is set): run mscep-admin "
 		    "ocsp-cert", path);
 		goto out;
 	}
-	if (in_dir(path, sizeof(path), dir, OCSP_RESPONDER_KEY) != 0 ||
-	    pem_read_key(path, &s->key) != 0) {
+	if (file_path(path, sizeof(path), "%s/%s", dir,
+	    OCSP_RESPONDER_KEY) != 0 ||
+	    ra_read_key(path, &s->key) != 0) {
 		snprintf(reason, rlen, "cannot read the OCSP responder key %s "
 		    "(missing, or not readable by this user): run mscep-admin "
 		    "ocsp-cert", path);

@@ -17,7 +17,7 @@
 #include <openssl/x509v3.h>
 
 int
-pem_read_cert(const char *path, X509 **out)
+ra_read_cert(const char *path, X509 **out)
 {
 	FILE	*f;
 
@@ -29,7 +29,7 @@ pem_read_cert(const char *path, X509 **out)
 }
 
 int
-pem_read_key(const char *path, EVP_PKEY **out)
+ra_read_key(const char *path, EVP_PKEY **out)
 {
 	FILE	*f;
 
@@ -40,6 +40,48 @@ pem_read_key(const char *path, EVP_PKEY **out)
 	return *out == NULL ? -1 : 0;
 }
 
+int
+pem_stage(struct file_stage *f, const char *path, X509 *const *certs, int n,
+    EVP_PKEY *key)
+{
+	BIO	*mem;
+	char	*data;
+	long	 len;
+	int	 i, ok, rc = -1;
+
+	/* A key's PEM is cleared from memory when the BIO is freed. */
+	if ((mem = BIO_new(key != NULL ? BIO_s_secmem() : BIO_s_mem())) ==
+	    NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	ok = key != NULL ? PEM_write_bio_PrivateKey(mem, key, NULL, NULL, 0,
+	    NULL, NULL) : 1;
+	for (i = 0; i < n && ok; i++)
+		ok = PEM_write_bio_X509(mem, certs[i]);
+	if (!ok || (len = BIO_get_mem_data(mem, &data)) < 0) {
+		ERR_clear_error();
+		errno = ENOMEM;
+		goto out;
+	}
+	rc = file_stage(f, path, data, (size_t)len, key != NULL ? 0600 :
+	    0644);
+out:
+	BIO_free(mem);
+	return rc;
+}
+
+int
+pem_write(const char *path, X509 *const *certs, int n, EVP_PKEY *key,
+    int flags)
+{
+	struct file_stage	 f;
+
+	if (pem_stage(&f, path, certs, n, key) != 0)
+		return -1;
+	return file_commit(&f, flags);
+}
+
 static int
 load_pair(const struct config *cfg, const char *certf, const char *keyf,
     X509 **cert, EVP_PKEY **key, char *reason, size_t rlen)
@@ -47,21 +89,21 @@ load_pair(const struct config *cfg, const char *certf, const char *keyf,
 	char	 path[PATH_MAX + 64];
 
 	if (config_state_path(cfg, certf, path, sizeof(path)) != 0 ||
-	    pem_read_cert(path, cert) != 0) {
-		openssl_reason(reason, rlen, "cannot read certificate");
+	    ra_read_cert(path, cert) != 0) {
+		log_openssl_reason(reason, rlen, "cannot read certificate");
 		snprintf(reason, rlen, "cannot read certificate %s (run "
 		    "mscep-admin init?)", path);
 		return -1;
 	}
 	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0 ||
-	    pem_read_key(path, key) != 0) {
-		openssl_reason(reason, rlen, "cannot read key");
+	    ra_read_key(path, key) != 0) {
+		log_openssl_reason(reason, rlen, "cannot read key");
 		snprintf(reason, rlen, "cannot read private key %s (missing, "
 		    "or not readable by this user)", path);
 		return -1;
 	}
 	if (X509_check_private_key(*cert, *key) != 1) {
-		openssl_reason(reason, rlen, "key mismatch");
+		log_openssl_reason(reason, rlen, "key mismatch");
 		snprintf(reason, rlen, "%s does not match %s", keyf, certf);
 		return -1;
 	}
@@ -77,7 +119,7 @@ ra_key_id(X509 *ca, char out[41])
 	if (X509_pubkey_digest(ca, EVP_sha1(), md, &len) != 1 ||
 	    len != sizeof(md))
 		return -1;
-	hex_encode(md, len, out);
+	util_hex_encode(md, len, out);
 	return 0;
 }
 
@@ -115,9 +157,14 @@ ra_each_prev(const struct config *cfg, X509 *current,
 	}
 	/* The names sort by time: newest last. */
 	for (i = n - 1; i >= 0; i--) {
-		snprintf(gen, sizeof(gen), "%s/%s", dir, names[i]->d_name);
-		snprintf(path, sizeof(path), "%s/%s", gen, RA_CA_CERT);
-		if (pem_read_cert(path, &x) != 0) {
+		if (file_path(gen, sizeof(gen), "%s/%s", dir,
+		    names[i]->d_name) != 0 || file_path(path, sizeof(path),
+		    "%s/%s", gen, RA_CA_CERT) != 0) {
+			snprintf(reason, rlen, "%s/%s: path too long", dir,
+			    names[i]->d_name);
+			goto out;
+		}
+		if (ra_read_cert(path, &x) != 0) {
 			snprintf(reason, rlen, "cannot read previous CA "
 			    "certificate %s", path);
 			goto out;
@@ -230,7 +277,10 @@ ra_read_index(const struct config *cfg, const char *dir, int *index,
 	size_t	 n;
 
 	*index = 0;
-	snprintf(path, sizeof(path), "%s/%s", dir, RA_CA_INDEX);
+	if (file_path(path, sizeof(path), "%s/%s", dir, RA_CA_INDEX) != 0) {
+		snprintf(reason, rlen, "%s: path too long", dir);
+		return -1;
+	}
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno != ENOENT) {
 			snprintf(reason, rlen, "cannot read %s: %s", path,
@@ -262,7 +312,7 @@ key_cdp(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 
 	if (ra->ca_index == 0 || cfg->crl_url[0] == '\0')
 		return 0;
-	if (name_for_key_index(cfg->crl_url, ra->ca_index, url,
+	if (util_key_index_name(cfg->crl_url, ra->ca_index, url,
 	    sizeof(url)) != 0 ||
 	    snprintf(val, sizeof(val), "URI:%s", url) >= (int)sizeof(val) ||
 	    (ra->cdp = X509V3_EXT_conf_nid(NULL, NULL,
@@ -278,10 +328,17 @@ key_cdp(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 int
 ra_switching(const struct config *cfg, char *reason, size_t rlen)
 {
-	char	 path[PATH_MAX];
+	char	 path[PATH_MAX + 64];
 
+	/* A path too long counts as a switch begun: workers refuse to start
+	 * rather than miss one. */
 	if (config_state_path(cfg, ROLL_NEXT_DIR "/" ROLL_SWITCHING, path,
-	    sizeof(path)) != 0 || access(path, F_OK) != 0)
+	    sizeof(path)) != 0) {
+		snprintf(reason, rlen, "%s/%s/%s: path too long",
+		    cfg->state_dir, ROLL_NEXT_DIR, ROLL_SWITCHING);
+		return 1;
+	}
+	if (access(path, F_OK) != 0)
 		return 0;
 	snprintf(reason, rlen, "a CA switch has begun and not finished (%s): "
 	    "run mscep-admin ca switch", path);

@@ -12,6 +12,7 @@
 
 #include "ca/keyops.h"
 #include "config/config.h"
+#include "util/file.h"
 
 #define RA_CA_CERT	"ca.crt"
 #define RA_CA_KEY	"private/ca.key"
@@ -88,7 +89,16 @@ int	 ra_key_id(X509 *ca, char out[41]);
 /* The CA, current or previous, whose key signed x; NULL: none of them. */
 X509	*ra_issuer(const struct ra *, X509 *x);
 
-int	 pem_read_cert(const char *, X509 **);
-int	 pem_read_key(const char *, EVP_PKEY **);
+int	 ra_read_cert(const char *, X509 **);
+int	 ra_read_key(const char *, EVP_PKEY **);
+/*
+ * PEM files, staged or written as file.h does: a key (0600: only the
+ * process that signs reads it) or n certificates in order (0644). 0, or
+ * -1 with errno set.
+ */
+int	 pem_stage(struct file_stage *, const char *path, X509 *const *certs,
+	    int n, EVP_PKEY *key);
+int	 pem_write(const char *path, X509 *const *certs, int n,
+	    EVP_PKEY *key, int flags);
 
 #endif

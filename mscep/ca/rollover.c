@@ -2,13 +2,14 @@
 #include "ca/rollover.h"
 #include "ca/ocsp_signer.h"
 #include "ca/ca_init.h"
+#include "util/file.h"
 #include "util/log.h"
+#include "util/num.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,33 +45,16 @@ optional_file(const char *f)
 /*
  * The state folder's path is shorter than PATH_MAX and the names added
  * here are shorter than 64 bytes: PATH_MAX + 64 holds any of them. A
- * path that did not fit would be empty, never a different file.
+ * path that did not fit would be empty (file_path), never a different
+ * file; a smaller buffer checks the result.
  */
-static void
-pathf(char *out, size_t len, const char *fmt, ...)
-    __attribute__((format(__printf__, 3, 4)));
-
-static void
-pathf(char *out, size_t len, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(out, len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= len)
-		out[0] = '\0';
-}
-
-static void
+static int
 state_path(const struct config *cfg, const char *a, const char *b, char *out,
     size_t len)
 {
 	if (b == NULL)
-		pathf(out, len, "%s/%s", cfg->state_dir, a);
-	else
-		pathf(out, len, "%s/%s/%s", cfg->state_dir, a, b);
+		return file_path(out, len, "%s/%s", cfg->state_dir, a);
+	return file_path(out, len, "%s/%s/%s", cfg->state_dir, a, b);
 }
 
 static int
@@ -90,35 +74,14 @@ rm_tree(const char *dir)
 	return nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* path gets text, whole or not at all. */
 static int
-fsync_dir(const char *dir)
+write_small(const char *path, const char *text, char *reason, size_t rlen)
 {
-	int	 fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* path gets text, whole or not at all (temporary file, rename). */
-static int
-write_small(const char *path, const char *text)
-{
-	char	 tmp[PATH_MAX + 64];
-	FILE	*f;
-	int	 ok;
-
-	pathf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (path[0] == '\0' || (f = fopen(tmp, "w")) == NULL)
-		return -1;
-	ok = fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	if (fclose(f) != 0 || !ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	if (file_write(path, text, strlen(text), 0644, 0) == 0)
+		return 0;
+	snprintf(reason, rlen, "cannot write %s: %s", path, strerror(errno));
+	return -1;
 }
 
 static int
@@ -144,7 +107,7 @@ read_cert(const struct config *cfg, const char *dir, const char *file,
 	char	 path[PATH_MAX + 64];
 
 	state_path(cfg, dir, file, path, sizeof(path));
-	if (pem_read_cert(path, x) != 0) {
+	if (ra_read_cert(path, x) != 0) {
 		ERR_clear_error();
 		snprintf(reason, rlen, "cannot read certificate %s", path);
 		return -1;
@@ -155,13 +118,15 @@ read_cert(const struct config *cfg, const char *dir, const char *file,
 int
 rollover_switch_at(const struct config *cfg, int64_t *at)
 {
-	char	 path[PATH_MAX + 64], text[32], *end;
+	char		 path[PATH_MAX + 64], text[32];
+	long long	 v;
 
-	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCH_AT, path, sizeof(path));
-	if (read_small(path, text, sizeof(text)) != 0)
+	if (state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCH_AT, path,
+	    sizeof(path)) != 0 || read_small(path, text, sizeof(text)) != 0 ||
+	    num_parse(text, 0, INT64_MAX, &v, NULL) != 0)
 		return -1;
-	*at = strtoll(text, &end, 10);
-	return *end == '\0' && end != text ? 0 : -1;
+	*at = v;
+	return 0;
 }
 
 /* "rsa:BITS" or "ec:P-256": a new key like k. */
@@ -211,7 +176,7 @@ make_ra(const struct config *cfg, struct gen *g, const char *spec, int days,
 	int	 rc = -1;
 
 	if (read_cert(cfg, certf, NULL, &cur, reason, rlen) == 0 &&
-	    (*k = keygen(spec, reason, rlen)) != NULL &&
+	    (*k = ca_keygen(spec, reason, rlen)) != NULL &&
 	    (*x = ca_make_ra_cert(X509_get_subject_name(cur), *k, g->ca,
 	    g->ca_key, ku, days, reason, rlen)) != NULL)
 		rc = 0;
@@ -245,7 +210,7 @@ make_gen(const struct config *cfg, const struct ra *cur,
 	else
 		key_spec(X509_get0_pubkey(ra_cur), raspec, sizeof(raspec));
 	X509_free(ra_cur);
-	if ((g->ca_key = keygen(caspec, reason, rlen)) == NULL)
+	if ((g->ca_key = ca_keygen(caspec, reason, rlen)) == NULL)
 		return -1;
 	if (cfg->ca_direct && EVP_PKEY_get_base_id(g->ca_key) != EVP_PKEY_RSA) {
 		snprintf(reason, rlen, "CADirect=1 needs an RSA CA key: SCEP "
@@ -262,7 +227,8 @@ make_gen(const struct config *cfg, const struct ra *cur,
 	    X509_get0_notAfter(cur->ca)) > 0 &&
 	    (X509_set1_notAfter(g->cross, X509_get0_notAfter(cur->ca)) != 1 ||
 	    X509_sign(g->cross, cur->ca_key, EVP_sha256()) <= 0)) {
-		openssl_reason(reason, rlen, "cannot make cross certificate");
+		log_openssl_reason(reason, rlen,
+		    "cannot make cross certificate");
 		return -1;
 	}
 	return make_ra(cfg, g, raspec, o->ra_days, RA_SIGN_CERT, RA_SIGN_KU,
@@ -281,10 +247,14 @@ save_in(const struct config *cfg, const char *dir, const char *certf,
 {
 	char	 cp[PATH_MAX + 64], kp[PATH_MAX + 64];
 
-	pathf(cp, sizeof(cp), "%s/%s", dir, certf);
+	if (file_path(cp, sizeof(cp), "%s/%s", dir, certf) != 0 ||
+	    (keyf != NULL && file_path(kp, sizeof(kp), "%s/%s", dir,
+	    keyf) != 0)) {
+		snprintf(reason, rlen, "%s/%s: path too long", dir, certf);
+		return -1;
+	}
 	if (keyf == NULL)
 		return ca_save_cert(cfg, cp, x, reason, rlen);
-	pathf(kp, sizeof(kp), "%s/%s", dir, keyf);
 	return ca_save_pair(cfg, cp, kp, x, k, reason, rlen);
 }
 
@@ -295,8 +265,8 @@ save_gen(const struct config *cfg, const char *dir, const struct gen *g,
 {
 	char	 path[PATH_MAX + 64], priv[PATH_MAX + 64], text[32];
 
-	state_path(cfg, dir, "private", priv, sizeof(priv));
-	if (mkdir(priv, 0700) != 0) {
+	if (state_path(cfg, dir, "private", priv, sizeof(priv)) != 0 ||
+	    mkdir(priv, 0700) != 0) {
 		snprintf(reason, rlen, "cannot create %s: %s", priv,
 		    strerror(errno));
 		return -1;
@@ -314,18 +284,12 @@ save_gen(const struct config *cfg, const char *dir, const struct gen *g,
 		return -1;
 	snprintf(text, sizeof(text), "%d\n", g->ca_index);
 	state_path(cfg, dir, RA_CA_INDEX, path, sizeof(path));
-	if (write_small(path, text) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (write_small(path, text, reason, rlen) != 0)
 		return -1;
-	}
 	snprintf(text, sizeof(text), "%" PRId64 "\n", at);
 	state_path(cfg, dir, ROLL_SWITCH_AT, path, sizeof(path));
-	if (write_small(path, text) != 0 || fsync_dir(priv) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (write_small(path, text, reason, rlen) != 0)
 		return -1;
-	}
 	return 0;
 }
 
@@ -343,10 +307,10 @@ install_gen(const struct config *cfg, const char *tmp, int replace,
 	state_path(cfg, ROLL_NEXT_DIR, NULL, to, sizeof(to));
 	if (replace && access(to, F_OK) != 0)
 		replace = 0;
-	if (chmod(from, 0755) != 0 || fsync_dir(from) != 0 ||
+	if (chmod(from, 0755) != 0 || file_sync_dir(from) != 0 ||
 	    renameat2(AT_FDCWD, from, AT_FDCWD, to, replace ?
 	    RENAME_EXCHANGE : RENAME_NOREPLACE) != 0 ||
-	    fsync_dir(cfg->state_dir) != 0) {
+	    file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
 		    strerror(errno));
 		return -1;
@@ -393,7 +357,7 @@ rollover_create(const struct config *cfg, const struct rollover_opts *o,
 	struct ra	 cur;
 	struct gen	 g = { 0 };
 	char		 tmp[PATH_MAX + 64], *dir = NULL;
-	int64_t		 at = now_seconds() + (int64_t)o->switch_in_days * 86400;
+	int64_t		 at = util_now() + (int64_t)o->switch_in_days * 86400;
 	int		 rc = -1;
 
 	if (ra_load(cfg, &cur, reason, rlen) != 0)
@@ -439,9 +403,11 @@ check_next(const struct config *cfg, const struct ra *cur, char *reason,
 		return -1;
 	}
 	memcpy(nc, cfg, sizeof(*nc));
-	state_path(cfg, ROLL_NEXT_DIR, NULL, nc->state_dir,
-	    sizeof(nc->state_dir));
-	if (ra_load(nc, &next, reason, rlen) == 0) {
+	if (state_path(cfg, ROLL_NEXT_DIR, NULL, nc->state_dir,
+	    sizeof(nc->state_dir)) != 0)
+		snprintf(reason, rlen, "%s/%s: path too long", cfg->state_dir,
+		    ROLL_NEXT_DIR);
+	else if (ra_load(nc, &next, reason, rlen) == 0) {
 		if (X509_cmp(next.ca, cur->ca) == 0)
 			snprintf(reason, rlen, "next/%s is the current CA",
 			    RA_CA_CERT);
@@ -462,38 +428,37 @@ static int
 save_current(const struct config *cfg, const char *ts, char *reason,
     size_t rlen)
 {
-	char	 dir[PATH_MAX + 64], tmp[PATH_MAX + 64], from[PATH_MAX + 64];
-	char	 to[PATH_MAX + 64];
+	char	 dir[PATH_MAX + 64], tmp[PATH_MAX + 64];
+	char	 prev[PATH_MAX + 64], priv[PATH_MAX + 64];
+	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
 	int	 i;
 
-	state_path(cfg, RA_PREV_DIR, ts, dir, sizeof(dir));
+	if (state_path(cfg, RA_PREV_DIR, ts, dir, sizeof(dir)) != 0 ||
+	    file_path(tmp, sizeof(tmp), "%s.tmp", dir) != 0 ||
+	    file_path(priv, sizeof(priv), "%s/private", tmp) != 0 ||
+	    state_path(cfg, RA_PREV_DIR, NULL, prev, sizeof(prev)) != 0)
+		goto fail;
 	if (access(dir, F_OK) == 0)
 		return 0;
-	pathf(tmp, sizeof(tmp), "%s.tmp", dir);
-	state_path(cfg, RA_PREV_DIR, NULL, from, sizeof(from));
-	if ((mkdir(from, 0755) != 0 && errno != EEXIST) || rm_tree(tmp) != 0 ||
-	    mkdir(tmp, 0755) != 0)
-		goto fail;
-	pathf(to, sizeof(to), "%s/private", tmp);
-	if (mkdir(to, 0700) != 0)
+	if ((mkdir(prev, 0755) != 0 && errno != EEXIST) || rm_tree(tmp) != 0 ||
+	    mkdir(tmp, 0755) != 0 || mkdir(priv, 0700) != 0)
 		goto fail;
 	for (i = 0; gen_files[i] != NULL; i++) {
-		state_path(cfg, gen_files[i], NULL, from, sizeof(from));
-		pathf(to, sizeof(to), "%s/%s", tmp, gen_files[i]);
+		if (state_path(cfg, gen_files[i], NULL, from, sizeof(from)) !=
+		    0 || file_path(to, sizeof(to), "%s/%s", tmp,
+		    gen_files[i]) != 0)
+			goto fail;
 		if (link(from, to) != 0 && !(errno == ENOENT &&
 		    optional_file(gen_files[i])))
 			goto fail;
 	}
-	pathf(to, sizeof(to), "%s/private", tmp);
-	if (fsync_dir(to) != 0 || fsync_dir(tmp) != 0 || rename(tmp, dir) != 0)
-		goto fail;
-	state_path(cfg, RA_PREV_DIR, NULL, from, sizeof(from));
-	if (fsync_dir(from) != 0)
+	if (file_sync_dir(priv) != 0 || file_sync_dir(tmp) != 0 ||
+	    rename(tmp, dir) != 0 || file_sync_dir(prev) != 0)
 		goto fail;
 	return 0;
 fail:
-	snprintf(reason, rlen, "cannot keep the current CA in %s: %s", dir,
-	    strerror(errno));
+	snprintf(reason, rlen, "cannot keep the current CA in %s/%s/%s: %s",
+	    cfg->state_dir, RA_PREV_DIR, ts, strerror(errno));
 	return -1;
 }
 
@@ -505,9 +470,13 @@ move_next(const struct config *cfg, char *reason, size_t rlen)
 	int	 i;
 
 	for (i = 0; gen_files[i] != NULL; i++) {
-		state_path(cfg, ROLL_NEXT_DIR, gen_files[i], from,
-		    sizeof(from));
-		state_path(cfg, gen_files[i], NULL, to, sizeof(to));
+		if (state_path(cfg, ROLL_NEXT_DIR, gen_files[i], from,
+		    sizeof(from)) != 0 || state_path(cfg, gen_files[i], NULL,
+		    to, sizeof(to)) != 0) {
+			snprintf(reason, rlen, "%s/%s: path too long",
+			    cfg->state_dir, gen_files[i]);
+			return -1;
+		}
 		/* Gone already: moved before an interruption. */
 		if (rename(from, to) != 0 && errno != ENOENT) {
 			snprintf(reason, rlen, "cannot rename %s to %s: %s",
@@ -515,8 +484,8 @@ move_next(const struct config *cfg, char *reason, size_t rlen)
 			return -1;
 		}
 	}
-	state_path(cfg, "private", NULL, to, sizeof(to));
-	if (fsync_dir(to) != 0 || fsync_dir(cfg->state_dir) != 0) {
+	if (state_path(cfg, "private", NULL, to, sizeof(to)) != 0 ||
+	    file_sync_dir(to) != 0 || file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot sync %s: %s", cfg->state_dir,
 		    strerror(errno));
 		return -1;
@@ -531,10 +500,10 @@ drop_next(const struct config *cfg, const char *ts, char *reason,
 {
 	char	 from[PATH_MAX + 64], to[PATH_MAX + 64];
 
-	state_path(cfg, ROLL_NEXT_DIR, NULL, from, sizeof(from));
-	pathf(to, sizeof(to), "%s/.switched.%s", cfg->state_dir, ts);
-	if (rm_tree(to) != 0 || rename(from, to) != 0 ||
-	    fsync_dir(cfg->state_dir) != 0) {
+	if (state_path(cfg, ROLL_NEXT_DIR, NULL, from, sizeof(from)) != 0 ||
+	    file_path(to, sizeof(to), "%s/.switched.%s", cfg->state_dir,
+	    ts) != 0 || rm_tree(to) != 0 || rename(from, to) != 0 ||
+	    file_sync_dir(cfg->state_dir) != 0) {
 		snprintf(reason, rlen, "cannot rename %s to %s: %s", from, to,
 		    strerror(errno));
 		return -1;
@@ -558,12 +527,7 @@ settle_next_index(const struct config *cfg, const struct ra *cur,
 	state_path(cfg, ROLL_NEXT_DIR, RA_CA_INDEX, path, sizeof(path));
 	if (access(path, F_OK) != 0) {
 		snprintf(text, sizeof(text), "%d\n", cur->ca_index + 1);
-		if (write_small(path, text) != 0) {
-			snprintf(reason, rlen, "cannot write %s: %s", path,
-			    strerror(errno));
-			return -1;
-		}
-		return 0;
+		return write_small(path, text, reason, rlen);
 	}
 	if (ra_read_index(cfg, dir, &index, reason, rlen) != 0)
 		return -1;
@@ -583,7 +547,7 @@ begin_switch(const struct config *cfg, int force, char *ts, size_t tslen,
 {
 	struct ra	 cur;
 	char		 path[PATH_MAX + 64], when[64];
-	int64_t		 at, now = now_seconds();
+	int64_t		 at, now = util_now();
 	time_t		 t;
 	int		 rc;
 
@@ -623,11 +587,8 @@ begin_switch(const struct config *cfg, int force, char *ts, size_t tslen,
 	}
 	snprintf(when, sizeof(when), "%s\n", ts);
 	state_path(cfg, ROLL_NEXT_DIR, ROLL_SWITCHING, path, sizeof(path));
-	if (write_small(path, when) != 0) {
-		snprintf(reason, rlen, "cannot write %s: %s", path,
-		    strerror(errno));
+	if (write_small(path, when, reason, rlen) != 0)
 		return -1;
-	}
 	return 0;
 }
 

@@ -7,7 +7,7 @@
 #include <openssl/x509v3.h>
 
 unsigned
-csr_key_usage(X509_REQ *csr)
+template_csr_key_usage(X509_REQ *csr)
 {
 	STACK_OF(X509_EXTENSION) *exts;
 	ASN1_BIT_STRING	*ku = NULL;
@@ -34,7 +34,7 @@ const struct template *
 template_select(const struct config *cfg, X509_REQ *csr, char *reason,
     size_t rlen)
 {
-	unsigned	 ku = csr_key_usage(csr);
+	unsigned	 ku = template_csr_key_usage(csr);
 	int		 sig, enc;
 
 	sig = (ku & (X509v3_KU_DIGITAL_SIGNATURE |

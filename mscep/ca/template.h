@@ -16,7 +16,7 @@
 #include "config/config.h"
 
 /* The CSR's requested keyUsage in X509v3_KU_* bits, 0 when none. */
-unsigned csr_key_usage(X509_REQ *);
+unsigned template_csr_key_usage(X509_REQ *);
 
 /* Returns the template, or NULL with a reason (NoKeyUsageTemplate=Reject). */
 const struct template *template_select(const struct config *, X509_REQ *,

@@ -7,18 +7,16 @@
 #include "ca/ra.h"
 #include "store/store.h"
 #include "util/cert.h"
+#include "util/file.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 static X509_EXTENSION *
@@ -115,7 +113,8 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	if (cert_serial_hex(X509_get0_serialNumber(x), serial, slen) != 0 ||
 	    cert_key_id_hex(X509_REQ_get_X509_PUBKEY(req), key_id) != 0 ||
 	    (len = i2d_X509(x, &der)) <= 0) {
-		openssl_reason(reason, rlen, "cannot encode the certificate");
+		log_openssl_reason(reason, rlen,
+		    "cannot encode the certificate");
 		goto out;
 	}
 	if (issue_describe(x, &subject, &sans) != 0) {
@@ -129,8 +128,11 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	    .not_before = cert_time_epoch(X509_get0_notBefore(x)),
 	    .not_after = cert_time_epoch(X509_get0_notAfter(x)), .der = der,
 	    .der_len = (size_t)len };
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
-	    store_open(path, &st, reason, rlen) != 0)
+	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0) {
+		snprintf(reason, rlen, "%s: path too long", cfg->state_dir);
+		goto out;
+	}
+	if (store_open(path, &st, reason, rlen) != 0)
 		goto out;
 	if (store_issue(st, &sc, &none) != STORE_OK)
 		snprintf(reason, rlen, "cannot record the certificate: %s",
@@ -145,56 +147,27 @@ out:
 	return rc;
 }
 
-/* dir/.name.tmp, written and synced; renamed into place by the caller. */
-static int
-write_tmp(const char *dir, const char *name, mode_t mode, X509 *leaf,
-    X509 *ca, EVP_PKEY *key)
-{
-	char	 tmp[PATH_MAX];
-	FILE	*f;
-	int	 fd, ok;
-
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, mode)) < 0)
-		return -1;
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		return -1;
-	}
-	ok = key ? PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) :
-	    PEM_write_X509(f, leaf) && PEM_write_X509(f, ca);
-	if (fflush(f) != 0 || fsync(fd) != 0)
-		ok = 0;
-	if (fclose(f) != 0 || !ok) {
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-rename_tmp(const char *dir, const char *name)
-{
-	char	 tmp[PATH_MAX], path[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return rename(tmp, path);
-}
-
 /* Both files complete before either replaces the old pair: a web server
  * never finds a key that does not match its certificate. */
 static int
 write_pair(const char *dir, X509 *leaf, X509 *ca, EVP_PKEY *key)
 {
-	if (write_tmp(dir, "server.key", 0600, NULL, NULL, key) != 0)
-		return -1;
-	if (write_tmp(dir, "server.crt", 0644, leaf, ca, NULL) != 0 ||
-	    rename_tmp(dir, "server.key") != 0 ||
-	    rename_tmp(dir, "server.crt") != 0)
-		return -1;
-	return 0;
+	struct file_stage	 k = { .staged = 0 }, c = { .staged = 0 };
+	X509			*chain[2] = { leaf, ca };
+	char			 kpath[PATH_MAX], cpath[PATH_MAX];
+	int			 rc = -1;
+
+	if (file_path(kpath, sizeof(kpath), "%s/server.key", dir) != 0 ||
+	    file_path(cpath, sizeof(cpath), "%s/server.crt", dir) != 0 ||
+	    pem_stage(&k, kpath, NULL, 0, key) != 0 ||
+	    pem_stage(&c, cpath, chain, 2, NULL) != 0 ||
+	    file_commit(&k, 0) != 0 || file_commit(&c, 0) != 0)
+		goto out;
+	rc = 0;
+out:
+	file_discard(&c);
+	file_discard(&k);
+	return rc;
 }
 
 static struct template
@@ -225,11 +198,11 @@ tlscert_issue(const struct config *cfg, const struct tlscert_opts *o,
 	int		 rc = -1;
 
 	if (ra_load(cfg, &ra, reason, rlen) != 0 ||
-	    (key = keygen(o->key, reason, rlen)) == NULL)
+	    (key = ca_keygen(o->key, reason, rlen)) == NULL)
 		goto out;
 	t = tls_template(o, key);
 	if ((req = make_csr(o, key)) == NULL || t.ku == NULL || t.eku == NULL) {
-		openssl_reason(reason, rlen, "cannot build the request (is "
+		log_openssl_reason(reason, rlen, "cannot build the request (is "
 		    "every --name a DNS name or IP address?)");
 		goto out;
 	}

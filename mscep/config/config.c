@@ -4,6 +4,7 @@
  * keys. Every problem is reported, each with its file and line.
  */
 #include "config/config_priv.h"
+#include "util/file.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -215,7 +216,7 @@ parse_word(struct loader *l, const struct config_key *k, const char *s,
 		return -1;
 	}
 	if (k->type == CONFIG_WORD)
-		strlcpy0(field, s, k->size);
+		util_strlcpy(field, s, k->size);
 	else
 		*(int *)field = w->value;
 	return 0;
@@ -266,7 +267,7 @@ parse_text(struct loader *l, const struct config_key *k, const char *s,
 		    s, k->size - 1);
 		return -1;
 	}
-	strlcpy0(field, s, k->size);
+	util_strlcpy(field, s, k->size);
 	return 0;
 }
 
@@ -391,7 +392,7 @@ load_template(struct loader *l, const char *sec, struct template *t)
 
 	/* iniparser lowercases section names; templates keep their case. */
 	l->section = written != NULL ? written : sec;
-	strlcpy0(t->name, l->section, sizeof(t->name));
+	util_strlcpy(t->name, l->section, sizeof(t->name));
 	for (k = config_keys; k->name != NULL; k++)
 		if (k->section == NULL)
 			load_key(l, k, t);
@@ -424,11 +425,11 @@ ini_folder(const char *path, char *out, size_t size)
 	char	*slash;
 
 	if (realpath(path, out) == NULL)
-		strlcpy0(out, path, size);
+		util_strlcpy(out, path, size);
 	if ((slash = strrchr(out, '/')) != NULL)
 		*slash = '\0';
 	else
-		strlcpy0(out, ".", size);
+		util_strlcpy(out, ".", size);
 }
 
 int
@@ -440,7 +441,7 @@ config_load(const char *path, struct config *cfg, FILE *errs)
 	memset(cfg, 0, sizeof(*cfg));
 	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return -1;
-	strlcpy0(cfg->path, path, sizeof(cfg->path));
+	util_strlcpy(cfg->path, path, sizeof(cfg->path));
 	ini_folder(path, l->inidir, sizeof(l->inidir));
 	l->cfg = cfg;
 	l->errs = errs;
@@ -499,7 +500,5 @@ int
 config_state_path(const struct config *cfg, const char *file, char *out,
     size_t size)
 {
-	if (snprintf(out, size, "%s/%s", cfg->state_dir, file) >= (int)size)
-		return -1;
-	return 0;
+	return file_path(out, size, "%s/%s", cfg->state_dir, file);
 }

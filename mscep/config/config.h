@@ -121,7 +121,8 @@ struct config {
 int	 config_load(const char *path, struct config *cfg, FILE *errs);
 void	 config_free(struct config *);
 const struct template *config_template(const struct config *, const char *);
-/* Absolute path of a file in the state folder. */
+/* Absolute path of a file in the state folder; -1 (out empty) when it
+ * does not fit. */
 int	 config_state_path(const struct config *, const char *, char *, size_t);
 
 #endif

@@ -327,7 +327,7 @@ parse_vdir(struct loader *l, const struct config_key *k, const char *s,
 		    "CertSrv/mscep_admin", s);
 		rc = -1;
 	}
-	strlcpy0(vdir, s, k->size);
+	util_strlcpy(vdir, s, k->size);
 	/* IIS compares paths without case; so does the password page. */
 	n = strlen(vdir);
 	while (n > 0 && vdir[n - 1] == '/')
@@ -349,12 +349,12 @@ parse_state_dir(struct loader *l, const struct config_key *k, const char *s,
 	char	*dir = field, resolved[PATH_MAX];
 
 	if (s[0] == '/')
-		strlcpy0(dir, s, k->size);
+		util_strlcpy(dir, s, k->size);
 	else if (snprintf(dir, k->size, "%s/%s", l->inidir, s) >= (int)k->size) {
 		config_key_problem(l, k, "path too long");
 		return -1;
 	} else if (realpath(dir, resolved) != NULL)
-		strlcpy0(dir, resolved, k->size);
+		util_strlcpy(dir, resolved, k->size);
 	return 0;
 }
 
@@ -415,7 +415,7 @@ parse_log_socket(struct loader *l, const struct config_key *k,
 		    "than %zu characters", s, k->size);
 		return -1;
 	}
-	strlcpy0(field, s, k->size);
+	util_strlcpy(field, s, k->size);
 	return 0;
 }
 
@@ -454,7 +454,7 @@ parse_state_file(struct loader *l, const struct config_key *k,
     const char *s, void *field)
 {
 	if (s[0] == '/')
-		strlcpy0(field, s, k->size);
+		util_strlcpy(field, s, k->size);
 	else if (config_state_path(l->cfg, s, field, k->size) != 0) {
 		config_key_problem(l, k, "path too long");
 		return -1;
@@ -472,7 +472,7 @@ parse_program(struct loader *l, const struct config_key *k, const char *s,
 		    "program", s);
 		return -1;
 	}
-	strlcpy0(field, s, k->size);
+	util_strlcpy(field, s, k->size);
 	return 0;
 }
 
@@ -501,7 +501,7 @@ parse_url(struct loader *l, const struct config_key *k, const char *s,
 		    "spaces or commas", s);
 		return -1;
 	}
-	strlcpy0(field, s, k->size);
+	util_strlcpy(field, s, k->size);
 	return 0;
 }
 
@@ -521,7 +521,7 @@ parse_ocsp_path(struct loader *l, const struct config_key *k, const char *s,
 		    "SCEP or the password page", s);
 		return -1;
 	}
-	strlcpy0(field, s, k->size);
+	util_strlcpy(field, s, k->size);
 	return 0;
 }
 

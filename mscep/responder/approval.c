@@ -101,7 +101,7 @@ approval_hold(struct worker *w, const struct scep_req *req,
 	p.requester = who;
 	p.device_id = dec->device_id;
 	p.sid = dec->sid;
-	p.expires_at = now_seconds() + (int64_t)t->pending_hours * 3600;
+	p.expires_at = util_now() + (int64_t)t->pending_hours * 3600;
 	if (pending_der(req, dec, &csr, &subj) == 0) {
 		p.csr = csr.p;
 		p.csr_len = csr.len;
@@ -120,7 +120,7 @@ out:
 static int
 take_status(const struct pending_req *p, void *arg)
 {
-	strlcpy0(arg, p->status, 16);
+	util_strlcpy(arg, p->status, 16);
 	return 1;
 }
 
@@ -131,7 +131,7 @@ approval_answer(struct worker *w, const struct scep_req *req,
 	char		 status[16] = "";
 	enum store_rc	 rc;
 
-	rc = store_pending_find(w->store, req->txid, key_id, now_seconds(),
+	rc = store_pending_find(w->store, req->txid, key_id, util_now(),
 	    take_status, status);
 	if (rc == STORE_NOT_FOUND)
 		return 0;

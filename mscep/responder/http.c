@@ -19,7 +19,7 @@ hexval(int c)
 
 /* '+' is kept, base64 needs it (sscep#83). */
 char *
-pct_decode(const char *p, size_t n)
+http_pct_decode(const char *p, size_t n)
 {
 	char	*out, *o;
 	size_t	 i;
@@ -41,7 +41,8 @@ pct_decode(const char *p, size_t n)
 }
 
 char *
-query_get(const char *query, const char *name, size_t maxlen, int *too_long)
+http_query_get(const char *query, const char *name, size_t maxlen,
+    int *too_long)
 {
 	const char	*p = query, *amp, *eq;
 	size_t		 nlen = strlen(name), klen;
@@ -60,13 +61,13 @@ query_get(const char *query, const char *name, size_t maxlen, int *too_long)
 		klen = eq ? (size_t)(eq - p) : (size_t)(amp - p);
 		if (klen == nlen && strncasecmp(p, name, nlen) == 0) {
 			if (eq == NULL)
-				return pct_decode("", 0);
+				return http_pct_decode("", 0);
 			if ((size_t)(amp - eq - 1) > maxlen) {
 				if (too_long != NULL)
 					*too_long = 1;
 				return NULL;
 			}
-			return pct_decode(eq + 1, (size_t)(amp - eq - 1));
+			return http_pct_decode(eq + 1, (size_t)(amp - eq - 1));
 		}
 		p = amp;
 	}

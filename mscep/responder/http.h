@@ -33,12 +33,12 @@ struct http_resp {
  * percent-decodes its value into a new NUL-terminated string the caller
  * frees. Tolerates "??" and unencoded '+'. Returns NULL when absent.
  */
-char	*query_get(const char *query, const char *name, size_t maxlen,
+char	*http_query_get(const char *query, const char *name, size_t maxlen,
 	    int *too_long);
 
 /* Percent-decodes [p, p+n) into a new NUL-terminated string the caller
  * frees; '+' stays '+'. NULL when out of memory. */
-char	*pct_decode(const char *p, size_t n);
+char	*http_pct_decode(const char *p, size_t n);
 
 void	 http_text(struct http_resp *, int status, const char *ctype,
 	    const char *body);

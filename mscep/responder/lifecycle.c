@@ -29,8 +29,9 @@ take_base(const struct cert_row *r, void *arg)
 
 	b->found = 1;
 	b->revoked = r->revoked;
-	strlcpy0(b->template_name, r->template_name, sizeof(b->template_name));
-	strlcpy0(b->device_id, r->device_id, sizeof(b->device_id));
+	util_strlcpy(b->template_name, r->template_name, sizeof(
+	    b->template_name));
+	util_strlcpy(b->device_id, r->device_id, sizeof(b->device_id));
 	return 1;
 }
 
@@ -157,8 +158,8 @@ hold_renewal(struct worker *w, const struct scep_req *req,
 	memset(&dec, 0, sizeof(dec));
 	dec.allow = 1;
 	dec.claim.kind = CLAIM_NONE;
-	strlcpy0(dec.device_id, o->device_id, sizeof(dec.device_id));
-	strlcpy0(dec.sid, ex->sid, sizeof(dec.sid));
+	util_strlcpy(dec.device_id, o->device_id, sizeof(dec.device_id));
+	util_strlcpy(dec.sid, ex->sid, sizeof(dec.sid));
 	if ((dec.subject = X509_NAME_dup(ex->subject)) == NULL) {
 		snprintf(o->reason, sizeof(o->reason), "out of memory");
 		outcome_fail(o, FAIL_BADREQUEST);
@@ -251,7 +252,7 @@ lifecycle_renewal(struct worker *w, const struct scep_req *req, struct outcome *
 	ex.subject = X509_get_subject_name(req->signer);
 	ex.sid = sid;
 	/* ... and belongs to the same device, for bulk revocation. */
-	strlcpy0(o->device_id, b.device_id, sizeof(o->device_id));
+	util_strlcpy(o->device_id, b.device_id, sizeof(o->device_id));
 	if (t->require_approval) {
 		hold_renewal(w, req, t, &ex, key_id, o);
 		return;

@@ -110,12 +110,12 @@ request_der(const struct worker *w, const struct http_req *r,
 		snprintf(reason, rlen, "GET path of %zu characters", n);
 		goto out;
 	}
-	if ((text = pct_decode(p, n)) == NULL ||
+	if ((text = http_pct_decode(p, n)) == NULL ||
 	    (bin = malloc(strlen(text) / 4 * 3 + 3)) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		goto out;
 	}
-	if ((len = base64_decode(text, strlen(text), bin,
+	if ((len = util_base64_decode(text, strlen(text), bin,
 	    strlen(text) / 4 * 3 + 3)) <= 0) {
 		snprintf(reason, rlen, "GET path is not base64");
 		goto out;
@@ -202,7 +202,7 @@ cert_status(struct worker *w, OCSP_CERTID *cid, int *status, int *reason,
 	*reason = OCSP_REVOKED_STATUS_NOSTATUS;
 	if (OCSP_id_get0_info(NULL, NULL, NULL, &serial, cid) != 1 ||
 	    cert_serial_hex(serial, hex, sizeof(hex)) != 0)
-		strlcpy0(hex, "?", sizeof(hex));
+		util_strlcpy(hex, "?", sizeof(hex));
 	if ((*which = find_issuer(&w->ocsp, cid)) < 0) {
 		note_cert(s, hex, "other-issuer");
 		goto out;
@@ -274,7 +274,7 @@ add_statuses(struct worker *w, OCSP_REQUEST *req, OCSP_BASICRESP *bs,
 		    (rev = ASN1_TIME_set(NULL, (time_t)at)) == NULL) ||
 		    OCSP_basic_add1_status(bs, cid, st, why, rev, now,
 		    next) == NULL) {
-			openssl_reason(s->reason, sizeof(s->reason),
+			log_openssl_reason(s->reason, sizeof(s->reason),
 			    "cannot add a status");
 			rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
 			goto out;
@@ -319,7 +319,8 @@ respond(struct worker *w, OCSP_REQUEST *req, OCSP_RESPONSE **out,
 	    (now = X509_gmtime_adj(NULL, 0)) == NULL ||
 	    (next = X509_gmtime_adj(NULL,
 	    (long)w->cfg.ocsp_validity_minutes * 60)) == NULL) {
-		openssl_reason(s->reason, sizeof(s->reason), "out of memory");
+		log_openssl_reason(s->reason, sizeof(s->reason),
+		    "out of memory");
 		goto out;
 	}
 	if ((rc = add_statuses(w, req, bs, now, next, &gen, &foreign, s)) !=
@@ -343,7 +344,7 @@ respond(struct worker *w, OCSP_REQUEST *req, OCSP_RESPONSE **out,
 	    OCSP_RESPID_KEY) != 1 ||
 	    (*out = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL,
 	    bs)) == NULL) {
-		openssl_reason(s->reason, sizeof(s->reason), "cannot sign");
+		log_openssl_reason(s->reason, sizeof(s->reason), "cannot sign");
 		goto out;
 	}
 	rc = OCSP_RESPONSE_STATUS_SUCCESSFUL;
@@ -362,7 +363,7 @@ decode(const struct buf *der, char *reason, size_t rlen)
 	OCSP_REQUEST		*req;
 
 	if ((req = d2i_OCSP_REQUEST(NULL, &p, (long)der->len)) == NULL) {
-		openssl_reason(reason, rlen, "not an OCSPRequest");
+		log_openssl_reason(reason, rlen, "not an OCSPRequest");
 		return NULL;
 	}
 	if (p != der->p + der->len) {

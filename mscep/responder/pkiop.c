@@ -49,7 +49,7 @@ message_bytes(const struct worker *w, const struct http_req *req, int post,
 		return buf_append(out, req->body, req->body_len);
 	}
 	/* %XX escapes can triple the text: allow for them before decoding. */
-	b64 = query_get(req->query, "message", 3 * b64max, &too_long);
+	b64 = http_query_get(req->query, "message", 3 * b64max, &too_long);
 	*status = too_long ? 414 : 400;
 	if (b64 == NULL) {
 		snprintf(reason, rlen, too_long ? "message exceeds "
@@ -61,7 +61,7 @@ message_bytes(const struct worker *w, const struct http_req *req, int post,
 		free(b64);
 		return -1;
 	}
-	n = base64_decode(b64, strlen(b64), out->p, out->cap);
+	n = util_base64_decode(b64, strlen(b64), out->p, out->cap);
 	free(b64);
 	if (n <= 0 || (size_t)n > w->cfg.max_message) {
 		snprintf(reason, rlen, n <= 0 ? "message is not base64" :

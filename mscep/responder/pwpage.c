@@ -90,7 +90,7 @@ show_password(struct worker *w, struct http_resp *resp, const char *user)
 	char		 pw[160], html[2048], thumb[40], safe[128];
 	enum store_rc	 rc;
 
-	rc = password_new(&w->cfg, w->store, pw, sizeof(pw));
+	rc = policy_password_new(&w->cfg, w->store, pw, sizeof(pw));
 	log_safe(user, safe, sizeof(safe));
 	if (rc == STORE_FULL) {
 		page(w, resp, 200, HEAD "<p>The password cache is full.</p>"

@@ -52,7 +52,7 @@ void
 route_request(struct worker *w, const struct http_req *req,
     struct http_resp *resp)
 {
-	char	*op = query_get(req->query, "operation", 64, NULL);
+	char	*op = http_query_get(req->query, "operation", 64, NULL);
 	char	 safe[48];
 	int	 post = req->method && strcmp(req->method, "POST") == 0;
 
@@ -109,7 +109,7 @@ void
 route_idle(struct worker *w)
 {
 	char	 reason[REASON_MAX];
-	int64_t	 now = now_seconds();
+	int64_t	 now = util_now();
 
 	if (now < w->next_idle)
 		return;

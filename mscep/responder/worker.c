@@ -34,7 +34,7 @@ build_cacert(struct worker *w)
 	certs[1] = w->ra.enc_cert;
 	certs[2] = w->ra.ca;
 	w->cacert_type = "application/x-x509-ca-ra-cert";
-	return certs_only_der(certs, 3, &w->cacert);
+	return certrep_certs_only(certs, 3, &w->cacert);
 }
 
 /* RFC 8894 §4.7: advertised exactly while there is a next CA to serve. */
@@ -72,12 +72,13 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 	if (w->cfg.allow_des &&
 	    ((w->legacy = OSSL_PROVIDER_load(NULL, "legacy")) == NULL ||
 	    (w->deflt = OSSL_PROVIDER_load(NULL, "default")) == NULL)) {
-		openssl_reason(reason, rlen, "AllowDES=1 but OpenSSL's legacy "
+		log_openssl_reason(reason, rlen,
+		    "AllowDES=1 but OpenSSL's legacy "
 		    "provider cannot be loaded");
 		return -1;
 	}
 	if (scep_attr_init() != 0) {
-		openssl_reason(reason, rlen, "cannot create SCEP OIDs");
+		log_openssl_reason(reason, rlen, "cannot create SCEP OIDs");
 		return -1;
 	}
 	if (ra_load(&w->cfg, &w->ra, reason, rlen) != 0)
@@ -94,7 +95,7 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 			log_warnx("%s", warn);
 	}
 	if (build_cacert(w) != 0) {
-		openssl_reason(reason, rlen, "cannot encode GetCACert");
+		log_openssl_reason(reason, rlen, "cannot encode GetCACert");
 		return -1;
 	}
 	if (load_nextca(w, reason, rlen) != 0)

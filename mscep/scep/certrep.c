@@ -20,7 +20,7 @@ bio_to_buf(BIO *bio, struct buf *out)
 }
 
 int
-certs_only_der(X509 *const *certs, int n, struct buf *out)
+certrep_certs_only(X509 *const *certs, int n, struct buf *out)
 {
 	PKCS7		*p7 = NULL;
 	unsigned char	*der = NULL;
@@ -123,7 +123,7 @@ success_content(const struct scep_req *req, const struct certrep *rep,
 	if (rep->ca != NULL)
 		certs[n++] = rep->ca;
 	if (rep->crl != NULL ? crl_only_der(rep->crl, &inner) != 0 :
-	    certs_only_der(certs, n, &inner) != 0)
+	    certrep_certs_only(certs, n, &inner) != 0)
 		goto out;
 	if (envelope(req, &inner, content) != 0)
 		goto out;
@@ -174,7 +174,7 @@ certrep_build(const struct scep_req *req, const struct ra *ra,
 	int		 rc = -1;
 
 	/* Never sign with a digest the request was refused for (badAlg). */
-	if (md == NULL || !digest_allowed(req->digest_nid))
+	if (md == NULL || !message_digest_allowed(req->digest_nid))
 		md = EVP_sha256();
 	if ((content = BIO_new(BIO_s_mem())) == NULL ||
 	    (der = BIO_new(BIO_s_mem())) == NULL)
@@ -194,7 +194,7 @@ certrep_build(const struct scep_req *req, const struct ra *ra,
 	rc = 0;
 out:
 	if (rc != 0)
-		openssl_reason(reason, rlen, "cannot build CertRep");
+		log_openssl_reason(reason, rlen, "cannot build CertRep");
 	CMS_ContentInfo_free(cms);
 	BIO_free(der);
 	BIO_free(content);

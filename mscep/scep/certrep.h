@@ -25,6 +25,6 @@ struct certrep {
 int	 certrep_build(const struct scep_req *, const struct ra *,
 	    const struct certrep *, struct buf *out, char *reason, size_t);
 /* DER of a degenerate certs-only SignedData holding certs in order. */
-int	 certs_only_der(X509 *const *certs, int n, struct buf *out);
+int	 certrep_certs_only(X509 *const *certs, int n, struct buf *out);
 
 #endif

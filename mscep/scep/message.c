@@ -38,7 +38,7 @@ struct decoder {
 static enum decode_result
 refuse(struct decoder *d, enum scep_failinfo f, const char *what)
 {
-	openssl_reason(d->reason, d->rlen, what);
+	log_openssl_reason(d->reason, d->rlen, what);
 	*d->fail = f;
 	return DECODE_FAILURE;
 }
@@ -46,13 +46,13 @@ refuse(struct decoder *d, enum scep_failinfo f, const char *what)
 static enum decode_result
 http_error(struct decoder *d, const char *what)
 {
-	openssl_reason(d->reason, d->rlen, what);
+	log_openssl_reason(d->reason, d->rlen, what);
 	return DECODE_HTTP_ERROR;
 }
 
 /* SHA-1 stays for old devices; MD5 and anything weaker is refused (§3.5.2). */
 int
-digest_allowed(int nid)
+message_digest_allowed(int nid)
 {
 	return nid == NID_sha1 || nid == NID_sha224 || nid == NID_sha256 ||
 	    nid == NID_sha384 || nid == NID_sha512;
@@ -121,7 +121,7 @@ verify_outer(struct decoder *d, CMS_ContentInfo *cms, BIO *content)
 		return rc;
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	d->req->digest_nid = OBJ_obj2nid(dig->algorithm);
-	if (!digest_allowed(d->req->digest_nid))
+	if (!message_digest_allowed(d->req->digest_nid))
 		return refuse(d, FAIL_BADALG, "message digest algorithm not "
 		    "allowed (use SHA-1 or SHA-2)");
 	/* The signer is the requester's own (often self-signed) certificate:

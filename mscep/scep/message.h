@@ -44,6 +44,6 @@ enum decode_result message_decode(const unsigned char *, size_t,
 void	 scep_req_free(struct scep_req *);
 
 /* SHA-1 and SHA-2 only: MD5 and weaker are refused (RFC 8894 §3.5.2). */
-int	 digest_allowed(int nid);
+int	 message_digest_allowed(int nid);
 
 #endif

@@ -46,10 +46,10 @@ nextca_body(const struct config *cfg, const struct ra *ra, struct buf *out,
 	if ((have = rollover_next_certs(cfg, ra, c, reason, rlen)) <= 0)
 		return have;
 	/* NDES's GetCACert order; CA-direct mode has no RA (section 4.7.1). */
-	if ((ra->direct ? certs_only_der(&c[2], 1, &inner) :
-	    certs_only_der(c, 3, &inner)) != 0 ||
+	if ((ra->direct ? certrep_certs_only(&c[2], 1, &inner) :
+	    certrep_certs_only(c, 3, &inner)) != 0 ||
 	    sign_body(ra, &inner, out) != 0) {
-		openssl_reason(reason, rlen, "cannot build GetNextCACert");
+		log_openssl_reason(reason, rlen, "cannot build GetNextCACert");
 		goto out;
 	}
 	rc = 0;

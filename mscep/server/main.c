@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/num.h"
 #include "server/supervise.h"
 #include "responder/route.h"
 #include "responder/worker.h"
@@ -151,7 +152,7 @@ run_worker(void *arg)
 	const char		*path = arg;
 	struct worker		 w;
 	struct sigaction	 sa = { .sa_handler = on_term };
-	char			 reason[512] = "unknown error";
+	char			 reason[REASON_MAX] = "unknown error";
 
 	if (worker_open(&w, path, reason, sizeof(reason)) != 0) {
 		log_errx("cannot start: %s", reason);
@@ -179,7 +180,7 @@ static int
 reload_check(void *arg)
 {
 	struct worker	 w;
-	char		 reason[512] = "unknown error";
+	char		 reason[REASON_MAX] = "unknown error";
 	int		 rc;
 
 	if ((rc = worker_open(&w, arg, reason, sizeof(reason))) != 0)
@@ -201,14 +202,21 @@ main(int argc, char *argv[])
 {
 	struct config	 cfg;
 	const char	*path = getenv("MSCEP_CONFIG"), *addr = NULL;
-	const char	*group = NULL;
-	char		 reason[512] = "unknown error";
+	const char	*group = NULL, *why;
+	char		 reason[REASON_MAX] = "unknown error";
 	int		 ch, n = 0, nerr, rc;
 
 	while ((ch = getopt(argc, argv, "c:g:n:s:")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
-		case 'n': n = atoi(optarg); break;
+		case 'n':
+			if (num_int(optarg, 0, SUPERVISE_POOL_MAX, &n,
+			    &why) != 0) {
+				log_errx("-n %s: %s, from 0 to %d workers",
+				    optarg, why, SUPERVISE_POOL_MAX);
+				return 2;
+			}
+			break;
 		case 's': addr = optarg; break;
 		case 'g': group = optarg; break;
 		default: usage(); return 2;
@@ -232,7 +240,7 @@ main(int argc, char *argv[])
 		    nerr < 0 ? 1 : nerr);
 		return 1;
 	}
-	if (listen_socket(addr, group, reason, sizeof(reason)) != 0) {
+	if (supervise_listen_socket(addr, group, reason, sizeof(reason)) != 0) {
 		log_errx("cannot start: %s", reason);
 		return 1;
 	}

@@ -1,9 +1,11 @@
 /* supervise.c - listen socket set-up and the pre-forked worker pool. */
 #include "server/supervise.h"
 #include "util/log.h"
+#include "util/num.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define POOL_MAX	256
 #define QUICK_SECONDS	2	/* a death this soon after start is a crash loop */
 #define QUICK_MAX	5
 #define STOP_SECONDS	10	/* grace before SIGKILL at shutdown */
@@ -89,15 +90,25 @@ listen_tcp(const char *addr, char *reason, size_t rlen)
 	return fd;
 }
 
-int
-listen_socket(const char *addr, const char *group, char *reason, size_t rlen)
+/* 1 when systemd passed this process its socket (sd_listen_fds(3)). */
+static int
+systemd_socket(void)
 {
-	const char	*pid = getenv("LISTEN_PID"), *nfds = getenv("LISTEN_FDS");
+	long long	 pid, n;
+
+	return num_parse(getenv("LISTEN_PID"), 1, INT_MAX, &pid, NULL) == 0 &&
+	    pid == (long long)getpid() &&
+	    num_parse(getenv("LISTEN_FDS"), 1, INT_MAX, &n, NULL) == 0;
+}
+
+int
+supervise_listen_socket(const char *addr, const char *group, char *reason,
+    size_t rlen)
+{
 	int		 fd, on = 0;
 	socklen_t	 len = sizeof(on);
 
-	if (pid != NULL && nfds != NULL && atol(pid) == (long)getpid() &&
-	    atoi(nfds) >= 1)
+	if (systemd_socket())
 		fd = 3;		/* SD_LISTEN_FDS_START */
 	else if (addr != NULL)
 		fd = addr[0] == '/' ? listen_unix(addr, group, reason, rlen) :
@@ -224,13 +235,14 @@ reap(struct slot *s, int status, int *quick, int (*work)(void *), void *arg)
 int
 supervise(int n, int (*work)(void *), int (*check)(void *), void *arg)
 {
-	struct slot	 pool[POOL_MAX] = { { 0 } };
+	struct slot	 pool[SUPERVISE_POOL_MAX] = { { 0 } };
 	sigset_t	 set;
 	int		 i, sig, status, quick = 0, rc = 0;
 	pid_t		 pid;
 
-	if (n < 1 || n > POOL_MAX) {
-		log_errx("-n %d: between 1 and %d workers", n, POOL_MAX);
+	if (n < 1 || n > SUPERVISE_POOL_MAX) {
+		log_errx("-n %d: between 1 and %d workers", n,
+		    SUPERVISE_POOL_MAX);
 		return 2;
 	}
 	sigemptyset(&set);

@@ -19,13 +19,18 @@
  * lighttpd). Whoever can connect can ask for passwords and certificates
  * as the web server would: give the socket to the web server only.
  */
-int	 listen_socket(const char *addr, const char *group, char *reason,
+int	 supervise_listen_socket(const char *addr, const char *group,
+    char *reason,
 	    size_t);
 
+/* The most workers a pool runs. */
+#define SUPERVISE_POOL_MAX	256
+
 /*
- * Runs n copies of work(arg) in child processes until SIGTERM or SIGINT.
- * SIGHUP replaces them (configuration reload) if check(arg) returns 0;
- * otherwise the running workers stay. Returns the exit status.
+ * Runs n (1 to SUPERVISE_POOL_MAX) copies of work(arg) in child processes
+ * until SIGTERM or SIGINT. SIGHUP replaces them (configuration reload) if
+ * check(arg) returns 0; otherwise the running workers stay. Returns the
+ * exit status.
  */
 int	 supervise(int n, int (*work)(void *), int (*check)(void *),
 	    void *arg);

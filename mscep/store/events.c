@@ -111,7 +111,7 @@ events_notify(const struct config *cfg, const struct store_event *e)
 static void
 record(const struct config *cfg, struct store *st, struct store_event *e)
 {
-	e->at = now_seconds();
+	e->at = util_now();
 	if (store_event_add(st, e, events_keep_after(cfg, e->at)) != STORE_OK)
 		log_errx("cannot record event for txid %.64s: %s", e->txid,
 		    store_errmsg(st));
@@ -128,11 +128,11 @@ events_success_make(struct success_event *se, const char *txid, X509 *cert,
 	memset(se, 0, sizeof(*se));
 	/* Intune reports the SHA-1 thumbprint, as Windows shows it. */
 	X509_digest(cert, EVP_sha1(), md, &mdlen);
-	hex_encode(md, mdlen, se->thumbprint);
+	util_hex_encode(md, mdlen, se->thumbprint);
 	cert_serial_hex(X509_get0_serialNumber(cert), se->serial,
 	    sizeof(se->serial));
 	se->issuer = X509_NAME_oneline(X509_get_issuer_name(cert), NULL, 0);
-	se->ev.at = now_seconds();
+	se->ev.at = util_now();
 	se->ev.success = 1;
 	se->ev.txid = txid;
 	se->ev.serial = se->serial;

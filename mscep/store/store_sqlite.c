@@ -484,7 +484,7 @@ store_sqlite_issue(struct store *st, const struct store_cert *c,
     const struct store_claim *claim)
 {
 	struct sqlite_store	*s = (struct sqlite_store *)st;
-	int64_t		 now = now_seconds();
+	int64_t		 now = util_now();
 	enum store_rc	 rc;
 
 	if (exec_simple(s, S_BEGIN) != 0)

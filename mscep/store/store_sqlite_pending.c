@@ -96,7 +96,7 @@ store_sqlite_pending_add(struct store *s, const struct pending_req *p,
     const struct store_claim *claim)
 {
 	sqlite3		*db = store_sqlite_db(s);
-	int64_t		 now = now_seconds();
+	int64_t		 now = util_now();
 	enum store_rc	 rc;
 
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)

@@ -20,7 +20,7 @@ cert_serial_hex(const ASN1_INTEGER *ai, char *out, size_t size)
 	if ((bn = ASN1_INTEGER_to_BN(ai, NULL)) == NULL)
 		return -1;
 	if ((hex = BN_bn2hex(bn)) != NULL && strlen(hex) < size) {
-		strlcpy0(out, hex, size);
+		util_strlcpy(out, hex, size);
 		rc = 0;
 	}
 	OPENSSL_free(hex);
@@ -48,6 +48,6 @@ cert_key_id_hex(X509_PUBKEY *pub, char out[41])
 	if (X509_PUBKEY_get0_param(NULL, &bits, &len, NULL, pub) != 1)
 		return -1;
 	SHA1(bits, (size_t)len, md);
-	hex_encode(md, sizeof(md), out);
+	util_hex_encode(md, sizeof(md), out);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* log.c - stderr or syslog output, one line per event. */
 #include "util/log.h"
+#include "util/util.h"
 
 #include <openssl/err.h>
 #include <stdarg.h>
@@ -96,7 +97,7 @@ LOGFN(log_warnx, LOG_WARNING, "warning")
 LOGFN(log_errx, LOG_ERR, "error")
 
 void
-openssl_reason(char *out, unsigned long size, const char *what)
+log_openssl_reason(char *out, unsigned long size, const char *what)
 {
 	unsigned long	 e = ERR_get_error();
 	char		 buf[256] = "";
@@ -113,9 +114,9 @@ openssl_reason(char *out, unsigned long size, const char *what)
 void
 log_openssl(const char *what)
 {
-	char	 reason[512];
+	char	 reason[REASON_MAX];
 
-	openssl_reason(reason, sizeof(reason), what);
+	log_openssl_reason(reason, sizeof(reason), what);
 	log_errx("%s", reason);
 }
 

@@ -12,7 +12,7 @@ void	 log_errx(const char *, ...) __attribute__((format(__printf__, 1, 2)));
 /* Drains the OpenSSL error queue into the log so no error leaks into the next request. */
 void	 log_openssl(const char *what);
 /* Drains the OpenSSL error queue into reason text (first error only). */
-void	 openssl_reason(char *, unsigned long size, const char *what);
+void	 log_openssl_reason(char *, unsigned long size, const char *what);
 
 /* Copies untrusted text for a log line: printable ASCII only, bounded. */
 const char *log_safe(const char *, char *, unsigned long size);

@@ -38,7 +38,7 @@ buf_free(struct buf *b)
 }
 
 void
-hex_encode(const unsigned char *in, size_t len, char *out)
+util_hex_encode(const unsigned char *in, size_t len, char *out)
 {
 	static const char digits[] = "0123456789ABCDEF";
 	size_t	 i;
@@ -69,7 +69,8 @@ b64_value(int c)
 }
 
 long
-base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap)
+util_base64_decode(const char *in, size_t inlen, unsigned char *out,
+    size_t outcap)
 {
 	unsigned long	 acc = 0;
 	size_t		 i, n = 0, pad = 0;
@@ -100,7 +101,8 @@ base64_decode(const char *in, size_t inlen, unsigned char *out, size_t outcap)
 }
 
 size_t
-base64_encode(const unsigned char *in, size_t len, char *out, size_t outcap)
+util_base64_encode(const unsigned char *in, size_t len, char *out,
+    size_t outcap)
 {
 	static const char a[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -125,13 +127,13 @@ base64_encode(const unsigned char *in, size_t len, char *out, size_t outcap)
 }
 
 int64_t
-now_seconds(void)
+util_now(void)
 {
 	return (int64_t)time(NULL);
 }
 
 void
-strlcpy0(char *dst, const char *src, size_t size)
+util_strlcpy(char *dst, const char *src, size_t size)
 {
 	size_t	 n;
 
@@ -145,7 +147,7 @@ strlcpy0(char *dst, const char *src, size_t size)
 }
 
 int
-name_for_key_index(const char *base, int n, char *out, size_t size)
+util_key_index_name(const char *base, int n, char *out, size_t size)
 {
 	const char	*last = strrchr(base, '/'), *dot;
 	size_t		 stem;

@@ -15,11 +15,12 @@ struct buf {
 int	 buf_append(struct buf *, const void *, size_t);
 void	 buf_free(struct buf *);
 
-/* Reason strings travel with errors up to the caller that logs them. */
-#define REASON_MAX 256
+/* Reason strings travel with errors up to the caller that logs them:
+ * one size for every reason buffer, room for a path or two. */
+#define REASON_MAX 512
 
 /* Upper-case hex of len bytes into out (2*len+1 bytes). */
-void	 hex_encode(const unsigned char *, size_t, char *);
+void	 util_hex_encode(const unsigned char *, size_t, char *);
 
 /*
  * RFC 4648 base64, tolerant as SCEP GET clients need: skips CR and LF
@@ -27,19 +28,19 @@ void	 hex_encode(const unsigned char *, size_t, char *);
  * accepts the base64url alphabet too.
  * Returns decoded length or -1.
  */
-long	 base64_decode(const char *, size_t, unsigned char *, size_t);
-size_t	 base64_encode(const unsigned char *, size_t, char *, size_t);
+long	 util_base64_decode(const char *, size_t, unsigned char *, size_t);
+size_t	 util_base64_encode(const unsigned char *, size_t, char *, size_t);
 
-int64_t	 now_seconds(void);
+int64_t	 util_now(void);
 
 /* Copy with truncation; always NUL-terminates. */
-void	 strlcpy0(char *, const char *, size_t);
+void	 util_strlcpy(char *, const char *, size_t);
 
 /*
  * A CRL file or URL name for CA key index n, as AD CS names them: base as
  * it is for key 0, "(n)" before the extension of its last part otherwise
  * (mscep.crl, mscep(1).crl). -1 when it does not fit.
  */
-int	 name_for_key_index(const char *base, int n, char *out, size_t);
+int	 util_key_index_name(const char *base, int n, char *out, size_t);
 
 #endif

@@ -223,6 +223,7 @@ check "OCSP agrees: $S2 revoked, keyCompromise" \
 check "OCSP: the renewed 20-day certificate is good" \
     ocsp_says "$T/c4/$S4.pem" ': good'
 num1=$(openssl crl -inform DER -in "$T/published.crl" -noout -crlnumber | cut -d= -f2)
+num1=${num1#0x}
 check "GetCRL signed with a valid certificate returns the CRL" \
     "$CLI" -u "$URL" --cert "$T/c4/$(serial_in "$T/c4").pem" \
     --key "$T/c4/$(serial_in "$T/c4").key" --crl-out "$T/getcrl.der" getcrl
@@ -241,10 +242,24 @@ check "bulk revocation again revokes 0" \
     sh -c "$ADMIN revoke --subject /O=mscep-test/CN=bulk | grep -q 'revoked 0 certificate'"
 curl -sf -o "$T/published2.crl" "http://127.0.0.1:$PORT/crl/mscep.crl"
 num2=$(openssl crl -inform DER -in "$T/published2.crl" -noout -crlnumber | cut -d= -f2)
+num2=${num2#0x}
 check "the CRL was republished with a higher number ($num1 -> $num2)" \
     test "$((16#$num2))" -gt "$((16#$num1))"
 check "list --expires-within 30 shows the 20-day certificates only" \
     sh -c "$ADMIN list --expires-within 30 | grep -q $S3 && ! $ADMIN list --expires-within 30 | grep -q $S1"
 check "list rejects an unknown status" sh -c "$ADMIN list --status gone; test \$? = 2"
+check "list rejects a number of days out of range, naming the option" \
+    sh -c "$ADMIN list --expires-within 36501 2>'$T/range.err'; test \$? = 2 &&
+    grep -q -- '--expires-within 36501: too large' '$T/range.err'"
+check "... and one that is not a number" sh -c "$ADMIN list --expires-within 3x; test \$? = 2"
+# Help reads no configuration, and SUBCOMMAND -h runs nothing.
+check "mscep-admin -h without a configuration" \
+    sh -c "'$MSCEP_BIN/mscep-admin' -c /nonexistent -h | grep -q '^  approve ID'"
+check "mscep-admin help revoke" sh -c "
+    '$MSCEP_BIN/mscep-admin' -c /nonexistent help revoke | grep -q '^  revoke SERIAL'"
+n=$(sql 'select count(*) from passwords')
+check "mscep-admin password -h prints its usage and makes no password" sh -c "
+    $ADMIN password -h | grep -q '^  password' &&
+    test \"\$(sqlite3 -readonly '$T/state/mscep.db' 'select count(*) from passwords')\" = '$n'"
 check "database integrity" test "$(sql 'pragma integrity_check')" = ok
 finish

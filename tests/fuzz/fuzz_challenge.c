@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	FILE	*f;
 
 	(void)argc;
@@ -107,7 +107,7 @@ open_blob(const char *b64, int rsa)
 
 	reason[0] = '\0';
 	e = challenge_open(b64, rsa ? rsa_key : ec_key, rsa ? rsa_cert : ec_cert,
-	    signers, trust, now_seconds(), st.cfg.clock_skew, &c, reason,
+	    signers, trust, util_now(), st.cfg.clock_skew, &c, reason,
 	    sizeof(reason));
 	if (memchr(reason, '\0', sizeof(reason)) == NULL)
 		abort();
@@ -293,8 +293,9 @@ round_trip_mode(const uint8_t *data, size_t size, int rsa)
 {
 	struct challenge_claims	 c, back;
 	GENERAL_NAME		*gn;
-	char			*text, *p, *f, *blob = NULL, reason[512];
-	int64_t			 now = now_seconds();
+	char			*text, *p, *f, *blob = NULL;
+	char			 reason[REASON_MAX];
+	int64_t			 now = util_now();
 
 	if (size < 1)
 		return;

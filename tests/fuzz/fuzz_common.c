@@ -72,7 +72,7 @@ fuzz_state_open(struct fuzz_state *s, const char *extra, const char *ca_key)
 {
 	struct ca_init_opts o = { ca_key, "rsa:2048", "Fuzz CA", "Fuzz RA",
 	    3650, 3650 };
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	FILE	*f;
 
 	memset(s, 0, sizeof(*s));
@@ -121,7 +121,7 @@ fuzz_state_remove(struct fuzz_state *s)
 void
 fuzz_worker_open(struct worker *w, const char *ini)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 
 	if (worker_open(w, ini, reason, sizeof(reason)) != 0)
 		die("worker_open", reason);
@@ -163,7 +163,7 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	if ((approve_id > 0 ? store_pending_decide(st, approve_id,
-	    now_seconds(), &sc, NULL, 0) : store_issue(st, &sc, &none)) != STORE_OK)
+	    util_now(), &sc, NULL, 0) : store_issue(st, &sc, &none)) != STORE_OK)
 		die("fuzz_record", store_errmsg(st));
 	free(subject);
 	free(sans);
@@ -194,7 +194,7 @@ void
 fuzz_identity(struct fuzz_state *s, const char *cn, const char *keyspec,
     const char *ku, X509 **cert, EVP_PKEY **key)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 
 	if (ca_issue_identity(s->ra.ca, s->ra.ca_key, cn, keyspec, ku, 3650,
 	    cert, key, reason, sizeof(reason)) != 0)
@@ -353,7 +353,7 @@ fuzz_base64(const unsigned char *der, size_t len)
 	char	*s = malloc(cap);
 
 	if (s != NULL)
-		base64_encode(der, len, s, cap);
+		util_base64_encode(der, len, s, cap);
 	return s;
 }
 

@@ -54,7 +54,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		"NoKeyUsageTemplate = Encryption\nHashAlgorithm = sha512\n",
 		"NoKeyUsageTemplate = Reject\n",
 	};
-	char	 reason[256], ini[PATH_MAX + 16], name[32];
+	char	 reason[REASON_MAX], ini[PATH_MAX + 16], name[32];
 	int	 i;
 
 	(void)argc;
@@ -67,7 +67,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 	}
 	fuzz_state_remove(&st);
-	if ((keys[0] = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	if ((keys[0] = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
 	    (keys[1] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1")) ==
 	    NULL || (keys[2] = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) ==
 	    NULL || (keys[3] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
@@ -137,7 +137,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    X509_REQ_sign(csr, key, EVP_PKEY_get_base_id(key) ==
 	    EVP_PKEY_ED25519 ? NULL : EVP_sha256()) <= 0))
 		goto out;
-	(void)csr_key_usage(csr);
+	(void)template_csr_key_usage(csr);
 	reason[0] = '\0';
 	t = template_select(cfg, csr, reason, sizeof(reason));
 	if (flags & 4)

@@ -67,6 +67,7 @@
 #include "ca/ca_init.h"
 #include "ca/issue.h"
 #include "responder/ocsp.h"
+#include "responder/route.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,7 @@ ec_responder(struct fuzz_state *st)
 {
 	X509		*x = NULL;
 	EVP_PKEY	*k = NULL;
-	char		 reason[512] = "";
+	char		 reason[REASON_MAX] = "";
 
 	if (ca_issue_ocsp(st->ra.ca, st->ra.ca_key, "ec:P-256", 365, &x, &k,
 	    reason, sizeof(reason)) != 0 ||
@@ -178,7 +179,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "[OCSP]\nPath = /ocsp\nValidityMinutes = 5\n", "ec:P-256" },
 	};
 	struct fuzz_state	 st;
-	char			 reason[256];
+	char			 reason[REASON_MAX];
 	int			 i;
 
 	fuzz_quiet_stderr(argc, argv);
@@ -198,7 +199,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		config_free(&st.cfg);
 		fuzz_state_remove(&st);
 	}
-	if ((client_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL)
+	if ((client_key = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL)
 		abort();
 	client_cert = fuzz_self_signed(client_key, "ocsp client");
 	return 0;

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 reason[256];
+	char	 reason[REASON_MAX];
 
 	(void)argc;
 	(void)argv;
@@ -57,7 +57,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Everything is in memory now: nothing is left behind on a crash. */
 	fuzz_state_remove(&st);
 	/* An EC client key: signing per input must be cheap. */
-	if ((client_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL)
+	if ((client_key = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL)
 		abort();
 	client_cert = fuzz_self_signed(client_key, "fuzz client");
 	return 0;
@@ -72,7 +72,7 @@ check_result(enum decode_result rc, const struct scep_req *req,
 	switch (rc) {
 	case DECODE_OK:
 		/* What pkiop.c relies on after a successful decode. */
-		if (req->signer == NULL || !digest_allowed(req->digest_nid) ||
+		if (req->signer == NULL || !message_digest_allowed(req->digest_nid) ||
 		    req->nonce_len <= 0 || req->txid[0] == '\0')
 			abort();
 		if ((req->msg_type == 19 || req->msg_type == 17) &&

@@ -2,7 +2,7 @@
  * fuzz_worker.c - one request through route_request (mscep/responder/route.c), as
  * main.c hands it over from FastCGI: routing on operation=, GetCACaps,
  * GetCACert, the landing and password pages, and PKIOperation by GET
- * (message= in the query: query_get, percent and base64 decoding in
+ * (message= in the query: http_query_get, percent and base64 decoding in
  * pkiop.c's message_bytes) or POST, decoding, the message types, policy,
  * issuance, the store and the CertRep.
  *
@@ -125,7 +125,7 @@ mdm_files(struct fuzz_state *st)
 {
 	X509		*sign, *enc;
 	EVP_PKEY	*sk, *ek;
-	char		 reason[512] = "";
+	char		 reason[REASON_MAX] = "";
 	FILE		*f;
 
 	fuzz_identity(st, "MDM signer", "ec:P-256", "critical,digitalSignature",
@@ -162,9 +162,9 @@ renewal_identity(const struct worker *w, const struct ra *ra)
 	X509_EXTENSION		*e;
 	X509_REQ		*csr = X509_REQ_new();
 	X509_NAME		*name = X509_REQ_get_subject_name(csr);
-	char			 reason[512] = "";
+	char			 reason[REASON_MAX] = "";
 
-	if ((id_key[0] = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	if ((id_key[0] = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
 	    (const unsigned char *)"fuzz-renewal", -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
@@ -218,7 +218,7 @@ hold_one(struct worker *w, int decide)
 	struct buf	 in = { 0 }, msg = { 0 };
 	struct held	 p;
 	unsigned char	*der = NULL;
-	char		 key_id[41], serial[80], reason[512] = "";
+	char		 key_id[41], serial[80], reason[REASON_MAX] = "";
 	X509		*x = NULL;
 	int		 len;
 
@@ -246,7 +246,7 @@ hold_one(struct worker *w, int decide)
 	memset(&p, 0, sizeof(p));
 	if (resp.status != 200 ||
 	    cert_key_id_hex(X509_REQ_get_X509_PUBKEY(csr), key_id) != 0 ||
-	    store_pending_find(w->store, RESUBMIT, key_id, now_seconds(),
+	    store_pending_find(w->store, RESUBMIT, key_id, util_now(),
 	    take_pending, &p) != STORE_OK || p.id <= 0 ||
 	    strcmp(p.status, "pending") != 0)
 		die("held request", "not pending");
@@ -257,7 +257,7 @@ hold_one(struct worker *w, int decide)
 		fuzz_record(w->store, x, "SigT", RESUBMIT, w->ra.ca_key_id, p.id,
 		    serial, sizeof(serial));
 	else if (decide < 0 && store_pending_decide(w->store, p.id,
-	    now_seconds(), NULL, NULL, 0) != STORE_OK)
+	    util_now(), NULL, NULL, 0) != STORE_OK)
 		die("deny", store_errmsg(w->store));
 	X509_free(x);
 	http_resp_free(&resp);
@@ -281,7 +281,7 @@ life_records(struct worker *w)
 		    "FUZZ-SECOND-BASE", id_ca_key, 0, id_serial[1],
 		    sizeof(id_serial[1]));
 	if (wi == 5 && store_revoke(w->store, id_serial[1],
-	    REVOKE_KEY_COMPROMISE, now_seconds() - 60, &already) != STORE_OK)
+	    REVOKE_KEY_COMPROMISE, util_now() - 60, &already) != STORE_OK)
 		die("store_revoke", store_errmsg(w->store));
 	hold_one(w, wi == 5 ? 0 : wi == 6 ? 1 : -1);
 }
@@ -290,7 +290,7 @@ life_records(struct worker *w)
 static void
 life_reset(struct worker *w)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	int64_t	 number;
 
 	policy_close(w->policy);
@@ -309,7 +309,7 @@ life_reset(struct worker *w)
 static void
 life_crl(struct worker *w)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	long	 entries;
 	int	 fd;
 
@@ -328,7 +328,8 @@ life_worker(struct fuzz_state *st, int wi)
 	static const char *const gpt[3] = { "", "RenewalWindowDays = 5\n",
 	    "RevokeOnRenewal = 1\n" };
 	struct worker	*w = &workers[wi];
-	char		 ini[PATH_MAX + 16], name[32], reason[512] = "";
+	char		 ini[PATH_MAX + 16], name[32];
+	char		 reason[REASON_MAX] = "";
 	char		 extra[512];
 	const struct template *t;
 
@@ -386,12 +387,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct rollover_opts	 roll = { NULL, NULL, 3650, 3650, 0, 0 };
 	struct fuzz_state	 st;
 	char			 ini[PATH_MAX + 16], name[32], hash[65];
-	char			 reason[512] = "", prev[PATH_MAX + 64];
+	char			 reason[REASON_MAX] = "";
+	char			 prev[PATH_MAX + 64];
 	int			 i;
 
 	fuzz_quiet_stderr(argc, argv);
-	if ((ec_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
-	    (rsa_key = keygen("rsa:2048", reason, sizeof(reason))) == NULL)
+	if ((ec_key = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	    (rsa_key = ca_keygen("rsa:2048", reason, sizeof(reason))) == NULL)
 		abort();
 	ec_cert = fuzz_self_signed(ec_key, "fuzz device");
 	rsa_cert = fuzz_self_signed(rsa_key, "fuzz router");
@@ -421,9 +423,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	ra_free(&st.ra);
 	config_free(&st.cfg);
 	fuzz_state_remove(&st);
-	password_hash(OTP, otp_hash);
-	password_hash(SINGLE, hash);
-	if (store_password_set_single(workers[2].store, hash, now_seconds()) !=
+	policy_password_hash(OTP, otp_hash);
+	policy_password_hash(SINGLE, hash);
+	if (store_password_set_single(workers[2].store, hash, util_now()) !=
 	    STORE_OK)
 		abort();
 	return 0;
@@ -469,7 +471,7 @@ wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
 		    RESUBMIT);
 	else {
 		SHA1(p, n, md);
-		hex_encode(md, sizeof(md), txid);
+		util_hex_encode(md, sizeof(md), txid);
 	}
 	q = p + 2;
 	if ((p[0] == 19 || p[0] == 17) && !(p[1] & 16) &&
@@ -522,8 +524,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w = &workers[(flags >> 5) % NWORKERS];
 	if (w == &workers[0])
 		/* Fails when it is still there or the cache is full. */
-		(void)store_password_add(w->store, otp_hash, now_seconds(),
-		    now_seconds() + 3600, w->cfg.password_max);
+		(void)store_password_add(w->store, otp_hash, util_now(),
+		    util_now() + 3600, w->cfg.password_max);
 	if (w >= &workers[FIRST_LIFE] && (store_cert_status(w->store,
 	    id_serial[0], &row) != STORE_OK || row.revoked) &&
 	    ++stale[w - workers] >= 16) {

@@ -40,7 +40,7 @@ fixture_open(struct fixture *fx, const char *extra)
 {
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "Test CA", "Test RA",
 	    365, 100 };
-	char	 text[4096], reason[512], db[PATH_MAX + 16];
+	char	 text[4096], reason[REASON_MAX], db[PATH_MAX + 16];
 
 	memset(fx, 0, sizeof(*fx));
 	strcpy(fx->dir, "/tmp/mscep-unit.XXXXXX");
@@ -78,7 +78,7 @@ fixture_close(struct fixture *fx)
 int
 fixture_worker_open(struct fixture *fx, const char *extra, struct worker *w)
 {
-	char	 reason[512];
+	char	 reason[REASON_MAX];
 
 	if (fixture_open(fx, extra) != 0)
 		return -1;

@@ -29,7 +29,7 @@ static int		 ncases;
 static int
 setup(void)
 {
-	char	 reason[512];
+	char	 reason[REASON_MAX];
 
 	if (fixture_open(&fx, NULL) != 0 ||
 	    worker_open(&w, fx.ini, reason, sizeof(reason)) != 0 ||
@@ -134,7 +134,7 @@ get(const char *what, const unsigned char *p, size_t n)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
 	off = (size_t)sprintf(q, "operation=PKIOperation&message=");
-	base64_encode(p, n, q + off, 4 * n / 3 + 64 - off);
+	util_base64_encode(p, n, q + off, 4 * n / 3 + 64 - off);
 	refused(what, "GET", q, NULL, 0);
 	free(q);
 }

@@ -61,7 +61,7 @@ test_roles(void)
 static void
 test_file(void)
 {
-	char		 path[PATH_MAX], reason[256] = "";
+	char		 path[PATH_MAX], reason[REASON_MAX] = "";
 	struct keyop	*k;
 	X509		*x = new_cert();
 

@@ -534,7 +534,7 @@ static void
 direct_key(EVP_PKEY *pk, const char *want)
 {
 	X509_PUBKEY	*pub = NULL;
-	char		 reason[256] = "";
+	char		 reason[REASON_MAX] = "";
 
 	CU_ASSERT_FATAL(pk != NULL && X509_PUBKEY_set(&pub, pk) == 1);
 	CU_ASSERT_EQUAL(lint_key(fx.cfg.general, pub, pk, reason,
@@ -599,7 +599,7 @@ test_serial_direct(void)
 	ASN1_INTEGER	*a = ASN1_INTEGER_new();
 	unsigned char	 big[21];
 	BIGNUM		*bn;
-	char		 reason[256] = "";
+	char		 reason[REASON_MAX] = "";
 
 	ASN1_INTEGER_set(a, 0);
 	CU_ASSERT_EQUAL(lint_serial(a, reason, sizeof(reason)), -1);
@@ -628,7 +628,7 @@ test_validity_direct(void)
 {
 	X509		*x = X509_new();
 	EVP_PKEY	*pk = rsa2048();
-	char		 reason[256] = "";
+	char		 reason[REASON_MAX] = "";
 
 	CU_ASSERT_FATAL(x != NULL && pk != NULL);
 	ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
@@ -659,7 +659,7 @@ test_crl_direct(void)
 	ASN1_INTEGER	*zero = ASN1_INTEGER_new();
 	ASN1_TIME	*now = X509_gmtime_adj(NULL, 0);
 	ASN1_TIME	*later = X509_gmtime_adj(NULL, 3600);
-	char		 reason[256] = "";
+	char		 reason[REASON_MAX] = "";
 
 	X509_CRL_set1_lastUpdate(crl, later);
 	X509_CRL_set1_nextUpdate(crl, now);
@@ -716,7 +716,7 @@ test_pending_shows_all(void)
 	CU_ASSERT_FATAL(make_req(&r, rsa2048(), n, gens,
 	    "keyEncipherment") == 0);
 	CU_ASSERT_EQUAL(enroll(&r, &fail), STATUS_PENDING);
-	CU_ASSERT_EQUAL(store_pending_list(w.store, now_seconds(),
+	CU_ASSERT_EQUAL(store_pending_list(w.store, util_now(),
 	    take_pending, &s), STORE_OK);
 	CU_ASSERT_FATAL(s.subject != NULL && s.sans != NULL);
 	CU_ASSERT_STRING_EQUAL(s.sans, "dns:printer-8.example.com,"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
@@ -155,7 +156,7 @@ send_get(OCSP_REQUEST *req, int escape, int *http)
 
 	if (der_of(req, &der) != 0)
 		return NULL;
-	n = base64_encode(der.p, der.len, b64, sizeof(b64));
+	n = util_base64_encode(der.p, der.len, b64, sizeof(b64));
 	o = uri + snprintf(uri, sizeof(uri), "/ocsp/");
 	for (i = 0; i < n; i++) {
 		if (escape && (b64[i] == '/' || b64[i] == '+' ||
@@ -532,7 +533,9 @@ test_responder_files(void)
 	struct ra	 other;
 	X509		*x = NULL;
 	EVP_PKEY	*key = NULL;
-	char		 path[PATH_MAX + 64], away[160], reason[512] = "";
+	char		 path[PATH_MAX + 64], away[160];
+	char		 reason[REASON_MAX] = "";
+	glob_t		 g = { .gl_pathc = 0 };
 
 	config_state_path(&w.cfg, OCSP_RESPONDER_CERT, path, sizeof(path));
 	snprintf(away, sizeof(away), "%s/ocsp.crt.away", fx.dir);
@@ -570,9 +573,14 @@ test_responder_files(void)
 	worker_close(&w2);
 	X509_free(x);
 	EVP_PKEY_free(key);
-	config_state_path(&w.cfg, OCSP_RESPONDER_CERT ".new", path,
-	    sizeof(path));
-	CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);
+	/* No temporary file left beside either (.ocsp.crt.XXXXXXXX). */
+	snprintf(path, sizeof(path), "%s/.ocsp.crt.*", w.cfg.state_dir);
+	glob(path, 0, NULL, &g);
+	snprintf(path, sizeof(path), "%s/private/.ocsp.key.*",
+	    w.cfg.state_dir);
+	glob(path, GLOB_APPEND, NULL, &g);
+	CU_ASSERT_EQUAL(g.gl_pathc, 0);
+	globfree(&g);
 }
 
 int

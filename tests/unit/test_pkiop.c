@@ -366,7 +366,7 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	struct store_cert	 sc = { 0 };
 	unsigned char		*der = NULL;
 	const unsigned char	*p;
-	char			 serial[80], reason[256], key_id[41];
+	char			 serial[80], reason[REASON_MAX], key_id[41];
 	X509			*x = NULL, *parsed;
 	int			 len;
 
@@ -478,7 +478,7 @@ test_getcrl(void)
 	CU_ASSERT_FATAL(c != NULL);
 	cert_serial_hex(X509_get0_serialNumber(c), serial, sizeof(serial));
 	CU_ASSERT_EQUAL(store_revoke(w.store, serial, REVOKE_KEY_COMPROMISE,
-	    now_seconds(), &already), STORE_OK);
+	    util_now(), &already), STORE_OK);
 	CU_ASSERT_EQUAL(issuer_serial_op(&r, MSG_GETCRL,
 	    X509_get_subject_name(w.ra.ca), X509_get0_serialNumber(c), &fi,
 	    &none), STATUS_SUCCESS);
@@ -516,10 +516,10 @@ test_pending(void)
 	CU_ASSERT_EQUAL(count("certificates"), before);
 	CU_ASSERT_EQUAL(certpoll(&r, "HELD-1", &fi, NULL), STATUS_PENDING);
 	CU_ASSERT_EQUAL(enroll(&r, "HELD-1", &fi, NULL), STATUS_PENDING);
-	CU_ASSERT_EQUAL(store_pending_list(w.store, now_seconds(), first_id,
+	CU_ASSERT_EQUAL(store_pending_list(w.store, util_now(), first_id,
 	    &id), STORE_OK);
 	CU_ASSERT_FATAL(id > 0);
-	CU_ASSERT_EQUAL(store_pending_decide(w.store, id, now_seconds(), NULL,
+	CU_ASSERT_EQUAL(store_pending_decide(w.store, id, util_now(), NULL,
 	    NULL, 0),
 	    STORE_OK);
 	CU_ASSERT_EQUAL(certpoll(&r, "HELD-1", &fi, NULL), STATUS_FAILURE);

@@ -134,8 +134,8 @@ test_password_and_full_cache(void)
 	w.cfg.page_users_nocase = 0;
 	CU_ASSERT_EQUAL_FATAL(scrape(text, pw, sizeof(pw)), 0);
 	CU_ASSERT_EQUAL(strlen(pw), 16);	/* PasswordLength 8 bytes */
-	password_hash(pw, hash);
-	CU_ASSERT_EQUAL(store_password_lookup(w.store, hash, now_seconds(),
+	policy_password_hash(pw, hash);
+	CU_ASSERT_EQUAL(store_password_lookup(w.store, hash, util_now(),
 	    &kind), STORE_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "will expire within 60 minutes"));
 	/* The MD5 thumbprint of the CA in four groups, as NDES shows it. */

@@ -60,7 +60,7 @@ static void
 test_backend(void)
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX], reason[256] = "";
+	char		 path[PATH_MAX], reason[REASON_MAX] = "";
 
 	snprintf(path, sizeof(path), "%s/backend.db", fx.dir);
 	CU_ASSERT_EQUAL(store_open_backend("oracle", path, &st, reason,
@@ -83,7 +83,7 @@ test_migrate_v2(void)
 	struct store	*st = NULL;
 	struct cert_row	 r;
 	sqlite3		*db = NULL;
-	char		 reason[256];
+	char		 reason[REASON_MAX];
 	int		 already;
 
 	unlink(path);
@@ -239,7 +239,7 @@ test_pending(void)
 	struct store_cert	 c = { 0 };
 	struct seen		 s = { 0 };
 	struct store_event	 ev = { 0 };
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 	int			 nev = 0;
 
 	p.txid = "ptx1";

@@ -15,7 +15,7 @@ pick(const char *ku)
 {
 	struct requester	 r;
 	const struct template	*t;
-	static char		 reason[256];
+	static char		 reason[REASON_MAX];
 
 	reason[0] = '\0';
 	CU_ASSERT_FATAL(requester_new(&r, "t", ku, NULL, NULL) == 0);
