@@ -165,6 +165,43 @@ revoke_one(struct store *st, const char *arg, int reason)
 	return 0;
 }
 
+/*
+ * --subject DN: as list prints it (RFC 4514, "CN=name,O=org"), or in the
+ * slash form of older versions ("/O=org/CN=name"), which also matches
+ * their rows. *owned is what the caller frees.
+ */
+static void
+subject_filter(struct cert_filter *f, char **owned)
+{
+	X509_NAME	*n = NULL;
+	BIO		*b = NULL;
+	char		*copy = NULL, *tok, *save = NULL, *eq, *p;
+	long		 len;
+
+	*owned = NULL;
+	if (f->subject == NULL || f->subject[0] != '/' ||
+	    (copy = strdup(f->subject)) == NULL ||
+	    (n = X509_NAME_new()) == NULL || (b = BIO_new(BIO_s_mem())) == NULL)
+		goto out;
+	for (tok = strtok_r(copy, "/", &save); tok != NULL;
+	    tok = strtok_r(NULL, "/", &save))
+		if ((eq = strchr(tok, '=')) == NULL || (*eq = '\0',
+		    !X509_NAME_add_entry_by_txt(n, tok, MBSTRING_UTF8,
+		    (unsigned char *)eq + 1, -1, -1, 0)))
+			goto out;
+	if (X509_NAME_print_ex(b, n, 0, ISSUE_DN_FLAGS) < 0 ||
+	    (len = BIO_get_mem_data(b, &p)) < 0 ||
+	    (*owned = strndup(p, (size_t)len)) == NULL)
+		goto out;
+	f->subject_also = f->subject;
+	f->subject = *owned;
+out:
+	ERR_clear_error();
+	BIO_free(b);
+	X509_NAME_free(n);
+	free(copy);
+}
+
 int
 admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 {
@@ -177,6 +214,7 @@ admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 	};
 	struct cert_filter	 f = { 0 };
 	struct store		*st;
+	char			*subject = NULL;
 	int64_t			 n = 0;
 	int			 ch, reason = 0, rc;
 
@@ -205,6 +243,7 @@ admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 		goto usage;
 	if ((st = open_store(cfg)) == NULL)
 		return 1;
+	subject_filter(&f, &subject);
 	if (optind == argc - 1)
 		rc = revoke_one(st, argv[optind], reason);
 	else if (store_revoke_where(st, &f, reason, util_now(), &n) !=
@@ -219,6 +258,7 @@ admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 	if (rc == 0 && republish(cfg, st) != 0)
 		rc = 1;
 	store_close(st);
+	free(subject);
 	return rc;
 usage:
 	fprintf(stderr, "usage: mscep-admin revoke SERIAL [--reason R]\n"
@@ -239,35 +279,34 @@ iso8601(int64_t t, char *out, size_t len)
 		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Requester-chosen text reaches a terminal: no control characters. */
-static const char *
-printable(const char *in, char *out, size_t len)
+/* Requester-chosen text reaches a terminal whole, without control
+ * characters (the store keeps it escaped; older rows may not be). */
+static void
+put_text(const char *s, const char *after)
 {
-	size_t	 i;
-
-	for (i = 0; i < len - 1 && in[i] != '\0'; i++)
-		out[i] = iscntrl((unsigned char)in[i]) ? '?' : in[i];
-	out[i] = '\0';
-	return out;
+	for (; *s != '\0'; s++)
+		putchar(iscntrl((unsigned char)*s) ? '?' : *s);
+	fputs(after, stdout);
 }
 
 static int
 print_cert(const struct cert_row *r, void *arg)
 {
-	char	 exp[32], rev[32], subj[512], sans[1024], dev[128];
+	char	 exp[32], rev[32];
 	int64_t	 now = *(int64_t *)arg;
 
 	iso8601(r->not_after, exp, sizeof(exp));
 	iso8601(r->revoked_at, rev, sizeof(rev));
-	printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r->serial,
+	printf("%s\t%s\t%s\t%s\t%s\t%s\t", r->serial,
 	    r->revoked ? "revoked" : r->not_after <= now ? "expired" :
 	    "issued", exp, r->revoked ? rev : "-",
-	    r->revoked ? reason_name(r->reason) : "-", r->template_name,
-	    *r->device_id ? printable(r->device_id, dev, sizeof(dev)) : "-",
-	    printable(r->subject, subj, sizeof(subj)));
-	if (*r->sans)
-		printf("\t\tSANs: %s\n", printable(r->sans, sans,
-		    sizeof(sans)));
+	    r->revoked ? reason_name(r->reason) : "-", r->template_name);
+	put_text(*r->device_id ? r->device_id : "-", "\t");
+	put_text(r->subject, "\n");
+	if (*r->sans) {
+		fputs("\t\tSANs: ", stdout);
+		put_text(r->sans, "\n");
+	}
 	return 0;
 }
 
@@ -292,6 +331,7 @@ admin_cmd_list(const struct config *cfg, int argc, char *argv[])
 	struct cert_filter	 f = { 0 };
 	struct store		*st;
 	int64_t			 now = util_now();
+	char			*subject = NULL;
 	long long		 days;
 	int			 ch;
 	enum store_rc		 rc;
@@ -320,8 +360,10 @@ admin_cmd_list(const struct config *cfg, int argc, char *argv[])
 		return optind != argc ? 2 : 1;
 	printf("serial\tstatus\tnot_after\trevoked_at\treason\ttemplate\t"
 	    "device\tsubject\n");
+	subject_filter(&f, &subject);
 	rc = store_list(st, &f, print_cert, &now);
 	store_close(st);
+	free(subject);
 	return rc == STORE_OK ? 0 : 1;
 usage:
 	fprintf(stderr, "usage: mscep-admin list [--status issued|revoked|"
@@ -372,17 +414,17 @@ admin_cmd_crl(const struct config *cfg, int argc, char *argv[])
 static int
 print_pending(const struct pending_req *p, void *arg)
 {
-	char	 subj[512], sans[1024], who[256];
 	int64_t	 now = *(int64_t *)arg;
 
-	printf("%lld\t%s\t%s\t%lldm\t%lldm\t%s\n", (long long)p->id,
-	    p->template_name, *p->requester ? printable(p->requester, who,
-	    sizeof(who)) : "-", (long long)(now - p->created_at) / 60,
-	    (long long)(p->expires_at - now) / 60,
-	    printable(p->subject, subj, sizeof(subj)));
-	if (*p->sans)
-		printf("\t\tSANs: %s\n", printable(p->sans, sans,
-		    sizeof(sans)));
+	printf("%lld\t%s\t", (long long)p->id, p->template_name);
+	put_text(*p->requester ? p->requester : "-", "\t");
+	printf("%lldm\t%lldm\t", (long long)(now - p->created_at) / 60,
+	    (long long)(p->expires_at - now) / 60);
+	put_text(p->subject, "\n");
+	if (*p->sans) {
+		fputs("\t\tSANs: ", stdout);
+		put_text(p->sans, "\n");
+	}
 	return 0;
 }
 
@@ -483,7 +525,7 @@ record_approval(const struct config *cfg, const struct ra *ra,
 	struct store_cert	 sc = { 0 };
 	struct success_event	 e;
 	unsigned char		*der = NULL;
-	char			 serial[80], subject[512], sans[1024];
+	char			 serial[80], *subject = NULL, *sans = NULL;
 	int64_t			 now = util_now();
 	int			 len, rc = 1;
 	enum store_rc		 src;
@@ -491,9 +533,9 @@ record_approval(const struct config *cfg, const struct ra *ra,
 	/* The approval's enrollment event, as a worker records one. */
 	events_success_make(&e, h->txid, x, h->device_id);
 	if ((len = i2d_X509(x, &der)) <= 0 ||
-	    cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
+	    cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0 ||
+	    issue_describe(x, &subject, &sans) != 0)
 		goto out;
-	issue_describe(x, subject, sizeof(subject), sans, sizeof(sans));
 	sc.serial = serial;
 	sc.subject = subject;
 	sc.sans = sans;
@@ -520,6 +562,8 @@ record_approval(const struct config *cfg, const struct ra *ra,
 		rc = 0;
 	}
 out:
+	free(subject);
+	free(sans);
 	OPENSSL_free(der);
 	events_success_free(&e);
 	return rc;

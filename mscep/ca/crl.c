@@ -1,5 +1,6 @@
 /* crl.c - build, sign and publish the CA's CRL from the store. */
 #include "ca/crl.h"
+#include "ca/lint.h"
 #include "util/file.h"
 #include "util/cert.h"
 #include "util/log.h"
@@ -111,8 +112,13 @@ build(const struct config *cfg, const struct crl_key *k, struct store *st,
 		    store_errmsg(st));
 		goto fail;
 	}
-	if (X509_CRL_sort(crl) != 1 || add_crl_exts(crl, k, number) != 0 ||
-	    keyop_sign_crl(k->key, crl, md) <= 0) {
+	if (X509_CRL_sort(crl) != 1 || add_crl_exts(crl, k, number) != 0) {
+		log_openssl_reason(reason, rlen, "cannot build the CRL");
+		goto fail;
+	}
+	if (lint_crl(crl, k->ca, reason, rlen) != 0)
+		goto fail;
+	if (keyop_sign_crl(k->key, crl, md) <= 0) {
 		log_openssl_reason(reason, rlen, "cannot sign the CRL");
 		goto fail;
 	}

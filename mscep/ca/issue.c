@@ -1,9 +1,11 @@
 /* issue.c - certificate issuance from a checked CSR and a template. */
 #include "ca/issue.h"
+#include "ca/lint.h"
 #include "util/cert.h"
 #include "util/log.h"
 #include "util/util.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -512,13 +514,12 @@ issue_sign(const struct config *cfg, const struct template *t,
 }
 
 int
-issue_sign_ex(const struct config *cfg, const struct template *t,
+issue_build(const struct config *cfg, const struct template *t,
     const struct ra *ra, X509_REQ *csr, const struct issue_extras *ex,
     X509 **out, char *reason, size_t rlen)
 {
 	const char	*sid = ex != NULL ? ex->sid : NULL;
 	X509		*x = NULL;
-	const EVP_MD	*md = EVP_get_digestbyname(cfg->hash);
 
 	*out = NULL;
 	if (ra_check_validity(ra, (int64_t)time(NULL), 0, reason, rlen) < 0)
@@ -531,8 +532,33 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	    set_subject(t, csr, x) != 0) ||
 	    copy_pubkey(csr, x) != 0 ||
 	    set_validity(cfg, t, ra, csr, x) != 0 ||
-	    add_extensions(t, ra, csr, sid, x) != 0 ||
-	    md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
+	    add_extensions(t, ra, csr, sid, x) != 0) {
+		log_openssl_reason(reason, rlen, "cannot build certificate");
+		goto fail;
+	}
+	/* What is about to be signed, not only what was asked for. */
+	if (lint_cert(t, x, X509_REQ_get0_pubkey(csr), ra->ca, reason,
+	    rlen) != 0)
+		goto fail;
+	*out = x;
+	return 0;
+fail:
+	X509_free(x);
+	return -1;
+}
+
+int
+issue_sign_ex(const struct config *cfg, const struct template *t,
+    const struct ra *ra, X509_REQ *csr, const struct issue_extras *ex,
+    X509 **out, char *reason, size_t rlen)
+{
+	const EVP_MD	*md = EVP_get_digestbyname(cfg->hash);
+	X509		*x = NULL;
+
+	*out = NULL;
+	if (issue_build(cfg, t, ra, csr, ex, &x, reason, rlen) != 0)
+		return -1;
+	if (md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
 		log_openssl_reason(reason, rlen, "cannot sign certificate");
 		X509_free(x);
 		return -1;
@@ -541,57 +567,158 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	return 0;
 }
 
+/* A SAN value as text: ',' and '\' escaped, controls as \xHH. */
 static void
-describe(const X509_NAME *name, GENERAL_NAMES *gens, char *subject,
-    size_t slen, char *sans, size_t alen)
+put_escaped(BIO *b, const unsigned char *s, int len)
 {
-	char		*line;
-	size_t		 n = 0;
-	int		 i;
+	int	 i;
 
-	line = X509_NAME_oneline(name, NULL, 0);
-	util_strlcpy(subject, line ? line : "", slen);
-	OPENSSL_free(line);
-	sans[0] = '\0';
-	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
-		GENERAL_NAME *gn = sk_GENERAL_NAME_value(gens, i);
-		const char *kind = gn->type == GEN_DNS ? "dns" :
-		    gn->type == GEN_EMAIL ? "email" :
-		    gn->type == GEN_URI ? "uri" : NULL;
-		if (kind == NULL || n >= alen)
-			continue;
-		n += (size_t)snprintf(sans + n, alen - n, "%s%s:%.*s",
-		    n ? "," : "", kind, gn->d.ia5->length,
-		    (const char *)gn->d.ia5->data);
+	for (i = 0; i < len; i++) {
+		if (s[i] == ',' || s[i] == '\\')
+			BIO_printf(b, "\\%c", s[i]);
+		else if (s[i] < 0x20 || s[i] == 0x7f)
+			BIO_printf(b, "\\x%02X", s[i]);
+		else
+			BIO_write(b, s + i, 1);
 	}
-	if (n >= alen && alen > 0)
-		sans[alen - 1] = '\0';
-	ERR_clear_error();
 }
 
-void
-issue_describe(X509 *x, char *subject, size_t slen, char *sans, size_t alen)
+static void
+put_ip(BIO *b, const ASN1_OCTET_STRING *ip)
+{
+	const unsigned char *d = ASN1_STRING_get0_data(ip);
+	char		 text[INET6_ADDRSTRLEN];
+	int		 len = ASN1_STRING_length(ip), i;
+
+	if ((len == 4 || len == 16) && inet_ntop(len == 4 ? AF_INET :
+	    AF_INET6, d, text, sizeof(text)) != NULL) {
+		BIO_printf(b, "ip:%s", text);
+		return;
+	}
+	BIO_puts(b, "ip:#");
+	for (i = 0; i < len; i++)
+		BIO_printf(b, "%02X", d[i]);
+}
+
+/* upn:text, or othername:OID:#DER-in-hex for any other type. */
+static void
+put_othername(BIO *b, const OTHERNAME *on)
+{
+	unsigned char	*der = NULL;
+	char		 oid[128];
+	int		 len, i;
+
+	if (OBJ_obj2nid(on->type_id) == NID_ms_upn && on->value != NULL &&
+	    on->value->type == V_ASN1_UTF8STRING) {
+		BIO_puts(b, "upn:");
+		put_escaped(b, ASN1_STRING_get0_data(on->value->value.utf8string),
+		    ASN1_STRING_length(on->value->value.utf8string));
+		return;
+	}
+	OBJ_obj2txt(oid, sizeof(oid), on->type_id, 1);
+	BIO_printf(b, "othername:%s:#", oid);
+	if ((len = i2d_ASN1_TYPE(on->value, &der)) > 0)
+		for (i = 0; i < len; i++)
+			BIO_printf(b, "%02X", der[i]);
+	OPENSSL_free(der);
+}
+
+static void
+put_name(BIO *b, const GENERAL_NAME *gn)
+{
+	const char	*kind = gn->type == GEN_DNS ? "dns:" :
+			    gn->type == GEN_EMAIL ? "email:" :
+			    gn->type == GEN_URI ? "uri:" : NULL;
+	char		 oid[128];
+
+	if (kind != NULL) {
+		BIO_puts(b, kind);
+		put_escaped(b, ASN1_STRING_get0_data(gn->d.ia5),
+		    ASN1_STRING_length(gn->d.ia5));
+	} else if (gn->type == GEN_IPADD)
+		put_ip(b, gn->d.ip);
+	else if (gn->type == GEN_OTHERNAME)
+		put_othername(b, gn->d.otherName);
+	else if (gn->type == GEN_DIRNAME) {
+		BIO_puts(b, "dirname:");
+		X509_NAME_print_ex(b, gn->d.dirn, 0, ISSUE_DN_FLAGS);
+	} else if (gn->type == GEN_RID) {
+		OBJ_obj2txt(oid, sizeof(oid), gn->d.rid, 1);
+		BIO_printf(b, "rid:%s", oid);
+	} else
+		BIO_printf(b, "type%d:?", gn->type);
+}
+
+/* The BIO's text as a heap string (free()), NULL when out of memory. */
+static char *
+bio_text(BIO *b)
+{
+	char	*p, *s;
+	long	 len = BIO_get_mem_data(b, &p);
+
+	if (len < 0 || (s = malloc((size_t)len + 1)) == NULL)
+		return NULL;
+	if (len > 0)	/* an empty memory BIO has no data pointer */
+		memcpy(s, p, (size_t)len);
+	s[len] = '\0';
+	return s;
+}
+
+static int
+describe(const X509_NAME *name, GENERAL_NAMES *gens, char **subject,
+    char **sans)
+{
+	BIO	*sb = BIO_new(BIO_s_mem()), *ab = BIO_new(BIO_s_mem());
+	int	 i, rc = -1;
+
+	*subject = *sans = NULL;
+	if (sb == NULL || ab == NULL ||
+	    X509_NAME_print_ex(sb, name, 0, ISSUE_DN_FLAGS) < 0)
+		goto out;
+	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		if (i > 0)
+			BIO_puts(ab, ",");
+		put_name(ab, sk_GENERAL_NAME_value(gens, i));
+	}
+	if ((*subject = bio_text(sb)) == NULL || (*sans = bio_text(ab)) ==
+	    NULL) {
+		free(*subject);
+		*subject = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	BIO_free(sb);
+	BIO_free(ab);
+	ERR_clear_error();
+	return rc;
+}
+
+int
+issue_describe(X509 *x, char **subject, char **sans)
 {
 	GENERAL_NAMES	*gens;
+	int		 rc;
 
 	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
-	describe(X509_get_subject_name(x), gens, subject, slen, sans, alen);
+	rc = describe(X509_get_subject_name(x), gens, subject, sans);
 	GENERAL_NAMES_free(gens);
+	return rc;
 }
 
-void
-issue_describe_req(X509_REQ *req, char *subject, size_t slen, char *sans,
-    size_t alen)
+int
+issue_describe_req(X509_REQ *req, char **subject, char **sans)
 {
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
 	GENERAL_NAMES	*gens = NULL;
+	int		 rc;
 
 	if (exts != NULL)
 		gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
-	describe(X509_REQ_get_subject_name(req), gens, subject, slen, sans,
-	    alen);
+	rc = describe(X509_REQ_get_subject_name(req), gens, subject, sans);
 	GENERAL_NAMES_free(gens);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return rc;
 }
 
 /* Names a renewal must keep, without the SID URI only a policy adds. */

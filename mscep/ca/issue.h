@@ -28,6 +28,11 @@ struct issue_extras {
 					   the SAN URI if the template says */
 	const X509_NAME	*subject;	/* the subject exactly as vouched */
 };
+/* The certificate issue_sign_ex would sign, linted (lint.h), unsigned:
+ * what an approver is shown. */
+int	 issue_build(const struct config *, const struct template *,
+	    const struct ra *, X509_REQ *, const struct issue_extras *,
+	    X509 **out, char *reason, size_t);
 int	 issue_sign_ex(const struct config *, const struct template *,
 	    const struct ra *, X509_REQ *, const struct issue_extras *,
 	    X509 **out, char *reason, size_t);
@@ -36,9 +41,15 @@ int	 issue_sign_ex(const struct config *, const struct template *,
 int	 issue_same_sans(X509 *, X509_REQ *);
 /* The KB5014754 SID the certificate carries, "" if none; -1 if garbled. */
 int	 issue_sid_of(X509 *, char *, size_t);
-/* Subject and SANs as text for the store and the log. */
-void	 issue_describe(X509 *, char *subject, size_t, char *sans, size_t);
-void	 issue_describe_req(X509_REQ *, char *subject, size_t, char *sans,
-	    size_t);
+/*
+ * Subject and SANs as text for the store, the log and mscep-admin, whole:
+ * the subject RFC 4514 (X509_NAME_print_ex, UTF-8 kept, controls
+ * escaped), the SANs "dns:a,ip:10.0.0.8,upn:u@d,othername:OID:#DER",
+ * each value's ',' and '\' escaped. Heap strings for free(); -1 when out
+ * of memory (both NULL).
+ */
+#define ISSUE_DN_FLAGS	(XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB)
+int	 issue_describe(X509 *, char **subject, char **sans);
+int	 issue_describe_req(X509_REQ *, char **subject, char **sans);
 
 #endif

@@ -13,6 +13,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -105,7 +106,7 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	struct store_cert	 sc = { 0 };
 	struct store		*st = NULL;
 	unsigned char		*der = NULL;
-	char			 path[PATH_MAX + 16], subject[1024], sans[4096];
+	char			 path[PATH_MAX + 16], *subject = NULL, *sans = NULL;
 	char			 key_id[41], txid[96];
 	int			 len, rc = -1;
 
@@ -116,7 +117,10 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 		    "cannot encode the certificate");
 		goto out;
 	}
-	issue_describe(x, subject, sizeof(subject), sans, sizeof(sans));
+	if (issue_describe(x, &subject, &sans) != 0) {
+		snprintf(reason, rlen, "out of memory");
+		goto out;
+	}
 	snprintf(txid, sizeof(txid), "mscep-admin tls-cert %s", serial);
 	sc = (struct store_cert){ .serial = serial, .subject = subject,
 	    .sans = sans, .template_name = "TLSServer", .txid = txid,
@@ -137,6 +141,8 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 		rc = 0;
 out:
 	store_close(st);
+	free(subject);
+	free(sans);
 	OPENSSL_free(der);
 	return rc;
 }

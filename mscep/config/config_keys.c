@@ -246,6 +246,9 @@ const struct config_key config_keys[] = {
 	{ NULL, "KeyTypes", CONFIG_FLAGS, "rsa, ec", .min = 1,
 	    .words = keytype_words, TPL(key_types), .help = "key algorithms "
 	    "accepted" },
+	{ NULL, "AllowWildcard", CONFIG_BOOL, "0", TPL(allow_wildcard),
+	    .help = "1: a dNSName may be a wildcard (\"*\" as its whole "
+	    "leftmost label)" },
 	{ NULL, "SidUrlSan", CONFIG_BOOL, "0", TPL(sid_url_san),
 	    .help = "1: a SID the policy vouches for also goes in a "
 	    "tag:microsoft.com SAN URI (KB5014754)" },

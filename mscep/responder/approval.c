@@ -5,9 +5,11 @@
  * refusal.
  */
 #include "responder/approval.h"
+#include "ca/issue.h"
 #include "util/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int
@@ -32,6 +34,48 @@ out:
 	return rc;
 }
 
+/* The certificate approve would sign, linted now and described whole: the
+ * administrator sees what gets signed, and a request that could never be
+ * signed is refused rather than held. */
+static int
+preview(struct worker *w, const struct scep_req *req,
+    const struct template *t, const struct policy_decision *dec,
+    char **subject, char **sans, struct outcome *o)
+{
+	struct issue_extras	 ex = { dec->sid, dec->subject };
+	X509			*x = NULL;
+	int			 rc = -1;
+
+	*subject = *sans = NULL;
+	if (issue_build(&w->cfg, t, &w->ra, req->csr, &ex, &x, o->reason,
+	    sizeof(o->reason)) != 0)
+		goto out;
+	if (issue_describe(x, subject, sans) != 0) {
+		snprintf(o->reason, sizeof(o->reason), "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	X509_free(x);
+	return rc;
+}
+
+static void
+hold_answer(enum store_rc rc, const struct template *t, struct outcome *o)
+{
+	if (rc == STORE_OK) {
+		o->rep.status = STATUS_PENDING;
+		snprintf(o->reason, sizeof(o->reason), "template %s requires "
+		    "approval: held until mscep-admin approve or deny", t->name);
+		return;
+	}
+	outcome_fail(o, FAIL_BADREQUEST);
+	snprintf(o->reason, sizeof(o->reason), "%s",
+	    rc == STORE_TXID_TAKEN ? "transactionID used by a "
+	    "concurrent request" : rc == STORE_CLAIM_REFUSED ?
+	    "challenge used by a concurrent request" : "store error");
+}
+
 void
 approval_hold(struct worker *w, const struct scep_req *req,
     const struct template *t, const struct policy_decision *dec,
@@ -39,11 +83,13 @@ approval_hold(struct worker *w, const struct scep_req *req,
 {
 	struct pending_req	 p = { 0 };
 	struct buf		 csr = { 0 }, subj = { 0 };
-	char			 subject[512], sans[1024], who[256];
+	char			*subject = NULL, *sans = NULL, who[256];
 	enum store_rc		 rc = STORE_ERROR;
 
-	issue_describe_req(req->csr, subject, sizeof(subject), sans,
-	    sizeof(sans));
+	if (preview(w, req, t, dec, &subject, &sans, o) != 0) {
+		outcome_fail(o, FAIL_BADREQUEST);
+		goto out;
+	}
 	snprintf(who, sizeof(who), "%s%s%s", o->requester[0] ? "addr=" : "",
 	    o->requester, dec->device_id[0] ? " device=" : "");
 	strncat(who, dec->device_id, sizeof(who) - strlen(who) - 1);
@@ -63,17 +109,10 @@ approval_hold(struct worker *w, const struct scep_req *req,
 		p.subject_der_len = subj.len;
 		rc = store_pending_add(w->store, &p, &dec->claim);
 	}
-	if (rc == STORE_OK) {
-		o->rep.status = STATUS_PENDING;
-		snprintf(o->reason, sizeof(o->reason), "template %s requires "
-		    "approval: held until mscep-admin approve or deny", t->name);
-	} else {
-		outcome_fail(o, FAIL_BADREQUEST);
-		snprintf(o->reason, sizeof(o->reason), "%s",
-		    rc == STORE_TXID_TAKEN ? "transactionID used by a "
-		    "concurrent request" : rc == STORE_CLAIM_REFUSED ?
-		    "challenge used by a concurrent request" : "store error");
-	}
+	hold_answer(rc, t, o);
+out:
+	free(subject);
+	free(sans);
 	buf_free(&csr);
 	buf_free(&subj);
 }

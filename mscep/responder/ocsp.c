@@ -5,6 +5,7 @@
  */
 #include "responder/ocsp.h"
 #include "ca/issue.h"
+#include "ca/lint.h"
 #include "util/log.h"
 #include "store/store.h"
 #include "responder/worker.h"
@@ -334,6 +335,9 @@ respond(struct worker *w, OCSP_REQUEST *req, OCSP_RESPONSE **out,
 	}
 	rc = OCSP_RESPONSE_STATUS_INTERNALERROR;
 	sig = &w->ocsp.issuers[gen].signer;
+	if (lint_times(now, next, sig->cert, "OCSP answer", s->reason,
+	    sizeof(s->reason)) != 0)
+		goto out;
 	/* The responder certificate goes with the answer (no -VAfile). */
 	if (OCSP_copy_nonce(bs, req) <= 0 ||
 	    keyop_sign_ocsp(sig->op, bs, sig->cert, EVP_sha256(),

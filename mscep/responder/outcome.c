@@ -10,6 +10,7 @@
 #include "util/log.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -55,13 +56,13 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 {
 	struct store_cert	 sc;
 	unsigned char		*der = NULL;
-	char			 subject[512], sans[1024];
-	enum store_rc		 rc;
+	char			*subject = NULL, *sans = NULL;
+	enum store_rc		 rc = STORE_ERROR;
 	int			 len;
 
-	if ((len = i2d_X509(o->issued, &der)) <= 0)
-		return STORE_ERROR;
-	issue_describe(o->issued, subject, sizeof(subject), sans, sizeof(sans));
+	if ((len = i2d_X509(o->issued, &der)) <= 0 ||
+	    issue_describe(o->issued, &subject, &sans) != 0)
+		goto out;
 	memset(&sc, 0, sizeof(sc));
 	sc.serial = o->serial;
 	sc.subject = subject;
@@ -80,6 +81,9 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 	sc.event = &o->event.ev;
 	sc.event_keep_after = events_keep_after(&w->cfg, o->event.ev.at);
 	rc = store_issue(w->store, &sc, claim);
+out:
+	free(subject);
+	free(sans);
 	OPENSSL_free(der);
 	return rc;
 }

@@ -126,6 +126,8 @@ const char *store_errmsg(struct store *);
 struct cert_filter {
 	const char	*serial;
 	const char	*subject;	/* exact, as issue_describe() writes it */
+	const char	*subject_also;	/* or this (rows of older versions:
+					   "/O=org/CN=name"); NULL: none */
 	const char	*device_id;
 	const char	*template_name;
 	int		 status;	/* 0 any, 1 issued (not expired), 2

@@ -89,7 +89,9 @@ filter_sql(const struct cert_filter *f, char *out, size_t len)
 		return -1;
 	n = snprintf(out, len, "%s%s%s%s%s%s", by_status[f->status],
 	    f->serial ? " AND serial = :serial" : "",
-	    f->subject ? " AND subject = :subject" : "",
+	    f->subject == NULL ? "" : f->subject_also == NULL ?
+	    " AND subject = :subject" :
+	    " AND (subject = :subject OR subject = :subject2)",
 	    f->device_id ? " AND device_id = :device" : "",
 	    f->template_name ? " AND template = :template" : "",
 	    f->expires_before ? " AND not_after < :before" : "");
@@ -120,6 +122,7 @@ prepare_filtered(sqlite3 *db, const char *head, const char *tail,
 		return NULL;
 	bind_name(q, ":serial", f->serial);
 	bind_name(q, ":subject", f->subject);
+	bind_name(q, ":subject2", f->subject_also);
 	bind_name(q, ":device", f->device_id);
 	bind_name(q, ":template", f->template_name);
 	if ((i = sqlite3_bind_parameter_index(q, ":now")) > 0)

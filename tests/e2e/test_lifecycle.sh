@@ -129,6 +129,56 @@ ID=$($ADMIN pending | awk -F'\t' '/CN=expires/ { print $1 }')
 sql_write "update pending set expires_at = 1 where id = $ID"
 check "an expired request is no longer listed" sh -c "! $ADMIN pending | grep -q CN=expires"
 check "an expired request cannot be approved" sh -c "! $ADMIN approve $ID 2>&1 | grep -q approved"
+# The approver sees what gets signed: ten long OUs ahead of CN=administrator,
+# a printer's DNS name ahead of an administrator's UPN and an IP (in the
+# CSR's order, which the certificate keeps).
+OU=$(printf 'o%.0s' $(seq 1 60))
+HIDDEN=""
+for i in 0 1 2 3 4 5 6 7 8 9; do HIDDEN="$HIDDEN/OU=$i$OU"; done
+HIDDEN="$HIDDEN/CN=administrator"
+WHOLE="CN=administrator"
+for i in 9 8 7 6 5 4 3 2 1 0; do WHOLE="$WHOLE,OU=$i$OU"; done
+n=$(certs)
+check "a CSR hiding CN=administrator and a UPN behind long OUs is held" \
+    "$CLI" -u "$URL" -p "$(pw)" --subject "$HIDDEN" \
+    --san-dns printer-8.example.com --san-ip 10.0.0.8 \
+    --san-upn administrator@corp.local --expect pending enroll
+$ADMIN pending > "$T/pending2.out"
+check "pending shows the whole subject (RFC 4514, ${#WHOLE} characters)" \
+    grep -qF "	$WHOLE" "$T/pending2.out"
+check "... and every SAN: the DNS name, the IP and the UPN" \
+    grep -qxF "		SANs: dns:printer-8.example.com,upn:administrator@corp.local,ip:10.0.0.8" "$T/pending2.out"
+ID=$(awk -F'\t' '/CN=administrator/ { print $1 }' "$T/pending2.out")
+check "approve $ID issues exactly that" sh -c "$ADMIN approve $ID | grep -q 'approved request $ID'"
+check "list --subject with the whole DN finds it" \
+    test "$($ADMIN list --subject "$WHOLE" | grep -c '^[0-9A-F]')" = 1
+check "... and so does the slash form" \
+    test "$($ADMIN list --subject "$HIDDEN" | grep -c '^[0-9A-F]')" = 1
+check "list shows its UPN and IP" \
+    sh -c "$ADMIN list --subject '$WHOLE' | grep -qxF '		SANs: dns:printer-8.example.com,upn:administrator@corp.local,ip:10.0.0.8'"
+# Linted before it is held, and again when approved.
+n=$(certs)
+p=$($ADMIN pending | grep -c '^[0-9]')
+check "a wildcard the template does not allow is refused, not held" \
+    "$CLI" -u "$URL" -p "$(pw)" --cn wild --san-dns '*.wild.example.test' \
+    --expect failure --failinfo 2 enroll
+check "the log names the lint rule" \
+    grep -q "reason=\"lint: DNS name '\*.wild.example.test': template does not allow wildcards" "$T/run/mscep.log"
+check "nothing was held or stored" \
+    sh -c "test '$(certs)' = '$n' && test \"\$($ADMIN pending | grep -c '^[0-9]')\" = '$p'"
+stop_lighttpd
+sed -i 's/^AllowWildcard = .*/AllowWildcard = 1/' "$INI"
+start_lighttpd 2
+check "with AllowWildcard = 1 it is held" \
+    "$CLI" -u "$URL" -p "$(pw)" --cn wild --san-dns '*.wild.example.test' \
+    --expect pending enroll
+ID=$($ADMIN pending | awk -F'\t' '/CN=wild/ { print $1 }')
+sed -i 's/^AllowWildcard = .*/AllowWildcard = 0/' "$INI"
+check "approve lints again: AllowWildcard went back to 0, refused with the rule" \
+    sh -c "! $ADMIN approve $ID 2>'$T/wild.err' && grep -q \"lint: DNS name '\\*.wild.example.test'\" '$T/wild.err'"
+check "... storing nothing" test "$(certs)" = "$n"
+$ADMIN deny "$ID" >/dev/null
+
 S4=$(serial_in "$T/c4")
 n=$(certs)
 check "a RenewalReq under a template that needs approval is held too" \

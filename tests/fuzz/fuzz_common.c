@@ -141,7 +141,7 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	static const struct store_claim none = { .kind = CLAIM_NONE };
 	struct store_cert	 sc;
 	unsigned char		*der = NULL;
-	char			 subject[512], sans[1024], key_id[41];
+	char			*subject = NULL, *sans = NULL, key_id[41];
 	int			 len;
 
 	memset(&sc, 0, sizeof(sc));
@@ -149,7 +149,8 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	    cert_serial_hex(X509_get0_serialNumber(cert), serial, slen) != 0 ||
 	    cert_key_id_hex(X509_get_X509_PUBKEY(cert), key_id) != 0)
 		die("fuzz_record", txid);
-	issue_describe(cert, subject, sizeof(subject), sans, sizeof(sans));
+	if (issue_describe(cert, &subject, &sans) != 0)
+		die("fuzz_record describe", txid);
 	sc.serial = serial;
 	sc.subject = subject;
 	sc.sans = sans;
@@ -164,6 +165,8 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	if ((approve_id > 0 ? store_pending_decide(st, approve_id,
 	    util_now(), &sc, NULL, 0) : store_issue(st, &sc, &none)) != STORE_OK)
 		die("fuzz_record", store_errmsg(st));
+	free(subject);
+	free(sans);
 	OPENSSL_free(der);
 }
 

@@ -82,7 +82,7 @@ issue(const struct config *cfg, const struct template *t, X509_REQ *csr,
 {
 	struct issue_extras ex = { sid, NULL };
 	X509		*x = NULL;
-	char		 reason[REASON_MAX], subject[512], sans[1024];
+	char		 reason[REASON_MAX], *subject = NULL, *sans = NULL;
 	char		 serial[80];
 
 	reason[0] = '\0';
@@ -93,10 +93,10 @@ issue(const struct config *cfg, const struct template *t, X509_REQ *csr,
 		return;
 	}
 	/* What record() and the log line read of the certificate. */
-	issue_describe(x, subject, sizeof(subject), sans, sizeof(sans));
-	if (memchr(subject, '\0', sizeof(subject)) == NULL ||
-	    memchr(sans, '\0', sizeof(sans)) == NULL)
+	if (issue_describe(x, &subject, &sans) != 0)
 		abort();
+	free(subject);
+	free(sans);
 	if (cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
 		abort();
 	if (cert_time_epoch(X509_get0_notAfter(x)) <

@@ -15,6 +15,8 @@ int	 register_pkiop(void);
 int	 register_pwpage(void);
 int	 register_challenge(void);
 int	 register_hostile(void);
+/* The lint before every signature. */
+int	 register_lint(void);
 int	 register_store(void);
 int	 register_keyops(void);
 /* CA rollover. */

@@ -18,11 +18,40 @@
 /* Microsoft UPN otherName. */
 #define OID_MS_UPN          "1.3.6.1.4.1.311.20.2.3"
 
-X509_NAME *make_name(long idx)
+/* --subject "/OU=a/CN=b": the entries in this order. */
+static X509_NAME *exact_name(const char *s)
 {
 	X509_NAME *n = X509_NAME_new();
+	char *copy = OPENSSL_strdup(s), *tok, *save = NULL, *eq;
+	int ok = n != NULL && copy != NULL;
+
+	for (tok = ok ? strtok_r(copy, "/", &save) : NULL; ok && tok != NULL;
+	     tok = strtok_r(NULL, "/", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL) {
+			ok = 0;
+			break;
+		}
+		*eq = 0;
+		ok = X509_NAME_add_entry_by_txt(n, tok, MBSTRING_UTF8,
+						(unsigned char *)eq + 1, -1, -1, 0);
+	}
+	OPENSSL_free(copy);
+	if (!ok) {
+		ossl_fail("cannot build --subject");
+		X509_NAME_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+X509_NAME *make_name(long idx)
+{
+	X509_NAME *n;
 	char cn[256];
 
+	if (opt.subject != NULL)
+		return exact_name(opt.subject);
+	n = X509_NAME_new();
 	if (opt.exact_cn)
 		snprintf(cn, sizeof cn, "%s", opt.cn);
 	else
@@ -116,6 +145,26 @@ out:
 	return ok;
 }
 
+static int push_ip(GENERAL_NAMES *gens, const char *text)
+{
+	GENERAL_NAME *gn = GENERAL_NAME_new();
+	ASN1_OCTET_STRING *ip = a2i_IPADDRESS(text);
+	int ok = 0;
+
+	if (gn == NULL || ip == NULL)
+		goto out;
+	GENERAL_NAME_set0_value(gn, GEN_IPADD, ip);
+	ip = NULL;
+	if (!sk_GENERAL_NAME_push(gens, gn))
+		goto out;
+	gn = NULL;
+	ok = 1;
+out:
+	ASN1_OCTET_STRING_free(ip);
+	GENERAL_NAME_free(gn);
+	return ok;
+}
+
 static int push_dns_sans(GENERAL_NAMES *gens)
 {
 	for (long i = 0; i < opt.nsans; i++) {
@@ -140,7 +189,7 @@ static int add_san_ext(STACK_OF(X509_EXTENSION) **exts)
 	int ok = 0;
 
 	if (opt.nsans == 0 && !opt.san_email && !opt.san_upn && !opt.san_uri &&
-	    !opt.san_dns)
+	    !opt.san_dns && !opt.san_ip)
 		return 1;
 	if ((gens = sk_GENERAL_NAME_new_null()) == NULL || !push_dns_sans(gens))
 		goto out;
@@ -151,6 +200,8 @@ static int add_san_ext(STACK_OF(X509_EXTENSION) **exts)
 	if (opt.san_uri && !push_ia5(gens, GEN_URI, opt.san_uri))
 		goto out;
 	if (opt.san_upn && !push_upn(gens, opt.san_upn))
+		goto out;
+	if (opt.san_ip && !push_ip(gens, opt.san_ip))
 		goto out;
 	ok = X509V3_add1_i2d(exts, NID_subject_alt_name, gens, 0,
 			     X509V3_ADD_APPEND) == 1;

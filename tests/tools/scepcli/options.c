@@ -34,9 +34,10 @@ static void usage(FILE *f)
 "  --oaep              RSAES-OAEP key transport instead of PKCS#1 v1.5\n"
 "  --ku sig|enc|both|none          CSR keyUsage (default both)\n"
 "  -s N                N random DNS SANs (host<i>-<rnd>.example.test)\n"
-"  --san-email A, --san-upn U, --san-uri X, --san-dns D\n"
+"  --san-email A, --san-upn U, --san-uri X, --san-dns D, --san-ip IP\n"
 "                      one more SAN of that kind\n"
 "  --cn PREFIX         subject CN=PREFIX-<pid>-<i>, O=mscep-test\n"
+"  --subject /A=b/C=d  exactly this subject, in this order (instead of --cn)\n"
 "  --exact-cn          with --cn: subject O=mscep-test, CN=PREFIX as is\n"
 "                      (default scepcli)\n"
 "  --resubmit          send every message twice, require the same serial\n"
@@ -123,7 +124,7 @@ static int valid_keyspec(const char *k)
 	return strncmp(k, "ec:", 3) == 0 && k[3] != 0;
 }
 
-enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_SAN_DNS,
+enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_SAN_DNS, O_SAN_IP, O_SUBJECT,
 	O_EXACT_CN, O_CN, O_KEYS,
        O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT,
        O_CERT, O_KEY, O_POLL, O_CRL_OUT, O_PACE, O_CRL_CA };
@@ -137,6 +138,8 @@ static const struct option long_opts[] = {
 	{ "san-uri", required_argument, NULL, O_SAN_URI },
 	{ "cn", required_argument, NULL, O_CN },
 	{ "san-dns", required_argument, NULL, O_SAN_DNS },
+	{ "san-ip", required_argument, NULL, O_SAN_IP },
+	{ "subject", required_argument, NULL, O_SUBJECT },
 	{ "exact-cn", no_argument, NULL, O_EXACT_CN },
 	{ "keys", required_argument, NULL, O_KEYS },
 	{ "resubmit", no_argument, NULL, O_RESUBMIT },
@@ -187,6 +190,8 @@ static int apply_option(int ch, const char *v)
 	case O_SAN_URI: opt.san_uri = v; return 1;
 	case O_CN: opt.cn = v; return 1;
 	case O_SAN_DNS: opt.san_dns = v; return 1;
+	case O_SAN_IP: opt.san_ip = v; return 1;
+	case O_SUBJECT: opt.subject = v; return v[0] == '/';
 	case O_EXACT_CN: opt.exact_cn = 1; return 1;
 	case O_KEYS: opt.key_file = v; return 1;
 	case O_RESUBMIT: opt.resubmit = 1; return 1;

@@ -28,7 +28,8 @@ struct options {
 	int oaep;
 	enum ku_mode ku;
 	long nsans;
-	const char *san_email, *san_upn, *san_uri, *san_dns;
+	const char *san_email, *san_upn, *san_uri, *san_dns, *san_ip;
+	const char *subject;    /* --subject /A=b/C=d, exact */
 	int exact_cn;
 	const char *cn;
 	int resubmit;
