@@ -538,8 +538,10 @@ issue_build(const struct config *cfg, const struct template *t,
 	}
 	/* What is about to be signed, not only what was asked for. */
 	if (lint_cert(t, x, X509_REQ_get0_pubkey(csr), ra->ca, reason,
-	    rlen) != 0)
-		goto fail;
+	    rlen) != 0) {
+		X509_free(x);
+		return ISSUE_REFUSED;
+	}
 	*out = x;
 	return 0;
 fail:
@@ -554,10 +556,11 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 {
 	const EVP_MD	*md = EVP_get_digestbyname(cfg->hash);
 	X509		*x = NULL;
+	int		 rc;
 
 	*out = NULL;
-	if (issue_build(cfg, t, ra, csr, ex, &x, reason, rlen) != 0)
-		return -1;
+	if ((rc = issue_build(cfg, t, ra, csr, ex, &x, reason, rlen)) != 0)
+		return rc;
 	if (md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
 		log_openssl_reason(reason, rlen, "cannot sign certificate");
 		X509_free(x);

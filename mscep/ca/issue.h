@@ -28,8 +28,13 @@ struct issue_extras {
 					   the SAN URI if the template says */
 	const X509_NAME	*subject;	/* the subject exactly as vouched */
 };
-/* The certificate issue_sign_ex would sign, linted (lint.h), unsigned:
- * what an approver is shown. */
+/*
+ * The certificate issue_sign_ex would sign, linted (lint.h), unsigned:
+ * what an approver is shown. Both return 0, ISSUE_REFUSED when the lint
+ * refuses what the request would make (the requester's fault), or -1 when
+ * this side failed (the CA's validity, memory, the CA key).
+ */
+#define ISSUE_REFUSED	(-2)
 int	 issue_build(const struct config *, const struct template *,
 	    const struct ra *, X509_REQ *, const struct issue_extras *,
 	    X509 **out, char *reason, size_t);

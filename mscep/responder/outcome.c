@@ -95,15 +95,19 @@ outcome_issue(struct worker *w, const struct scep_req *req,
     const struct issue_extras *ex, const char *key_id, struct outcome *o)
 {
 	enum store_rc	 rc = STORE_SERIAL_TAKEN;
-	int		 tries;
+	int		 tries, made;
 
 	for (tries = 0; tries < 3 && rc == STORE_SERIAL_TAKEN; tries++) {
 		X509_free(o->issued);
 		o->issued = NULL;
-		if (issue_sign_ex(&w->cfg, t, &w->ra, req->csr, ex,
-		    &o->issued, o->reason, sizeof(o->reason)) != 0 ||
-		    cert_serial_hex(X509_get0_serialNumber(o->issued), o->serial,
-		    sizeof(o->serial)) != 0) {
+		if ((made = issue_sign_ex(&w->cfg, t, &w->ra, req->csr, ex,
+		    &o->issued, o->reason, sizeof(o->reason))) ==
+		    ISSUE_REFUSED) {
+			outcome_fail(o, FAIL_BADREQUEST);
+			return;
+		}
+		if (made != 0 || cert_serial_hex(X509_get0_serialNumber(
+		    o->issued), o->serial, sizeof(o->serial)) != 0) {
 			outcome_server_error(o, "signing");
 			return;
 		}
