@@ -263,29 +263,98 @@ test_getcert(void)
 	requester_free(&r);
 }
 
-static void
-test_resigned_envelope(void)
-{
-	struct requester	 victim, thief;
-	struct buf		 msg = { 0 };
-	unsigned char		*der = NULL;
-	int			 len, fi;
-	long			 before = count("certificates");
+enum { AS_BUILT, ATTRS_REVERSED, BER_INDEFINITE };
 
-	/* The thief re-signs the victim's CSR (in real life: its envelope). */
-	CU_ASSERT_FATAL(requester_new(&victim, "v", "both", NULL, NULL) == 0);
-	CU_ASSERT_FATAL(requester_new(&thief, "t", "both", NULL, NULL) == 0);
-	len = i2d_X509_REQ(victim.csr, &der);
-	CU_ASSERT_FATAL(build_pkimessage(&thief, w.ra.enc_cert,
-	    EVP_aes_128_cbc(), EVP_sha256(), MSG_PKCSREQ, "STEAL", der,
-	    (size_t)len, &msg) == 0);
-	CU_ASSERT_EQUAL(post(&thief, &msg, &fi, NULL), STATUS_FAILURE);
-	CU_ASSERT_EQUAL(fi, FAIL_BADMESSAGECHECK);
-	CU_ASSERT_EQUAL(count("certificates"), before);
+/* csr in a message of type, signed by signer with md, encoded as mode. */
+static int
+send_csr(struct requester *signer, X509_REQ *csr, int type, const EVP_MD *md,
+    const char *txid, int mode, int *fi, X509 **cert)
+{
+	struct buf	 msg = { 0 }, ber = { 0 };
+	unsigned char	*der = NULL;
+	int		 len, st;
+
+	len = i2d_X509_REQ(csr, &der);
+	CU_ASSERT_FATAL(build_pkimessage(signer, w.ra.enc_cert,
+	    EVP_aes_128_cbc(), md, type, txid, der, (size_t)len, &msg) == 0);
+	if (mode == ATTRS_REVERSED)
+		CU_ASSERT_FATAL(reorder_signed_attrs(&msg, signer->key,
+		    md) == 0);
+	if (mode == BER_INDEFINITE) {
+		CU_ASSERT_FATAL(to_indefinite(&msg, &ber) == 0);
+		buf_free(&msg);
+		msg = ber;
+	}
+	st = post(signer, &msg, fi, cert);
 	OPENSSL_free(der);
 	buf_free(&msg);
-	requester_free(&victim);
-	requester_free(&thief);
+	return st;
+}
+
+/*
+ * Apple's client: the PKCSReq signed by a separate self-signed key. As
+ * NDES, accepted; the certificate certifies the CSR's key, the reply is
+ * encrypted to the signer (post() decrypts with the signer's key) and
+ * the signer's CertPoll finds it. RequireSignerIsCSRKey = 1 refuses.
+ */
+static void
+test_separate_signer(void)
+{
+	struct requester	 csr, apple;
+	X509			*c = NULL, *c2 = NULL;
+	int			 fi;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&csr, "iphone", "both", NULL, NULL) ==
+	    0);
+	CU_ASSERT_FATAL(requester_new(&apple, "MDM SCEP SIGNER", "both", NULL,
+	    NULL) == 0);
+	w.cfg.require_signer_csr_key = 1;
+	CU_ASSERT_EQUAL(send_csr(&apple, csr.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "APPLE-1", AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADMESSAGECHECK);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	w.cfg.require_signer_csr_key = 0;
+	CU_ASSERT_EQUAL(send_csr(&apple, csr.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "APPLE-1", AS_BUILT, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), csr.key) == 1);
+	CU_ASSERT(c != NULL && X509_NAME_cmp(X509_get_subject_name(c),
+	    X509_REQ_get_subject_name(csr.csr)) == 0);
+	CU_ASSERT_EQUAL(certpoll(&apple, "APPLE-1", &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && c2 != NULL && X509_cmp(c, c2) == 0);
+	/* The CSR's own key does not own the signer's transaction. */
+	CU_ASSERT_EQUAL(certpoll(&csr, "APPLE-1", &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	X509_free(c);
+	X509_free(c2);
+	requester_free(&csr);
+	requester_free(&apple);
+}
+
+/* A signer certificate another CA issued: neither proof nor renewal. */
+static void
+test_foreign_signer(void)
+{
+	struct requester	 r, other_ca, signer;
+	int			 fi;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&r, "foreign", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&other_ca, "Other CA", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&signer, "foreign", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_FATAL(X509_set_issuer_name(signer.self,
+	    X509_get_subject_name(other_ca.self)) == 1 &&
+	    X509_sign(signer.self, other_ca.key, EVP_sha256()) > 0);
+	CU_ASSERT_EQUAL(send_csr(&signer, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "FOREIGN-1", AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	requester_free(&r);
+	requester_free(&other_ca);
+	requester_free(&signer);
 }
 
 static void
@@ -602,8 +671,10 @@ register_pkiop(void)
 	    test_renewal) ||
 	    !CU_add_test(s, "GetCRL", test_getcrl) ||
 	    !CU_add_test(s, "held for approval, denied", test_pending) ||
-	    !CU_add_test(s, "re-signed envelope refused",
-	    test_resigned_envelope) ||
+	    !CU_add_test(s, "separate self-signed signer",
+	    test_separate_signer) ||
+	    !CU_add_test(s, "signer issued by another CA",
+	    test_foreign_signer) ||
 	    !CU_add_test(s, "bad transactionID, HEAD", test_bad_txid_and_method) ||
 	    !CU_add_test(s, "HTTP errors store nothing", test_http_errors))
 		return -1;
