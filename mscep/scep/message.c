@@ -132,12 +132,12 @@ check_digest(struct decoder *d)
 }
 
 /*
- * OpenSSL re-encodes the signed attributes as a DER SET OF (sorted)
- * before it checks the signature; a client that signed them in another
- * order (old Java clients) fails that check although its signature is
- * good over the bytes it sent. Check those bytes, as EJBCA does: the
- * same signer key, the same digest, the messageDigest attribute still
- * matching the content.
+ * OpenSSL checks the signature over the signed attributes re-encoded from
+ * what it decoded, so a client whose attributes were not in DER (a
+ * long-form length, and with older OpenSSL any order but DER's) fails
+ * although its signature is good over the bytes it sent. Check those
+ * bytes, as EJBCA does: the same signer certificate and key, the same
+ * digest, the messageDigest attribute still matching the content.
  */
 static int
 verify_as_sent(struct decoder *d, CMS_ContentInfo *cms, CMS_SignerInfo *si,
@@ -147,7 +147,7 @@ verify_as_sent(struct decoder *d, CMS_ContentInfo *cms, CMS_SignerInfo *si,
 	X509			*signer = NULL;
 
 	ERR_clear_error();
-	if (d->raw == NULL || CMS_set1_signers_certs(cms, NULL, 0) < 1)
+	if (d->raw == NULL || CMS_set1_signers_certs(cms, NULL, 0) < 0)
 		return -1;
 	CMS_SignerInfo_get0_algs(si, NULL, &signer, NULL, NULL);
 	if (signer == NULL || (pos = CMS_get0_content(cms)) == NULL ||

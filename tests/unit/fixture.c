@@ -335,6 +335,10 @@ out:
 	return rc;
 }
 
+/* id-senderNonce, 2.16.840.1.113733.1.9.5 */
+static const unsigned char nonce_oid[] = { 0x06, 0x0a, 0x60, 0x86, 0x48,
+    0x01, 0x86, 0xf8, 0x45, 0x01, 0x09, 0x05 };
+
 int
 reorder_signed_attrs(struct buf *m, EVP_PKEY *key, const EVP_MD *md)
 {
@@ -358,6 +362,16 @@ reorder_signed_attrs(struct buf *m, EVP_PKEY *key, const EVP_MD *md)
 	memcpy(copy, a, (size_t)h);
 	for (i = n - 1, pos = h; i >= 0; pos += lens[i], i--)
 		memcpy(copy + pos, a + offs[i], (size_t)lens[i]);
+	/* senderNonce's 16 octets as 15 with a long-form length: valid BER,
+	 * same size, not DER; OpenSSL's re-encoding would differ. */
+	for (pos = h; pos + 16 < t; pos++)
+		if (memcmp(copy + pos, nonce_oid, sizeof(nonce_oid)) == 0 &&
+		    memcmp(copy + pos + sizeof(nonce_oid), "\x31\x12\x04\x10",
+		    4) == 0) {
+			memcpy(copy + pos + sizeof(nonce_oid) + 2,
+			    "\x04\x81\x0f", 3);
+			break;
+		}
 	memcpy(a, copy, (size_t)t);
 	/* Signed as a SET (tag 0x31, RFC 5652 §5.4), in the order sent. */
 	copy[0] = 0x31;

@@ -263,7 +263,24 @@ test_getcert(void)
 	requester_free(&r);
 }
 
-enum { AS_BUILT, ATTRS_REVERSED, BER_INDEFINITE };
+enum { AS_BUILT, ATTRS_REVERSED = 1, BER_INDEFINITE = 2, RESIGN_OTHER = 4 };
+
+static EVP_PKEY	*other_key;	/* RESIGN_OTHER signs with it */
+
+static int
+cms_verifies(const struct buf *msg)
+{
+	const unsigned char	*p = msg->p;
+	CMS_ContentInfo		*cms = d2i_CMS_ContentInfo(NULL, &p,
+				    (long)msg->len);
+	int			 ok;
+
+	ok = cms != NULL && CMS_verify(cms, NULL, NULL, NULL, NULL,
+	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1;
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return ok;
+}
 
 /* csr in a message of type, signed by signer with md, encoded as mode. */
 static int
@@ -277,10 +294,12 @@ send_csr(struct requester *signer, X509_REQ *csr, int type, const EVP_MD *md,
 	len = i2d_X509_REQ(csr, &der);
 	CU_ASSERT_FATAL(build_pkimessage(signer, w.ra.enc_cert,
 	    EVP_aes_128_cbc(), md, type, txid, der, (size_t)len, &msg) == 0);
-	if (mode == ATTRS_REVERSED)
-		CU_ASSERT_FATAL(reorder_signed_attrs(&msg, signer->key,
-		    md) == 0);
-	if (mode == BER_INDEFINITE) {
+	if (mode & ATTRS_REVERSED) {
+		CU_ASSERT_FATAL(reorder_signed_attrs(&msg, (mode &
+		    RESIGN_OTHER) ? other_key : signer->key, md) == 0);
+		CU_ASSERT(!cms_verifies(&msg));	/* OpenSSL's check fails */
+	}
+	if (mode & BER_INDEFINITE) {
 		CU_ASSERT_FATAL(to_indefinite(&msg, &ber) == 0);
 		buf_free(&msg);
 		msg = ber;
@@ -355,6 +374,121 @@ test_foreign_signer(void)
 	requester_free(&r);
 	requester_free(&other_ca);
 	requester_free(&signer);
+}
+
+/* The digest of the reply to msg's SignerInfo, or NID_undef. */
+static int
+reply_digest(const struct buf *msg)
+{
+	struct http_req		 hr = { .method = "POST",
+				    .query = "operation=PKIOperation",
+				    .body = msg->p, .body_len = msg->len };
+	struct http_resp	 resp = { 0 };
+	const unsigned char	*p;
+	CMS_ContentInfo		*cms;
+	X509_ALGOR		*dig = NULL;
+	int			 nid = NID_undef;
+
+	route_request(&w, &hr, &resp);
+	p = resp.body.p;
+	if (resp.status == 200 && (cms = d2i_CMS_ContentInfo(NULL, &p,
+	    (long)resp.body.len)) != NULL) {
+		CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(
+		    CMS_get0_SignerInfos(cms), 0), NULL, NULL, &dig, NULL);
+		nid = OBJ_obj2nid(dig->algorithm);
+		CMS_ContentInfo_free(cms);
+	}
+	http_resp_free(&resp);
+	return nid;
+}
+
+/* MD5 (old Cisco, OpenSCEP, sscep): badAlg unless AllowMD5; the reply in
+ * SHA-256 at 1, in MD5 at 2. */
+static void
+test_md5(void)
+{
+	struct requester	 r;
+	struct buf		 msg = { 0 };
+	unsigned char		*der = NULL;
+	X509			*c = NULL;
+	int			 fi, len;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&r, "md5", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_md5(), "MD5-1",
+	    AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADALG);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	w.cfg.allow_md5 = 1;
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_md5(), "MD5-1",
+	    AS_BUILT, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	len = i2d_X509_REQ(r.csr, &der);
+	CU_ASSERT_FATAL(build_pkimessage(&r, w.ra.enc_cert, EVP_aes_128_cbc(),
+	    EVP_md5(), MSG_PKCSREQ, "MD5-1", der, (size_t)len, &msg) == 0);
+	CU_ASSERT_EQUAL(reply_digest(&msg), NID_sha256);
+	w.cfg.allow_md5 = 2;
+	CU_ASSERT_EQUAL(reply_digest(&msg), NID_md5);
+	w.cfg.allow_md5 = 0;
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	OPENSSL_free(der);
+	buf_free(&msg);
+	X509_free(c);
+	requester_free(&r);
+}
+
+/* Signed attributes in the order a client sent them, not DER's: the
+ * signature over those bytes counts; a wrong signature still does not. */
+static void
+test_attrs_as_sent(void)
+{
+	struct requester	 r, other;
+	X509			*c = NULL;
+	int			 fi;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&r, "java", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&other, "java", "both", NULL, NULL) ==
+	    0);
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "ORDER-1", ATTRS_REVERSED, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	/* Re-signed with a key that is not the signer certificate's. */
+	other_key = other.key;
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "ORDER-2", ATTRS_REVERSED | RESIGN_OTHER, &fi, NULL),
+	    STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADMESSAGECHECK);
+	other_key = NULL;
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	X509_free(c);
+	requester_free(&r);
+	requester_free(&other);
+}
+
+/* BER indefinite lengths around the content, as iOS sends them. */
+static void
+test_ber_indefinite(void)
+{
+	struct requester	 r;
+	X509			*c = NULL;
+	int			 fi;
+
+	CU_ASSERT_FATAL(requester_new(&r, "ios", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "BER-1", BER_INDEFINITE, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	X509_free(c);
+	c = NULL;
+	/* ... with the attributes out of order too. */
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "BER-2", BER_INDEFINITE | ATTRS_REVERSED, &fi, &c),
+	    STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	X509_free(c);
+	requester_free(&r);
 }
 
 static void
@@ -675,6 +809,9 @@ register_pkiop(void)
 	    test_separate_signer) ||
 	    !CU_add_test(s, "signer issued by another CA",
 	    test_foreign_signer) ||
+	    !CU_add_test(s, "MD5 with AllowMD5", test_md5) ||
+	    !CU_add_test(s, "signed attributes as sent", test_attrs_as_sent) ||
+	    !CU_add_test(s, "BER indefinite length", test_ber_indefinite) ||
 	    !CU_add_test(s, "bad transactionID, HEAD", test_bad_txid_and_method) ||
 	    !CU_add_test(s, "HTTP errors store nothing", test_http_errors))
 		return -1;
