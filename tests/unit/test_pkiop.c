@@ -659,6 +659,102 @@ test_renewal(void)
 	requester_free(&r3);
 }
 
+/*
+ * Pre-RFC 8894 renewal: a PKCSReq signed by the certificate being renewed
+ * (sscep enroll -O, Cisco IOS) goes through the RenewalReq rules.
+ */
+static void
+test_pkcsreq_renewal(void)
+{
+	struct requester	 r1, r2, r3, signer = { 0 };
+	struct cert_row		 row;
+	X509			*c1, *c2 = NULL, *c3 = NULL;
+	char			 serial[80];
+	int			 fi;
+	long			 before;
+
+	CU_ASSERT_FATAL(requester_new(&r1, "sscep", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&r2, "sscep", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&r3, "not-sscep", "both", NULL,
+	    NULL) == 0);
+	c1 = issue_with_sid(&r1, "PR-0");
+	signer.key = r1.key;
+	signer.self = c1;
+	signer.csr = r2.csr;	/* borrowed: CertPoll names its subject */
+	before = count("certificates");
+	/* Another subject: a named refusal, not badMessageCheck. */
+	CU_ASSERT_EQUAL(send_csr(&signer, r3.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "PR-X", AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADREQUEST);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	CU_ASSERT_EQUAL(send_csr(&signer, r2.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "PR-1", AS_BUILT, &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c2 != NULL);
+	CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(c2), r2.key), 1);
+	cert_serial_hex(X509_get0_serialNumber(c1), serial, sizeof(serial));
+	CU_ASSERT(store_cert_status(w.store, serial, &row) == STORE_OK &&
+	    row.revoked && row.reason == REVOKE_SUPERSEDED);
+	/* Polled and resent with the old certificate: the same answer. */
+	CU_ASSERT_EQUAL(certpoll(&signer, "PR-1", &fi, &c3), STATUS_SUCCESS);
+	CU_ASSERT(c3 != NULL && X509_cmp(c2, c3) == 0);
+	X509_free(c3);
+	c3 = NULL;
+	CU_ASSERT_EQUAL(send_csr(&signer, r2.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "PR-1", AS_BUILT, &fi, &c3), STATUS_SUCCESS);
+	CU_ASSERT(c3 != NULL && X509_cmp(c2, c3) == 0);
+	/* The superseded (revoked) certificate renews nothing more. */
+	before = count("certificates");
+	CU_ASSERT_EQUAL(send_csr(&signer, r2.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "PR-2", AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	X509_free(c1);
+	X509_free(c2);
+	X509_free(c3);
+	requester_free(&r1);
+	requester_free(&r2);
+	requester_free(&r3);
+}
+
+/* GetCert answers the certificate's key holder or its subject's holder
+ * of a certificate of ours, nobody else. */
+static void
+test_getcert_bound(void)
+{
+	struct requester	 r, same_name, stranger, holder = { 0 };
+	X509			*c = NULL, *c2 = NULL, *got = NULL;
+	int			 fi;
+
+	CU_ASSERT_FATAL(requester_new(&r, "bound", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&same_name, "bound", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&stranger, "stranger", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_EQUAL(enroll(&r, "GB-1", &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c != NULL);
+	/* A self-signed certificate with the same name but another key. */
+	CU_ASSERT_EQUAL(getcert(&same_name, X509_get_subject_name(w.ra.ca),
+	    X509_get0_serialNumber(c), &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	CU_ASSERT_EQUAL(getcert(&stranger, X509_get_subject_name(w.ra.ca),
+	    X509_get0_serialNumber(c), &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	/* The same subject's certificate of ours, another key: allowed. */
+	CU_ASSERT_EQUAL(enroll(&same_name, "GB-2", &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c2 != NULL);
+	holder.key = same_name.key;
+	holder.self = c2;
+	CU_ASSERT_EQUAL(getcert(&holder, X509_get_subject_name(w.ra.ca),
+	    X509_get0_serialNumber(c), &fi, &got), STATUS_SUCCESS);
+	CU_ASSERT(got != NULL && X509_cmp(got, c) == 0);
+	X509_free(got);
+	X509_free(c);
+	X509_free(c2);
+	requester_free(&r);
+	requester_free(&same_name);
+	requester_free(&stranger);
+}
+
 static int
 crl_lists(X509_CRL *crl, const ASN1_INTEGER *serial)
 {
@@ -804,6 +900,10 @@ register_pkiop(void)
 	    !CU_add_test(s, "RenewalReq keeps subject and SID",
 	    test_renewal) ||
 	    !CU_add_test(s, "GetCRL", test_getcrl) ||
+	    !CU_add_test(s, "PKCSReq signed by the old certificate renews",
+	    test_pkcsreq_renewal) ||
+	    !CU_add_test(s, "GetCert bound to the requester",
+	    test_getcert_bound) ||
 	    !CU_add_test(s, "held for approval, denied", test_pending) ||
 	    !CU_add_test(s, "separate self-signed signer",
 	    test_separate_signer) ||
