@@ -106,7 +106,7 @@ read_attributes(struct decoder *d, CMS_SignerInfo *si)
 
 /*
  * MD5 only with AllowMD5. Who signs with it: the Cisco VPN client, Cisco
- * IOS before SHA-2 support, OpenSCEP and sscep before 0.6. The reply
+ * IOS before SHA-2 support, OpenSCEP and 2005-era sscep. The reply
  * digest is a separate choice (certrep.c): SHA-256 at AllowMD5 = 1, as
  * sscep and any OpenSSL 0.9.8 or later client verify with the digest
  * the reply's SignerInfo names; MD5 at AllowMD5 = 2 for the clients
