@@ -92,7 +92,10 @@ pkcsreq_signer(const struct worker *w, const struct scep_req *req)
 		return SIGNER_CSR_KEY;
 	if (ra_issuer(&w->ra, x) != NULL)
 		return SIGNER_OURS;
-	if (X509_check_issued(x, x) == X509_V_OK &&
+	/* Self-signed: its own name and key; not X509_check_issued, which
+	 * also wants keyCertSign that a signer's keyUsage need not have. */
+	if (X509_NAME_cmp(X509_get_subject_name(x),
+	    X509_get_issuer_name(x)) == 0 &&
 	    X509_verify(x, X509_get0_pubkey(x)) == 1)
 		return SIGNER_SELF;
 	ERR_clear_error();

@@ -8,6 +8,7 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
 
 #include "fixture.h"
 #include "ca/issue.h"
@@ -320,6 +321,7 @@ static void
 test_separate_signer(void)
 {
 	struct requester	 csr, apple;
+	X509_EXTENSION		*ku;
 	X509			*c = NULL, *c2 = NULL;
 	int			 fi;
 	long			 before = count("certificates");
@@ -328,6 +330,12 @@ test_separate_signer(void)
 	    0);
 	CU_ASSERT_FATAL(requester_new(&apple, "MDM SCEP SIGNER", "both", NULL,
 	    NULL) == 0);
+	/* A signer's keyUsage without keyCertSign is still self-signed. */
+	ku = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage,
+	    "critical,digitalSignature,keyEncipherment");
+	CU_ASSERT_FATAL(ku != NULL && X509_add_ext(apple.self, ku, -1) == 1 &&
+	    X509_sign(apple.self, apple.key, EVP_sha256()) > 0);
+	X509_EXTENSION_free(ku);
 	w.cfg.require_signer_csr_key = 1;
 	CU_ASSERT_EQUAL(send_csr(&apple, csr.csr, MSG_PKCSREQ, EVP_sha256(),
 	    "APPLE-1", AS_BUILT, &fi, NULL), STATUS_FAILURE);
