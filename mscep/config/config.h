@@ -82,6 +82,8 @@ struct config {
 	int		 certrep_include_ca;
 	int		 getcacert_include_root;
 	int		 allow_des;		/* single DES-CBC, legacy clients */
+	int		 allow_md5;		/* 0 no, 1 in requests, 2 also replies */
+	int		 require_signer_csr_key;	/* no separate signer */
 	int		 backdate_minutes;
 	char		 hash[16];		/* digest for issued certificates */
 

@@ -133,6 +133,15 @@ const struct config_key config_keys[] = {
 	{ "Service", "AllowDES", CONFIG_BOOL, "0", CFG(allow_des),
 	    .help = "1: also accept single DES-CBC envelopes and answer in "
 	    "kind, for legacy clients" },
+	{ "Service", "AllowMD5", CONFIG_INT, "0", .min = 0, .max = 2,
+	    CFG(allow_md5), .help = "1: also accept requests signed with an "
+	    "MD5 digest (old Cisco, OpenSCEP, sscep) and answer with SHA-256; "
+	    "2: answer them with MD5 too, for clients that verify nothing "
+	    "else" },
+	{ "Service", "RequireSignerIsCSRKey", CONFIG_BOOL, "0",
+	    CFG(require_signer_csr_key), .help = "1: refuse a PKCSReq signed "
+	    "by a self-signed certificate whose key is not the CSR's (as "
+	    "RFC 8894 asks; Apple clients sign with a separate key)" },
 	{ "Service", "Log", CONFIG_ENUM, "stderr", .words = log_words,
 	    CFG(log_syslog), .help = "where the one line per operation goes" },
 	{ "Service", "LogSocket", CONFIG_PATH, "/dev/log", CFG(log_socket),

@@ -38,24 +38,24 @@ take_base(const struct cert_row *r, void *arg)
 /* The signer must be a certificate this CA (or a previous one) issued,
  * valid now. */
 static int
-check_signer(struct worker *w, X509 *old, char *serial, size_t slen,
-    char *reason, size_t rlen)
+check_signer(struct worker *w, X509 *old, const char *what, char *serial,
+    size_t slen, char *reason, size_t rlen)
 {
 	/* This CA, or one it replaced (ca switch): devices renew across a
 	 * rollover with what the previous CA issued them. */
 	if (ra_issuer(&w->ra, old) == NULL) {
-		snprintf(reason, rlen, "RenewalReq signer certificate was not "
-		    "issued by this CA or a previous one");
+		snprintf(reason, rlen, "%s signer certificate was not issued "
+		    "by this CA or a previous one", what);
 		return -1;
 	}
 	if (X509_cmp_current_time(X509_get0_notBefore(old)) > 0 ||
 	    X509_cmp_current_time(X509_get0_notAfter(old)) <= 0) {
-		snprintf(reason, rlen, "RenewalReq signer certificate is "
-		    "expired or not yet valid");
+		snprintf(reason, rlen, "%s signer certificate is expired or "
+		    "not yet valid", what);
 		return -1;
 	}
 	if (cert_serial_hex(X509_get0_serialNumber(old), serial, slen) != 0) {
-		snprintf(reason, rlen, "RenewalReq signer serial unreadable");
+		snprintf(reason, rlen, "%s signer serial unreadable", what);
 		return -1;
 	}
 	return 0;
@@ -63,20 +63,20 @@ check_signer(struct worker *w, X509 *old, char *serial, size_t slen,
 
 /* ... and on record, unrevoked. */
 static int
-check_base(struct worker *w, const char *serial, struct base *b,
-    char *reason, size_t rlen)
+check_base(struct worker *w, const char *what, const char *serial,
+    struct base *b, char *reason, size_t rlen)
 {
 	struct cert_filter	 f = { 0 };
 
 	f.serial = serial;
 	if (store_list(w->store, &f, take_base, b) != STORE_OK || !b->found) {
-		snprintf(reason, rlen, "RenewalReq signer certificate %s is "
-		    "not in the store", serial);
+		snprintf(reason, rlen, "%s signer certificate %s is not in "
+		    "the store", what, serial);
 		return -1;
 	}
 	if (b->revoked) {
-		snprintf(reason, rlen, "RenewalReq signer certificate %s is "
-		    "revoked", serial);
+		snprintf(reason, rlen, "%s signer certificate %s is revoked",
+		    what, serial);
 		return -1;
 	}
 	return 0;
@@ -196,22 +196,20 @@ ask_policy(struct worker *w, const struct scep_req *req,
 	return rc;
 }
 
-void
-lifecycle_renewal(struct worker *w, const struct scep_req *req, struct outcome *o)
+/* The renewal rules, whichever message carried the request; key_id
+ * binds the transaction (its resends and CertPolls). */
+static void
+renew(struct worker *w, const struct scep_req *req, const char *what,
+    const char *key_id, struct outcome *o)
 {
 	struct store_claim	 claim = { .kind = CLAIM_RENEWAL };
 	struct issue_extras	 ex = { NULL, NULL };
 	struct base		 b = { 0 };
 	const struct template	*t;
 	enum scep_failinfo	 f;
-	char			 key_id[41], sid[192];
+	char			 sid[192];
 
-	if (cert_key_id_hex(X509_REQ_get_X509_PUBKEY(req->csr), key_id) != 0) {
-		snprintf(o->reason, sizeof(o->reason), "CSR key unreadable");
-		outcome_fail(o, FAIL_BADREQUEST);
-		return;
-	}
-	if (check_signer(w, req->signer, claim.key, sizeof(claim.key),
+	if (check_signer(w, req->signer, what, claim.key, sizeof(claim.key),
 	    o->reason, sizeof(o->reason)) != 0) {
 		outcome_fail(o, FAIL_BADCERTID);
 		return;
@@ -221,7 +219,8 @@ lifecycle_renewal(struct worker *w, const struct scep_req *req, struct outcome *
 	if (!renews_own_transaction(w, req, key_id, claim.key) &&
 	    approval_replay(w, req, key_id, o))
 		return;
-	if (check_base(w, claim.key, &b, o->reason, sizeof(o->reason)) != 0) {
+	if (check_base(w, what, claim.key, &b, o->reason,
+	    sizeof(o->reason)) != 0) {
 		outcome_fail(o, FAIL_BADCERTID);
 		return;
 	}
@@ -262,6 +261,40 @@ lifecycle_renewal(struct worker *w, const struct scep_req *req, struct outcome *
 	if (o->rep.status == STATUS_SUCCESS)
 		snprintf(o->reason, sizeof(o->reason), "renews %s%s",
 		    claim.key, claim.supersede ? " (revoked: superseded)" : "");
+}
+
+void
+lifecycle_renewal(struct worker *w, const struct scep_req *req,
+    struct outcome *o)
+{
+	char	 key_id[41];
+
+	if (cert_key_id_hex(X509_REQ_get_X509_PUBKEY(req->csr), key_id) != 0) {
+		snprintf(o->reason, sizeof(o->reason), "CSR key unreadable");
+		outcome_fail(o, FAIL_BADREQUEST);
+		return;
+	}
+	renew(w, req, "RenewalReq", key_id, o);
+}
+
+/*
+ * Before RenewalReq (RFC 8894 §3.3.1.2) clients renewed with a PKCSReq
+ * signed by their current certificate (sscep -O, Cisco IOS); NDES treats
+ * it as a renewal, and so does this. Their CertPolls are signed with that
+ * certificate too, so its key binds the transaction.
+ */
+void
+lifecycle_renewal_pkcsreq(struct worker *w, const struct scep_req *req,
+    struct outcome *o)
+{
+	char	 key_id[41];
+
+	if (cert_key_id_hex(X509_get_X509_PUBKEY(req->signer), key_id) != 0) {
+		snprintf(o->reason, sizeof(o->reason), "signer key unreadable");
+		outcome_fail(o, FAIL_BADREQUEST);
+		return;
+	}
+	renew(w, req, "PKCSReq renewal", key_id, o);
 }
 
 void

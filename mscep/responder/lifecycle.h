@@ -9,6 +9,9 @@
 
 void	 lifecycle_renewal(struct worker *, const struct scep_req *,
 	    struct outcome *);
+/* A PKCSReq signed by a certificate this CA issued: the same rules. */
+void	 lifecycle_renewal_pkcsreq(struct worker *, const struct scep_req *,
+	    struct outcome *);
 void	 lifecycle_getcrl(struct worker *, const struct scep_req *,
 	    struct outcome *);
 

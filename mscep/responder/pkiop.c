@@ -11,6 +11,7 @@
 #include "ca/template.h"
 #include "responder/worker.h"
 #include "util/cert.h"
+#include "ca/ra.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,30 +74,44 @@ message_bytes(const struct worker *w, const struct http_req *req, int post,
 	return 0;
 }
 
+/* Who signed a PKCSReq, which decides what the request is. */
+enum pkiop_signer {
+	SIGNER_CSR_KEY,		/* the CSR's own key (RFC 8894 §2.3) */
+	SIGNER_OURS,		/* a certificate this CA issued: renewal */
+	SIGNER_SELF,		/* a separate self-signed key (Apple) */
+	SIGNER_FOREIGN,		/* a certificate some other CA issued */
+};
+
+static enum pkiop_signer
+pkcsreq_signer(const struct worker *w, const struct scep_req *req)
+{
+	X509	*x = req->signer;
+
+	if (EVP_PKEY_eq(X509_get0_pubkey(x), X509_REQ_get0_pubkey(req->csr)) ==
+	    1)
+		return SIGNER_CSR_KEY;
+	if (ra_issuer(&w->ra, x) != NULL)
+		return SIGNER_OURS;
+	/* Self-signed: its own name and key; not X509_check_issued, which
+	 * also wants keyCertSign that a signer's keyUsage need not have. */
+	if (X509_NAME_cmp(X509_get_subject_name(x),
+	    X509_get_issuer_name(x)) == 0 &&
+	    X509_verify(x, X509_get0_pubkey(x)) == 1)
+		return SIGNER_SELF;
+	ERR_clear_error();
+	return SIGNER_FOREIGN;
+}
+
+/* A first enrollment: template, checks, policy, then issue or hold. */
 static void
-do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
+enroll(struct worker *w, const struct scep_req *req, const char *key_id,
+    struct outcome *o)
 {
 	struct policy_request	 preq;
 	struct policy_decision	 dec;
 	const struct template	*t;
 	enum scep_failinfo	 f;
-	char			 key_id[41];
 
-	if (cert_key_id_hex(X509_REQ_get_X509_PUBKEY(req->csr), key_id) != 0) {
-		snprintf(o->reason, sizeof(o->reason), "CSR key unreadable");
-		outcome_fail(o, FAIL_BADREQUEST);
-		return;
-	}
-	/* §2.3: a PKCSReq is signed with the CSR's own key. Otherwise whoever
-	 * saw an envelope could re-sign it, spend its password and have the
-	 * certificate encrypted to themselves. */
-	if (EVP_PKEY_eq(X509_get0_pubkey(req->signer),
-	    X509_REQ_get0_pubkey(req->csr)) != 1) {
-		snprintf(o->reason, sizeof(o->reason), "message signer key is "
-		    "not the CSR's key");
-		outcome_fail(o, FAIL_BADMESSAGECHECK);
-		return;
-	}
 	if ((t = template_select(&w->cfg, req->csr, o->reason,
 	    sizeof(o->reason))) == NULL) {
 		outcome_fail(o, FAIL_BADREQUEST);
@@ -132,6 +147,44 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 	policy_decision_free(&dec);
 }
 
+/*
+ * §2.3 asks for a PKCSReq signed with the CSR's own key. Apple's client
+ * signs with a separate self-signed key and NDES accepts it, so this
+ * does too unless RequireSignerIsCSRKey = 1. What that gives up: whoever
+ * saw an envelope can re-sign it and spend its password; the certificate
+ * still certifies the CSR's key, which they do not hold. The transaction
+ * is bound to the signer's key: the reply is encrypted to it and the
+ * client's CertPolls are signed with it.
+ */
+static void
+do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
+{
+	enum pkiop_signer	 who = pkcsreq_signer(w, req);
+	char			 key_id[41];
+
+	if (who == SIGNER_OURS) {
+		lifecycle_renewal_pkcsreq(w, req, o);
+		return;
+	}
+	if (who == SIGNER_FOREIGN || (who == SIGNER_SELF &&
+	    w->cfg.require_signer_csr_key)) {
+		snprintf(o->reason, sizeof(o->reason), who == SIGNER_FOREIGN ?
+		    "message signer certificate is neither self-signed nor "
+		    "issued by this CA" : "message signer key is not the "
+		    "CSR's key (RequireSignerIsCSRKey = 1)");
+		outcome_fail(o, who == SIGNER_FOREIGN ? FAIL_BADCERTID :
+		    FAIL_BADMESSAGECHECK);
+		return;
+	}
+	if (cert_key_id_hex(X509_get_X509_PUBKEY(req->signer), key_id) != 0) {
+		snprintf(o->reason, sizeof(o->reason), "signer key "
+		    "unreadable");
+		outcome_fail(o, FAIL_BADREQUEST);
+		return;
+	}
+	enroll(w, req, key_id, o);
+}
+
 static void
 do_certpoll(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
@@ -148,6 +201,26 @@ do_certpoll(struct worker *w, const struct scep_req *req, struct outcome *o)
 	}
 }
 
+/*
+ * RFC 8894 §3.3.4 has GetCert retrieve "their own certificate". Own
+ * means: the requester signed with the key the certificate certifies
+ * (a device that lost the certificate but kept its key), or with a
+ * valid certificate this CA issued to the same subject (a device
+ * fetching its earlier or renewed certificate).
+ */
+static int
+getcert_allowed(const struct worker *w, X509 *signer, X509 *want)
+{
+	if (EVP_PKEY_eq(X509_get0_pubkey(signer), X509_get0_pubkey(want)) ==
+	    1)
+		return 1;
+	return ra_issuer(&w->ra, signer) != NULL &&
+	    X509_cmp_current_time(X509_get0_notBefore(signer)) < 0 &&
+	    X509_cmp_current_time(X509_get0_notAfter(signer)) > 0 &&
+	    X509_NAME_cmp(X509_get_subject_name(signer),
+	    X509_get_subject_name(want)) == 0;
+}
+
 static void
 do_getcert(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
@@ -159,6 +232,12 @@ do_getcert(struct worker *w, const struct scep_req *req, struct outcome *o)
 	    outcome_load_cert(&der, &o->issued) != 0) {
 		snprintf(o->reason, sizeof(o->reason), "no certificate with "
 		    "this issuer and serial");
+		outcome_fail(o, FAIL_BADCERTID);
+		o->serial[0] = '\0';
+	} else if (!getcert_allowed(w, req->signer, o->issued)) {
+		snprintf(o->reason, sizeof(o->reason), "GetCert for %s: the "
+		    "signer holds neither its key nor a valid certificate of "
+		    "ours for its subject", o->serial);
 		outcome_fail(o, FAIL_BADCERTID);
 		o->serial[0] = '\0';
 	} else {
@@ -249,6 +328,14 @@ run_message(struct worker *w, const struct scep_req *req, struct outcome *o)
 	}
 }
 
+static unsigned
+decode_allow(const struct config *cfg)
+{
+	return (cfg->allow_des ? MESSAGE_ALLOW_DES : 0) |
+	    (cfg->allow_md5 >= 1 ? MESSAGE_ALLOW_MD5 : 0) |
+	    (cfg->allow_md5 == 2 ? MESSAGE_REPLY_MD5 : 0);
+}
+
 void
 pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
     struct http_resp *resp)
@@ -274,9 +361,8 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 		    log_safe(o.reason, safe, sizeof(safe)));
 		goto out;
 	}
-	dr = message_decode(msg.p, msg.len, &w->ra, w->cfg.allow_des, &req, &f,
-	    o.reason,
-	    sizeof(o.reason));
+	dr = message_decode(msg.p, msg.len, &w->ra, decode_allow(&w->cfg),
+	    &req, &f, o.reason, sizeof(o.reason));
 	if (dr == DECODE_HTTP_ERROR) {
 		http_text(resp, 400, "text/plain", "bad PKIOperation\n");
 		log_warnx("op=PKIOperation result=400 reason=\"%s\"",

@@ -173,8 +173,11 @@ certrep_build(const struct scep_req *req, const struct ra *ra,
 	unsigned int	 flags = CMS_BINARY | CMS_PARTIAL | CMS_NOSMIMECAP;
 	int		 rc = -1;
 
-	/* Never sign with a digest the request was refused for (badAlg). */
-	if (md == NULL || !message_digest_allowed(req->digest_nid))
+	/* Never sign with a digest the request was refused for (badAlg);
+	 * MD5 only for the clients AllowMD5 = 2 names (message.c). */
+	if (req->reply_md5 && req->digest_nid == NID_md5)
+		md = EVP_md5();
+	else if (md == NULL || !message_digest_allowed(req->digest_nid))
 		md = EVP_sha256();
 	if ((content = BIO_new(BIO_s_mem())) == NULL ||
 	    (der = BIO_new(BIO_s_mem())) == NULL)

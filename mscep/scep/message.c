@@ -1,5 +1,6 @@
 /* message.c - unwrap a PKIOperation: verify, read attributes, decrypt, parse. */
 #include "scep/message.h"
+#include "scep/sigattr.h"
 #include "util/log.h"
 
 #include <ctype.h>
@@ -28,11 +29,13 @@ IMPLEMENT_ASN1_FUNCTIONS(ISSUER_AND_SUBJECT)
 
 struct decoder {
 	const struct ra		*ra;
-	int			 allow_des;
+	unsigned		 allow;
 	struct scep_req		*req;
 	enum scep_failinfo	*fail;
 	char			*reason;
 	size_t			 rlen;
+	const unsigned char	*raw;	/* the message as received */
+	size_t			 rawlen;
 };
 
 static enum decode_result
@@ -101,6 +104,65 @@ read_attributes(struct decoder *d, CMS_SignerInfo *si)
 	return DECODE_OK;
 }
 
+/*
+ * MD5 only with AllowMD5. Who signs with it: the Cisco VPN client, Cisco
+ * IOS before SHA-2 support, OpenSCEP and 2005-era sscep. The reply
+ * digest is a separate choice (certrep.c): SHA-256 at AllowMD5 = 1, as
+ * sscep and any OpenSSL 0.9.8 or later client verify with the digest
+ * the reply's SignerInfo names; MD5 at AllowMD5 = 2 for the clients
+ * whose verifier knows nothing newer (OpenSCEP on OpenSSL 0.9.6/0.9.7,
+ * old Cisco firmware), which could not read a SHA-256 CertRep.
+ */
+static enum decode_result
+check_digest(struct decoder *d)
+{
+	int	 nid = d->req->digest_nid;
+
+	if (nid == NID_md5 && (d->allow & MESSAGE_ALLOW_MD5)) {
+		d->req->reply_md5 = (d->allow & MESSAGE_REPLY_MD5) != 0;
+		return DECODE_OK;
+	}
+	if (nid == NID_md5)
+		return refuse(d, FAIL_BADALG, "MD5 message digest refused "
+		    "(RFC 8894 forbids it; AllowMD5=1 accepts it)");
+	if (!message_digest_allowed(nid))
+		return refuse(d, FAIL_BADALG, "message digest algorithm not "
+		    "allowed (use SHA-1 or SHA-2)");
+	return DECODE_OK;
+}
+
+/*
+ * OpenSSL checks the signature over the signed attributes re-encoded from
+ * what it decoded, so a client whose attributes were not in DER (a
+ * long-form length, and with older OpenSSL any order but DER's) fails
+ * although its signature is good over the bytes it sent. Check those
+ * bytes, as EJBCA does: the same signer certificate and key, the same
+ * digest, the messageDigest attribute still matching the content.
+ */
+static int
+verify_as_sent(struct decoder *d, CMS_ContentInfo *cms, CMS_SignerInfo *si,
+    BIO *content)
+{
+	ASN1_OCTET_STRING	**pos;
+	X509			*signer = NULL;
+
+	ERR_clear_error();
+	if (d->raw == NULL || CMS_set1_signers_certs(cms, NULL, 0) < 0)
+		return -1;
+	CMS_SignerInfo_get0_algs(si, NULL, &signer, NULL, NULL);
+	if (signer == NULL || (pos = CMS_get0_content(cms)) == NULL ||
+	    *pos == NULL)
+		return -1;
+	if (sigattr_verify_as_sent(d->raw, d->rawlen, si,
+	    X509_get0_pubkey(signer), d->req->digest_nid, *pos) != 0)
+		return -1;
+	if (BIO_write(content, ASN1_STRING_get0_data(*pos),
+	    ASN1_STRING_length(*pos)) != ASN1_STRING_length(*pos))
+		return -1;
+	d->req->attrs_as_sent = 1;
+	return 0;
+}
+
 /* Verifies the outer signature and hands back the encapsulated content. */
 static enum decode_result
 verify_outer(struct decoder *d, CMS_ContentInfo *cms, BIO *content)
@@ -121,13 +183,13 @@ verify_outer(struct decoder *d, CMS_ContentInfo *cms, BIO *content)
 		return rc;
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	d->req->digest_nid = OBJ_obj2nid(dig->algorithm);
-	if (!message_digest_allowed(d->req->digest_nid))
-		return refuse(d, FAIL_BADALG, "message digest algorithm not "
-		    "allowed (use SHA-1 or SHA-2)");
+	if ((rc = check_digest(d)) != DECODE_OK)
+		return rc;
 	/* The signer is the requester's own (often self-signed) certificate:
 	 * §2.3 makes it proof of possession, not a trust anchor. */
 	if (CMS_verify(cms, NULL, NULL, NULL, content,
-	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1)
+	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1 &&
+	    verify_as_sent(d, cms, si, content) != 0)
 		return refuse(d, FAIL_BADMESSAGECHECK, "message signature "
 		    "does not verify (or signer certificate missing)");
 	CMS_SignerInfo_get0_algs(si, NULL, &signer, NULL, NULL);
@@ -168,7 +230,8 @@ inspect_envelope(struct decoder *d, const unsigned char *der, size_t len)
 		if (ri != NULL && OBJ_obj2nid(ri->key_enc_algor->algorithm) ==
 		    NID_rsaesOaep)
 			d->req->oaep = 1;
-		if (!cipher_allowed(d->req->cipher_nid, d->allow_des))
+		if (!cipher_allowed(d->req->cipher_nid,
+		    (d->allow & MESSAGE_ALLOW_DES) != 0))
 			rc = refuse(d, FAIL_BADALG, d->req->cipher_nid ==
 			    NID_des_cbc ? "single DES-CBC envelope refused "
 			    "(RFC 8894 forbids it; AllowDES=1 accepts it)" :
@@ -245,12 +308,13 @@ parse_inner(struct decoder *d, const unsigned char *p, long len)
 
 enum decode_result
 message_decode(const unsigned char *der, size_t len, const struct ra *ra,
-    int allow_des, struct scep_req *req, enum scep_failinfo *fail,
+    unsigned allow, struct scep_req *req, enum scep_failinfo *fail,
     char *reason, size_t rlen)
 {
 	/* req and fail are out-parameters, filled below. */
 	/* cppcheck-suppress ctuuninitvar */
-	struct decoder		 d = { ra, allow_des, req, fail, reason, rlen };
+	struct decoder		 d = { ra, allow, req, fail, reason, rlen,
+				       der, len };
 	const unsigned char	*p = der;
 	CMS_ContentInfo		*cms = NULL;
 	BIO			*content = NULL, *plain = NULL;

@@ -22,6 +22,8 @@ struct scep_req {
 	int		 nonce_len;
 	X509		*signer;	/* owned: the certificate that signed */
 	int		 digest_nid;	/* mirrored in the CertRep */
+	int		 reply_md5;	/* MD5 request, AllowMD5 = 2: MD5 reply */
+	int		 attrs_as_sent;	/* signed attributes not in DER order */
 	int		 cipher_nid;	/* content cipher, mirrored in the reply */
 	int		 oaep;		/* RSAES-OAEP key transport was used */
 	/* Exactly one of these is set, by msg_type. */
@@ -37,13 +39,18 @@ enum decode_result {
 	DECODE_FAILURE,		/* answer a CertRep FAILURE with *fail */
 };
 
-/* allow_des: accept single DES-CBC envelopes (AllowDES, legacy clients). */
+/* What legacy clients may send, or-ed into message_decode's allow. */
+#define MESSAGE_ALLOW_DES	0x1	/* single DES-CBC envelopes (AllowDES) */
+#define MESSAGE_ALLOW_MD5	0x2	/* MD5 request digest (AllowMD5 >= 1) */
+#define MESSAGE_REPLY_MD5	0x4	/* ... answered with MD5 (AllowMD5 = 2) */
+
 enum decode_result message_decode(const unsigned char *, size_t,
-	    const struct ra *, int allow_des, struct scep_req *, enum scep_failinfo *fail,
-	    char *reason, size_t);
+	    const struct ra *, unsigned allow, struct scep_req *,
+	    enum scep_failinfo *fail, char *reason, size_t);
 void	 scep_req_free(struct scep_req *);
 
-/* SHA-1 and SHA-2 only: MD5 and weaker are refused (RFC 8894 §3.5.2). */
+/* SHA-1 and SHA-2 only: MD5 and weaker are refused (RFC 8894 §3.5.2)
+ * unless MESSAGE_ALLOW_MD5 lets MD5 in. */
 int	 message_digest_allowed(int nid);
 
 #endif

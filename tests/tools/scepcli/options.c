@@ -29,7 +29,7 @@ static void usage(FILE *f)
 "  -k rsa:2048|rsa:3072|ec:P-256   requester key (default rsa:2048)\n"
 "  --keys FILE         PEM private keys made beforehand, request i uses\n"
 "                      key i (instead of generating -k keys)\n"
-"  -d sha1|sha256|sha512           message digest (default sha256)\n"
+"  -d md5|sha1|sha256|sha512       message digest (default sha256)\n"
 "  -e des3|aes128|aes256           envelope cipher (default aes128)\n"
 "  --oaep              RSAES-OAEP key transport instead of PKCS#1 v1.5\n"
 "  --ku sig|enc|both|none          CSR keyUsage (default both)\n"
@@ -53,6 +53,14 @@ static void usage(FILE *f)
 "  --cert FILE --key FILE   a certificate this CA issued, and its key:\n"
 "                      enroll then sends RenewalReq (same subject)\n"
 "                      signed with it; getcrl signs with it\n"
+"  --renew-pkcsreq     with --cert: renew by a PKCSReq signed with it, as\n"
+"                      clients before RenewalReq do (sscep -O, Cisco IOS)\n"
+"  --signer-cn CN      sign the PKCSReq with a separate self-signed key\n"
+"                      under CN=CN, as Apple's client does (-d md5 too\n"
+"                      for MD5-signing clients)\n"
+"  --non-der-attrs     signed attributes in reverse order with a long-form\n"
+"                      length (BER, not DER), signed as sent\n"
+"  --ber               outer layers in indefinite-length BER, as iOS sends\n"
 "  --poll N            on PENDING, CertPoll up to N times, 1 s apart\n"
 "  --pace MS           pause MS milliseconds after each exchange, so that\n"
 "                      a load lasts (not counted in ms=, counted in the rate)\n"
@@ -127,7 +135,8 @@ static int valid_keyspec(const char *k)
 enum { O_OAEP = 256, O_KU, O_SAN_EMAIL, O_SAN_UPN, O_SAN_URI, O_SAN_DNS, O_SAN_IP, O_SUBJECT,
 	O_EXACT_CN, O_CN, O_KEYS,
        O_RESUBMIT, O_EXPECT, O_FAILINFO, O_TXID, O_EXPECT_CIPHER, O_TIMEOUT,
-       O_CERT, O_KEY, O_POLL, O_CRL_OUT, O_PACE, O_CRL_CA };
+       O_CERT, O_KEY, O_POLL, O_CRL_OUT, O_PACE, O_CRL_CA,
+       O_SIGNER_CN, O_RENEW_PKCSREQ, O_NON_DER_ATTRS, O_BER };
 
 static const struct option long_opts[] = {
 	{ "url", required_argument, NULL, 'u' },
@@ -154,6 +163,10 @@ static const struct option long_opts[] = {
 	{ "crl-out", required_argument, NULL, O_CRL_OUT },
 	{ "pace", required_argument, NULL, O_PACE },
 	{ "crl-ca", required_argument, NULL, O_CRL_CA },
+	{ "signer-cn", required_argument, NULL, O_SIGNER_CN },
+	{ "renew-pkcsreq", no_argument, NULL, O_RENEW_PKCSREQ },
+	{ "non-der-attrs", no_argument, NULL, O_NON_DER_ATTRS },
+	{ "ber", no_argument, NULL, O_BER },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -165,7 +178,7 @@ static int apply_option(int ch, const char *v)
 	static const char *const kus[] = { "both", "sig", "enc", "none", NULL };
 	static const char *const expects[] = { "", "success", "failure", "pending", NULL };
 	static const char *const txids[] = { "hex", "base64", NULL };
-	static const char *const digests[] = { "sha1", "sha256", "sha512", NULL };
+	static const char *const digests[] = { "md5", "sha1", "sha256", "sha512", NULL };
 	static const char *const ciphers[] = { "des3", "aes128", "aes256", NULL };
 	long l;
 	int i;
@@ -210,6 +223,10 @@ static int apply_option(int ch, const char *v)
 	case O_CRL_OUT: opt.crl_out = v; return 1;
 	case O_PACE: return parse_long(v, 0, 60000, &opt.pace_ms);
 	case O_CRL_CA: opt.crl_ca = v; return 1;
+	case O_SIGNER_CN: opt.signer_cn = v; return 1;
+	case O_RENEW_PKCSREQ: opt.renew_pkcsreq = 1; return 1;
+	case O_NON_DER_ATTRS: opt.non_der_attrs = 1; return 1;
+	case O_BER: opt.ber = 1; return 1;
 	default: return 0;
 	}
 }

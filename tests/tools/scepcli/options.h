@@ -47,6 +47,11 @@ struct options {
 	const char *crl_out;    /* getcrl: where to write the CRL (DER) */
 	const char *crl_ca;     /* getcrl: the CA that must have signed the
 				   CRL (default: GetCACert's) */
+	const char *signer_cn;  /* sign PKCSReq with a separate self-signed
+				   key under this CN (Apple's client) */
+	int renew_pkcsreq;      /* --cert renewals as PKCSReq (sscep -O) */
+	int non_der_attrs;      /* signed attributes not in DER */
+	int ber;                /* indefinite-length BER, as iOS sends */
 	long pace_ms;           /* pause after each exchange (a load that
 				   lasts, for tests that act during it) */
 };

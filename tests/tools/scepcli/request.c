@@ -1,5 +1,6 @@
 /* request.c - PKCSReq, RenewalReq, CertPoll and GetCRL messages. */
 #include "request.h"
+#include "legacy.h"
 #include "cacert.h"
 #include "common.h"
 #include "csr.h"
@@ -150,7 +151,14 @@ static int sign_message(const struct ctx *cx, struct request *rq,
 	    !add_attr(si, OID_SENDER_NONCE, V_ASN1_OCTET_STRING,
 		      rq->nonce, NONCE_LEN))
 		goto out;
-	ok = CMS_final(cms, in, NULL, CMS_BINARY) && cms_to_buf(cms, &rq->msg);
+	ok = CMS_final(cms, in, NULL, CMS_BINARY) && cms_to_buf(cms, &rq->msg) &&
+	     (!opt.non_der_attrs || legacy_non_der_attrs(&rq->msg,
+	      rq->sign_key ? rq->sign_key : rq->key, cx->md)) &&
+	     (!opt.ber || legacy_indefinite(&rq->msg));
+	if (ok && opt.non_der_attrs) {  /* what went out: octets 1..15 */
+		memmove(rq->nonce, rq->nonce + 1, NONCE_LEN - 1);
+		rq->nonce_sent = NONCE_LEN - 1;
+	}
 out:
 	if (!ok)
 		ossl_fail("cannot build the SignedData");
@@ -183,11 +191,35 @@ out:
 
 void request_free(struct request *rq)
 {
+	EVP_PKEY_free(rq->apart_key);
+	X509_free(rq->apart_cert);
 	EVP_PKEY_free(rq->key);
 	X509_free(rq->self);
 	buf_free(&rq->msg);
 	free(rq->target);
 	memset(rq, 0, sizeof *rq);
+}
+
+/* Apple's client: a second key, self-signed under another subject,
+ * (RSA-2048, as Apple's) signs the message; the CSR keeps its own. */
+static int make_apart_signer(struct request *rq)
+{
+	X509_NAME *name = X509_NAME_new();
+	int ok = name != NULL &&
+		 X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+			(const unsigned char *)opt.signer_cn, -1, -1, 0) == 1 &&
+		 (rq->apart_key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+			(size_t)2048)) != NULL &&
+		 (rq->apart_cert = make_self(rq->apart_key, name)) != NULL;
+
+	X509_NAME_free(name);
+	if (!ok) {
+		ossl_fail("cannot make the separate signer");
+		return 0;
+	}
+	rq->sign_cert = rq->apart_cert;
+	rq->sign_key = rq->apart_key;
+	return 1;
 }
 
 int prepare_request(const struct ctx *cx, long idx, struct request *rq)
@@ -202,13 +234,16 @@ int prepare_request(const struct ctx *cx, long idx, struct request *rq)
 	if (cx->old_cert != NULL) {     /* RenewalReq: same subject */
 		rq->sign_cert = cx->old_cert;
 		rq->sign_key = cx->old_key;
-		rq->msgtype = "17";
+		rq->msgtype = opt.renew_pkcsreq ? "19" : "17";
 		name = X509_NAME_dup(X509_get_subject_name(cx->old_cert));
 	}
 	if ((rq->key = gen_key(cx, idx)) == NULL ||
 	    (name == NULL && (name = make_name(idx)) == NULL) ||
 	    (csr = make_csr(rq->key, name, pw)) == NULL ||
 	    (rq->self = make_self(rq->key, name)) == NULL)
+		goto out;
+	if (opt.signer_cn != NULL && cx->old_cert == NULL &&
+	    !make_apart_signer(rq))
 		goto out;
 	if (!make_txid(rq->key, rq->txid, sizeof rq->txid) ||
 	    RAND_bytes(rq->nonce, NONCE_LEN) != 1) {

@@ -49,6 +49,9 @@ struct request {
 	EVP_PKEY *key;
 	X509 *self;             /* self-signed signer cert, same key and name */
 	unsigned char nonce[NONCE_LEN];
+	int nonce_sent;         /* 0: NONCE_LEN octets; --non-der-attrs sends
+				   (and moves to the front) the last
+				   NONCE_LEN - 1 */
 	char txid[80];
 	struct buf msg;         /* DER PKCSReq */
 	char *target;
@@ -57,6 +60,10 @@ struct request {
 	X509 *sign_cert;
 	EVP_PKEY *sign_key;
 	const char *msgtype;    /* NULL: "19", PKCSReq */
+	/* Owned: --signer-cn's separate self-signed signer (sign_cert and
+	 * sign_key point to them). */
+	X509 *apart_cert;
+	EVP_PKEY *apart_key;
 	int want_crl;           /* GetCRL: the reply carries a CRL */
 };
 

@@ -74,7 +74,7 @@ static int check_attrs(CMS_SignerInfo *si, const struct request *rq,
 		return set_fail(o, "transactionID differs from ours");
 	if (!(s = signed_attr(si, OID_RECIPIENT_NONCE, V_ASN1_OCTET_STRING, &why)))
 		return set_fail(o, "recipientNonce %s", why);
-	if (!asn1_is(s, rq->nonce, NONCE_LEN))
+	if (!asn1_is(s, rq->nonce, rq->nonce_sent ? rq->nonce_sent : NONCE_LEN))
 		return set_fail(o, "recipientNonce differs from our senderNonce");
 	if (!(s = signed_attr(si, OID_SENDER_NONCE, V_ASN1_OCTET_STRING, &why)))
 		return set_fail(o, "senderNonce %s", why);
