@@ -69,6 +69,40 @@ deploy_crl() {
 	    openssl crl -inform DER -in "$T/$n.crl" -CAfile "$T/state/ca.crt" -noout
 }
 
+# deploy_exposure NAME BASE: the server answers nothing but mscep's paths
+# at BASE (http://HOST:PORT): its logs, configurations, the document root,
+# the state folder and the files beside them answer 403 or 404, also when
+# reached by "..", encoded or not, from the paths it does serve (400: the
+# server refuses a path that climbs above its root).
+deploy_exposure() {
+	n=$1
+	base=$2
+	for p in /access.log /error.log /mscep.log /lighttpd.conf /nginx.conf \
+	    /apache.conf /50-mscep.conf /mscep-locations.conf \
+	    /mscep-fcgid.conf /mscep-proxy-fcgi.conf /mscep-bridge /mscep.sock \
+	    /htpasswd / /etc/ /etc/passwd /index.html /htdocs/ /run/ /var/ \
+	    /crl/ /crl/../access.log /crl/..%2faccess.log /crl/..%2fmscep.db \
+	    /crl/%2e%2e/mscep.db /crl/..%2f..%2frun%2faccess.log \
+	    /crl/..%2fprivate%2fca.key /crl/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd \
+	    /crl/../../../../etc/passwd /certsrv/mscep/mscep.dll/../../../access.log \
+	    /certsrv/mscep/../../error.log /ocsp/../access.log \
+	    /mscep.db \
+	    /private/ca.key /state/mscep.db; do
+		c=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' "$base$p")
+		check "$n: GET $p answers 400, 403 or 404 (got $c)" \
+		    sh -c "test '$c' = 400 -o '$c' = 403 -o '$c' = 404"
+	done
+	# Apache keeps %2F encoded (AllowEncodedSlashes NoDecode): this one
+	# reaches mscep, which answers its own page, never the log.
+	curl -s --path-as-is -o "$T/body" \
+	    "$base/certsrv/mscep/mscep.dll/..%2f..%2f..%2faccess.log"
+	check_not "$n: no log through /certsrv/mscep/mscep.dll/..%2f..%2f..%2faccess.log" \
+	    grep -q 'operation=GetCACaps' "$T/body"
+	check "$n: ... and the SCEP path still answers" \
+	    sh -c "curl -sf '$base/certsrv/mscep/mscep.dll?operation=GetCACaps' |
+	    grep -qx POSTPKIOperation"
+}
+
 deploy_password_page() {
 	n=$1
 	a=${TLSURL%%/mscep/mscep.dll}/mscep_admin/
@@ -171,6 +205,7 @@ deploy_stop() {
 deploy_suite() {
 	deploy_protocol "$1"
 	deploy_crl "$1"
+	deploy_exposure "$1" "http://127.0.0.1:$PORT"
 	deploy_password_page "$1"
 	deploy_kill_worker "$1"
 	deploy_stop "$1"
