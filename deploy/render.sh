@@ -25,6 +25,7 @@ render() {
 	    -e "s|/etc/mscep/tls|$TLSDIR|g" -e "s|/var/lib/mscep|$STATEDIR|g" \
 	    -e "s|/run/mscep/|$run/|g" -e "s|/run/lighttpd/|$run/|g" \
 	    -e "s|/etc/nginx/snippets/|$run/|g" \
+	    -e "s|/tmp/mscep-bridge|$run/bridge|g" \
 	    -e "/listen[[:space:]]*\[::\]/d" \
 	    -e "s|listen[[:space:]]*80;|listen 127.0.0.1:$PORT;|" \
 	    -e "s|listen[[:space:]]*443 ssl;|listen 127.0.0.1:$TLSPORT ssl;|" \
@@ -127,6 +128,9 @@ EOT
 		render apache/mscep-proxy-fcgi.conf
 		render cgi/mscep-bridge
 		chmod 755 "$run/mscep-bridge"
+		# The bridge's lock folder, which it would make in /tmp.
+		mkdir -p -m 0700 "$run/bridge"
+		[ -z "$RUNAS" ] || chown "$RUNAS" "$run/bridge"
 		cat >> "$run/apache.conf" <<EOT
 LoadModule proxy_module $mods/mod_proxy.so
 LoadModule proxy_fcgi_module $mods/mod_proxy_fcgi.so
