@@ -76,6 +76,7 @@ struct config {
 	/* [Service]: mscep's own settings. */
 	int		 ca_direct;		/* no RA: the CA signs and decrypts */
 	size_t		 max_message;		/* bytes of DER PKIOperation */
+	int		 max_cgi;		/* CGI-mode processes at once */
 	char		 caps[256];		/* GetCACaps body, LF separated */
 	int		 log_syslog;
 	char		 log_socket[108];	/* syslog datagram socket */

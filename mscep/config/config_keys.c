@@ -125,6 +125,10 @@ const struct config_key config_keys[] = {
 	{ "Service", "MaxMessageSize", CONFIG_SIZE, "262144", .min = 1024,
 	    .max = 16 * 1024 * 1024, CFG(max_message), .help = "largest "
 	    "PKIOperation accepted, in bytes of DER (GET or POST)" },
+	{ "Service", "MaxCGIProcesses", CONFIG_INT, "4", .min = 1,
+	    .max = 1024, CFG(max_cgi), .help = "mscep run as a plain CGI "
+	    "(GETs too long for FastCGI): how many answer at once; the "
+	    "next answer 503 with Retry-After" },
 	{ "Service", "Capabilities", CONFIG_LIST,
 	    "AES, DES3, POSTPKIOperation, SCEPStandard, SHA-1, SHA-256, "
 	    "SHA-512", .words = caps_words, CFG(caps), .parse = parse_caps,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "server/cgislot.h"
 #include "util/num.h"
 #include "server/supervise.h"
 #include "responder/route.h"
@@ -33,6 +34,7 @@ status_text(int status)
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
 	case 414: return "URI Too Long";
+	case 503: return "Service Unavailable";
 	default:  return "Internal Server Error";
 	}
 }
@@ -146,6 +148,48 @@ on_term(int sig)
 	stop = 1;
 }
 
+/* Seconds a CGI request refused for want of a slot is told to wait. */
+#define CGI_RETRY_AFTER	5
+
+/* The CGI slot this process holds (cgislot.h), never closed. */
+static int cgi_slot = -1;
+
+/*
+ * mscep run as a plain CGI (a GET too long for FastCGI) first takes one
+ * of MaxCGIProcesses slots, held until it exits; without one it answers
+ * 503 before loading any key. Returns 0 to go on, -1 when answered.
+ */
+static int
+cgi_admit(const char *path)
+{
+	static char		 body[] = "too many long requests at once; "
+	    "retry later\n";
+	struct config		 cfg;
+	char			 hdr[256], reason[512] = "unknown error";
+	int			 n, loaded;
+
+	if (!FCGX_IsCGI())
+		return 0;
+	/* A configuration that does not load: worker_open says why. */
+	loaded = config_load(path, &cfg, NULL) == 0;
+	if (loaded)
+		cgi_slot = cgislot_take(&cfg, reason, sizeof(reason));
+	config_free(&cfg);
+	if (!loaded || cgi_slot >= 0)
+		return 0;	/* the slot's lock lasts as long as we do */
+	log_warnx("op=CGI result=503 reason=\"%s\"", reason);
+	/* libfcgi's stdout is the CGI's once FCGI_Accept has run. */
+	if (FCGI_Accept() < 0)
+		return -1;
+	n = snprintf(hdr, sizeof(hdr), "Status: 503 %s\r\nRetry-After: %d\r\n"
+	    "Content-Type: text/plain\r\nContent-Length: %zu\r\n"
+	    "Cache-Control: no-store\r\n\r\n", status_text(503),
+	    CGI_RETRY_AFTER, sizeof(body) - 1);
+	fwrite(hdr, 1, (size_t)n, stdout);
+	fwrite(body, 1, sizeof(body) - 1, stdout);
+	return -1;
+}
+
 static int
 run_worker(void *arg)
 {
@@ -154,6 +198,8 @@ run_worker(void *arg)
 	struct sigaction	 sa = { .sa_handler = on_term };
 	char			 reason[REASON_MAX] = "unknown error";
 
+	if (cgi_admit(path) != 0)
+		return 0;
 	if (worker_open(&w, path, reason, sizeof(reason)) != 0) {
 		log_errx("cannot start: %s", reason);
 		worker_close(&w);
