@@ -1,7 +1,7 @@
 /* policy.c - the policy interface and the choice of the one module. */
 #include "policy/policy.h"
 #include "policy/policy_exec.h"
-#include "policy/policy_intune.h"
+#include "policy/policy_mdmchallenge.h"
 #include "policy/policy_password.h"
 
 #include <stdio.h>
@@ -39,8 +39,8 @@ password_module(void *state, const struct config *cfg, struct store *st,
 static const struct policy_module modules[] = {
 	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL, 0,
 	  0 },
-	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
-	  1, 0 },
+	{ POLICY_MDM_CHALLENGE, "mdm-challenge", mdmchallenge_open,
+	  mdmchallenge_decide, mdmchallenge_close, 1, 0 },
 	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0, 1 },
 };
 

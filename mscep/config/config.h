@@ -51,7 +51,7 @@ struct template {
 };
 
 /* [Policy] Module: who decides that a request may be issued. */
-enum policy_kind { POLICY_PASSWORD, POLICY_INTUNE, POLICY_EXEC };
+enum policy_kind { POLICY_PASSWORD, POLICY_MDM_CHALLENGE, POLICY_EXEC };
 
 /* Which template a CSR without any key usage gets (NDES leaves it undocumented). */
 enum nokeyusage { NOKU_GENERALPURPOSE, NOKU_SIGNATURE, NOKU_ENCRYPTION, NOKU_REJECT };

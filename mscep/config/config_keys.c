@@ -39,7 +39,8 @@ static const struct config_word encoding_words[] = {
 	{ "UTF-16LE", 1 }, { "UTF-8", 0 }, { NULL, 0 }
 };
 static const struct config_word module_words[] = {
-	{ "ndes-password", POLICY_PASSWORD }, { "intune", POLICY_INTUNE },
+	{ "ndes-password", POLICY_PASSWORD }, { "mdm-challenge",
+	    POLICY_MDM_CHALLENGE },
 	{ "exec", POLICY_EXEC }, { NULL, 0 }
 };
 static const struct config_word san_words[] = {
@@ -171,11 +172,11 @@ const struct config_key config_keys[] = {
 	    "request may be issued" },
 	{ "Policy", "ChallengeSigners", CONFIG_PATH, "mdm-signers.pem",
 	    CFG(challenge_signers), .parse = parse_state_file,
-	    .help = "intune: PEM file of the trusted MDM signing "
+	    .help = "mdm-challenge: PEM file of the trusted MDM signing "
 	    "certificates, relative to StateDir" },
 	{ "Policy", "ClockSkewSeconds", CONFIG_INT, "300", .min = 0,
-	    .max = 86400, CFG(clock_skew), .help = "intune: tolerance on a "
-	    "challenge's issue and expiry times" },
+	    .max = 86400, CFG(clock_skew), .help = "mdm-challenge: "
+	    "tolerance on a challenge's issue and expiry times" },
 	{ "Policy", "VerifierCommand", CONFIG_PATH, "", CFG(verifier),
 	    .parse = parse_program, .help = "exec: the program (absolute "
 	    "path) that decides; exit 0 allows" },

@@ -1,5 +1,5 @@
-/* policy_intune.c - a challenge blob must expect exactly this request. */
-#include "policy/policy_intune.h"
+/* policy_mdmchallenge.c - a challenge blob must expect exactly this request. */
+#include "policy/policy_mdmchallenge.h"
 #include "policy/policy_request.h"
 #include "policy/challenge.h"
 #include "util/log.h"
@@ -17,7 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-struct intune {
+struct mdmchallenge {
 	EVP_PKEY	*key;
 	X509		*cert;
 	STACK_OF(X509)	*signers;
@@ -25,9 +25,9 @@ struct intune {
 };
 
 void
-intune_close(void *arg)
+mdmchallenge_close(void *arg)
 {
-	struct intune	*in = arg;
+	struct mdmchallenge	*in = arg;
 
 	if (in == NULL)
 		return;
@@ -81,9 +81,9 @@ out:
 }
 
 int
-intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
+mdmchallenge_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 {
-	struct intune	*in = calloc(1, sizeof(*in));
+	struct mdmchallenge	*in = calloc(1, sizeof(*in));
 	char		 path[PATH_MAX + 32];
 	X509		*ca = NULL;
 
@@ -97,12 +97,12 @@ intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 	if (pem_read_cert(path, &in->cert) != 0)
 		goto missing;
 	if (X509_check_private_key(in->cert, in->key) != 1) {
-		snprintf(reason, rlen, "Module = intune: %s does not match %s",
+		snprintf(reason, rlen, "Module = mdm-challenge: %s does not match %s",
 		    CHALLENGE_CERT, CHALLENGE_KEY);
 		goto out;
 	}
 	if (load_signers(cfg->challenge_signers, in->signers) != 0) {
-		snprintf(reason, rlen, "Module = intune: no trusted MDM signer "
+		snprintf(reason, rlen, "Module = mdm-challenge: no trusted MDM signer "
 		    "certificate in %s (mscep-admin mdm-init)",
 		    cfg->challenge_signers);
 		goto out;
@@ -120,14 +120,14 @@ intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
 	*state = in;
 	return 0;
 missing:
-	snprintf(reason, rlen, "Module = intune: cannot read %s (mscep-admin "
+	snprintf(reason, rlen, "Module = mdm-challenge: cannot read %s (mscep-admin "
 	    "mdm-init creates the challenge key)", path);
 	goto out;
 fail:
 	snprintf(reason, rlen, "out of memory");
 out:
 	X509_free(ca);
-	intune_close(in);
+	mdmchallenge_close(in);
 	return -1;
 }
 
@@ -265,10 +265,10 @@ check_claims(const struct policy_request *req,
 }
 
 void
-intune_decide(void *arg, const struct config *cfg, struct store *st,
+mdmchallenge_decide(void *arg, const struct config *cfg, struct store *st,
     const struct policy_request *req, struct policy_decision *d)
 {
-	struct intune		*in = arg;
+	struct mdmchallenge		*in = arg;
 	struct challenge_claims	 c;
 	enum challenge_err	 e;
 	enum store_rc		 rc;
