@@ -1,6 +1,7 @@
 /* policy.c - the policy interface and the choice of the one module. */
 #include "policy/policy.h"
 #include "policy/policy_exec.h"
+#include "policy/policy_intune.h"
 #include "policy/policy_mdmchallenge.h"
 #include "policy/policy_password.h"
 
@@ -42,6 +43,8 @@ static const struct policy_module modules[] = {
 	{ POLICY_MDM_CHALLENGE, "mdm-challenge", mdmchallenge_open,
 	  mdmchallenge_decide, mdmchallenge_close, 1, 0 },
 	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0, 1 },
+	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
+	  1, 0 },
 };
 
 struct policy {

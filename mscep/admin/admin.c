@@ -20,6 +20,7 @@
 #include "ca/issue.h"
 #include "responder/ocsp.h"
 #include "policy/policy.h"
+#include "policy/policy_intune.h"
 #include "policy/policy_password.h"
 #include "ca/ra.h"
 #include "ca/rollover.h"
@@ -41,7 +42,8 @@ usage(void)
 	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
 	    "       [--ra-name CN] [--ca-days N] [--ra-days N]\n"
 	    "  password     print a new enrollment challenge password\n"
-	    "  check        validate the configuration, keys and store\n"
+	    "  check [--online]  validate the configuration, keys and store;\n"
+	    "               --online: Intune's tokens and endpoints\n"
 	    "  config-keys [--man]   every configuration key: section, key,\n"
 	    "           type, default, help (--man: the list in mscep.ini(5))\n"
 	    "  tls-cert --name FQDN [--name ALT]... [--key SPEC] [--days N]\n"
@@ -171,15 +173,38 @@ cmd_password(const struct config *cfg)
 	return 0;
 }
 
+/* --online: Module = intune's tokens and endpoints, fetched now. */
 static int
-cmd_check(const struct config *cfg)
+check_online(const struct config *cfg)
+{
+	char	 reason[1024];
+
+	if (cfg->policy != POLICY_INTUNE) {
+		fprintf(stderr, "mscep-admin: check --online: only Module = "
+		    "intune calls a service\n");
+		return 1;
+	}
+	if (intune_check_online(cfg, stdout, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: check --online: %s\n", reason);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+cmd_check(const struct config *cfg, int argc, char *argv[])
 {
 	struct ra	 ra;
 	struct store	*st = NULL;
 	struct policy	*pol = NULL;
 	struct buf	 next = { 0 };
 	char		 reason[512];
+	int		 online = argc == 2 && strcmp(argv[1], "--online") == 0;
 
+	if (argc > 2 || (argc == 2 && !online)) {
+		fprintf(stderr, "mscep-admin: check [--online]\n");
+		return 2;
+	}
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
@@ -219,7 +244,7 @@ cmd_check(const struct config *cfg)
 	    "issued, state in %s)\n", cfg->path, cfg->ntemplates,
 	    (long long)store_count_certs(st), cfg->state_dir);
 	store_close(st);
-	return 0;
+	return online ? check_online(cfg) : 0;
 }
 
 /* Needs no configuration: it prints the table config_load parses by. */
@@ -448,7 +473,7 @@ main(int argc, char *argv[])
 	else if (strcmp(cmd, "password") == 0)
 		rc = cmd_password(&cfg);
 	else if (strcmp(cmd, "check") == 0)
-		rc = cmd_check(&cfg);
+		rc = cmd_check(&cfg, argc - i, argv + i);
 	else if (strcmp(cmd, "tls-cert") == 0)
 		rc = cmd_tls_cert(&cfg, argc - i, argv + i);
 	else if (strcmp(cmd, "ocsp-cert") == 0)

@@ -1,0 +1,252 @@
+/* policy_intune.c - Intune's validateRequest decides a PKCSReq. */
+#include "policy/policy_intune.h"
+#include "policy/intune_auth.h"
+#include "policy/intune_discovery.h"
+#include "util/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#define SCEP_API_VERSION	"api-version: 2018-02-20"
+#define SID_URI			"tag:microsoft.com,2022-09-14:sid:"
+
+struct intune {
+	const struct config	*cfg;
+	struct intune_http	*http;
+	struct intune_auth	 auth;
+	struct intune_endpoints	 ep;
+};
+
+void
+intune_close(void *arg)
+{
+	struct intune	*in = arg;
+
+	if (in == NULL)
+		return;
+	intune_http_free(in->http);
+	intune_auth_close(&in->auth);
+	free(in);
+}
+
+int
+intune_open(const struct config *cfg, void **state, char *reason,
+    size_t rlen)
+{
+	struct intune	*in = calloc(1, sizeof(*in));
+
+	if (in == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	in->cfg = cfg;
+	if (intune_auth_open(&in->auth, cfg, reason, rlen) != 0 ||
+	    (in->http = intune_http_new(cfg, reason, rlen)) == NULL) {
+		intune_close(in);
+		return -1;
+	}
+	*state = in;
+	return 0;
+}
+
+/* One POST; 1: retry after a fresh token, 2: after a new discovery. */
+static int
+post(struct intune *in, const char *action, const char *body,
+    struct intune_reply *r, int fresh, char *reason, size_t rlen)
+{
+	const char	*tok;
+	char		 url[1200];
+
+	if (intune_discover(&in->ep, &in->auth, in->http, reason, rlen) != 0 ||
+	    (tok = intune_auth_token(&in->auth, in->http, INTUNE_AUD_INTUNE,
+	    fresh, reason, rlen)) == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "%s/ScepActions/%s", in->ep.scep, action);
+	if (intune_http_call(in->http, url, tok, SCEP_API_VERSION,
+	    "application/json", body, r, reason, rlen) != 0)
+		return r->net == INTUNE_NET_CONNECT ? 2 : -1;
+	if (r->status == 401)
+		return 1;
+	return r->status == 404 ? 2 : 0;
+}
+
+int
+intune_scep_call(void *arg, const char *action, const json_t *body,
+    struct intune_reply *r, char *reason, size_t rlen)
+{
+	struct intune	*in = arg;
+	char		*text = json_dumps(body, JSON_COMPACT);
+	int		 rc, fresh = 0, rediscovered = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (text == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		rc = post(in, action, text, r, fresh, reason, rlen);
+		if (rc == 1 && !fresh) {
+			fresh = 1;
+		} else if (rc == 2 && !rediscovered) {
+			rediscovered = 1;
+			memset(&in->ep, 0, sizeof(in->ep));
+		} else
+			break;
+		intune_reply_clear(r);
+	}
+	free(text);
+	return rc == -1 && r->status == 0 ? -1 : 0;
+}
+
+/* The DER CSR, base64 on one line, challengePassword kept; malloc'd. */
+static char *
+csr_base64(X509_REQ *csr)
+{
+	unsigned char	*der = NULL;
+	char		*b64 = NULL;
+	int		 n = i2d_X509_REQ(csr, &der);
+
+	if (n > 0 && (b64 = malloc((size_t)n * 4 / 3 + 8)) != NULL)
+		EVP_EncodeBlock((unsigned char *)b64, der, n);
+	OPENSSL_free(der);
+	return b64;
+}
+
+/* The SID of the CSR's strong-mapping URI SAN, "" when it has none. */
+static void
+csr_sid(X509_REQ *csr, char *out, size_t len)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
+	GENERAL_NAMES	*g = NULL;
+	const GENERAL_NAME *n;
+	const char	*u;
+	int		 i, ulen;
+
+	*out = '\0';
+	if (exts != NULL)
+		g = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; g != NULL && i < sk_GENERAL_NAME_num(g); i++) {
+		n = sk_GENERAL_NAME_value(g, i);
+		if (n->type != GEN_URI)
+			continue;
+		u = (const char *)ASN1_STRING_get0_data(
+		    n->d.uniformResourceIdentifier);
+		ulen = ASN1_STRING_length(n->d.uniformResourceIdentifier);
+		if (ulen > (int)strlen(SID_URI) && ulen - strlen(SID_URI) < len &&
+		    strncasecmp(u, SID_URI, strlen(SID_URI)) == 0)
+			snprintf(out, len, "%.*s", ulen - (int)strlen(SID_URI),
+			    u + strlen(SID_URI));
+	}
+	GENERAL_NAMES_free(g);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	ERR_clear_error();
+}
+
+static void
+append_id(char *reason, size_t len, const char *id)
+{
+	size_t	 n = strlen(reason);
+
+	if (n < len)
+		snprintf(reason + n, len - n, " (client-request-id %s)", id);
+}
+
+static json_t *
+validate_body(const struct policy_request *req, const char *csr)
+{
+	return json_pack("{s:{s:s, s:s, s:s}}", "request", "transactionId",
+	    req->txid, "certificateRequest", csr, "callerInfo", INTUNE_CALLER);
+}
+
+/* Intune's verdict; only "Success", exactly, allows. */
+static void
+judge(const struct intune_reply *r, struct policy_decision *d)
+{
+	const char	*code = json_string_value(json_object_get(r->json,
+	    "code"));
+	const char	*desc = json_string_value(json_object_get(r->json,
+	    "errorDescription"));
+
+	if (r->status / 100 != 2 || !json_is_object(r->json) || code == NULL) {
+		snprintf(d->code, sizeof(d->code), "Unknown");
+		snprintf(d->reason, sizeof(d->reason), "Intune validateRequest "
+		    "answered HTTP %ld%s (client-request-id %s)", r->status,
+		    r->json == NULL ? ", not JSON" : code == NULL ? " without "
+		    "a code" : "", r->request_id);
+		return;
+	}
+	snprintf(d->code, sizeof(d->code), "%s", code);
+	d->allow = strcmp(code, "Success") == 0;
+	snprintf(d->reason, sizeof(d->reason), "Intune: %.160s "
+	    "(client-request-id %s)", desc && *desc ? desc : code,
+	    r->request_id);
+}
+
+void
+intune_decide(void *arg, const struct config *cfg, struct store *st,
+    const struct policy_request *req, struct policy_decision *d)
+{
+	struct intune_reply	 r;
+	json_t			*body = NULL;
+	char			*csr = csr_base64(req->csr);
+
+	(void)cfg;
+	(void)st;
+	memset(&r, 0, sizeof(r));
+	d->allow = 0;
+	d->claim.kind = CLAIM_NONE;
+	if (csr == NULL || (body = validate_body(req, csr)) == NULL) {
+		snprintf(d->code, sizeof(d->code), "Unknown");
+		snprintf(d->reason, sizeof(d->reason), "cannot encode the CSR");
+		goto out;
+	}
+	if (intune_scep_call(arg, "validateRequest", body, &r, d->reason,
+	    sizeof(d->reason)) != 0) {
+		snprintf(d->code, sizeof(d->code), "%s", r.net ==
+		    INTUNE_NET_TIMEOUT ? "IntuneTimeout" : r.net ==
+		    INTUNE_NET_CONNECT ? "IntuneUnreachable" : "IntuneError");
+		if (r.request_id[0] != '\0')
+			append_id(d->reason, sizeof(d->reason), r.request_id);
+		goto out;
+	}
+	judge(&r, d);
+	/* Intune checked the CSR, its strong-mapping SAN included. */
+	if (d->allow)
+		csr_sid(req->csr, d->sid, sizeof(d->sid));
+out:
+	intune_reply_clear(&r);
+	json_decref(body);
+	free(csr);
+}
+
+int
+intune_check_online(const struct config *cfg, FILE *out, char *reason,
+    size_t rlen)
+{
+	struct intune	*in = NULL;
+	int		 rc = -1;
+
+	if (intune_open(cfg, (void **)&in, reason, rlen) != 0)
+		return -1;
+	if (intune_auth_token(&in->auth, in->http, INTUNE_AUD_GRAPH, 1,
+	    reason, rlen) == NULL)
+		goto out;
+	fprintf(out, "Graph token: ok\n");
+	if (intune_auth_token(&in->auth, in->http, INTUNE_AUD_INTUNE, 1,
+	    reason, rlen) == NULL)
+		goto out;
+	fprintf(out, "Intune token: ok\n");
+	if (intune_discover(&in->ep, &in->auth, in->http, reason, rlen) != 0)
+		goto out;
+	fprintf(out, "%s: %s\n%s: %s\n", INTUNE_SCEP_SERVICE, in->ep.scep,
+	    INTUNE_PKI_SERVICE, in->ep.pki[0] ? in->ep.pki : "(not listed)");
+	rc = 0;
+out:
+	intune_close(in);
+	return rc;
+}
