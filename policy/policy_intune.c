@@ -163,9 +163,8 @@ validate_body(const struct policy_request *req, const char *csr)
 	    req->txid, "certificateRequest", csr, "callerInfo", INTUNE_CALLER);
 }
 
-/* Intune's verdict; only "Success", exactly, allows. */
-static void
-judge(const struct intune_reply *r, struct policy_decision *d)
+void
+intune_judge(const struct intune_reply *r, struct policy_decision *d)
 {
 	const char	*code = json_string_value(json_object_get(r->json,
 	    "code"));
@@ -214,7 +213,7 @@ intune_decide(void *arg, const struct config *cfg, struct store *st,
 			append_id(d->reason, sizeof(d->reason), r.request_id);
 		goto out;
 	}
-	judge(&r, d);
+	intune_judge(&r, d);
 	/* Intune checked the CSR, its strong-mapping SAN included. */
 	if (d->allow)
 		csr_sid(req->csr, d->sid, sizeof(d->sid));

@@ -33,6 +33,10 @@ void	 intune_close(void *);
 int	 intune_scep_call(void *, const char *action, const json_t *body,
 	    struct intune_reply *r, char *reason, size_t);
 
+/* Intune's answer to validateRequest as a decision: only a 2xx JSON
+ * object whose code is exactly "Success" allows. */
+void	 intune_judge(const struct intune_reply *, struct policy_decision *);
+
 /* mscep-admin check --online: both tokens and the endpoints, printed to
  * out; -1 with the exact failure in reason. */
 int	 intune_check_online(const struct config *, FILE *out, char *reason,

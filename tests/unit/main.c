@@ -13,7 +13,7 @@ main(void)
 		return 2;
 	if (register_util() || register_http() || register_config() ||
 	    register_template() || register_password() || register_message() ||
-	    register_pkiop() || register_pwpage() || register_challenge() ||
+	    register_pkiop() || register_pwpage() || register_challenge() || register_intune() ||
 	    register_hostile() || register_store() || register_keyops() ||
 	    register_rollover()) {
 		fprintf(stderr, "cannot register suites: %s\n", CU_get_error_msg());
