@@ -27,6 +27,7 @@ struct policy_module {
 	void		 (*close)(void *);
 	int		 hide_landing_page;
 	int		 asked_on_renewal;
+	int		 vouches_sid_uri;
 };
 
 static void
@@ -39,12 +40,12 @@ password_module(void *state, const struct config *cfg, struct store *st,
 
 static const struct policy_module modules[] = {
 	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL, 0,
-	  0 },
+	  0, 0 },
 	{ POLICY_MDM_CHALLENGE, "mdm-challenge", mdmchallenge_open,
-	  mdmchallenge_decide, mdmchallenge_close, 1, 0 },
-	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0, 1 },
+	  mdmchallenge_decide, mdmchallenge_close, 1, 0, 0 },
+	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0, 1, 0 },
 	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
-	  1, 0 },
+	  1, 0, 1 },
 };
 
 struct policy {
@@ -116,6 +117,12 @@ const char *
 policy_name(const struct policy *p)
 {
 	return p->mod->name;
+}
+
+int
+policy_vouches_sid_uri(const struct policy *p)
+{
+	return p != NULL && p->mod->vouches_sid_uri;
 }
 
 int

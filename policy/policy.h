@@ -57,6 +57,11 @@ void	 policy_decide_renewal(struct policy *, const struct policy_request *,
 const char *policy_name(const struct policy *);
 void	 policy_close(struct policy *);
 
+/* 1 when the module has the CSR's names validated itself, a
+ * strong-mapping SID URI included (Intune's validateRequest): issuance
+ * then keeps that URI instead of refusing it. */
+int	 policy_vouches_sid_uri(const struct policy *);
+
 /* 1 when plain GETs of the SCEP URL must get 403 (Intune's NDES). */
 int	 policy_hides_landing_page(const struct policy *);
 

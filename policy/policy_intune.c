@@ -156,6 +156,19 @@ append_id(char *reason, size_t len, const char *id)
 		snprintf(reason + n, len - n, " (client-request-id %s)", id);
 }
 
+/* "S-1-" then digits and single dashes, as a KDC reads it. */
+static int
+sid_text_ok(const char *s)
+{
+	if (strncmp(s, "S-1-", 4) != 0 || s[4] == '\0')
+		return 0;
+	for (s += 4; *s != '\0'; s++)
+		if (!(*s >= '0' && *s <= '9') && !(*s == '-' && s[1] >= '0' &&
+		    s[1] <= '9'))
+			return 0;
+	return 1;
+}
+
 static json_t *
 validate_body(const struct policy_request *req, const char *csr)
 {
@@ -217,6 +230,12 @@ intune_decide(void *arg, const struct config *cfg, struct store *st,
 	/* Intune checked the CSR, its strong-mapping SAN included. */
 	if (d->allow)
 		csr_sid(req->csr, d->sid, sizeof(d->sid));
+	if (d->allow && d->sid[0] != '\0' && !sid_text_ok(d->sid)) {
+		d->allow = 0;
+		snprintf(d->code, sizeof(d->code), "SidMalformed");
+		snprintf(d->reason, sizeof(d->reason), "the CSR's strong-mapping "
+		    "URI does not end in a SID (S-1-...)");
+	}
 out:
 	intune_reply_clear(&r);
 	json_decref(body);

@@ -103,8 +103,9 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 		return;
 	}
 	o->template_name = t->name;
-	if ((f = issue_check(t, req->csr, o->reason, sizeof(o->reason))) !=
-	    FAIL_NONE) {
+	if ((f = issue_check_sans_vouched(t, req->csr,
+	    policy_vouches_sid_uri(w->policy), o->reason,
+	    sizeof(o->reason))) != FAIL_NONE) {
 		outcome_fail(o, f);
 		return;
 	}

@@ -42,7 +42,7 @@ control '{}'
 
 make_ini Module=intune TenantId=$TENANT ClientId=$CLIENT \
     ClientSecretFile="$T/secret" AuthorityURL="$SURL" GraphURL="$SURL" \
-    CABundle="$P/ca.crt" TimeoutSeconds=3
+    CABundle="$P/ca.crt" TimeoutSeconds=3 SidUrlSan=1
 $ADMIN init >/dev/null
 check "mscep-admin check accepts the [Intune] section" $ADMIN check
 check "check --online gets both tokens and prints the discovered endpoints" sh -c "
@@ -87,6 +87,20 @@ check "an unknown challenge: ChallengeDecryptionError" \
     refused 'refused: ChallengeDecryptionError' -p something-else
 check "a CSR without challengePassword: ChallengePasswordMissing" \
     refused 'refused: ChallengePasswordMissing'
+# Strong mapping: Intune validated the CSR's SID URI; it is kept once and
+# the certificate gets the SID extension.
+SID=S-1-5-21-1004336348-1177238915-682003330-1001
+check "a CSR with Intune's SID URI enrolls" timeout 60 $CLI -u "$URL" \
+    -p intune-ok-sid --san-uri "tag:microsoft.com,2022-09-14:sid:$SID" -o "$T/sid" enroll
+sidhex=$(printf '%s' $SID | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
+check "it carries the SID extension 1.3.6.1.4.1.311.25.2" sh -c "
+    openssl asn1parse -in \$(ls '$T'/sid/*.pem) | grep -A1 ':1.3.6.1.4.1.311.25.2\$' | tail -1 |
+    grep -q '$sidhex'"
+check "and the SID URI exactly once (SidUrlSan = 1 adds no second)" sh -c "
+    test \$(openssl x509 -in \$(ls '$T'/sid/*.pem) -noout -ext subjectAltName |
+    grep -o 'URI:tag:microsoft.com,2022-09-14:sid:$SID' | wc -l) = 1"
+check "a malformed SID in the URI is refused, nothing issued" refused 'refused: SidMalformed' \
+    -p intune-ok-sid2 --san-uri "tag:microsoft.com,2022-09-14:sid:S-1-5-x"
 for code in SubjectNameMismatch ScepProfileNoLongerTargetedToTheClient; do
 	check "refusal code $code passed on" refused "refused: $code" -p intune-code-$code
 done
