@@ -25,6 +25,8 @@ struct policy_module {
 			    const struct policy_request *,
 			    struct policy_decision *);
 	void		 (*close)(void *);
+	void		 (*after)(void *, const struct policy_request *,
+			    X509 *, const char *);
 	int		 hide_landing_page;
 	int		 asked_on_renewal;
 	int		 vouches_sid_uri;
@@ -39,13 +41,13 @@ password_module(void *state, const struct config *cfg, struct store *st,
 }
 
 static const struct policy_module modules[] = {
-	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL, 0,
-	  0, 0 },
+	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL,
+	  NULL, 0, 0, 0 },
 	{ POLICY_MDM_CHALLENGE, "mdm-challenge", mdmchallenge_open,
-	  mdmchallenge_decide, mdmchallenge_close, 1, 0, 0 },
-	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0, 1, 0 },
+	  mdmchallenge_decide, mdmchallenge_close, NULL, 1, 0, 0 },
+	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, NULL, 0, 1, 0 },
 	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
-	  1, 0, 1 },
+	  intune_after_issue, 1, 0, 1 },
 };
 
 struct policy {
@@ -111,6 +113,14 @@ policy_decision_free(struct policy_decision *d)
 {
 	X509_NAME_free(d->subject);
 	d->subject = NULL;
+}
+
+void
+policy_after_issue(struct policy *p, const struct policy_request *req,
+    X509 *issued, const char *why)
+{
+	if (p->mod->after != NULL)
+		p->mod->after(p->state, req, issued, why);
 }
 
 const char *

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -267,4 +269,91 @@ intune_check_online(const struct config *cfg, FILE *out, char *reason,
 out:
 	intune_close(in);
 	return rc;
+}
+
+/* What successNotification says about the certificate. */
+static json_t *
+success_body(const struct policy_request *req, const char *csr, X509 *x)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0, i;
+	char		 thumb[2 * EVP_MAX_MD_SIZE + 1], serial[80], when[32];
+	char		*issuer = X509_NAME_oneline(X509_get_issuer_name(x), NULL,
+	    0);
+	BIGNUM		*bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char		*hex = bn ? BN_bn2hex(bn) : NULL;
+	struct tm	 tm;
+	json_t		*j = NULL;
+
+	if (issuer == NULL || hex == NULL || !X509_digest(x, EVP_sha1(), md,
+	    &n) || ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		goto out;
+	for (i = 0; i < n; i++)
+		snprintf(thumb + 2 * i, 3, "%02X", md[i]);
+	snprintf(serial, sizeof(serial), "%s", hex);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S.0000000Z", &tm);
+	j = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:n}}",
+	    "notification", "transactionId", req->txid, "certificateRequest",
+	    csr, "certificateThumbprint", thumb, "certificateSerialNumber",
+	    serial, "certificateExpirationDateUtc", when,
+	    "issuingCertificateAuthority", issuer, "callerInfo", INTUNE_CALLER,
+	    "caConfiguration", "certificateAuthority");
+out:
+	OPENSSL_free(issuer);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return j;
+}
+
+/* E_FAIL as a signed 32-bit HRESULT; the description at most 255. */
+static json_t *
+failure_body(const struct policy_request *req, const char *csr,
+    const char *why)
+{
+	char	 desc[256];
+
+	snprintf(desc, sizeof(desc), "%s", why && *why ? why : "issuance "
+	    "failed");
+	return json_pack("{s:{s:s, s:s, s:i, s:s, s:s}}", "notification",
+	    "transactionId", req->txid, "certificateRequest", csr, "hResult",
+	    (int)-2147467259, "errorDescription", desc, "callerInfo",
+	    INTUNE_CALLER);
+}
+
+void
+intune_after_issue(void *arg, const struct policy_request *req, X509 *x,
+    const char *why)
+{
+	const char		*action = x ? "successNotification" :
+	    "failureNotification";
+	struct intune_reply	 r;
+	json_t			*body = NULL;
+	char			*csr = csr_base64(req->csr), reason[REASON_MAX];
+	const char		*code = NULL;
+
+	memset(&r, 0, sizeof(r));
+	if (csr == NULL || (body = x ? success_body(req, csr, x) :
+	    failure_body(req, csr, why)) == NULL) {
+		log_warnx("intune: txid=%s %s not sent: cannot encode it",
+		    req->txid, action);
+		goto out;
+	}
+	if (intune_scep_call(arg, action, body, &r, reason,
+	    sizeof(reason)) != 0)
+		log_warnx("intune: txid=%s %s failed: %s", req->txid, action,
+		    reason);
+	else if (r.status / 100 != 2 || (code = json_string_value(
+	    json_object_get(r.json, "code"))) == NULL ||
+	    strcmp(code, "Success") != 0)
+		log_warnx("intune: txid=%s %s refused: HTTP %ld code %.48s "
+		    "(client-request-id %s)", req->txid, action, r.status,
+		    code != NULL ? code : r.json ? "-" : "not JSON",
+		    r.request_id);
+	else
+		log_info("intune: txid=%s %s sent (client-request-id %s)",
+		    req->txid, action, r.request_id);
+out:
+	intune_reply_clear(&r);
+	json_decref(body);
+	free(csr);
 }

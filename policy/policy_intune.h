@@ -23,6 +23,9 @@ int	 intune_open(const struct config *, void **, char *reason, size_t);
 void	 intune_decide(void *, const struct config *, struct store *,
 	    const struct policy_request *, struct policy_decision *);
 void	 intune_close(void *);
+/* successNotification for issued, or failureNotification with why. */
+void	 intune_after_issue(void *, const struct policy_request *, X509 *,
+	    const char *why);
 
 /*
  * POST {ScepRequestValidationFEService}/ScepActions/<action> with body;

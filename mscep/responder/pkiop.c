@@ -129,6 +129,7 @@ do_pkcsreq(struct worker *w, const struct scep_req *req, struct outcome *o)
 		struct issue_extras ex = { dec.sid, dec.subject };
 
 		outcome_issue(w, req, t, &dec.claim, &ex, key_id, o);
+		policy_after_issue(w->policy, &preq, o->issued, o->reason);
 	}
 	policy_decision_free(&dec);
 }

@@ -69,7 +69,7 @@ check "scepcli enrolls with a challenge Intune accepts" \
 check "one certificate was issued" test "$(certs)" = 1
 check "validateRequest got the transactionID, the DER CSR with its challengePassword, callerInfo, api-version 2018-02-20" python3 - "$T/standin/calls.jsonl" <<'PY'
 import base64, json, subprocess, sys
-c = [json.loads(l) for l in open(sys.argv[1])][-1]
+c = [json.loads(l) for l in open(sys.argv[1]) if '"validateRequest"' in l][-1]
 b = json.loads(c["body"])["request"]
 assert c["action"] == "validateRequest" and c["api-version"] == "2018-02-20"
 assert c["content-type"].startswith("application/json") and len(c["client-request-id"]) == 36
@@ -78,6 +78,23 @@ der = base64.b64decode(b["certificateRequest"], validate=True)
 out = subprocess.run(["openssl", "req", "-inform", "DER", "-noout", "-text"],
                      input=der, capture_output=True).stdout.decode()
 assert "intune-ok-1" in out, out
+PY
+check "successNotification names that certificate: SHA-1 thumbprint, serial, expiry, issuer, same transactionID and CSR" python3 - "$T/standin/calls.jsonl" "$(ls "$T"/ok/*.pem)" <<'PY'
+import json, subprocess, sys
+calls = [json.loads(l) for l in open(sys.argv[1])]
+v = json.loads([c for c in calls if c["action"] == "validateRequest"][0]["body"])["request"]
+s = [json.loads(c["body"])["notification"] for c in calls if c["action"] == "successNotification"]
+assert len(s) == 1, s
+n = s[0]
+x = lambda *a: subprocess.run(["openssl", "x509", "-in", sys.argv[2], "-noout", *a],
+                              capture_output=True, text=True).stdout.strip().split("=", 1)[1]
+assert n["certificateThumbprint"] == x("-fingerprint", "-sha1").replace(":", ""), n
+assert int(n["certificateSerialNumber"], 16) == int(x("-serial"), 16), n
+import datetime
+exp = datetime.datetime.strptime(x("-enddate"), "%b %d %H:%M:%S %Y GMT")
+assert n["certificateExpirationDateUtc"].startswith(exp.strftime("%Y-%m-%dT%H:%M:%S")), n
+assert n["certificateExpirationDateUtc"].endswith("Z") and n["issuingCertificateAuthority"]
+assert n["transactionId"] == v["transactionId"] and n["certificateRequest"] == v["certificateRequest"]
 PY
 check "a challenge Intune rejects: FAILURE badRequest, its code in the log, nothing issued" \
     refused 'refused: ChallengeExpired' -p intune-code-ChallengeExpired
@@ -104,6 +121,9 @@ check "a malformed SID in the URI is refused, nothing issued" refused 'refused: 
 for code in SubjectNameMismatch ScepProfileNoLongerTargetedToTheClient; do
 	check "refusal code $code passed on" refused "refused: $code" -p intune-code-$code
 done
+check "refusals notify nothing (one successNotification per certificate)" sh -c "
+    test \$(grep -c successNotification '$T/standin/calls.jsonl') = 2 &&
+    ! grep -q failureNotification '$T/standin/calls.jsonl'"
 
 t0=$(count token_intune)
 v0=$(count validateRequest)
