@@ -16,6 +16,7 @@ struct intune_http {
 	char		*body;
 	size_t		 len;
 	int		 too_big;
+	enum intune_net	 last;		/* how the latest call ended */
 };
 
 void
@@ -102,6 +103,12 @@ intune_http_free(struct intune_http *c)
 	curl_easy_cleanup(c->h);
 	free(c->body);
 	free(c);
+}
+
+enum intune_net
+intune_http_last(const struct intune_http *c)
+{
+	return c->last;
 }
 
 char *
@@ -210,8 +217,10 @@ intune_http_call(struct intune_http *c, const char *url, const char *bearer,
 	if (e != CURLE_OK) {
 		net_error(c->too_big ? CURLE_FILESIZE_EXCEEDED : e, url, r,
 		    reason, rlen);
+		c->last = r->net;
 		return -1;
 	}
+	c->last = INTUNE_NET_OK;
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &r->status);
 	if (c->len > 0)
 		r->json = json_loadb(c->body, c->len, 0, &je);

@@ -43,6 +43,8 @@ int	 intune_http_call(struct intune_http *, const char *url,
 	    const char *bearer, const char *extra, const char *ctype,
 	    const char *body, struct intune_reply *, char *reason, size_t);
 void	 intune_reply_clear(struct intune_reply *);
+/* How the latest call on this handle ended (a token or Graph call too). */
+enum intune_net intune_http_last(const struct intune_http *);
 
 /* A random version-4 GUID, lower case, 36 characters. */
 void	 intune_guid(char out[37]);

@@ -102,7 +102,11 @@ intune_scep_call(void *arg, const char *action, const json_t *body,
 		intune_reply_clear(r);
 	}
 	free(text);
-	return rc == -1 && r->status == 0 ? -1 : 0;
+	if (rc == -1 && r->status == 0) {
+		r->net = intune_http_last(in->http);
+		return -1;
+	}
+	return 0;
 }
 
 /* The DER CSR, base64 on one line, challengePassword kept; malloc'd. */

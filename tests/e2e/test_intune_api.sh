@@ -152,6 +152,31 @@ check "and within TimeoutSeconds (3 s, retries included; took ${e} s)" test "$e"
 check "no certificate was issued while the service failed" test "$(certs)" = "$n"
 control '{}'
 
+# Every call through a real HTTP proxy (Debian's tinyproxy), then the
+# proxy gone: a clear refusal.
+if command -v tinyproxy >/dev/null; then
+	PPORT=$(free_port)
+	printf 'Port %s\nListen 127.0.0.1\nAllow 127.0.0.1\nTimeout 30\nLogFile "%s"\nLogLevel Connect\nMaxClients 20\n' \
+	    "$PPORT" "$T/proxy.log" > "$T/tinyproxy.conf"
+	[ "$(id -u)" = 0 ] && printf 'User nobody\nGroup nogroup\n' >> "$T/tinyproxy.conf" && touch "$T/proxy.log" && chmod 666 "$T/proxy.log"
+	tinyproxy -d -c "$T/tinyproxy.conf" >>"$T/standin.log" 2>&1 &
+	PRPID=$!
+	for i in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PPORT") 2>/dev/null && break; sleep 0.1; done
+	sed -i "s|^Proxy *=.*|Proxy = http://127.0.0.1:$PPORT|" "$INI"
+	restart_lighttpd
+	t0=$(count token)
+	check "through tinyproxy (Proxy key): enrollment succeeds" \
+	    timeout 60 $CLI -u "$URL" -p intune-ok-proxy enroll
+	check "the token, Graph and Intune calls went through the proxy" sh -c "
+	    grep -q 'CONNECT.*127.0.0.1:$(cat "$T/standin/port")' '$T/proxy.log'"
+	kill "$PRPID"; wait "$PRPID" 2>/dev/null
+	check "the proxy gone: FAILURE badRequest, IntuneUnreachable, nothing issued" \
+	    refused 'refused: IntuneUnreachable' -p intune-ok-proxy2
+	sed -i "s|^Proxy *=.*|Proxy =|" "$INI"
+else
+	not_ok "tinyproxy is not installed (deploy/install-deps.sh)"
+fi
+
 # Discovery fails on fresh workers: no endpoint, a clear refusal.
 control '{"discovery_404": true}'
 restart_lighttpd
