@@ -26,8 +26,8 @@ WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 CPPFLAGS += -D_GNU_SOURCE -I. -Imscep -I/usr/include/iniparser \
 	   -DMSCEP_CONFIG='"$(SYSCONFDIR)/mscep/mscep.ini"'
 DEPFLAGS = -MMD -MP
-LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 2>/dev/null || \
-	   echo -lcrypto -lsqlite3) -liniparser
+LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 libcurl jansson \
+	   2>/dev/null || echo -lcrypto -lsqlite3 -lcurl -ljansson) -liniparser
 ifeq ($(SAN),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
@@ -56,7 +56,8 @@ all: need $(PROGS)
 # The build dependencies, checked before anything compiles: one line that
 # names what is missing (make deps installs it) instead of a compiler error.
 BUILD_PKGS = build-essential pkg-config libssl-dev libsqlite3-dev \
-	   libfcgi-dev libiniparser-dev libcunit1-dev
+	   libfcgi-dev libiniparser-dev libcunit1-dev libcurl4-openssl-dev \
+	   libjansson-dev
 need:
 	@missing=; for p in $(BUILD_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \

@@ -2,6 +2,7 @@
 #include "policy/policy.h"
 #include "policy/policy_exec.h"
 #include "policy/policy_intune.h"
+#include "policy/policy_mdmchallenge.h"
 #include "policy/policy_password.h"
 
 #include <stdio.h>
@@ -24,8 +25,11 @@ struct policy_module {
 			    const struct policy_request *,
 			    struct policy_decision *);
 	void		 (*close)(void *);
+	void		 (*after)(void *, const struct policy_request *,
+			    X509 *, const char *);
 	int		 hide_landing_page;
 	int		 asked_on_renewal;
+	int		 vouches_sid_uri;
 };
 
 static void
@@ -37,11 +41,13 @@ password_module(void *state, const struct config *cfg, struct store *st,
 }
 
 static const struct policy_module modules[] = {
-	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL, 0,
-	  0 },
-	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
-	  1, 0 },
-	{ POLICY_EXEC, "exec", NULL, policy_exec_decide, NULL, 0, 1 },
+	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL,
+	  NULL, 0, 0, 0 },
+	{ POLICY_MDM_CHALLENGE, "mdm-challenge", policy_mdmchallenge_open,
+	  policy_mdmchallenge_decide, policy_mdmchallenge_close, NULL, 1, 0, 0 },
+	{ POLICY_EXEC, "exec", NULL, policy_exec_decide, NULL, NULL, 0, 1, 0 },
+	{ POLICY_INTUNE, "intune", policy_intune_open, policy_intune_decide, policy_intune_close,
+	  policy_intune_after_issue, 1, 0, 1 },
 };
 
 struct policy {
@@ -109,10 +115,24 @@ policy_decision_free(struct policy_decision *d)
 	d->subject = NULL;
 }
 
+void
+policy_after_issue(struct policy *p, const struct policy_request *req,
+    X509 *issued, const char *why)
+{
+	if (p->mod->after != NULL)
+		p->mod->after(p->state, req, issued, why);
+}
+
 const char *
 policy_name(const struct policy *p)
 {
 	return p->mod->name;
+}
+
+int
+policy_vouches_sid_uri(const struct policy *p)
+{
+	return p != NULL && p->mod->vouches_sid_uri;
 }
 
 int

@@ -23,6 +23,7 @@
 #include "ca/issue.h"
 #include "responder/ocsp.h"
 #include "policy/policy.h"
+#include "policy/policy_intune.h"
 #include "policy/policy_password.h"
 #include "ca/ra.h"
 #include "ca/rollover.h"
@@ -171,6 +172,24 @@ cmd_password(const struct config *cfg, int argc, char *argv[])
 	return 0;
 }
 
+/* --online: Module = intune's tokens and endpoints, fetched now. */
+static int
+check_online(const struct config *cfg)
+{
+	char	 reason[1024];
+
+	if (cfg->policy != POLICY_INTUNE) {
+		fprintf(stderr, "mscep-admin: check --online: only Module = "
+		    "intune calls a service\n");
+		return 1;
+	}
+	if (intune_check_online(cfg, stdout, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: check --online: %s\n", reason);
+		return 1;
+	}
+	return 0;
+}
+
 static int
 cmd_check(const struct config *cfg, int argc, char *argv[])
 {
@@ -179,9 +198,12 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 	struct policy	*pol = NULL;
 	struct buf	 next = { 0 };
 	char		 reason[REASON_MAX];
+	int		 online = argc == 2 && strcmp(argv[1], "--online") == 0;
 
-	(void)argc;
-	(void)argv;
+	if (argc > 2 || (argc == 2 && !online)) {
+		fprintf(stderr, "mscep-admin: check [--online]\n");
+		return 2;
+	}
 	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
@@ -233,7 +255,7 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 	    "issued, state in %s)\n", cfg->path, cfg->ntemplates,
 	    (long long)store_count_certs(st), cfg->state_dir);
 	store_close(st);
-	return 0;
+	return online ? check_online(cfg) : 0;
 }
 
 /* The converted settings: to stdout, or written whole to outf. */
@@ -532,7 +554,8 @@ static const struct subcommand {
 	{ "password", cmd_password,
 	    "     print a new enrollment challenge password\n", 0 },
 	{ "check", cmd_check,
-	    "        validate the configuration, keys and store\n", 0 },
+	    " [--online]  validate the configuration, keys and store;\n"
+	    "           --online: Intune's tokens and endpoints\n", 0 },
 	{ "import-ndes", cmd_import_ndes,
 	    " FILE.reg [-o OUT]   [MSCEP] settings and template\n"
 	    "           sections from a reg export of NDES's MSCEP key\n", 1 },

@@ -4,7 +4,7 @@
 #include "ca/ca_init.h"
 #include "policy/challenge.h"
 #include "store/events.h"
-#include "policy/policy_intune.h"
+#include "policy/policy_mdmchallenge.h"
 #include "ca/ra.h"
 #include "store/store.h"
 #include "ca/template.h"

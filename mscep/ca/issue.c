@@ -135,8 +135,8 @@ san_is_der(STACK_OF(X509_EXTENSION) *exts, GENERAL_NAMES *gens)
 }
 
 static enum scep_failinfo
-check_sans(const struct template *t, X509_REQ *csr, int *nsan, char *reason,
-    size_t rlen)
+check_sans(const struct template *t, X509_REQ *csr, int sid_ok, int *nsan,
+    char *reason, size_t rlen)
 {
 	STACK_OF(X509_EXTENSION) *exts = csr_exts(csr);
 	GENERAL_NAMES	*gens = NULL;
@@ -159,6 +159,8 @@ check_sans(const struct template *t, X509_REQ *csr, int *nsan, char *reason,
 		goto out;
 	}
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
+		if (is_sid_uri(sk_GENERAL_NAME_value(gens, i)) && sid_ok)
+			continue;
 		if (is_sid_uri(sk_GENERAL_NAME_value(gens, i))) {
 			/* Only a policy may vouch for a SID (strong mapping). */
 			snprintf(reason, rlen, "SAN #%d is a strong-mapping SID "
@@ -187,6 +189,13 @@ enum scep_failinfo
 issue_check(const struct template *t, X509_REQ *csr, char *reason,
     size_t rlen)
 {
+	return issue_check_sans_vouched(t, csr, 0, reason, rlen);
+}
+
+enum scep_failinfo
+issue_check_sans_vouched(const struct template *t, X509_REQ *csr,
+    int sid_ok, char *reason, size_t rlen)
+{
 	EVP_PKEY		*pk = X509_REQ_get0_pubkey(csr);
 	enum scep_failinfo	 f;
 	int			 nsan;
@@ -201,7 +210,7 @@ issue_check(const struct template *t, X509_REQ *csr, char *reason,
 	}
 	if ((f = check_key(t, pk, reason, rlen)) != FAIL_NONE)
 		return f;
-	if ((f = check_sans(t, csr, &nsan, reason, rlen)) != FAIL_NONE)
+	if ((f = check_sans(t, csr, sid_ok, &nsan, reason, rlen)) != FAIL_NONE)
 		return f;
 	/* What the certificate will carry: without "Supply in the request"
 	 * only the common names are kept. */
@@ -393,6 +402,21 @@ out:
 	return rc;
 }
 
+/* 1 when the certificate's SANs hold a strong-mapping SID URI. */
+static int
+has_sid_uri(X509 *x)
+{
+	GENERAL_NAMES	*g = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+	    NULL);
+	int		 i, found = 0;
+
+	for (i = 0; g != NULL && i < sk_GENERAL_NAME_num(g); i++)
+		found |= is_sid_uri(sk_GENERAL_NAME_value(g, i));
+	GENERAL_NAMES_free(g);
+	ERR_clear_error();
+	return found;
+}
+
 /* The SAN URI a KDC also accepts for strong mapping (MS-PKCA). */
 static int
 add_sid_uri(X509 *x, const char *sid)
@@ -450,7 +474,8 @@ add_extensions(const struct template *t, const struct ra *ra, X509_REQ *csr,
 		return 0;
 	if (add_sid_ext(x, sid) != 0)
 		return -1;
-	return t->sid_url_san ? add_sid_uri(x, sid) : 0;
+	/* The CSR may carry the URI already (Intune's profiles do). */
+	return t->sid_url_san && !has_sid_uri(x) ? add_sid_uri(x, sid) : 0;
 }
 
 static int

@@ -19,6 +19,10 @@
 /* Checks the CSR against the template; FAIL_NONE when it may be issued. */
 enum scep_failinfo issue_check(const struct template *, X509_REQ *,
 	    char *reason, size_t);
+/* The same; sid_uri_ok: the policy itself validates the CSR's names and
+ * vouches for a strong-mapping SID URI in them (Module = intune). */
+enum scep_failinfo issue_check_sans_vouched(const struct template *,
+	    X509_REQ *, int sid_uri_ok, char *reason, size_t);
 /* Builds and signs the certificate with a fresh random serial. */
 int	 issue_sign(const struct config *, const struct template *,
 	    const struct ra *, X509_REQ *, X509 **out, char *reason, size_t);

@@ -52,7 +52,8 @@ struct template {
 };
 
 /* [Policy] Module: who decides that a request may be issued. */
-enum policy_kind { POLICY_PASSWORD, POLICY_INTUNE, POLICY_EXEC };
+enum policy_kind { POLICY_PASSWORD, POLICY_MDM_CHALLENGE, POLICY_EXEC,
+	POLICY_INTUNE };
 
 /* Which template a CSR without any key usage gets (NDES leaves it undocumented). */
 enum nokeyusage { NOKU_GENERALPURPOSE, NOKU_SIGNATURE, NOKU_ENCRYPTION, NOKU_REJECT };
@@ -97,6 +98,19 @@ struct config {
 	char		 notify[PATH_MAX];		/* run per event */
 	int		 notify_timeout;		/* seconds */
 	int		 event_days;			/* events kept */
+
+	/* [Intune]: Module = intune, Intune's SCEP validation API. */
+	char		 intune_tenant[256];	/* domain or GUID */
+	char		 intune_client_id[64];	/* the app registration */
+	char		 intune_secret_file[PATH_MAX];	/* "" : certificate */
+	char		 intune_cert[PATH_MAX];		/* client assertion */
+	char		 intune_key[PATH_MAX];
+	char		 intune_authority[512];	/* Entra ID, no tenant */
+	char		 intune_graph[512];	/* discovery */
+	char		 intune_resource[512];	/* token audience only */
+	char		 intune_ca_bundle[PATH_MAX];	/* "" : the system's */
+	char		 intune_proxy[512];	/* "" : none */
+	int		 intune_timeout;	/* seconds, per HTTP call */
 
 	/* [CRL] and [OCSP]: revocation status, published. */
 	char		 crl_file[PATH_MAX];	/* what the web server serves */

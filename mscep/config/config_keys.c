@@ -39,8 +39,9 @@ static const struct config_word encoding_words[] = {
 	{ "UTF-16LE", 1 }, { "UTF-8", 0 }, { NULL, 0 }
 };
 static const struct config_word module_words[] = {
-	{ "ndes-password", POLICY_PASSWORD }, { "intune", POLICY_INTUNE },
-	{ "exec", POLICY_EXEC }, { NULL, 0 }
+	{ "ndes-password", POLICY_PASSWORD }, { "mdm-challenge",
+	    POLICY_MDM_CHALLENGE },
+	{ "exec", POLICY_EXEC }, { "intune", POLICY_INTUNE }, { NULL, 0 }
 };
 static const struct config_word san_words[] = {
 	{ "dns", SAN_DNS }, { "email", SAN_EMAIL }, { "rfc822", SAN_EMAIL },
@@ -69,6 +70,8 @@ static int parse_program(struct loader *, const struct config_key *,
     const char *, void *);
 static int parse_publish_file(struct loader *, const struct config_key *,
     const char *, void *);
+static int parse_opt_state_file(struct loader *,
+    const struct config_key *, const char *, void *);
 static int parse_url(struct loader *, const struct config_key *,
     const char *, void *);
 static int parse_ocsp_path(struct loader *, const struct config_key *,
@@ -187,11 +190,11 @@ const struct config_key config_keys[] = {
 	    "request may be issued" },
 	{ "Policy", "ChallengeSigners", CONFIG_PATH, "mdm-signers.pem",
 	    CFG(challenge_signers), .parse = parse_state_file,
-	    .help = "intune: PEM file of the trusted MDM signing "
+	    .help = "mdm-challenge: PEM file of the trusted MDM signing "
 	    "certificates, relative to StateDir" },
 	{ "Policy", "ClockSkewSeconds", CONFIG_INT, "300", .min = 0,
-	    .max = 86400, CFG(clock_skew), .help = "intune: tolerance on a "
-	    "challenge's issue and expiry times" },
+	    .max = 86400, CFG(clock_skew), .help = "mdm-challenge: "
+	    "tolerance on a challenge's issue and expiry times" },
 	{ "Policy", "VerifierCommand", CONFIG_PATH, "", CFG(verifier),
 	    .parse = parse_program, .help = "exec: the program (absolute "
 	    "path) that decides; exit 0 allows" },
@@ -207,6 +210,42 @@ const struct config_key config_keys[] = {
 	{ "Policy", "EventRetentionDays", CONFIG_INT, "90", .min = 1,
 	    .max = 36500, CFG(event_days), .help = "days events are kept in "
 	    "the store" },
+
+	/* [Intune]: Module = intune, Intune's SCEP validation API. */
+	{ "Intune", "TenantId", CONFIG_TEXT, "", CFG(intune_tenant),
+	    .help = "the Entra ID tenant: name.onmicrosoft.com or its GUID" },
+	{ "Intune", "ClientId", CONFIG_TEXT, "", CFG(intune_client_id),
+	    .help = "the application (client) ID of the app registration" },
+	{ "Intune", "ClientSecretFile", CONFIG_PATH, "",
+	    CFG(intune_secret_file), .parse = parse_opt_state_file,
+	    .help = "file holding the client secret, relative to StateDir; "
+	    "empty: certificate authentication" },
+	{ "Intune", "ClientCertificate", CONFIG_PATH, "", CFG(intune_cert),
+	    .parse = parse_opt_state_file, .help = "PEM certificate "
+	    "registered with the app, for a client assertion" },
+	{ "Intune", "ClientKey", CONFIG_PATH, "", CFG(intune_key),
+	    .parse = parse_opt_state_file, .help = "PEM RSA private key of "
+	    "ClientCertificate" },
+	{ "Intune", "AuthorityURL", CONFIG_URL,
+	    "https://login.microsoftonline.com", CFG(intune_authority),
+	    .parse = parse_url, .help = "Entra ID token service, without "
+	    "the tenant (sovereign clouds differ)" },
+	{ "Intune", "GraphURL", CONFIG_URL, "https://graph.microsoft.com",
+	    CFG(intune_graph), .parse = parse_url, .help = "Microsoft Graph, "
+	    "for the discovery of Intune's endpoints" },
+	{ "Intune", "IntuneResource", CONFIG_URL,
+	    "https://api.manage.microsoft.com/", CFG(intune_resource),
+	    .parse = parse_url, .help = "audience of the Intune token; "
+	    "never contacted" },
+	{ "Intune", "CABundle", CONFIG_PATH, "", CFG(intune_ca_bundle),
+	    .parse = parse_opt_state_file, .help = "PEM CA certificates "
+	    "trusted for these HTTPS calls; empty: the system's" },
+	{ "Intune", "Proxy", CONFIG_TEXT, "", CFG(intune_proxy),
+	    .help = "HTTP proxy for every call, http://[user:pass@]host:port; "
+	    "empty: none" },
+	{ "Intune", "TimeoutSeconds", CONFIG_INT, "30", .min = 1,
+	    .max = 300, CFG(intune_timeout), .help = "each call to Entra "
+	    "ID, Graph or Intune fails after this" },
 
 	/* [CRL] and [OCSP]: revocation status, published. */
 	{ "CRL", "PublishFile", CONFIG_PATH, "crl/mscep.crl", CFG(crl_file),
@@ -478,6 +517,18 @@ parse_state_file(struct loader *l, const struct config_key *k,
 	return 0;
 }
 
+/* As parse_state_file, but "" stays "" (none). */
+static int
+parse_opt_state_file(struct loader *l, const struct config_key *k,
+    const char *s, void *field)
+{
+	if (*s == '\0') {
+		*(char *)field = '\0';
+		return 0;
+	}
+	return parse_state_file(l, k, s, field);
+}
+
 /* An absolute program path, or "" for none. */
 static int
 parse_program(struct loader *l, const struct config_key *k, const char *s,
@@ -630,6 +681,33 @@ parse_include_ocsp(struct loader *l, const struct config_key *k,
 	    NID_info_access, "OCSP;URI:");
 }
 
+/* Module = intune: who we are to Entra ID, one way to prove it. */
+static void
+check_intune(struct loader *l, const struct config *c)
+{
+	int	 cert = c->intune_cert[0] != '\0' || c->intune_key[0] != '\0';
+
+	if (c->intune_tenant[0] == '\0')
+		config_problem(l, "Intune", "TenantId", "Module = intune "
+		    "needs the tenant");
+	if (c->intune_client_id[0] == '\0')
+		config_problem(l, "Intune", "ClientId", "Module = intune "
+		    "needs the app registration's client ID");
+	if (c->intune_secret_file[0] != '\0' && cert)
+		config_problem(l, "Intune", "ClientSecretFile", "set either "
+		    "ClientSecretFile or ClientCertificate and ClientKey, "
+		    "not both");
+	else if (c->intune_secret_file[0] == '\0' && !cert)
+		config_problem(l, "Intune", "ClientSecretFile", "Module = "
+		    "intune needs ClientSecretFile, or ClientCertificate and "
+		    "ClientKey");
+	else if (cert && (c->intune_cert[0] == '\0' ||
+	    c->intune_key[0] == '\0'))
+		config_problem(l, "Intune", c->intune_cert[0] == '\0' ?
+		    "ClientCertificate" : "ClientKey", "ClientCertificate and "
+		    "ClientKey go together");
+}
+
 void
 config_check_rules(struct loader *l)
 {
@@ -643,6 +721,8 @@ config_check_rules(struct loader *l)
 	if (c->policy == POLICY_EXEC && c->verifier[0] == '\0')
 		config_problem(l, "Policy", "VerifierCommand", "Module = exec "
 		    "needs a program");
+	if (c->policy == POLICY_INTUNE)
+		check_intune(l, c);
 	/* GetCACaps "Renewal" is a promise some template keeps. */
 	if (strstr(c->caps, "Renewal\n") == NULL)
 		return;

@@ -118,8 +118,9 @@ enroll(struct worker *w, const struct scep_req *req, const char *key_id,
 		return;
 	}
 	o->template_name = t->name;
-	if ((f = issue_check(t, req->csr, o->reason, sizeof(o->reason))) !=
-	    FAIL_NONE) {
+	if ((f = issue_check_sans_vouched(t, req->csr,
+	    policy_vouches_sid_uri(w->policy), o->reason,
+	    sizeof(o->reason))) != FAIL_NONE) {
 		outcome_fail(o, f);
 		return;
 	}
@@ -143,6 +144,7 @@ enroll(struct worker *w, const struct scep_req *req, const char *key_id,
 		struct issue_extras ex = { dec.sid, dec.subject };
 
 		outcome_issue(w, req, t, &dec.claim, &ex, key_id, o);
+		policy_after_issue(w->policy, &preq, o->issued, o->reason);
 	}
 	policy_decision_free(&dec);
 }

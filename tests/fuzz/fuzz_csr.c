@@ -11,7 +11,7 @@
  *          Any client can sign whatever request it likes; the fuzzer
  *          cannot, so without this every mutated CSR would stop at the
  *          self-signature check;
- *   bit 1: issue with a SID (what an intune challenge can carry);
+ *   bit 1: issue with a SID (what an mdm-challenge blob can carry);
  *   bit 2: use template (flags >> 4) instead of the one template_select
  *          picks, as a configuration may map any template.
  * Second byte:

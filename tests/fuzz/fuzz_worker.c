@@ -17,7 +17,7 @@
  *   2: UseSinglePassword = 1 with the password FUZZ-SINGLE-PASSWORD,
  *      MaxMessageSize 2048, the password page in UTF-8 over HTTP, users
  *      without case;
- *   3: the intune policy module (plain GETs answer 403);
+ *   3: the mdm-challenge policy module (plain GETs answer 403);
  *   4: CADirect = 1, EnforcePassword = 0, NoKeyUsageTemplate = Reject;
  *   5: the lifecycle (EnforcePassword = 0, Capabilities with Renewal):
  *      GpT AllowRenewal = 1, EncT AllowRenewal = 1 with RenewalWindowDays
@@ -82,7 +82,7 @@
 #include "util/log.h"
 #include "scep/message.h"
 #include "policy/policy.h"
-#include "policy/policy_intune.h"
+#include "policy/policy_mdmchallenge.h"
 #include "policy/policy_password.h"
 #include "ca/rollover.h"
 #include "responder/route.h"
@@ -119,7 +119,7 @@ static int		 stale[NWORKERS];	/* requests since superseded */
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* What mscep-admin mdm-init leaves for the intune module. */
+/* What mscep-admin mdm-init leaves for the mdm-challenge module. */
 static void
 mdm_files(struct fuzz_state *st)
 {
@@ -380,7 +380,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "UseSinglePassword = 1\n", "MaxMessageSize = 2048\n"
 		  "[PasswordPage]\nUsers = alice, EXAMPLE\\bob\n"
 		  "UsersIgnoreCase = 1\nRequireHTTPS = 0\nEncoding = UTF-8\n" },
-		{ NULL, "[Policy]\nModule = intune\n" },
+		{ NULL, "[Policy]\nModule = mdm-challenge\n" },
 		{ "EnforcePassword = 0\n", "CADirect = 1\n"
 		  "NoKeyUsageTemplate = Reject\n" },
 	};

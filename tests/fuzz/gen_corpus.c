@@ -15,7 +15,7 @@
 #include "../unit/fixture.h"
 #include "ca/ca_init.h"
 #include "policy/challenge.h"
-#include "policy/policy_intune.h"
+#include "policy/policy_mdmchallenge.h"
 #include "scep/scep_attr.h"
 
 #include <stdio.h>

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The Intune-style policy module through lighttpd: challenge blobs made by
+# The mdm-challenge policy module through lighttpd: challenge blobs made by
 # `mscep-admin challenge` (as an MDM would), enrolled by Debian's
 # scepclient and by scepcli; every kind of bad blob refused with its named
 # reason and nothing issued; two workers racing one blob; 403 on a plain
 # GET; events; a hanging NotifyCommand.
 . "$(dirname "$0")/lib.sh"
 
-make_ini Module=intune SidUrlSan=1 NotifyCommand="$T/notify.sh" NotifyTimeoutSeconds=3
+make_ini Module=mdm-challenge SidUrlSan=1 NotifyCommand="$T/notify.sh" NotifyTimeoutSeconds=3
 cat > "$T/notify.sh" <<EOT
 #!/bin/sh
 cat >> "$T/notified"
@@ -17,7 +17,7 @@ chmod 755 "$T/notify.sh"
 $ADMIN init >/dev/null
 $ADMIN check > "$T/check.out" 2>&1
 rc=$?
-check "mscep-admin check fails for Module=intune before mdm-init, saying so" \
+check "mscep-admin check fails for Module=mdm-challenge before mdm-init, saying so" \
     sh -c "test $rc = 1 && grep -q 'mdm-init' '$T/check.out'"
 check "mdm-init writes the MDM's files and trusts its signer" sh -c "
     $ADMIN mdm-init --out '$T/mdm' >/dev/null &&
@@ -112,7 +112,7 @@ refused() {
 	check "$name: refused with failInfo badRequest" \
 	    $CLI -u "$URL" --expect failure --failinfo 2 "$@" enroll
 	check "$name: logged as $code" \
-	    grep -q "result=FAILURE failInfo=badRequest .*policy intune refused: $code" "$T/run/mscep.log"
+	    grep -q "result=FAILURE failInfo=badRequest .*policy mdm-challenge refused: $code" "$T/run/mscep.log"
 	check "$name: nothing issued" test "$(certs)" = "$n"
 }
 refused "replayed blob" ChallengeReplayed \
