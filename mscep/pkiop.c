@@ -122,7 +122,35 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 	return rc;
 }
 
-/* Signs, then records; a serial collision (2^-127) just signs again. */
+/* The SUCCESS CertRep of o->issued, into o->answer. */
+static int
+build_answer(struct worker *w, const struct scep_req *req, struct outcome *o)
+{
+	buf_free(&o->answer);
+	o->rep.status = STATUS_SUCCESS;
+	o->rep.cert = o->issued;
+	o->rep.ca = w->cfg.certrep_include_ca ? w->ra.ca : NULL;
+	return certrep_build(req, &w->ra, &o->rep, &o->answer, o->reason,
+	    sizeof(o->reason));
+}
+
+/* Nothing issued after all: no certificate, no answer built. */
+static void
+unissue(struct outcome *o)
+{
+	X509_free(o->issued);
+	o->issued = NULL;
+	o->rep.cert = o->rep.ca = NULL;
+	buf_free(&o->answer);
+	o->serial[0] = '\0';
+	outcome_fail(o, FAIL_BADREQUEST);
+}
+
+/*
+ * Signs, answers, then records: a certificate is recorded only once its
+ * CertRep is built, so none is kept that its requester could not get.
+ * A serial collision (2^-127) just signs again.
+ */
 void
 pkiop_issue(struct worker *w, const struct scep_req *req,
     const struct template *t, const struct store_claim *claim,
@@ -137,21 +165,16 @@ pkiop_issue(struct worker *w, const struct scep_req *req,
 		if (issue_sign_ex(&w->cfg, t, &w->ra, req->csr, ex,
 		    &o->issued, o->reason, sizeof(o->reason)) != 0 ||
 		    serial_hex(X509_get0_serialNumber(o->issued), o->serial,
-		    sizeof(o->serial)) != 0) {
-			outcome_fail(o, FAIL_BADREQUEST);
+		    sizeof(o->serial)) != 0 ||
+		    build_answer(w, req, o) != 0) {
+			unissue(o);
 			return;
 		}
 		rc = record(w, req, t, claim, key_id, o);
 	}
-	if (rc == STORE_OK) {
-		o->rep.status = STATUS_SUCCESS;
-		o->rep.cert = o->issued;
+	if (rc == STORE_OK)
 		return;
-	}
-	X509_free(o->issued);
-	o->issued = NULL;
-	o->serial[0] = '\0';
-	outcome_fail(o, FAIL_BADREQUEST);
+	unissue(o);
 	if (rc == STORE_CLAIM_REFUSED && claim->kind == CLAIM_NONCE) {
 		snprintf(o->reason, sizeof(o->reason), "challenge used by a "
 		    "concurrent request");
@@ -379,6 +402,42 @@ run_message(struct worker *w, const struct scep_req *req, struct outcome *o)
 	}
 }
 
+/*
+ * The CertRep into resp: the one built before the certificate was
+ * recorded, or built now. A SUCCESS that cannot be built now (one resent
+ * or looked up: it was checked to reach the requester) is answered as a
+ * FAILURE, which has no envelope; only an RA that cannot sign at all
+ * leaves HTTP 500.
+ */
+static void
+answer(struct worker *w, const struct scep_req *req, struct outcome *o,
+    struct http_resp *resp)
+{
+	char	 safe[REASON_MAX];
+
+	resp->status = 200;
+	resp->content_type = "application/x-pki-message";
+	if (o->answer.len > 0) {
+		resp->body = o->answer;
+		memset(&o->answer, 0, sizeof(o->answer));
+		return;
+	}
+	if (certrep_build(req, &w->ra, &o->rep, &resp->body, o->reason,
+	    sizeof(o->reason)) == 0)
+		return;
+	buf_free(&resp->body);
+	if (o->rep.status == STATUS_SUCCESS) {
+		outcome_fail(o, FAIL_BADREQUEST);
+		if (certrep_build(req, &w->ra, &o->rep, &resp->body, safe,
+		    sizeof(safe)) == 0)
+			return;
+		buf_free(&resp->body);
+	}
+	http_text(resp, 500, "text/plain", "cannot build CertRep\n");
+	log_errx("op=PKIOperation result=500 reason=\"%s\"",
+	    log_safe(o->reason, safe, sizeof(safe)));
+}
+
 void
 pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
     struct http_resp *resp)
@@ -415,22 +474,18 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 	}
 	if (dr == DECODE_FAILURE)
 		outcome_fail(&o, f);
+	else if (certrep_reaches(&req, o.reason, sizeof(o.reason)) != 0)
+		/* Before anything is issued, recorded or held for approval. */
+		outcome_fail(&o, FAIL_BADALG);
 	else
 		run_message(w, &req, &o);
 	if (o.rep.status == STATUS_SUCCESS && w->cfg.certrep_include_ca)
 		o.rep.ca = w->ra.ca;
+	answer(w, &req, &o, resp);
 	log_outcome(post ? "POST" : "GET", &req, &o, elapsed_ms(&t0));
 	record_event(w, &req, &o);
-	resp->status = 200;
-	resp->content_type = "application/x-pki-message";
-	if (certrep_build(&req, &w->ra, &o.rep, &resp->body, o.reason,
-	    sizeof(o.reason)) != 0) {
-		/* The certificate stays recorded; CertPoll will resend it. */
-		http_text(resp, 500, "text/plain", "cannot build CertRep\n");
-		log_errx("op=PKIOperation result=500 reason=\"%s\"",
-		    log_safe(o.reason, safe, sizeof(safe)));
-	}
 out:
+	buf_free(&o.answer);
 	events_success_free(&o.event);
 	X509_free(o.issued);
 	X509_CRL_free(o.crl);

@@ -26,6 +26,8 @@ struct outcome {
 	int			 resent;	/* an earlier answer again */
 	int			 decided;	/* an administrator refused it */
 	struct success_event	 event;		/* recorded with the cert */
+	struct buf		 answer;	/* the CertRep, built before
+						   the cert is recorded */
 };
 
 void	 outcome_fail(struct outcome *, enum scep_failinfo);
