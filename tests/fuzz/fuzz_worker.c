@@ -151,6 +151,28 @@ die(const char *what, const char *reason)
 	abort();
 }
 
+/*
+ * x as its holder reads it from the CertRep. issue_sign_ex leaves the key
+ * of what it signs unparsed (mscep/issue.c, copy_pubkey), and signing
+ * with such a certificate fails (CMS_add1_signer cannot match the key).
+ */
+static X509 *
+as_sent(X509 *x)
+{
+	const unsigned char	*p;
+	unsigned char		*der = NULL;
+	X509			*y = NULL;
+	int			 len;
+
+	if ((len = i2d_X509(x, &der)) > 0) {
+		p = der;
+		y = d2i_X509(NULL, &p, len);
+	}
+	OPENSSL_free(der);
+	X509_free(x);
+	return y;
+}
+
 /* The recorded identity, as worker 5 issues: GpT, a SID (KB5014754). */
 static void
 renewal_identity(const struct worker *w, const struct ra *ra)
@@ -177,7 +199,8 @@ renewal_identity(const struct worker *w, const struct ra *ra)
 	    X509_REQ_set_pubkey(csr, id_key[0]) != 1 ||
 	    X509_REQ_sign(csr, id_key[0], EVP_sha256()) <= 0 ||
 	    issue_sign_ex(&w->cfg, config_template(&w->cfg, "GpT"), ra, csr,
-	    &ex, &id_cert[0], reason, sizeof(reason)) != 0)
+	    &ex, &id_cert[0], reason, sizeof(reason)) != 0 ||
+	    (id_cert[0] = as_sent(id_cert[0])) == NULL)
 		die("renewal identity", reason);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_REQ_free(csr);
@@ -488,9 +511,11 @@ wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
 	} else
 		rc = fuzz_envelope(w->ra.enc_cert, cipher(p[1]), p[1] & 4,
 		    p + 2, n - 2, &env);
-	if (rc == 0)
-		rc = fuzz_sign_pkimessage(key, cert, (p[1] & 8) ? EVP_sha1() :
-		    EVP_sha256(), p[0], txid, env.p, env.len, msg);
+	/* Signing any content with the harness's own keys cannot fail: if it
+	 * does, every input with that signer fuzzes nothing. */
+	if (rc == 0 && fuzz_sign_pkimessage(key, cert, (p[1] & 8) ?
+	    EVP_sha1() : EVP_sha256(), p[0], txid, env.p, env.len, msg) != 0)
+		die("client signature", who ? "renewal identity" : "client");
 out:
 	ERR_clear_error();
 	OPENSSL_free(der);
