@@ -413,7 +413,7 @@ static void
 answer(struct worker *w, const struct scep_req *req, struct outcome *o,
     struct http_resp *resp)
 {
-	char	 safe[REASON_MAX];
+	char	 why[REASON_MAX], safe[REASON_MAX];
 
 	resp->status = 200;
 	resp->content_type = "application/x-pki-message";
@@ -422,20 +422,21 @@ answer(struct worker *w, const struct scep_req *req, struct outcome *o,
 		memset(&o->answer, 0, sizeof(o->answer));
 		return;
 	}
-	if (certrep_build(req, &w->ra, &o->rep, &resp->body, o->reason,
-	    sizeof(o->reason)) == 0)
+	if (certrep_build(req, &w->ra, &o->rep, &resp->body, why,
+	    sizeof(why)) == 0)
 		return;
 	buf_free(&resp->body);
 	if (o->rep.status == STATUS_SUCCESS) {
+		snprintf(o->reason, sizeof(o->reason), "%s", why);
 		outcome_fail(o, FAIL_BADREQUEST);
-		if (certrep_build(req, &w->ra, &o->rep, &resp->body, safe,
-		    sizeof(safe)) == 0)
+		if (certrep_build(req, &w->ra, &o->rep, &resp->body, why,
+		    sizeof(why)) == 0)
 			return;
 		buf_free(&resp->body);
 	}
 	http_text(resp, 500, "text/plain", "cannot build CertRep\n");
 	log_errx("op=PKIOperation result=500 reason=\"%s\"",
-	    log_safe(o->reason, safe, sizeof(safe)));
+	    log_safe(why, safe, sizeof(safe)));
 }
 
 void
