@@ -88,7 +88,35 @@ out:
 	return rc;
 }
 
-/* Signs, then records; a serial collision (2^-127) just signs again. */
+/* The SUCCESS CertRep of o->issued, into o->answer. */
+static int
+build_answer(struct worker *w, const struct scep_req *req, struct outcome *o)
+{
+	buf_free(&o->answer);
+	o->rep.status = STATUS_SUCCESS;
+	o->rep.cert = o->issued;
+	o->rep.ca = w->cfg.certrep_include_ca ? w->ra.ca : NULL;
+	return certrep_build(req, &w->ra, &o->rep, &o->answer, o->reason,
+	    sizeof(o->reason));
+}
+
+/* Nothing issued after all: no certificate, no answer built. */
+static void
+unissue(struct outcome *o)
+{
+	X509_free(o->issued);
+	o->issued = NULL;
+	o->rep.cert = o->rep.ca = NULL;
+	buf_free(&o->answer);
+	o->serial[0] = '\0';
+	outcome_fail(o, FAIL_BADREQUEST);
+}
+
+/*
+ * Signs, answers, then records: a certificate is recorded only once its
+ * CertRep is built, so none is kept that its requester could not get.
+ * A serial collision (2^-127) just signs again.
+ */
 void
 outcome_issue(struct worker *w, const struct scep_req *req,
     const struct template *t, const struct store_claim *claim,
@@ -108,20 +136,19 @@ outcome_issue(struct worker *w, const struct scep_req *req,
 		}
 		if (made != 0 || cert_serial_hex(X509_get0_serialNumber(
 		    o->issued), o->serial, sizeof(o->serial)) != 0) {
+			unissue(o);
 			outcome_server_error(o, "signing");
+			return;
+		}
+		if (build_answer(w, req, o) != 0) {
+			unissue(o);
 			return;
 		}
 		rc = record(w, req, t, claim, key_id, o);
 	}
-	if (rc == STORE_OK) {
-		o->rep.status = STATUS_SUCCESS;
-		o->rep.cert = o->issued;
+	if (rc == STORE_OK)
 		return;
-	}
-	X509_free(o->issued);
-	o->issued = NULL;
-	o->serial[0] = '\0';
-	outcome_fail(o, FAIL_BADREQUEST);
+	unissue(o);
 	if (rc == STORE_CLAIM_REFUSED && claim->kind == CLAIM_NONCE) {
 		snprintf(o->reason, sizeof(o->reason), "challenge used by a "
 		    "concurrent request");

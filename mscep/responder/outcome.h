@@ -28,6 +28,8 @@ struct outcome {
 	int			 resent;	/* an earlier answer again */
 	int			 decided;	/* an administrator refused it */
 	struct success_event	 event;		/* recorded with the cert */
+	struct buf		 answer;	/* the CertRep, built before
+						   the cert is recorded */
 };
 
 /* Our failure, not the client's: logged at error level, said so in the

@@ -338,6 +338,43 @@ decode_allow(const struct config *cfg)
 	    (cfg->allow_md5 == 2 ? MESSAGE_REPLY_MD5 : 0);
 }
 
+/*
+ * The CertRep into resp: the one built before the certificate was
+ * recorded, or built now. A SUCCESS that cannot be built now (one resent
+ * or looked up: it was checked to reach the requester) is answered as a
+ * FAILURE, which has no envelope; only an RA that cannot sign at all
+ * leaves HTTP 500.
+ */
+static void
+answer(struct worker *w, const struct scep_req *req, struct outcome *o,
+    struct http_resp *resp)
+{
+	char	 why[REASON_MAX], safe[REASON_MAX];
+
+	resp->status = 200;
+	resp->content_type = "application/x-pki-message";
+	if (o->answer.len > 0) {
+		resp->body = o->answer;
+		memset(&o->answer, 0, sizeof(o->answer));
+		return;
+	}
+	if (certrep_build(req, &w->ra, &o->rep, &resp->body, why,
+	    sizeof(why)) == 0)
+		return;
+	buf_free(&resp->body);
+	if (o->rep.status == STATUS_SUCCESS) {
+		snprintf(o->reason, sizeof(o->reason), "%s", why);
+		outcome_fail(o, FAIL_BADREQUEST);
+		if (certrep_build(req, &w->ra, &o->rep, &resp->body, why,
+		    sizeof(why)) == 0)
+			return;
+		buf_free(&resp->body);
+	}
+	http_text(resp, 500, "text/plain", "cannot build CertRep\n");
+	log_errx("op=PKIOperation result=500 reason=\"%s\"",
+	    log_safe(why, safe, sizeof(safe)));
+}
+
 void
 pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
     struct http_resp *resp)
@@ -373,22 +410,18 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 	}
 	if (dr == DECODE_FAILURE)
 		outcome_fail(&o, f);
+	else if (certrep_reaches(&req, o.reason, sizeof(o.reason)) != 0)
+		/* Before anything is issued, recorded or held for approval. */
+		outcome_fail(&o, FAIL_BADALG);
 	else
 		run_message(w, &req, &o);
 	if (o.rep.status == STATUS_SUCCESS && w->cfg.certrep_include_ca)
 		o.rep.ca = w->ra.ca;
+	answer(w, &req, &o, resp);
 	log_outcome(post ? "POST" : "GET", &req, &o, elapsed_ms(&t0));
 	record_event(w, &req, &o);
-	resp->status = 200;
-	resp->content_type = "application/x-pki-message";
-	if (certrep_build(&req, &w->ra, &o.rep, &resp->body, o.reason,
-	    sizeof(o.reason)) != 0) {
-		/* The certificate stays recorded; CertPoll will resend it. */
-		http_text(resp, 500, "text/plain", "cannot build CertRep\n");
-		log_errx("op=PKIOperation result=500 reason=\"%s\"",
-		    log_safe(o.reason, safe, sizeof(safe)));
-	}
 out:
+	buf_free(&o.answer);
 	events_success_free(&o.event);
 	X509_free(o.issued);
 	X509_CRL_free(o.crl);

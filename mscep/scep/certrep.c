@@ -110,6 +110,46 @@ out:
 	return rc;
 }
 
+/*
+ * 0 when a SUCCESS reply can be enveloped to this requester: envelope()
+ * of one byte, thrown away. The signer's key and the cipher decide it,
+ * not the certificate inside, so pkiop.c asks before anything is signed,
+ * recorded or held, and never issues what it cannot deliver.
+ */
+int
+certrep_reaches(const struct scep_req *req, char *reason, size_t rlen)
+{
+	static unsigned char	 probe[1];
+	const struct buf	 one = { probe, sizeof(probe), 0 };
+	const EVP_CIPHER	*c = reply_cipher(req);
+	EVP_PKEY		*pk = X509_get0_pubkey(req->signer);
+	const char		*type = pk ? EVP_PKEY_get0_type_name(pk) : NULL;
+	BIO			*sink = BIO_new(BIO_s_null());
+	char			 what[128];
+	int			 rc = -1;
+
+	if (sink != NULL && pk != NULL && envelope(req, &one, sink) == 0)
+		rc = 0;
+	else if (pk != NULL && EVP_PKEY_get_base_id(pk) == EVP_PKEY_EC &&
+	    EVP_CIPHER_get_key_length(c) < 16) {
+		/* Key agreement wraps the content key: 3DES with the 3DES
+		 * wrap, anything else with AES key wrap (RFC 3394), which
+		 * takes two 8-byte blocks or more; a DES key is one. */
+		ERR_clear_error();
+		snprintf(reason, rlen, "no reply can reach an EC key with %s: "
+		    "key agreement wraps the content key with AES key wrap, "
+		    "which takes no key under 16 bytes (use AES or 3DES)",
+		    EVP_CIPHER_get0_name(c));
+	} else {
+		snprintf(what, sizeof(what), "no reply can be encrypted to the "
+		    "signer's %s key with %s%s", type ? type : "unreadable",
+		    EVP_CIPHER_get0_name(c), req->oaep ? " and RSAES-OAEP" : "");
+		log_openssl_reason(reason, rlen, what);
+	}
+	BIO_free(sink);
+	return rc;
+}
+
 static int
 success_content(const struct scep_req *req, const struct certrep *rep,
     BIO *content)

@@ -22,6 +22,11 @@ struct certrep {
 						   cert; borrowed */
 };
 
+/*
+ * 0 when a SUCCESS reply could be encrypted to req's signer with the
+ * cipher (and OAEP) it used; otherwise -1 and why. Asked before issuing.
+ */
+int	 certrep_reaches(const struct scep_req *, char *reason, size_t);
 int	 certrep_build(const struct scep_req *, const struct ra *,
 	    const struct certrep *, struct buf *out, char *reason, size_t);
 /* DER of a degenerate certs-only SignedData holding certs in order. */

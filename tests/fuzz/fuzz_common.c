@@ -170,6 +170,14 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	OPENSSL_free(der);
 }
 
+/*
+ * The longer command line lives as long as the process: libFuzzer keeps
+ * main's argv pointing at it, but main's frame is gone once FuzzerDriver
+ * returns (-help=1, -minimize_crash=1, -merge=1), and LeakSanitizer then
+ * reported it at exit. Held here, it stays reachable.
+ */
+static char	**quiet_argv;
+
 void
 fuzz_quiet_stderr(int *argc, char ***argv)
 {
@@ -187,7 +195,7 @@ fuzz_quiet_stderr(int *argc, char ***argv)
 	for (i = 1; i < *argc; i++)
 		nargv[i + 1] = (*argv)[i];
 	(*argc)++;
-	*argv = nargv;
+	*argv = quiet_argv = nargv;
 }
 
 void

@@ -835,6 +835,38 @@ test_pending(void)
 	requester_free(&r);
 }
 
+/* A requester whose key (CSR, self-signed certificate) is EC P-256. */
+static void
+ec_requester(struct requester *r, const char *cn, const char *ku)
+{
+	CU_ASSERT_FATAL(requester_new(r, cn, ku, NULL, NULL) == 0);
+	EVP_PKEY_free(r->key);
+	CU_ASSERT_FATAL((r->key = EVP_EC_gen("P-256")) != NULL);
+	CU_ASSERT_FATAL(X509_REQ_set_pubkey(r->csr, r->key) == 1 &&
+	    X509_REQ_sign(r->csr, r->key, EVP_sha256()) > 0 &&
+	    X509_set_pubkey(r->self, r->key) == 1 &&
+	    X509_sign(r->self, r->key, EVP_sha256()) > 0);
+}
+
+/* A PKCSReq of r's CSR, enveloped with cipher (and OAEP). */
+static int
+enroll_with(struct requester *r, const EVP_CIPHER *cipher, int oaep,
+    const char *txid, int *fi, X509 **cert)
+{
+	struct buf	 msg = { 0 };
+	unsigned char	*der = NULL;
+	int		 len, st;
+
+	len = i2d_X509_REQ(r->csr, &der);
+	CU_ASSERT_FATAL(len > 0 && build_pkimessage_ex(r, w.ra.enc_cert,
+	    cipher, oaep, EVP_sha256(), MSG_PKCSREQ, txid, der, (size_t)len,
+	    &msg) == 0);
+	st = post(r, &msg, fi, cert);
+	OPENSSL_free(der);
+	buf_free(&msg);
+	return st;
+}
+
 /*
  * A requester with an EC key that wrapped its request to the RA's RSA
  * certificate with RSAES-OAEP: its reply goes by key agreement, which
@@ -845,40 +877,130 @@ static void
 test_ec_requester_oaep(void)
 {
 	struct requester	 r;
-	struct buf		 msg = { 0 };
-	unsigned char		*der = NULL;
 	X509			*c = NULL, *c2 = NULL;
-	int			 fi, len;
+	int			 fi;
 
-	CU_ASSERT_FATAL(requester_new(&r, "ec-oaep", "both", NULL, NULL) == 0);
-	EVP_PKEY_free(r.key);
-	CU_ASSERT_FATAL((r.key = EVP_EC_gen("P-256")) != NULL);
-	CU_ASSERT_FATAL(X509_REQ_set_pubkey(r.csr, r.key) == 1 &&
-	    X509_REQ_sign(r.csr, r.key, EVP_sha256()) > 0 &&
-	    X509_set_pubkey(r.self, r.key) == 1 &&
-	    X509_sign(r.self, r.key, EVP_sha256()) > 0);
-	len = i2d_X509_REQ(r.csr, &der);
-	CU_ASSERT_FATAL(build_pkimessage_ex(&r, w.ra.enc_cert,
-	    EVP_aes_256_cbc(), 1, EVP_sha256(), MSG_PKCSREQ, "EC-OAEP", der,
-	    (size_t)len, &msg) == 0);
+	ec_requester(&r, "ec-oaep", "both");
 	/* post() fails on anything but HTTP 200 and decrypts the reply. */
-	CU_ASSERT_EQUAL(post(&r, &msg, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT_EQUAL(enroll_with(&r, EVP_aes_256_cbc(), 1, "EC-OAEP", &fi,
+	    &c), STATUS_SUCCESS);
 	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
 	/* Sent again: the recorded certificate, the same way. */
-	CU_ASSERT_EQUAL(post(&r, &msg, &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT_EQUAL(enroll_with(&r, EVP_aes_256_cbc(), 1, "EC-OAEP", &fi,
+	    &c2), STATUS_SUCCESS);
 	CU_ASSERT(c != NULL && c2 != NULL && X509_cmp(c, c2) == 0);
-	buf_free(&msg);
-	OPENSSL_free(der);
 	X509_free(c);
 	X509_free(c2);
 	requester_free(&r);
 }
 
 static int
+found(const struct pending_req *p, void *arg)
+{
+	(void)p;
+	*(int *)arg = 1;
+	return 1;
+}
+
+/*
+ * An EC requester that enveloped with single DES (AllowDES = 1): ECDH
+ * wraps the reply's content key with AES key wrap, which takes no key
+ * under 16 bytes, so no reply can reach it. Refused with badAlg before
+ * a certificate is signed, recorded or held for approval (was: the
+ * certificate recorded, then HTTP 500 "cannot build CertRep", and the
+ * same for every retry; found by fuzz_worker).
+ */
+static void
+test_ec_requester_des(void)
+{
+	struct requester	 r, held;
+	X509			*c = NULL;
+	long			 before = count("certificates");
+	char			 key_id[41];
+	int			 fi, pending = 0;
+
+	ec_requester(&r, "ec-des", "both");
+	CU_ASSERT_EQUAL(enroll_with(&r, EVP_des_cbc(), 0, "EC-DES", &fi, &c),
+	    STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADALG);
+	CU_ASSERT_PTR_NULL(c);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	/* Retried: refused the same way, still nothing recorded. */
+	CU_ASSERT_EQUAL(enroll_with(&r, EVP_des_cbc(), 0, "EC-DES", &fi, &c),
+	    STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADALG);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	/* EncT requires approval: nothing is held either. */
+	ec_requester(&held, "ec-des-held", "keyEncipherment");
+	CU_ASSERT_EQUAL(enroll_with(&held, EVP_des_cbc(), 0, "EC-DES-HELD",
+	    &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADALG);
+	CU_ASSERT_FATAL(cert_key_id_hex(X509_REQ_get_X509_PUBKEY(held.csr),
+	    key_id) == 0);
+	CU_ASSERT_EQUAL(store_pending_find(w.store, "EC-DES-HELD", key_id,
+	    util_now(), found, &pending), STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(pending, 0);
+	/* The same key with 3DES (a 3DES key wrap): issued. */
+	CU_ASSERT_EQUAL(enroll_with(&r, EVP_des_ede3_cbc(), 0, "EC-3DES", &fi,
+	    &c), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	X509_free(c);
+	requester_free(&r);
+	requester_free(&held);
+}
+
+/*
+ * A signer key too small to carry the reply's content key: RSA-512
+ * with RSAES-OAEP (42 bytes of padding) cannot carry an AES-256 key.
+ * A GetCert from it is answered with a FAILURE (badAlg), not HTTP 500.
+ */
+static void
+test_small_rsa_signer(void)
+{
+	struct requester	 owner, small;
+	PKCS7_ISSUER_AND_SERIAL	*ias = PKCS7_ISSUER_AND_SERIAL_new();
+	struct buf		 msg = { 0 };
+	unsigned char		*der = NULL;
+	X509			*c = NULL, *none = NULL;
+	int			 fi, len;
+
+	CU_ASSERT_FATAL(requester_new(&owner, "small-owner", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_EQUAL(enroll(&owner, "SMALL-OWNER", &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c != NULL && ias != NULL);
+	CU_ASSERT_FATAL(requester_new(&small, "small", "both", NULL,
+	    NULL) == 0);
+	EVP_PKEY_free(small.key);
+	CU_ASSERT_FATAL((small.key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+	    (size_t)512)) != NULL);
+	CU_ASSERT_FATAL(X509_set_pubkey(small.self, small.key) == 1 &&
+	    X509_sign(small.self, small.key, EVP_sha256()) > 0);
+	X509_NAME_set(&ias->issuer, X509_get_subject_name(w.ra.ca));
+	ASN1_INTEGER_free(ias->serial);
+	ias->serial = ASN1_INTEGER_dup(X509_get0_serialNumber(c));
+	len = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der);
+	CU_ASSERT_FATAL(len > 0 && build_pkimessage_ex(&small, w.ra.enc_cert,
+	    EVP_aes_256_cbc(), 1, EVP_sha256(), MSG_GETCERT, "SMALL-GC", der,
+	    (size_t)len, &msg) == 0);
+	CU_ASSERT_EQUAL(post(&small, &msg, &fi, &none), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADALG);
+	CU_ASSERT_PTR_NULL(none);
+	OPENSSL_free(der);
+	buf_free(&msg);
+	PKCS7_ISSUER_AND_SERIAL_free(ias);
+	X509_free(c);
+	requester_free(&owner);
+	requester_free(&small);
+}
+
+static int
 setup(void)
 {
 	/* The fixture creates the CA; the worker loads it like bin/mscep. */
-	return fixture_worker_open(&fx, "[MSCEP]\nEnforcePassword = 0\n"
+	/* AllowDES: the EC requester with single DES (test_ec_requester_des). */
+	return fixture_worker_open(&fx, "AllowDES = 1\n"
+	    "[MSCEP]\nEnforcePassword = 0\n"
 	    "[GpT]\nAllowRenewal = 1\nRevokeOnRenewal = 1\n"
 	    "[EncT]\nRequireApproval = 1\n", &w);
 }
@@ -905,6 +1027,10 @@ register_pkiop(void)
 	    !CU_add_test(s, "GetCert", test_getcert) ||
 	    !CU_add_test(s, "EC requester, OAEP envelope",
 	    test_ec_requester_oaep) ||
+	    !CU_add_test(s, "EC requester, single-DES envelope: refused "
+	    "before issuing", test_ec_requester_des) ||
+	    !CU_add_test(s, "RSA-512 signer, OAEP and AES-256: refused",
+	    test_small_rsa_signer) ||
 	    !CU_add_test(s, "RenewalReq keeps subject and SID",
 	    test_renewal) ||
 	    !CU_add_test(s, "GetCRL", test_getcrl) ||
