@@ -2,7 +2,7 @@
 # tests/tools/layers.sh - checks that every include points down the layers
 # (README "How a request flows"): a file may include headers of its own
 # folder and of the folders before it in this list, never after it.
-# Also no two files include each other. Prints each include that breaks
+# Also no two files include each other, and README names every file. Prints each include that breaks
 # this and exits 1 when there is one.
 set -u
 cd "$(dirname "$0")/../.."
@@ -49,6 +49,21 @@ for f in $(find mscep policy -name '*.c' | LC_ALL=C sort); do
 			bad=$((bad + 1))
 		fi
 	done
+done
+# README's flow table names every source file (a header on its own
+# too): by path, or by name in a row that gave the folder before it.
+for f in $(find mscep policy -name '*.[ch]' | LC_ALL=C sort); do
+	b=${f%.[ch]}
+	name=${b##*/}
+	case $f in
+	*.h) [ -f "$b.c" ] && continue ;;
+	esac
+	n=$((n + 1))
+	if ! grep -qF -e "$f" -e "$b.[ch]" -e "\`${f##*/}\`" \
+	    -e "\`$name.[ch]\`" README.md; then
+		echo "not ok - $f is not in README's flow table"
+		bad=$((bad + 1))
+	fi
 done
 echo "layers: $((n - bad)) passed, $bad failed"
 [ "$bad" -eq 0 ]
