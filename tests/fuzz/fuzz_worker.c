@@ -402,9 +402,17 @@ life_worker(struct fuzz_state *st, int wi)
 		fuzz_identity(st, "fuzz-second", "ec:P-256",
 		    "critical,digitalSignature,keyEncipherment", &id_cert[1],
 		    &id_key[1]);
+		/* Issuance never leaves the CA's validity or makes an expired
+		 * certificate: one day, then moved into the past and signed
+		 * again here. */
 		if (ca_issue_identity(st->ra.ca, st->ra.ca_key, "fuzz-expired",
-		    "ec:P-256", "critical,digitalSignature,keyEncipherment", -1,
-		    &id_cert[2], &id_key[2], reason, sizeof(reason)) != 0)
+		    "ec:P-256", "critical,digitalSignature,keyEncipherment", 1,
+		    &id_cert[2], &id_key[2], reason, sizeof(reason)) != 0 ||
+		    X509_gmtime_adj(X509_getm_notBefore(id_cert[2]),
+		    -2 * 86400) == NULL ||
+		    X509_gmtime_adj(X509_getm_notAfter(id_cert[2]), -86400) ==
+		    NULL || X509_sign(id_cert[2], st->ra.ca_key,
+		    EVP_sha256()) <= 0)
 			die("expired identity", reason);
 		id_ca_key = strdup(w->ra.ca_key_id);
 	}
