@@ -40,7 +40,7 @@ struct template {
 	X509_EXTENSION	*eku;			/* NULL: no EKU */
 	int		 sid_url_san;		/* KB5014754 tag:microsoft.com URI */
 	int		 allow_wildcard;	/* "*.example.com" dNSNames */
-	/* Lifecycle (issue 5). */
+	/* Lifecycle: renewal, approval, revocation, CRL. */
 	int		 allow_renewal;		/* RenewalReq signed by a valid
 						   certificate of this template */
 	int		 renewal_window_days;	/* 0: any time before expiry */

@@ -54,7 +54,7 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS events_at ON events(at);";
 
 /*
- * Version 3 (issue 5, lifecycle): revocation, the device a certificate was
+ * Version 3 (lifecycle): revocation, the device a certificate was
  * issued to, which CA key signed it, requests waiting for approval and the
  * CRL counters. Applied once, inside BEGIN IMMEDIATE, to new and version 2
  * stores alike.
