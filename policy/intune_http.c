@@ -212,7 +212,7 @@ intune_http_call(struct intune_http *c, const char *url, const char *bearer,
 	else
 		curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
 	e = curl_easy_perform(c->h);
-	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
 	curl_slist_free_all(hl);
 	if (e != CURLE_OK) {
 		net_error(c->too_big ? CURLE_FILESIZE_EXCEEDED : e, url, r,
