@@ -49,7 +49,8 @@ PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
 	   $(BINDIR)/logsink $(BINDIR)/unit-tests
 
 .PHONY: all deps need man man-lint run check check-unit check-e2e check-asan lint \
-	install clean fuzz fuzz-build fuzz-regress fuzz-corpus bench
+	install clean fuzz fuzz-build fuzz-regress fuzz-corpus fuzz-long \
+	fuzz-merge bench
 
 all: need $(PROGS)
 
@@ -235,6 +236,21 @@ fuzz: fuzz-build
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed (inputs in" \
 	    "$(FUZZ_BUILD)/artifacts/)"; exit 1; fi
+
+# Long runs that add up across runs (tests/fuzz/fuzz_long.sh: corpora and
+# totals kept in $(FUZZ_BUILD)/long/, a table per target at the end):
+#   make fuzz-long FUZZ_SECONDS=3600 FUZZ_JOBS=2   then   make fuzz-merge
+FUZZ_JOBS ?= 1
+fuzz-long: export ASAN_OPTIONS = detect_leaks=1
+fuzz-long: export UBSAN_OPTIONS = print_stacktrace=1
+fuzz-long: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+	    bash tests/fuzz/fuzz_long.sh run $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+# What the long runs found, minimised into tests/fuzz/corpus/<target>.
+fuzz-merge: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+	    bash tests/fuzz/fuzz_long.sh merge
 
 # The minimised inputs of findings, each run once (tests/fuzz/regressions):
 # every file below it but its README, whatever FUZZ_TARGETS says, each
