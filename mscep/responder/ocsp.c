@@ -375,16 +375,6 @@ decode(const struct buf *der, char *reason, size_t rlen)
 	return req;
 }
 
-static double
-elapsed_ms(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 static void
 log_answer(const struct summary *s, double ms)
 {
@@ -441,7 +431,7 @@ ocsp_handle(struct worker *w, const struct http_req *hreq,
 	/* RFC 6960 A.1: every OCSP answer, even an error, is HTTP 200. */
 	resp->status = 200;
 	resp->content_type = "application/ocsp-response";
-	log_answer(&s, elapsed_ms(&t0));
+	log_answer(&s, util_elapsed_ms(&t0));
 out:
 	OPENSSL_free(out);
 	OCSP_RESPONSE_free(rsp);

@@ -20,16 +20,6 @@
 
 #include <openssl/err.h>
 
-static double
-elapsed_ms(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
 /* The message bytes: POST body, or base64 "message" in the query. */
 static int
 message_bytes(const struct worker *w, const struct http_req *req, int post,
@@ -418,7 +408,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 	if (o.rep.status == STATUS_SUCCESS && w->cfg.certrep_include_ca)
 		o.rep.ca = w->ra.ca;
 	answer(w, &req, &o, resp);
-	log_outcome(post ? "POST" : "GET", &req, &o, elapsed_ms(&t0));
+	log_outcome(post ? "POST" : "GET", &req, &o, util_elapsed_ms(&t0));
 	record_event(w, &req, &o);
 out:
 	buf_free(&o.answer);

@@ -161,3 +161,13 @@ util_key_index_name(const char *base, int n, char *out, size_t size)
 	    snprintf(out, size, "%.*s(%d)%s", (int)stem, base, n, dot);
 	return len < 0 || (size_t)len >= size ? -1 : 0;
 }
+
+double
+util_elapsed_ms(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+}

@@ -43,4 +43,8 @@ void	 util_strlcpy(char *, const char *, size_t);
  */
 int	 util_key_index_name(const char *base, int n, char *out, size_t);
 
+/* Milliseconds since t0 (CLOCK_MONOTONIC), for the log lines. */
+struct timespec;
+double	 util_elapsed_ms(const struct timespec *);
+
 #endif
