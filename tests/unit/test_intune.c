@@ -88,7 +88,10 @@ test_assertion(void)
 	CU_ASSERT_FATAL(jwt != NULL);
 	d1 = strchr(jwt, '.');
 	d2 = d1 ? strchr(d1 + 1, '.') : NULL;
-	CU_ASSERT_FATAL(d2 != NULL && strchr(d2 + 1, '.') == NULL);
+	if (d1 == NULL || d2 == NULL || strchr(d2 + 1, '.') != NULL) {
+		CU_FAIL_FATAL("a JWT is three parts");
+		return;
+	}
 	CU_ASSERT(strpbrk(jwt, "+/=") == NULL);
 	h = part(jwt, (size_t)(d1 - jwt), &hl);
 	p = part(d1 + 1, (size_t)(d2 - d1 - 1), &pl);
