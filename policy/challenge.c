@@ -306,7 +306,7 @@ ktri_oaep_only(CMS_ContentInfo *env)
 
 /* AuthEnvelopedData only: an unauthenticated cipher could be tampered. */
 static BIO *
-unseal(const unsigned char *der, long len, EVP_PKEY *key, X509 *cert)
+unseal(const unsigned char *der, long len, struct keyop *key, X509 *cert)
 {
 	const unsigned char	*p = der;
 	CMS_ContentInfo		*env = d2i_CMS_ContentInfo(NULL, &p, len);
@@ -315,7 +315,7 @@ unseal(const unsigned char *der, long len, EVP_PKEY *key, X509 *cert)
 	if (env == NULL || out == NULL || p != der + len ||
 	    OBJ_obj2nid(CMS_get0_type(env)) != NID_id_smime_ct_authEnvelopedData ||
 	    !ktri_oaep_only(env) ||
-	    !CMS_decrypt(env, key, cert, NULL, out, CMS_BINARY)) {
+	    keyop_cms_decrypt(key, env, cert, out, CMS_BINARY) != 1) {
 		BIO_free(out);
 		out = NULL;
 	}
@@ -348,7 +348,26 @@ verify(BIO *sd, STACK_OF(X509) *signers, X509_STORE *trust,
 }
 
 enum challenge_err
-challenge_open(const char *b64, EVP_PKEY *key, X509 *cert,
+challenge_open(const char *b64, EVP_PKEY *pkey, X509 *cert,
+    STACK_OF(X509) *signers, X509_STORE *trust, int64_t now, int skew,
+    struct challenge_claims *c, char *reason, size_t rlen)
+{
+	struct keyop		*key = keyop_inproc(pkey, KEYOP_CHALLENGE);
+	enum challenge_err	 e;
+
+	if (key == NULL) {
+		memset(c, 0, sizeof(*c));
+		snprintf(reason, rlen, "no challenge key");
+		return CHALLENGE_DECRYPTION;
+	}
+	e = challenge_open_op(b64, key, cert, signers, trust, now, skew, c,
+	    reason, rlen);
+	keyop_free(key);
+	return e;
+}
+
+enum challenge_err
+challenge_open_op(const char *b64, struct keyop *key, X509 *cert,
     STACK_OF(X509) *signers, X509_STORE *trust, int64_t now, int skew,
     struct challenge_claims *c, char *reason, size_t rlen)
 {

@@ -20,6 +20,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "ca/keyops.h"
+
 #define CHALLENGE_NONCE_LEN	16
 #define CHALLENGE_B64_MAX	8192	/* what mscep reads from a CSR */
 
@@ -66,6 +68,12 @@ int	 challenge_issue(struct challenge_claims *, EVP_PKEY *sign_key,
 enum challenge_err challenge_open(const char *b64, EVP_PKEY *key, X509 *cert,
 	    STACK_OF(X509) *signers, X509_STORE *trust, int64_t now, int skew,
 	    struct challenge_claims *, char *reason, size_t);
+/* The same, decrypting through the key-operations interface (keyops.h):
+ * what the policy module does on the request path. */
+enum challenge_err challenge_open_op(const char *b64, struct keyop *key,
+	    X509 *cert, STACK_OF(X509) *signers, X509_STORE *trust,
+	    int64_t now, int skew, struct challenge_claims *, char *reason,
+	    size_t);
 
 /* Parses "dns:x", "email:x", "upn:x", "uri:x", "ip:x" into a SAN. */
 GENERAL_NAME *challenge_san_parse(const char *);

@@ -19,6 +19,7 @@
 
 struct mdmchallenge {
 	EVP_PKEY	*key;
+	struct keyop	*op;		/* opens the challenges (keyops.h) */
 	X509		*cert;
 	STACK_OF(X509)	*signers;
 	X509_STORE	*trust;
@@ -31,6 +32,7 @@ policy_mdmchallenge_close(void *arg)
 
 	if (in == NULL)
 		return;
+	keyop_free(in->op);
 	EVP_PKEY_free(in->key);
 	X509_free(in->cert);
 	sk_X509_pop_free(in->signers, X509_free);
@@ -101,6 +103,8 @@ policy_mdmchallenge_open(const struct config *cfg, void **state, char *reason, s
 		    CHALLENGE_CERT, CHALLENGE_KEY);
 		goto out;
 	}
+	if ((in->op = keyop_inproc(in->key, KEYOP_CHALLENGE)) == NULL)
+		goto fail;
 	if (load_signers(cfg->challenge_signers, in->signers) != 0) {
 		snprintf(reason, rlen, "Module = mdm-challenge: no trusted MDM signer "
 		    "certificate in %s (mscep-admin mdm-init)",
@@ -285,7 +289,7 @@ policy_mdmchallenge_decide(void *arg, const struct config *cfg, struct store *st
 		    CHALLENGE_B64_MAX);
 		goto out;
 	}
-	e = challenge_open(blob, in->key, in->cert, in->signers, in->trust,
+	e = challenge_open_op(blob, in->op, in->cert, in->signers, in->trust,
 	    util_now(), cfg->clock_skew, &c, d->reason, sizeof(d->reason));
 	if (e != CHALLENGE_OK) {
 		snprintf(d->code, sizeof(d->code), "%s", challenge_err_code(e));

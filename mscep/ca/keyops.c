@@ -3,11 +3,13 @@
 
 #include <openssl/err.h>
 
-/* A key used outside its role is refused: no backend is asked to. */
+#define ROLE(r)	(1u << (r))
+
+/* A key used outside its roles is refused: no backend is asked to. */
 static int
-may(const struct keyop *k, enum keyop_role a, enum keyop_role b)
+may(const struct keyop *k, unsigned roles)
 {
-	if (k != NULL && (k->role == a || k->role == b))
+	if (k != NULL && (roles & ROLE(k->role)) != 0)
 		return 1;
 	ERR_raise_data(ERR_LIB_USER, ERR_R_PASSED_INVALID_ARGUMENT,
 	    "private key used outside its role");
@@ -17,20 +19,20 @@ may(const struct keyop *k, enum keyop_role a, enum keyop_role b)
 int
 keyop_sign_cert(struct keyop *k, X509 *x, const EVP_MD *md)
 {
-	return may(k, KEYOP_CA, KEYOP_CA) ? k->ops->sign_cert(k, x, md) : 0;
+	return may(k, ROLE(KEYOP_CA)) ? k->ops->sign_cert(k, x, md) : 0;
 }
 
 int
 keyop_sign_crl(struct keyop *k, X509_CRL *crl, const EVP_MD *md)
 {
-	return may(k, KEYOP_CA, KEYOP_CA) ? k->ops->sign_crl(k, crl, md) : 0;
+	return may(k, ROLE(KEYOP_CA)) ? k->ops->sign_crl(k, crl, md) : 0;
 }
 
 int
 keyop_sign_ocsp(struct keyop *k, OCSP_BASICRESP *bs, X509 *signer,
     const EVP_MD *md, unsigned long flags)
 {
-	return may(k, KEYOP_OCSP, KEYOP_OCSP) ?
+	return may(k, ROLE(KEYOP_OCSP)) ?
 	    k->ops->sign_ocsp(k, bs, signer, md, flags) : 0;
 }
 
@@ -39,15 +41,17 @@ CMS_SignerInfo *
 keyop_cms_signer(struct keyop *k, CMS_ContentInfo *cms, X509 *signer,
     const EVP_MD *md, unsigned int flags)
 {
-	return may(k, KEYOP_RA_SIGN, KEYOP_CA) ?
+	return may(k, ROLE(KEYOP_RA_SIGN) | ROLE(KEYOP_CA)) ?
 	    k->ops->cms_signer(k, cms, signer, md, flags) : NULL;
 }
 
+/* The RA encryption key, the CA key in CA-direct mode, the challenge key. */
 int
 keyop_cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
     BIO *out, unsigned int flags)
 {
-	return may(k, KEYOP_RA_ENC, KEYOP_CA) ?
+	return may(k, ROLE(KEYOP_RA_ENC) | ROLE(KEYOP_CA) |
+	    ROLE(KEYOP_CHALLENGE)) ?
 	    k->ops->cms_decrypt(k, cms, recipient, out, flags) : 0;
 }
 

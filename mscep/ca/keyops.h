@@ -3,7 +3,8 @@
  * the request path (sign a certificate or a CRL as the CA, sign CertRep
  * and GetNextCACert as the RA, decrypt a key transport with the RA
  * encryption key, sign an OCSP answer as the responder) goes through a
- * struct keyop, whatever holds the key. Backends plug in with an
+ * struct keyop, whatever holds the key; so does opening an offline
+ * challenge (policy/challenge.c) with the challenge key. Backends plug in with an
  * operations table: in-process keys (keyops_inproc.c) today; a separate
  * signer process or a PKCS#11 token provide a table of their own, and
  * the callers do not change.
@@ -66,7 +67,7 @@ int		 keyop_sign_ocsp(struct keyop *, OCSP_BASICRESP *,
 /* Adds a SignerInfo for signer to cms (CMS_add1_signer). */
 CMS_SignerInfo	*keyop_cms_signer(struct keyop *, CMS_ContentInfo *,
 		    X509 *signer, const EVP_MD *, unsigned int flags);
-/* Decrypts an EnvelopedData addressed to recipient into out. */
+/* Decrypts an (Auth)EnvelopedData addressed to recipient into out. */
 int		 keyop_cms_decrypt(struct keyop *, CMS_ContentInfo *,
 		    X509 *recipient, BIO *out, unsigned int flags);
 

@@ -36,6 +36,7 @@ test_roles(void)
 {
 	X509		*x = new_cert();
 	X509_CRL	*crl = X509_CRL_new();
+	struct keyop	*ch;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(crl);
@@ -51,9 +52,18 @@ test_roles(void)
 	CU_ASSERT_EQUAL(keyop_sign_cert(fx.ra.enc_op, x, EVP_sha256()), 0);
 	CU_ASSERT_EQUAL(keyop_sign_crl(fx.ra.sign_op, crl, EVP_sha256()), 0);
 	CU_ASSERT_EQUAL(keyop_sign_cert(NULL, x, EVP_sha256()), 0);
-	/* The encryption key signs no CMS message. */
+	/* The encryption key signs no CMS message; the signing key
+	 * decrypts nothing; a challenge key only decrypts. */
 	CU_ASSERT_PTR_NULL(keyop_cms_signer(fx.ra.enc_op, NULL, fx.ra.enc_cert,
 	    EVP_sha256(), 0));
+	CU_ASSERT_EQUAL(keyop_cms_decrypt(fx.ra.sign_op, NULL, NULL, NULL, 0),
+	    0);
+	ch = keyop_inproc(fx.ra.enc_key, KEYOP_CHALLENGE);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
+	CU_ASSERT_EQUAL(keyop_sign_cert(ch, x, EVP_sha256()), 0);
+	CU_ASSERT_PTR_NULL(keyop_cms_signer(ch, NULL, fx.ra.enc_cert,
+	    EVP_sha256(), 0));
+	keyop_free(ch);
 	X509_CRL_free(crl);
 	X509_free(x);
 }
