@@ -6,7 +6,7 @@
  * pkiop.c's message_bytes) or POST, decoding, the message types, policy,
  * issuance, the store and the CertRep.
  *
- * Five workers are opened by worker_open on one state folder made by
+ * Eight workers are opened by worker_open on one state folder made by
  * ca_init, each with its own INI, and their stores are swapped for
  * in-memory ones (events, passwords and certificates land there; nothing
  * touches the disk while fuzzing); then the folder is removed:
