@@ -20,67 +20,82 @@ CFLAGS	?= -O2 -g
 SAN	?=
 PORT	?= 8080
 
-PKGS	 = libcrypto sqlite3 fcgi
 WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -Wstrict-prototypes -Wmissing-prototypes
-CPPFLAGS += -D_GNU_SOURCE -Imscep -Ipolicy -I/usr/include/iniparser \
+# Every include names its layer: "util/log.h", "policy/policy.h".
+CPPFLAGS += -D_GNU_SOURCE -I. -Imscep -I/usr/include/iniparser \
 	   -DMSCEP_CONFIG='"$(SYSCONFDIR)/mscep/mscep.ini"'
-LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 2>/dev/null || \
-	   echo -lcrypto -lsqlite3) -liniparser
+DEPFLAGS = -MMD -MP
+LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 libcurl jansson \
+	   2>/dev/null || echo -lcrypto -lsqlite3 -lcurl -ljansson) -liniparser
 ifeq ($(SAN),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
 LDFLAGS	+= -fsanitize=address,undefined
 endif
 
-CORE	 = mscep/util.c mscep/log.c mscep/config.c mscep/ra.c \
-	   mscep/scep_attr.c mscep/message.c mscep/certrep.c \
-	   mscep/template.c mscep/issue.c mscep/store.c mscep/http.c \
-	   mscep/worker.c mscep/pwpage.c mscep/pkiop.c mscep/ca_init.c \
-	   mscep/tlscert.c \
-	   policy/policy.c policy/policy_password.c policy/challenge.c \
-	   policy/policy_intune.c policy/policy_exec.c mscep/runcmd.c \
-	   mscep/events.c mscep/store_life.c mscep/store_pending.c mscep/crl.c \
-	   mscep/pkiop_life.c mscep/ocsp.c
-CORE	+= mscep/rollover.c
+# The layers, lowest first (README "How a request flows"): each folder
+# includes only from the folders before it.
+LAYERS	 = util config store ca scep responder
+CORE	 = $(foreach l,$(LAYERS),$(wildcard mscep/$(l)/*.c)) \
+	   $(wildcard policy/*.c)
+SERVER	 = $(wildcard mscep/server/*.c)
+ADMIN	 = $(wildcard mscep/admin/*.c)
 UNIT	 = $(wildcard tests/unit/*.c)
 CORE_O	 = $(CORE:%.c=$(BUILD)/%.o)
-UNIT_O	 = $(UNIT:%.c=$(BUILD)/%.o)
-HDRS	 = $(wildcard mscep/*.h policy/*.h tests/unit/*.h)
+LIB	 = $(BUILD)/libmscep.a
 
 PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
 	   $(BINDIR)/logsink $(BINDIR)/unit-tests
 
-.PHONY: all deps run check check-unit check-e2e check-asan lint install \
-	clean fuzz fuzz-build fuzz-regress fuzz-corpus bench
+.PHONY: all deps need man man-lint run check check-unit check-e2e check-asan lint \
+	install clean fuzz fuzz-build fuzz-regress fuzz-corpus fuzz-long \
+	fuzz-merge bench
 
-all: $(PROGS)
+all: need $(PROGS)
 
-$(BUILD)/%.o: %.c $(HDRS) Makefile
+# The build dependencies, checked before anything compiles: one line that
+# names what is missing (make deps installs it) instead of a compiler error.
+BUILD_PKGS = build-essential pkg-config libssl-dev libsqlite3-dev \
+	   libfcgi-dev libiniparser-dev libcunit1-dev libcurl4-openssl-dev \
+	   libjansson-dev
+need:
+	@missing=; for p in $(BUILD_PKGS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "missing Debian packages:$$missing" \
+	    "(make deps installs them)" >&2; exit 1; fi
+
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c -o $@ $<
 
-$(BINDIR)/mscep: $(BUILD)/mscep/main.o $(BUILD)/mscep/supervise.o $(CORE_O)
+$(LIB): $(CORE_O)
+	@echo "  AR      $@"
+	@rm -f $@ && $(AR) rcs $@ $^
+
+$(BINDIR)/mscep: $(SERVER:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lfcgi
 
-$(BINDIR)/mscep-admin: $(BUILD)/mscep/admin.o $(BUILD)/mscep/admin_mdm.o \
-	    $(BUILD)/mscep/admin_life.o $(BUILD)/mscep/admin_ca.o $(CORE_O)
+$(BINDIR)/mscep-admin: $(ADMIN:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BINDIR)/unit-tests: $(UNIT_O) $(CORE_O)
+$(BINDIR)/unit-tests: $(UNIT:%.c=$(BUILD)/%.o) $(LIB)
 	@mkdir -p $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcunit
 
 # An independent SCEP client: it shares no code with the responder.
-$(BINDIR)/scepcli: tests/tools/scepcli.c
+$(BINDIR)/scepcli: $(wildcard tests/tools/scepcli/*.[ch])
 	@mkdir -p $(BINDIR)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS) -lcrypto
+	@echo "  LD      $@"
+	@$(CC) -D_GNU_SOURCE $(CFLAGS) $(WARN) -o $@ $(filter %.c,$^) \
+	    $(LDFLAGS) -lcrypto
 
 # A stand-in syslog socket for the tests.
 $(BINDIR)/logsink: tests/tools/logsink.c
@@ -88,14 +103,42 @@ $(BINDIR)/logsink: tests/tools/logsink.c
 	@echo "  LD      $@"
 	@$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< $(LDFLAGS)
 
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# mscep.ini(5): the page with its one line ".\" @KEYS@" replaced by the key
+# list printed from the table config_load parses by.
+MANDIR	?= $(PREFIX)/share/man
+MAN8	 = docs/mscep.8 docs/mscep-admin.8
+MAN5	 = $(BUILD)/man/mscep.ini.5
+man: $(MAN5)
+
+# The man pages lint clean: groff warns without failing, so any output
+# fails; mandoc fails on its own.
+man-lint: $(MAN5)
+	@out=$$(groff -ww -z -man $(MAN8) $(MAN5) 2>&1); \
+	    [ -z "$$out" ] || { echo "$$out"; exit 1; }
+	@mandoc -T lint -W style $(MAN8) $(MAN5)
+	@echo "man-lint: $(words $(MAN8) $(MAN5)) pages, no warnings"
+
+$(BUILD)/man/mscep.ini.5: docs/mscep.ini.5.in $(BINDIR)/mscep-admin
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@test "$$(grep -c '^\.\\" @KEYS@$$' $<)" = 1 || \
+	    { echo "$<: needs one line .\\\" @KEYS@" >&2; exit 1; }
+	@$(BINDIR)/mscep-admin config-keys --man > $@.keys
+	@sed -e '/^\.\\" @KEYS@$$/{r $@.keys' -e 'd;}' $< > $@.tmp
+	@rm -f $@.keys && mv $@.tmp $@
+
 deps:
 	@sh deploy/install-deps.sh
 
 run: deps all
 	@sh deploy/demo.sh $(PORT)
 
-check: deps
-	@$(MAKE) --no-print-directory all
+# Installs nothing: make deps (or .ci/run) does, once.
+check: all
+	@sh tests/tools/layers.sh
+	@$(MAKE) --no-print-directory man-lint
 	@$(MAKE) --no-print-directory check-unit check-e2e
 
 check-unit: $(BINDIR)/unit-tests
@@ -107,20 +150,23 @@ check-e2e: all
 # fast_unwind_on_malloc=0: full leak stacks through libcrypto.
 check-asan: export ASAN_OPTIONS = detect_leaks=1:fast_unwind_on_malloc=0
 check-asan: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1
-check-asan: deps
+check-asan: need
 	@$(MAKE) --no-print-directory SAN=1 BUILD=build/asan \
 	    BINDIR=build/asan/bin all check-unit check-e2e
 
-# Issue 6's benchmark: a table on stdout, progress on stderr; reports the
+# The benchmark: a table on stdout, progress on stderr; reports the
 # targets, asserts none. Needs what "make deps" installs (scep, nginx...).
 bench: all
 	@MSCEP_BIN=$(CURDIR)/$(BINDIR) bash tests/bench/bench.sh
 
-install: $(BINDIR)/mscep $(BINDIR)/mscep-admin
+install: $(BINDIR)/mscep $(BINDIR)/mscep-admin $(MAN5)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mscep \
 	    $(DESTDIR)$(PREFIX)/share/mscep $(DESTDIR)$(SYSCONFDIR)/mscep \
 	    $(DESTDIR)$(PREFIX)/share/doc/mscep
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/mscep/
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0755 $(BINDIR)/mscep $(BINDIR)/mscep-admin \
 	    $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 deploy/cgi/mscep-bridge $(DESTDIR)$(PREFIX)/lib/mscep/
@@ -130,13 +176,13 @@ install: $(BINDIR)/mscep $(BINDIR)/mscep-admin
 	    sed 's|^StateDir = .*|StateDir = $(STATEDIR)|' etc/mscep.ini > \
 	    $(DESTDIR)$(SYSCONFDIR)/mscep/mscep.ini
 
-# Static analysis (issue 6): cppcheck's warning, portability and performance
+# Static analysis: cppcheck's warning, portability and performance
 # checks over every C file, reading the real OpenSSL headers so that its
 # ASN1 template macros parse; findings in system headers are not ours.
 lint:
 	cppcheck --quiet --enable=warning,portability,performance --std=c11 \
 	    --error-exitcode=1 --inline-suppr -D_GNU_SOURCE -D__x86_64__ \
-	    -Imscep -Ipolicy \
+	    -I. -Imscep \
 	    -I/usr/include -I/usr/include/x86_64-linux-gnu \
 	    -I/usr/include/iniparser --suppress='*:/usr/include/*' \
 	    --suppress=missingIncludeSystem --suppress=unmatchedSuppression \
@@ -149,7 +195,7 @@ lint:
 FUZZ_CC	 ?= clang
 FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= pkiop worker query challenge config csr ocsp
+FUZZ_TARGETS ?= pkiop worker query challenge config csr ocsp lint
 FUZZ_FLAGS ?=
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -159,11 +205,11 @@ FUZZ_CORE_O = $(CORE:%.c=$(FUZZ_BUILD)/%.o) \
 FUZZ_BINS = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/bin/fuzz_%)
 .SECONDARY: $(FUZZ_CORE_O) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/tests/fuzz/fuzz_%.o)
 
-$(FUZZ_BUILD)/%.o: %.c $(HDRS) tests/fuzz/fuzz_common.h Makefile
+$(FUZZ_BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (fuzz)"
 	@$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) $(FUZZ_WARN) \
-	    -c -o $@ $<
+	    $(DEPFLAGS) -c -o $@ $<
 
 $(FUZZ_BUILD)/bin/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_CORE_O)
 	@mkdir -p $(dir $@)
@@ -190,6 +236,21 @@ fuzz: fuzz-build
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: FAILED:$$failed (inputs in" \
 	    "$(FUZZ_BUILD)/artifacts/)"; exit 1; fi
+
+# Long runs that add up across runs (tests/fuzz/fuzz_long.sh: corpora and
+# totals kept in $(FUZZ_BUILD)/long/, a table per target at the end):
+#   make fuzz-long FUZZ_SECONDS=3600 FUZZ_JOBS=2   then   make fuzz-merge
+FUZZ_JOBS ?= 1
+fuzz-long: export ASAN_OPTIONS = detect_leaks=1
+fuzz-long: export UBSAN_OPTIONS = print_stacktrace=1
+fuzz-long: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+	    bash tests/fuzz/fuzz_long.sh run $(FUZZ_SECONDS) $(FUZZ_JOBS)
+
+# What the long runs found, minimised into tests/fuzz/corpus/<target>.
+fuzz-merge: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+	    bash tests/fuzz/fuzz_long.sh merge
 
 # The minimised inputs of findings, each run once (tests/fuzz/regressions):
 # every file below it but its README, whatever FUZZ_TARGETS says, each

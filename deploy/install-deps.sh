@@ -3,20 +3,23 @@
 # build, run and be tested, when any is missing. Idempotent and quiet when
 # everything is there; needs root (or sudo) only when it must install.
 set -eu
-# build and run: compiler, OpenSSL, SQLite, libfcgi, iniparser, CUnit;
+# build and run: compiler, OpenSSL, SQLite, libfcgi, iniparser, CUnit,
+# libcurl and jansson (Module = intune);
 # the three web servers and their modules (mod_fcgid, TLS for lighttpd),
 # htpasswd, spawn-fcgi and cgi-fcgi (libfcgi-bin) from deploy/; the real
 # SCEP clients (scep's scepclient, certmonger's scep-submit), curl, procps,
+# tinyproxy (an HTTP proxy for the Intune test),
 # util-linux (setpriv) and systemd (systemd-analyze, systemd-socket-activate)
 # for the tests; cppcheck for make lint; clang and its fuzzer runtime for
 # make fuzz; iproute2 (ip, for scepserver's network namespace) for make
-# bench.
+# bench; mandoc and groff for make man-lint.
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
+libcurl4-openssl-dev libjansson-dev
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
-curl scep certmonger procps util-linux systemd cppcheck clang
-libclang-rt-14-dev iproute2"
+curl scep certmonger procps util-linux systemd cppcheck clang tinyproxy-bin
+libclang-rt-14-dev iproute2 mandoc groff-base"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -8,7 +8,9 @@
 # Environment: BIN (folder with mscep), CONFIG (mscep.ini), PORT, TLSPORT
 # (0: no HTTPS), TLSDIR (server.crt/key), HTPASSWD, RUNAS (user for
 # servers that refuse to run as root; empty when not root), STATEDIR
-# (mscep's StateDir, where the CRL is published).
+# (mscep's StateDir, where the CRL is published). The document root is
+# the empty RUNDIR/htdocs: RUNDIR's logs and configurations are never
+# served.
 set -eu
 server=$1
 run=$2
@@ -23,6 +25,7 @@ render() {
 	    -e "s|/etc/mscep/tls|$TLSDIR|g" -e "s|/var/lib/mscep|$STATEDIR|g" \
 	    -e "s|/run/mscep/|$run/|g" -e "s|/run/lighttpd/|$run/|g" \
 	    -e "s|/etc/nginx/snippets/|$run/|g" \
+	    -e "s|/tmp/mscep-bridge|$run/bridge|g" \
 	    -e "/listen[[:space:]]*\[::\]/d" \
 	    -e "s|listen[[:space:]]*80;|listen 127.0.0.1:$PORT;|" \
 	    -e "s|listen[[:space:]]*443 ssl;|listen 127.0.0.1:$TLSPORT ssl;|" \
@@ -38,7 +41,7 @@ lighttpd_main() {
 server.modules = ( "mod_access", "mod_alias", "mod_accesslog" )
 server.bind = "127.0.0.1"
 server.port = $PORT
-server.document-root = "$run"
+server.document-root = "$run/htdocs"
 server.errorlog = "$run/error.log"
 accesslog.filename = "$run/access.log"
 include "$run/50-mscep.conf"
@@ -98,7 +101,7 @@ LoadModule auth_basic_module $mods/mod_auth_basic.so
 LoadModule alias_module $mods/mod_alias.so
 LoadModule mime_module $mods/mod_mime.so
 TypesConfig /etc/mime.types
-DocumentRoot $run
+DocumentRoot $run/htdocs
 <Directory />
 	Require all denied
 </Directory>
@@ -125,6 +128,9 @@ EOT
 		render apache/mscep-proxy-fcgi.conf
 		render cgi/mscep-bridge
 		chmod 755 "$run/mscep-bridge"
+		# The bridge's lock folder, which it would make in /tmp.
+		mkdir -p -m 0700 "$run/bridge"
+		[ -z "$RUNAS" ] || chown "$RUNAS" "$run/bridge"
 		cat >> "$run/apache.conf" <<EOT
 LoadModule proxy_module $mods/mod_proxy.so
 LoadModule proxy_fcgi_module $mods/mod_proxy_fcgi.so
@@ -139,7 +145,8 @@ EOT
 	fi
 }
 
-mkdir -p "$run"
+# An empty document root: logs and configurations stay outside it.
+mkdir -p "$run/htdocs"
 case $server in
 lighttpd)		lighttpd_main ;;
 nginx)			nginx_main ;;

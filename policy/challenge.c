@@ -1,7 +1,7 @@
 /* challenge.c - the challenge blob: ASN.1 claims, CMS sign then encrypt. */
-#include "challenge.h"
-#include "log.h"
-#include "util.h"
+#include "policy/challenge.h"
+#include "util/log.h"
+#include "util/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,11 +267,11 @@ challenge_issue(struct challenge_claims *c, EVP_PKEY *key, X509 *cert,
 	}
 	if ((*out = OPENSSL_malloc(b64len)) == NULL)
 		goto fail;
-	base64_encode(blob, (size_t)blen, *out, b64len);
+	util_base64_encode(blob, (size_t)blen, *out, b64len);
 	rc = 0;
 	goto out;
 fail:
-	openssl_reason(reason, rlen, "cannot build the challenge");
+	log_openssl_reason(reason, rlen, "cannot build the challenge");
 out:
 	MSCEP_CHALLENGE_free(a);
 	OPENSSL_clear_free(der, der ? (size_t)len : 0);
@@ -361,20 +361,21 @@ challenge_open(const char *b64, EVP_PKEY *key, X509 *cert,
 
 	memset(c, 0, sizeof(*c));
 	if (n == 0 || n > CHALLENGE_B64_MAX || (der = malloc(n)) == NULL ||
-	    (len = base64_decode(b64, n, der, n)) <= 0) {
+	    (len = util_base64_decode(b64, n, der, n)) <= 0) {
 		snprintf(reason, rlen, "challenge is not base64");
 		goto out;
 	}
 	e = CHALLENGE_DECRYPTION;
 	if ((sd = unseal(der, len, key, cert)) == NULL) {
-		openssl_reason(reason, rlen, "challenge cannot be decrypted");
+		log_openssl_reason(reason, rlen,
+		    "challenge cannot be decrypted");
 		goto out;
 	}
 	if ((e = verify(sd, signers, trust, &a)) != CHALLENGE_OK ||
 	    from_asn1(a, c) != 0) {
 		if (e == CHALLENGE_OK)
 			e = CHALLENGE_DESERIALIZATION;
-		openssl_reason(reason, rlen, e == CHALLENGE_SIGNATURE ?
+		log_openssl_reason(reason, rlen, e == CHALLENGE_SIGNATURE ?
 		    "challenge signature invalid or signer not trusted" :
 		    "challenge content is malformed");
 		goto out;

@@ -1,8 +1,9 @@
 /* policy.c - the policy interface and the choice of the one module. */
-#include "policy.h"
-#include "policy_exec.h"
-#include "policy_intune.h"
-#include "policy_password.h"
+#include "policy/policy.h"
+#include "policy/policy_exec.h"
+#include "policy/policy_intune.h"
+#include "policy/policy_mdmchallenge.h"
+#include "policy/policy_password.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,11 @@ struct policy_module {
 			    const struct policy_request *,
 			    struct policy_decision *);
 	void		 (*close)(void *);
+	void		 (*after)(void *, const struct policy_request *,
+			    X509 *, const char *);
 	int		 hide_landing_page;
 	int		 asked_on_renewal;
+	int		 vouches_sid_uri;
 };
 
 static void
@@ -33,15 +37,17 @@ password_module(void *state, const struct config *cfg, struct store *st,
     const struct policy_request *req, struct policy_decision *d)
 {
 	(void)state;
-	password_decide(cfg, st, req, d);
+	policy_password_decide(cfg, st, req, d);
 }
 
 static const struct policy_module modules[] = {
-	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL, 0,
-	  0 },
-	{ POLICY_INTUNE, "intune", intune_open, intune_decide, intune_close,
-	  1, 0 },
-	{ POLICY_EXEC, "exec", NULL, exec_decide, NULL, 0, 1 },
+	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL,
+	  NULL, 0, 0, 0 },
+	{ POLICY_MDM_CHALLENGE, "mdm-challenge", policy_mdmchallenge_open,
+	  policy_mdmchallenge_decide, policy_mdmchallenge_close, NULL, 1, 0, 0 },
+	{ POLICY_EXEC, "exec", NULL, policy_exec_decide, NULL, NULL, 0, 1, 0 },
+	{ POLICY_INTUNE, "intune", policy_intune_open, policy_intune_decide, policy_intune_close,
+	  policy_intune_after_issue, 1, 0, 1 },
 };
 
 struct policy {
@@ -109,10 +115,24 @@ policy_decision_free(struct policy_decision *d)
 	d->subject = NULL;
 }
 
+void
+policy_after_issue(struct policy *p, const struct policy_request *req,
+    X509 *issued, const char *why)
+{
+	if (p->mod->after != NULL)
+		p->mod->after(p->state, req, issued, why);
+}
+
 const char *
 policy_name(const struct policy *p)
 {
 	return p->mod->name;
+}
+
+int
+policy_vouches_sid_uri(const struct policy *p)
+{
+	return p != NULL && p->mod->vouches_sid_uri;
 }
 
 int
@@ -129,38 +149,4 @@ policy_close(struct policy *p)
 	if (p->mod->close != NULL)
 		p->mod->close(p->state);
 	free(p);
-}
-
-int
-csr_challenge(X509_REQ *csr, char *out, size_t size)
-{
-	X509_ATTRIBUTE	*attr;
-	ASN1_TYPE	*t;
-	unsigned char	*utf8 = NULL;
-	int		 idx, len, rc = -1;
-
-	idx = X509_REQ_get_attr_by_NID(csr, NID_pkcs9_challengePassword, -1);
-	if (idx < 0 || (attr = X509_REQ_get_attr(csr, idx)) == NULL ||
-	    X509_ATTRIBUTE_count(attr) != 1 ||
-	    (t = X509_ATTRIBUTE_get0_type(attr, 0)) == NULL)
-		goto out;
-	/* DirectoryString: Printable, UTF8, BMP, T61 or IA5 in the wild. */
-	switch (t->type) {
-	case V_ASN1_PRINTABLESTRING: case V_ASN1_UTF8STRING:
-	case V_ASN1_BMPSTRING: case V_ASN1_T61STRING: case V_ASN1_IA5STRING:
-		break;
-	default:
-		goto out;
-	}
-	len = ASN1_STRING_to_UTF8(&utf8, t->value.asn1_string);
-	if (len < 0 || (size_t)len >= size || memchr(utf8, 0, (size_t)len))
-		goto out;
-	memcpy(out, utf8, (size_t)len);
-	out[len] = '\0';
-	rc = 0;
-out:
-	/* It is a secret: wipe it. */
-	OPENSSL_clear_free(utf8, utf8 ? strlen((char *)utf8) : 0);
-	ERR_clear_error();
-	return rc;
 }

@@ -12,9 +12,9 @@
 
 #include <openssl/x509.h>
 
-#include "config.h"
-#include "store.h"
-#include "util.h"
+#include "config/config.h"
+#include "store/store.h"
+#include "util/util.h"
 
 struct policy_request {
 	const char		*txid;
@@ -54,13 +54,24 @@ void	 policy_decide(struct policy *, const struct policy_request *,
  */
 void	 policy_decide_renewal(struct policy *, const struct policy_request *,
 	    struct policy_decision *);
+/*
+ * After a PKCSReq the module allowed: issued is the certificate signed
+ * and recorded, or NULL when issuance failed after all, for why. Modules
+ * that report back (Module = intune: successNotification,
+ * failureNotification) do it here; a report that fails is logged and
+ * changes nothing for the requester.
+ */
+void	 policy_after_issue(struct policy *, const struct policy_request *,
+	    X509 *issued, const char *why);
 const char *policy_name(const struct policy *);
 void	 policy_close(struct policy *);
 
+/* 1 when the module has the CSR's names validated itself, a
+ * strong-mapping SID URI included (Intune's validateRequest): issuance
+ * then keeps that URI instead of refusing it. */
+int	 policy_vouches_sid_uri(const struct policy *);
+
 /* 1 when plain GETs of the SCEP URL must get 403 (Intune's NDES). */
 int	 policy_hides_landing_page(const struct policy *);
-
-/* The CSR's PKCS#9 challengePassword as UTF-8, or -1 when absent. */
-int	 csr_challenge(X509_REQ *, char *, size_t);
 
 #endif

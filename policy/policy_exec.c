@@ -1,8 +1,9 @@
 /* policy_exec.c - ask an administrator's program. */
-#include "policy_exec.h"
-#include "challenge.h"
-#include "log.h"
-#include "runcmd.h"
+#include "policy/policy_exec.h"
+#include "policy/policy_request.h"
+#include "policy/challenge.h"
+#include "util/log.h"
+#include "util/runcmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@ verifier_input(X509_REQ *csr, size_t *len)
 
 	if (b == NULL || pw == NULL || !PEM_write_bio_X509_REQ(b, csr))
 		goto done;
-	if (csr_challenge(csr, pw, CHALLENGE_B64_MAX + 1) == 0) {
+	if (policy_request_challenge(csr, pw, CHALLENGE_B64_MAX + 1) == 0) {
 		/* One line: a newline would let the requester write more
 		 * "Challenge:" lines or PEM blocks to the verifier. */
 		for (i = 0; pw[i] != '\0'; i++)
@@ -44,7 +45,7 @@ done:
 }
 
 void
-exec_decide(void *state, const struct config *cfg, struct store *st,
+policy_exec_decide(void *state, const struct config *cfg, struct store *st,
     const struct policy_request *req, struct policy_decision *d)
 {
 	char			 txid[160], tmpl[96], type[40], renews[112];

@@ -8,9 +8,9 @@
 #ifndef MSCEP_POLICY_EXEC_H
 #define MSCEP_POLICY_EXEC_H
 
-#include "policy.h"
+#include "policy/policy.h"
 
-void	 exec_decide(void *, const struct config *, struct store *,
+void	 policy_exec_decide(void *, const struct config *, struct store *,
 	    const struct policy_request *, struct policy_decision *);
 
 #endif

@@ -1,319 +1,363 @@
-/* policy_intune.c - a challenge blob must expect exactly this request. */
-#include "policy_intune.h"
-#include "challenge.h"
-#include "log.h"
-#include "ra.h"
-#include "template.h"
+/* policy_intune.c - Intune's validateRequest decides a PKCSReq. */
+#include "policy/policy_intune.h"
+#include "policy/intune_auth.h"
+#include "policy/intune_discovery.h"
+#include "util/log.h"
 
-#include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#define SCEP_API_VERSION	"api-version: 2018-02-20"
+#define SID_URI			"tag:microsoft.com,2022-09-14:sid:"
+
 struct intune {
-	EVP_PKEY	*key;
-	X509		*cert;
-	STACK_OF(X509)	*signers;
-	X509_STORE	*trust;
+	const struct config	*cfg;
+	struct intune_http	*http;
+	struct intune_auth	 auth;
+	struct intune_endpoints	 ep;
 };
 
 void
-intune_close(void *arg)
+policy_intune_close(void *arg)
 {
 	struct intune	*in = arg;
 
 	if (in == NULL)
 		return;
-	EVP_PKEY_free(in->key);
-	X509_free(in->cert);
-	sk_X509_pop_free(in->signers, X509_free);
-	X509_STORE_free(in->trust);
+	intune_http_free(in->http);
+	intune_auth_close(&in->auth);
 	free(in);
 }
 
-static int
-load_signers(const char *path, STACK_OF(X509) *out)
+int
+policy_intune_open(const struct config *cfg, void **state, char *reason,
+    size_t rlen)
 {
-	FILE	*f = fopen(path, "r");
-	X509	*x;
+	struct intune	*in = calloc(1, sizeof(*in));
 
-	if (f == NULL)
-		return -1;
-	while ((x = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
-		if (!sk_X509_push(out, x)) {
-			X509_free(x);
-			break;
-		}
-	fclose(f);
-	ERR_clear_error();
-	return sk_X509_num(out) > 0 ? 0 : -1;
-}
-
-static int
-trust_previous(const struct config *cfg, X509 *ca, X509_STORE *trust,
-    char *reason, size_t rlen)
-{
-	STACK_OF(X509)	*prev;
-	int		 i, rc = -1;
-
-	if ((prev = sk_X509_new_null()) == NULL) {
+	if (in == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		return -1;
 	}
-	if (ra_load_prev(cfg, ca, prev, reason, rlen) != 0)
-		goto out;
-	for (i = 0; i < sk_X509_num(prev); i++)
-		if (!X509_STORE_add_cert(trust, sk_X509_value(prev, i))) {
-			snprintf(reason, rlen, "out of memory");
-			goto out;
-		}
-	rc = 0;
-out:
-	sk_X509_pop_free(prev, X509_free);
-	return rc;
+	in->cfg = cfg;
+	if (intune_auth_open(&in->auth, cfg, reason, rlen) != 0 ||
+	    (in->http = intune_http_new(cfg, reason, rlen)) == NULL) {
+		policy_intune_close(in);
+		return -1;
+	}
+	*state = in;
+	return 0;
+}
+
+/* One POST; 1: retry after a fresh token, 2: after a new discovery. */
+static int
+post(struct intune *in, const char *action, const char *body,
+    struct intune_reply *r, int fresh, char *reason, size_t rlen)
+{
+	const char	*tok;
+	char		 url[1200];
+
+	if (intune_discover(&in->ep, &in->auth, in->http, reason, rlen) != 0 ||
+	    (tok = intune_auth_token(&in->auth, in->http, INTUNE_AUD_INTUNE,
+	    fresh, reason, rlen)) == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "%s/ScepActions/%s", in->ep.scep, action);
+	if (intune_http_call(in->http, url, tok, SCEP_API_VERSION,
+	    "application/json", body, r, reason, rlen) != 0)
+		return r->net == INTUNE_NET_CONNECT ? 2 : -1;
+	if (r->status == 401)
+		return 1;
+	return r->status == 404 ? 2 : 0;
 }
 
 int
-intune_open(const struct config *cfg, void **state, char *reason, size_t rlen)
+intune_scep_call(void *arg, const char *action, const json_t *body,
+    struct intune_reply *r, char *reason, size_t rlen)
 {
-	struct intune	*in = calloc(1, sizeof(*in));
-	char		 path[PATH_MAX + 32];
-	X509		*ca = NULL;
+	struct intune	*in = arg;
+	char		*text = json_dumps(body, JSON_COMPACT);
+	int		 rc, fresh = 0, rediscovered = 0;
 
-	if (in == NULL || (in->signers = sk_X509_new_null()) == NULL ||
-	    (in->trust = X509_STORE_new()) == NULL)
-		goto fail;
-	config_state_path(cfg, CHALLENGE_KEY, path, sizeof(path));
-	if (pem_read_key(path, &in->key) != 0)
-		goto missing;
-	config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path));
-	if (pem_read_cert(path, &in->cert) != 0)
-		goto missing;
-	if (X509_check_private_key(in->cert, in->key) != 1) {
-		snprintf(reason, rlen, "Module = intune: %s does not match %s",
-		    CHALLENGE_CERT, CHALLENGE_KEY);
-		goto out;
+	memset(r, 0, sizeof(*r));
+	if (text == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
 	}
-	if (load_signers(cfg->challenge_signers, in->signers) != 0) {
-		snprintf(reason, rlen, "Module = intune: no trusted MDM signer "
-		    "certificate in %s (mscep-admin mdm-init)",
-		    cfg->challenge_signers);
-		goto out;
+	for (;;) {
+		rc = post(in, action, text, r, fresh, reason, rlen);
+		if (rc == 1 && !fresh) {
+			fresh = 1;
+		} else if (rc == 2 && !rediscovered) {
+			rediscovered = 1;
+			memset(&in->ep, 0, sizeof(in->ep));
+		} else
+			break;
+		intune_reply_clear(r);
 	}
-	/* MDM signers chain to the issuing CA. */
-	config_state_path(cfg, RA_CA_CERT, path, sizeof(path));
-	if (pem_read_cert(path, &ca) != 0 || !X509_STORE_add_cert(in->trust,
-	    ca))
-		goto missing;
-	/* Or to one it replaced (mscep-admin ca switch): a signer issued
-	 * before the switch is trusted until it expires. */
-	if (trust_previous(cfg, ca, in->trust, reason, rlen) != 0)
-		goto out;
-	X509_free(ca);
-	*state = in;
+	free(text);
+	if (rc == -1 && r->status == 0) {
+		r->net = intune_http_last(in->http);
+		return -1;
+	}
 	return 0;
-missing:
-	snprintf(reason, rlen, "Module = intune: cannot read %s (mscep-admin "
-	    "mdm-init creates the challenge key)", path);
-	goto out;
-fail:
-	snprintf(reason, rlen, "out of memory");
-out:
-	X509_free(ca);
-	intune_close(in);
-	return -1;
 }
 
-static void
-refuse(struct policy_decision *d, const char *code, const char *fmt, ...)
-    __attribute__((format(__printf__, 3, 4)));
-
-static void
-refuse(struct policy_decision *d, const char *code, const char *fmt, ...)
+/* The DER CSR, base64 on one line, challengePassword kept; malloc'd. */
+static char *
+csr_base64(X509_REQ *csr)
 {
-	va_list	 ap;
+	unsigned char	*der = NULL;
+	char		*b64 = NULL;
+	int		 n = i2d_X509_REQ(csr, &der);
 
-	d->allow = 0;
-	snprintf(d->code, sizeof(d->code), "%s", code);
-	va_start(ap, fmt);
-	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
-	va_end(ap);
+	if (n > 0 && (b64 = malloc((size_t)n * 4 / 3 + 8)) != NULL)
+		EVP_EncodeBlock((unsigned char *)b64, der, n);
+	OPENSSL_free(der);
+	return b64;
 }
 
-/* The CSR's SANs, or an empty set. */
-static GENERAL_NAMES *
-csr_sans(X509_REQ *csr)
+/* The SID of the CSR's strong-mapping URI SAN, "" when it has none. */
+static void
+csr_sid(X509_REQ *csr, char *out, size_t len)
 {
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
 	GENERAL_NAMES	*g = NULL;
+	const GENERAL_NAME *n;
+	const char	*u;
+	int		 i, ulen;
 
+	*out = '\0';
 	if (exts != NULL)
 		g = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	for (i = 0; g != NULL && i < sk_GENERAL_NAME_num(g); i++) {
+		n = sk_GENERAL_NAME_value(g, i);
+		if (n->type != GEN_URI)
+			continue;
+		u = (const char *)ASN1_STRING_get0_data(
+		    n->d.uniformResourceIdentifier);
+		ulen = ASN1_STRING_length(n->d.uniformResourceIdentifier);
+		if (ulen > (int)strlen(SID_URI) && ulen - strlen(SID_URI) < len &&
+		    strncasecmp(u, SID_URI, strlen(SID_URI)) == 0)
+			snprintf(out, len, "%.*s", ulen - (int)strlen(SID_URI),
+			    u + strlen(SID_URI));
+	}
+	GENERAL_NAMES_free(g);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	ERR_clear_error();
-	return g != NULL ? g : sk_GENERAL_NAME_new_null();
 }
 
-/* n names of a found in b (DER-equal); -1 on error. */
-static int
-count_in(const GENERAL_NAMES *a, const GENERAL_NAMES *b)
+static void
+append_id(char *reason, size_t len, const char *id)
 {
-	int	 i, j, n = 0;
+	size_t	 n = strlen(reason);
 
-	for (i = 0; i < sk_GENERAL_NAME_num(a); i++)
-		for (j = 0; j < sk_GENERAL_NAME_num(b); j++)
-			if (GENERAL_NAME_cmp(sk_GENERAL_NAME_value(a, i),
-			    sk_GENERAL_NAME_value(b, j)) == 0) {
-				n++;
-				break;
-			}
-	return n;
+	if (n < len)
+		snprintf(reason + n, len - n, " (client-request-id %s)", id);
 }
 
-/* The set of SANs must be the expected set: none missing, none extra. */
+/* "S-1-" then digits and single dashes, as a KDC reads it. */
 static int
-check_sans(X509_REQ *csr, const GENERAL_NAMES *want,
-    struct policy_decision *d)
+sid_text_ok(const char *s)
 {
-	GENERAL_NAMES	*got = csr_sans(csr);
-	int		 ngot, nwant, rc = -1;
-
-	if (got == NULL) {
-		refuse(d, "CertificateRequestDecodingFailed", "CSR SANs "
-		    "unreadable");
-		return -1;
-	}
-	ngot = sk_GENERAL_NAME_num(got);
-	nwant = sk_GENERAL_NAME_num(want);
-	if (count_in(want, got) != nwant)
-		refuse(d, "SubjectAltNameMissing", "CSR lacks %d of the %d "
-		    "SANs the challenge expects", nwant - count_in(want, got),
-		    nwant);
-	else if (count_in(got, want) != ngot)
-		refuse(d, "SubjectAltNameMismatch", "CSR has %d SAN(s) the "
-		    "challenge does not list", ngot - count_in(got, want));
-	else
-		rc = 0;
-	GENERAL_NAMES_free(got);
-	return rc;
-}
-
-/* "S-1-" then dash-separated decimal numbers: what strong mapping takes. */
-static int
-sid_ok(const char *s)
-{
-	int	 parts = 0;
-
-	if (strncmp(s, "S-1-", 4) != 0)
+	if (strncmp(s, "S-1-", 4) != 0 || s[4] == '\0')
 		return 0;
-	for (s += 4; *s != '\0'; parts++) {
-		if (!isdigit((unsigned char)*s))
+	for (s += 4; *s != '\0'; s++)
+		if (!(*s >= '0' && *s <= '9') && !(*s == '-' && s[1] >= '0' &&
+		    s[1] <= '9'))
 			return 0;
-		while (isdigit((unsigned char)*s))
-			s++;
-		if (*s == '-' && s[1] != '\0')
-			s++;
-		else if (*s != '\0')
-			return 0;
-	}
-	return parts >= 1;
+	return 1;
 }
 
-static int
-check_claims(const struct policy_request *req,
-    const struct challenge_claims *c, struct policy_decision *d)
+static json_t *
+validate_body(const struct policy_request *req, const char *csr)
 {
-	const X509_NAME	*subject = X509_REQ_get_subject_name(req->csr);
-	unsigned	 ku = csr_key_usage(req->csr);
-
-	if (strcasecmp(c->profile, req->tmpl->name) != 0) {
-		refuse(d, "ScepProfileMismatch", "challenge is for template "
-		    "%.60s, the CSR's key usage selects %.60s", c->profile,
-		    req->tmpl->name);
-		return -1;
-	}
-	if (X509_NAME_entry_count(subject) == 0 &&
-	    X509_NAME_entry_count(c->subject) > 0) {
-		refuse(d, "SubjectNameMissing", "CSR has no subject");
-		return -1;
-	}
-	if (X509_NAME_cmp(subject, c->subject) != 0) {
-		refuse(d, "SubjectNameMismatch", "CSR subject differs from the "
-		    "challenge's");
-		return -1;
-	}
-	if (check_sans(req->csr, c->sans, d) != 0)
-		return -1;
-	if (c->key_usage >= 0 && ku != (unsigned)c->key_usage) {
-		refuse(d, "KeyUsageMismatch", "CSR key usage 0x%x, challenge "
-		    "0x%x", ku, (unsigned)c->key_usage);
-		return -1;
-	}
-	if (c->sid[0] != '\0' && !sid_ok(c->sid)) {
-		refuse(d, "ChallengeDeserializationError", "SID in challenge "
-		    "is not S-1-...");
-		return -1;
-	}
-	return 0;
+	return json_pack("{s:{s:s, s:s, s:s}}", "request", "transactionId",
+	    req->txid, "certificateRequest", csr, "callerInfo", INTUNE_CALLER);
 }
 
 void
-intune_decide(void *arg, const struct config *cfg, struct store *st,
-    const struct policy_request *req, struct policy_decision *d)
+intune_judge(const struct intune_reply *r, struct policy_decision *d)
 {
-	struct intune		*in = arg;
-	struct challenge_claims	 c;
-	enum challenge_err	 e;
-	enum store_rc		 rc;
-	char			*blob = malloc(CHALLENGE_B64_MAX + 1), nonce[33];
+	const char	*code = json_string_value(json_object_get(r->json,
+	    "code"));
+	const char	*desc = json_string_value(json_object_get(r->json,
+	    "errorDescription"));
 
-	memset(&c, 0, sizeof(c));
-	if (blob == NULL) {
-		refuse(d, "Unknown", "out of memory");
+	if (r->status / 100 != 2 || !json_is_object(r->json) || code == NULL) {
+		snprintf(d->code, sizeof(d->code), "Unknown");
+		snprintf(d->reason, sizeof(d->reason), "Intune validateRequest "
+		    "answered HTTP %ld%s (client-request-id %s)", r->status,
+		    r->json == NULL ? ", not JSON" : code == NULL ? " without "
+		    "a code" : "", r->request_id);
 		return;
 	}
-	if (csr_challenge(req->csr, blob, CHALLENGE_B64_MAX + 1) != 0) {
-		refuse(d, "ChallengePasswordMissing", "CSR has no "
-		    "challengePassword, or one longer than %d characters",
-		    CHALLENGE_B64_MAX);
+	snprintf(d->code, sizeof(d->code), "%s", code);
+	d->allow = strcmp(code, "Success") == 0;
+	snprintf(d->reason, sizeof(d->reason), "Intune: %.160s "
+	    "(client-request-id %s)", desc && *desc ? desc : code,
+	    r->request_id);
+}
+
+void
+policy_intune_decide(void *arg, const struct config *cfg, struct store *st,
+    const struct policy_request *req, struct policy_decision *d)
+{
+	struct intune_reply	 r;
+	json_t			*body = NULL;
+	char			*csr = csr_base64(req->csr);
+
+	(void)cfg;
+	(void)st;
+	memset(&r, 0, sizeof(r));
+	d->allow = 0;
+	d->claim.kind = CLAIM_NONE;
+	if (csr == NULL || (body = validate_body(req, csr)) == NULL) {
+		snprintf(d->code, sizeof(d->code), "Unknown");
+		snprintf(d->reason, sizeof(d->reason), "cannot encode the CSR");
 		goto out;
 	}
-	e = challenge_open(blob, in->key, in->cert, in->signers, in->trust,
-	    now_seconds(), cfg->clock_skew, &c, d->reason, sizeof(d->reason));
-	if (e != CHALLENGE_OK) {
-		snprintf(d->code, sizeof(d->code), "%s", challenge_err_code(e));
+	if (intune_scep_call(arg, "validateRequest", body, &r, d->reason,
+	    sizeof(d->reason)) != 0) {
+		snprintf(d->code, sizeof(d->code), "%s", r.net ==
+		    INTUNE_NET_TIMEOUT ? "IntuneTimeout" : r.net ==
+		    INTUNE_NET_CONNECT ? "IntuneUnreachable" : "IntuneError");
+		if (r.request_id[0] != '\0')
+			append_id(d->reason, sizeof(d->reason), r.request_id);
 		goto out;
 	}
-	snprintf(d->device_id, sizeof(d->device_id), "%s", c.device_id);
-	if (check_claims(req, &c, d) != 0)
-		goto out;
-	hex_encode(c.nonce, CHALLENGE_NONCE_LEN, nonce);
-	/* Early answer; the store's primary key decides races. */
-	if ((rc = store_nonce_used(st, nonce)) != STORE_NOT_FOUND) {
-		refuse(d, rc == STORE_OK ? "ChallengeReplayed" : "Unknown",
-		    rc == STORE_OK ? "challenge already used" :
-		    "store lookup failed");
-		goto out;
+	intune_judge(&r, d);
+	/* Intune checked the CSR, its strong-mapping SAN included. */
+	if (d->allow)
+		csr_sid(req->csr, d->sid, sizeof(d->sid));
+	if (d->allow && d->sid[0] != '\0' && !sid_text_ok(d->sid)) {
+		d->allow = 0;
+		snprintf(d->code, sizeof(d->code), "SidMalformed");
+		snprintf(d->reason, sizeof(d->reason), "the CSR's strong-mapping "
+		    "URI does not end in a SID (S-1-...)");
 	}
-	d->allow = 1;
-	snprintf(d->code, sizeof(d->code), "Success");
-	snprintf(d->reason, sizeof(d->reason), "challenge for device %.100s",
-	    c.device_id);
-	snprintf(d->sid, sizeof(d->sid), "%s", c.sid);
-	/* The CSR matched it (X509_NAME_cmp folds case and spaces): the
-	 * certificate gets the subject the MDM signed, byte for byte. */
-	d->subject = c.subject;
-	c.subject = NULL;
-	d->claim.kind = CLAIM_NONCE;
-	snprintf(d->claim.key, sizeof(d->claim.key), "%s", nonce);
-	d->claim.expires = c.expires_at;
 out:
-	challenge_claims_free(&c);
-	OPENSSL_clear_free(blob, CHALLENGE_B64_MAX + 1);
+	intune_reply_clear(&r);
+	json_decref(body);
+	free(csr);
+}
+
+int
+intune_check_online(const struct config *cfg, FILE *out, char *reason,
+    size_t rlen)
+{
+	struct intune	*in = NULL;
+	int		 rc = -1;
+
+	if (policy_intune_open(cfg, (void **)&in, reason, rlen) != 0)
+		return -1;
+	if (intune_auth_token(&in->auth, in->http, INTUNE_AUD_GRAPH, 1,
+	    reason, rlen) == NULL)
+		goto out;
+	fprintf(out, "Graph token: ok\n");
+	if (intune_auth_token(&in->auth, in->http, INTUNE_AUD_INTUNE, 1,
+	    reason, rlen) == NULL)
+		goto out;
+	fprintf(out, "Intune token: ok\n");
+	if (intune_discover(&in->ep, &in->auth, in->http, reason, rlen) != 0)
+		goto out;
+	fprintf(out, "%s: %s\n%s: %s\n", INTUNE_SCEP_SERVICE, in->ep.scep,
+	    INTUNE_PKI_SERVICE, in->ep.pki[0] ? in->ep.pki : "(not listed)");
+	rc = 0;
+out:
+	policy_intune_close(in);
+	return rc;
+}
+
+/* What successNotification says about the certificate. */
+static json_t *
+success_body(const struct policy_request *req, const char *csr, X509 *x)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0, i;
+	char		 thumb[2 * EVP_MAX_MD_SIZE + 1], serial[80], when[32];
+	char		*issuer = X509_NAME_oneline(X509_get_issuer_name(x), NULL,
+	    0);
+	BIGNUM		*bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char		*hex = bn ? BN_bn2hex(bn) : NULL;
+	struct tm	 tm;
+	json_t		*j = NULL;
+
+	if (issuer == NULL || hex == NULL || !X509_digest(x, EVP_sha1(), md,
+	    &n) || ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		goto out;
+	for (i = 0; i < n; i++)
+		snprintf(thumb + 2 * i, 3, "%02X", md[i]);
+	snprintf(serial, sizeof(serial), "%s", hex);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S.0000000Z", &tm);
+	j = json_pack("{s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:n, s:n}}",
+	    "notification", "transactionId", req->txid, "certificateRequest",
+	    csr, "certificateThumbprint", thumb, "certificateSerialNumber",
+	    serial, "certificateExpirationDateUtc", when,
+	    "issuingCertificateAuthority", issuer, "callerInfo", INTUNE_CALLER,
+	    "caConfiguration", "certificateAuthority");
+out:
+	OPENSSL_free(issuer);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return j;
+}
+
+/* E_FAIL as a signed 32-bit HRESULT; the description at most 255. */
+static json_t *
+failure_body(const struct policy_request *req, const char *csr,
+    const char *why)
+{
+	char	 desc[256];
+
+	snprintf(desc, sizeof(desc), "%s", why && *why ? why : "issuance "
+	    "failed");
+	return json_pack("{s:{s:s, s:s, s:i, s:s, s:s}}", "notification",
+	    "transactionId", req->txid, "certificateRequest", csr, "hResult",
+	    (int)-2147467259, "errorDescription", desc, "callerInfo",
+	    INTUNE_CALLER);
+}
+
+void
+policy_intune_after_issue(void *arg, const struct policy_request *req, X509 *x,
+    const char *why)
+{
+	const char		*action = x ? "successNotification" :
+	    "failureNotification";
+	struct intune_reply	 r;
+	json_t			*body = NULL;
+	char			*csr = csr_base64(req->csr), reason[REASON_MAX];
+	const char		*code = NULL;
+
+	memset(&r, 0, sizeof(r));
+	if (csr == NULL || (body = x ? success_body(req, csr, x) :
+	    failure_body(req, csr, why)) == NULL) {
+		log_warnx("intune: txid=%s %s not sent: cannot encode it",
+		    req->txid, action);
+		goto out;
+	}
+	if (intune_scep_call(arg, action, body, &r, reason,
+	    sizeof(reason)) != 0)
+		log_warnx("intune: txid=%s %s failed: %s", req->txid, action,
+		    reason);
+	else if (r.status / 100 != 2 || (code = json_string_value(
+	    json_object_get(r.json, "code"))) == NULL ||
+	    strcmp(code, "Success") != 0)
+		log_warnx("intune: txid=%s %s refused: HTTP %ld code %.48s "
+		    "(client-request-id %s)", req->txid, action, r.status,
+		    code != NULL ? code : r.json ? "-" : "not JSON",
+		    r.request_id);
+	else
+		log_info("intune: txid=%s %s sent (client-request-id %s)",
+		    req->txid, action, r.request_id);
+out:
+	intune_reply_clear(&r);
+	json_decref(body);
+	free(csr);
 }

@@ -1,5 +1,6 @@
 /* policy_password.c - NDES one-time and single passwords. */
-#include "policy_password.h"
+#include "policy/policy_password.h"
+#include "policy/policy_request.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -12,7 +13,7 @@
 #define CHALLENGE_MAX 256
 
 void
-password_hash(const char *pw, char out[65])
+policy_password_hash(const char *pw, char out[65])
 {
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 	char		 norm[CHALLENGE_MAX];
@@ -24,24 +25,24 @@ password_hash(const char *pw, char out[65])
 			norm[n++] = (char)toupper((unsigned char)pw[i]);
 	SHA256((const unsigned char *)norm, n, md);
 	OPENSSL_cleanse(norm, sizeof(norm));
-	hex_encode(md, sizeof(md), out);
+	util_hex_encode(md, sizeof(md), out);
 }
 
 enum store_rc
-password_new(const struct config *cfg, struct store *st, char *out,
+policy_password_new(const struct config *cfg, struct store *st, char *out,
     size_t size)
 {
 	unsigned char	 raw[64];
 	char		 hash[65];
-	int64_t		 now = now_seconds();
+	int64_t		 now = util_now();
 	enum store_rc	 rc;
 	size_t		 n = (size_t)cfg->password_length;
 
 	if (n > sizeof(raw) || size < 2 * n + 1 || RAND_bytes(raw, (int)n) != 1)
 		return STORE_ERROR;
-	hex_encode(raw, n, out);
+	util_hex_encode(raw, n, out);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	password_hash(out, hash);
+	policy_password_hash(out, hash);
 	if (cfg->use_single_password)
 		rc = store_password_set_single(st, hash, now);
 	else
@@ -53,7 +54,7 @@ password_new(const struct config *cfg, struct store *st, char *out,
 }
 
 void
-password_decide(const struct config *cfg, struct store *st,
+policy_password_decide(const struct config *cfg, struct store *st,
     const struct policy_request *req, struct policy_decision *d)
 {
 	char		 pw[CHALLENGE_MAX];
@@ -66,14 +67,14 @@ password_decide(const struct config *cfg, struct store *st,
 		snprintf(d->reason, sizeof(d->reason), "EnforcePassword=0");
 		return;
 	}
-	if (csr_challenge(req->csr, pw, sizeof(pw)) != 0) {
+	if (policy_request_challenge(req->csr, pw, sizeof(pw)) != 0) {
 		snprintf(d->reason, sizeof(d->reason), "CSR has no "
 		    "challengePassword");
 		return;
 	}
-	password_hash(pw, d->claim.key);
+	policy_password_hash(pw, d->claim.key);
 	OPENSSL_cleanse(pw, sizeof(pw));
-	rc = store_password_lookup(st, d->claim.key, now_seconds(), &kind);
+	rc = store_password_lookup(st, d->claim.key, util_now(), &kind);
 	/* A password of the other mode (left from before UseSinglePassword
 	 * changed) does not count. */
 	if (rc == STORE_OK && (kind == CLAIM_SINGLE_PASSWORD) !=

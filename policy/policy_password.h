@@ -9,16 +9,17 @@
 
 #include <stddef.h>
 
-#include "config.h"
-#include "policy.h"
-#include "store.h"
+#include "config/config.h"
+#include "policy/policy.h"
+#include "store/store.h"
 
 /* Issues a new password into out; STORE_FULL when the cache is full. */
-enum store_rc password_new(const struct config *, struct store *, char *out,
+enum store_rc policy_password_new(const struct config *, struct store *,
+    char *out,
 	    size_t);
 /* Hex SHA-256 of the normalised password; what the store keeps. */
-void	 password_hash(const char *, char out[65]);
-void	 password_decide(const struct config *, struct store *,
+void	 policy_password_hash(const char *, char out[65]);
+void	 policy_password_decide(const struct config *, struct store *,
 	    const struct policy_request *, struct policy_decision *);
 
 #endif

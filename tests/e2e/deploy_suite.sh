@@ -69,6 +69,102 @@ deploy_crl() {
 	    openssl crl -inform DER -in "$T/$n.crl" -CAfile "$T/state/ca.crt" -noout
 }
 
+# deploy_exposure NAME BASE: the server answers nothing but mscep's paths
+# at BASE (http://HOST:PORT): its logs, configurations, the document root,
+# the state folder and the files beside them answer 403 or 404, also when
+# reached by "..", encoded or not, from the paths it does serve (400: the
+# server refuses a path that climbs above its root).
+deploy_exposure() {
+	n=$1
+	base=$2
+	for p in /access.log /error.log /mscep.log /lighttpd.conf /nginx.conf \
+	    /apache.conf /50-mscep.conf /mscep-locations.conf \
+	    /mscep-fcgid.conf /mscep-proxy-fcgi.conf /mscep-bridge /mscep.sock \
+	    /htpasswd / /etc/ /etc/passwd /index.html /htdocs/ /run/ /var/ \
+	    /crl/ /crl/../access.log /crl/..%2faccess.log /crl/..%2fmscep.db \
+	    /crl/%2e%2e/mscep.db /crl/..%2f..%2frun%2faccess.log \
+	    /crl/..%2fprivate%2fca.key /crl/%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd \
+	    /crl/../../../../etc/passwd /certsrv/mscep/mscep.dll/../../../access.log \
+	    /certsrv/mscep/../../error.log /ocsp/../access.log \
+	    /mscep.db \
+	    /private/ca.key /state/mscep.db; do
+		c=$(curl -s --path-as-is -o "$T/body" -w '%{http_code}' "$base$p")
+		check "$n: GET $p answers 400, 403 or 404 (got $c)" \
+		    sh -c "test '$c' = 400 -o '$c' = 403 -o '$c' = 404"
+	done
+	# Apache keeps %2F encoded (AllowEncodedSlashes NoDecode): this one
+	# reaches mscep, which answers its own page, never the log.
+	curl -s --path-as-is -o "$T/body" \
+	    "$base/certsrv/mscep/mscep.dll/..%2f..%2f..%2faccess.log"
+	check_not "$n: no log through /certsrv/mscep/mscep.dll/..%2f..%2f..%2faccess.log" \
+	    grep -q 'operation=GetCACaps' "$T/body"
+	check "$n: ... and the SCEP path still answers" \
+	    sh -c "curl -sf '$base/certsrv/mscep/mscep.dll?operation=GetCACaps' |
+	    grep -qx POSTPKIOperation"
+}
+
+# deploy_cgi_cap NAME DIR HOLD BURST pool|-: GETs too long for FastCGI run as a
+# CGI (mscep itself, or mscep-bridge), each holding one of the lock files
+# in DIR: with all HOLD slots held the next answers 503 with Retry-After
+# at once; 4 times as many GETs at once as BURST slots (at least 16) get
+# 503s and none hangs or fails otherwise; then a long GET enrolls. mscep's
+# slot count is [Service] MaxCGIProcesses, set here in the INI; the
+# bridge's is MSCEP_BRIDGE_SLOTS (8), fixed ("pool": the bridge, whose
+# burst need not show a 503).
+deploy_cgi_cap() {
+	n=$1 dir=$2 hold=$3 slots=$4
+	# 30,000 characters of base64 zeros: past the CGI threshold of every
+	# shipped configuration; mscep answers 400 (not DER) once admitted.
+	long="$URL?operation=PKIOperation&message=$(head -c 30000 /dev/zero | tr '\0' A)"
+	sed -i "s/^MaxCGIProcesses = .*/MaxCGIProcesses = $hold/" "$INI"
+	# The first CGI request makes StateDir/cgi/ as the workers' user.
+	curl -s -m 30 -o /dev/null "$long"
+	# The holder runs as the lock folder's owner: its signals live in a
+	# folder it may write.
+	h=$T/$n-hold
+	mkdir -p "$h" && chmod 777 "$h"
+	mkfifo "$h/release" && chmod 666 "$h/release"
+	cmd="sh -c \": > '$h/held'; read x < '$h/release'\""
+	for i in $(seq 0 $((hold - 1))); do cmd="flock '$dir/slot-$i' $cmd"; done
+	as_user "$(stat -c %U "$dir")" sh -c "$cmd" &
+	holder=$!
+	for i in $(seq 1 100); do [ -e "$h/held" ] && break; sleep 0.1; done
+	t0=$(date +%s)
+	c=$(curl -s -m 30 -D "$T/$n-cap.h" -o "$T/body" -w '%{http_code}' "$long")
+	t1=$(date +%s)
+	check "$n: all $hold CGI slots held: a long GET answers 503 (got $c)" test "$c" = 503
+	check "$n: ... with Retry-After" grep -qi '^Retry-After: [0-9]' "$T/$n-cap.h"
+	check "$n: ... at once ($((t1 - t0)) s)" test $((t1 - t0)) -le 3
+	check "$n: ... and logs why" sh -c "cat '$T/run/mscep.log' '$T/run/error.log' \
+	    2>/dev/null | grep -qE 'op=CGI result=503|mscep-bridge: 503: all'"
+	timeout 10 sh -c "echo > '$h/release'"
+	wait "$holder"
+	c=$(curl -s -m 30 -o "$T/body" -w '%{http_code}' "$long")
+	check "$n: slots free again: mscep answers the long GET (400, got $c)" test "$c" = 400
+
+	sed -i "s/^MaxCGIProcesses = .*/MaxCGIProcesses = $slots/" "$INI"
+	many=$((slots * 4 < 16 ? 16 : slots * 4))
+	burst=
+	for i in $(seq 1 $many); do
+		curl -s -m 60 -o /dev/null -w '%{http_code}\n' "$long" > "$T/$n-burst.$i" &
+		burst="$burst $!"
+	done
+	wait $burst
+	cat "$T/$n-burst".* | sort | uniq -c | sed 's/^/# burst: /'
+	# Through mod_proxy_fcgi's bridge the burst has not been seen to
+	# overlap 8 deep (even with the pool's workers paused), so there
+	# only the held slots above show the 503.
+	[ "$5" = pool ] ||
+	    check "$n: $many long GETs at once against $slots slots: some get 503" \
+	    grep -qx 503 $T/$n-burst.*
+	check "$n: ... some are answered by mscep (400)" grep -qx 400 $T/$n-burst.*
+	check "$n: ... and none hangs or fails otherwise" \
+	    sh -c "! cat $T/$n-burst.* | grep -vqxE '400|503'"
+	sed -i 's/^MaxCGIProcesses = .*/MaxCGIProcesses = 4/' "$INI"
+	check "$n: after the burst a 30 KB GET enrolls" \
+	    $CLI -u "$URL" -m get -s 400 -p "$($ADMIN password)" enroll
+}
+
 deploy_password_page() {
 	n=$1
 	a=${TLSURL%%/mscep/mscep.dll}/mscep_admin/
@@ -171,6 +267,13 @@ deploy_stop() {
 deploy_suite() {
 	deploy_protocol "$1"
 	deploy_crl "$1"
+	deploy_exposure "$1" "http://127.0.0.1:$PORT"
+	# mod_proxy_fcgi's long GETs go through mscep-bridge to the pool.
+	if [ "$1" = apache-proxy-fcgi ]; then
+		deploy_cgi_cap "$1" "$T/run/bridge" 8 8 pool
+	else
+		deploy_cgi_cap "$1" "$T/state/cgi" 2 1 -
+	fi
 	deploy_password_page "$1"
 	deploy_kill_worker "$1"
 	deploy_stop "$1"

@@ -58,7 +58,7 @@ check "... logged with the verifier's exit status" grep -q \
     'policy exec refused the renewal: VerifierRefused: verifier exited with 4' \
     "$T/run/mscep.log"
 check "... and nothing issued" test "$(certs)" = "$n"
-check "plain GETs of the SCEP URL still get NDES's page (only intune hides it)" \
+check "plain GETs of the SCEP URL still get NDES's page (only intune and mdm-challenge hide it)" \
     sh -c "curl -s '$URL' | grep -q 'Network Device Enrollment Service'"
 n=$(certs)
 check "the verifier's no (exit 1) refuses with badRequest" \

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Issue 5 through real lighttpd and the project's client: renewal inside
-# and outside its window, pending -> approve/deny -> CertPoll, revocation
-# (one, bulk, idempotent), the published CRL and GetCRL. Refused requests
-# change nothing in the store.
+# A certificate's later life through real lighttpd and the project's
+# client: renewal inside and outside its window, pending -> approve/deny
+# -> CertPoll, revocation (one, bulk, idempotent), the published CRL and
+# GetCRL. Refused requests change nothing in the store.
 . "$(dirname "$0")/lib.sh"
 CLI=$MSCEP_BIN/scepcli
 T_NAME=IPSECIntermediateOffline
@@ -129,6 +129,56 @@ ID=$($ADMIN pending | awk -F'\t' '/CN=expires/ { print $1 }')
 sql_write "update pending set expires_at = 1 where id = $ID"
 check "an expired request is no longer listed" sh -c "! $ADMIN pending | grep -q CN=expires"
 check "an expired request cannot be approved" sh -c "! $ADMIN approve $ID 2>&1 | grep -q approved"
+# The approver sees what gets signed: ten long OUs ahead of CN=administrator,
+# a printer's DNS name ahead of an administrator's UPN and an IP (in the
+# CSR's order, which the certificate keeps).
+OU=$(printf 'o%.0s' $(seq 1 60))
+HIDDEN=""
+for i in 0 1 2 3 4 5 6 7 8 9; do HIDDEN="$HIDDEN/OU=$i$OU"; done
+HIDDEN="$HIDDEN/CN=administrator"
+WHOLE="CN=administrator"
+for i in 9 8 7 6 5 4 3 2 1 0; do WHOLE="$WHOLE,OU=$i$OU"; done
+n=$(certs)
+check "a CSR hiding CN=administrator and a UPN behind long OUs is held" \
+    "$CLI" -u "$URL" -p "$(pw)" --subject "$HIDDEN" \
+    --san-dns printer-8.example.com --san-ip 10.0.0.8 \
+    --san-upn administrator@corp.local --expect pending enroll
+$ADMIN pending > "$T/pending2.out"
+check "pending shows the whole subject (RFC 4514, ${#WHOLE} characters)" \
+    grep -qF "	$WHOLE" "$T/pending2.out"
+check "... and every SAN: the DNS name, the IP and the UPN" \
+    grep -qxF "		SANs: dns:printer-8.example.com,upn:administrator@corp.local,ip:10.0.0.8" "$T/pending2.out"
+ID=$(awk -F'\t' '/CN=administrator/ { print $1 }' "$T/pending2.out")
+check "approve $ID issues exactly that" sh -c "$ADMIN approve $ID | grep -q 'approved request $ID'"
+check "list --subject with the whole DN finds it" \
+    test "$($ADMIN list --subject "$WHOLE" | grep -c '^[0-9A-F]')" = 1
+check "... and so does the slash form" \
+    test "$($ADMIN list --subject "$HIDDEN" | grep -c '^[0-9A-F]')" = 1
+check "list shows its UPN and IP" \
+    sh -c "$ADMIN list --subject '$WHOLE' | grep -qxF '		SANs: dns:printer-8.example.com,upn:administrator@corp.local,ip:10.0.0.8'"
+# Linted before it is held, and again when approved.
+n=$(certs)
+p=$($ADMIN pending | grep -c '^[0-9]')
+check "a wildcard the template does not allow is refused, not held" \
+    "$CLI" -u "$URL" -p "$(pw)" --cn wild --san-dns '*.wild.example.test' \
+    --expect failure --failinfo 2 enroll
+check "the log names the lint rule" \
+    grep -q "reason=\"lint: DNS name '\*.wild.example.test': template does not allow wildcards" "$T/run/mscep.log"
+check "nothing was held or stored" \
+    sh -c "test '$(certs)' = '$n' && test \"\$($ADMIN pending | grep -c '^[0-9]')\" = '$p'"
+stop_lighttpd
+sed -i 's/^AllowWildcard = .*/AllowWildcard = 1/' "$INI"
+start_lighttpd 2
+check "with AllowWildcard = 1 it is held" \
+    "$CLI" -u "$URL" -p "$(pw)" --cn wild --san-dns '*.wild.example.test' \
+    --expect pending enroll
+ID=$($ADMIN pending | awk -F'\t' '/CN=wild/ { print $1 }')
+sed -i 's/^AllowWildcard = .*/AllowWildcard = 0/' "$INI"
+check "approve lints again: AllowWildcard went back to 0, refused with the rule" \
+    sh -c "! $ADMIN approve $ID 2>'$T/wild.err' && grep -q \"lint: DNS name '\\*.wild.example.test'\" '$T/wild.err'"
+check "... storing nothing" test "$(certs)" = "$n"
+$ADMIN deny "$ID" >/dev/null
+
 S4=$(serial_in "$T/c4")
 n=$(certs)
 check "a RenewalReq under a template that needs approval is held too" \
@@ -173,6 +223,7 @@ check "OCSP agrees: $S2 revoked, keyCompromise" \
 check "OCSP: the renewed 20-day certificate is good" \
     ocsp_says "$T/c4/$S4.pem" ': good'
 num1=$(openssl crl -inform DER -in "$T/published.crl" -noout -crlnumber | cut -d= -f2)
+num1=${num1#0x}
 check "GetCRL signed with a valid certificate returns the CRL" \
     "$CLI" -u "$URL" --cert "$T/c4/$(serial_in "$T/c4").pem" \
     --key "$T/c4/$(serial_in "$T/c4").key" --crl-out "$T/getcrl.der" getcrl
@@ -191,10 +242,24 @@ check "bulk revocation again revokes 0" \
     sh -c "$ADMIN revoke --subject /O=mscep-test/CN=bulk | grep -q 'revoked 0 certificate'"
 curl -sf -o "$T/published2.crl" "http://127.0.0.1:$PORT/crl/mscep.crl"
 num2=$(openssl crl -inform DER -in "$T/published2.crl" -noout -crlnumber | cut -d= -f2)
+num2=${num2#0x}
 check "the CRL was republished with a higher number ($num1 -> $num2)" \
     test "$((16#$num2))" -gt "$((16#$num1))"
 check "list --expires-within 30 shows the 20-day certificates only" \
     sh -c "$ADMIN list --expires-within 30 | grep -q $S3 && ! $ADMIN list --expires-within 30 | grep -q $S1"
 check "list rejects an unknown status" sh -c "$ADMIN list --status gone; test \$? = 2"
+check "list rejects a number of days out of range, naming the option" \
+    sh -c "$ADMIN list --expires-within 36501 2>'$T/range.err'; test \$? = 2 &&
+    grep -q -- '--expires-within 36501: too large' '$T/range.err'"
+check "... and one that is not a number" sh -c "$ADMIN list --expires-within 3x; test \$? = 2"
+# Help reads no configuration, and SUBCOMMAND -h runs nothing.
+check "mscep-admin -h without a configuration" \
+    sh -c "'$MSCEP_BIN/mscep-admin' -c /nonexistent -h | grep -q '^  approve ID'"
+check "mscep-admin help revoke" sh -c "
+    '$MSCEP_BIN/mscep-admin' -c /nonexistent help revoke | grep -q '^  revoke SERIAL'"
+n=$(sql 'select count(*) from passwords')
+check "mscep-admin password -h prints its usage and makes no password" sh -c "
+    $ADMIN password -h | grep -q '^  password' &&
+    test \"\$(sqlite3 -readonly '$T/state/mscep.db' 'select count(*) from passwords')\" = '$n'"
 check "database integrity" test "$(sql 'pragma integrity_check')" = ok
 finish

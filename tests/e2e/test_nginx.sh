@@ -17,6 +17,7 @@ wait_url "$URL?operation=GetCACaps"
 pool=$(echo $STARTED | cut -d' ' -f1)
 deploy_protocol nginx
 deploy_crl nginx
+deploy_exposure nginx "http://127.0.0.1:$PORT"
 deploy_password_page nginx
 deploy_kill_worker nginx
 check "nginx: the pool is back to 2 workers" sh -c "

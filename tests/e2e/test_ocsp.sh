@@ -191,7 +191,7 @@ check "mscep-admin ocsp-cert --days 30 --key ec:P-256" \
 new=$(openssl x509 -in "$T/state/ocsp.crt" -noout -serial)
 check "... replaced the responder certificate" test "$old" != "$new"
 check "... and left no temporary files" sh -c "
-    ! ls '$T/state' '$T/state/private' | grep -q '\.new\$'"
+    ! ls -a '$T/state' '$T/state/private' | grep -q '^\.ocsp\.'"
 # check_says TEXT: mscep-admin check prints TEXT.
 check_says() { $ADMIN check 2>&1 | grep -q "$1"; }
 check "mscep-admin check warns that it expires within 30 days" \

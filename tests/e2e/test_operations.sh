@@ -89,7 +89,7 @@ timeout 10 "$MSCEP_BIN/mscep" -c "$INI" -n 2 -s "$T/run/bad.sock" > "$T/bad.out"
 rc=$?
 check "a bad mscep.ini stops the pool before it forks (exit 1)" test "$rc" = 1
 check "... saying file, line and key" \
-    grep -qE 'mscep.ini:[0-9]+: \[IPSECIntermediateOffline\] validitydays' "$T/bad.out"
+    grep -qE 'mscep.ini:[0-9]+: \[IPSECIntermediateOffline\] ValidityDays: ' "$T/bad.out"
 sed -i 's/^ValidityDays = .*/ValidityDays = 365/' "$INI"
 mv "$T/state/private/ra-enc.key" "$T/state/private/ra-enc.key.gone"
 timeout 20 "$MSCEP_BIN/mscep" -c "$INI" -n 2 -s "$T/run/bad.sock" > "$T/bad2.out" 2>&1

@@ -9,7 +9,7 @@ start_lighttpd 2
 caps=$(curl -sf "$URL?operation=GetCACaps")
 check "GetCACaps advertises POSTPKIOperation and SHA-256" \
     sh -c "echo '$caps' | grep -qx POSTPKIOperation && echo '$caps' | grep -qx SHA-256"
-check_not "GetCACaps does not advertise Renewal (not implemented)" \
+check_not "GetCACaps does not advertise Renewal by default (no template allows it)" \
     sh -c "echo '$caps' | grep -qx Renewal"
 check "operation= is matched case-insensitively (getcacaps)" \
     sh -c "curl -sf '$URL?OPERATION=getcacaps' | grep -qx AES"

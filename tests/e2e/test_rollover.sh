@@ -7,7 +7,7 @@
 # certificates chain to the new CA (and to the old one through the cross
 # certificate), and those issued before still verify against previous/;
 # the pool's SIGHUP does the same; an MDM signer from before a switch
-# still signs challenges that enroll (Module = intune).
+# still signs challenges that enroll (Module = mdm-challenge).
 . "$(dirname "$0")/lib.sh"
 CLI=$MSCEP_BIN/scepcli
 
@@ -241,8 +241,8 @@ check_not "no temporary folders are left in the state folder" \
     sh -c "ls -a '$S' '$S/previous' | grep -E '^\.(next|switched)|\.tmp$'"
 stop_servers
 
-# --- intune: an MDM signer the previous CA issued stays trusted ---------
-sed -i 's/^Module = .*/Module = intune/' "$INI"
+# --- mdm-challenge: an MDM signer the previous CA issued stays trusted ---------
+sed -i 's/^Module = .*/Module = mdm-challenge/' "$INI"
 check "mdm-init: an MDM signer from the current CA" \
     sh -c "$ADMIN mdm-init --out '$T/mdm' >/dev/null"
 sleep 1		# previous/<time> has one-second resolution
@@ -250,7 +250,7 @@ check "another rollover and switch" \
     sh -c "$ADMIN ca rollover --switch-in 0 >/dev/null && $ADMIN ca switch >/dev/null"
 check_not "the MDM signer does not chain to the new CA" \
     openssl verify -CAfile "$S/ca.crt" "$T/mdm/mdm-sign.crt"
-check "mscep-admin check accepts Module=intune after the switch" $ADMIN check
+check "mscep-admin check accepts Module=mdm-challenge after the switch" $ADMIN check
 start_lighttpd
 b=$($ADMIN challenge --mdm "$T/mdm" --subject /O=mscep-test/CN=mdm-1 \
     --device dev-1 --key-usage both)

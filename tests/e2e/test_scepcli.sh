@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Enrollment with the project's own client (tests/tools/scepcli.c, which
+# Enrollment with the project's own client (tests/tools/scepcli/, which
 # shares no code with the responder) for what Debian's clients cannot do:
 # AES/3DES/SHA variants, RSA-OAEP, GET URLs over 32 KB, resubmission,
 # template choice by key usage, CA-direct mode.

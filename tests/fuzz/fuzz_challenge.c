@@ -1,6 +1,6 @@
 /*
- * fuzz_challenge.c - the Intune-style challenge blob (policy/challenge.c,
- * docs/challenge.md) and the CSR attribute it travels in (csr_challenge,
+ * fuzz_challenge.c - the mdm-challenge blob (policy/challenge.c,
+ * docs/challenge.md) and the CSR attribute it travels in (policy_request_challenge,
  * policy/policy.c), with mscep's challenge keys (EC P-256 and RSA), a
  * trusted MDM signer and the CA as trust made once by the project's
  * ca_issue_identity, as tests/unit/test_challenge.c does.
@@ -8,8 +8,8 @@
  * Input: a mode byte, then the payload.
  *   mode 0: the blob text as a device would put it in its CSR:
  *           challenge_open (base64, AuthEnvelopedData, decryption);
- *   mode 1: a DER CSR: csr_challenge, then challenge_open on what it
- *           returns (what policy_intune.c does with a request);
+ *   mode 1: a DER CSR: policy_request_challenge, then challenge_open on what it
+ *           returns (what policy_mdmchallenge.c does with a request);
  *   mode 2: a CMS SignedData, encrypted here to mscep's challenge key as
  *           anyone holding challenge.crt can: the signature check and the
  *           SignedData parser behind the decryption;
@@ -18,7 +18,7 @@
  *           time checks, which only an MDM reaches;
  *   mode 4: a 2-byte big-endian length, claims DER of that length, then a
  *           DER CSR: the claims are sealed as in mode 3, put in the CSR's
- *           challengePassword and the intune policy module decides on the
+ *           challengePassword and the mdm_policy policy module decides on the
  *           request (check_claims: template, subject, SAN set, key usage,
  *           SID; the nonce looked up in an in-memory store).
  *   mode 5: a SAN as mscep-admin challenge --san takes it
@@ -34,12 +34,13 @@
  * input that found refusals without one.
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "challenge.h"
-#include "policy.h"
-#include "policy_intune.h"
-#include "store.h"
-#include "template.h"
+#include "ca/ca_init.h"
+#include "policy/challenge.h"
+#include "policy/policy.h"
+#include "policy/policy_request.h"
+#include "policy/policy_mdmchallenge.h"
+#include "store/store.h"
+#include "ca/template.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ static EVP_PKEY			*sign_key, *ec_key, *rsa_key;
 static STACK_OF(X509)		*signers;
 static X509_STORE		*trust;
 static struct store		*store;
-static struct policy		*intune;
+static struct policy		*mdm_policy;
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -62,12 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	FILE	*f;
 
 	(void)argc;
 	(void)argv;
-	fuzz_state_open(&st, "[Policy]\nModule = intune\nClockSkewSeconds = 300\n",
+	fuzz_state_open(&st, "[Policy]\nModule = mdm-challenge\nClockSkewSeconds = 300\n",
 	    "ec:P-256");
 	fuzz_identity(&st, "MDM signer", "ec:P-256", "critical,digitalSignature",
 	    &sign_cert, &sign_key);
@@ -80,7 +81,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    !sk_X509_push(signers, sign_cert) ||
 	    !X509_STORE_add_cert(trust, st.ra.ca))
 		abort();
-	/* The files intune_open reads, as mscep-admin mdm-init leaves them. */
+	/* The files policy_mdmchallenge_open reads, as mscep-admin mdm-init leaves them. */
 	if (ca_save_pair(&st.cfg, CHALLENGE_CERT, CHALLENGE_KEY, ec_cert,
 	    ec_key, reason, sizeof(reason)) != 0 ||
 	    (f = fopen(st.cfg.challenge_signers, "w")) == NULL ||
@@ -89,7 +90,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	if (store_open(":memory:", &store, reason, sizeof(reason)) != 0 ||
-	    policy_open(&st.cfg, store, &intune, reason, sizeof(reason)) != 0) {
+	    policy_open(&st.cfg, store, &mdm_policy, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "fuzz: %s\n", reason);
 		abort();
 	}
@@ -106,7 +107,7 @@ open_blob(const char *b64, int rsa)
 
 	reason[0] = '\0';
 	e = challenge_open(b64, rsa ? rsa_key : ec_key, rsa ? rsa_cert : ec_cert,
-	    signers, trust, now_seconds(), st.cfg.clock_skew, &c, reason,
+	    signers, trust, util_now(), st.cfg.clock_skew, &c, reason,
 	    sizeof(reason));
 	if (memchr(reason, '\0', sizeof(reason)) == NULL)
 		abort();
@@ -117,7 +118,7 @@ open_blob(const char *b64, int rsa)
 		abort();
 	if (challenge_err_code(e) == NULL)
 		abort();
-	/* policy_intune.c frees the claims whatever the outcome. */
+	/* policy_mdmchallenge.c frees the claims whatever the outcome. */
 	challenge_claims_free(&c);
 }
 
@@ -153,16 +154,16 @@ csr_mode(const uint8_t *data, size_t size)
 		ERR_clear_error();
 		return;
 	}
-	/* The buffer sizes the policies use: the intune and exec modules. */
+	/* The buffer sizes the policies use: the mdm_policy and exec modules. */
 	if ((blob = malloc(CHALLENGE_B64_MAX + 1)) == NULL)
 		abort();
-	if (csr_challenge(csr, blob, CHALLENGE_B64_MAX + 1) == 0) {
+	if (policy_request_challenge(csr, blob, CHALLENGE_B64_MAX + 1) == 0) {
 		if (strlen(blob) > CHALLENGE_B64_MAX)
 			abort();
 		open_blob(blob, 0);
 	}
 	/* A short buffer must be refused, never overrun. */
-	if (csr_challenge(csr, small, sizeof(small)) == 0 &&
+	if (policy_request_challenge(csr, small, sizeof(small)) == 0 &&
 	    strlen(small) >= sizeof(small))
 		abort();
 	free(blob);
@@ -218,7 +219,7 @@ policy_mode(const uint8_t *data, size_t size)
 	req.txid = "FUZZ-POLICY";
 	req.csr = csr;
 	req.tmpl = t;
-	policy_decide(intune, &req, &d);
+	policy_decide(mdm_policy, &req, &d);
 	if (memchr(d.reason, '\0', sizeof(d.reason)) == NULL ||
 	    memchr(d.code, '\0', sizeof(d.code)) == NULL)
 		abort();
@@ -292,8 +293,9 @@ round_trip_mode(const uint8_t *data, size_t size, int rsa)
 {
 	struct challenge_claims	 c, back;
 	GENERAL_NAME		*gn;
-	char			*text, *p, *f, *blob = NULL, reason[512];
-	int64_t			 now = now_seconds();
+	char			*text, *p, *f, *blob = NULL;
+	char			 reason[REASON_MAX];
+	int64_t			 now = util_now();
 
 	if (size < 1)
 		return;

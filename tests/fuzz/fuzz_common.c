@@ -1,9 +1,10 @@
 /* fuzz_common.c - state folder, CA and client-side builders for the targets. */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "issue.h"
-#include "message.h"
-#include "scep_attr.h"
+#include "ca/ca_init.h"
+#include "ca/issue.h"
+#include "scep/message.h"
+#include "scep/scep_attr.h"
+#include "util/cert.h"
 
 #include <ftw.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ fuzz_state_open(struct fuzz_state *s, const char *extra, const char *ca_key)
 {
 	struct ca_init_opts o = { ca_key, "rsa:2048", "Fuzz CA", "Fuzz RA",
 	    3650, 3650 };
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	FILE	*f;
 
 	memset(s, 0, sizeof(*s));
@@ -120,7 +121,7 @@ fuzz_state_remove(struct fuzz_state *s)
 void
 fuzz_worker_open(struct worker *w, const char *ini)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 
 	if (worker_open(w, ini, reason, sizeof(reason)) != 0)
 		die("worker_open", reason);
@@ -140,15 +141,16 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	static const struct store_claim none = { .kind = CLAIM_NONE };
 	struct store_cert	 sc;
 	unsigned char		*der = NULL;
-	char			 subject[512], sans[1024], key_id[41];
+	char			*subject = NULL, *sans = NULL, key_id[41];
 	int			 len;
 
 	memset(&sc, 0, sizeof(sc));
 	if ((len = i2d_X509(cert, &der)) <= 0 ||
-	    serial_hex(X509_get0_serialNumber(cert), serial, slen) != 0 ||
-	    key_id_hex(X509_get_X509_PUBKEY(cert), key_id) != 0)
+	    cert_serial_hex(X509_get0_serialNumber(cert), serial, slen) != 0 ||
+	    cert_key_id_hex(X509_get_X509_PUBKEY(cert), key_id) != 0)
 		die("fuzz_record", txid);
-	issue_describe(cert, subject, sizeof(subject), sans, sizeof(sans));
+	if (issue_describe(cert, &subject, &sans) != 0)
+		die("fuzz_record describe", txid);
 	sc.serial = serial;
 	sc.subject = subject;
 	sc.sans = sans;
@@ -156,13 +158,15 @@ fuzz_record(struct store *st, X509 *cert, const char *template_name,
 	sc.txid = txid;
 	sc.key_id = key_id;
 	sc.ca_key = ca_key;
-	sc.not_before = asn1_epoch(X509_get0_notBefore(cert));
-	sc.not_after = asn1_epoch(X509_get0_notAfter(cert));
+	sc.not_before = cert_time_epoch(X509_get0_notBefore(cert));
+	sc.not_after = cert_time_epoch(X509_get0_notAfter(cert));
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	if ((approve_id > 0 ? store_pending_decide(st, approve_id,
-	    now_seconds(), &sc, NULL, 0) : store_issue(st, &sc, &none)) != STORE_OK)
+	    util_now(), &sc, NULL, 0) : store_issue(st, &sc, &none)) != STORE_OK)
 		die("fuzz_record", store_errmsg(st));
+	free(subject);
+	free(sans);
 	OPENSSL_free(der);
 }
 
@@ -198,7 +202,7 @@ void
 fuzz_identity(struct fuzz_state *s, const char *cn, const char *keyspec,
     const char *ku, X509 **cert, EVP_PKEY **key)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 
 	if (ca_issue_identity(s->ra.ca, s->ra.ca_key, cn, keyspec, ku, 3650,
 	    cert, key, reason, sizeof(reason)) != 0)
@@ -492,7 +496,7 @@ fuzz_base64(const unsigned char *der, size_t len)
 	char	*s = malloc(cap);
 
 	if (s != NULL)
-		base64_encode(der, len, s, cap);
+		util_base64_encode(der, len, s, cap);
 	return s;
 }
 

@@ -16,10 +16,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "config.h"
-#include "ra.h"
-#include "util.h"
-#include "worker.h"
+#include "config/config.h"
+#include "ca/ra.h"
+#include "util/util.h"
+#include "responder/worker.h"
 
 struct fuzz_state {
 	char		 dir[PATH_MAX];	/* "" once removed */

@@ -1,17 +1,21 @@
 /*
- * fuzz_config.c - config_load (mscep/config.c), the INI loader and
+ * fuzz_config.c - config_load (mscep/config/config.c), the INI loader and
  * validator, on arbitrary files: the input is written to an in-memory file
  * (memfd, read back by config_load through /proc/self/fd, so that nothing
  * is left on disk even after a crash), loaded (problems go to /dev/null,
  * still formatted; iniparser's own messages are dropped), looked at as a
- * worker would, and freed.
+ * worker would, and freed. The line index that names lines in messages
+ * (config/ini_index.c) must find exactly the keys iniparser keeps, or a
+ * key would go unchecked.
  */
 #include "fuzz_common.h"
-#include "config.h"
+#include "config/config.h"
+#include "config/ini_index.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -44,6 +48,56 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	iniparser_set_error_callback(quiet);
 	return 0;
+}
+
+/* dkey, iniparser's "section:key", is the key of an index entry. */
+static int
+index_has(const struct ini_index *ix, const char *dkey)
+{
+	const struct ini_entry	*e;
+	size_t			 i, n;
+
+	for (i = 0; i < ix->n; i++) {
+		e = &ix->entries[i];
+		n = strlen(e->section);
+		if (e->key != NULL && strncasecmp(dkey, e->section, n) == 0 &&
+		    dkey[n] == ':' && strcasecmp(dkey + n + 1, e->key) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+check_index(void)
+{
+	dictionary		*d;
+	struct ini_index	 ix;
+	const struct ini_entry	*e;
+	char			*seckey;
+	size_t			 i;
+
+	if ((d = iniparser_load(path)) == NULL)
+		return;
+	if (ini_index_read(&ix, path) != 0)
+		abort();
+	/* Sections are entries with a NULL value; keys have a value. */
+	for (i = 0; i < (size_t)d->size; i++)
+		if (d->key[i] != NULL && d->val[i] != NULL &&
+		    !index_has(&ix, d->key[i]))
+			abort();
+	for (i = 0; i < ix.n; i++) {
+		e = &ix.entries[i];
+		/* iniparser lowercases a name into 1024 bytes to find it. */
+		if (e->key == NULL || strlen(e->section) + strlen(e->key) >= 1024)
+			continue;
+		if (asprintf(&seckey, "%s:%s", e->section, e->key) < 0)
+			abort();
+		if (!iniparser_find_entry(d, seckey))
+			abort();
+		free(seckey);
+	}
+	ini_index_free(&ix);
+	iniparser_freedict(d);
 }
 
 int
@@ -81,5 +135,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	config_free(cfg);
 	free(cfg);
+	check_index();
 	return 0;
 }

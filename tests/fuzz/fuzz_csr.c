@@ -1,9 +1,9 @@
 /*
  * fuzz_csr.c - what happens to the PKCS#10 request inside a PKCSReq:
- * template_select (mscep/template.c), issue_check and issue_sign_ex
- * (mscep/issue.c: key checks, SANs, requested validity name-value pairs,
- * subject copy, SID extension), issue_describe, serial_hex and
- * asn1_epoch, with a real CA (EC, so signing is cheap) made by ca_init.
+ * template_select (mscep/ca/template.c), issue_check and issue_sign_ex
+ * (mscep/ca/issue.c: key checks, SANs, requested validity name-value pairs,
+ * subject copy, SID extension), issue_describe, cert_serial_hex and
+ * cert_time_epoch, with a real CA (EC, so signing is cheap) made by ca_init.
  *
  * Input: two flags bytes, then the CSR in DER.
  * First byte:
@@ -12,7 +12,7 @@
  *          cannot, so without this every mutated CSR would stop at the
  *          self-signature check. Done on the DER (fuzz_csr_rekey): the
  *          request's other bytes reach the parser as fuzzed;
- *   bit 1: issue with a SID (what an intune challenge can carry);
+ *   bit 1: issue with a SID (what an mdm-challenge blob can carry);
  *   bit 2: use template (flags >> 4) instead of the one template_select
  *          picks, as a configuration may map any template.
  * Second byte:
@@ -25,9 +25,10 @@
  * As in pkiop.c, a certificate is signed only when issue_check accepts.
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "issue.h"
-#include "template.h"
+#include "ca/ca_init.h"
+#include "ca/issue.h"
+#include "ca/template.h"
+#include "util/cert.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		"NoKeyUsageTemplate = Encryption\nHashAlgorithm = sha512\n",
 		"NoKeyUsageTemplate = Reject\n",
 	};
-	char	 reason[256], ini[PATH_MAX + 16], name[32];
+	char	 reason[REASON_MAX], ini[PATH_MAX + 16], name[32];
 	int	 i;
 
 	(void)argc;
@@ -68,7 +69,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			abort();
 	}
 	fuzz_state_remove(&st);
-	if ((keys[0] = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	if ((keys[0] = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
 	    (keys[1] = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1")) ==
 	    NULL || (keys[2] = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519")) ==
 	    NULL || (keys[3] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
@@ -87,7 +88,7 @@ issue(const struct config *cfg, const struct template *t, X509_REQ *csr,
 {
 	struct issue_extras ex = { sid, NULL };
 	X509		*x = NULL;
-	char		 reason[REASON_MAX], subject[512], sans[1024];
+	char		 reason[REASON_MAX], *subject = NULL, *sans = NULL;
 	char		 serial[80];
 
 	reason[0] = '\0';
@@ -98,14 +99,14 @@ issue(const struct config *cfg, const struct template *t, X509_REQ *csr,
 		return;
 	}
 	/* What record() and the log line read of the certificate. */
-	issue_describe(x, subject, sizeof(subject), sans, sizeof(sans));
-	if (memchr(subject, '\0', sizeof(subject)) == NULL ||
-	    memchr(sans, '\0', sizeof(sans)) == NULL)
+	if (issue_describe(x, &subject, &sans) != 0)
 		abort();
-	if (serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
+	free(subject);
+	free(sans);
+	if (cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial)) != 0)
 		abort();
-	if (asn1_epoch(X509_get0_notAfter(x)) <
-	    asn1_epoch(X509_get0_notBefore(x)))
+	if (cert_time_epoch(X509_get0_notAfter(x)) <
+	    cert_time_epoch(X509_get0_notBefore(x)))
 		abort();
 	/* Never outlives the CA. */
 	if (ASN1_TIME_compare(X509_get0_notAfter(x),
@@ -153,7 +154,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((flags & 1) && !rekeyed && (X509_REQ_set_pubkey(csr, k->key) != 1 ||
 	    X509_REQ_sign(csr, k->key, k->md) <= 0))
 		goto out;
-	(void)csr_key_usage(csr);
+	(void)template_csr_key_usage(csr);
 	reason[0] = '\0';
 	t = template_select(cfg, csr, reason, sizeof(reason));
 	if (flags & 4)

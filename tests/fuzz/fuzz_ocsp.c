@@ -1,6 +1,6 @@
 /*
- * fuzz_ocsp.c - the OCSP responder (mscep/ocsp.c, RFC 6960) through
- * worker_handle, as main.c hands a request over: routing on [OCSP] Path
+ * fuzz_ocsp.c - the OCSP responder (mscep/responder/ocsp.c, RFC 6960) through
+ * route_request, as main.c hands a request over: routing on [OCSP] Path
  * (ocsp_match), the request bytes of a POST body or a GET path (percent
  * and base64 decoding, RFC 6960 A.1), the DER OCSPRequest, the nonce
  * (RFC 8954), the CertID lookup in the store and the signed answer.
@@ -49,7 +49,7 @@
  *       key under the RA signing certificate's name; the RA encryption
  *       certificate (name and key);
  *     bits 5-7: the serial: recorded certificate 0 to 6, or 7: a length
- *       byte (bits 0-5: up to 63 bytes, more than serial_hex takes;
+ *       byte (bits 0-5: up to 63 bytes, more than cert_serial_hex takes;
  *       bit 7: negative) and that many bytes, big-endian.
  *   The answer must be: malformedRequest without a CertID or with a
  *   wrapped nonce that is empty, over 128 octets or twice; else
@@ -64,9 +64,10 @@
  * -close_fd_mask=2 is added to the command line.
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "issue.h"
-#include "ocsp.h"
+#include "ca/ca_init.h"
+#include "ca/issue.h"
+#include "responder/ocsp.h"
+#include "responder/route.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,7 +106,7 @@ ec_responder(struct fuzz_state *st)
 {
 	X509		*x = NULL;
 	EVP_PKEY	*k = NULL;
-	char		 reason[512] = "";
+	char		 reason[REASON_MAX] = "";
 
 	if (ca_issue_ocsp(st->ra.ca, st->ra.ca_key, "ec:P-256", 365, &x, &k,
 	    reason, sizeof(reason)) != 0 ||
@@ -178,7 +179,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "[OCSP]\nPath = /ocsp\nValidityMinutes = 5\n", "ec:P-256" },
 	};
 	struct fuzz_state	 st;
-	char			 reason[256];
+	char			 reason[REASON_MAX];
 	int			 i;
 
 	fuzz_quiet_stderr(argc, argv);
@@ -198,7 +199,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		config_free(&st.cfg);
 		fuzz_state_remove(&st);
 	}
-	if ((client_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL)
+	if ((client_key = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL)
 		abort();
 	client_cert = fuzz_self_signed(client_key, "ocsp client");
 	return 0;
@@ -570,7 +571,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.query = q + 1;
 	req.path_info = "";
 	req.remote_addr = "192.0.2.1";
-	worker_handle(w, &req, &resp);
+	route_request(w, &req, &resp);
 	if (req.query != NULL && strstr(req.query, "%00") != NULL) {
 		if (resp.status != 400)
 			abort();

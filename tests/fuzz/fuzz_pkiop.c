@@ -1,5 +1,5 @@
 /*
- * fuzz_pkiop.c - message_decode (mscep/message.c), the PKIOperation
+ * fuzz_pkiop.c - message_decode (mscep/scep/message.c), the PKIOperation
  * decoder, against a real RA made once by the project's ca_init.
  *
  * Three input forms, told apart by the first byte (a DER ContentInfo
@@ -24,8 +24,8 @@
  * in the query) and what follows decoding go through fuzz_worker.
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "message.h"
+#include "ca/ca_init.h"
+#include "scep/message.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,26 +38,42 @@ static struct fuzz_state	 st;
 static EVP_PKEY			*client_key;
 static X509			*client_cert;
 static int			 have_des;
+static OSSL_PROVIDER		*legacy, *deflt;
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/*
+ * Unloaded at exit, as worker_close does: with libcurl linked in (the
+ * intune module), krb5's libk5crypto comes along, and a legacy provider
+ * still loaded at exit leaves its tables to LeakSanitizer.
+ */
+static void
+unload_providers(void)
+{
+	if (legacy != NULL)
+		OSSL_PROVIDER_unload(legacy);
+	if (deflt != NULL)
+		OSSL_PROVIDER_unload(deflt);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 reason[256];
+	char	 reason[REASON_MAX];
 
 	(void)argc;
 	(void)argv;
 	/* DES-CBC lives in the legacy provider, as in worker_open. */
-	have_des = OSSL_PROVIDER_load(NULL, "legacy") != NULL &&
-	    OSSL_PROVIDER_load(NULL, "default") != NULL;
+	have_des = (legacy = OSSL_PROVIDER_load(NULL, "legacy")) != NULL &&
+	    (deflt = OSSL_PROVIDER_load(NULL, "default")) != NULL;
+	atexit(unload_providers);
 	ERR_clear_error();
 	fuzz_state_open(&st, NULL, "rsa:2048");
 	/* Everything is in memory now: nothing is left behind on a crash. */
 	fuzz_state_remove(&st);
 	/* An EC client key: signing per input must be cheap. */
-	if ((client_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL)
+	if ((client_key = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL)
 		abort();
 	client_cert = fuzz_self_signed(client_key, "fuzz client");
 	return 0;
@@ -72,7 +88,7 @@ check_result(enum decode_result rc, const struct scep_req *req,
 	switch (rc) {
 	case DECODE_OK:
 		/* What pkiop.c relies on after a successful decode. */
-		if (req->signer == NULL || !digest_allowed(req->digest_nid) ||
+		if (req->signer == NULL || !message_digest_allowed(req->digest_nid) ||
 		    req->nonce_len <= 0 || req->txid[0] == '\0')
 			abort();
 		if ((req->msg_type == 19 || req->msg_type == 17) &&

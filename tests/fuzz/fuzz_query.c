@@ -1,15 +1,15 @@
 /*
- * fuzz_query.c - query_get (mscep/http.c) with arbitrary query strings and
- * names, then base64_decode (mscep/util.c) on what it returns, as
+ * fuzz_query.c - http_query_get (mscep/responder/http.c) with arbitrary query strings and
+ * names, then util_base64_decode (mscep/util/util.c) on what it returns, as
  * pkiop.c's message_bytes does for a GET PKIOperation.
  *
  * Input: one byte choosing maxlen, the name up to the first '\n', then the
  * query string (without '?'). Without '\n' the whole input after the first
  * byte is the query and the name is "message". The query is also asked
- * for "operation" (maxlen 64, as worker_handle does).
+ * for "operation" (maxlen 64, as route_request does).
  */
-#include "http.h"
-#include "util.h"
+#include "responder/http.h"
+#include "util/util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,11 +38,11 @@ get(const char *query, const char *name, size_t maxlen, int decode)
 	long		 len;
 	int		 too_long = -1;
 
-	v = query_get(query, name, maxlen, &too_long);
+	v = http_query_get(query, name, maxlen, &too_long);
 	if (too_long != 0 && too_long != 1)
 		abort();
 	if (v == NULL) {
-		free(query_get(query, name, maxlen, NULL));
+		free(http_query_get(query, name, maxlen, NULL));
 		return;
 	}
 	/* Percent-decoding never lengthens; the value fits maxlen. */
@@ -53,13 +53,13 @@ get(const char *query, const char *name, size_t maxlen, int decode)
 		/* message_bytes: a buffer of strlen + 1 for the DER. */
 		if ((out = malloc(n + 1)) == NULL)
 			abort();
-		len = base64_decode(v, n, out, n + 1);
+		len = util_base64_decode(v, n, out, n + 1);
 		if (len > (long)(n + 1) || len < -1)
 			abort();
 		free(out);
-		/* And an exactly sized buffer, for base64_decode's bound. */
+		/* And an exactly sized buffer, for util_base64_decode's bound. */
 		if (n > 0 && (out = malloc(n * 3 / 4)) != NULL) {
-			base64_decode(v, n, out, n * 3 / 4);
+			util_base64_decode(v, n, out, n * 3 / 4);
 			free(out);
 		}
 	}
@@ -90,7 +90,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	get(query, "operation", 64, 0);
 	get(query, "message", 3 * (262144 / 3 * 4 + 8), 1);
 	/* A missing query string, as CGI without QUERY_STRING. */
-	if (query_get(NULL, name, maxlen, NULL) != NULL)
+	if (http_query_get(NULL, name, maxlen, NULL) != NULL)
 		abort();
 	free(name);
 	free(query);

@@ -1,8 +1,8 @@
 /*
- * fuzz_worker.c - one request through worker_handle (mscep/worker.c), as
+ * fuzz_worker.c - one request through route_request (mscep/responder/route.c), as
  * main.c hands it over from FastCGI: routing on operation=, GetCACaps,
  * GetCACert, the landing and password pages, and PKIOperation by GET
- * (message= in the query: query_get, percent and base64 decoding in
+ * (message= in the query: http_query_get, percent and base64 decoding in
  * pkiop.c's message_bytes) or POST, decoding, the message types, policy,
  * issuance, the store and the CertRep.
  *
@@ -17,7 +17,7 @@
  *   2: UseSinglePassword = 1 with the password FUZZ-SINGLE-PASSWORD,
  *      MaxMessageSize 2048, the password page in UTF-8 over HTTP, users
  *      without case;
- *   3: the intune policy module (plain GETs answer 403);
+ *   3: the mdm-challenge policy module (plain GETs answer 403);
  *   4: CADirect = 1, EnforcePassword = 0, NoKeyUsageTemplate = Reject;
  *   5: the lifecycle (EnforcePassword = 0, Capabilities with Renewal):
  *      GpT AllowRenewal = 1, EncT AllowRenewal = 1 with RenewalWindowDays
@@ -34,7 +34,7 @@
  * by the first CA: the first as GpT everywhere; the second as GpT revoked
  * (keyCompromise) in 5, as SigT (no renewal) in 6, not at all in 7. Each
  * holds a SigT PKCSReq from the EC client key, transactionID
- * FUZZ-RESUBMIT, for approval, as sent through worker_handle: pending in
+ * FUZZ-RESUBMIT, for approval, as sent through route_request: pending in
  * 5, approved with its certificate (as mscep-admin approve does) in 6,
  * denied in 7; CertPoll finds it so. Once a renewal in 7 has superseded
  * the first identity, the 16th request to 7 that finds it revoked first
@@ -78,17 +78,19 @@
  * command line (libFuzzer's own output and sanitizer reports still show).
  */
 #include "fuzz_common.h"
-#include "ca_init.h"
-#include "crl.h"
-#include "issue.h"
-#include "log.h"
-#include "message.h"
-#include "policy.h"
-#include "policy_intune.h"
-#include "policy_password.h"
-#include "rollover.h"
-#include "store_priv.h"
-#include "worker.h"
+#include "ca/ca_init.h"
+#include "ca/crl.h"
+#include "ca/issue.h"
+#include "util/log.h"
+#include "scep/message.h"
+#include "policy/policy.h"
+#include "policy/policy_mdmchallenge.h"
+#include "policy/policy_password.h"
+#include "ca/rollover.h"
+#include "store/store_sqlite.h"
+#include "responder/route.h"
+#include "responder/worker.h"
+#include "util/cert.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -133,13 +135,13 @@ static struct snapshot	 snapshots[NWORKERS];
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-/* What mscep-admin mdm-init leaves for the intune module. */
+/* What mscep-admin mdm-init leaves for the mdm-challenge module. */
 static void
 mdm_files(struct fuzz_state *st)
 {
 	X509		*sign, *enc;
 	EVP_PKEY	*sk, *ek;
-	char		 reason[512] = "";
+	char		 reason[REASON_MAX] = "";
 	FILE		*f;
 
 	fuzz_identity(st, "MDM signer", "ec:P-256", "critical,digitalSignature",
@@ -198,9 +200,9 @@ renewal_identity(const struct worker *w, const struct ra *ra)
 	X509_EXTENSION		*e;
 	X509_REQ		*csr = X509_REQ_new();
 	X509_NAME		*name = X509_REQ_get_subject_name(csr);
-	char			 reason[512] = "";
+	char			 reason[REASON_MAX] = "";
 
-	if ((id_key[0] = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	if ((id_key[0] = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
 	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
 	    (const unsigned char *)"fuzz-renewal", -1, -1, 0) ||
 	    !X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
@@ -255,7 +257,7 @@ hold_one(struct worker *w, int decide)
 	struct buf	 in = { 0 }, msg = { 0 };
 	struct held	 p;
 	unsigned char	*der = NULL;
-	char		 key_id[41], serial[80], reason[512] = "";
+	char		 key_id[41], serial[80], reason[REASON_MAX] = "";
 	X509		*x = NULL;
 	int		 len;
 
@@ -279,11 +281,11 @@ hold_one(struct worker *w, int decide)
 	req.path_info = "";
 	req.body = msg.p;
 	req.body_len = msg.len;
-	worker_handle(w, &req, &resp);
+	route_request(w, &req, &resp);
 	memset(&p, 0, sizeof(p));
 	if (resp.status != 200 ||
-	    key_id_hex(X509_REQ_get_X509_PUBKEY(csr), key_id) != 0 ||
-	    store_pending_find(w->store, RESUBMIT, key_id, now_seconds(),
+	    cert_key_id_hex(X509_REQ_get_X509_PUBKEY(csr), key_id) != 0 ||
+	    store_pending_find(w->store, RESUBMIT, key_id, util_now(),
 	    take_pending, &p) != STORE_OK || p.id <= 0 ||
 	    strcmp(p.status, "pending") != 0)
 		die("held request", "not pending");
@@ -294,7 +296,7 @@ hold_one(struct worker *w, int decide)
 		fuzz_record(w->store, x, "SigT", RESUBMIT, w->ra.ca_key_id, p.id,
 		    serial, sizeof(serial));
 	else if (decide < 0 && store_pending_decide(w->store, p.id,
-	    now_seconds(), NULL, NULL, 0) != STORE_OK)
+	    util_now(), NULL, NULL, 0) != STORE_OK)
 		die("deny", store_errmsg(w->store));
 	X509_free(x);
 	http_resp_free(&resp);
@@ -318,7 +320,7 @@ life_records(struct worker *w)
 		    "FUZZ-SECOND-BASE", id_ca_key, 0, id_serial[1],
 		    sizeof(id_serial[1]));
 	if (wi == 5 && store_revoke(w->store, id_serial[1],
-	    REVOKE_KEY_COMPROMISE, now_seconds() - 60, &already) != STORE_OK)
+	    REVOKE_KEY_COMPROMISE, util_now() - 60, &already) != STORE_OK)
 		die("store_revoke", store_errmsg(w->store));
 	hold_one(w, wi == 5 ? 0 : wi == 6 ? 1 : -1);
 }
@@ -333,7 +335,7 @@ life_reset(struct worker *w)
 {
 	const struct snapshot	*s = &snapshots[w - workers];
 	unsigned char		*copy;
-	sqlite3			*db = store_db(w->store);
+	sqlite3			*db = store_sqlite_db(w->store);
 
 	if ((copy = sqlite3_malloc64((sqlite3_uint64)s->len)) == NULL)
 		abort();
@@ -350,7 +352,7 @@ life_snapshot(struct worker *w)
 {
 	struct snapshot	*s = &snapshots[w - workers];
 
-	if ((s->p = sqlite3_serialize(store_db(w->store), "main", &s->len,
+	if ((s->p = sqlite3_serialize(store_sqlite_db(w->store), "main", &s->len,
 	    0)) == NULL)
 		die("sqlite3_serialize", "no copy of the store");
 }
@@ -359,7 +361,7 @@ life_snapshot(struct worker *w)
 static void
 life_crl(struct worker *w)
 {
-	char	 reason[512] = "";
+	char	 reason[REASON_MAX] = "";
 	long	 entries;
 	int	 fd;
 
@@ -378,7 +380,7 @@ life_worker(struct fuzz_state *st, int wi)
 	static const char *const gpt[3] = { "", "RenewalWindowDays = 5\n",
 	    "RevokeOnRenewal = 1\n" };
 	struct worker	*w = &workers[wi];
-	char		 ini[PATH_MAX + 16], name[32], reason[512] = "";
+	char		 ini[PATH_MAX + 16], name[32], reason[REASON_MAX] = "";
 	char		 extra[512];
 	const struct template *t;
 	int		 i;
@@ -407,9 +409,17 @@ life_worker(struct fuzz_state *st, int wi)
 		fuzz_identity(st, "fuzz-second", "ec:P-256",
 		    "critical,digitalSignature,keyEncipherment", &id_cert[1],
 		    &id_key[1]);
+		/* Issuance never leaves the CA's validity or makes an expired
+		 * certificate: one day, then moved into the past and signed
+		 * again here. */
 		if (ca_issue_identity(st->ra.ca, st->ra.ca_key, "fuzz-expired",
-		    "ec:P-256", "critical,digitalSignature,keyEncipherment", -1,
-		    &id_cert[2], &id_key[2], reason, sizeof(reason)) != 0)
+		    "ec:P-256", "critical,digitalSignature,keyEncipherment", 1,
+		    &id_cert[2], &id_key[2], reason, sizeof(reason)) != 0 ||
+		    X509_gmtime_adj(X509_getm_notBefore(id_cert[2]),
+		    -2 * 86400) == NULL ||
+		    X509_gmtime_adj(X509_getm_notAfter(id_cert[2]), -86400) ==
+		    NULL || X509_sign(id_cert[2], st->ra.ca_key,
+		    EVP_sha256()) <= 0)
 			die("expired identity", reason);
 		id_ca_key = strdup(w->ra.ca_key_id);
 		for (i = 0; i < 3; i++) {
@@ -440,19 +450,19 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "UseSinglePassword = 1\n", "MaxMessageSize = 2048\n"
 		  "[PasswordPage]\nUsers = alice, EXAMPLE\\bob\n"
 		  "UsersIgnoreCase = 1\nRequireHTTPS = 0\nEncoding = UTF-8\n" },
-		{ NULL, "[Policy]\nModule = intune\n" },
+		{ NULL, "[Policy]\nModule = mdm-challenge\n" },
 		{ "EnforcePassword = 0\n", "CADirect = 1\n"
 		  "NoKeyUsageTemplate = Reject\n" },
 	};
 	struct rollover_opts	 roll = { NULL, NULL, 3650, 3650, 0, 0 };
 	struct fuzz_state	 st;
 	char			 ini[PATH_MAX + 16], name[32], hash[65];
-	char			 reason[512] = "", prev[PATH_MAX + 64];
+	char			 reason[REASON_MAX] = "", prev[PATH_MAX + 64];
 	int			 i;
 
 	fuzz_quiet_stderr(argc, argv);
-	if ((ec_key = keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
-	    (rsa_key = keygen("rsa:2048", reason, sizeof(reason))) == NULL)
+	if ((ec_key = ca_keygen("ec:P-256", reason, sizeof(reason))) == NULL ||
+	    (rsa_key = ca_keygen("rsa:2048", reason, sizeof(reason))) == NULL)
 		abort();
 	ec_cert = fuzz_self_signed(ec_key, "fuzz device");
 	rsa_cert = fuzz_self_signed(rsa_key, "fuzz router");
@@ -484,9 +494,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	ra_free(&st.ra);
 	config_free(&st.cfg);
 	fuzz_state_remove(&st);
-	password_hash(OTP, otp_hash);
-	password_hash(SINGLE, hash);
-	if (store_password_set_single(workers[2].store, hash, now_seconds()) !=
+	policy_password_hash(OTP, otp_hash);
+	policy_password_hash(SINGLE, hash);
+	if (store_password_set_single(workers[2].store, hash, util_now()) !=
 	    STORE_OK)
 		abort();
 	return 0;
@@ -573,7 +583,7 @@ wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
 		    RESUBMIT);
 	else {
 		SHA1(p, n, md);
-		hex_encode(md, sizeof(md), txid);
+		util_hex_encode(md, sizeof(md), txid);
 	}
 	if ((p[0] == 19 || p[0] == 17) && !(p[1] & 16)) {
 		/* §2.3: a PKCSReq is signed with the CSR's key; a RenewalReq
@@ -621,8 +631,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	w = &workers[(flags >> 5) % NWORKERS];
 	if (w == &workers[0])
 		/* Fails when it is still there or the cache is full. */
-		(void)store_password_add(w->store, otp_hash, now_seconds(),
-		    now_seconds() + 3600, w->cfg.password_max);
+		(void)store_password_add(w->store, otp_hash, util_now(),
+		    util_now() + 3600, w->cfg.password_max);
 	if (supersedes[w - workers] && (store_cert_status(w->store,
 	    id_serial[0], &row) != STORE_OK || row.revoked) &&
 	    ++stale[w - workers] >= 16) {
@@ -668,7 +678,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		req.body = nl + 1;
 		req.body_len = size - n - 1;
 	}
-	worker_handle(w, &req, &resp);
+	route_request(w, &req, &resp);
 	/*
 	 * 404: GetNextCACert without a next CA (worker.c). A 500 is an
 	 * internal error (CertRep not built, store failing): never the

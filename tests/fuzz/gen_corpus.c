@@ -13,10 +13,10 @@
  */
 #include "fuzz_common.h"
 #include "../unit/fixture.h"
-#include "ca_init.h"
-#include "challenge.h"
-#include "policy_intune.h"
-#include "scep_attr.h"
+#include "ca/ca_init.h"
+#include "policy/challenge.h"
+#include "policy/policy_mdmchallenge.h"
+#include "scep/scep_attr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,13 +200,13 @@ make_csr(EVP_PKEY *key, const char *cn, const char *o, const char *ku,
 static EVP_PKEY *
 key(const char *spec)
 {
-	char		 reason[256];
+	char		 reason[REASON_MAX];
 	EVP_PKEY	*k;
 
 	if (strcmp(spec, "rsa:1024") == 0)
 		k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
 	else
-		k = keygen(spec, reason, sizeof(reason));
+		k = ca_keygen(spec, reason, sizeof(reason));
 	if (k == NULL)
 		fail(spec);
 	return k;
@@ -380,7 +380,7 @@ pkiop_seeds(void)
 	n = 4 * ((m.len + 2) / 3) + 1;
 	b64 = malloc(n);
 	q = malloc(3 * n + 128);
-	base64_encode(m.p, m.len, b64, n);
+	util_base64_encode(m.p, m.len, b64, n);
 	snprintf(q, 3 * n + 128, "GET /certsrv/mscep/mscep.dll?"
 	    "operation=PKIOperation&message=%s", b64);
 	worker_seed("get-certpoll-raw", 0, q, "", 0);
@@ -834,7 +834,7 @@ blob_layers(const char *b64, EVP_PKEY *k, X509 *cert, struct buf *sd,
 	BUF_MEM		*bm;
 	long		 n;
 
-	if ((n = base64_decode(b64, strlen(b64), der, strlen(b64))) <= 0)
+	if ((n = util_base64_decode(b64, strlen(b64), der, strlen(b64))) <= 0)
 		fail("blob base64");
 	p = der;
 	if ((env = d2i_CMS_ContentInfo(NULL, &p, n)) == NULL ||
@@ -882,10 +882,10 @@ challenge_seeds(char **blobs, int nblobs)
 	int		 i;
 
 	config_state_path(&cfg, CHALLENGE_KEY, path, sizeof(path));
-	if (pem_read_key(path, &k) != 0)
+	if (ra_read_key(path, &k) != 0)
 		fail(path);
 	config_state_path(&cfg, CHALLENGE_CERT, path, sizeof(path));
-	if (pem_read_cert(path, &cert) != 0)
+	if (ra_read_cert(path, &cert) != 0)
 		fail(path);
 	dev = key("ec:P-256");
 	for (i = 0; i < nblobs && i < 4; i++) {
@@ -930,7 +930,7 @@ challenge_seeds(char **blobs, int nblobs)
 int
 main(int argc, char *argv[])
 {
-	char	 reason[512] = "", **blobs;
+	char	 reason[REASON_MAX] = "", **blobs;
 	int	 i;
 
 	if (argc < 3) {

@@ -41,7 +41,7 @@ SidUrlSan = 1
 [Service]
 StateDir = state
 [Policy]
-Module = intune
+Module = mdm-challenge
 EOF
 "$admin" -c "$tmp/mscep.ini" init --ca-name "Corpus CA" >/dev/null
 "$admin" -c "$tmp/mscep.ini" mdm-init --out "$tmp/mdm" >/dev/null
@@ -70,7 +70,7 @@ ttl=315360000
 # INI files: the shipped one, the unit fixture's, and the other modules.
 cp "$top/etc/mscep.ini" "$out/config/mscep.ini"
 sed 's|^StateDir = .*|StateDir = /var/lib/mscep|' "$tmp/mscep.ini" \
-    > "$out/config/intune.ini"
+    > "$out/config/mdm-challenge.ini"
 cat > "$out/config/exec.ini" <<'EOF'
 [MSCEP]
 SignatureTemplate = Device

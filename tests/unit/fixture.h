@@ -6,10 +6,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "config.h"
-#include "ra.h"
-#include "store.h"
-#include "util.h"
+#include "config/config.h"
+#include "ca/ra.h"
+#include "store/store.h"
+#include "util/util.h"
 
 struct fixture {
 	char		 dir[64];
@@ -53,5 +53,10 @@ int	 build_pkimessage_ex(const struct requester *, X509 *recipient,
 	    struct buf *out);
 int	 build_pkcsreq(const struct requester *, X509 *recipient,
 	    const EVP_CIPHER *, const char *txid, struct buf *out);
+/* Legacy encodings of a DER message from build_pkimessage: the signed
+ * attributes in reverse order, the senderNonce's length in long form
+ * (BER, not DER), re-signed by key over those bytes; and the outer layers in BER indefinite length, as iOS sends. */
+int	 reorder_signed_attrs(struct buf *, EVP_PKEY *key, const EVP_MD *);
+int	 to_indefinite(const struct buf *der, struct buf *ber);
 
 #endif

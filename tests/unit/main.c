@@ -14,8 +14,9 @@ main(void)
 	if (register_util() || register_http() || register_config() ||
 	    register_template() || register_password() || register_message() ||
 	    register_pkiop() || register_pwpage() || register_challenge() ||
-	    register_hostile() || register_store() ||
-	    register_rollover()) {
+	    register_intune() || register_hostile() || register_lint() ||
+	    register_store() || register_keyops() || register_rollover() ||
+	    register_ndes_reg()) {
 		fprintf(stderr, "cannot register suites: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 2;

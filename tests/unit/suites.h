@@ -2,7 +2,7 @@
 #ifndef MSCEP_TEST_SUITES_H
 #define MSCEP_TEST_SUITES_H
 
-/* The OCSP responder (issue 5, item 6). */
+/* The OCSP responder. */
 int	 register_ocsp(void);
 
 int	 register_util(void);
@@ -14,9 +14,15 @@ int	 register_message(void);
 int	 register_pkiop(void);
 int	 register_pwpage(void);
 int	 register_challenge(void);
+int	 register_intune(void);
 int	 register_hostile(void);
+/* The lint before every signature. */
+int	 register_lint(void);
 int	 register_store(void);
-/* CA rollover (issue 5, item 7) */
+int	 register_keyops(void);
+/* CA rollover. */
 int	 register_rollover(void);
+/* import-ndes. */
+int	 register_ndes_reg(void);
 
 #endif

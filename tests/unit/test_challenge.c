@@ -9,8 +9,8 @@
 #include <openssl/cms.h>
 #include <openssl/x509v3.h>
 
-#include "ca_init.h"
-#include "challenge.h"
+#include "ca/ca_init.h"
+#include "policy/challenge.h"
 #include "fixture.h"
 #include "suites.h"
 
@@ -23,7 +23,7 @@ static X509_STORE	*trust;
 static int
 setup(void)
 {
-	char	 reason[256];
+	char	 reason[REASON_MAX];
 
 	if (fixture_open(&fx, NULL) != 0 ||
 	    ca_issue_identity(fx.ra.ca, fx.ra.ca_key, "MDM signer", "ec:P-256",
@@ -87,7 +87,7 @@ static char *
 issue(int64_t now, int ttl, EVP_PKEY *key, X509 *cert, X509 *rcpt)
 {
 	struct challenge_claims	 c;
-	char			*blob = NULL, reason[256];
+	char			*blob = NULL, reason[REASON_MAX];
 
 	claims_init(&c, now, ttl);
 	CU_ASSERT_EQUAL(challenge_issue(&c, key, cert, rcpt, &blob, reason,
@@ -99,7 +99,7 @@ issue(int64_t now, int ttl, EVP_PKEY *key, X509 *cert, X509 *rcpt)
 static enum challenge_err
 open_blob(const char *blob, int64_t now, struct challenge_claims *out)
 {
-	char	 reason[256];
+	char	 reason[REASON_MAX];
 
 	return challenge_open(blob, enc_key, enc_cert, signers, trust, now, 300,
 	    out, reason, sizeof(reason));
@@ -109,7 +109,7 @@ static void
 test_round_trip(void)
 {
 	struct challenge_claims	 c;
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 	char			*blob = issue(now, 3600, sign_key, sign_cert,
 				    enc_cert);
 	GENERAL_NAME		*gn;
@@ -136,8 +136,8 @@ static void
 test_rsa_oaep_recipient(void)
 {
 	struct challenge_claims	 c;
-	char			 reason[256];
-	int64_t			 now = now_seconds();
+	char			 reason[REASON_MAX];
+	int64_t			 now = util_now();
 	char			*blob = issue(now, 60, sign_key, sign_cert,
 				    rsa_enc_cert);
 
@@ -154,7 +154,7 @@ static void
 test_refusals(void)
 {
 	struct challenge_claims	 c;
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 	char			*blob = issue(now, 600, sign_key, sign_cert,
 				    enc_cert), *rogue;
 	size_t			 n;
@@ -212,7 +212,7 @@ inner_parts(const char *blob, struct buf *sd, BIO *claims)
 {
 	unsigned char		 der[8192];
 	const unsigned char	*p = der, *q;
-	long			 n = base64_decode(blob, strlen(blob), der,
+	long			 n = util_base64_decode(blob, strlen(blob), der,
 				    sizeof(der));
 	CMS_ContentInfo		*env = n > 0 ? d2i_CMS_ContentInfo(NULL, &p,
 				    n) : NULL, *ci = NULL;
@@ -245,7 +245,7 @@ b64(CMS_ContentInfo *ci)
 	char		*out = n > 0 ? malloc(4 * (size_t)n / 3 + 8) : NULL;
 
 	if (out != NULL)
-		base64_encode(der, (size_t)n, out, 4 * (size_t)n / 3 + 8);
+		util_base64_encode(der, (size_t)n, out, 4 * (size_t)n / 3 + 8);
 	OPENSSL_free(der);
 	return out;
 }
@@ -278,13 +278,13 @@ refuse_form(CMS_ContentInfo *ci, EVP_PKEY *key, X509 *cert,
     enum challenge_err e)
 {
 	struct challenge_claims	 c;
-	char			*bad, reason[256];
+	char			*bad, reason[REASON_MAX];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ci);
 	bad = b64(ci);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(bad);
 	CU_ASSERT_EQUAL(challenge_open(bad, key, cert, signers, trust,
-	    now_seconds(), 300, &c, reason, sizeof(reason)), e);
+	    util_now(), 300, &c, reason, sizeof(reason)), e);
 	free(bad);
 	CMS_ContentInfo_free(ci);
 }
@@ -293,7 +293,7 @@ refuse_form(CMS_ContentInfo *ci, EVP_PKEY *key, X509 *cert,
 static void
 test_envelope_forms(void)
 {
-	char			*good = issue(now_seconds(), 600, sign_key,
+	char			*good = issue(util_now(), 600, sign_key,
 				    sign_cert, enc_cert);
 	struct buf		 sd = { 0 };
 	BIO			*claims = BIO_new(BIO_s_mem());
@@ -343,7 +343,7 @@ test_nonce_claim(void)
 				    .der = (const unsigned char *)"x",
 				    .der_len = 1 };
 
-	claim.expires = now_seconds() + 600;
+	claim.expires = util_now() + 600;
 	CU_ASSERT_EQUAL(store_nonce_used(fx.store, claim.key), STORE_NOT_FOUND);
 	CU_ASSERT_EQUAL(store_issue(fx.store, &c, &claim), STORE_OK);
 	CU_ASSERT_EQUAL(store_nonce_used(fx.store, claim.key), STORE_OK);

@@ -15,9 +15,10 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
-#include "scep_attr.h"
+#include "scep/scep_attr.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/route.h"
+#include "responder/worker.h"
 
 static struct fixture	 fx;
 static struct worker	 w;
@@ -28,7 +29,7 @@ static int		 ncases;
 static int
 setup(void)
 {
-	char	 reason[512];
+	char	 reason[REASON_MAX];
 
 	if (fixture_open(&fx, NULL) != 0 ||
 	    worker_open(&w, fx.ini, reason, sizeof(reason)) != 0 ||
@@ -106,7 +107,7 @@ refused(const char *what, const char *method, const char *query,
 	long		 before = issued_rows();
 	int		 ok;
 
-	worker_handle(&w, &req, &resp);
+	route_request(&w, &req, &resp);
 	ok = (resp.status >= 400 && resp.status < 500) ||
 	    (resp.status == 200 && certrep_status(&resp.body) == STATUS_FAILURE);
 	if (!ok)
@@ -133,7 +134,7 @@ get(const char *what, const unsigned char *p, size_t n)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(q);
 	off = (size_t)sprintf(q, "operation=PKIOperation&message=");
-	base64_encode(p, n, q + off, 4 * n / 3 + 64 - off);
+	util_base64_encode(p, n, q + off, 4 * n / 3 + 64 - off);
 	refused(what, "GET", q, NULL, 0);
 	free(q);
 }

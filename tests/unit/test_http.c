@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "responder/http.h"
 #include "suites.h"
 
 static void
 expect(const char *q, const char *name, const char *want)
 {
-	char	*v = query_get(q, name, 1000, NULL);
+	char	*v = http_query_get(q, name, 1000, NULL);
 
 	if (want == NULL) {
 		CU_ASSERT_PTR_NULL(v);
@@ -46,11 +46,11 @@ static void
 test_query_limit(void)
 {
 	int	 too_long = 0;
-	char	*v = query_get("message=abcdef", "message", 3, &too_long);
+	char	*v = http_query_get("message=abcdef", "message", 3, &too_long);
 
 	CU_ASSERT_PTR_NULL(v);
 	CU_ASSERT_EQUAL(too_long, 1);
-	v = query_get("message=abc", "message", 3, &too_long);
+	v = http_query_get("message=abc", "message", 3, &too_long);
 	CU_ASSERT_PTR_NOT_NULL(v);
 	CU_ASSERT_EQUAL(too_long, 0);
 	free(v);

@@ -7,10 +7,10 @@
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
 
-#include "certrep.h"
+#include "scep/certrep.h"
 #include "fixture.h"
-#include "issue.h"
-#include "message.h"
+#include "ca/issue.h"
+#include "scep/message.h"
 #include "suites.h"
 
 static struct fixture	 fx;
@@ -460,6 +460,106 @@ cleanup(void)
 	return 0;
 }
 
+/* Flips one bit of the encapsulated content, leaving the signature. */
+static int
+tamper_content(struct buf *msg)
+{
+	const unsigned char	*p = msg->p;
+	CMS_ContentInfo		*cms;
+	ASN1_OCTET_STRING	**pos;
+	unsigned char		*der = NULL;
+	int			 len = -1;
+
+	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)msg->len)) != NULL &&
+	    (pos = CMS_get0_content(cms)) != NULL && *pos != NULL) {
+		(*pos)->data[10] ^= 0x01;
+		len = i2d_CMS_ContentInfo(cms, &der);
+	}
+	CMS_ContentInfo_free(cms);
+	if (len <= 0 || (size_t)len != msg->len) {
+		OPENSSL_free(der);
+		return -1;
+	}
+	memcpy(msg->p, der, (size_t)len);
+	OPENSSL_free(der);
+	return 0;
+}
+
+/* MD5 is badAlg unless allowed; allowed, the reply digest is MD5 only
+ * with MESSAGE_REPLY_MD5. */
+static void
+test_decode_md5(void)
+{
+	struct buf		 msg = { 0 };
+	struct scep_req		 r;
+	enum scep_failinfo	 f;
+	unsigned char		*der = NULL;
+	char			 reason[REASON_MAX];
+	int			 len;
+
+	len = i2d_X509_REQ(req.csr, &der);
+	CU_ASSERT_FATAL(build_pkimessage(&req, fx.ra.enc_cert,
+	    EVP_aes_128_cbc(), EVP_md5(), MSG_PKCSREQ, "MD5", der,
+	    (size_t)len, &msg) == 0);
+	CU_ASSERT_EQUAL(message_decode(msg.p, msg.len, &fx.ra, 0, &r, &f,
+	    reason, sizeof(reason)), DECODE_FAILURE);
+	CU_ASSERT_EQUAL(f, FAIL_BADALG);
+	CU_ASSERT(strstr(reason, "AllowMD5") != NULL);
+	scep_req_free(&r);
+	CU_ASSERT_EQUAL(message_decode(msg.p, msg.len, &fx.ra,
+	    MESSAGE_ALLOW_MD5, &r, &f, reason, sizeof(reason)), DECODE_OK);
+	CU_ASSERT_EQUAL(r.digest_nid, NID_md5);
+	CU_ASSERT_EQUAL(r.reply_md5, 0);
+	scep_req_free(&r);
+	CU_ASSERT_EQUAL(message_decode(msg.p, msg.len, &fx.ra,
+	    MESSAGE_ALLOW_MD5 | MESSAGE_REPLY_MD5, &r, &f, reason,
+	    sizeof(reason)), DECODE_OK);
+	CU_ASSERT_EQUAL(r.reply_md5, 1);
+	CU_ASSERT(r.csr != NULL);
+	scep_req_free(&r);
+	OPENSSL_free(der);
+	buf_free(&msg);
+}
+
+/* Non-DER signed attributes are checked as sent (attrs_as_sent), BER
+ * indefinite lengths decode; a DER message takes neither path. */
+static void
+test_decode_legacy_encodings(void)
+{
+	struct buf		 msg = { 0 }, ber = { 0 };
+	struct scep_req		 r;
+	enum scep_failinfo	 f;
+
+	CU_ASSERT_FATAL(build_pkcsreq(&req, fx.ra.enc_cert, EVP_aes_128_cbc(),
+	    "LEGACY", &msg) == 0);
+	CU_ASSERT_EQUAL(decode(&msg, &r, &f), DECODE_OK);
+	CU_ASSERT_EQUAL(r.attrs_as_sent, 0);
+	scep_req_free(&r);
+	CU_ASSERT_FATAL(to_indefinite(&msg, &ber) == 0);
+	CU_ASSERT(ber.len > msg.len);
+	CU_ASSERT_EQUAL(decode(&ber, &r, &f), DECODE_OK);
+	CU_ASSERT(r.csr != NULL && r.nonce_len == 16);
+	scep_req_free(&r);
+	buf_free(&ber);
+	CU_ASSERT_FATAL(reorder_signed_attrs(&msg, req.key, EVP_sha256()) == 0);
+	CU_ASSERT_EQUAL(decode(&msg, &r, &f), DECODE_OK);
+	CU_ASSERT_EQUAL(r.attrs_as_sent, 1);
+	CU_ASSERT_EQUAL(r.nonce_len, 15);
+	CU_ASSERT(r.csr != NULL);
+	scep_req_free(&r);
+	buf_free(&msg);
+	/* The content changed after signing, the attributes validly signed
+	 * as sent: the messageDigest attribute still has to match. */
+	CU_ASSERT_FATAL(build_pkcsreq(&req, fx.ra.enc_cert, EVP_aes_128_cbc(),
+	    "LEGACY", &msg) == 0);
+	CU_ASSERT_FATAL(tamper_content(&msg) == 0);
+	CU_ASSERT_FATAL(reorder_signed_attrs(&msg, req.key, EVP_sha256()) == 0);
+	CU_ASSERT_EQUAL(decode(&msg, &r, &f), DECODE_FAILURE);
+	CU_ASSERT_EQUAL(f, FAIL_BADMESSAGECHECK);
+	scep_req_free(&r);
+	buf_free(&msg);
+}
+
 int
 register_message(void)
 {
@@ -474,6 +574,9 @@ register_message(void)
 	    !CU_add_test(s, "certificate keeps the CSR's key info (EC too)",
 	    test_issued_spki) ||
 	    !CU_add_test(s, "CertRep FAILURE", test_certrep_failure) ||
+	    !CU_add_test(s, "MD5 with and without AllowMD5", test_decode_md5) ||
+	    !CU_add_test(s, "non-DER attributes, BER indefinite length",
+	    test_decode_legacy_encodings) ||
 	    !CU_add_test(s, "issuance follows the template",
 	    test_issue_template) ||
 	    !CU_add_test(s, "requester validity (EDITF_ATTRIBUTEENDDATE)",

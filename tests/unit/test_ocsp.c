@@ -7,18 +7,20 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <unistd.h>
 
 #include <openssl/bn.h>
 #include <openssl/ocsp.h>
 #include <openssl/rand.h>
 
-#include "ca_init.h"
+#include "ca/ca_init.h"
 #include "fixture.h"
-#include "ocsp.h"
-#include "store.h"
+#include "responder/ocsp.h"
+#include "store/store.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/route.h"
+#include "responder/worker.h"
 
 static struct fixture	 fx;
 static struct worker	 w;
@@ -154,7 +156,7 @@ send_get(OCSP_REQUEST *req, int escape, int *http)
 
 	if (der_of(req, &der) != 0)
 		return NULL;
-	n = base64_encode(der.p, der.len, b64, sizeof(b64));
+	n = util_base64_encode(der.p, der.len, b64, sizeof(b64));
 	o = uri + snprintf(uri, sizeof(uri), "/ocsp/");
 	for (i = 0; i < n; i++) {
 		if (escape && (b64[i] == '/' || b64[i] == '+' ||
@@ -484,7 +486,7 @@ test_get(void)
 	OCSP_CERTID_free(id);
 }
 
-/* worker_handle sends [OCSP] Path and below to OCSP, nothing else. */
+/* route_request sends [OCSP] Path and below to OCSP, nothing else. */
 static void
 test_routing(void)
 {
@@ -503,7 +505,7 @@ test_routing(void)
 		memset(&resp, 0, sizeof(resp));
 		r.method = "GET";
 		r.request_uri = ocsp[i];
-		worker_handle(&w, &r, &resp);
+		route_request(&w, &r, &resp);
 		CU_ASSERT(resp.status == 200 && resp.content_type != NULL &&
 		    strcmp(resp.content_type, "application/ocsp-response") ==
 		    0);
@@ -516,7 +518,7 @@ test_routing(void)
 		r.method = "GET";
 		r.request_uri = scep[i];
 		r.query = "operation=GetCACaps";
-		worker_handle(&w, &r, &resp);
+		route_request(&w, &r, &resp);
 		CU_ASSERT(resp.status == 200 && resp.content_type != NULL &&
 		    strcmp(resp.content_type, "text/plain") == 0);
 		http_resp_free(&resp);
@@ -531,7 +533,9 @@ test_responder_files(void)
 	struct ra	 other;
 	X509		*x = NULL;
 	EVP_PKEY	*key = NULL;
-	char		 path[PATH_MAX + 64], away[160], reason[512] = "";
+	char		 path[PATH_MAX + 64], away[160];
+	char		 reason[REASON_MAX] = "";
+	glob_t		 g = { .gl_pathc = 0 };
 
 	config_state_path(&w.cfg, OCSP_RESPONDER_CERT, path, sizeof(path));
 	snprintf(away, sizeof(away), "%s/ocsp.crt.away", fx.dir);
@@ -569,9 +573,14 @@ test_responder_files(void)
 	worker_close(&w2);
 	X509_free(x);
 	EVP_PKEY_free(key);
-	config_state_path(&w.cfg, OCSP_RESPONDER_CERT ".new", path,
-	    sizeof(path));
-	CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);
+	/* No temporary file left beside either (.ocsp.crt.XXXXXXXX). */
+	snprintf(path, sizeof(path), "%s/.ocsp.crt.*", w.cfg.state_dir);
+	glob(path, 0, NULL, &g);
+	snprintf(path, sizeof(path), "%s/private/.ocsp.key.*",
+	    w.cfg.state_dir);
+	glob(path, GLOB_APPEND, NULL, &g);
+	CU_ASSERT_EQUAL(g.gl_pathc, 0);
+	globfree(&g);
 }
 
 int

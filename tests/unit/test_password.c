@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "issue.h"
-#include "policy.h"
-#include "policy_password.h"
+#include "ca/issue.h"
+#include "policy/policy.h"
+#include "policy/policy_password.h"
 #include "suites.h"
 
 static struct fixture	 fx;
@@ -22,7 +22,7 @@ decide(const char *challenge, struct policy_decision *d)
 	pr.txid = "t";
 	pr.csr = r.csr;
 	memset(d, 0, sizeof(*d));
-	password_decide(&fx.cfg, fx.store, &pr, d);
+	policy_password_decide(&fx.cfg, fx.store, &pr, d);
 	requester_free(&r);
 	return d->allow;
 }
@@ -63,7 +63,7 @@ test_one_time(void)
 	char			 pw[64], lower[64];
 	int			 i;
 
-	CU_ASSERT_EQUAL_FATAL(password_new(&fx.cfg, fx.store, pw,
+	CU_ASSERT_EQUAL_FATAL(policy_password_new(&fx.cfg, fx.store, pw,
 	    sizeof(pw)), STORE_OK);
 	CU_ASSERT_EQUAL(strlen(pw), 16);
 	CU_ASSERT_EQUAL(decide(pw, &d), 1);
@@ -79,7 +79,7 @@ test_one_time(void)
 	CU_ASSERT_EQUAL(decide(pw, &d), 0);
 	CU_ASSERT(strstr(d.reason, "already used") != NULL);
 	d.claim.kind = CLAIM_OTP;
-	password_hash(pw, d.claim.key);
+	policy_password_hash(pw, d.claim.key);
 	CU_ASSERT_EQUAL(consume(&d.claim), STORE_CLAIM_REFUSED);
 }
 
@@ -88,12 +88,12 @@ test_wrong_missing_expired(void)
 {
 	struct policy_decision	 d;
 	char			 hash[65];
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 
 	CU_ASSERT_EQUAL(decide("0123456789ABCDEF", &d), 0);
 	CU_ASSERT_EQUAL(decide(NULL, &d), 0);
 	CU_ASSERT(strstr(d.reason, "no challengePassword") != NULL);
-	password_hash("FEEDFACEFEEDFACE", hash);
+	policy_password_hash("FEEDFACEFEEDFACE", hash);
 	CU_ASSERT_EQUAL(store_password_add(fx.store, hash, now - 7200,
 	    now - 1, 5), STORE_OK);
 	CU_ASSERT_EQUAL(decide("FEEDFACEFEEDFACE", &d), 0);
@@ -107,9 +107,9 @@ test_cache_full(void)
 
 	/* test_one_time consumed its password; the expired one is purged. */
 	for (i = 0; i < 5; i++)
-		CU_ASSERT_EQUAL(password_new(&fx.cfg, fx.store, pw,
+		CU_ASSERT_EQUAL(policy_password_new(&fx.cfg, fx.store, pw,
 		    sizeof(pw)), STORE_OK);
-	CU_ASSERT_EQUAL(password_new(&fx.cfg, fx.store, pw, sizeof(pw)),
+	CU_ASSERT_EQUAL(policy_password_new(&fx.cfg, fx.store, pw, sizeof(pw)),
 	    STORE_FULL);
 	CU_ASSERT_EQUAL(pw[0], '\0');	/* nothing printable leaks out */
 }
@@ -121,14 +121,14 @@ test_single_password(void)
 	char			 pw[64], pw2[64];
 
 	fx.cfg.use_single_password = 1;
-	CU_ASSERT_EQUAL_FATAL(password_new(&fx.cfg, fx.store, pw, sizeof(pw)),
+	CU_ASSERT_EQUAL_FATAL(policy_password_new(&fx.cfg, fx.store, pw, sizeof(pw)),
 	    STORE_OK);
 	CU_ASSERT_EQUAL(decide(pw, &d), 1);
 	CU_ASSERT_EQUAL(d.claim.kind, CLAIM_SINGLE_PASSWORD);
 	CU_ASSERT_EQUAL(consume(&d.claim), STORE_OK);
 	CU_ASSERT_EQUAL(consume(&d.claim), STORE_OK);	/* reusable */
 	/* A new single password replaces the old one. */
-	CU_ASSERT_EQUAL(password_new(&fx.cfg, fx.store, pw2, sizeof(pw2)),
+	CU_ASSERT_EQUAL(policy_password_new(&fx.cfg, fx.store, pw2, sizeof(pw2)),
 	    STORE_OK);
 	CU_ASSERT_EQUAL(decide(pw, &d), 0);
 	CU_ASSERT_EQUAL(decide(pw2, &d), 1);
@@ -181,7 +181,7 @@ test_event_with_certificate(void)
 				    .key = "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEF" };
 	int			 n0 = events_now();
 
-	ev.at = now_seconds();
+	ev.at = util_now();
 	ev.success = 1;
 	ev.txid = "tx-event";
 	ev.serial = "0E";

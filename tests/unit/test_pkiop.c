@@ -8,13 +8,16 @@
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
+#include <openssl/x509v3.h>
 
 #include "fixture.h"
-#include "issue.h"
-#include "message.h"
-#include "scep_attr.h"
+#include "ca/issue.h"
+#include "scep/message.h"
+#include "scep/scep_attr.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/route.h"
+#include "responder/worker.h"
+#include "util/cert.h"
 
 static struct fixture	 fx;
 static struct worker	 w;
@@ -40,7 +43,7 @@ post(const struct requester *r, const struct buf *msg, int *failinfo,
 	int			 status = -1;
 
 	*failinfo = -1;
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL_FATAL(resp.status, 200);
 	p = resp.body.p;
 	cms = d2i_CMS_ContentInfo(NULL, &p, (long)resp.body.len);
@@ -261,29 +264,239 @@ test_getcert(void)
 	requester_free(&r);
 }
 
-static void
-test_resigned_envelope(void)
-{
-	struct requester	 victim, thief;
-	struct buf		 msg = { 0 };
-	unsigned char		*der = NULL;
-	int			 len, fi;
-	long			 before = count("certificates");
+enum { AS_BUILT, ATTRS_REVERSED = 1, BER_INDEFINITE = 2, RESIGN_OTHER = 4 };
 
-	/* The thief re-signs the victim's CSR (in real life: its envelope). */
-	CU_ASSERT_FATAL(requester_new(&victim, "v", "both", NULL, NULL) == 0);
-	CU_ASSERT_FATAL(requester_new(&thief, "t", "both", NULL, NULL) == 0);
-	len = i2d_X509_REQ(victim.csr, &der);
-	CU_ASSERT_FATAL(build_pkimessage(&thief, w.ra.enc_cert,
-	    EVP_aes_128_cbc(), EVP_sha256(), MSG_PKCSREQ, "STEAL", der,
-	    (size_t)len, &msg) == 0);
-	CU_ASSERT_EQUAL(post(&thief, &msg, &fi, NULL), STATUS_FAILURE);
-	CU_ASSERT_EQUAL(fi, FAIL_BADMESSAGECHECK);
-	CU_ASSERT_EQUAL(count("certificates"), before);
+static EVP_PKEY	*other_key;	/* RESIGN_OTHER signs with it */
+
+static int
+cms_verifies(const struct buf *msg)
+{
+	const unsigned char	*p = msg->p;
+	CMS_ContentInfo		*cms = d2i_CMS_ContentInfo(NULL, &p,
+				    (long)msg->len);
+	int			 ok;
+
+	ok = cms != NULL && CMS_verify(cms, NULL, NULL, NULL, NULL,
+	    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) == 1;
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return ok;
+}
+
+/* csr in a message of type, signed by signer with md, encoded as mode. */
+static int
+send_csr(struct requester *signer, X509_REQ *csr, int type, const EVP_MD *md,
+    const char *txid, int mode, int *fi, X509 **cert)
+{
+	struct buf	 msg = { 0 }, ber = { 0 };
+	unsigned char	*der = NULL;
+	int		 len, st;
+
+	len = i2d_X509_REQ(csr, &der);
+	CU_ASSERT_FATAL(build_pkimessage(signer, w.ra.enc_cert,
+	    EVP_aes_128_cbc(), md, type, txid, der, (size_t)len, &msg) == 0);
+	if (mode & ATTRS_REVERSED) {
+		CU_ASSERT_FATAL(reorder_signed_attrs(&msg, (mode &
+		    RESIGN_OTHER) ? other_key : signer->key, md) == 0);
+		CU_ASSERT(!cms_verifies(&msg));	/* OpenSSL's check fails */
+	}
+	if (mode & BER_INDEFINITE) {
+		CU_ASSERT_FATAL(to_indefinite(&msg, &ber) == 0);
+		buf_free(&msg);
+		msg = ber;
+	}
+	st = post(signer, &msg, fi, cert);
 	OPENSSL_free(der);
 	buf_free(&msg);
-	requester_free(&victim);
-	requester_free(&thief);
+	return st;
+}
+
+/*
+ * Apple's client: the PKCSReq signed by a separate self-signed key. As
+ * NDES, accepted; the certificate certifies the CSR's key, the reply is
+ * encrypted to the signer (post() decrypts with the signer's key) and
+ * the signer's CertPoll finds it. RequireSignerIsCSRKey = 1 refuses.
+ */
+static void
+test_separate_signer(void)
+{
+	struct requester	 csr, apple;
+	X509_EXTENSION		*ku;
+	X509			*c = NULL, *c2 = NULL;
+	int			 fi;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&csr, "iphone", "both", NULL, NULL) ==
+	    0);
+	CU_ASSERT_FATAL(requester_new(&apple, "MDM SCEP SIGNER", "both", NULL,
+	    NULL) == 0);
+	/* A signer's keyUsage without keyCertSign is still self-signed. */
+	ku = X509V3_EXT_conf_nid(NULL, NULL, NID_key_usage,
+	    "critical,digitalSignature,keyEncipherment");
+	CU_ASSERT_FATAL(ku != NULL && X509_add_ext(apple.self, ku, -1) == 1 &&
+	    X509_sign(apple.self, apple.key, EVP_sha256()) > 0);
+	X509_EXTENSION_free(ku);
+	w.cfg.require_signer_csr_key = 1;
+	CU_ASSERT_EQUAL(send_csr(&apple, csr.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "APPLE-1", AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADMESSAGECHECK);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	w.cfg.require_signer_csr_key = 0;
+	CU_ASSERT_EQUAL(send_csr(&apple, csr.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "APPLE-1", AS_BUILT, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), csr.key) == 1);
+	CU_ASSERT(c != NULL && X509_NAME_cmp(X509_get_subject_name(c),
+	    X509_REQ_get_subject_name(csr.csr)) == 0);
+	CU_ASSERT_EQUAL(certpoll(&apple, "APPLE-1", &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && c2 != NULL && X509_cmp(c, c2) == 0);
+	/* The CSR's own key does not own the signer's transaction. */
+	CU_ASSERT_EQUAL(certpoll(&csr, "APPLE-1", &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	X509_free(c);
+	X509_free(c2);
+	requester_free(&csr);
+	requester_free(&apple);
+}
+
+/* A signer certificate another CA issued: neither proof nor renewal. */
+static void
+test_foreign_signer(void)
+{
+	struct requester	 r, other_ca, signer;
+	int			 fi;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&r, "foreign", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&other_ca, "Other CA", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&signer, "foreign", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_FATAL(X509_set_issuer_name(signer.self,
+	    X509_get_subject_name(other_ca.self)) == 1 &&
+	    X509_sign(signer.self, other_ca.key, EVP_sha256()) > 0);
+	CU_ASSERT_EQUAL(send_csr(&signer, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "FOREIGN-1", AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	requester_free(&r);
+	requester_free(&other_ca);
+	requester_free(&signer);
+}
+
+/* The digest of the reply to msg's SignerInfo, or NID_undef. */
+static int
+reply_digest(const struct buf *msg)
+{
+	struct http_req		 hr = { .method = "POST",
+				    .query = "operation=PKIOperation",
+				    .body = msg->p, .body_len = msg->len };
+	struct http_resp	 resp = { 0 };
+	const unsigned char	*p;
+	CMS_ContentInfo		*cms;
+	X509_ALGOR		*dig = NULL;
+	int			 nid = NID_undef;
+
+	route_request(&w, &hr, &resp);
+	p = resp.body.p;
+	if (resp.status == 200 && (cms = d2i_CMS_ContentInfo(NULL, &p,
+	    (long)resp.body.len)) != NULL) {
+		CMS_SignerInfo_get0_algs(sk_CMS_SignerInfo_value(
+		    CMS_get0_SignerInfos(cms), 0), NULL, NULL, &dig, NULL);
+		nid = OBJ_obj2nid(dig->algorithm);
+		CMS_ContentInfo_free(cms);
+	}
+	http_resp_free(&resp);
+	return nid;
+}
+
+/* MD5 (old Cisco, OpenSCEP, sscep): badAlg unless AllowMD5; the reply in
+ * SHA-256 at 1, in MD5 at 2. */
+static void
+test_md5(void)
+{
+	struct requester	 r;
+	struct buf		 msg = { 0 };
+	unsigned char		*der = NULL;
+	X509			*c = NULL;
+	int			 fi, len;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&r, "md5", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_md5(), "MD5-1",
+	    AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADALG);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	w.cfg.allow_md5 = 1;
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_md5(), "MD5-1",
+	    AS_BUILT, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	len = i2d_X509_REQ(r.csr, &der);
+	CU_ASSERT_FATAL(build_pkimessage(&r, w.ra.enc_cert, EVP_aes_128_cbc(),
+	    EVP_md5(), MSG_PKCSREQ, "MD5-1", der, (size_t)len, &msg) == 0);
+	CU_ASSERT_EQUAL(reply_digest(&msg), NID_sha256);
+	w.cfg.allow_md5 = 2;
+	CU_ASSERT_EQUAL(reply_digest(&msg), NID_md5);
+	w.cfg.allow_md5 = 0;
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	OPENSSL_free(der);
+	buf_free(&msg);
+	X509_free(c);
+	requester_free(&r);
+}
+
+/* Signed attributes in the order a client sent them, not DER's: the
+ * signature over those bytes counts; a wrong signature still does not. */
+static void
+test_attrs_as_sent(void)
+{
+	struct requester	 r, other;
+	X509			*c = NULL;
+	int			 fi;
+	long			 before = count("certificates");
+
+	CU_ASSERT_FATAL(requester_new(&r, "java", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&other, "java", "both", NULL, NULL) ==
+	    0);
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "ORDER-1", ATTRS_REVERSED, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	/* Re-signed with a key that is not the signer certificate's. */
+	other_key = other.key;
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "ORDER-2", ATTRS_REVERSED | RESIGN_OTHER, &fi, NULL),
+	    STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADMESSAGECHECK);
+	other_key = NULL;
+	CU_ASSERT_EQUAL(count("certificates"), before + 1);
+	X509_free(c);
+	requester_free(&r);
+	requester_free(&other);
+}
+
+/* BER indefinite lengths around the content, as iOS sends them. */
+static void
+test_ber_indefinite(void)
+{
+	struct requester	 r;
+	X509			*c = NULL;
+	int			 fi;
+
+	CU_ASSERT_FATAL(requester_new(&r, "ios", "both", NULL, NULL) == 0);
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "BER-1", BER_INDEFINITE, &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	X509_free(c);
+	c = NULL;
+	/* ... with the attributes out of order too. */
+	CU_ASSERT_EQUAL(send_csr(&r, r.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "BER-2", BER_INDEFINITE | ATTRS_REVERSED, &fi, &c),
+	    STATUS_SUCCESS);
+	CU_ASSERT(c != NULL && EVP_PKEY_eq(X509_get0_pubkey(c), r.key) == 1);
+	X509_free(c);
+	requester_free(&r);
 }
 
 static void
@@ -301,14 +514,14 @@ test_bad_txid_and_method(void)
 	    "bad*txid_", &msg) == 0);
 	hr.body = msg.p;
 	hr.body_len = msg.len;
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL(resp.status, 400);
 	http_resp_free(&resp);
 	/* HEAD would issue and drop the answer. */
 	memset(&resp, 0, sizeof(resp));
 	hr.method = "HEAD";
 	hr.query = "operation=PKIOperation&message=AAAA";
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL(resp.status, 405);
 	http_resp_free(&resp);
 	buf_free(&msg);
@@ -323,12 +536,12 @@ test_http_errors(void)
 	struct http_resp	 resp = { 0 };
 	long			 before = count("certificates");
 
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL(resp.status, 400);
 	http_resp_free(&resp);
 	memset(&resp, 0, sizeof(resp));
 	hr.query = "operation=GetCACaps";
-	worker_handle(&w, &hr, &resp);
+	route_request(&w, &hr, &resp);
 	CU_ASSERT_EQUAL(resp.status, 200);
 	CU_ASSERT(resp.body.len > 0 && memmem(resp.body.p, resp.body.len,
 	    "SCEPStandard\n", 13) != NULL);
@@ -364,15 +577,15 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	struct store_cert	 sc = { 0 };
 	unsigned char		*der = NULL;
 	const unsigned char	*p;
-	char			 serial[80], reason[256], key_id[41];
+	char			 serial[80], reason[REASON_MAX], key_id[41];
 	X509			*x = NULL, *parsed;
 	int			 len;
 
 	CU_ASSERT_FATAL(issue_sign_ex(&w.cfg, config_template(&w.cfg, "GpT"),
 	    &w.ra, r->csr, &ex, &x, reason, sizeof(reason)) == 0);
 	len = i2d_X509(x, &der);
-	serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
-	key_id_hex(X509_REQ_get_X509_PUBKEY(r->csr), key_id);
+	cert_serial_hex(X509_get0_serialNumber(x), serial, sizeof(serial));
+	cert_key_id_hex(X509_REQ_get_X509_PUBKEY(r->csr), key_id);
 	sc.serial = serial;
 	sc.subject = "sid";
 	sc.sans = "";
@@ -381,7 +594,7 @@ issue_with_sid(struct requester *r, const char *serial_out_txid)
 	sc.txid = serial_out_txid;
 	sc.key_id = key_id;
 	sc.ca_key = w.ra.ca_key_id;
-	sc.not_after = asn1_epoch(X509_get0_notAfter(x));
+	sc.not_after = cert_time_epoch(X509_get0_notAfter(x));
 	sc.der = der;
 	sc.der_len = (size_t)len;
 	CU_ASSERT_EQUAL(store_issue(w.store, &sc, &none), STORE_OK);
@@ -429,7 +642,7 @@ test_renewal(void)
 	/* The strong mapping goes with the subject to the new certificate. */
 	CU_ASSERT(issue_sid_of(c2, sid, sizeof(sid)) == 0 &&
 	    strcmp(sid, "S-1-5-21-1-2-3-1001") == 0);
-	serial_hex(X509_get0_serialNumber(c1), serial, sizeof(serial));
+	cert_serial_hex(X509_get0_serialNumber(c1), serial, sizeof(serial));
 	CU_ASSERT(store_cert_status(w.store, serial, &row) == STORE_OK &&
 	    row.revoked && row.reason == REVOKE_SUPERSEDED);
 	/* ... and belongs to the same device (bulk revocation finds it). */
@@ -454,6 +667,102 @@ test_renewal(void)
 	requester_free(&r3);
 }
 
+/*
+ * Pre-RFC 8894 renewal: a PKCSReq signed by the certificate being renewed
+ * (sscep enroll -O, Cisco IOS) goes through the RenewalReq rules.
+ */
+static void
+test_pkcsreq_renewal(void)
+{
+	struct requester	 r1, r2, r3, signer = { 0 };
+	struct cert_row		 row;
+	X509			*c1, *c2 = NULL, *c3 = NULL;
+	char			 serial[80];
+	int			 fi;
+	long			 before;
+
+	CU_ASSERT_FATAL(requester_new(&r1, "sscep", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&r2, "sscep", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&r3, "not-sscep", "both", NULL,
+	    NULL) == 0);
+	c1 = issue_with_sid(&r1, "PR-0");
+	signer.key = r1.key;
+	signer.self = c1;
+	signer.csr = r2.csr;	/* borrowed: CertPoll names its subject */
+	before = count("certificates");
+	/* Another subject: a named refusal, not badMessageCheck. */
+	CU_ASSERT_EQUAL(send_csr(&signer, r3.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "PR-X", AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADREQUEST);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	CU_ASSERT_EQUAL(send_csr(&signer, r2.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "PR-1", AS_BUILT, &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c2 != NULL);
+	CU_ASSERT_EQUAL(EVP_PKEY_eq(X509_get0_pubkey(c2), r2.key), 1);
+	cert_serial_hex(X509_get0_serialNumber(c1), serial, sizeof(serial));
+	CU_ASSERT(store_cert_status(w.store, serial, &row) == STORE_OK &&
+	    row.revoked && row.reason == REVOKE_SUPERSEDED);
+	/* Polled and resent with the old certificate: the same answer. */
+	CU_ASSERT_EQUAL(certpoll(&signer, "PR-1", &fi, &c3), STATUS_SUCCESS);
+	CU_ASSERT(c3 != NULL && X509_cmp(c2, c3) == 0);
+	X509_free(c3);
+	c3 = NULL;
+	CU_ASSERT_EQUAL(send_csr(&signer, r2.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "PR-1", AS_BUILT, &fi, &c3), STATUS_SUCCESS);
+	CU_ASSERT(c3 != NULL && X509_cmp(c2, c3) == 0);
+	/* The superseded (revoked) certificate renews nothing more. */
+	before = count("certificates");
+	CU_ASSERT_EQUAL(send_csr(&signer, r2.csr, MSG_PKCSREQ, EVP_sha256(),
+	    "PR-2", AS_BUILT, &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	CU_ASSERT_EQUAL(count("certificates"), before);
+	X509_free(c1);
+	X509_free(c2);
+	X509_free(c3);
+	requester_free(&r1);
+	requester_free(&r2);
+	requester_free(&r3);
+}
+
+/* GetCert answers the certificate's key holder or its subject's holder
+ * of a certificate of ours, nobody else. */
+static void
+test_getcert_bound(void)
+{
+	struct requester	 r, same_name, stranger, holder = { 0 };
+	X509			*c = NULL, *c2 = NULL, *got = NULL;
+	int			 fi;
+
+	CU_ASSERT_FATAL(requester_new(&r, "bound", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&same_name, "bound", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_FATAL(requester_new(&stranger, "stranger", "both", NULL,
+	    NULL) == 0);
+	CU_ASSERT_EQUAL(enroll(&r, "GB-1", &fi, &c), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c != NULL);
+	/* A self-signed certificate with the same name but another key. */
+	CU_ASSERT_EQUAL(getcert(&same_name, X509_get_subject_name(w.ra.ca),
+	    X509_get0_serialNumber(c), &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	CU_ASSERT_EQUAL(getcert(&stranger, X509_get_subject_name(w.ra.ca),
+	    X509_get0_serialNumber(c), &fi, NULL), STATUS_FAILURE);
+	CU_ASSERT_EQUAL(fi, FAIL_BADCERTID);
+	/* The same subject's certificate of ours, another key: allowed. */
+	CU_ASSERT_EQUAL(enroll(&same_name, "GB-2", &fi, &c2), STATUS_SUCCESS);
+	CU_ASSERT_FATAL(c2 != NULL);
+	holder.key = same_name.key;
+	holder.self = c2;
+	CU_ASSERT_EQUAL(getcert(&holder, X509_get_subject_name(w.ra.ca),
+	    X509_get0_serialNumber(c), &fi, &got), STATUS_SUCCESS);
+	CU_ASSERT(got != NULL && X509_cmp(got, c) == 0);
+	X509_free(got);
+	X509_free(c);
+	X509_free(c2);
+	requester_free(&r);
+	requester_free(&same_name);
+	requester_free(&stranger);
+}
+
 static int
 crl_lists(X509_CRL *crl, const ASN1_INTEGER *serial)
 {
@@ -474,9 +783,9 @@ test_getcrl(void)
 	CU_ASSERT_FATAL(requester_new(&r, "crl", "both", NULL, NULL) == 0);
 	CU_ASSERT_EQUAL(enroll(&r, "CRL-1", &fi, &c), STATUS_SUCCESS);
 	CU_ASSERT_FATAL(c != NULL);
-	serial_hex(X509_get0_serialNumber(c), serial, sizeof(serial));
+	cert_serial_hex(X509_get0_serialNumber(c), serial, sizeof(serial));
 	CU_ASSERT_EQUAL(store_revoke(w.store, serial, REVOKE_KEY_COMPROMISE,
-	    now_seconds(), &already), STORE_OK);
+	    util_now(), &already), STORE_OK);
 	CU_ASSERT_EQUAL(issuer_serial_op(&r, MSG_GETCRL,
 	    X509_get_subject_name(w.ra.ca), X509_get0_serialNumber(c), &fi,
 	    &none), STATUS_SUCCESS);
@@ -514,10 +823,10 @@ test_pending(void)
 	CU_ASSERT_EQUAL(count("certificates"), before);
 	CU_ASSERT_EQUAL(certpoll(&r, "HELD-1", &fi, NULL), STATUS_PENDING);
 	CU_ASSERT_EQUAL(enroll(&r, "HELD-1", &fi, NULL), STATUS_PENDING);
-	CU_ASSERT_EQUAL(store_pending_list(w.store, now_seconds(), first_id,
+	CU_ASSERT_EQUAL(store_pending_list(w.store, util_now(), first_id,
 	    &id), STORE_OK);
 	CU_ASSERT_FATAL(id > 0);
-	CU_ASSERT_EQUAL(store_pending_decide(w.store, id, now_seconds(), NULL,
+	CU_ASSERT_EQUAL(store_pending_decide(w.store, id, util_now(), NULL,
 	    NULL, 0),
 	    STORE_OK);
 	CU_ASSERT_EQUAL(certpoll(&r, "HELD-1", &fi, NULL), STATUS_FAILURE);
@@ -626,10 +935,10 @@ test_ec_requester_des(void)
 	CU_ASSERT_EQUAL(enroll_with(&held, EVP_des_cbc(), 0, "EC-DES-HELD",
 	    &fi, NULL), STATUS_FAILURE);
 	CU_ASSERT_EQUAL(fi, FAIL_BADALG);
-	CU_ASSERT_FATAL(key_id_hex(X509_REQ_get_X509_PUBKEY(held.csr),
+	CU_ASSERT_FATAL(cert_key_id_hex(X509_REQ_get_X509_PUBKEY(held.csr),
 	    key_id) == 0);
 	CU_ASSERT_EQUAL(store_pending_find(w.store, "EC-DES-HELD", key_id,
-	    now_seconds(), found, &pending), STORE_NOT_FOUND);
+	    util_now(), found, &pending), STORE_NOT_FOUND);
 	CU_ASSERT_EQUAL(pending, 0);
 	/* The same key with 3DES (a 3DES key wrap): issued. */
 	CU_ASSERT_EQUAL(enroll_with(&r, EVP_des_ede3_cbc(), 0, "EC-3DES", &fi,
@@ -725,9 +1034,18 @@ register_pkiop(void)
 	    !CU_add_test(s, "RenewalReq keeps subject and SID",
 	    test_renewal) ||
 	    !CU_add_test(s, "GetCRL", test_getcrl) ||
+	    !CU_add_test(s, "PKCSReq signed by the old certificate renews",
+	    test_pkcsreq_renewal) ||
+	    !CU_add_test(s, "GetCert bound to the requester",
+	    test_getcert_bound) ||
 	    !CU_add_test(s, "held for approval, denied", test_pending) ||
-	    !CU_add_test(s, "re-signed envelope refused",
-	    test_resigned_envelope) ||
+	    !CU_add_test(s, "separate self-signed signer",
+	    test_separate_signer) ||
+	    !CU_add_test(s, "signer issued by another CA",
+	    test_foreign_signer) ||
+	    !CU_add_test(s, "MD5 with AllowMD5", test_md5) ||
+	    !CU_add_test(s, "signed attributes as sent", test_attrs_as_sent) ||
+	    !CU_add_test(s, "BER indefinite length", test_ber_indefinite) ||
 	    !CU_add_test(s, "bad transactionID, HEAD", test_bad_txid_and_method) ||
 	    !CU_add_test(s, "HTTP errors store nothing", test_http_errors))
 		return -1;

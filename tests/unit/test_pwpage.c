@@ -5,10 +5,11 @@
 #include <string.h>
 
 #include "fixture.h"
-#include "policy_password.h"
-#include "pwpage.h"
+#include "policy/policy_password.h"
+#include "responder/pwpage.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/route.h"
+#include "responder/worker.h"
 
 static struct fixture	 fx;
 static struct worker	 w;
@@ -39,7 +40,7 @@ get(const char *method, const char *uri, const char *user, char *text,
 	size_t		 i, n = 0;
 	int		 status, wide;
 
-	worker_handle(&w, &req, &resp);
+	route_request(&w, &req, &resp);
 	status = resp.status;
 	/* The page is UTF-16LE by default: every other byte is zero. */
 	wide = pwpage_match(&w.cfg, uri);
@@ -133,8 +134,8 @@ test_password_and_full_cache(void)
 	w.cfg.page_users_nocase = 0;
 	CU_ASSERT_EQUAL_FATAL(scrape(text, pw, sizeof(pw)), 0);
 	CU_ASSERT_EQUAL(strlen(pw), 16);	/* PasswordLength 8 bytes */
-	password_hash(pw, hash);
-	CU_ASSERT_EQUAL(store_password_lookup(w.store, hash, now_seconds(),
+	policy_password_hash(pw, hash);
+	CU_ASSERT_EQUAL(store_password_lookup(w.store, hash, util_now(),
 	    &kind), STORE_OK);
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "will expire within 60 minutes"));
 	/* The MD5 thumbprint of the CA in four groups, as NDES shows it. */

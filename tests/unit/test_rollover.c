@@ -12,13 +12,14 @@
 #include <openssl/err.h>
 #include <openssl/pkcs7.h>
 
-#include "ca_init.h"
-#include "crl.h"
+#include "ca/ca_init.h"
+#include "ca/crl.h"
 #include "fixture.h"
-#include "ocsp.h"
-#include "rollover.h"
+#include "responder/ocsp.h"
+#include "ca/rollover.h"
 #include "suites.h"
-#include "worker.h"
+#include "responder/route.h"
+#include "responder/worker.h"
 
 static const struct rollover_opts defaults = { NULL, NULL, 3650, 730, 30,
     0 };
@@ -30,7 +31,7 @@ state_cert(const struct fixture *fx, const char *file)
 	X509	*x = NULL;
 
 	if (config_state_path(&fx->cfg, file, path, sizeof(path)) != 0 ||
-	    pem_read_cert(path, &x) != 0)
+	    ra_read_cert(path, &x) != 0)
 		return NULL;
 	return x;
 }
@@ -81,7 +82,7 @@ get(struct worker *w, const char *query, struct http_resp *resp)
 	struct http_req	 hr = { .method = "GET", .query = query };
 
 	memset(resp, 0, sizeof(*resp));
-	worker_handle(w, &hr, resp);
+	route_request(w, &hr, resp);
 }
 
 static int
@@ -105,7 +106,7 @@ test_create(void)
 	X509			*ca, *sign, *enc, *cross, *cur_sign, *first;
 	DIR			*d;
 	struct dirent		*e;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int64_t			 at;
 	int			 temp = 0;
 
@@ -148,8 +149,8 @@ test_create(void)
 	CU_ASSERT_EQUAL(state_mode(&fx, "next/private/ra-sign.key"), 0600);
 	CU_ASSERT_EQUAL(state_mode(&fx, "next/private/ra-enc.key"), 0600);
 	CU_ASSERT_EQUAL(rollover_switch_at(&fx.cfg, &at), 0);
-	CU_ASSERT(at > now_seconds() + 30 * 86400 - 60 &&
-	    at <= now_seconds() + 30 * 86400);
+	CU_ASSERT(at > util_now() + 30 * 86400 - 60 &&
+	    at <= util_now() + 30 * 86400);
 	/* No temporary folder left behind. */
 	CU_ASSERT_FATAL((d = opendir(fx.cfg.state_dir)) != NULL);
 	while ((e = readdir(d)) != NULL)
@@ -224,7 +225,7 @@ test_next_body(void)
 	X509			*signer = NULL, *next_ca, *files[3];
 	PKCS7			*p7;
 	STACK_OF(X509)		*certs;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 	int			 i;
 
 	CU_ASSERT_FATAL(fixture_worker_open(&fx, NULL, &w) == 0);
@@ -279,7 +280,7 @@ test_next_body_direct(void)
 	X509			*signer = NULL, *next_ca;
 	PKCS7			*p7;
 	struct rollover_opts	 o = defaults;
-	char			 reason[512];
+	char			 reason[REASON_MAX];
 
 	CU_ASSERT_FATAL(fixture_open(&fx, "CADirect = 1\n") == 0);
 	o.ca_key = "ec:P-256";
@@ -317,7 +318,8 @@ test_switch(void)
 	X509			*self, *cross;
 	EVP_PKEY		*k1 = NULL, *k2 = NULL, *k3 = NULL;
 	struct dirent		**names = NULL;
-	char			 reason[512], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char			 reason[REASON_MAX];
+	char			 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	int			 i, n;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -345,7 +347,7 @@ test_switch(void)
 	CU_ASSERT_EQUAL(state_mode(&fx, RA_CA_KEY), 0600);
 	kept = NULL;
 	snprintf(path, sizeof(path), "%s/%s", prev, RA_CA_CERT);
-	CU_ASSERT(pem_read_cert(path, &kept) == 0 && X509_cmp(kept, old_ca) ==
+	CU_ASSERT(ra_read_cert(path, &kept) == 0 && X509_cmp(kept, old_ca) ==
 	    0);
 	X509_free(kept);
 	snprintf(path, sizeof(path), "%s/private", prev);
@@ -422,7 +424,8 @@ test_ocsp_generations(void)
 	struct ocsp_responder	 r;
 	struct ra		 ra;
 	X509			*old_ca;
-	char			 reason[512], warn[2048], prev[PATH_MAX + 64];
+	char			 reason[REASON_MAX];
+	char			 warn[2048], prev[PATH_MAX + 64];
 	char			 path[PATH_MAX + 200];
 
 	CU_ASSERT_FATAL(fixture_open(&fx, "[OCSP]\nPath = /ocsp\n") == 0);
@@ -471,8 +474,8 @@ test_crl_keys(void)
 	struct ra	 ra;
 	X509		*old_ca;
 	X509_CRL	*crl;
-	char		 reason[512], prev[PATH_MAX + 64], old_id[41];
-	char		 path[PATH_MAX + 200];
+	char		 reason[REASON_MAX], old_id[41];
+	char		 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	long		 n = -1;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -486,7 +489,7 @@ test_crl_keys(void)
 	CU_ASSERT_EQUAL(crl_publish(&fx.cfg, &ra, fx.store, &n, reason,
 	    sizeof(reason)), 0);
 	CU_ASSERT_EQUAL(n, 0);
-	CU_ASSERT_EQUAL(name_for_key_index(fx.cfg.crl_file, 1, path,
+	CU_ASSERT_EQUAL(util_key_index_name(fx.cfg.crl_file, 1, path,
 	    sizeof(path)), 0);
 	CU_ASSERT(access(path, F_OK) == 0 && access(fx.cfg.crl_file, F_OK) ==
 	    0);
@@ -540,7 +543,8 @@ test_next_index(void)
 {
 	struct fixture	 fx;
 	struct ra	 ra;
-	char		 reason[512], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char		 reason[REASON_MAX];
+	char		 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	long		 n;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);
@@ -605,7 +609,8 @@ test_interrupted_switch(void)
 	struct worker		 w;
 	struct ra		 ra;
 	X509			*old_ca, *next_ca, *old_sign, *kept = NULL;
-	char			 reason[512], prev[PATH_MAX + 64], path[PATH_MAX + 200];
+	char			 reason[REASON_MAX];
+	char			 prev[PATH_MAX + 64], path[PATH_MAX + 200];
 	int			 i;
 
 	CU_ASSERT_FATAL(fixture_open(&fx, NULL) == 0);

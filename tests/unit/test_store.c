@@ -1,6 +1,7 @@
 /* test_store.c - the lifecycle tables: migration, revocation, listing,
  * CRL counters, pending requests and renewal claims. */
 #include <CUnit/CUnit.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,7 +9,7 @@
 #include <sqlite3.h>
 
 #include "fixture.h"
-#include "store.h"
+#include "store/store.h"
 #include "suites.h"
 
 static struct fixture	 fx;
@@ -54,6 +55,27 @@ list_count(const struct cert_filter *f)
 	return n;
 }
 
+/* The interface opens a backend by name; an unknown name says so. */
+static void
+test_backend(void)
+{
+	struct store	*st = NULL;
+	char		 path[PATH_MAX], reason[REASON_MAX] = "";
+
+	snprintf(path, sizeof(path), "%s/backend.db", fx.dir);
+	CU_ASSERT_EQUAL(store_open_backend("oracle", path, &st, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "unknown store backend"));
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	CU_ASSERT_EQUAL(store_open_backend("sqlite", path, &st, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_count_certs(st), 0);
+	store_close(st);
+	CU_ASSERT_EQUAL(access(path, F_OK), 0);
+}
+
 static void
 test_migrate_v2(void)
 {
@@ -61,11 +83,12 @@ test_migrate_v2(void)
 	struct store	*st = NULL;
 	struct cert_row	 r;
 	sqlite3		*db = NULL;
-	char		 reason[256];
+	char		 reason[REASON_MAX];
 	int		 already;
 
 	unlink(path);
-	/* A version 2 store as issues 1-4 wrote it, with one certificate. */
+	/* A version 2 store (before the lifecycle tables), with one
+	 * certificate. */
 	CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
 	CU_ASSERT_FATAL(sqlite3_exec(db, "CREATE TABLE certificates (serial "
 	    "TEXT PRIMARY KEY NOT NULL, subject TEXT NOT NULL, sans TEXT NOT "
@@ -216,7 +239,7 @@ test_pending(void)
 	struct store_cert	 c = { 0 };
 	struct seen		 s = { 0 };
 	struct store_event	 ev = { 0 };
-	int64_t			 now = now_seconds();
+	int64_t			 now = util_now();
 	int			 nev = 0;
 
 	p.txid = "ptx1";
@@ -301,6 +324,7 @@ register_store(void)
 	CU_pSuite s = CU_add_suite("store", setup, cleanup);
 
 	if (s == NULL ||
+	    !CU_add_test(s, "backends by name", test_backend) ||
 	    !CU_add_test(s, "version 2 store migrates once", test_migrate_v2) ||
 	    !CU_add_test(s, "revoke is idempotent", test_revoke) ||
 	    !CU_add_test(s, "bulk revocation and list filters", test_bulk) ||

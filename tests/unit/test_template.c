@@ -5,7 +5,7 @@
 
 #include "fixture.h"
 #include "suites.h"
-#include "template.h"
+#include "ca/template.h"
 
 static struct config	 cfg;
 static char		 ini[] = "/tmp/mscep-tmpl.XXXXXX";
@@ -15,7 +15,7 @@ pick(const char *ku)
 {
 	struct requester	 r;
 	const struct template	*t;
-	static char		 reason[256];
+	static char		 reason[REASON_MAX];
 
 	reason[0] = '\0';
 	CU_ASSERT_FATAL(requester_new(&r, "t", ku, NULL, NULL) == 0);

@@ -1,0 +1,29 @@
+/* admin_opt.c - mscep-admin's numeric options, each with its range. */
+#include "admin/admin_opt.h"
+#include "util/num.h"
+
+#include <stdio.h>
+
+int
+admin_opt_ll(const char *opt, const char *arg, long long min, long long max,
+    long long *out)
+{
+	const char	*why;
+
+	if (num_parse(arg, min, max, out, &why) == 0)
+		return 0;
+	fprintf(stderr, "mscep-admin: %s %s: %s, from %lld to %lld\n", opt,
+	    arg, why, min, max);
+	return -1;
+}
+
+int
+admin_opt_int(const char *opt, const char *arg, int min, int max, int *out)
+{
+	long long	 v;
+
+	if (admin_opt_ll(opt, arg, min, max, &v) != 0)
+		return -1;
+	*out = (int)v;
+	return 0;
+}

@@ -1,0 +1,73 @@
+/*
+ * keyops.h - the key-operations interface: every use of a private key on
+ * the request path (sign a certificate or a CRL as the CA, sign CertRep
+ * and GetNextCACert as the RA, decrypt a key transport with the RA
+ * encryption key, sign an OCSP answer as the responder) goes through a
+ * struct keyop, whatever holds the key. Backends plug in with an
+ * operations table: in-process keys (keyops_inproc.c) today; a separate
+ * signer process or a PKCS#11 token provide a table of their own, and
+ * the callers do not change.
+ */
+#ifndef MSCEP_KEYOPS_H
+#define MSCEP_KEYOPS_H
+
+#include <stddef.h>
+
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+
+/* What a key is for: a backend may refuse an operation outside its role. */
+enum keyop_role {
+	KEYOP_CA,		/* certificates and CRLs */
+	KEYOP_RA_SIGN,		/* CertRep, GetNextCACert */
+	KEYOP_RA_ENC,		/* the requests' key transport */
+	KEYOP_OCSP,		/* OCSP answers */
+	KEYOP_CHALLENGE,	/* offline challenges */
+};
+
+struct keyop;
+
+struct keyop_ops {
+	const char	*name;
+	int	(*sign_cert)(struct keyop *, X509 *, const EVP_MD *);
+	int	(*sign_crl)(struct keyop *, X509_CRL *, const EVP_MD *);
+	int	(*sign_ocsp)(struct keyop *, OCSP_BASICRESP *, X509 *signer,
+		    const EVP_MD *, unsigned long flags);
+	CMS_SignerInfo *(*cms_signer)(struct keyop *, CMS_ContentInfo *,
+		    X509 *signer, const EVP_MD *, unsigned int flags);
+	int	(*cms_decrypt)(struct keyop *, CMS_ContentInfo *,
+		    X509 *recipient, BIO *out, unsigned int flags);
+	void	(*free)(struct keyop *);
+};
+
+/* The first member of every backend's handle. */
+struct keyop {
+	const struct keyop_ops	*ops;
+	enum keyop_role		 role;
+};
+
+/*
+ * In-process: the key is in this process's memory (pkey gets a reference
+ * of its own). NULL when out of memory.
+ */
+struct keyop	*keyop_inproc(EVP_PKEY *, enum keyop_role);
+/* In-process, read from a PEM file; NULL and why when it cannot be read. */
+struct keyop	*keyop_inproc_file(const char *path, enum keyop_role,
+		    char *reason, size_t);
+void		 keyop_free(struct keyop *);
+
+/* Each returns what the OpenSSL call it stands for returns. */
+int		 keyop_sign_cert(struct keyop *, X509 *, const EVP_MD *);
+int		 keyop_sign_crl(struct keyop *, X509_CRL *, const EVP_MD *);
+int		 keyop_sign_ocsp(struct keyop *, OCSP_BASICRESP *,
+		    X509 *signer, const EVP_MD *, unsigned long flags);
+/* Adds a SignerInfo for signer to cms (CMS_add1_signer). */
+CMS_SignerInfo	*keyop_cms_signer(struct keyop *, CMS_ContentInfo *,
+		    X509 *signer, const EVP_MD *, unsigned int flags);
+/* Decrypts an EnvelopedData addressed to recipient into out. */
+int		 keyop_cms_decrypt(struct keyop *, CMS_ContentInfo *,
+		    X509 *recipient, BIO *out, unsigned int flags);
+
+#endif

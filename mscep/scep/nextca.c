@@ -1,0 +1,61 @@
+/* nextca.c - GetNextCACert's body: next/'s certificates, signed by the RA. */
+#include "scep/nextca.h"
+#include "ca/rollover.h"
+#include "scep/certrep.h"
+#include "util/log.h"
+
+#include <openssl/bio.h>
+#include <openssl/buffer.h>
+#include <openssl/cms.h>
+
+static int
+sign_body(const struct ra *ra, const struct buf *inner, struct buf *out)
+{
+	CMS_ContentInfo	*cms = NULL;
+	BIO		*in = NULL, *der = NULL;
+	BUF_MEM		*m;
+	unsigned int	 flags = CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL;
+	int		 rc = -1;
+
+	/* id-data content, signed attributes, the signer's certificate. */
+	if ((in = BIO_new_mem_buf(inner->p, (int)inner->len)) == NULL ||
+	    (der = BIO_new(BIO_s_mem())) == NULL ||
+	    (cms = CMS_sign(NULL, NULL, NULL, NULL, flags)) == NULL ||
+	    keyop_cms_signer(ra->sign_op, cms, ra->sign_cert, NULL,
+	    flags) == NULL ||
+	    CMS_final(cms, in, NULL, CMS_BINARY) != 1 ||
+	    i2d_CMS_bio(der, cms) != 1)
+		goto out;
+	BIO_get_mem_ptr(der, &m);
+	rc = buf_append(out, m->data, m->length);
+out:
+	CMS_ContentInfo_free(cms);
+	BIO_free(der);
+	BIO_free(in);
+	return rc;
+}
+
+int
+nextca_body(const struct config *cfg, const struct ra *ra, struct buf *out,
+    char *reason, size_t rlen)
+{
+	struct buf	 inner = { 0 };
+	X509		*c[3];
+	int		 i, rc = -1, have;
+
+	if ((have = rollover_next_certs(cfg, ra, c, reason, rlen)) <= 0)
+		return have;
+	/* NDES's GetCACert order; CA-direct mode has no RA (section 4.7.1). */
+	if ((ra->direct ? certrep_certs_only(&c[2], 1, &inner) :
+	    certrep_certs_only(c, 3, &inner)) != 0 ||
+	    sign_body(ra, &inner, out) != 0) {
+		log_openssl_reason(reason, rlen, "cannot build GetNextCACert");
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&inner);
+	for (i = 0; i < 3; i++)
+		X509_free(c[i]);
+	return rc;
+}

@@ -1,0 +1,202 @@
+/*
+ * store.c - the store interface: picks a backend by name and hands each
+ * call to its operations table (store_backend.h). SQLite is the one
+ * backend today (store_sqlite*.c); another plugs in with a table of its
+ * own and a line in backends[].
+ */
+#include "store/store.h"
+#include "store/store_backend.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct store_ops *const backends[] = {
+	&store_sqlite_ops,
+};
+
+int
+store_open_backend(const char *backend, const char *target,
+    struct store **out, char *reason, size_t rlen)
+{
+	size_t	 i;
+
+	*out = NULL;
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i]->name, backend) == 0)
+			return backends[i]->open(target, out, reason, rlen);
+	snprintf(reason, rlen, "unknown store backend \"%s\"", backend);
+	return -1;
+}
+
+int
+store_open(const char *path, struct store **out, char *reason, size_t rlen)
+{
+	return store_open_backend("sqlite", path, out, reason, rlen);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s != NULL)
+		s->ops->close(s);
+}
+
+enum store_rc
+store_find_txn(struct store *s, const char *txid, const char *key_id,
+    struct buf *der)
+{
+	return s->ops->find_txn(s, txid, key_id, der);
+}
+
+enum store_rc
+store_issue(struct store *s, const struct store_cert *cert,
+    const struct store_claim *claim)
+{
+	return s->ops->issue(s, cert, claim);
+}
+
+enum store_rc
+store_cert_by_serial(struct store *s, const char *serial, struct buf *der)
+{
+	return s->ops->cert_by_serial(s, serial, der);
+}
+
+int64_t
+store_count_certs(struct store *s)
+{
+	return s->ops->count_certs(s);
+}
+
+enum store_rc
+store_password_add(struct store *s, const char *hash, int64_t now,
+    int64_t expires, int max_outstanding)
+{
+	return s->ops->password_add(s, hash, now, expires, max_outstanding);
+}
+
+enum store_rc
+store_password_set_single(struct store *s, const char *hash, int64_t now)
+{
+	return s->ops->password_set_single(s, hash, now);
+}
+
+enum store_rc
+store_password_lookup(struct store *s, const char *hash, int64_t now,
+    enum claim_kind *kind)
+{
+	return s->ops->password_lookup(s, hash, now, kind);
+}
+
+enum store_rc
+store_nonce_used(struct store *s, const char *nonce)
+{
+	return s->ops->nonce_used(s, nonce);
+}
+
+enum store_rc
+store_event_add(struct store *s, const struct store_event *ev,
+    int64_t keep_after)
+{
+	return s->ops->event_add(s, ev, keep_after);
+}
+
+enum store_rc
+store_events(struct store *s, int64_t since,
+    int (*fn)(const struct store_event *, void *), void *arg)
+{
+	return s->ops->events(s, since, fn, arg);
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return s->ops->errmsg(s);
+}
+
+enum store_rc
+store_revoke(struct store *s, const char *serial, int reason, int64_t at,
+    int *already)
+{
+	return s->ops->revoke(s, serial, reason, at, already);
+}
+
+enum store_rc
+store_revoke_where(struct store *s, const struct cert_filter *f, int reason,
+    int64_t at, int64_t *count)
+{
+	return s->ops->revoke_where(s, f, reason, at, count);
+}
+
+enum store_rc
+store_list(struct store *s, const struct cert_filter *f,
+    int (*fn)(const struct cert_row *, void *), void *arg)
+{
+	return s->ops->list(s, f, fn, arg);
+}
+
+enum store_rc
+store_cert_status(struct store *s, const char *serial, struct cert_row *row)
+{
+	return s->ops->cert_status(s, serial, row);
+}
+
+enum store_rc
+store_revoked(struct store *s, const char *ca_key,
+    int (*fn)(const struct cert_row *, void *), void *arg)
+{
+	return s->ops->revoked(s, ca_key, fn, arg);
+}
+
+int
+store_crl_dirty(struct store *s)
+{
+	return s->ops->crl_dirty(s);
+}
+
+enum store_rc
+store_crl_mark_dirty(struct store *s)
+{
+	return s->ops->crl_mark_dirty(s);
+}
+
+enum store_rc
+store_crl_next(struct store *s, int count, int64_t *first)
+{
+	return s->ops->crl_next(s, count, first);
+}
+
+enum store_rc
+store_pending_add(struct store *s, const struct pending_req *p,
+    const struct store_claim *claim)
+{
+	return s->ops->pending_add(s, p, claim);
+}
+
+enum store_rc
+store_pending_find(struct store *s, const char *txid, const char *key_id,
+    int64_t now, int (*fn)(const struct pending_req *, void *), void *arg)
+{
+	return s->ops->pending_find(s, txid, key_id, now, fn, arg);
+}
+
+enum store_rc
+store_pending_get(struct store *s, int64_t id, int64_t now,
+    int (*fn)(const struct pending_req *, void *), void *arg)
+{
+	return s->ops->pending_get(s, id, now, fn, arg);
+}
+
+enum store_rc
+store_pending_list(struct store *s, int64_t now,
+    int (*fn)(const struct pending_req *, void *), void *arg)
+{
+	return s->ops->pending_list(s, now, fn, arg);
+}
+
+enum store_rc
+store_pending_decide(struct store *s, int64_t id, int64_t now,
+    const struct store_cert *cert, const struct store_event *ev,
+    int64_t keep_after)
+{
+	return s->ops->pending_decide(s, id, now, cert, ev, keep_after);
+}
