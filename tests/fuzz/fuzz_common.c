@@ -230,6 +230,141 @@ fuzz_self_signed(EVP_PKEY *key, const char *cn)
 	return x;
 }
 
+void
+fuzz_key_prepare(struct fuzz_key *k, EVP_PKEY *key, const EVP_MD *md)
+{
+	X509_REQ		*req = X509_REQ_new();
+	const X509_ALGOR	*alg;
+
+	memset(k, 0, sizeof(*k));
+	k->key = key;
+	k->md = md;
+	/* A throwaway CSR signed by key gives the AlgorithmIdentifier. */
+	if (req == NULL || X509_REQ_set_pubkey(req, key) != 1 ||
+	    X509_REQ_sign(req, key, md) <= 0)
+		die("fuzz_key_prepare", "cannot sign a CSR");
+	X509_REQ_get0_signature(req, NULL, &alg);
+	if ((k->spki_len = i2d_PUBKEY(key, &k->spki)) <= 0 ||
+	    (k->alg_len = i2d_X509_ALGOR(alg, &k->alg)) <= 0)
+		die("fuzz_key_prepare", "cannot encode the key");
+	X509_REQ_free(req);
+}
+
+/* The DER element at p before end: its size (header *hdr), or 0. */
+static size_t
+der_elem(const uint8_t *p, const uint8_t *end, size_t *hdr)
+{
+	size_t	 avail = (size_t)(end - p), len = 0, n, i;
+
+	/* Low tag numbers only; definite lengths of up to 4 bytes. */
+	if (avail < 2 || (p[0] & 0x1f) == 0x1f)
+		return 0;
+	if (p[1] < 0x80) {
+		*hdr = 2;
+		len = p[1];
+	} else {
+		n = p[1] & 0x7f;
+		if (n == 0 || n > 4 || avail < 2 + n)
+			return 0;
+		for (i = 0; i < n; i++)
+			len = len << 8 | p[2 + i];
+		*hdr = 2 + n;
+	}
+	return len > avail - *hdr ? 0 : *hdr + len;
+}
+
+/* A DER header: tag and length. */
+static int
+der_header(struct buf *out, uint8_t tag, size_t len)
+{
+	unsigned char	 h[6];
+	size_t		 n = 0;
+
+	h[n++] = tag;
+	if (len < 0x80)
+		h[n++] = (unsigned char)len;
+	else if (len < 0x100) {
+		h[n++] = 0x81;
+		h[n++] = (unsigned char)len;
+	} else if (len < 0x10000) {
+		h[n++] = 0x82;
+		h[n++] = (unsigned char)(len >> 8);
+		h[n++] = (unsigned char)len;
+	} else {
+		h[n++] = 0x83;
+		h[n++] = (unsigned char)(len >> 16);
+		h[n++] = (unsigned char)(len >> 8);
+		h[n++] = (unsigned char)len;
+	}
+	return len >= 0x1000000 ? -1 : buf_append(out, h, n);
+}
+
+int
+fuzz_csr_rekey(const uint8_t *der, size_t len, const struct fuzz_key *k,
+    const unsigned char *subject, size_t subject_len, struct buf *out)
+{
+	const uint8_t	*end = der + len, *p, *e, *info, *version, *subj;
+	const uint8_t	*rest;
+	struct buf	 body = { 0 };
+	unsigned char	*sig = NULL;
+	EVP_MD_CTX	*ctx = NULL;
+	size_t		 hdr, n, vlen, slen, siglen = 0, tbslen;
+	int		 rc = -1;
+
+	/* CertificationRequest ::= SEQUENCE { info SEQUENCE { version,
+	 * subject, subjectPKInfo, attributes... }, algorithm, signature } */
+	if ((n = der_elem(der, end, &hdr)) == 0 || der[0] != 0x30)
+		return -1;
+	info = der + hdr;
+	e = der + n;
+	if ((n = der_elem(info, e, &hdr)) == 0 || info[0] != 0x30)
+		return -1;
+	e = info + n;
+	version = p = info + hdr;
+	if ((vlen = der_elem(p, e, &hdr)) == 0)
+		return -1;
+	subj = p += vlen;
+	if ((slen = der_elem(p, e, &hdr)) == 0)
+		return -1;
+	p += slen;
+	if ((n = der_elem(p, e, &hdr)) == 0)
+		return -1;
+	rest = p + n;
+	if (subject == NULL) {
+		subject = subj;
+		subject_len = slen;
+	}
+	/* body: the new info, then the algorithm and the signature. */
+	n = vlen + subject_len + (size_t)k->spki_len + (size_t)(e - rest);
+	if (der_header(&body, 0x30, n) != 0 ||
+	    buf_append(&body, version, vlen) != 0 ||
+	    buf_append(&body, subject, subject_len) != 0 ||
+	    buf_append(&body, k->spki, (size_t)k->spki_len) != 0 ||
+	    buf_append(&body, rest, (size_t)(e - rest)) != 0)
+		goto out;
+	tbslen = body.len;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, k->md, NULL, k->key) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &siglen, body.p, tbslen) != 1 ||
+	    (sig = malloc(siglen + 1)) == NULL ||
+	    EVP_DigestSign(ctx, sig + 1, &siglen, body.p, tbslen) != 1)
+		goto out;
+	sig[0] = 0;	/* a BIT STRING with no unused bits */
+	if (buf_append(&body, k->alg, (size_t)k->alg_len) != 0 ||
+	    der_header(&body, 0x03, siglen + 1) != 0 ||
+	    buf_append(&body, sig, siglen + 1) != 0 ||
+	    der_header(out, 0x30, body.len) != 0 ||
+	    buf_append(out, body.p, body.len) != 0)
+		goto out;
+	rc = 0;
+out:
+	free(sig);
+	EVP_MD_CTX_free(ctx);
+	buf_free(&body);
+	ERR_clear_error();
+	return rc;
+}
+
 static int
 bio_to_buf(BIO *b, struct buf *out)
 {

@@ -75,6 +75,28 @@ void	 fuzz_quiet_stderr(int *argc, char ***argv);
 /* A key and a certificate issued for it by the state's CA. */
 void	 fuzz_identity(struct fuzz_state *, const char *cn, const char *keyspec,
 	    const char *ku, X509 **, EVP_PKEY **);
+/*
+ * A key ready to re-key fuzzed CSRs with: its SubjectPublicKeyInfo and
+ * signature AlgorithmIdentifier in DER, made once.
+ */
+struct fuzz_key {
+	EVP_PKEY	*key;		/* borrowed */
+	const EVP_MD	*md;		/* NULL for Ed25519 */
+	unsigned char	*spki, *alg;
+	int		 spki_len, alg_len;
+};
+/* Fills k for key (md: the CSR signature's digest). Exits on failure. */
+void	 fuzz_key_prepare(struct fuzz_key *, EVP_PKEY *, const EVP_MD *);
+/*
+ * The CSR in der (trailing bytes dropped) with k's public key and, given
+ * subject (DER), that subject, signed by k, into out: the request's other
+ * bytes stay exactly as fuzzed. Works on the DER, so no key is encoded or
+ * parsed per input. -1 when der is no SEQUENCE { SEQUENCE { version,
+ * subject, spki, ... }, ... } in definite lengths.
+ */
+int	 fuzz_csr_rekey(const uint8_t *der, size_t len, const struct fuzz_key *,
+	    const unsigned char *subject, size_t subject_len, struct buf *out);
+
 /* A self-signed certificate for key, as a SCEP client makes (§2.3). */
 X509	*fuzz_self_signed(EVP_PKEY *, const char *cn);
 

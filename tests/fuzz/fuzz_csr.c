@@ -10,7 +10,8 @@
  *   bit 0: give the CSR one of the harness's keys and re-sign it first.
  *          Any client can sign whatever request it likes; the fuzzer
  *          cannot, so without this every mutated CSR would stop at the
- *          self-signature check;
+ *          self-signature check. Done on the DER (fuzz_csr_rekey): the
+ *          request's other bytes reach the parser as fuzzed;
  *   bit 1: issue with a SID (what an mdm-challenge blob can carry);
  *   bit 2: use template (flags >> 4) instead of the one template_select
  *          picks, as a configuration may map any template.
@@ -40,6 +41,7 @@
 static struct fuzz_state	 st;
 static struct config		 cfgs[NCONFIGS];
 static EVP_PKEY			*keys[4];
+static struct fuzz_key		 fkeys[4];	/* the same, for fuzz_csr_rekey */
 
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -73,6 +75,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    NULL || (keys[3] = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
 	    (size_t)1024)) == NULL)
 		abort();
+	for (i = 0; i < 4; i++)
+		/* Ed25519 signs without a separate digest. */
+		fuzz_key_prepare(&fkeys[i], keys[i], EVP_PKEY_get_base_id(
+		    keys[i]) == EVP_PKEY_ED25519 ? NULL : EVP_sha256());
 	return 0;
 }
 
@@ -115,27 +121,38 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const unsigned char	*p;
 	const struct template	*t;
 	const struct config	*cfg;
-	X509_REQ		*csr;
-	EVP_PKEY		*key;
+	const struct fuzz_key	*k;
+	struct buf		 der = { 0 };
+	X509_REQ		*csr = NULL;
 	enum scep_failinfo	 f;
 	char			 reason[REASON_MAX];
 	uint8_t			 flags, more;
+	int			 rekeyed = 0;
 
 	if (size < 3)
 		return 0;
 	flags = data[0];
 	more = data[1];
 	cfg = &cfgs[more & 3];
-	key = keys[(more >> 2) & 3];
-	p = data + 2;
-	if ((csr = d2i_X509_REQ(NULL, &p, (long)(size - 2))) == NULL) {
+	k = &fkeys[(more >> 2) & 3];
+	/* Re-keyed on the DER, then parsed as pkiop.c parses it; what
+	 * fuzz_csr_rekey does not walk is parsed, then re-keyed. */
+	if ((flags & 1) && fuzz_csr_rekey(data + 2, size - 2, k, NULL, 0,
+	    &der) == 0) {
+		rekeyed = 1;
+		p = der.p;
+		csr = d2i_X509_REQ(NULL, &p, (long)der.len);
+	} else {
+		p = data + 2;
+		csr = d2i_X509_REQ(NULL, &p, (long)(size - 2));
+	}
+	if (csr == NULL) {
+		buf_free(&der);
 		ERR_clear_error();
 		return 0;
 	}
-	/* Ed25519 signs without a separate digest. */
-	if ((flags & 1) && (X509_REQ_set_pubkey(csr, key) != 1 ||
-	    X509_REQ_sign(csr, key, EVP_PKEY_get_base_id(key) ==
-	    EVP_PKEY_ED25519 ? NULL : EVP_sha256()) <= 0))
+	if ((flags & 1) && !rekeyed && (X509_REQ_set_pubkey(csr, k->key) != 1 ||
+	    X509_REQ_sign(csr, k->key, k->md) <= 0))
 		goto out;
 	(void)template_csr_key_usage(csr);
 	reason[0] = '\0';
@@ -152,6 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "682003330-512" : NULL);
 out:
 	X509_REQ_free(csr);
+	buf_free(&der);
 	ERR_clear_error();
 	return 0;
 }

@@ -6,7 +6,7 @@
  * pkiop.c's message_bytes) or POST, decoding, the message types, policy,
  * issuance, the store and the CertRep.
  *
- * Five workers are opened by worker_open on one state folder made by
+ * Eight workers are opened by worker_open on one state folder made by
  * ca_init, each with its own INI, and their stores are swapped for
  * in-memory ones (events, passwords and certificates land there; nothing
  * touches the disk while fuzzing); then the folder is removed:
@@ -51,7 +51,8 @@
  *   bits 1-2: REMOTE_USER: none, alice, example\BOB, mallory;
  *   bit 3: the body is "T C inner" as in fuzz_pkiop's second form: inner
  *       (a PKCSReq's CSR is given the client's key and re-signed, as a
- *       client makes it, unless C says not to) is enveloped to the
+ *       client makes it, unless C says not to; on the DER, its other
+ *       bytes as fuzzed: fuzz_csr_rekey) is enveloped to the
  *       worker's RA, signed as messageType T and sent as the POST body,
  *       or for any other method appended to the query as message=base64.
  *       A mutated message never gets past its signature; this does;
@@ -116,6 +117,11 @@ static X509		*id_cert[3];
 static char		 id_serial[2][80];
 static const char	*id_ca_key;
 #define RENEWAL_BASE	"FUZZ-RENEWAL-BASE"
+/* The keys wrap() gives CSRs (client EC, client RSA, identities 0-2),
+ * ready for fuzz_csr_rekey; the identities' subjects in DER. */
+static struct fuzz_key	 csr_keys[5];
+static unsigned char	*id_subject[3];
+static int		 id_subject_len[3];
 static int		 stale[NWORKERS];	/* requests since superseded */
 /* A renewal there can supersede the recorded identity (GpT RevokeOnRenewal). */
 static int		 supersedes[NWORKERS];
@@ -377,6 +383,7 @@ life_worker(struct fuzz_state *st, int wi)
 	char		 ini[PATH_MAX + 16], name[32], reason[REASON_MAX] = "";
 	char		 extra[512];
 	const struct template *t;
+	int		 i;
 
 	snprintf(extra, sizeof(extra), "Capabilities = AES,DES3,"
 	    "POSTPKIOperation,Renewal,SCEPStandard,SHA-1,SHA-256,SHA-512\n"
@@ -415,6 +422,14 @@ life_worker(struct fuzz_state *st, int wi)
 		    EVP_sha256()) <= 0)
 			die("expired identity", reason);
 		id_ca_key = strdup(w->ra.ca_key_id);
+		for (i = 0; i < 3; i++) {
+			fuzz_key_prepare(&csr_keys[2 + i], id_key[i],
+			    EVP_sha256());
+			if ((id_subject_len[i] = i2d_X509_NAME(
+			    X509_get_subject_name(id_cert[i]),
+			    &id_subject[i])) <= 0)
+				die("identity", "subject");
+		}
 	}
 	life_records(w);
 	life_crl(w);
@@ -451,6 +466,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	ec_cert = fuzz_self_signed(ec_key, "fuzz device");
 	rsa_cert = fuzz_self_signed(rsa_key, "fuzz router");
+	fuzz_key_prepare(&csr_keys[0], ec_key, EVP_sha256());
+	fuzz_key_prepare(&csr_keys[1], rsa_key, EVP_sha256());
 	fuzz_state_open(&st, NULL, "rsa:2048");
 	mdm_files(&st);
 	for (i = 0; i < FIRST_LIFE; i++) {
@@ -500,19 +517,60 @@ cipher(uint8_t c)
 	}
 }
 
+static const struct fuzz_key *
+prepared(const EVP_PKEY *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(csr_keys) / sizeof(csr_keys[0]); i++)
+		if (csr_keys[i].key == key)
+			return &csr_keys[i];
+	abort();
+}
+
+/*
+ * The CSR in p as the client makes it: given key (and identity subj's
+ * subject, subj >= 0) and signed with it. Done on the DER, the other
+ * bytes as fuzzed (fuzz_csr_rekey); what that does not walk (indefinite
+ * lengths) is parsed and encoded again. 1: p is no CSR; -1: it cannot be
+ * signed.
+ */
+static int
+client_csr(const uint8_t *p, size_t n, EVP_PKEY *key, int subj,
+    struct buf *out)
+{
+	const unsigned char	*q = p;
+	unsigned char		*der = NULL;
+	X509_REQ		*csr;
+	int			 len, rc = -1;
+
+	if (fuzz_csr_rekey(p, n, prepared(key), subj >= 0 ? id_subject[subj] :
+	    NULL, subj >= 0 ? (size_t)id_subject_len[subj] : 0, out) == 0)
+		return 0;
+	if ((csr = d2i_X509_REQ(NULL, &q, (long)n)) == NULL)
+		return 1;
+	if ((subj < 0 || X509_REQ_set_subject_name(csr,
+	    X509_get_subject_name(id_cert[subj])) == 1) &&
+	    X509_REQ_set_pubkey(csr, key) == 1 &&
+	    X509_REQ_sign(csr, key, EVP_sha256()) > 0 &&
+	    (len = i2d_X509_REQ(csr, &der)) > 0)
+		rc = buf_append(out, der, (size_t)len);
+	OPENSSL_free(der);
+	X509_REQ_free(csr);
+	return rc;
+}
+
 /* A PKIOperation from "T C inner" (see the top of this file). */
 static int
 wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
     struct buf *msg)
 {
-	const unsigned char	*q;
-	unsigned char		 md[SHA_DIGEST_LENGTH], *der = NULL;
-	struct buf		 env = { 0 };
-	X509_REQ		*csr = NULL;
+	unsigned char		 md[SHA_DIGEST_LENGTH];
+	struct buf		 env = { 0 }, inner = { 0 };
 	EVP_PKEY		*key, *client, *csr_key;
 	X509			*cert;
 	char			 txid[2 * SHA_DIGEST_LENGTH + 1];
-	int			 len, rc = -1, who;
+	int			 rc = -1, who, made = 1;
 
 	if (n < 2)
 		return -1;
@@ -527,25 +585,19 @@ wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
 		SHA1(p, n, md);
 		util_hex_encode(md, sizeof(md), txid);
 	}
-	q = p + 2;
-	if ((p[0] == 19 || p[0] == 17) && !(p[1] & 16) &&
-	    (csr = d2i_X509_REQ(NULL, &q, (long)(n - 2))) != NULL) {
+	if ((p[0] == 19 || p[0] == 17) && !(p[1] & 16)) {
 		/* §2.3: a PKCSReq is signed with the CSR's key; a RenewalReq
 		 * with the certificate being renewed (§3.3.1.2), for the
 		 * same subject and a new key. */
 		csr_key = p[0] == 19 ? key : !who ? client :
 		    (p[1] & 32) ? key : ec_key;
-		if ((p[0] == 17 && who && X509_REQ_set_subject_name(csr,
-		    X509_get_subject_name(cert)) != 1) ||
-		    X509_REQ_set_pubkey(csr, csr_key) != 1 ||
-		    X509_REQ_sign(csr, csr_key, EVP_sha256()) <= 0 ||
-		    (len = i2d_X509_REQ(csr, &der)) <= 0)
+		if ((made = client_csr(p + 2, n - 2, csr_key, p[0] == 17 &&
+		    who ? who - 1 : -1, &inner)) < 0)
 			goto out;
-		rc = fuzz_envelope(w->ra.enc_cert, cipher(p[1]), p[1] & 4,
-		    der, (size_t)len, &env);
-	} else
-		rc = fuzz_envelope(w->ra.enc_cert, cipher(p[1]), p[1] & 4,
-		    p + 2, n - 2, &env);
+	}
+	rc = made == 0 ? fuzz_envelope(w->ra.enc_cert, cipher(p[1]), p[1] & 4,
+	    inner.p, inner.len, &env) : fuzz_envelope(w->ra.enc_cert,
+	    cipher(p[1]), p[1] & 4, p + 2, n - 2, &env);
 	/* Signing any content with the harness's own keys cannot fail: if it
 	 * does, every input with that signer fuzzes nothing. */
 	if (rc == 0 && fuzz_sign_pkimessage(key, cert, (p[1] & 8) ?
@@ -553,8 +605,7 @@ wrap(const struct worker *w, const uint8_t *p, size_t n, int fixed_txid,
 		die("client signature", who ? "renewal identity" : "client");
 out:
 	ERR_clear_error();
-	OPENSSL_free(der);
-	X509_REQ_free(csr);
+	buf_free(&inner);
 	buf_free(&env);
 	return rc;
 }
