@@ -25,8 +25,12 @@
 #                  key here) and reused by every run and every bench
 #   BENCH_ROUNDS   runs of each server, taking turns; the median counts (3)
 #   BENCH_PARTS    parts to run (all: speed lighttpd nginx scepserver
-#                  million crl longget)
+#                  million crl longget; baseline only when asked)
 #   BENCH_LONGGET_N  enrollments per run of the longget part (200)
+#   BENCH_BASELINE the bin folder of another build (mscep, mscep-admin) for
+#                  the baseline part: that build and this one take turns
+#                  behind nginx, with the same keys and this scepcli;
+#                  its configuration is BENCH_BASELINE/../etc/mscep.ini
 #   KEEP=1         keep the temporary folder
 #
 # Adding a measurement: write part_NAME, which sets results or calls
@@ -50,6 +54,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 CORES=$(nproc)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 CHALLENGE=bench-$$-challenge
+SCEPCLI=$MSCEP_BIN/scepcli	# the load tool stays this build's in every part
 
 cleanup() {
 	stop_servers
@@ -155,7 +160,7 @@ load() {
 	stem=$T/$name.${RUNS[$name]}
 	note "$name, run ${RUNS[$name]}: $n enrollments, $J connections"
 	cpu0=$(($(worker_ticks) + $(reaped_ticks)))
-	"$MSCEP_BIN/scepcli" -u "$url" -m "$METHOD" -n "$n" -j "$J" \
+	"$SCEPCLI" -u "$url" -m "$METHOD" -n "$n" -j "$J" \
 	    --keys "${LOAD_KEYS:-$KEYS}" -o "$stem.certs" "$@" enroll \
 	    >"$stem.out" 2>"$stem.err"
 	record_run "$name" "$stem" "$(awk -v a="$cpu0" \
@@ -428,6 +433,39 @@ part_crl() {
 	    "$(printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%d ms median of %d (range %d-%d ms)", v[int((NR + 1) / 2)], NR, v[1], v[NR] }'), $((bytes / 1024)) KB DER, verified with openssl crl"
 }
 
+# This build against another one (BENCH_BASELINE, say the bin folder of a
+# clone at an older commit): each takes its turn behind nginx with a pool of
+# W workers, a fresh store and the same slice of the requester keys, ROUNDS
+# times; the medians and their ratio, rate and server CPU per request.
+part_baseline() {
+	local r s per=$((N / ROUNDS)) here=$MSCEP_BIN here_admin=$ADMIN
+	[ -n "${BENCH_BASELINE:-}" ] || die "the baseline part needs BENCH_BASELINE=DIR"
+	[ -x "$BENCH_BASELINE/mscep" ] && [ -x "$BENCH_BASELINE/mscep-admin" ] ||
+	    die "BENCH_BASELINE=$BENCH_BASELINE holds no mscep and mscep-admin"
+	[ "$per" -gt 0 ] || die "BENCH_N must be at least BENCH_ROUNDS"
+	split_keys "$per"
+	for r in $(seq 1 "$ROUNDS"); do
+		for s in baseline current; do
+			if [ "$s" = baseline ]; then
+				MSCEP_BIN=$BENCH_BASELINE
+				ADMIN="$BENCH_BASELINE/mscep-admin -c $INI"
+				INI_TEMPLATE=$BENCH_BASELINE/../etc/mscep.ini
+			fi
+			fresh_store "$per"
+			LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem nginx_pool "build-$s"
+			MSCEP_BIN=$here
+			ADMIN=$here_admin
+			unset INI_TEMPLATE
+		done
+	done
+	summarize build-baseline
+	summarize build-current
+	extra_row "this build vs $BENCH_BASELINE" \
+	    "${RATE[build-current]}/s vs ${RATE[build-baseline]}/s: ratio $(awk -v a="${RATE[build-current]}" -v b="${RATE[build-baseline]}" 'BEGIN { printf "%.2f", a / b }') (nginx + pool of $W, median of $ROUNDS paired runs of $per; range ${SPREAD[build-current]} vs ${SPREAD[build-baseline]})"
+	extra_row " server CPU, this build vs baseline" \
+	    "${CPUMS[build-current]} vs ${CPUMS[build-baseline]} ms/request; errors ${FAILED[build-current]} and ${FAILED[build-baseline]}; memory: ${MEM[build-current]} vs ${MEM[build-baseline]}"
+}
+
 # Long GETs: a query of about 30 KB (400 SANs) is over the FastCGI
 # parameter limit, so the shipped lighttpd configuration runs mscep as a
 # CGI, a new process per request (at most MaxCGIProcesses, set to W here,
@@ -547,7 +585,7 @@ report() {
 	for v in "${EXTRA[@]}"; do
 		echo "${v%%|*}: ${v#*|}"
 	done
-	for s in "${names[@]}" store-empty store-full; do
+	for s in "${names[@]}" store-empty store-full build-baseline build-current; do
 		[ "${FAILED[$s]:-0}" -gt 0 ] || continue
 		echo "errors of $s, by reason (the load tool's words):"
 		cat "$T/$s".*.out | grep '^FAIL reason=' | sed -e 's/^FAIL reason=//' \
@@ -603,7 +641,7 @@ for p in $PARTS; do
 	declare -F "part_$p" >/dev/null || die "unknown part '$p' (BENCH_PARTS)"
 done
 case " $PARTS " in
-*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "*)
+*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "*)
 	ensure_keys ;;
 esac
 # speed first; the three servers take turns, ROUNDS times, so that load

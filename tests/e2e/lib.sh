@@ -48,11 +48,13 @@ on_signal() {
 trap 'on_signal 130' INT
 trap 'on_signal 143' TERM
 
-# make_ini [Key=Value ...]: the shipped etc/mscep.ini with test overrides.
+# make_ini [Key=Value ...]: the shipped etc/mscep.ini (or INI_TEMPLATE's
+# file, the bench's older build) with test overrides.
 # Debian 12's scepclient sends DES-CBC only, so tests enable AllowDES.
 make_ini() {
 	sed -e "s|^StateDir = .*|StateDir = $T/state|" \
-	    -e "s|^AllowDES = .*|AllowDES = 1|" "$TOP/etc/mscep.ini" > "$INI"
+	    -e "s|^AllowDES = .*|AllowDES = 1|" \
+	    "${INI_TEMPLATE:-$TOP/etc/mscep.ini}" > "$INI"
 	for kv in "$@"; do
 		k=${kv%%=*}
 		v=${kv#*=}
