@@ -50,7 +50,7 @@ PROGS	 = $(BINDIR)/mscep $(BINDIR)/mscep-admin $(BINDIR)/scepcli \
 
 .PHONY: all deps need man man-lint run check check-unit check-e2e check-asan lint \
 	install clean fuzz fuzz-build fuzz-regress fuzz-corpus fuzz-long \
-	fuzz-merge bench
+	fuzz-merge fuzz-coverage bench
 
 all: need $(PROGS)
 
@@ -251,6 +251,17 @@ fuzz-long: fuzz-build
 fuzz-merge: fuzz-build
 	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
 	    bash tests/fuzz/fuzz_long.sh merge
+
+# Line coverage of the parsers from replaying the corpora (seeds, what the
+# long runs kept, regressions): the targets built again with clang's
+# source-based coverage, no sanitizers, into $(FUZZ_COV_BUILD).
+FUZZ_COV_BUILD ?= build/fuzz-cov
+fuzz-coverage:
+	@$(MAKE) --no-print-directory FUZZ_BUILD=$(FUZZ_COV_BUILD) \
+	    FUZZ_CFLAGS='-g -O0 -fsanitize=fuzzer -fprofile-instr-generate -fcoverage-mapping' \
+	    fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_COV_BUILD=$(FUZZ_COV_BUILD) \
+	    FUZZ_TARGETS="$(FUZZ_TARGETS)" bash tests/fuzz/fuzz_coverage.sh
 
 # The minimised inputs of findings, each run once (tests/fuzz/regressions):
 # every file below it but its README, whatever FUZZ_TARGETS says, each
