@@ -1,8 +1,10 @@
 /* intune_auth.c - client credentials: a secret or a signed assertion. */
 #include "policy/intune_auth.h"
 #include "ca/ra.h"
+#include "util/num.h"
 #include "util/util.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,16 +233,21 @@ text(const json_t *j, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* Entra ID's answer: access_token and expires_in, or its error. */
-static int
-token_read(struct intune_token *t, const struct intune_reply *r,
+int
+intune_auth_token_read(struct intune_token *t, const struct intune_reply *r,
     char *reason, size_t rlen)
 {
 	const char	*tok = json_string_value(json_object_get(r->json,
 	    "access_token"));
 	json_t		*exp = json_object_get(r->json, "expires_in");
-	long long	 secs = json_is_integer(exp) ? json_integer_value(exp) :
-	    json_is_string(exp) ? atoll(json_string_value(exp)) : -1;
+	long long	 secs = -1;
+
+	/* A number, or (as some proxies of Entra ID send it) a string. */
+	if (json_is_integer(exp))
+		secs = json_integer_value(exp);
+	else if (json_is_string(exp) && num_parse(json_string_value(exp), 1,
+	    INT32_MAX, &secs, NULL) != 0)
+		secs = -1;
 
 	if (r->status / 100 != 2 || tok == NULL || *tok == '\0' || secs <= 0) {
 		snprintf(reason, rlen, "token endpoint answered HTTP %ld: "
@@ -281,7 +288,7 @@ intune_auth_token(struct intune_auth *a, struct intune_http *http,
 	    "application/x-www-form-urlencoded", form, &r, reason, rlen);
 	OPENSSL_clear_free(form, strlen(form));
 	if (rc == 0)
-		rc = token_read(t, &r, reason, rlen);
+		rc = intune_auth_token_read(t, &r, reason, rlen);
 	intune_reply_clear(&r);
 	return rc == 0 ? t->value : NULL;
 }

@@ -43,6 +43,12 @@ void	 intune_auth_close(struct intune_auth *);
 const char *intune_auth_token(struct intune_auth *, struct intune_http *,
 	    enum intune_audience, int fresh, char *reason, size_t);
 
+/* Entra ID's answer r read into t: access_token and expires_in (a
+ * number, or a decimal string), renewed shortly before it expires; -1
+ * with reason (HTTP status, Entra ID's error and description) otherwise. */
+int	 intune_auth_token_read(struct intune_token *,
+	    const struct intune_reply *, char *reason, size_t);
+
 /* The token endpoint, and the scope asked for aud. */
 void	 intune_auth_token_url(const struct config *, char *, size_t);
 void	 intune_auth_scope(const struct config *, enum intune_audience,

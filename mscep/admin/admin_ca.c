@@ -315,7 +315,11 @@ ca_install_cmd(const struct config *cfg, int import, int argc, char *argv[])
 		switch (ch) {
 		case 'c': in.chain = optarg; break;
 		case 'r': o.ra_key = optarg; break;
-		case 'D': o.ra_days = atoi(optarg); break;
+		case 'D':
+			if (admin_opt_int("--ra-days", optarg, 1, 3650,
+			    &o.ra_days) != 0)
+				return 2;
+			break;
 		default: return 2;
 		}
 	}

@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 cov=${FUZZ_COV_BUILD:-build/fuzz-cov}
 long=${FUZZ_BUILD:-build/fuzz}/long
-targets=${FUZZ_TARGETS:-pkiop worker query challenge config csr ocsp lint}
+targets=${FUZZ_TARGETS:-pkiop worker query challenge config csr ocsp lint intune}
 profdata=$(command -v llvm-profdata-14 || command -v llvm-profdata)
 llvmcov=$(command -v llvm-cov-14 || command -v llvm-cov)
 

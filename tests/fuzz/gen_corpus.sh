@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mscep-corpus.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-for t in pkiop worker query challenge config csr ocsp; do
+for t in pkiop worker query challenge config csr ocsp intune; do
 	rm -rf "$out/$t"
 	mkdir -p "$out/$t"
 done
@@ -132,3 +132,17 @@ c san-email '\005email:a@example.com'
 c san-other '\005x400:nope'
 c round-trip '\006\300device-42\nGpT\nS-1-5-21-1-2-3-1001\nlaptop-42\ndns:laptop-42.example\nupn:alice@example.com\nip:192.0.2.7'
 c round-trip-rsa '\206\377printer-7\nSigT\n\nprinter\nemail:p@example.com\nuri:urn:x'
+
+# Microsoft's answers for fuzz_intune: a status byte (an index into its
+# list: 0 is 200, 4 is 401, 6 is 404, 9 is 503), then the body.
+i() { printf '%b' "$2" > "$out/intune/$1"; }
+i token '\000{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0eXAiOiJKV1QifQ.e30.c2ln"}'
+i token-string-expiry '\000{"token_type":"Bearer","expires_in":"3599","access_token":"abc"}'
+i token-error '\004{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.","error_codes":[7000215],"correlation_id":"00000000-0000-0000-0000-000000000000"}'
+i graph-endpoints '\000{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#servicePrincipals('"'"'appId%3D0000000a-0000-0000-c000-000000000000'"'"')/endpoints","value":[{"id":"1","capability":"Endpoint","providerId":null,"providerName":"ScepRequestValidationFEService","providerResourceId":null,"uri":"https://fef.msub01.manage.microsoft.com/ScepRequestValidationFEService/"},{"id":"2","capability":"Endpoint","providerName":"PkiConnectorFEService","uri":"https://fef.msub01.manage.microsoft.com/PkiConnectorFEService/"}]}'
+i graph-empty '\000{"value":[]}'
+i graph-forbidden '\005{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}'
+i validate-success '\000{"@odata.context":"https://fef.msub01.manage.microsoft.com/ScepRequestValidationFEService/$metadata#Edm.String","code":"Success","errorDescription":""}'
+i validate-refused '\000{"code":"ChallengeDecryptionError","errorDescription":"The challenge could not be decrypted."}'
+i validate-503 '\011{"error":{"code":"ServiceUnavailable","message":"try later"}}'
+i not-json '\000<html><body>proxy error</body></html>'

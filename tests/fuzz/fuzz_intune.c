@@ -1,0 +1,84 @@
+/*
+ * fuzz_intune.c - what Module = intune reads of the Microsoft services'
+ * answers: Entra ID's token reply (intune_auth_token_read), Graph's
+ * service principal endpoints (intune_endpoints_parse) and Intune's
+ * validateRequest reply (intune_judge), each on the same JSON.
+ *
+ * Input: one byte choosing the HTTP status the answer came with, then the
+ * body as the service would send it (parsed by jansson as intune_http.c
+ * does; a body that is not JSON reaches them as json NULL).
+ */
+#include "policy/intune_auth.h"
+#include "policy/intune_discovery.h"
+#include "policy/intune_http.h"
+#include "policy/policy.h"
+#include "policy/policy_intune.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static const long statuses[] = { 200, 201, 204, 400, 401, 403, 404, 429,
+	500, 503, 0, 302 };
+
+/* A reason must be a terminated string that fits its buffer. */
+static void
+check_text(const char *s, size_t len)
+{
+	if (memchr(s, '\0', len) == NULL)
+		abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct intune_reply	 r;
+	struct intune_token	 tok = { NULL, 0 };
+	struct intune_endpoints	 e;
+	struct policy_decision	 d;
+	json_error_t		 je;
+	char			 reason[256];
+
+	if (size < 1)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	r.net = INTUNE_NET_OK;
+	r.status = statuses[data[0] % (sizeof(statuses) / sizeof(statuses[0]))];
+	memcpy(r.request_id, "00000000-0000-4000-8000-000000000000", 37);
+	r.json = json_loadb((const char *)data + 1, size - 1, 0, &je);
+
+	reason[0] = '\0';
+	if (intune_auth_token_read(&tok, &r, reason, sizeof(reason)) == 0) {
+		if (tok.value == NULL || *tok.value == '\0')
+			abort();
+	} else {
+		check_text(reason, sizeof(reason));
+	}
+	free(tok.value);
+
+	memset(&e, 0, sizeof(e));
+	reason[0] = '\0';
+	if (intune_endpoints_parse(r.json, &e, reason, sizeof(reason)) == 0) {
+		check_text(e.scep, sizeof(e.scep));
+		check_text(e.pki, sizeof(e.pki));
+		if (e.scep[0] == '\0')
+			abort();
+	} else {
+		check_text(reason, sizeof(reason));
+	}
+
+	memset(&d, 0, sizeof(d));
+	intune_judge(&r, &d);
+	check_text(d.reason, sizeof(d.reason));
+	check_text(d.code, sizeof(d.code));
+	/* Only a 2xx answer whose code is Success lets a request through. */
+	if (d.allow && (r.status / 100 != 2 ||
+	    strcmp(json_string_value(json_object_get(r.json, "code")),
+	    "Success") != 0))
+		abort();
+
+	intune_reply_clear(&r);
+	return 0;
+}
