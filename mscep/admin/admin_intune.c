@@ -58,9 +58,13 @@ remember(struct sync *s, const char *context)
 	return 0;
 }
 
+/* The event is recorded right after the revocation: a minute is room. */
+#define SYNC_EVENT_WINDOW	60
+
 struct match {
 	const char	*context;
 	const char	*serial;
+	int64_t		 until;
 	int		 found;
 };
 
@@ -69,6 +73,8 @@ match_event(const struct store_event *e, void *arg)
 {
 	struct match	*m = arg;
 
+	if (e->at > m->until)
+		return 1;
 	if (e->success && e->code != NULL && e->serial != NULL &&
 	    strcmp(e->code, SYNC_EVENT_CODE) == 0 &&
 	    strcmp(e->txid, m->context) == 0 &&
@@ -83,10 +89,11 @@ static int
 revoked_by(struct sync *s, const char *serial, const char *context)
 {
 	struct cert_row	 r;
-	struct match	 m = { context, serial, 0 };
+	struct match	 m = { context, serial, 0, 0 };
 
 	if (store_cert_status(s->st, serial, &r) != STORE_OK)
 		return 0;
+	m.until = r.revoked_at + SYNC_EVENT_WINDOW;
 	store_events(s->st, r.revoked_at, match_event, &m);
 	return m.found;
 }
