@@ -1,6 +1,7 @@
 /* test_intune_revocation.c - intune-sync's JSON without a network: the
  * download body, every shape of download answer, the upload body in the
- * Java sample's encoding, and the upload answer (only {"value":true}). */
+ * Java sample's encoding, the upload answer (only {"value":true}) and
+ * the Revoked event. */
 #include <CUnit/CUnit.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <jansson.h>
 
 #include "policy/intune_revocation.h"
+#include "store/events.h"
 #include "suites.h"
 
 /* j as compact JSON with sorted keys; compared, then freed. */
@@ -161,6 +163,35 @@ test_code_names(void)
 	CU_ASSERT_STRING_EQUAL(intune_rev_code_name(4008), "Unknown");
 }
 
+/* intune-sync's event: a success that says who asked; an enrollment's
+ * success event has no description, as before. */
+static void
+test_revoked_event(void)
+{
+	struct store_event	 e = { 0 };
+	char			 out[1024];
+
+	e.at = 1700000000;
+	e.success = 1;
+	e.txid = "ctx-1";
+	e.serial = "1A2B";
+	e.thumbprint = "AB";
+	e.not_after = 1800000000;
+	e.issuer = "/CN=CA";
+	e.code = "Success";
+	CU_ASSERT_FATAL(events_json(&e, out, sizeof(out)) == 0);
+	CU_ASSERT(strstr(out, "description") == NULL);
+	e.code = "Revoked";
+	e.description = "revoked at the request of Intune (requestContext "
+	    "ctx-1)";
+	CU_ASSERT_FATAL(events_json(&e, out, sizeof(out)) == 0);
+	CU_ASSERT(strstr(out, "\"result\":\"success\"") != NULL);
+	CU_ASSERT(strstr(out, "\"code\":\"Revoked\"") != NULL);
+	CU_ASSERT(strstr(out, "\"serial\":\"1A2B\"") != NULL);
+	CU_ASSERT(strstr(out, "\"description\":\"revoked at the request of "
+	    "Intune (requestContext ctx-1)\"}") != NULL);
+}
+
 int
 register_intune_revocation(void)
 {
@@ -171,7 +202,8 @@ register_intune_revocation(void)
 	    !CU_add_test(s, "download answers", test_download_answers) ||
 	    !CU_add_test(s, "upload body", test_upload_body) ||
 	    !CU_add_test(s, "upload answers", test_upload_answers) ||
-	    !CU_add_test(s, "error code names", test_code_names))
+	    !CU_add_test(s, "error code names", test_code_names) ||
+	    !CU_add_test(s, "the Revoked event", test_revoked_event))
 		return -1;
 	return 0;
 }
