@@ -7,9 +7,10 @@
 # the certificate is in the published CRL, OCSP answers revoked, an event
 # names Intune; a re-run changes nothing, a request whose result was lost
 # is answered the same again; pages (--max-requests), empty pages; a 503,
-# garbage JSON, an upload not answered {"value":true} and a refused token
-# end in a non-zero exit with a message and nothing revoked wrongly; the
-# systemd timer and service verify.
+# a 404 (the service looked up again once), garbage JSON, an upload not
+# answered {"value":true} and a refused token end in a non-zero exit with
+# a message and nothing revoked wrongly; the systemd timer and service
+# verify.
 . "$(dirname "$0")/lib.sh"
 
 P=$T/pki
@@ -172,6 +173,12 @@ control '{"revocation": "503"}'
 run_sync
 check "Intune answering 503: exit 1 naming HTTP 503, D not revoked" sh -c "
     test $rc = 1 && grep -q 'downloading.*HTTP 503' '$T/f.out' && test '$(status_of "$D")' = issued"
+control '{"revocation": "404"}'
+g0=$(count discovery)
+run_sync
+check "the service answering 404: looked up again once, then exit 1 naming HTTP 404" sh -c "
+    test $rc = 1 && grep -q 'downloading.*HTTP 404' '$T/f.out' &&
+    test $(( $(count discovery) - g0 )) = 2 && test '$(status_of "$D")' = issued"
 control '{"revocation": "garbage"}'
 run_sync
 check "garbage JSON: exit 1 saying not JSON, D not revoked" sh -c "

@@ -21,7 +21,7 @@ keeps those whose caConfiguration matches a non-null issuerName, as the
 service does (Intune-Resource-Access #133); uploadRevocationResults checks
 each result, appends it to D/revocation_results.jsonl, drops the answered
 requests from the queue and answers {"value": true}. Faults in
-control.json: "revocation": "503"|"garbage" (download and upload),
+control.json: "revocation": "404"|"503"|"garbage" (download and upload),
 "upload_false" ({"value": false}), "upload_503"; "empty_pages": N (the
 next N downloads come back empty although requests remain).
 --delay-ms N: Intune's services answer after N ms. Each TLS connection
@@ -336,6 +336,8 @@ class Standin(BaseHTTPRequestHandler):
         if not self.bearer("intune"):
             return self.reply(401, {"Message": "Authorization has been denied"})
         c = self.control().get("revocation")
+        if c == "404":
+            return self.reply(404, {"Message": "No HTTP resource was found"})
         if c == "503":
             return self.reply(503, raw=b"Service Unavailable")
         if c == "garbage":
