@@ -14,6 +14,7 @@
 
 #include "admin/admin_life.h"
 #include "admin/admin_ca.h"
+#include "admin/admin_intune.h"
 #include "admin/admin_mdm.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
@@ -588,6 +589,9 @@ static const struct subcommand {
 	    "  revoke --device ID|--subject DN|--template NAME [--reason R]\n"
 	    "           (R: unspecified, keyCompromise, affiliationChanged,\n"
 	    "           superseded, cessationOfOperation, privilegeWithdrawn)\n", 0 },
+	{ "intune-sync", admin_cmd_intune_sync,
+	    " [--max-requests N]   revoke what Intune asks to, then\n"
+	    "           upload one result per request\n", 0 },
 	{ "list", admin_cmd_list,
 	    " [--status issued|revoked|expired|all] [--device ID]\n"
 	    "       [--subject DN] [--template NAME] [--expires-within DAYS]\n", 0 },

@@ -70,8 +70,8 @@ open_store(const struct config *cfg)
 static void	 iso8601(int64_t, char *, size_t);
 
 /* "1a:2b", "0x1A2B" or "1A2B" as the store writes it: BN_bn2hex. */
-static int
-normalise_serial(const char *in, char *out, size_t len)
+int
+admin_serial_normalise(const char *in, char *out, size_t len)
 {
 	char	 clean[128];
 	BIGNUM	*bn = NULL;
@@ -109,8 +109,8 @@ crl_name(const struct config *cfg, const struct ra *ra, char *out,
 
 /* After a revocation relying parties must see it now, not at refresh;
  * when nothing changed (and the CRL is current) nothing is published. */
-static int
-republish(const struct config *cfg, struct store *st)
+int
+admin_republish(const struct config *cfg, struct store *st)
 {
 	struct ra	 ra;
 	char		 reason[REASON_MAX], file[PATH_MAX + 16];
@@ -140,7 +140,7 @@ revoke_one(struct store *st, const char *arg, int reason)
 	int		 already;
 	enum store_rc	 rc;
 
-	if (normalise_serial(arg, serial, sizeof(serial)) != 0) {
+	if (admin_serial_normalise(arg, serial, sizeof(serial)) != 0) {
 		fprintf(stderr, "mscep-admin: \"%s\" is not a hexadecimal "
 		    "serial number\n", arg);
 		return 2;
@@ -255,7 +255,7 @@ admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 		    reason_name(reason));
 		rc = 0;
 	}
-	if (rc == 0 && republish(cfg, st) != 0)
+	if (rc == 0 && admin_republish(cfg, st) != 0)
 		rc = 1;
 	store_close(st);
 	free(subject);

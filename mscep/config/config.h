@@ -111,6 +111,7 @@ struct config {
 	char		 intune_ca_bundle[PATH_MAX];	/* "" : the system's */
 	char		 intune_proxy[512];	/* "" : none */
 	int		 intune_timeout;	/* seconds, per HTTP call */
+	int		 intune_rev_max;	/* intune-sync maxRequests */
 
 	/* [CRL] and [OCSP]: revocation status, published. */
 	char		 crl_file[PATH_MAX];	/* what the web server serves */

@@ -246,6 +246,9 @@ const struct config_key config_keys[] = {
 	{ "Intune", "TimeoutSeconds", CONFIG_INT, "30", .min = 1,
 	    .max = 300, CFG(intune_timeout), .help = "each call to Entra "
 	    "ID, Graph or Intune fails after this" },
+	{ "Intune", "RevocationMaxRequests", CONFIG_INT, "500", .min = 1,
+	    .max = 500, CFG(intune_rev_max), .help = "mscep-admin "
+	    "intune-sync: revocation requests asked for at a time" },
 
 	/* [CRL] and [OCSP]: revocation status, published. */
 	{ "CRL", "PublishFile", CONFIG_PATH, "crl/mscep.crl", CFG(crl_file),

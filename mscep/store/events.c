@@ -76,6 +76,12 @@ events_json(const struct store_event *e, char *out, size_t size)
 		n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 		    ",\"expires\":\"%s\",\"issuer\":", exp);
 		n = json_str(out, size, n, e->issuer);
+		/* A revocation Intune asked for says so here. */
+		if (e->description != NULL && e->description[0] != '\0') {
+			n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
+			    ",\"description\":");
+			n = json_str(out, size, n, e->description);
+		}
 	} else {
 		n += (size_t)snprintf(AT(out, size, n), LEFT(size, n),
 		    ",\"description\":");

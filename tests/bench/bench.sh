@@ -25,8 +25,10 @@
 #                  key here) and reused by every run and every bench
 #   BENCH_ROUNDS   runs of each server, taking turns; the median counts (3)
 #   BENCH_PARTS    parts to run (all: speed lighttpd nginx scepserver
-#                  million crl longget; baseline only when asked)
+#                  million crl longget intune; baseline only when asked)
 #   BENCH_LONGGET_N  enrollments per run of the longget part (200)
+#   BENCH_INTUNE_DELAY_MS  the intune part: the Intune stand-in answers
+#                  validateRequest and notifications after this (20)
 #   BENCH_BASELINE the bin folder of another build (mscep, mscep-admin) for
 #                  the baseline part: that build and this one take turns
 #                  behind nginx, with the same keys and this scepcli;
@@ -49,7 +51,7 @@ METHOD=${BENCH_METHOD:-post}
 FILL=${BENCH_FILL:-1000000}
 SPEED_SECONDS=${BENCH_SPEED_SECONDS:-3}
 KEYS=${BENCH_KEYS:-$TOP/build/bench/keys-rsa$BITS.pem}
-PARTS=${BENCH_PARTS:-speed lighttpd nginx scepserver million crl longget}
+PARTS=${BENCH_PARTS:-speed lighttpd nginx scepserver million crl longget intune}
 ROUNDS=${BENCH_ROUNDS:-3}
 CORES=$(nproc)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -58,6 +60,7 @@ SCEPCLI=$MSCEP_BIN/scepcli	# the load tool stays this build's in every part
 
 cleanup() {
 	stop_servers
+	[ -z "${STANDIN_PID:-}" ] || kill "$STANDIN_PID" 2>/dev/null
 	stop_strays
 	if [ -n "${KEEP:-}" ]; then
 		echo "# kept $T" >&2
@@ -501,6 +504,79 @@ part_longget() {
 	    "${RATE[shortget]} enrollments/s, ${CPUMS[shortget]} server CPU ms/request, errors ${FAILED[shortget]}/$((LONGGET_N * ROUNDS)); long GET CPU $(awk -v a="${CPUMS[longget]}" -v b="${CPUMS[shortget]}" 'BEGIN { if (b > 0) printf "%.1fx", a / b; else print "-" }') of it"
 }
 
+# Module = intune: tests/tools/intune_standin.py (Entra ID, Graph and
+# Intune over HTTPS, its own test CA) answers Intune's calls after
+# BENCH_INTUNE_DELAY_MS; nginx and a pool of W workers, a fresh CA each
+# of ROUNDS runs of N. Token requests and TLS handshakes are what the
+# stand-in counted: reused, they stay at about one per worker (a Graph
+# and an Intune token each; the three services share one host here).
+INTUNE_DELAY_MS=${BENCH_INTUNE_DELAY_MS:-20}
+STANDIN_PID=
+standin_start() {
+	local d=$T/intune i
+	mkdir -p "$d/standin" || die "cannot create $d"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/ca.key" \
+	    -out "$d/ca.crt" -days 2 -subj "/CN=bench Intune stand-in CA" 2>/dev/null &&
+	openssl req -newkey rsa:2048 -nodes -keyout "$d/tls.key" -out "$d/tls.csr" \
+	    -subj "/CN=127.0.0.1" 2>/dev/null &&
+	printf 'subjectAltName=IP:127.0.0.1\n' > "$d/ext" &&
+	openssl x509 -req -in "$d/tls.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+	    -CAcreateserial -days 2 -extfile "$d/ext" -out "$d/tls.crt" 2>/dev/null &&
+	printf 'bench-secret-%s\n' "$$" > "$d/secret" && chmod 644 "$d/secret" ||
+	    die "cannot make the stand-in's certificates"
+	python3 "$TOP/tests/tools/intune_standin.py" --dir "$d/standin" \
+	    --cert "$d/tls.crt" --key "$d/tls.key" --client-id bench-client \
+	    --tenant bench.onmicrosoft.com --secret-file "$d/secret" \
+	    --delay-ms "$INTUNE_DELAY_MS" >>"$d/standin.log" 2>&1 &
+	STANDIN_PID=$!
+	for i in $(seq 1 100); do [ -s "$d/standin/port" ] && return 0; sleep 0.1; done
+	die "the Intune stand-in did not start: $(tail -3 "$d/standin.log")"
+}
+
+# standin_count NAME: what the stand-in counted so far.
+standin_count() {
+	python3 -c "import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], 0))" \
+	    "$T/intune/standin/counts.json" "$1" 2>/dev/null || echo 0
+}
+
+part_intune() {
+	local d=$T/intune url r t0 g0 i0 h0 tok=0 gr=0 it=0 hs=0 n
+	standin_start
+	url=https://127.0.0.1:$(cat "$d/standin/port")
+	for r in $(seq 1 "$ROUNDS"); do
+		rm -rf "$T/state" "$T/run"
+		make_ini Module=intune TenantId=bench.onmicrosoft.com \
+		    ClientId=bench-client ClientSecretFile="$d/secret" \
+		    AuthorityURL="$url" GraphURL="$url" CABundle="$d/ca.crt" \
+		    AllowDES=0 || die "make_ini"
+		$ADMIN init --key "rsa:$BITS" --ra-key "rsa:$BITS" >/dev/null ||
+		    die "mscep-admin init"
+		TLS=1 render nginx
+		start_pool "$W"
+		[ -S "$T/run/mscep.sock" ] || die "the mscep pool did not start"
+		spawn nginx -c "$T/run/nginx.conf" -p "$T/run"
+		wait_url "$URL?operation=GetCACaps" || die "nginx did not start"
+		t0=$(standin_count token) g0=$(standin_count token_graph)
+		i0=$(standin_count token_intune) h0=$(standin_count tls_connection)
+		load intune "$URL" -p intune-ok-bench
+		worker_memory intune
+		stop_servers
+		tok=$((tok + $(standin_count token) - t0))
+		gr=$((gr + $(standin_count token_graph) - g0))
+		it=$((it + $(standin_count token_intune) - i0))
+		hs=$((hs + $(standin_count tls_connection) - h0))
+	done
+	kill "$STANDIN_PID" 2>/dev/null
+	wait "$STANDIN_PID" 2>/dev/null
+	STANDIN_PID=
+	summarize intune
+	n=$((N * ROUNDS))
+	extra_row "Intune module, the stand-in answering after $INTUNE_DELAY_MS ms" \
+	    "${RATE[intune]} enrollments/s, ${CPUMS[intune]} server CPU ms/request, p50/p95 ${P50[intune]}/${P95[intune]} ms, errors ${FAILED[intune]}/$n (nginx + pool of $W, $J connections, median of $ROUNDS runs of $N)"
+	extra_row " per 1,000 Intune enrollments" \
+	    "$(awk -v t="$tok" -v h="$hs" -v n="$n" 'BEGIN { printf "%.1f token requests, %.1f TLS handshakes", t * 1000 / n, h * 1000 / n }') (in all: $tok tokens = $gr Graph + $it Intune, $hs handshakes, for $((W * ROUNDS)) workers over $ROUNDS runs: $(awk -v t="$it" -v h="$hs" -v w="$((W * ROUNDS))" 'BEGIN { printf "%.2f Intune tokens and %.2f handshakes per worker", t / w, h / w }'))"
+}
+
 # ----------------------------------------------------------------- report
 
 cell() { printf '%16s' "$1"; }
@@ -579,13 +655,13 @@ report() {
 		echo "crypto ceiling: $CORES cores x $SIGN_PER_CORE / 3 ops per PKCSReq = $CEILING enrollments/s"
 		echo "  (3 private-key ops = $(awk -v s="$SIGN_PER_CORE" 'BEGIN { printf "%.2f", 3000 / s }') CPU ms per enrollment)"
 	fi
-	for s in lighttpd nginx store-full scepserver; do
+	for s in lighttpd nginx store-full scepserver intune; do
 		[ -n "${MEM[$s]:-}" ] && printf '%-24s%s\n' "memory $s" "${MEM[$s]}"
 	done
 	for v in "${EXTRA[@]}"; do
 		echo "${v%%|*}: ${v#*|}"
 	done
-	for s in "${names[@]}" store-empty store-full build-baseline build-current; do
+	for s in "${names[@]}" store-empty store-full build-baseline build-current intune; do
 		[ "${FAILED[$s]:-0}" -gt 0 ] || continue
 		echo "errors of $s, by reason (the load tool's words):"
 		cat "$T/$s".*.out | grep '^FAIL reason=' | sed -e 's/^FAIL reason=//' \
@@ -641,7 +717,7 @@ for p in $PARTS; do
 	declare -F "part_$p" >/dev/null || die "unknown part '$p' (BENCH_PARTS)"
 done
 case " $PARTS " in
-*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "*)
+*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "* | *" intune "*)
 	ensure_keys ;;
 esac
 # speed first; the three servers take turns, ROUNDS times, so that load

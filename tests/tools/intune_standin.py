@@ -13,6 +13,20 @@ Writes D/port when listening. Reads D/control.json on every request:
 Counts requests in D/counts.json and appends each SCEP call's body and
 headers to D/calls.jsonl.
 
+Revocation (PkiConnectorFEService, api-version 5019-05-05): the test
+queues requests by writing D/revocations.json, a list of
+{"requestContext", "serialNumber", "issuerName", "caConfiguration"};
+downloadRevocationRequests hands out the first maxRequests of them, then
+keeps those whose caConfiguration matches a non-null issuerName, as the
+service does (Intune-Resource-Access #133); uploadRevocationResults checks
+each result, appends it to D/revocation_results.jsonl, drops the answered
+requests from the queue and answers {"value": true}. Faults in
+control.json: "revocation": "404"|"503"|"garbage" (download and upload),
+"upload_false" ({"value": false}), "upload_503"; "empty_pages": N (the
+next N downloads come back empty although requests remain).
+--delay-ms N: Intune's services answer after N ms. Each TLS connection
+accepted counts as "tls_connection" in counts.json.
+
 A challengePassword "intune-ok-..." is accepted (code Success);
 "intune-code-<Name>" is refused with code <Name>; anything else gets
 ChallengeDecryptionError.
@@ -26,6 +40,15 @@ INTUNE_SCOPE = "https://api.manage.microsoft.com//.default"
 SCEP_PATH = "/RACerts/ScepRequestValidationFEService/Gateway/StatelessScepRequestValidationService"
 PKI_PATH = "/RACerts/PkiConnectorFEService/Gateway/PkiConnector"
 lock = threading.Lock()
+count_lock = threading.Lock()
+rev_lock = threading.Lock()
+REV_CODES = {0: "None", 4000: "NonRetryableServiceException",
+             4001: "DataSerializationError", 4002: "ParameterDataInvalidError",
+             4003: "CryptographyError", 4004: "CertificateNotFoundError",
+             4005: "ConflictError", 4006: "NotSupportedError",
+             4007: "PayloadTooLargeError", 4100: "RetryableServiceException",
+             4101: "ServiceUnavailableException", 4102: "ServiceTooBusyException",
+             4103: "AuthenticationException"}
 tokens = {}          # token -> (audience, expiry)
 
 
@@ -53,7 +76,15 @@ class Standin(BaseHTTPRequestHandler):
         with open(os.path.join(A.dir, "control.json"), "w") as f:
             json.dump(c, f)
 
+    def setup(self):
+        super().setup()
+        self.count("tls_connection")
+
     def count(self, name):
+        with count_lock:
+            self.count_locked(name)
+
+    def count_locked(self, name):
         p = os.path.join(A.dir, "counts.json")
         try:
             with open(p) as f:
@@ -228,10 +259,106 @@ class Standin(BaseHTTPRequestHandler):
         self.reply(200, {"code": "ChallengeDecryptionError",
                          "errorDescription": "challenge cannot be decrypted"})
 
+    # --- Intune: revocation (PkiConnectorFEService) ---------------------
+    def rev_queue(self):
+        try:
+            with open(os.path.join(A.dir, "revocations.json")) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return []
+
+    def rev_parse(self, raw, key):
+        try:
+            v = json.loads(raw)[key]
+        except (ValueError, KeyError, TypeError):
+            return None
+        return v
+
+    def rev_download(self, raw):
+        p = self.rev_parse(raw, "downloadParameters")
+        if not isinstance(p, dict) or type(p.get("maxRequests")) is not int or \
+                not 1 <= p["maxRequests"] <= 500 or \
+                not (p.get("issuerName") is None or isinstance(p["issuerName"], str)):
+            return self.reply(400, {"Message": "downloadParameters invalid"})
+        c = self.control()
+        if c.get("empty_pages", 0) > 0:
+            c["empty_pages"] -= 1
+            with open(os.path.join(A.dir, "control.json"), "w") as f:
+                json.dump(c, f)
+            page = []
+        else:
+            page = self.rev_queue()[:p["maxRequests"]]
+            if p["issuerName"] is not None:
+                page = [r for r in page if r.get("caConfiguration") == p["issuerName"]]
+        self.reply(200, {"@odata.context": "https://fef.msuc02.manage.microsoft.com/"
+                         "$metadata#Collection(microsoft.management.services.api."
+                         "caRevocationRequest)", "value": page})
+
+    def rev_code(self, r):
+        """A result's errorCode as a number: the Java sample's string of
+        digits or the C# sample's enum name; None when neither."""
+        e = r.get("errorCode")
+        if isinstance(e, str) and e.isdigit() and int(e) in REV_CODES:
+            return int(e)
+        names = {v: k for k, v in REV_CODES.items()}
+        return names.get(e) if isinstance(e, str) else None
+
+    def rev_upload(self, raw):
+        res = self.rev_parse(raw, "results")
+        if not isinstance(res, list) or not res:
+            return self.reply(400, {"Message": "results missing or empty"})
+        for r in res:
+            code = self.rev_code(r) if isinstance(r, dict) else None
+            if code is None or not isinstance(r.get("requestContext"), str) or \
+                    not isinstance(r.get("succeeded"), bool) or \
+                    r["succeeded"] != (code == 0) or \
+                    not (r.get("errorMessage") is None or isinstance(r["errorMessage"], str)):
+                return self.reply(400, {"Message": "result invalid: " + json.dumps(r)})
+        if self.control().get("revocation") == "upload_false":
+            return self.reply(200, {"value": False})
+        if self.control().get("revocation") == "upload_503":
+            return self.reply(503, raw=b"Service Unavailable")
+        done = {r["requestContext"] for r in res}
+        q = self.rev_queue()
+        with open(os.path.join(A.dir, "revocation_results.jsonl"), "a") as f:
+            for r in res:
+                f.write(json.dumps(dict(r, code=self.rev_code(r),
+                                        codeName=REV_CODES[self.rev_code(r)])) + "\n")
+        with open(os.path.join(A.dir, "revocations.json.tmp"), "w") as f:
+            json.dump([r for r in q if r.get("requestContext") not in done], f)
+        os.replace(os.path.join(A.dir, "revocations.json.tmp"),
+                   os.path.join(A.dir, "revocations.json"))
+        self.reply(200, {"value": True})
+
+    def pki(self, action):
+        self.count(action)
+        raw = self.body()
+        if not self.bearer("intune"):
+            return self.reply(401, {"Message": "Authorization has been denied"})
+        c = self.control().get("revocation")
+        if c == "404":
+            return self.reply(404, {"Message": "No HTTP resource was found"})
+        if c == "503":
+            return self.reply(503, raw=b"Service Unavailable")
+        if c == "garbage":
+            return self.reply(200, raw=b"{\"value\": [{\"requestCon")
+        if self.headers.get("api-version") != "5019-05-05":
+            return self.reply(400, {"Message": "api-version"})
+        with rev_lock:
+            if action == "downloadRevocationRequests":
+                return self.rev_download(raw)
+            return self.rev_upload(raw)
+
     def do_POST(self):
         m = re.fullmatch(r"/([^/]+)/oauth2/v2\.0/token", self.path)
         if m:
             return self.token(m.group(1))
+        if A.delay_ms:
+            time.sleep(A.delay_ms / 1000.0)
+        m = re.fullmatch(re.escape(PKI_PATH) + r"/CertificateAuthorityRequests/"
+                         r"(downloadRevocationRequests|uploadRevocationResults)", self.path)
+        if m:
+            return self.pki(m.group(1))
         m = re.fullmatch(re.escape(SCEP_PATH) + r"/ScepActions/(validateRequest|successNotification|failureNotification)", self.path)
         if m:
             return self.scep(m.group(1))
@@ -251,6 +378,7 @@ def main():
         p.add_argument(o, required=True)
     p.add_argument("--secret-file")
     p.add_argument("--client-cert")
+    p.add_argument("--delay-ms", type=int, default=0)
     A = p.parse_args()
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Standin)
     srv.host = "127.0.0.1"

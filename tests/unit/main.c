@@ -21,6 +21,12 @@ main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
+	if (register_intune_revocation()) {
+		fprintf(stderr, "cannot register the intune_revocation suite: "
+		    "%s\n", CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
 	/* Apart from the list above, which other suites extend. */
 	if (register_ocsp()) {
 		fprintf(stderr, "cannot register the ocsp suite: %s\n",

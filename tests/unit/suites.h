@@ -15,6 +15,7 @@ int	 register_pkiop(void);
 int	 register_pwpage(void);
 int	 register_challenge(void);
 int	 register_intune(void);
+int	 register_intune_revocation(void);
 int	 register_hostile(void);
 /* The lint before every signature. */
 int	 register_lint(void);
