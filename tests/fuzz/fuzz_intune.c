@@ -2,7 +2,10 @@
  * fuzz_intune.c - what Module = intune reads of the Microsoft services'
  * answers: Entra ID's token reply (intune_auth_token_read), Graph's
  * service principal endpoints (intune_endpoints_parse) and Intune's
- * validateRequest reply (intune_judge), each on the same JSON.
+ * validateRequest reply (intune_judge), and the revocation service's
+ * download and upload answers (intune_rev_parse, intune_rev_upload_ok),
+ * each on the same JSON; what intune_rev_parse reads is answered back
+ * through intune_rev_upload_body.
  *
  * Input: one byte choosing the HTTP status the answer came with, then the
  * body as the service would send it (parsed by jansson as intune_http.c
@@ -11,6 +14,7 @@
 #include "policy/intune_auth.h"
 #include "policy/intune_discovery.h"
 #include "policy/intune_http.h"
+#include "policy/intune_revocation.h"
 #include "policy/policy.h"
 #include "policy/policy_intune.h"
 
@@ -28,6 +32,43 @@ static void
 check_text(const char *s, size_t len)
 {
 	if (memchr(s, '\0', len) == NULL)
+		abort();
+}
+
+/* The revocation requests read, each answered, and the upload's reply. */
+static void
+revocation(const struct intune_reply *r)
+{
+	struct intune_revreq	*reqs = NULL;
+	struct intune_revresult	*res;
+	json_t			*up;
+	size_t			 n = 0, skipped = 0, i;
+	char			 reason[256];
+
+	reason[0] = '\0';
+	if (intune_rev_parse(r->json, &reqs, &n, &skipped, reason,
+	    sizeof(reason)) != 0) {
+		check_text(reason, sizeof(reason));
+	} else if (n > 0) {
+		if ((res = calloc(n, sizeof(*res))) == NULL)
+			abort();
+		for (i = 0; i < n; i++) {
+			if (reqs[i].context == NULL)
+				abort();
+			res[i].context = reqs[i].context;
+			res[i].code = i % 2 ? INTUNE_REV_CONFLICT : 0;
+			res[i].message = i % 2 ? "already revoked" : NULL;
+		}
+		if ((up = intune_rev_upload_body(res, n)) == NULL)
+			abort();
+		json_decref(up);
+		free(res);
+	}
+	intune_revreqs_free(reqs, n);
+	reason[0] = '\0';
+	if (intune_rev_upload_ok(r, reason, sizeof(reason)) != 0)
+		check_text(reason, sizeof(reason));
+	else if (!json_is_true(json_object_get(r->json, "value")))
 		abort();
 }
 
@@ -79,6 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "Success") != 0))
 		abort();
 
+	revocation(&r);
 	intune_reply_clear(&r);
 	return 0;
 }

@@ -146,3 +146,7 @@ i validate-success '\000{"@odata.context":"https://fef.msub01.manage.microsoft.c
 i validate-refused '\000{"code":"ChallengeDecryptionError","errorDescription":"The challenge could not be decrypted."}'
 i validate-503 '\011{"error":{"code":"ServiceUnavailable","message":"try later"}}'
 i not-json '\000<html><body>proxy error</body></html>'
+i revocation-requests '\000{"@odata.context":"https://fef.msub01.manage.microsoft.com/PkiConnectorFEService/$metadata#Collection(microsoft.management.services.api.CARevocationRequest)","value":[{"requestContext":"b5a3f2e0-1111-4a2b-9c3d-000000000001","serialNumber":"3A4B5C","issuerName":null,"caConfiguration":null},{"requestContext":"b5a3f2e0-1111-4a2b-9c3d-000000000002","serialNumber":"01","issuerName":"CN=mscep Issuing CA","caConfiguration":"mscep"}]}'
+i revocation-empty '\000{"value":[]}'
+i upload-true '\000{"@odata.context":"x","value":true}'
+i upload-false '\000{"value":false}'
