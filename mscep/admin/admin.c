@@ -17,6 +17,7 @@
 #include "admin/admin_mdm.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
+#include "ca/keyops_pkcs11.h"
 #include "config/ndes_reg.h"
 #include "config/config.h"
 #include "config/schema.h"
@@ -83,11 +84,12 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 		{ "ca-days", required_argument, NULL, 'd' },
 		{ "ra-days", required_argument, NULL, 'D' },
 		{ "csr", required_argument, NULL, 'C' },
+		{ "in-token", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*csr = NULL;
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
-	    NULL, 3650, 730 };
+	    NULL, 3650, 730, NULL };
 	char		 host[256] = "localhost", raname[300];
 	char		 reason[REASON_MAX];
 	struct store	*st = NULL;
@@ -115,8 +117,15 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 				return 2;
 			break;
 		case 'C': csr = optarg; break;
+		case 'T': o.ca_token = optarg; break;
 		default: usage(); return 2;
 		}
+	}
+	if (o.ca_token != NULL && (csr != NULL ||
+	    !keyop_pkcs11_is_uri(o.ca_token))) {
+		fprintf(stderr, "mscep-admin: --in-token takes a pkcs11: URI "
+		    "and does not go with --csr\n");
+		return 2;
 	}
 	if (csr != NULL)
 		return init_csr(cfg, &o, csr);
