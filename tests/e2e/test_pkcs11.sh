@@ -103,6 +103,16 @@ C3=$(ls "$T"/c3/*.pem 2>/dev/null | head -1)
 check "... a certificate chaining to the new CA" \
     openssl verify -CAfile "$S/ca.crt" "$C3"
 check_not "... not to the old one" openssl verify -CAfile "$T/old-ca.pem" "$C3"
+# SIGHUP: the pool checks the configuration (opening the token) before it
+# forks new workers, which open it again for themselves.
+pool=$(echo $STARTED | cut -d' ' -f1)
+kill -HUP "$pool"
+sleep 1
+mkdir -p "$T/c4"
+check "after the pool's SIGHUP scepcli enrolls again" \
+    "$CLI" -u "$URL" -p "$($ADMIN password)" -o "$T/c4" enroll
+check "... from workers the reload started" \
+    grep -q 'SIGHUP: replacing workers' "$T/run/mscep.log"
 check "the old key (in the token) still signs its CRL" \
     sh -c "$ADMIN crl --force >/dev/null &&
         curl -sf -o '$T/old.crl' 'http://127.0.0.1:$PORT/crl/mscep.crl' &&
