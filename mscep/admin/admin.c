@@ -558,8 +558,10 @@ static const struct subcommand {
 	    " [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
 	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
 	    "       [--ra-name CN] [--ca-days N] [--ra-days N] [--csr OUT]\n"
+	    "           [--in-token pkcs11:URI]\n"
 	    "           (--csr: the CA key and a request for the root to\n"
-	    "           sign; then ca install)\n", 0 },
+	    "           sign; then ca install; --in-token: the CA key made\n"
+	    "           in that PKCS#11 token, RSA)\n", 0 },
 	{ "password", cmd_password,
 	    "     print a new enrollment challenge password\n", 0 },
 	{ "check", cmd_check,
@@ -610,7 +612,8 @@ static const struct subcommand {
 	    " ID      refuse a pending request\n", 0 },
 	{ "ca", admin_cmd_ca,
 	    " rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
-	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "           [--switch-in DAYS] [--replace] [--in-token pkcs11:URI]\n"
+	    "           prepare the next CA (its key in that token)\n"
 	    "  ca rollover --csr OUT | --cert CERT --chain FILE   the same,\n"
 	    "           the next CA issued by the organisation's root\n"
 	    "  ca switch [--now]   make the next CA current\n"
