@@ -26,6 +26,9 @@
 
 #define DEFAULT_MODULE	"p11-kit-proxy.so"
 #define PIN_MAX		256
+/* A token not found is looked for this many times, this far apart. */
+#define FIND_TRIES	5
+#define FIND_PAUSE_MS	200
 /* CKR_PIN_INCORRECT and CKR_PIN_LOCKED, as libp11 reports them. */
 #define P11_PIN_INCORRECT	0xa0
 #define P11_PIN_LOCKED		0xa4
@@ -375,11 +378,23 @@ open_token(const char *uri, struct keyop_pkcs11_uri *u, char *reason,
 {
 	PKCS11_SLOT	*slot;
 
-	if (keyop_pkcs11_parse(uri, u, reason, rlen) != 0 ||
-	    module_load(u->module, reason, rlen) != 0)
+	int		 tries = FIND_TRIES;
+
+	if (keyop_pkcs11_parse(uri, u, reason, rlen) != 0)
 		return NULL;
-	if ((slot = find_slot(u, reason, rlen)) == NULL ||
-	    login(slot, u, reason, rlen) != 0) {
+	/* SoftHSM's file store can show a token another process is
+	 * writing as absent for a moment: the module is asked again. */
+	for (;;) {
+		if (module_load(u->module, reason, rlen) != 0)
+			return NULL;
+		if ((slot = find_slot(u, reason, rlen)) != NULL)
+			break;
+		module_unload_unused();
+		if (--tries == 0)
+			return NULL;
+		usleep(FIND_PAUSE_MS * 1000);
+	}
+	if (login(slot, u, reason, rlen) != 0) {
 		module_unload_unused();
 		return NULL;
 	}

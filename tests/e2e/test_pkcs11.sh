@@ -76,6 +76,14 @@ check "GetCRL answers that CRL" \
 check "... signed by the CA in the token" \
     openssl crl -inform DER -in "$T/getcrl.der" -CAfile "$S/ca.crt" -noout
 
+ocsp() { openssl ocsp -issuer "$S/ca.crt" -cert "$1" \
+    -url "http://127.0.0.1:$PORT/ocsp" -CAfile "$S/ca.crt" 2>&1; }
+ocsp_says() { o=$(ocsp "$1"); echo "$o" | grep -q 'Response verify OK' &&
+    echo "$o" | grep -q "$2"; }
+check "OCSP (a responder the token's CA certified): $S2 revoked" \
+    ocsp_says "$C2" ': revoked'
+check "... and the first certificate good" ocsp_says "$C1" ': good'
+
 # --- rollover into the token --------------------------------------------
 check "ca rollover --in-token naming the current key: refused" \
     fails_with 'holds a key labelled ca-1 (or with that id) already' \
