@@ -382,12 +382,12 @@ open_token(const char *uri, struct keyop_pkcs11_uri *u, char *reason,
 
 	if (keyop_pkcs11_parse(uri, u, reason, rlen) != 0)
 		return NULL;
-	/* SoftHSM's file store can show a token another process is
-	 * writing as absent for a moment: the module is asked again. */
+	/* SoftHSM's file store can show no slot, or a token another
+	 * process is writing as absent, for a moment: the module is loaded
+	 * and asked again. */
 	for (;;) {
-		if (module_load(u->module, reason, rlen) != 0)
-			return NULL;
-		if ((slot = find_slot(u, reason, rlen)) != NULL)
+		if (module_load(u->module, reason, rlen) == 0 &&
+		    (slot = find_slot(u, reason, rlen)) != NULL)
 			break;
 		module_unload_unused();
 		if (--tries == 0)

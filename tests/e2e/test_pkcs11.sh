@@ -126,6 +126,16 @@ check "the old key (in the token) still signs its CRL" \
         curl -sf -o '$T/old.crl' 'http://127.0.0.1:$PORT/crl/mscep.crl' &&
         openssl crl -inform DER -in '$T/old.crl' -CAfile '$T/old-ca.pem' -noout"
 
+# --- ca import of a CA whose key is in the token ------------------------
+sed "s|^StateDir = .*|StateDir = $T/state2|" "$INI" > "$T/import.ini"
+IMPORT="$MSCEP_BIN/mscep-admin -c $T/import.ini"
+check "ca import with another token key than the certificate's: refused" \
+    fails_with 'is not for the CA key' $IMPORT ca import "$S/ca.crt" "$(uri ca-1)"
+check "ca import CERT pkcs11:URI: the CA's key stays in the token" \
+    $IMPORT ca import "$S/ca.crt" "$(uri ca-2)"
+check "... private/ca.key holds the URI, and check loads it" \
+    sh -c "head -1 '$T/state2/private/ca.key' | grep -qx '$(uri ca-2)' && $IMPORT check"
+
 # --- a wrong PIN: named, never a crash -----------------------------------
 stop_servers
 printf '0000\n' > "$T/softhsm/pin"
