@@ -17,7 +17,6 @@
 #include "admin/admin_mdm.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
-#include "ca/keyops_pkcs11.h"
 #include "config/ndes_reg.h"
 #include "config/config.h"
 #include "config/schema.h"
@@ -121,12 +120,8 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 		default: usage(); return 2;
 		}
 	}
-	if (o.ca_token != NULL && (csr != NULL ||
-	    !keyop_pkcs11_is_uri(o.ca_token))) {
-		fprintf(stderr, "mscep-admin: --in-token takes a pkcs11: URI "
-		    "and does not go with --csr\n");
+	if (admin_opt_token("init", o.ca_token, csr != NULL) != 0)
 		return 2;
-	}
 	if (csr != NULL)
 		return init_csr(cfg, &o, csr);
 	if (o.ca_days <= 0 || o.ra_days <= 0 || o.ra_days > o.ca_days) {

@@ -2,7 +2,6 @@
 #include "admin/admin_ca.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_install.h"
-#include "ca/keyops_pkcs11.h"
 #include "ca/ra.h"
 #include "ca/rollover.h"
 #include "util/file.h"
@@ -236,12 +235,9 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		default: return 2;
 		}
 	}
-	if (o.ca_token != NULL && (csr != NULL || cert != NULL ||
-	    !keyop_pkcs11_is_uri(o.ca_token))) {
-		fprintf(stderr, "mscep-admin: ca rollover --in-token takes a "
-		    "pkcs11: URI and does not go with --csr or --cert\n");
+	if (admin_opt_token("ca rollover", o.ca_token, csr != NULL ||
+	    cert != NULL) != 0)
 		return 2;
-	}
 	if (csr != NULL) {
 		if (rollover_request(cfg, o.ca_key, csr, o.replace, reason,
 		    sizeof(reason)) != 0) {

@@ -2,9 +2,10 @@
  * keyops_pkcs11.c - private keys in a PKCS#11 token (keyops_pkcs11.h),
  * through Debian's libp11: the token signs and decrypts, the EVP_PKEY
  * libp11 hands back works with the in-process operations of
- * keyops_inproc.c (keyops.c's keyop_pkcs11 and keyop_open_ref). One module per process, loaded with the first key and
- * unloaded when the last of its keys is freed, so a supervisor that
- * checks a configuration and then forks leaves its workers nothing open.
+ * keyops_inproc.c (keyops.c's keyop_pkcs11 and keyop_open_ref). One
+ * module per process, loaded with the first key and unloaded when the
+ * last of its keys is freed, so a supervisor that checks a configuration
+ * and then forks leaves its workers nothing open.
  */
 #include "ca/keyops_pkcs11.h"
 
