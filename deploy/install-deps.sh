@@ -12,11 +12,11 @@ set -eu
 # util-linux (setpriv) and systemd (systemd-analyze, systemd-socket-activate)
 # for the tests; cppcheck for make lint; clang and its fuzzer runtime for
 # make fuzz; iproute2 (ip, for scepserver's network namespace) for make
-# bench; mandoc and groff for make man-lint; softhsm2 (a PKCS#11 token for
-# the tests).
+# bench; mandoc and groff for make man-lint; softhsm2 and opensc (a PKCS#11
+# token and pkcs11-tool for the tests).
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
-libcurl4-openssl-dev libjansson-dev libp11-dev softhsm2
+libcurl4-openssl-dev libjansson-dev libp11-dev softhsm2 opensc
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
 curl scep certmonger procps util-linux systemd cppcheck clang tinyproxy-bin
