@@ -5,7 +5,8 @@
 # certificate chains to the CA whose key is in the token; the CRL (and
 # GetCRL's answer) is signed by it; ca rollover --in-token makes the next
 # key in the token and after ca switch new certificates chain to it; a
-# wrong PIN stops the admin commands and the pool with a named reason.
+# the token decrypts requests in CA-direct mode (PKCS#1 v1.5 and OAEP);
+# a wrong PIN stops the admin commands and the pool with a named reason.
 . "$(dirname "$0")/lib.sh"
 CLI=$MSCEP_BIN/scepcli
 MODULE=/usr/lib/softhsm/libsofthsm2.so
@@ -135,6 +136,24 @@ check "ca import CERT pkcs11:URI: the CA's key stays in the token" \
     $IMPORT ca import "$S/ca.crt" "$(uri ca-2)"
 check "... private/ca.key holds the URI, and check loads it" \
     sh -c "head -1 '$T/state2/private/ca.key' | grep -qx '$(uri ca-2)' && $IMPORT check"
+
+# --- CA-direct: the token's key decrypts the requests --------------------
+stop_servers
+sed -i -e "s|^StateDir = .*|StateDir = $T/state3|" \
+    -e "s|^CADirect = .*|CADirect = 1|" "$INI"
+check "CADirect = 1: init --in-token" $ADMIN init --in-token "$(uri ca-direct)"
+start_pool 2
+spawn nginx -c "$T/run/nginx.conf" -p "$T/run"
+wait_url "$URL?operation=GetCACaps"
+mkdir -p "$T/c5"
+check "CA-direct: the token decrypts a PKCS#1 v1.5 key transport" \
+    "$CLI" -u "$URL" -p "$($ADMIN password)" -o "$T/c5" enroll
+check "... and an RSAES-OAEP one" \
+    "$CLI" -u "$URL" -p "$($ADMIN password)" --oaep -e aes256 -o "$T/c5" enroll
+check "... both certificates chaining to that CA" \
+    sh -c "test \$(ls '$T'/c5/*.pem | wc -l) = 2 &&
+        openssl verify -CAfile '$T/state3/ca.crt' '$T'/c5/*.pem"
+stop_servers
 
 # --- a wrong PIN: named, never a crash -----------------------------------
 stop_servers
