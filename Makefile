@@ -27,7 +27,8 @@ CPPFLAGS += -D_GNU_SOURCE -I. -Imscep -I/usr/include/iniparser \
 	   -DMSCEP_CONFIG='"$(SYSCONFDIR)/mscep/mscep.ini"'
 DEPFLAGS = -MMD -MP
 LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 libcurl jansson \
-	   2>/dev/null || echo -lcrypto -lsqlite3 -lcurl -ljansson) -liniparser
+	   2>/dev/null || echo -lcrypto -lsqlite3 -lcurl -ljansson) -liniparser \
+	   -lp11
 ifeq ($(SAN),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=all
@@ -58,7 +59,7 @@ all: need $(PROGS)
 # names what is missing (make deps installs it) instead of a compiler error.
 BUILD_PKGS = build-essential pkg-config libssl-dev libsqlite3-dev \
 	   libfcgi-dev libiniparser-dev libcunit1-dev libcurl4-openssl-dev \
-	   libjansson-dev
+	   libjansson-dev libp11-dev
 need:
 	@missing=; for p in $(BUILD_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \

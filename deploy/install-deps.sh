@@ -4,7 +4,7 @@
 # everything is there; needs root (or sudo) only when it must install.
 set -eu
 # build and run: compiler, OpenSSL, SQLite, libfcgi, iniparser, CUnit,
-# libcurl and jansson (Module = intune);
+# libcurl and jansson (Module = intune), libp11 (keys in a PKCS#11 token);
 # the three web servers and their modules (mod_fcgid, TLS for lighttpd),
 # htpasswd, spawn-fcgi and cgi-fcgi (libfcgi-bin) from deploy/; the real
 # SCEP clients (scep's scepclient, certmonger's scep-submit), curl, procps,
@@ -12,10 +12,11 @@ set -eu
 # util-linux (setpriv) and systemd (systemd-analyze, systemd-socket-activate)
 # for the tests; cppcheck for make lint; clang and its fuzzer runtime for
 # make fuzz; iproute2 (ip, for scepserver's network namespace) for make
-# bench; mandoc and groff for make man-lint.
+# bench; mandoc and groff for make man-lint; softhsm2 and opensc (a PKCS#11
+# token and pkcs11-tool for the tests).
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
-libcurl4-openssl-dev libjansson-dev
+libcurl4-openssl-dev libjansson-dev libp11-dev softhsm2 opensc
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
 curl scep certmonger procps util-linux systemd cppcheck clang tinyproxy-bin

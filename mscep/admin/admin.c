@@ -84,11 +84,12 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 		{ "ca-days", required_argument, NULL, 'd' },
 		{ "ra-days", required_argument, NULL, 'D' },
 		{ "csr", required_argument, NULL, 'C' },
+		{ "in-token", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*csr = NULL;
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "mscep Issuing CA",
-	    NULL, 3650, 730 };
+	    NULL, 3650, 730, NULL };
 	char		 host[256] = "localhost", raname[300];
 	char		 reason[REASON_MAX];
 	struct store	*st = NULL;
@@ -116,9 +117,12 @@ cmd_init(const struct config *cfg, int argc, char *argv[])
 				return 2;
 			break;
 		case 'C': csr = optarg; break;
+		case 'T': o.ca_token = optarg; break;
 		default: usage(); return 2;
 		}
 	}
+	if (admin_opt_token("init", o.ca_token, csr != NULL) != 0)
+		return 2;
 	if (csr != NULL)
 		return init_csr(cfg, &o, csr);
 	if (o.ca_days <= 0 || o.ra_days <= 0 || o.ra_days > o.ca_days) {
@@ -550,8 +554,10 @@ static const struct subcommand {
 	    " [--key rsa:2048|rsa:3072|rsa:4096|ec:P-256|ec:P-384]\n"
 	    "       [--ra-key rsa:2048|rsa:3072|rsa:4096] [--ca-name CN]\n"
 	    "       [--ra-name CN] [--ca-days N] [--ra-days N] [--csr OUT]\n"
+	    "           [--in-token pkcs11:URI]\n"
 	    "           (--csr: the CA key and a request for the root to\n"
-	    "           sign; then ca install)\n", 0 },
+	    "           sign; then ca install; --in-token: the CA key made\n"
+	    "           in that PKCS#11 token, RSA)\n", 0 },
 	{ "password", cmd_password,
 	    "     print a new enrollment challenge password\n", 0 },
 	{ "check", cmd_check,
@@ -605,7 +611,8 @@ static const struct subcommand {
 	    " ID      refuse a pending request\n", 0 },
 	{ "ca", admin_cmd_ca,
 	    " rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
-	    "           [--switch-in DAYS] [--replace]   prepare the next CA\n"
+	    "           [--switch-in DAYS] [--replace] [--in-token pkcs11:URI]\n"
+	    "           prepare the next CA (its key in that token)\n"
 	    "  ca rollover --csr OUT | --cert CERT --chain FILE   the same,\n"
 	    "           the next CA issued by the organisation's root\n"
 	    "  ca switch [--now]   make the next CA current\n"

@@ -199,9 +199,10 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		{ "csr", required_argument, NULL, 'C' },
 		{ "cert", required_argument, NULL, 'c' },
 		{ "chain", required_argument, NULL, 'h' },
+		{ "in-token", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct rollover_opts o = { NULL, NULL, 3650, 730, 30, 0 };
+	struct rollover_opts o = { NULL, NULL, 3650, 730, 30, 0, NULL };
 	const char	*csr = NULL, *cert = NULL, *chain = NULL;
 	char		 reason[REASON_MAX];
 	int		 ch;
@@ -230,9 +231,13 @@ ca_rollover(const struct config *cfg, int argc, char *argv[])
 		case 'C': csr = optarg; break;
 		case 'c': cert = optarg; break;
 		case 'h': chain = optarg; break;
+		case 'T': o.ca_token = optarg; break;
 		default: return 2;
 		}
 	}
+	if (admin_opt_token("ca rollover", o.ca_token, csr != NULL ||
+	    cert != NULL) != 0)
+		return 2;
 	if (csr != NULL) {
 		if (rollover_request(cfg, o.ca_key, csr, o.replace, reason,
 		    sizeof(reason)) != 0) {
@@ -301,7 +306,8 @@ ca_install_cmd(const struct config *cfg, int import, int argc, char *argv[])
 		{ "ra-days", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ca_init_opts	 o = { NULL, "rsa:2048", NULL, NULL, 0, 730 };
+	struct ca_init_opts	 o = { NULL, "rsa:2048", NULL, NULL, 0, 730,
+	    NULL };
 	struct ca_install_files	 in = { NULL, NULL, NULL };
 	char			 host[256] = "localhost", raname[300];
 	char			 reason[512];

@@ -1,5 +1,6 @@
 /* admin_opt.c - mscep-admin's numeric options, each with its range. */
 #include "admin/admin_opt.h"
+#include "ca/keyops_pkcs11.h"
 #include "util/num.h"
 
 #include <stdio.h>
@@ -26,4 +27,14 @@ admin_opt_int(const char *opt, const char *arg, int min, int max, int *out)
 		return -1;
 	*out = (int)v;
 	return 0;
+}
+
+int
+admin_opt_token(const char *cmd, const char *uri, int conflict)
+{
+	if (uri == NULL || (!conflict && keyop_pkcs11_is_uri(uri)))
+		return 0;
+	fprintf(stderr, "mscep-admin: %s --in-token takes a pkcs11: URI and "
+	    "does not go with --csr or --cert\n", cmd);
+	return -1;
 }

@@ -15,5 +15,8 @@ int	 admin_opt_int(const char *opt, const char *arg, int min, int max,
 	    int *out);
 int	 admin_opt_ll(const char *opt, const char *arg, long long min,
 	    long long max, long long *out);
+/* --in-token URI: 0 when uri is a pkcs11: URI and nothing conflicts,
+ * else -1 after a message on stderr naming cmd (exit 2). */
+int	 admin_opt_token(const char *cmd, const char *uri, int conflict);
 
 #endif

@@ -2,6 +2,7 @@
 #include "ca/ca_init.h"
 #include "util/cert.h"
 #include "util/log.h"
+#include "ca/keyops_pkcs11.h"
 #include "ca/ocsp_signer.h"
 #include "ca/ra.h"
 #include "util/file.h"
@@ -40,6 +41,43 @@ ca_keygen(const char *spec, char *reason, size_t rlen)
 	if (pk == NULL)
 		log_openssl_reason(reason, rlen, "key generation failed");
 	return pk;
+}
+
+EVP_PKEY *
+ca_keygen_in(const char *spec, const char *token, char *reason, size_t rlen)
+{
+	long long	 bits;
+
+	if (token == NULL)
+		return ca_keygen(spec, reason, rlen);
+	if (strncmp(spec, "rsa:", 4) != 0 || num_parse(spec + 4, 2048, 4096,
+	    &bits, NULL) != 0 || bits % 1024 != 0) {
+		snprintf(reason, rlen, "key \"%s\": a key made in a token is "
+		    "RSA: use rsa:2048, rsa:3072 or rsa:4096", spec);
+		return NULL;
+	}
+	return keyop_pkcs11_generate(token, (int)bits, reason, rlen);
+}
+
+int
+ca_save_key_ref(const struct config *cfg, const char *keyf, const char *uri,
+    char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64], text[4096];
+	int	 n;
+
+	n = snprintf(text, sizeof(text), "%s\n", uri);
+	if (n < 0 || (size_t)n >= sizeof(text) || strchr(uri, '\n') != NULL) {
+		snprintf(reason, rlen, "the pkcs11: URI is too long");
+		return -1;
+	}
+	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0 ||
+	    file_write(path, text, (size_t)n, 0600, FILE_NOREPLACE) != 0) {
+		snprintf(reason, rlen, "cannot write %s/%s: %s",
+		    cfg->state_dir, keyf, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -509,14 +547,21 @@ ca_init(const struct config *cfg, const struct ca_init_opts *o, char *reason,
 		goto out;
 	}
 	if (make_dirs(cfg, reason, rlen) != 0 ||
-	    (key = ca_keygen(o->ca_key, reason, rlen)) == NULL ||
+	    (key = ca_keygen_in(o->ca_key, o->ca_token, reason,
+	    rlen)) == NULL ||
 	    (ca = ca_make_ca_cert(name, key, NULL, NULL, o->ca_days, reason,
 	    rlen)) == NULL)
 		goto out;
 	if (ca_init_identities(cfg, o, ca, key, reason, rlen) != 0)
 		goto out;
 	/* The CA certificate last: its presence means "initialised". */
-	rc = ca_save_pair(cfg, RA_CA_CERT, RA_CA_KEY, ca, key, reason, rlen);
+	if (o->ca_token != NULL)
+		rc = ca_save_key_ref(cfg, RA_CA_KEY, o->ca_token, reason,
+		    rlen) != 0 ? -1 : ca_save_cert(cfg, RA_CA_CERT, ca, reason,
+		    rlen);
+	else
+		rc = ca_save_pair(cfg, RA_CA_CERT, RA_CA_KEY, ca, key, reason,
+		    rlen);
 out:
 	X509_free(ca);
 	EVP_PKEY_free(key);

@@ -20,6 +20,9 @@ struct ca_init_opts {
 	const char	*ra_name;	/* RA common name, NDES: <HOST>-MSCEP-RA */
 	int		 ca_days;
 	int		 ra_days;
+	/* A pkcs11: URI: the CA key is made in that token (RSA only) and
+	 * private/ca.key holds the URI; NULL: a key file. */
+	const char	*ca_token;
 };
 
 int	 ca_init(const struct config *, const struct ca_init_opts *, char *,
@@ -74,6 +77,13 @@ int	 ca_save_cert(const struct config *, const char *certf, X509 *cert,
 	    char *reason, size_t);
 /* Generates a key from a "rsa:BITS" or "ec:CURVE" spec. */
 EVP_PKEY *ca_keygen(const char *spec, char *reason, size_t);
+/* ca_keygen, or with token (a pkcs11: URI) an RSA key made in the token. */
+EVP_PKEY *ca_keygen_in(const char *spec, const char *token, char *reason,
+	    size_t);
+/* Writes keyf (0600, must not exist): the reference uri to a key in a
+ * token, in place of a key file. */
+int	 ca_save_key_ref(const struct config *, const char *keyf,
+	    const char *uri, char *reason, size_t);
 
 /* A request, PEM, written whole (file.h; 0644: it is public). 0, or -1
  * with errno set. */

@@ -1,5 +1,6 @@
 /* ca_install.c - an issuing CA under an organisation's root. */
 #include "ca/ca_install.h"
+#include "ca/keyops_pkcs11.h"
 #include "ca/ra.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -145,10 +146,13 @@ read_inputs(const struct config *cfg, const struct ca_install_files *in,
 	if (in->key == NULL &&
 	    config_state_path(cfg, RA_CA_KEY, path, sizeof(path)) != 0)
 		return -1;
-	if (ra_read_key(in->key ? in->key : path, key) != 0) {
-		snprintf(reason, rlen, "cannot read the CA key %s%s",
-		    in->key ? in->key : path, in->key ? "" :
-		    " (run mscep-admin init --csr first, or ca import)");
+	/* A key file, or a key in a token (keyop_load_ref). */
+	if ((*key = keyop_load_ref(in->key ? in->key : path, reason,
+	    rlen)) == NULL) {
+		if (in->key == NULL)
+			snprintf(reason, rlen, "cannot read the CA key %s (run "
+			    "mscep-admin init --csr first, or ca import)",
+			    path);
 		return -1;
 	}
 	return in->chain == NULL ? 0 :
@@ -199,9 +203,14 @@ ca_install(const struct config *cfg, const struct ca_init_opts *o,
 	    rlen) != 0)
 		goto out;
 	/* The CA certificate last: its presence means "initialised". */
-	rc = in->key != NULL ?
-	    ca_save_pair(cfg, RA_CA_CERT, RA_CA_KEY, cert, key, reason, rlen) :
-	    ca_save_cert(cfg, RA_CA_CERT, cert, reason, rlen);
+	if (keyop_pkcs11_is_uri(in->key))
+		rc = ca_save_key_ref(cfg, RA_CA_KEY, in->key, reason,
+		    rlen) != 0 ? -1 : ca_save_cert(cfg, RA_CA_CERT, cert,
+		    reason, rlen);
+	else
+		rc = in->key != NULL ? ca_save_pair(cfg, RA_CA_CERT, RA_CA_KEY,
+		    cert, key, reason, rlen) : ca_save_cert(cfg, RA_CA_CERT,
+		    cert, reason, rlen);
 out:
 	sk_X509_pop_free(path, X509_free);
 	sk_X509_pop_free(chain, X509_free);

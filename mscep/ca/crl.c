@@ -333,7 +333,7 @@ publish_all(const struct config *cfg, struct key_list *l, struct store *st,
 		return -1;
 	for (i = 1; i < l->n; i++) {
 		if (l->v[i].key == NULL)
-			l->v[i].key = keyop_inproc_file(l->v[i].key_path,
+			l->v[i].key = keyop_open_ref(l->v[i].key_path,
 			    KEYOP_CA, why, sizeof(why));
 		if (l->v[i].key != NULL && publish_key(cfg, &l->v[i], st,
 		    first + i, NULL, why, sizeof(why)) == 0)

@@ -1,7 +1,12 @@
 /* keyops.c - the key-operations interface: each call to its backend. */
 #include "ca/keyops.h"
+#include "ca/keyops_pkcs11.h"
+
+#include <stdio.h>
+#include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #define ROLE(r)	(1u << (r))
 
@@ -60,4 +65,70 @@ keyop_free(struct keyop *k)
 {
 	if (k != NULL)
 		k->ops->free(k);
+}
+
+/* A PEM key, or the pkcs11: URI a reference file holds. */
+static EVP_PKEY *
+load_file(const char *path, char *reason, size_t rlen)
+{
+	EVP_PKEY	*pk = NULL;
+	FILE		*f;
+	char		 line[4096 + 2];
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(reason, rlen, "cannot read the private key %s "
+		    "(missing, or not readable by this user)", path);
+		return NULL;
+	}
+	if (fgets(line, sizeof(line), f) != NULL &&
+	    keyop_pkcs11_is_uri(line)) {
+		fclose(f);
+		line[strcspn(line, "\r\n")] = '\0';
+		return keyop_pkcs11_load(line, reason, rlen);
+	}
+	rewind(f);
+	if ((pk = PEM_read_PrivateKey(f, NULL, NULL, NULL)) == NULL)
+		snprintf(reason, rlen, "cannot read the private key %s "
+		    "(not a PEM key or a pkcs11: URI)", path);
+	fclose(f);
+	ERR_clear_error();
+	return pk;
+}
+
+EVP_PKEY *
+keyop_load_ref(const char *ref, char *reason, size_t rlen)
+{
+	if (keyop_pkcs11_is_uri(ref))
+		return keyop_pkcs11_load(ref, reason, rlen);
+	return load_file(ref, reason, rlen);
+}
+
+struct keyop *
+keyop_pkcs11(const char *uri, enum keyop_role role, char *reason,
+    size_t rlen)
+{
+	EVP_PKEY	*pk;
+	struct keyop	*k;
+
+	if ((pk = keyop_pkcs11_load(uri, reason, rlen)) == NULL)
+		return NULL;
+	if ((k = keyop_inproc(pk, role)) == NULL)
+		snprintf(reason, rlen, "out of memory");
+	EVP_PKEY_free(pk);
+	return k;
+}
+
+struct keyop *
+keyop_open_ref(const char *ref, enum keyop_role role, char *reason,
+    size_t rlen)
+{
+	EVP_PKEY	*pk;
+	struct keyop	*k;
+
+	if ((pk = keyop_load_ref(ref, reason, rlen)) == NULL)
+		return NULL;
+	if ((k = keyop_inproc(pk, role)) == NULL)
+		snprintf(reason, rlen, "out of memory");
+	EVP_PKEY_free(pk);
+	return k;
 }

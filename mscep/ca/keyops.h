@@ -57,6 +57,18 @@ struct keyop	*keyop_inproc(EVP_PKEY *, enum keyop_role);
 /* In-process, read from a PEM file; NULL and why when it cannot be read. */
 struct keyop	*keyop_inproc_file(const char *path, enum keyop_role,
 		    char *reason, size_t);
+/*
+ * A key by reference: a pkcs11: URI (keyops_pkcs11.h) or a PEM file; a
+ * file whose first line is a pkcs11: URI stands for that key in a token
+ * (what mscep-admin init --in-token leaves in the state folder). NULL
+ * and why (wrong PIN, no token, no such object, unreadable file).
+ */
+EVP_PKEY	*keyop_load_ref(const char *ref, char *reason, size_t);
+struct keyop	*keyop_open_ref(const char *ref, enum keyop_role,
+		    char *reason, size_t);
+/* The key of a token: keyop_load_ref's key, operated on in-process. */
+struct keyop	*keyop_pkcs11(const char *uri, enum keyop_role, char *reason,
+		    size_t);
 void		 keyop_free(struct keyop *);
 
 /* Each returns what the OpenSSL call it stands for returns. */

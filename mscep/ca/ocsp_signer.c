@@ -18,6 +18,27 @@
 /* A responder certificate this close to its end is worth a warning. */
 #define OCSP_WARN_DAYS	30
 
+/* A key file or a reference to a key in a token (keyop_load_ref), which
+ * says why it cannot be opened. */
+static int
+load_key(const char *dir, struct ocsp_signer *s, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 64], why[PATH_MAX + 256];
+
+	if (file_path(path, sizeof(path), "%s/%s", dir,
+	    OCSP_RESPONDER_KEY) != 0) {
+		snprintf(reason, rlen, "%s/%s: path too long", dir,
+		    OCSP_RESPONDER_KEY);
+		return -1;
+	}
+	if ((s->key = keyop_load_ref(path, why, sizeof(why))) == NULL) {
+		snprintf(reason, rlen, "OCSP responder: %s: run mscep-admin "
+		    "ocsp-cert", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* The pair in folder dir (the state folder, or a previous generation's),
  * checked against ca. */
 static int
@@ -39,14 +60,8 @@ signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
 		    "ocsp-cert", path);
 		goto out;
 	}
-	if (file_path(path, sizeof(path), "%s/%s", dir,
-	    OCSP_RESPONDER_KEY) != 0 ||
-	    ra_read_key(path, &s->key) != 0) {
-		snprintf(reason, rlen, "cannot read the OCSP responder key %s "
-		    "(missing, or not readable by this user): run mscep-admin "
-		    "ocsp-cert", path);
+	if (load_key(dir, s, reason, rlen) != 0)
 		goto out;
-	}
 	if (X509_check_private_key(s->cert, s->key) != 1) {
 		snprintf(reason, rlen, "%s does not match %s: run mscep-admin "
 		    "ocsp-cert", OCSP_RESPONDER_KEY, OCSP_RESPONDER_CERT);

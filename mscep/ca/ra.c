@@ -30,15 +30,13 @@ ra_read_cert(const char *path, X509 **out)
 	return *out == NULL ? -1 : 0;
 }
 
+/* A PEM key or a reference to a key in a token (keyop_load_ref). */
 int
 ra_read_key(const char *path, EVP_PKEY **out)
 {
-	FILE	*f;
+	char	 why[PATH_MAX + 256];
 
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	*out = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-	fclose(f);
+	*out = keyop_load_ref(path, why, sizeof(why));
 	return *out == NULL ? -1 : 0;
 }
 
@@ -97,13 +95,12 @@ load_pair(const struct config *cfg, const char *certf, const char *keyf,
 		    "mscep-admin init?)", path);
 		return -1;
 	}
-	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0 ||
-	    ra_read_key(path, key) != 0) {
-		log_openssl_reason(reason, rlen, "cannot read key");
-		snprintf(reason, rlen, "cannot read private key %s (missing, "
-		    "or not readable by this user)", path);
+	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0) {
+		snprintf(reason, rlen, "state folder path too long");
 		return -1;
 	}
+	if ((*key = keyop_load_ref(path, reason, rlen)) == NULL)
+		return -1;
 	if (X509_check_private_key(*cert, *key) != 1) {
 		log_openssl_reason(reason, rlen, "key mismatch");
 		snprintf(reason, rlen, "%s does not match %s", keyf, certf);

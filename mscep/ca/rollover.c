@@ -154,6 +154,7 @@ struct gen {
 	X509		*ca, *cross, *sign, *enc, *ocsp;
 	STACK_OF(X509)	*chain;		/* under a root: the CAs above */
 	int		 ca_index;	/* the current key's + 1 */
+	const char	*ca_ref;	/* a key in a token: its pkcs11: URI */
 };
 
 static void
@@ -240,8 +241,10 @@ make_gen(const struct config *cfg, const struct ra *cur,
 		key_spec(X509_get0_pubkey(cur->ca), caspec, sizeof(caspec));
 	if (ra_spec(cfg, o, raspec, sizeof(raspec), reason, rlen) != 0)
 		return -1;
-	if ((g->ca_key = ca_keygen(caspec, reason, rlen)) == NULL)
+	if ((g->ca_key = ca_keygen_in(caspec, o->ca_token, reason,
+	    rlen)) == NULL)
 		return -1;
+	g->ca_ref = o->ca_token;
 	if (cfg->ca_direct && EVP_PKEY_get_base_id(g->ca_key) != EVP_PKEY_RSA) {
 		snprintf(reason, rlen, "CADirect=1 needs an RSA CA key: SCEP "
 		    "clients encrypt to it with key transport");
@@ -282,6 +285,24 @@ save_in(const struct config *cfg, const char *dir, const char *certf,
 	return ca_save_pair(cfg, cp, kp, x, k, reason, rlen);
 }
 
+/* The CA pair in dir: a key file, or the reference to a key in a token. */
+static int
+save_ca(const struct config *cfg, const char *dir, const struct gen *g,
+    char *reason, size_t rlen)
+{
+	char	 kp[PATH_MAX + 64];
+
+	if (g->ca_ref == NULL)
+		return save_in(cfg, dir, RA_CA_CERT, RA_CA_KEY, g->ca,
+		    g->ca_key, reason, rlen);
+	if (file_path(kp, sizeof(kp), "%s/%s", dir, RA_CA_KEY) != 0) {
+		snprintf(reason, rlen, "%s/%s: path too long", dir, RA_CA_KEY);
+		return -1;
+	}
+	return ca_save_key_ref(cfg, kp, g->ca_ref, reason, rlen) != 0 ? -1 :
+	    save_in(cfg, dir, RA_CA_CERT, NULL, g->ca, NULL, reason, rlen);
+}
+
 /* Writes g and the switch date into dir (relative to the state folder). */
 static int
 save_gen(const struct config *cfg, const char *dir, const struct gen *g,
@@ -301,8 +322,7 @@ save_gen(const struct config *cfg, const char *dir, const struct gen *g,
 	    reason, rlen) != 0 ||
 	    save_in(cfg, dir, OCSP_RESPONDER_CERT, OCSP_RESPONDER_KEY,
 	    g->ocsp, g->ocsp_key, reason, rlen) != 0 ||
-	    save_in(cfg, dir, RA_CA_CERT, RA_CA_KEY, g->ca, g->ca_key,
-	    reason, rlen) != 0 ||
+	    save_ca(cfg, dir, g, reason, rlen) != 0 ||
 	    (g->cross != NULL && save_in(cfg, dir, ROLL_CROSS_CERT, NULL,
 	    g->cross, NULL, reason, rlen) != 0))
 		return -1;

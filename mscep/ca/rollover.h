@@ -31,6 +31,9 @@ struct rollover_opts {
 	int		 ra_days;
 	int		 switch_in_days;
 	int		 replace;	/* discard a prepared next/ */
+	/* A pkcs11: URI: the next CA key is made in that token (RSA) and
+	 * next/private/ca.key holds the URI; NULL: a key file. */
+	const char	*ca_token;
 };
 
 int	 rollover_create(const struct config *, const struct rollover_opts *,

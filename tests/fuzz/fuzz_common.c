@@ -71,7 +71,7 @@ void
 fuzz_state_open(struct fuzz_state *s, const char *extra, const char *ca_key)
 {
 	struct ca_init_opts o = { ca_key, "rsa:2048", "Fuzz CA", "Fuzz RA",
-	    3650, 3650 };
+	    3650, 3650, NULL };
 	char	 reason[REASON_MAX] = "";
 	FILE	*f;
 

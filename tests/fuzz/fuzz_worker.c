@@ -454,7 +454,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		{ "EnforcePassword = 0\n", "CADirect = 1\n"
 		  "NoKeyUsageTemplate = Reject\n" },
 	};
-	struct rollover_opts	 roll = { NULL, NULL, 3650, 3650, 0, 0 };
+	struct rollover_opts	 roll = { NULL, NULL, 3650, 3650, 0, 0,
+	    NULL };
 	struct fuzz_state	 st;
 	char			 ini[PATH_MAX + 16], name[32], hash[65];
 	char			 reason[REASON_MAX] = "", prev[PATH_MAX + 64];

@@ -39,7 +39,7 @@ int
 fixture_open(struct fixture *fx, const char *extra)
 {
 	struct ca_init_opts o = { "rsa:2048", "rsa:2048", "Test CA", "Test RA",
-	    365, 100 };
+	    365, 100, NULL };
 	char	 text[4096], reason[REASON_MAX], db[PATH_MAX + 16];
 
 	memset(fx, 0, sizeof(*fx));

@@ -15,8 +15,8 @@ main(void)
 	    register_template() || register_password() || register_message() ||
 	    register_pkiop() || register_pwpage() || register_challenge() ||
 	    register_intune() || register_hostile() || register_lint() ||
-	    register_store() || register_keyops() || register_rollover() ||
-	    register_ndes_reg()) {
+	    register_store() || register_keyops() || register_pkcs11() ||
+	    register_rollover() || register_ndes_reg()) {
 		fprintf(stderr, "cannot register suites: %s\n", CU_get_error_msg());
 		CU_cleanup_registry();
 		return 2;

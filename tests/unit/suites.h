@@ -21,6 +21,8 @@ int	 register_hostile(void);
 int	 register_lint(void);
 int	 register_store(void);
 int	 register_keyops(void);
+/* Keys in a PKCS#11 token (SoftHSM2). */
+int	 register_pkcs11(void);
 /* CA rollover. */
 int	 register_rollover(void);
 /* import-ndes. */

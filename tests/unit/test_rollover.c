@@ -22,7 +22,7 @@
 #include "responder/worker.h"
 
 static const struct rollover_opts defaults = { NULL, NULL, 3650, 730, 30,
-    0 };
+    0, NULL };
 
 static X509 *
 state_cert(const struct fixture *fx, const char *file)
