@@ -6,6 +6,8 @@
 #   make lint       cppcheck (warning, portability, performance), clean
 #   make install    PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR= (README:
 #                   "Deploying"); keeps an existing mscep.ini
+#   dpkg-buildpackage -us -uc -b   the Debian package (debian/, README:
+#                   "Install from the Debian package")
 #   make fuzz       libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each
 #   make bench      throughput against micromdm's scepserver (README
 #                   "Benchmark"; BENCH_N, BENCH_J, BENCH_W...), a few minutes
