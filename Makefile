@@ -6,6 +6,8 @@
 #   make lint       cppcheck (warning, portability, performance), clean
 #   make install    PREFIX=/usr/local SYSCONFDIR=/etc DESTDIR= (README:
 #                   "Deploying"); keeps an existing mscep.ini
+#   dpkg-buildpackage -us -uc -b   the Debian package (debian/, README:
+#                   "Install from the Debian package")
 #   make fuzz       libFuzzer targets (tests/fuzz/), FUZZ_SECONDS each
 #   make bench      throughput against micromdm's scepserver (README
 #                   "Benchmark"; BENCH_N, BENCH_J, BENCH_W...), a few minutes
@@ -160,19 +162,30 @@ check-asan: need
 bench: all
 	@MSCEP_BIN=$(CURDIR)/$(BINDIR) bash tests/bench/bench.sh
 
+# The shipped files name /usr/local, /etc/mscep and /var/lib/mscep: the
+# installed copies name PREFIX, SYSCONFDIR and STATEDIR instead.
+DEPLOY_SED = -e 's|/usr/local/|$(PREFIX)/|g' \
+	   -e 's|/etc/mscep/|$(SYSCONFDIR)/mscep/|g' -e 's|/var/lib/mscep|$(STATEDIR)|g'
 install: $(BINDIR)/mscep $(BINDIR)/mscep-admin $(MAN5)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mscep \
 	    $(DESTDIR)$(PREFIX)/share/mscep $(DESTDIR)$(SYSCONFDIR)/mscep \
 	    $(DESTDIR)$(PREFIX)/share/doc/mscep
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/mscep/
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
-	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	for f in $(MAN8); do sed $(DEPLOY_SED) $$f > \
+	    $(DESTDIR)$(MANDIR)/man8/$${f##*/} || exit 1; done
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0755 $(BINDIR)/mscep $(BINDIR)/mscep-admin \
 	    $(DESTDIR)$(PREFIX)/sbin/
-	install -m 0755 deploy/cgi/mscep-bridge $(DESTDIR)$(PREFIX)/lib/mscep/
-	cp -R deploy/apache deploy/lighttpd deploy/nginx deploy/systemd \
-	    deploy/spawn-fcgi $(DESTDIR)$(PREFIX)/share/mscep/
+	sed $(DEPLOY_SED) deploy/cgi/mscep-bridge > \
+	    $(DESTDIR)$(PREFIX)/lib/mscep/mscep-bridge
+	chmod 0755 $(DESTDIR)$(PREFIX)/lib/mscep/mscep-bridge
+	for f in deploy/apache/* deploy/lighttpd/* deploy/nginx/* \
+	    deploy/systemd/* deploy/spawn-fcgi/*; do \
+	    d=$(DESTDIR)$(PREFIX)/share/mscep/$${f#deploy/}; \
+	    install -d $${d%/*} && sed $(DEPLOY_SED) $$f > $$d && \
+	    chmod $$(test -x $$f && echo 0755 || echo 0644) $$d || exit 1; \
+	done
 	test -f $(DESTDIR)$(SYSCONFDIR)/mscep/mscep.ini || \
 	    sed 's|^StateDir = .*|StateDir = $(STATEDIR)|' etc/mscep.ini > \
 	    $(DESTDIR)$(SYSCONFDIR)/mscep/mscep.ini
