@@ -12,6 +12,7 @@
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 
+#include "admin/admin_audit.h"
 #include "admin/admin_life.h"
 #include "admin/admin_ca.h"
 #include "admin/admin_intune.h"
@@ -22,6 +23,7 @@
 #include "config/config.h"
 #include "config/schema.h"
 #include "ca/issue.h"
+#include "responder/auditop.h"
 #include "responder/ocsp.h"
 #include "policy/policy.h"
 #include "policy/policy_intune.h"
@@ -243,6 +245,10 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 	}
 	buf_free(&next);
 	ra_free(&ra);
+	if (auditop_check(cfg, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		return 1;
+	}
 	if (open_store(cfg, &st) != 0)
 		return 1;
 	/* The policy module loads what it needs (keys, trusted signers). */
@@ -685,6 +691,7 @@ main(int argc, char *argv[])
 	const struct subcommand	*sc;
 	struct config		 cfg;
 	const char		*path = getenv("MSCEP_CONFIG");
+	char			**args;
 	int			 i = 1, n, rc;
 
 	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
@@ -711,7 +718,11 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return 1;
 	}
+	/* Copied first: getopt reorders argv. */
+	args = admin_audit_argv(argc - i - 1, argv + i + 1);
 	rc = sc->run(&cfg, argc - i, argv + i);
+	admin_audit_command(&cfg, sc->name, argc - i - 1, args, rc);
+	admin_audit_argv_free(argc - i - 1, args);
 	config_free(&cfg);
 	return rc;
 }

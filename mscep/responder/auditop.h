@@ -1,0 +1,17 @@
+/*
+ * auditop.h - a PKIOperation's audit line (util/audit.h): an issuance,
+ * a refusal with its failInfo and reason, or a request held for approval.
+ */
+#ifndef MSCEP_AUDITOP_H
+#define MSCEP_AUDITOP_H
+
+#include "responder/outcome.h"
+
+/* Sends o's line unless it is no security event (a resent answer, a
+ * CertPoll still pending, a GetCert or GetCRL that succeeded). */
+void	 auditop_record(struct worker *, const struct scep_req *,
+	    const struct outcome *);
+/* The sink can take lines now (Target = file: the file opens); why not. */
+int	 auditop_check(const struct config *, char *why, size_t);
+
+#endif
