@@ -17,6 +17,7 @@
 #include "admin/admin_ca.h"
 #include "admin/admin_intune.h"
 #include "admin/admin_mdm.h"
+#include "admin/admin_ra.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "config/ndes_reg.h"
@@ -619,6 +620,10 @@ static const struct subcommand {
 	    "  ca install CERT [--chain FILE]   the root-signed CA certificate\n"
 	    "  ca import CERT KEY [--chain FILE]   an existing CA key pair\n",
 	    0 },
+	{ "ra", admin_cmd_ra,
+	    " renew [--days N] [--key rsa:BITS]   new RA signing and\n"
+	    "           encryption certificates and keys from the current CA\n"
+	    "           (default 730 days, the current RA's key size)\n", 0 },
 };
 
 #define NSUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))

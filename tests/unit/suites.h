@@ -25,5 +25,7 @@ int	 register_keyops(void);
 int	 register_rollover(void);
 /* import-ndes. */
 int	 register_ndes_reg(void);
+/* The audit stream's lines. */
+int	 register_audit(void);
 
 #endif
