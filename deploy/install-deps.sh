@@ -12,14 +12,15 @@ set -eu
 # util-linux (setpriv) and systemd (systemd-analyze, systemd-socket-activate)
 # for the tests; cppcheck for make lint; clang and its fuzzer runtime for
 # make fuzz; iproute2 (ip, for scepserver's network namespace) for make
-# bench; mandoc and groff for make man-lint.
+# bench; mandoc and groff for make man-lint; python3 to parse JSON in
+# the tests.
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
 libcurl4-openssl-dev libjansson-dev
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
 curl scep certmonger procps util-linux systemd cppcheck clang tinyproxy-bin
-libclang-rt-14-dev iproute2 mandoc groff-base"
+libclang-rt-14-dev iproute2 mandoc groff-base python3"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

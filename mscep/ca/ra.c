@@ -460,11 +460,14 @@ ra_check_validity(const struct ra *ra, int64_t now, int warn_days,
 			    "issued (%s)", what[i], when, fix[i]);
 			return -1;
 		}
-		if (rc == 0 && now + 86400LL * warn_days >=
-		    ra->valid_until[i]) {
+		/* Each one that ends soon, the CA's and the RA's. */
+		if (now + 86400LL * warn_days >= ra->valid_until[i]) {
+			size_t	 used = rc ? strlen(reason) : 0;
+
 			utc_text(ra->valid_until[i], when, sizeof(when));
-			snprintf(reason, rlen, "%s expires on %s, within %d "
-			    "days (%s)", what[i], when, warn_days, fix[i]);
+			snprintf(reason + used, rlen - used, "%s%s expires on %s, "
+			    "within %d days (%s)", rc ? "; " : "", what[i],
+			    when, warn_days, fix[i]);
 			rc = 1;
 		}
 	}
