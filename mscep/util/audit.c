@@ -211,25 +211,36 @@ out:
 /*
  * A file made by root (mscep-admin run first) gets the owner and group of
  * its folder, so that the workers, running as the service user who owns
- * that folder, can append to it too.
+ * that folder, can append to it too. Best effort: a worker that still
+ * cannot open it says so at start-up.
  */
+static int
+own_like_folder(int fd, const char *path)
+{
+	struct stat	 st;
+	char		*dir;
+	int		 rc = -1;
+
+	if ((dir = strdup(path)) == NULL)
+		return -1;
+	if (stat(dirname(dir), &st) == 0 &&
+	    fchown(fd, st.st_uid, st.st_gid) == 0)
+		rc = 0;
+	free(dir);
+	return rc;
+}
+
 int
 audit_open_file(const char *path)
 {
-	struct stat	 st;
-	char		*dir = NULL;
-	int		 fd, flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
+	int	 fd, flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
 
 	if ((fd = open(path, flags)) >= 0 || errno != ENOENT)
 		return fd;
 	if ((fd = open(path, flags | O_CREAT | O_EXCL, 0640)) < 0)
 		return errno == EEXIST ? open(path, flags) : -1;
-	if (geteuid() == 0 && (dir = strdup(path)) != NULL &&
-	    stat(dirname(dir), &st) == 0 && fchown(fd, st.st_uid,
-	    st.st_gid) != 0)
-		/* The line still goes in; the workers' open would say why. */
-		errno = 0;
-	free(dir);
+	if (geteuid() == 0)
+		(void)own_like_folder(fd, path);
 	return fd;
 }
 
