@@ -62,6 +62,26 @@ auditop_record(struct worker *w, const struct scep_req *req,
 	free(sans);
 }
 
+void
+auditop_password(struct worker *w, const struct http_req *req,
+    const char *event, const char *reason)
+{
+	struct audit_event	 e;
+	char			 why[REASON_MAX];
+
+	if (w->cfg.audit.dest == AUDIT_OFF)
+		return;
+	audit_event_init(&e, event, "mscep");
+	e.reason = reason;
+	e.web_user = req->remote_user != NULL && req->remote_user[0] != '\0' ?
+	    req->remote_user : "";
+	e.requester = req->remote_addr != NULL && req->remote_addr[0] !=
+	    '\0' ? req->remote_addr : NULL;
+	if (audit_emit(&w->cfg.audit, w->cfg.log_socket, &e, why,
+	    sizeof(why)) != 0)
+		audit_fallback(&e, why);
+}
+
 int
 auditop_check(const struct config *cfg, char *why, size_t wlen)
 {

@@ -120,7 +120,8 @@ actor(const struct audit_event *e)
 	if (a == NULL)
 		return NULL;
 	if (e->actor == NULL) {
-		if (put(a, "type", "client") || put(a, "address",
+		if (put(a, "type", e->web_user != NULL ? "web" : "client") ||
+		    put(a, "user", e->web_user) || put(a, "address",
 		    e->requester))
 			goto fail;
 		return a;

@@ -1,7 +1,8 @@
 /*
  * audit.h - the audit stream: one JSON object per line (schema version
  * AUDIT_VERSION, documented in mscep(8)) for every issuance, refusal,
- * hold, revocation, approval, denial and mscep-admin command, sent to
+ * hold, revocation, approval, denial, password handed out and mscep-admin
+ * command, sent to
  * syslog (a datagram to the syslog socket, tag "mscep-audit") or
  * appended to a file with one write(2) per line, so that lines from
  * several processes never interleave.
@@ -44,11 +45,13 @@ void	 audit_actor_self(struct audit_actor *);
 
 /*
  * One event. NULL strings and negative numbers are left out of the line.
- * actor NULL: a SCEP client did it (its address is requester).
+ * actor NULL: a SCEP client did it (its address is requester), or the
+ * password page's web_user.
  */
 struct audit_event {
 	const char		*event;	/* issued, refused, held, revoked,
-					   approved, denied, command */
+					   approved, denied, password,
+					   password-refused, command */
 	const char		*program;	/* mscep, mscep-admin */
 	const char		*message_type;	/* PKCSReq, RenewalReq... */
 	const char		*txid;
@@ -66,6 +69,8 @@ struct audit_event {
 	long long		 count;		/* revoked by a selector */
 	long long		 request_id;	/* approve, deny */
 	const struct audit_actor *actor;
+	const char		*web_user;	/* actor NULL: a user the web
+						   server authenticated */
 	const char		*command;	/* mscep-admin's subcommand */
 	int			 argc;
 	char *const		*argv;		/* secrets already removed */

@@ -10,7 +10,7 @@
 CLI=$MSCEP_BIN/scepcli
 AUD=$T/audit.log
 
-make_ini PasswordMax=50 Target="file:$AUD"
+make_ini PasswordMax=50 Users=alice Target="file:$AUD"
 $ADMIN init >/dev/null
 TLS=1 render nginx
 start_pool 2
@@ -126,6 +126,24 @@ check "a denied line with the request id and transaction" \
 sed -i 's/^RequireApproval = .*/RequireApproval = 0/' "$INI"
 kill -HUP "$pool"
 sleep 1
+
+# --- the password page ----------------------------------------------------
+page() {
+	curl -s -o "$T/pwbody" -w '%{http_code}' --cacert "$T/state/ca.crt" \
+	    -u "$1:$ALICE_PW" "${TLSURL%%/mscep/mscep.dll}/mscep_admin/"
+}
+check "the password page hands alice a password" test "$(page alice)" = 200
+check "... a password line: the web user and address" audit_is 1 \
+    "e['event'] == 'password' and e['program'] == 'mscep' and
+    e['actor'] == {'type': 'web', 'user': 'alice', 'address': '127.0.0.1'}"
+check "mallory (not in [PasswordPage] Users) is refused" test "$(page mallory)" = 403
+check "... a password-refused line with the reason" audit_is 1 \
+    "e['event'] == 'password-refused' and e['actor']['user'] == 'mallory'
+    and 'Users' in e['reason']"
+page alice > /dev/null
+PW=$(iconv -f utf-16le -t utf-8 "$T/pwbody" | sed -n 's/.*password is: <B> \([0-9A-Fa-f]*\) <\/B>.*/\1/p')
+check "the password handed out ($PW) is not in the audit file" \
+    sh -c "[ -n '$PW' ] && ! grep -qi '$PW' '$AUD'"
 
 # --- mscep-admin commands ------------------------------------------------
 check "init was audited" audit_is 1 "e['event'] == 'command' and

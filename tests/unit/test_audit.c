@@ -196,6 +196,25 @@ test_admin_command(void)
 	json_decref(j);
 }
 
+/* The password page's user, as the web server authenticated them. */
+static void
+test_web_actor(void)
+{
+	struct audit_event	 e;
+	json_t			*j, *a;
+
+	audit_event_init(&e, "password", "mscep");
+	e.web_user = "alice";
+	e.requester = "192.0.2.9";
+	j = parsed(&e);
+	a = json_object_get(j, "actor");
+	CU_ASSERT_STRING_EQUAL(str(a, "type"), "web");
+	CU_ASSERT_STRING_EQUAL(str(a, "user"), "alice");
+	CU_ASSERT_STRING_EQUAL(str(a, "address"), "192.0.2.9");
+	CU_ASSERT(json_object_get(a, "uid") == NULL);
+	json_decref(j);
+}
+
 static void
 test_sink_parse(void)
 {
@@ -281,6 +300,8 @@ register_audit(void)
 	    test_long_field) ||
 	    !CU_add_test(s, "mscep-admin: actor, command, argv, exit",
 	    test_admin_command) ||
+	    !CU_add_test(s, "password page: the web user",
+	    test_web_actor) ||
 	    !CU_add_test(s, "Target values", test_sink_parse) ||
 	    !CU_add_test(s, "file sink: one line per event",
 	    test_file_sink))
