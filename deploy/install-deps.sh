@@ -14,14 +14,15 @@ set -eu
 # make fuzz; iproute2 (ip, for scepserver's network namespace) for make
 # bench; mandoc and groff for make man-lint; softhsm2 and opensc (a PKCS#11
 # token and pkcs11-tool for the tests); debhelper, dpkg-dev, fakeroot and
-# lintian to build and check the Debian package (debian/).
+# lintian to build and check the Debian package (debian/); python3 to parse
+# JSON in the tests.
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
 libcurl4-openssl-dev libjansson-dev libp11-dev softhsm2 opensc
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
 curl scep certmonger procps util-linux systemd cppcheck clang tinyproxy-bin
-libclang-rt-14-dev iproute2 mandoc groff-base
+libclang-rt-14-dev iproute2 mandoc groff-base python3
 debhelper dpkg-dev fakeroot lintian"
 missing=
 for p in $pkgs; do

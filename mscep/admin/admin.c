@@ -12,16 +12,19 @@
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 
+#include "admin/admin_audit.h"
 #include "admin/admin_life.h"
 #include "admin/admin_ca.h"
 #include "admin/admin_intune.h"
 #include "admin/admin_mdm.h"
+#include "admin/admin_ra.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "config/ndes_reg.h"
 #include "config/config.h"
 #include "config/schema.h"
 #include "ca/issue.h"
+#include "responder/auditop.h"
 #include "responder/ocsp.h"
 #include "policy/policy.h"
 #include "policy/policy_intune.h"
@@ -247,6 +250,10 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 	}
 	buf_free(&next);
 	ra_free(&ra);
+	if (auditop_check(cfg, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "%s: %s\n", cfg->path, reason);
+		return 1;
+	}
 	if (open_store(cfg, &st) != 0)
 		return 1;
 	/* The policy module loads what it needs (keys, trusted signers). */
@@ -620,6 +627,10 @@ static const struct subcommand {
 	    "  ca install CERT [--chain FILE]   the root-signed CA certificate\n"
 	    "  ca import CERT KEY [--chain FILE]   an existing CA key pair\n",
 	    0 },
+	{ "ra", admin_cmd_ra,
+	    " renew [--days N] [--key rsa:BITS]   new RA signing and\n"
+	    "           encryption certificates and keys from the current CA\n"
+	    "           (default 730 days, the current RA's key size)\n", 0 },
 };
 
 #define NSUBCOMMANDS	(sizeof(subcommands) / sizeof(subcommands[0]))
@@ -692,6 +703,7 @@ main(int argc, char *argv[])
 	const struct subcommand	*sc;
 	struct config		 cfg;
 	const char		*path = getenv("MSCEP_CONFIG");
+	char			**args;
 	int			 i = 1, n, rc;
 
 	if (argc > 2 && strcmp(argv[1], "-c") == 0) {
@@ -718,7 +730,11 @@ main(int argc, char *argv[])
 		config_free(&cfg);
 		return 1;
 	}
+	/* Copied first: getopt reorders argv. */
+	args = admin_audit_argv(argc - i - 1, argv + i + 1);
 	rc = sc->run(&cfg, argc - i, argv + i);
+	admin_audit_command(&cfg, sc->name, argc - i - 1, args, rc);
+	admin_audit_argv_free(argc - i - 1, args);
 	config_free(&cfg);
 	return rc;
 }

@@ -1,4 +1,5 @@
 /* admin_intune.c - mscep-admin intune-sync: Intune's revocation requests. */
+#include "admin/admin_audit.h"
 #include "admin/admin_intune.h"
 #include "admin/admin_life.h"
 #include "admin/admin_opt.h"
@@ -137,6 +138,22 @@ out:
 	buf_free(&der);
 }
 
+/* The audit line of a revocation Intune asked for. */
+static void
+audit_revoked(struct sync *s, const char *serial, const char *context)
+{
+	struct audit_event	 e;
+	char			 why[SYNC_MSG + 64];
+
+	snprintf(why, sizeof(why), "at the request of Intune (requestContext "
+	    "%.*s)", SYNC_MSG, context);
+	audit_event_init(&e, "revoked", NULL);
+	e.serial = serial;
+	e.revocation_reason = "unspecified";
+	e.reason = why;
+	admin_audit(s->cfg, &e);
+}
+
 /* One request, through revoke's path; its result code, msg for others. */
 static int
 revoke_req(struct sync *s, const struct intune_revreq *q, char *msg,
@@ -172,8 +189,10 @@ revoke_req(struct sync *s, const struct intune_revreq *q, char *msg,
 		    serial);
 		return INTUNE_REV_CONFLICT;
 	}
-	if (!already)
+	if (!already) {
 		record_event(s, serial, q->context);
+		audit_revoked(s, serial, q->context);
+	}
 	printf("revoked %s at Intune's request%s\n", serial, already ?
 	    " (before; its result is sent again)" : "");
 	return INTUNE_REV_NONE;

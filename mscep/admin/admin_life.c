@@ -1,4 +1,5 @@
 /* admin_life.c - revoke, list, crl, pending, approve, deny. */
+#include "admin/admin_audit.h"
 #include "admin/admin_life.h"
 #include "admin/admin_opt.h"
 #include "util/num.h"
@@ -132,8 +133,23 @@ admin_republish(const struct config *cfg, struct store *st)
 	return rc;
 }
 
+static void
+audit_revoke(const struct config *cfg, const char *serial,
+    const char *selector, long long n, int reason)
+{
+	struct audit_event	 e;
+
+	audit_event_init(&e, "revoked", NULL);
+	e.serial = serial;
+	e.selector = selector;
+	e.count = n;
+	e.revocation_reason = reason_name(reason);
+	admin_audit(cfg, &e);
+}
+
 static int
-revoke_one(struct store *st, const char *arg, int reason)
+revoke_one(const struct config *cfg, struct store *st, const char *arg,
+    int reason)
 {
 	struct cert_row	 r;
 	char		 serial[128], when[32];
@@ -160,8 +176,10 @@ revoke_one(struct store *st, const char *arg, int reason)
 		printf("%s was already revoked at %s (%s); unchanged\n",
 		    serial, when, reason_name(r.reason));
 	}
-	else
+	else {
+		audit_revoke(cfg, serial, NULL, -1, reason);
 		printf("revoked %s (%s)\n", serial, reason_name(reason));
+	}
 	return 0;
 }
 
@@ -202,6 +220,18 @@ out:
 	free(copy);
 }
 
+/* The selection as the command named it, for the audit line. */
+static const char *
+selector(const struct cert_filter *f, char *out, size_t len)
+{
+	snprintf(out, len, "%s%s%s%s%s%s",
+	    f->device_id ? "device=" : "", f->device_id ? f->device_id : "",
+	    f->subject ? " subject=" : "", f->subject ? f->subject : "",
+	    f->template_name ? " template=" : "",
+	    f->template_name ? f->template_name : "");
+	return out[0] == ' ' ? out + 1 : out;
+}
+
 int
 admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 {
@@ -214,7 +244,7 @@ admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 	};
 	struct cert_filter	 f = { 0 };
 	struct store		*st;
-	char			*subject = NULL;
+	char			*subject = NULL, sel[600];
 	int64_t			 n = 0;
 	int			 ch, reason = 0, rc;
 
@@ -245,12 +275,14 @@ admin_cmd_revoke(const struct config *cfg, int argc, char *argv[])
 		return 1;
 	subject_filter(&f, &subject);
 	if (optind == argc - 1)
-		rc = revoke_one(st, argv[optind], reason);
+		rc = revoke_one(cfg, st, argv[optind], reason);
 	else if (store_revoke_where(st, &f, reason, util_now(), &n) !=
 	    STORE_OK) {
 		fprintf(stderr, "mscep-admin: revoke: %s\n", store_errmsg(st));
 		rc = 1;
 	} else {
+		audit_revoke(cfg, NULL, selector(&f, sel, sizeof(sel)),
+		    (long long)n, reason);
 		printf("revoked %lld certificate(s) (%s)\n", (long long)n,
 		    reason_name(reason));
 		rc = 0;
@@ -456,6 +488,8 @@ struct held {
 	char		 template_name[TEMPLATE_NAME_MAX];
 	char		 device_id[128];
 	char		 sid[192];
+	char		 requester[256];	/* "addr=A device=D" */
+	char		 preview[1024];		/* the subject shown */
 	X509_REQ	*csr;
 	X509_NAME	*subject;
 };
@@ -473,6 +507,10 @@ take_held(const struct pending_req *p, void *arg)
 	    sizeof(h->template_name));
 	util_strlcpy(h->device_id, p->device_id, sizeof(h->device_id));
 	util_strlcpy(h->sid, p->sid, sizeof(h->sid));
+	util_strlcpy(h->requester, p->requester ? p->requester : "",
+	    sizeof(h->requester));
+	util_strlcpy(h->preview, p->subject ? p->subject : "",
+	    sizeof(h->preview));
 	q = p->csr;
 	h->csr = d2i_X509_REQ(NULL, &q, (long)p->csr_len);
 	q = p->subject_der;
@@ -517,6 +555,34 @@ load_held(struct store *st, const char *arg, int64_t *id, struct held *h)
 	return 0;
 }
 
+/* The requester's address out of "addr=A device=D". */
+static void
+requester_addr(const char *who, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (strncmp(who, "addr=", 5) == 0)
+		snprintf(out, len, "%.*s", (int)strcspn(who + 5, " "), who + 5);
+}
+
+static void
+audit_decision(const struct config *cfg, const char *what, int64_t id,
+    const struct held *h, const char *serial, const char *subject)
+{
+	struct audit_event	 e;
+	char			 addr[128];
+
+	requester_addr(h->requester, addr, sizeof(addr));
+	audit_event_init(&e, what, NULL);
+	e.request_id = id;
+	e.txid = h->txid;
+	e.serial = serial;
+	e.subject = subject != NULL && subject[0] != '\0' ? subject : NULL;
+	e.template_name = h->template_name;
+	e.device_id = h->device_id[0] != '\0' ? h->device_id : NULL;
+	e.requester = addr[0] != '\0' ? addr : NULL;
+	admin_audit(cfg, &e);
+}
+
 /* Records cert as request id's answer; CertPoll then finds it. */
 static int
 record_approval(const struct config *cfg, const struct ra *ra,
@@ -557,6 +623,7 @@ record_approval(const struct config *cfg, const struct ra *ra,
 		    store_errmsg(st));
 	else {
 		events_notify(cfg, &e.ev);
+		audit_decision(cfg, "approved", id, h, serial, subject);
 		printf("approved request %lld: certificate %s; the client "
 		    "gets it with its next CertPoll\n", (long long)id, serial);
 		rc = 0;
@@ -650,6 +717,7 @@ admin_cmd_deny(const struct config *cfg, int argc, char *argv[])
 			rc = 1;
 		} else {
 			events_notify(cfg, &e);
+			audit_decision(cfg, "denied", id, &h, NULL, h.preview);
 			printf("denied request %lld; the client gets FAILURE "
 			    "with its next CertPoll\n", (long long)id);
 		}

@@ -437,6 +437,10 @@ ra_check_validity(const struct ra *ra, int64_t now, int warn_days,
 	static const char *const what[3] = { "CA certificate " RA_CA_CERT,
 	    "RA signing certificate " RA_SIGN_CERT,
 	    "RA encryption certificate " RA_ENC_CERT };
+	/* The RA pair is renewed alone; the CA needs a rollover. */
+	static const char *const fix[3] = { "mscep-admin ca rollover, or ca "
+	    "install", "mscep-admin ra renew, then reload the workers",
+	    "mscep-admin ra renew, then reload the workers" };
 	char	 when[40];
 	int	 i, n = ra->direct ? 1 : 3, rc = 0;
 
@@ -450,15 +454,17 @@ ra_check_validity(const struct ra *ra, int64_t now, int warn_days,
 		if (now >= ra->valid_until[i]) {
 			utc_text(ra->valid_until[i], when, sizeof(when));
 			snprintf(reason, rlen, "%s expired on %s: nothing is "
-			    "issued (mscep-admin ca rollover, or ca install)",
-			    what[i], when);
+			    "issued (%s)", what[i], when, fix[i]);
 			return -1;
 		}
-		if (rc == 0 && now + 86400LL * warn_days >=
-		    ra->valid_until[i]) {
+		/* Each one that ends soon, the CA's and the RA's. */
+		if (now + 86400LL * warn_days >= ra->valid_until[i]) {
+			size_t	 used = rc ? strlen(reason) : 0;
+
 			utc_text(ra->valid_until[i], when, sizeof(when));
-			snprintf(reason, rlen, "%s expires on %s, within %d "
-			    "days", what[i], when, warn_days);
+			snprintf(reason + used, rlen - used, "%s%s expires on %s, "
+			    "within %d days (%s)", rc ? "; " : "", what[i],
+			    when, warn_days, fix[i]);
 			rc = 1;
 		}
 	}

@@ -11,6 +11,8 @@
 
 #include <openssl/x509v3.h>
 
+#include "util/audit.h"
+
 #define TEMPLATE_NAME_MAX	64
 #define TEMPLATES_MAX		32
 
@@ -121,6 +123,9 @@ struct config {
 	char		 ocsp_path[128];	/* "" : no OCSP responder */
 	char		 ocsp_url[512];		/* AIA id-ad-ocsp */
 	int		 ocsp_validity_minutes;	/* nextUpdate of answers */
+
+	/* [Audit]: the audit stream (util/audit.h). */
+	struct audit_sink audit;		/* Target, Facility */
 
 	/* [PasswordPage]: the mscep_admin page. */
 	char		 page_users[1024];	/* allow-list, LF separated */

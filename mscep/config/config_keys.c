@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #define CFG(m)	.off = offsetof(struct config, m), \
 		.size = sizeof(((struct config *)0)->m)
@@ -48,6 +49,14 @@ static const struct config_word san_words[] = {
 	{ "upn", SAN_UPN }, { "uri", SAN_URI }, { "ip", SAN_IP },
 	{ "none", 0 }, { NULL, 0 }
 };
+static const struct config_word facility_words[] = {
+	{ "authpriv", LOG_AUTHPRIV }, { "auth", LOG_AUTH },
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 }, { NULL, 0 }
+};
 static const struct config_word keytype_words[] = {
 	{ "rsa", KEYTYPE_RSA }, { "ec", KEYTYPE_EC }, { NULL, 0 }
 };
@@ -83,6 +92,8 @@ static int parse_eku(struct loader *, const struct config_key *,
 static int parse_include_cdp(struct loader *, const struct config_key *,
     const char *, void *);
 static int parse_include_ocsp(struct loader *, const struct config_key *,
+    const char *, void *);
+static int parse_audit_target(struct loader *, const struct config_key *,
     const char *, void *);
 
 const struct config_key config_keys[] = {
@@ -273,6 +284,16 @@ const struct config_key config_keys[] = {
 	    .max = 10080, CFG(ocsp_validity_minutes), .help = "nextUpdate "
 	    "of each answer" },
 
+	/* [Audit]: the audit stream, one JSON line per security event. */
+	{ "Audit", "Target", CONFIG_TEXT, "syslog", CFG(audit),
+	    .parse = parse_audit_target, .help = "syslog (a datagram to "
+	    "[Service] LogSocket, tag mscep-audit), file:/absolute/path "
+	    "(appended) or off" },
+	{ "Audit", "Facility", CONFIG_ENUM, "authpriv",
+	    .words = facility_words, CFG(audit.facility), .help = "syslog "
+	    "facility of the audit lines: authpriv, auth, daemon, user or "
+	    "local0 to local7" },
+
 	/* Every other section: a template, named by its section. */
 	{ NULL, "ValidityDays", CONFIG_INT, "365", .min = 1, .max = 36500,
 	    TPL(validity_days), .help = "validity period of issued "
@@ -352,6 +373,21 @@ config_section_known(const char *section)
 		if (k->section != NULL && strcasecmp(k->section, section) == 0)
 			return k->section;
 	return NULL;
+}
+
+/* [Audit] Target: where util/audit.c sends the lines. */
+static int
+parse_audit_target(struct loader *l, const struct config_key *k,
+    const char *s, void *field)
+{
+	struct audit_sink	*sink = field;
+	char			 why[300];
+
+	if (audit_sink_parse(s, sink, why, sizeof(why)) != 0) {
+		config_key_problem(l, k, "%s", why);
+		return -1;
+	}
+	return 0;
 }
 
 /* [MSCEP] *Template: resolved once the templates are loaded. */

@@ -27,6 +27,7 @@ struct outcome {
 	char			 requester[96];	/* who sent it, for approval */
 	int			 resent;	/* an earlier answer again */
 	int			 decided;	/* an administrator refused it */
+	int			 held;		/* held for approval just now */
 	struct success_event	 event;		/* recorded with the cert */
 	struct buf		 answer;	/* the CertRep, built before
 						   the cert is recorded */

@@ -1,6 +1,7 @@
 /* pkiop.c - one PKIOperation from bytes on the wire to a CertRep. */
 #include "responder/pkiop.h"
 #include "responder/approval.h"
+#include "responder/auditop.h"
 #include "responder/lifecycle.h"
 #include "responder/outcome.h"
 #include "scep/certrep.h"
@@ -410,6 +411,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 	answer(w, &req, &o, resp);
 	log_outcome(post ? "POST" : "GET", &req, &o, util_elapsed_ms(&t0));
 	record_event(w, &req, &o);
+	auditop_record(w, &req, &o);
 out:
 	buf_free(&o.answer);
 	events_success_free(&o.event);

@@ -1,5 +1,6 @@
 /* pwpage.c - NDES's password page, with the sentences scrapers look for. */
 #include "responder/pwpage.h"
+#include "responder/auditop.h"
 #include "util/log.h"
 #include "policy/policy_password.h"
 
@@ -85,7 +86,8 @@ page(const struct worker *w, struct http_resp *resp, int status,
 		"</head><body><h3>Network Device Enrollment Service</h3>"
 
 static void
-show_password(struct worker *w, struct http_resp *resp, const char *user)
+show_password(struct worker *w, const struct http_req *req,
+    struct http_resp *resp, const char *user)
 {
 	char		 pw[160], html[2048], thumb[40], safe[128];
 	enum store_rc	 rc;
@@ -99,6 +101,8 @@ show_password(struct worker *w, struct http_resp *resp, const char *user)
 		log_warnx("op=PasswordPage user=\"%s\" result=full "
 		    "reason=\"PasswordMax=%d unused passwords\"", safe,
 		    w->cfg.password_max);
+		auditop_password(w, req, "password-refused", "the password "
+		    "cache is full (PasswordMax)");
 		return;
 	}
 	if (rc != STORE_OK) {
@@ -122,6 +126,7 @@ show_password(struct worker *w, struct http_resp *resp, const char *user)
 	page(w, resp, 200, html);
 	OPENSSL_cleanse(html, sizeof(html));
 	log_info("op=PasswordPage user=\"%s\" result=200", safe);
+	auditop_password(w, req, "password", NULL);
 }
 
 void
@@ -156,6 +161,8 @@ pwpage_handle(struct worker *w, const struct http_req *req,
 		log_warnx("op=PasswordPage user=\"%s\" result=403 reason=\"not "
 		    "in [PasswordPage] Users\"", log_safe(user, safe,
 		    sizeof(safe)));
+		auditop_password(w, req, "password-refused", "not in "
+		    "[PasswordPage] Users");
 	} else if (!w->cfg.enforce_password || w->cfg.use_single_password) {
 		/* No one-time password to hand out; never rotate the single
 		 * one from a page refresh, devices depend on it. */
@@ -166,5 +173,5 @@ pwpage_handle(struct worker *w, const struct http_req *req,
 		    "one-time passwords in this mode\"", log_safe(user, safe,
 		    sizeof(safe)));
 	} else
-		show_password(w, resp, user);
+		show_password(w, req, resp, user);
 }

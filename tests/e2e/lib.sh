@@ -50,10 +50,12 @@ trap 'on_signal 143' TERM
 
 # make_ini [Key=Value ...]: the shipped etc/mscep.ini (or INI_TEMPLATE's
 # file, the bench's older build) with test overrides.
-# Debian 12's scepclient sends DES-CBC only, so tests enable AllowDES.
+# Debian 12's scepclient sends DES-CBC only, so tests enable AllowDES;
+# the audit stream stays off the host's syslog (test_audit.sh turns it on).
 make_ini() {
 	sed -e "s|^StateDir = .*|StateDir = $T/state|" \
 	    -e "s|^AllowDES = .*|AllowDES = 1|" \
+	    -e "s|^Target = syslog\$|Target = off|" \
 	    "${INI_TEMPLATE:-$TOP/etc/mscep.ini}" > "$INI"
 	for kv in "$@"; do
 		k=${kv%%=*}

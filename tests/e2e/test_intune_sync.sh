@@ -60,7 +60,7 @@ control '{}'
 
 make_ini Module=intune TenantId=$TENANT ClientId=$CLIENT \
     ClientSecretFile="$T/secret" AuthorityURL="$SURL" GraphURL="$SURL" \
-    CABundle="$P/ca.crt" TimeoutSeconds=3
+    CABundle="$P/ca.crt" TimeoutSeconds=3 Target="file:$T/audit.log"
 $ADMIN init >/dev/null
 start_lighttpd
 CLI=$MSCEP_BIN/scepcli
@@ -116,6 +116,15 @@ check "OCSP still answers good for C" test "$(ocsp c)" = good
 check "the revocation is an event naming Intune and the requestContext" sh -c "
     $ADMIN events | grep '\"code\":\"Revoked\"' | grep '\"serial\":\"$A\"' |
     grep -q 'request of Intune (requestContext ctx-a)'"
+check "the audit stream has A's revocation, naming the requestContext" \
+    python3 - "$T/audit.log" "$A" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+a = [e for e in r if e["event"] == "revoked" and e.get("serial") == sys.argv[2]]
+assert len(a) == 1 and "requestContext ctx-a" in a[0]["reason"], a
+assert a[0]["actor"]["type"] == "admin", a
+assert [e["exit"] for e in r if e.get("command") == "intune-sync"] == [0], r
+PY
 check "the summary line counts each kind" grep -q \
     "^intune-sync: 1 revoked, 1 already revoked, 1 not found, 1 other errors" "$T/sync.out"
 

@@ -27,7 +27,9 @@ static const char base_ini[] =
 	"SubjectFromRequest = 0\nSubjectAltNames = dns, ip\n"
 	"[GpT]\nKeyUsage = digitalSignature, keyEncipherment\n"
 	"ValidityDays = 10\nAllowRequesterValidity = 1\nMaxValidityDays = 20\n"
-	"SidUrlSan = 1\n";
+	"SidUrlSan = 1\n"
+	/* Every audit line built from hostile input and written, nowhere. */
+	"[Audit]\nTarget = file:/dev/null\n";
 
 static void die(const char *, const char *) __attribute__((noreturn));
 

@@ -22,7 +22,9 @@ static const char base_ini[] =
 	"[SigT]\nKeyUsage = digitalSignature\nExtendedKeyUsage = clientAuth\n"
 	"[EncT]\nKeyUsage = keyEncipherment\nExtendedKeyUsage = none\n"
 	"[GpT]\nKeyUsage = digitalSignature, keyEncipherment\n"
-	"ValidityDays = 10\nAllowRequesterValidity = 1\nMaxValidityDays = 20\n";
+	"ValidityDays = 10\nAllowRequesterValidity = 1\nMaxValidityDays = 20\n"
+	/* Every audit line built and written, nowhere. */
+	"[Audit]\nTarget = file:/dev/null\n";
 
 int
 write_file(const char *path, const char *text)

@@ -28,8 +28,8 @@ main(void)
 		return 2;
 	}
 	/* Apart from the list above, which other suites extend. */
-	if (register_ocsp()) {
-		fprintf(stderr, "cannot register the ocsp suite: %s\n",
+	if (register_ocsp() || register_audit()) {
+		fprintf(stderr, "cannot register the ocsp or audit suite: %s\n",
 		    CU_get_error_msg());
 		CU_cleanup_registry();
 		return 2;

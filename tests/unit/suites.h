@@ -27,5 +27,7 @@ int	 register_pkcs11(void);
 int	 register_rollover(void);
 /* import-ndes. */
 int	 register_ndes_reg(void);
+/* The audit stream's lines. */
+int	 register_audit(void);
 
 #endif
