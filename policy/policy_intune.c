@@ -364,7 +364,7 @@ policy_intune_send(void *arg, const char *action, const char *body,
 {
 	struct intune_reply	 r;
 	json_t			*j = NULL;
-	const char		*code = NULL;
+	const char		*code = NULL, *txid;
 	int			 rc = -1;
 
 	memset(&r, 0, sizeof(r));
@@ -388,8 +388,10 @@ policy_intune_send(void *arg, const char *action, const char *body,
 		    code : r.json ? "missing" : "none: not JSON", r.request_id);
 		goto out;
 	}
-	log_info("intune: %s acknowledged (client-request-id %s)", action,
-	    r.request_id);
+	txid = json_string_value(json_object_get(json_object_get(j,
+	    "notification"), "transactionId"));
+	log_info("intune: txid=%.64s %s acknowledged (client-request-id %s)",
+	    txid != NULL ? txid : "-", action, r.request_id);
 	rc = 0;
 out:
 	intune_reply_clear(&r);

@@ -88,8 +88,9 @@ notice_send(struct policy *pol, struct store *st,
 		    "it: %s", sn->action, store_errmsg(st));
 		return -1;
 	}
-	log_info("notice: txid=%s %s sent%s", txid, sn->action,
-	    rc == STORE_NOT_FOUND ? " (another sender was first)" : "");
+	if (rc == STORE_NOT_FOUND)
+		log_info("notice: txid=%s %s sent, another sender too", txid,
+		    sn->action);
 	return 0;
 }
 
@@ -140,10 +141,8 @@ notice_failure(struct policy *pol, struct store *st,
 		goto out;
 	}
 	if (policy_notice_send(pol, pn.action, pn.body, reason,
-	    sizeof(reason)) == 0) {
-		log_info("notice: txid=%s %s sent", txid, pn.action);
+	    sizeof(reason)) == 0)
 		goto out;
-	}
 	sn.txid = req->txid;
 	sn.action = pn.action;
 	sn.body = pn.body;
