@@ -140,9 +140,11 @@ record_failed(struct worker *w, enum store_rc rc,
 	} else if (rc == STORE_CLAIM_REFUSED)
 		snprintf(o->reason, sizeof(o->reason), "password used by a "
 		    "concurrent request");
-	else if (rc == STORE_TXID_TAKEN)
+	else if (rc == STORE_TXID_TAKEN) {
 		snprintf(o->reason, sizeof(o->reason), "transactionID used by "
 		    "a concurrent request");
+		o->raced = 1;
+	}
 	else
 		snprintf(o->reason, sizeof(o->reason), "store: %s",
 		    store_errmsg(w->store));

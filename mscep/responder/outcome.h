@@ -30,6 +30,8 @@ struct outcome {
 	const struct policy_request *notify;	/* set: the policy reports
 						   what outcome_issue signs,
 						   which waits for it */
+	int			 raced;		/* a concurrent request with this
+						   transactionID recorded first */
 	int			 held;		/* signed and recorded, held
 						   (PENDING) until the policy's
 						   notice is acknowledged */

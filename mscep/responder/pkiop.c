@@ -137,7 +137,8 @@ enroll(struct worker *w, const struct scep_req *req, const char *key_id,
 		o->notify = &preq;
 		outcome_issue(w, req, t, &dec.claim, &ex, key_id, o);
 		o->notify = NULL;
-		if (o->issued == NULL)
+		/* A concurrent twin that recorded first reports for both. */
+		if (o->issued == NULL && !o->raced)
 			notice_failure(w->policy, w->store, &preq, o->reason);
 	}
 	policy_decision_free(&dec);
