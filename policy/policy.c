@@ -25,8 +25,11 @@ struct policy_module {
 			    const struct policy_request *,
 			    struct policy_decision *);
 	void		 (*close)(void *);
-	void		 (*after)(void *, const struct policy_request *,
-			    X509 *, const char *);
+	int		 (*notice)(void *, const struct policy_request *,
+			    X509 *, const char *, struct policy_notice *,
+			    char *, size_t);
+	int		 (*send)(void *, const char *, const char *, char *,
+			    size_t);
 	int		 hide_landing_page;
 	int		 asked_on_renewal;
 	int		 vouches_sid_uri;
@@ -42,12 +45,14 @@ password_module(void *state, const struct config *cfg, struct store *st,
 
 static const struct policy_module modules[] = {
 	{ POLICY_PASSWORD, "ndes-password", NULL, password_module, NULL,
-	  NULL, 0, 0, 0 },
+	  NULL, NULL, 0, 0, 0 },
 	{ POLICY_MDM_CHALLENGE, "mdm-challenge", policy_mdmchallenge_open,
-	  policy_mdmchallenge_decide, policy_mdmchallenge_close, NULL, 1, 0, 0 },
-	{ POLICY_EXEC, "exec", NULL, policy_exec_decide, NULL, NULL, 0, 1, 0 },
+	  policy_mdmchallenge_decide, policy_mdmchallenge_close, NULL, NULL,
+	  1, 0, 0 },
+	{ POLICY_EXEC, "exec", NULL, policy_exec_decide, NULL, NULL, NULL, 0,
+	  1, 0 },
 	{ POLICY_INTUNE, "intune", policy_intune_open, policy_intune_decide, policy_intune_close,
-	  policy_intune_after_issue, 1, 0, 1 },
+	  policy_intune_notice, policy_intune_send, 1, 0, 1 },
 };
 
 struct policy {
@@ -115,12 +120,46 @@ policy_decision_free(struct policy_decision *d)
 	d->subject = NULL;
 }
 
-void
-policy_after_issue(struct policy *p, const struct policy_request *req,
-    X509 *issued, const char *why)
+int
+policy_notice_make(struct policy *p, const struct policy_request *req,
+    X509 *issued, const char *why, struct policy_notice *n, char *reason,
+    size_t rlen)
 {
-	if (p->mod->after != NULL)
-		p->mod->after(p->state, req, issued, why);
+	memset(n, 0, sizeof(*n));
+	if (p->mod->notice == NULL)
+		return 0;
+	return p->mod->notice(p->state, req, issued, why, n, reason, rlen);
+}
+
+void
+policy_notice_free(struct policy_notice *n)
+{
+	free(n->action);
+	free(n->body);
+	n->action = n->body = NULL;
+}
+
+int
+policy_notice_send(struct policy *p, const char *action, const char *body,
+    char *reason, size_t rlen)
+{
+	if (p->mod->send == NULL) {
+		snprintf(reason, rlen, "Module = %s sends no notifications "
+		    "(this one was made under another module)", p->mod->name);
+		return -1;
+	}
+	return p->mod->send(p->state, action, body, reason, rlen);
+}
+
+int
+policy_config_reports(const struct config *cfg)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+		if (modules[i].kind == cfg->policy)
+			return modules[i].send != NULL;
+	return 0;
 }
 
 const char *

@@ -55,14 +55,28 @@ void	 policy_decide(struct policy *, const struct policy_request *,
 void	 policy_decide_renewal(struct policy *, const struct policy_request *,
 	    struct policy_decision *);
 /*
- * After a PKCSReq the module allowed: issued is the certificate signed
- * and recorded, or NULL when issuance failed after all, for why. Modules
- * that report back (Module = intune: successNotification,
- * failureNotification) do it here; a report that fails is logged and
- * changes nothing for the requester.
+ * What a module reports back after a PKCSReq it allowed (Module =
+ * intune: successNotification for the certificate issued, or
+ * failureNotification when issuance failed after all, for why). The
+ * notice is made here and sent by policy_notice_send, possibly later and
+ * by another process: the responder keeps it in the store's outbox until
+ * the service acknowledged it, and holds a certificate back until then.
  */
-void	 policy_after_issue(struct policy *, const struct policy_request *,
-	    X509 *issued, const char *why);
+struct policy_notice {
+	char	*action;	/* owned */
+	char	*body;		/* owned: JSON text */
+};
+/* 1 with n filled, 0 when the module reports nothing, -1 when the notice
+ * cannot be made (reason). */
+int	 policy_notice_make(struct policy *, const struct policy_request *,
+	    X509 *issued, const char *why, struct policy_notice *n,
+	    char *reason, size_t);
+void	 policy_notice_free(struct policy_notice *);
+/* 0 once the service acknowledged the notice, -1 with reason. */
+int	 policy_notice_send(struct policy *, const char *action,
+	    const char *body, char *reason, size_t);
+/* 1 when the configured module reports back (without opening it). */
+int	 policy_config_reports(const struct config *);
 const char *policy_name(const struct policy *);
 void	 policy_close(struct policy *);
 

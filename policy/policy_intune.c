@@ -16,6 +16,8 @@
 
 #define SCEP_API_VERSION	"api-version: 2018-02-20"
 #define SID_URI			"tag:microsoft.com,2022-09-14:sid:"
+/* E_FAIL (0x80004005) as the signed 32-bit HRESULT Intune takes. */
+#define INTUNE_HRESULT_E_FAIL	(-2147467259L)
 
 struct intune {
 	const struct config	*cfg;
@@ -309,55 +311,90 @@ out:
 	return j;
 }
 
-/* E_FAIL as a signed 32-bit HRESULT; the description at most 255. */
+/* E_FAIL as a signed 32-bit HRESULT; the description at most 255
+ * characters, printable ASCII (a reason may quote what a CSR said). */
 static json_t *
 failure_body(const struct policy_request *req, const char *csr,
     const char *why)
 {
 	char	 desc[256];
+	size_t	 i;
 
 	snprintf(desc, sizeof(desc), "%s", why && *why ? why : "issuance "
 	    "failed");
+	for (i = 0; desc[i] != '\0'; i++)
+		if (desc[i] < 0x20 || desc[i] > 0x7e)
+			desc[i] = '?';
 	return json_pack("{s:{s:s, s:s, s:i, s:s, s:s}}", "notification",
 	    "transactionId", req->txid, "certificateRequest", csr, "hResult",
-	    (int)-2147467259, "errorDescription", desc, "callerInfo",
-	    INTUNE_CALLER);
+	    (int)INTUNE_HRESULT_E_FAIL, "errorDescription", desc,
+	    "callerInfo", INTUNE_CALLER);
 }
 
-void
-policy_intune_after_issue(void *arg, const struct policy_request *req, X509 *x,
-    const char *why)
+int
+policy_intune_notice(void *arg, const struct policy_request *req, X509 *x,
+    const char *why, struct policy_notice *n, char *reason, size_t rlen)
 {
-	const char		*action = x ? "successNotification" :
-	    "failureNotification";
-	struct intune_reply	 r;
-	json_t			*body = NULL;
-	char			*csr = csr_base64(req->csr), reason[REASON_MAX];
-	const char		*code = NULL;
+	json_t		*body = NULL;
+	char		*csr = csr_base64(req->csr);
+	int		 rc = -1;
 
-	memset(&r, 0, sizeof(r));
+	(void)arg;
 	if (csr == NULL || (body = x ? success_body(req, csr, x) :
-	    failure_body(req, csr, why)) == NULL) {
-		log_warnx("intune: txid=%s %s not sent: cannot encode it",
-		    req->txid, action);
+	    failure_body(req, csr, why)) == NULL ||
+	    (n->body = json_dumps(body, JSON_COMPACT)) == NULL ||
+	    (n->action = strdup(x ? "successNotification" :
+	    "failureNotification")) == NULL) {
+		snprintf(reason, rlen, "cannot encode Intune's %s",
+		    x ? "successNotification" : "failureNotification");
+		free(n->body);
+		n->body = NULL;
 		goto out;
 	}
-	if (intune_scep_call(arg, action, body, &r, reason,
-	    sizeof(reason)) != 0)
-		log_warnx("intune: txid=%s %s failed: %s", req->txid, action,
-		    reason);
-	else if (r.status / 100 != 2 || (code = json_string_value(
-	    json_object_get(r.json, "code"))) == NULL ||
-	    strcmp(code, "Success") != 0)
-		log_warnx("intune: txid=%s %s refused: HTTP %ld code %.48s "
-		    "(client-request-id %s)", req->txid, action, r.status,
-		    code != NULL ? code : r.json ? "-" : "not JSON",
-		    r.request_id);
-	else
-		log_info("intune: txid=%s %s sent (client-request-id %s)",
-		    req->txid, action, r.request_id);
+	rc = 1;
 out:
-	intune_reply_clear(&r);
 	json_decref(body);
 	free(csr);
+	return rc;
+}
+
+int
+policy_intune_send(void *arg, const char *action, const char *body,
+    char *reason, size_t rlen)
+{
+	struct intune_reply	 r;
+	json_t			*j = NULL;
+	const char		*code = NULL, *txid;
+	int			 rc = -1;
+
+	memset(&r, 0, sizeof(r));
+	if ((strcmp(action, "successNotification") != 0 &&
+	    strcmp(action, "failureNotification") != 0) ||
+	    (j = json_loads(body, 0, NULL)) == NULL) {
+		snprintf(reason, rlen, "stored notice %.40s is not one Intune "
+		    "takes", action);
+		goto out;
+	}
+	if (intune_scep_call(arg, action, j, &r, reason, rlen) != 0) {
+		if (r.request_id[0] != '\0')
+			append_id(reason, rlen, r.request_id);
+		goto out;
+	}
+	code = json_string_value(json_object_get(r.json, "code"));
+	if (r.status / 100 != 2 || code == NULL || strcmp(code, "Success") !=
+	    0) {
+		snprintf(reason, rlen, "Intune %s answered HTTP %ld, code "
+		    "%.48s (client-request-id %s)", action, r.status, code ?
+		    code : r.json ? "missing" : "none: not JSON", r.request_id);
+		goto out;
+	}
+	txid = json_string_value(json_object_get(json_object_get(j,
+	    "notification"), "transactionId"));
+	log_info("intune: txid=%.64s %s acknowledged (client-request-id %s)",
+	    txid != NULL ? txid : "-", action, r.request_id);
+	rc = 0;
+out:
+	intune_reply_clear(&r);
+	json_decref(j);
+	return rc;
 }

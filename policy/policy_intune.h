@@ -23,9 +23,13 @@ int	 policy_intune_open(const struct config *, void **, char *reason, size_t);
 void	 policy_intune_decide(void *, const struct config *, struct store *,
 	    const struct policy_request *, struct policy_decision *);
 void	 policy_intune_close(void *);
-/* successNotification for issued, or failureNotification with why. */
-void	 policy_intune_after_issue(void *, const struct policy_request *, X509 *,
-	    const char *why);
+/* successNotification for issued, or failureNotification with why, as a
+ * notice to send (policy.h); 1, or -1 with reason. */
+int	 policy_intune_notice(void *, const struct policy_request *, X509 *,
+	    const char *why, struct policy_notice *, char *reason, size_t);
+/* Sends a notice: 0 when Intune answered 2xx with code "Success". */
+int	 policy_intune_send(void *, const char *action, const char *body,
+	    char *reason, size_t);
 
 /*
  * POST {ScepRequestValidationFEService}/ScepActions/<action> with body;

@@ -17,6 +17,7 @@
 #include "admin/admin_ca.h"
 #include "admin/admin_intune.h"
 #include "admin/admin_mdm.h"
+#include "admin/admin_notify.h"
 #include "admin/admin_ra.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
@@ -616,6 +617,10 @@ static const struct subcommand {
 	    " ID   issue the certificate a pending request asks for\n", 0 },
 	{ "deny", admin_cmd_deny,
 	    " ID      refuse a pending request\n", 0 },
+	{ "intune-notify", admin_cmd_intune_notify,
+	    " [--list]   send the notifications Intune is still owed\n"
+	    "           (a held certificate is released once its\n"
+	    "           successNotification is acknowledged)\n", 0 },
 	{ "ca", admin_cmd_ca,
 	    " rollover [--key SPEC] [--ra-key SPEC] [--days N] [--ra-days N]\n"
 	    "           [--switch-in DAYS] [--replace] [--in-token pkcs11:URI]\n"

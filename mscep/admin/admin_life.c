@@ -1,7 +1,9 @@
 /* admin_life.c - revoke, list, crl, pending, approve, deny. */
 #include "admin/admin_audit.h"
 #include "admin/admin_life.h"
+#include "admin/admin_notify.h"
 #include "admin/admin_opt.h"
+#include "responder/notice.h"
 #include "util/num.h"
 #include "ca/crl.h"
 #include "store/events.h"
@@ -586,10 +588,14 @@ audit_decision(const struct config *cfg, const char *what, int64_t id,
 /* Records cert as request id's answer; CertPoll then finds it. */
 static int
 record_approval(const struct config *cfg, const struct ra *ra,
-    struct store *st, int64_t id, const struct held *h, X509 *x)
+    struct store *st, struct policy *pol, int64_t id, const struct held *h,
+    X509 *x)
 {
 	struct store_cert	 sc = { 0 };
 	struct success_event	 e;
+	struct notice_owed	 n = { 0 };
+	struct policy_request	 preq = { 0 };
+	char			 why[REASON_MAX];
 	unsigned char		*der = NULL;
 	char			 serial[80], *subject = NULL, *sans = NULL;
 	int64_t			 now = util_now();
@@ -614,6 +620,15 @@ record_approval(const struct config *cfg, const struct ra *ra,
 	sc.not_after = cert_time_epoch(X509_get0_notAfter(x));
 	sc.der = der;
 	sc.der_len = (size_t)len;
+	/* The policy's notice (Intune), recorded with the certificate. */
+	preq.txid = h->txid;
+	preq.csr = h->csr;
+	if (pol != NULL && notice_make(pol, &preq, x, &n, why,
+	    sizeof(why)) < 0) {
+		fprintf(stderr, "mscep-admin: approve: %s\n", why);
+		goto out;
+	}
+	sc.notice = n.sn.body != NULL ? &n.sn : NULL;
 	if ((src = store_pending_decide(st, id, now, &sc, &e.ev,
 	    events_keep_after(cfg, now))) == STORE_NOT_PENDING)
 		fprintf(stderr, "mscep-admin: request %lld was decided or "
@@ -626,9 +641,12 @@ record_approval(const struct config *cfg, const struct ra *ra,
 		audit_decision(cfg, "approved", id, h, serial, subject);
 		printf("approved request %lld: certificate %s; the client "
 		    "gets it with its next CertPoll\n", (long long)id, serial);
+		if (sc.notice != NULL)
+			admin_notice_approved(pol, st, serial);
 		rc = 0;
 	}
 out:
+	notice_owed_free(&n);
 	free(subject);
 	free(sans);
 	OPENSSL_free(der);
@@ -644,6 +662,7 @@ admin_cmd_approve(const struct config *cfg, int argc, char *argv[])
 	struct store		*st;
 	struct held		 h;
 	struct ra		 ra = { 0 };
+	struct policy		*pol = NULL;
 	X509			*x = NULL;
 	char			 reason[REASON_MAX];
 	int64_t			 id;
@@ -658,6 +677,8 @@ admin_cmd_approve(const struct config *cfg, int argc, char *argv[])
 	if ((rc = load_held(st, argv[1], &id, &h)) != 0)
 		goto out;
 	rc = 1;
+	if (admin_notice_policy(cfg, st, &pol) != 0)
+		goto out;
 	if (h.csr == NULL || (t = config_template(cfg, h.template_name)) ==
 	    NULL) {
 		fprintf(stderr, "mscep-admin: request %lld: %s\n",
@@ -680,13 +701,26 @@ admin_cmd_approve(const struct config *cfg, int argc, char *argv[])
 		    (long long)id, reason);
 		goto out;
 	}
-	rc = record_approval(cfg, &ra, st, id, &h, x);
+	rc = record_approval(cfg, &ra, st, pol, id, &h, x);
 out:
+	policy_close(pol);
 	X509_free(x);
 	ra_free(&ra);
 	held_free(&h);
 	store_close(st);
 	return rc;
+}
+
+/* Intune waits for the outcome of a request it validated. */
+static void
+deny_notice(const struct config *cfg, struct store *st, const struct held *h)
+{
+	struct policy	*pol = NULL;
+
+	if (h->csr != NULL && admin_notice_policy(cfg, st, &pol) == 0 &&
+	    pol != NULL)
+		admin_notice_denied(pol, st, h->txid, h->csr);
+	policy_close(pol);
 }
 
 int
@@ -720,6 +754,7 @@ admin_cmd_deny(const struct config *cfg, int argc, char *argv[])
 			audit_decision(cfg, "denied", id, &h, NULL, h.preview);
 			printf("denied request %lld; the client gets FAILURE "
 			    "with its next CertPoll\n", (long long)id);
+			deny_notice(cfg, st, &h);
 		}
 	}
 	held_free(&h);

@@ -65,7 +65,7 @@ hold_answer(enum store_rc rc, const struct template *t, struct outcome *o)
 {
 	if (rc == STORE_OK) {
 		o->rep.status = STATUS_PENDING;
-		o->held = 1;
+		o->for_approval = 1;
 		snprintf(o->reason, sizeof(o->reason), "template %s requires "
 		    "approval: held until mscep-admin approve or deny", t->name);
 		return;

@@ -21,8 +21,11 @@ event_of(const struct scep_req *req, const struct outcome *o)
 
 	if (o->rep.status == STATUS_FAILURE)
 		return "refused";
+	/* PENDING: held for an administrator, or signed and recorded but
+	 * held until the policy's notice is acknowledged (issued then). */
 	if (o->rep.status == STATUS_PENDING)
-		return o->held ? "held" : NULL;
+		return o->for_approval ? "held" : o->held && o->issued !=
+		    NULL && !o->resent ? "issued" : NULL;
 	return enroll && o->issued != NULL && !o->resent ? "issued" : NULL;
 }
 

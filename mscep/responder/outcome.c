@@ -4,6 +4,7 @@
  * and the answer to a transaction seen before.
  */
 #include "responder/outcome.h"
+#include "responder/notice.h"
 #include "ca/issue.h"
 #include "ca/template.h"
 #include "util/cert.h"
@@ -52,7 +53,8 @@ outcome_load_cert(const struct buf *der, X509 **out)
 /* Records a signed certificate together with the policy's claim. */
 static enum store_rc
 record(struct worker *w, const struct scep_req *req, const struct template *t,
-    const struct store_claim *claim, const char *key_id, struct outcome *o)
+    const struct store_claim *claim, const char *key_id,
+    const struct store_notice *notice, struct outcome *o)
 {
 	struct store_cert	 sc;
 	unsigned char		*der = NULL;
@@ -80,6 +82,7 @@ record(struct worker *w, const struct scep_req *req, const struct template *t,
 	events_success_make(&o->event, req->txid, o->issued, o->device_id);
 	sc.event = &o->event.ev;
 	sc.event_keep_after = events_keep_after(&w->cfg, o->event.ev.at);
+	sc.notice = notice;
 	rc = store_issue(w->store, &sc, claim);
 out:
 	free(subject);
@@ -112,42 +115,23 @@ unissue(struct outcome *o)
 	outcome_fail(o, FAIL_BADREQUEST);
 }
 
-/*
- * Signs, answers, then records: a certificate is recorded only once its
- * CertRep is built, so none is kept that its requester could not get.
- * A serial collision (2^-127) just signs again.
- */
-void
-outcome_issue(struct worker *w, const struct scep_req *req,
-    const struct template *t, const struct store_claim *claim,
-    const struct issue_extras *ex, const char *key_id, struct outcome *o)
+/* A recorded certificate whose notice is still owed: PENDING, the
+ * certificate kept back (RFC 8894 section 3.3.3: the client polls). */
+static void
+hold(struct outcome *o, const char *why)
 {
-	enum store_rc	 rc = STORE_SERIAL_TAKEN;
-	int		 tries, made;
+	buf_free(&o->answer);
+	o->rep.status = STATUS_PENDING;
+	o->rep.cert = o->rep.ca = NULL;
+	snprintf(o->reason, sizeof(o->reason), "certificate %s issued, "
+	    "held until the policy's notification is acknowledged: %.300s",
+	    o->serial, why);
+}
 
-	for (tries = 0; tries < 3 && rc == STORE_SERIAL_TAKEN; tries++) {
-		X509_free(o->issued);
-		o->issued = NULL;
-		if ((made = issue_sign_ex(&w->cfg, t, &w->ra, req->csr, ex,
-		    &o->issued, o->reason, sizeof(o->reason))) ==
-		    ISSUE_REFUSED) {
-			outcome_fail(o, FAIL_BADREQUEST);
-			return;
-		}
-		if (made != 0 || cert_serial_hex(X509_get0_serialNumber(
-		    o->issued), o->serial, sizeof(o->serial)) != 0) {
-			unissue(o);
-			outcome_server_error(o, "signing");
-			return;
-		}
-		if (build_answer(w, req, o) != 0) {
-			unissue(o);
-			return;
-		}
-		rc = record(w, req, t, claim, key_id, o);
-	}
-	if (rc == STORE_OK)
-		return;
+static void
+record_failed(struct worker *w, enum store_rc rc,
+    const struct store_claim *claim, struct outcome *o)
+{
 	unissue(o);
 	if (rc == STORE_CLAIM_REFUSED && claim->kind == CLAIM_NONCE) {
 		snprintf(o->reason, sizeof(o->reason), "challenge used by a "
@@ -156,12 +140,82 @@ outcome_issue(struct worker *w, const struct scep_req *req,
 	} else if (rc == STORE_CLAIM_REFUSED)
 		snprintf(o->reason, sizeof(o->reason), "password used by a "
 		    "concurrent request");
-	else if (rc == STORE_TXID_TAKEN)
+	else if (rc == STORE_TXID_TAKEN) {
 		snprintf(o->reason, sizeof(o->reason), "transactionID used by "
 		    "a concurrent request");
+		o->raced = 1;
+	}
 	else
 		snprintf(o->reason, sizeof(o->reason), "store: %s",
 		    store_errmsg(w->store));
+}
+
+/* Signs o->issued and builds its answer; -1 with the outcome failed. */
+static int
+sign(struct worker *w, const struct scep_req *req, const struct template *t,
+    const struct issue_extras *ex, struct outcome *o)
+{
+	int	 made;
+
+	X509_free(o->issued);
+	o->issued = NULL;
+	if ((made = issue_sign_ex(&w->cfg, t, &w->ra, req->csr, ex,
+	    &o->issued, o->reason, sizeof(o->reason))) == ISSUE_REFUSED) {
+		outcome_fail(o, FAIL_BADREQUEST);
+		return -1;
+	}
+	if (made != 0 || cert_serial_hex(X509_get0_serialNumber(o->issued),
+	    o->serial, sizeof(o->serial)) != 0) {
+		unissue(o);
+		outcome_server_error(o, "signing");
+		return -1;
+	}
+	if (build_answer(w, req, o) != 0) {
+		unissue(o);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Signs, answers, then records: a certificate is recorded only once its
+ * CertRep is built, so none is kept that its requester could not get.
+ * The policy's notice, if it owes one, is recorded in the same
+ * transaction and sent before the answer goes out. A serial collision
+ * (2^-127) just signs again.
+ */
+void
+outcome_issue(struct worker *w, const struct scep_req *req,
+    const struct template *t, const struct store_claim *claim,
+    const struct issue_extras *ex, const char *key_id, struct outcome *o)
+{
+	struct notice_owed	 n = { 0 };
+	enum store_rc		 rc = STORE_SERIAL_TAKEN;
+	char			 why[REASON_MAX];
+	int			 tries;
+
+	for (tries = 0; tries < 3 && rc == STORE_SERIAL_TAKEN; tries++) {
+		notice_owed_free(&n);
+		if (sign(w, req, t, ex, o) != 0)
+			goto out;
+		if (o->notify != NULL && notice_make(w->policy, o->notify,
+		    o->issued, &n, o->reason, sizeof(o->reason)) < 0) {
+			unissue(o);
+			outcome_server_error(o, "notification");
+			goto out;
+		}
+		rc = record(w, req, t, claim, key_id, n.sn.body != NULL ?
+		    &n.sn : NULL, o);
+	}
+	if (rc != STORE_OK)
+		record_failed(w, rc, claim, o);
+	else if (n.sn.body != NULL && notice_flush(w->policy, w->store,
+	    o->serial, why, sizeof(why)) != 0) {
+		hold(o, why);
+		o->held = 1;
+	}
+out:
+	notice_owed_free(&n);
 }
 
 /* An earlier identical request got a certificate: answer with it again;
@@ -172,16 +226,23 @@ outcome_replay(struct worker *w, const struct scep_req *req,
 {
 	struct buf	 der = { 0 };
 	enum store_rc	 rc;
+	char		 why[REASON_MAX];
 
 	rc = store_find_txn(w->store, req->txid, key_id, &der);
 	if (rc == STORE_OK && outcome_load_cert(&der, &o->issued) == 0) {
-		o->rep.status = STATUS_SUCCESS;
-		o->rep.cert = o->issued;
+		o->resent = 1;
 		cert_serial_hex(X509_get0_serialNumber(o->issued), o->serial,
 		    sizeof(o->serial));
+		/* Its notice first, if one is still owed. */
+		if (notice_flush(w->policy, w->store, o->serial, why,
+		    sizeof(why)) != 0) {
+			hold(o, why);
+			goto out;
+		}
+		o->rep.status = STATUS_SUCCESS;
+		o->rep.cert = o->issued;
 		snprintf(o->reason, sizeof(o->reason), "resent certificate of "
 		    "the earlier request with this transactionID");
-		o->resent = 1;
 	} else if (rc == STORE_OK) {
 		snprintf(o->reason, sizeof(o->reason), "stored certificate of "
 		    "this transaction cannot be parsed");
@@ -194,6 +255,7 @@ outcome_replay(struct worker *w, const struct scep_req *req,
 		snprintf(o->reason, sizeof(o->reason), "store lookup failed");
 		outcome_fail(o, FAIL_BADREQUEST);
 	}
+out:
 	buf_free(&der);
 	return rc != STORE_NOT_FOUND;
 }

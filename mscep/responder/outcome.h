@@ -27,7 +27,15 @@ struct outcome {
 	char			 requester[96];	/* who sent it, for approval */
 	int			 resent;	/* an earlier answer again */
 	int			 decided;	/* an administrator refused it */
-	int			 held;		/* held for approval just now */
+	int			 for_approval;	/* held for approval just now */
+	const struct policy_request *notify;	/* set: the policy reports
+						   what outcome_issue signs,
+						   which waits for it */
+	int			 raced;		/* a concurrent request with this
+						   transactionID recorded first */
+	int			 held;		/* signed and recorded, held
+						   (PENDING) until the policy's
+						   notice is acknowledged */
 	struct success_event	 event;		/* recorded with the cert */
 	struct buf		 answer;	/* the CertRep, built before
 						   the cert is recorded */
@@ -39,11 +47,14 @@ void	 outcome_server_error(struct outcome *, const char *stage);
 void	 outcome_fail(struct outcome *, enum scep_failinfo);
 /* A stored DER certificate. */
 int	 outcome_load_cert(const struct buf *, X509 **);
-/* Signs a certificate for req->csr and records it with claim. */
+/* Signs a certificate for req->csr and records it with claim; with
+ * o->notify, its notice too, and answers PENDING (o->held) while the
+ * notice cannot be sent. */
 void	 outcome_issue(struct worker *, const struct scep_req *,
 	    const struct template *, const struct store_claim *,
 	    const struct issue_extras *, const char *key_id, struct outcome *);
-/* 1 when this transaction has a stored certificate (the outcome is set). */
+/* 1 when this transaction has a stored certificate (the outcome is set:
+ * SUCCESS, or PENDING while its notice is still owed). */
 int	 outcome_replay(struct worker *, const struct scep_req *,
 	    const char *key_id, struct outcome *);
 

@@ -3,6 +3,7 @@
 #include "responder/approval.h"
 #include "responder/auditop.h"
 #include "responder/lifecycle.h"
+#include "responder/notice.h"
 #include "responder/outcome.h"
 #include "scep/certrep.h"
 #include "store/events.h"
@@ -134,8 +135,12 @@ enroll(struct worker *w, const struct scep_req *req, const char *key_id,
 	else {
 		struct issue_extras ex = { dec.sid, dec.subject };
 
+		o->notify = &preq;
 		outcome_issue(w, req, t, &dec.claim, &ex, key_id, o);
-		policy_after_issue(w->policy, &preq, o->issued, o->reason);
+		o->notify = NULL;
+		/* A concurrent twin that recorded first reports for both. */
+		if (o->issued == NULL && !o->raced)
+			notice_failure(w->policy, w->store, &preq, o->reason);
 	}
 	policy_decision_free(&dec);
 }
@@ -218,6 +223,7 @@ static void
 do_getcert(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
 	struct buf	 der = { 0 };
+	char		 why[REASON_MAX];
 
 	if (X509_NAME_cmp(req->issuer, X509_get_subject_name(w->ra.ca)) != 0 ||
 	    cert_serial_hex(req->serial, o->serial, sizeof(o->serial)) != 0 ||
@@ -231,6 +237,15 @@ do_getcert(struct worker *w, const struct scep_req *req, struct outcome *o)
 		snprintf(o->reason, sizeof(o->reason), "GetCert for %s: the "
 		    "signer holds neither its key nor a valid certificate of "
 		    "ours for its subject", o->serial);
+		outcome_fail(o, FAIL_BADCERTID);
+		o->serial[0] = '\0';
+	} else if (notice_flush(w->policy, w->store, o->serial, why,
+	    sizeof(why)) != 0) {
+		/* Not handed out before its notice (PENDING is for PKCSReq
+		 * and CertPoll only). */
+		snprintf(o->reason, sizeof(o->reason), "GetCert for %s: held "
+		    "until the policy's notification is acknowledged: %.300s",
+		    o->serial, why);
 		outcome_fail(o, FAIL_BADCERTID);
 		o->serial[0] = '\0';
 	} else {
@@ -279,9 +294,9 @@ record_event(struct worker *w, const struct scep_req *req,
 
 	if ((req->msg_type != MSG_PKCSREQ && req->msg_type != MSG_RENEWALREQ) ||
 	    req->txid[0] == '\0' || o->resent ||
-	    o->rep.status == STATUS_PENDING)
+	    (o->rep.status == STATUS_PENDING && !o->held))
 		return;
-	if (o->rep.status == STATUS_SUCCESS) {
+	if (o->rep.status == STATUS_SUCCESS || o->held) {
 		/* Recorded in the issuing transaction (record()). */
 		events_notify(&w->cfg, &o->event.ev);
 		return;

@@ -200,3 +200,36 @@ store_pending_decide(struct store *s, int64_t id, int64_t now,
 {
 	return s->ops->pending_decide(s, id, now, cert, ev, keep_after);
 }
+
+enum store_rc
+store_outbox_add(struct store *s, const struct store_notice *n)
+{
+	return s->ops->outbox_add(s, n);
+}
+
+enum store_rc
+store_outbox_find(struct store *s, const char *serial,
+    int (*fn)(const struct store_notice *, void *), void *arg)
+{
+	return s->ops->outbox_find(s, serial, fn, arg);
+}
+
+enum store_rc
+store_outbox_list(struct store *s,
+    int (*fn)(const struct store_notice *, void *), void *arg)
+{
+	return s->ops->outbox_list(s, fn, arg);
+}
+
+enum store_rc
+store_outbox_sent(struct store *s, int64_t id)
+{
+	return s->ops->outbox_sent(s, id);
+}
+
+enum store_rc
+store_outbox_failed(struct store *s, int64_t id, int64_t at,
+    const char *error)
+{
+	return s->ops->outbox_failed(s, id, at, error);
+}

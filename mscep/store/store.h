@@ -45,6 +45,26 @@ struct store_event {
 	const char	*description;	/* failure: why (never a secret) */
 };
 
+/*
+ * The outbox: notifications owed to the service that vouched for a
+ * request (Intune's successNotification and failureNotification), kept
+ * until that service acknowledged them. A success notice is written in
+ * the transaction that records its certificate, and the certificate is
+ * handed out only once its notice is gone.
+ */
+struct store_notice {
+	int64_t		 id;		/* set when read */
+	const char	*txid;
+	const char	*serial;	/* the certificate held back until it
+					   is sent; NULL: a failure notice */
+	const char	*action;	/* e.g. "successNotification" */
+	const char	*body;		/* what to send (JSON text) */
+	int64_t		 created_at;
+	int64_t		 tried_at;	/* last failed try, 0: none */
+	int		 tries;		/* failed tries */
+	const char	*last_error;	/* "" or NULL: none */
+};
+
 struct store_cert {
 	const char		*serial;	/* upper-case hex */
 	const char		*subject;
@@ -62,6 +82,9 @@ struct store_cert {
 	 * fsync per enrollment), dropping events older than keep_after. */
 	const struct store_event *event;
 	int64_t			 event_keep_after;
+	/* When set, queued in the outbox in the same transaction (by
+	 * store_issue and store_pending_decide alike). */
+	const struct store_notice *notice;
 };
 
 enum store_rc {
@@ -217,5 +240,21 @@ enum store_rc store_pending_list(struct store *, int64_t now,
 enum store_rc store_pending_decide(struct store *, int64_t id, int64_t now,
 	    const struct store_cert *cert, const struct store_event *ev,
 	    int64_t keep_after);
+
+/* Queues a notice on its own (a failure notice that could not be sent). */
+enum store_rc store_outbox_add(struct store *, const struct store_notice *);
+/* The notice holding back certificate serial: OK (fn called) or
+ * NOT_FOUND. */
+enum store_rc store_outbox_find(struct store *, const char *serial,
+	    int (*fn)(const struct store_notice *, void *), void *);
+/* Every notice still owed, oldest first; fn != 0 stops. */
+enum store_rc store_outbox_list(struct store *,
+	    int (*fn)(const struct store_notice *, void *), void *);
+/* The service acknowledged notice id: it goes (NOT_FOUND when another
+ * sender was first). */
+enum store_rc store_outbox_sent(struct store *, int64_t id);
+/* Another failed try of notice id, at, and why (for the listing). */
+enum store_rc store_outbox_failed(struct store *, int64_t id, int64_t at,
+	    const char *error);
 
 #endif

@@ -61,6 +61,15 @@ struct store_ops {
 	enum store_rc (*pending_decide)(struct store *, int64_t id,
 	    int64_t now, const struct store_cert *cert,
 	    const struct store_event *ev, int64_t keep_after);
+	enum store_rc (*outbox_add)(struct store *,
+	    const struct store_notice *);
+	enum store_rc (*outbox_find)(struct store *, const char *serial,
+	    int (*fn)(const struct store_notice *, void *), void *);
+	enum store_rc (*outbox_list)(struct store *,
+	    int (*fn)(const struct store_notice *, void *), void *);
+	enum store_rc (*outbox_sent)(struct store *, int64_t id);
+	enum store_rc (*outbox_failed)(struct store *, int64_t id, int64_t at,
+	    const char *error);
 };
 
 /* The first member of every backend's handle. */

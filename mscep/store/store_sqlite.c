@@ -94,6 +94,25 @@ static const char schema_v3[] =
 	"INSERT OR IGNORE INTO meta VALUES ('crl_number', 0), ('crl_dirty', 1);"
 	"PRAGMA user_version=3;";
 
+/*
+ * Version 4: the outbox, notifications owed to the service that vouched
+ * for a request (Intune), each written in the transaction that records
+ * the certificate it announces. Applied once, after version 3.
+ */
+static const char schema_v4[] =
+	"CREATE TABLE IF NOT EXISTS outbox ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" transaction_id TEXT NOT NULL,"
+	" serial TEXT REFERENCES certificates(serial),"
+	" action TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" tried_at INTEGER,"
+	" tries INTEGER NOT NULL DEFAULT 0,"
+	" last_error TEXT);"
+	"CREATE INDEX IF NOT EXISTS outbox_serial ON outbox(serial);"
+	"PRAGMA user_version=4;";
+
 enum stmt_id {
 	S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_FIND_TXN, S_INSERT_CERT, S_INSERT_TXN, S_CERT_BY_SERIAL,
@@ -202,7 +221,8 @@ exec_simple(struct sqlite_store *s, enum stmt_id id)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Brings a new or version 2 store to version 3, once, whoever comes first. */
+/* Brings a new, version 2 or version 3 store to version 4, once, whoever
+ * comes first. */
 static int
 migrate(sqlite3 *db)
 {
@@ -217,6 +237,8 @@ migrate(sqlite3 *db)
 	sqlite3_finalize(q);
 	if (version >= 0 && (version >= 3 ||
 	    sqlite3_exec(db, schema_v3, NULL, NULL, NULL) == SQLITE_OK) &&
+	    (version >= 4 ||
+	    sqlite3_exec(db, schema_v4, NULL, NULL, NULL) == SQLITE_OK) &&
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -452,7 +474,10 @@ store_sqlite_insert_cert(struct store *st, const struct store_cert *c,
 	if (step == SQLITE_CONSTRAINT && sqlite3_extended_errcode(s->db) ==
 	    SQLITE_CONSTRAINT_PRIMARYKEY)
 		return STORE_TXID_TAKEN;
-	return step == SQLITE_DONE ? STORE_OK : STORE_ERROR;
+	if (step != SQLITE_DONE)
+		return STORE_ERROR;
+	return c->notice != NULL ? store_sqlite_outbox_write(st, c->notice,
+	    now) : STORE_OK;
 }
 
 /*
@@ -752,4 +777,9 @@ const struct store_ops store_sqlite_ops = {
 	.pending_get = store_sqlite_pending_get,
 	.pending_list = store_sqlite_pending_list,
 	.pending_decide = store_sqlite_pending_decide,
+	.outbox_add = store_sqlite_outbox_add,
+	.outbox_find = store_sqlite_outbox_find,
+	.outbox_list = store_sqlite_outbox_list,
+	.outbox_sent = store_sqlite_outbox_sent,
+	.outbox_failed = store_sqlite_outbox_failed,
 };

@@ -27,6 +27,10 @@ enum store_rc store_sqlite_insert_cert(struct store *,
 enum store_rc store_sqlite_event_write(struct store *,
     const struct store_event *,
 	    int64_t keep_after);
+/* Inside the caller's transaction: a notice queued in the outbox
+ * (created_at 0: now). */
+enum store_rc store_sqlite_outbox_write(struct store *,
+    const struct store_notice *, int64_t now);
 /* COMMIT when rc is STORE_OK, else ROLLBACK; the outcome. */
 enum store_rc store_sqlite_end(sqlite3 *, enum store_rc);
 /* A text column, "" for NULL. */
@@ -83,5 +87,14 @@ enum store_rc store_sqlite_pending_list(struct store *, int64_t now,
 enum store_rc store_sqlite_pending_decide(struct store *, int64_t id,
 	    int64_t now, const struct store_cert *cert,
 	    const struct store_event *ev, int64_t keep_after);
+enum store_rc store_sqlite_outbox_add(struct store *,
+	    const struct store_notice *);
+enum store_rc store_sqlite_outbox_find(struct store *, const char *serial,
+	    int (*fn)(const struct store_notice *, void *), void *);
+enum store_rc store_sqlite_outbox_list(struct store *,
+	    int (*fn)(const struct store_notice *, void *), void *);
+enum store_rc store_sqlite_outbox_sent(struct store *, int64_t id);
+enum store_rc store_sqlite_outbox_failed(struct store *, int64_t id,
+	    int64_t at, const char *error);
 
 #endif

@@ -30,8 +30,13 @@ accepted counts as "tls_connection" in counts.json.
 A challengePassword "intune-ok-..." is accepted (code Success);
 "intune-code-<Name>" is refused with code <Name>; anything else gets
 ChallengeDecryptionError.
+
+successNotification faults in control.json: "notify_fail": N makes the
+next N successNotification calls fail (then they succeed again), the way
+"notify_fail_mode" says: "503" (default), "garbage" (200, not JSON),
+"refuse" (200, code Unknown) or "drop" (connection closed, no answer).
 """
-import argparse, base64, hashlib, json, os, re, ssl, subprocess, tempfile
+import argparse, base64, hashlib, json, os, re, socket, ssl, subprocess, tempfile
 import threading, time, urllib.parse, uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -221,6 +226,31 @@ class Standin(BaseHTTPRequestHandler):
         m = re.search(r"challengePassword\s*:\s*(\S+)", r.stdout)
         return (m.group(1), None) if m else (None, "ChallengePasswordMissing")
 
+    def notify_fault(self):
+        """True when this successNotification fails (answered here)."""
+        with lock:
+            c = self.control()
+            if c.get("notify_fail", 0) <= 0:
+                return False
+            c["notify_fail"] -= 1
+            with open(os.path.join(A.dir, "control.json"), "w") as f:
+                json.dump(c, f)
+        self.count("successNotification_failed")
+        mode = c.get("notify_fail_mode", "503")
+        if mode == "garbage":
+            self.reply(200, raw=b"{\"code\": Succ")
+        elif mode == "refuse":
+            self.reply(200, {"code": "Unknown", "errorDescription": "try later"})
+        elif mode == "drop":
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        else:
+            self.reply(503, raw=b"Service Unavailable")
+        return True
+
     def scep(self, action):
         self.count(action)
         raw = self.body()
@@ -231,6 +261,8 @@ class Standin(BaseHTTPRequestHandler):
                                 "content-type": self.headers.get("Content-Type")}) + "\n")
         if not self.bearer("intune"):
             return self.reply(401, {"Message": "Authorization has been denied"})
+        if action == "successNotification" and self.notify_fault():
+            return
         c = self.control().get("validate", "ok")
         if c == "hang":
             time.sleep(120)

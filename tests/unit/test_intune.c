@@ -1,6 +1,7 @@
 /* test_intune.c - Module = intune without a network: the client
  * assertion (decoded and verified with the certificate), the scopes and
- * token URL, Graph's endpoint list and Intune's validateRequest answers. */
+ * token URL, Graph's endpoint list, Intune's validateRequest answers and
+ * the notifications' bodies. */
 #include <CUnit/CUnit.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,6 +235,68 @@ test_validate_answers(void)
 	CU_ASSERT(!judged(302, "{\"code\":\"Success\"}", &d));
 }
 
+/* The notices' bodies: successNotification names the certificate,
+ * failureNotification carries a signed HRESULT and at most 255
+ * printable characters. */
+static void
+test_notices(void)
+{
+	struct policy_request	 req = { 0 };
+	struct policy_notice	 n = { 0 };
+	X509_REQ		*csr = X509_REQ_new();
+	json_t			*j = NULL, *o;
+	unsigned char		 md[20];
+	unsigned int		 mdlen = 0, i;
+	char			 why[600], thumb[41], reason[REASON_MAX];
+	const char		*desc;
+
+	CU_ASSERT_FATAL(csr != NULL && X509_REQ_set_pubkey(csr, key) == 1 &&
+	    X509_REQ_sign(csr, key, EVP_sha256()) > 0);
+	req.txid = "TX-1";
+	req.csr = csr;
+	CU_ASSERT_EQUAL_FATAL(policy_intune_notice(NULL, &req, cert, NULL, &n,
+	    reason, sizeof(reason)), 1);
+	CU_ASSERT_STRING_EQUAL(n.action, "successNotification");
+	CU_ASSERT_FATAL((j = json_loads(n.body, 0, NULL)) != NULL);
+	o = json_object_get(j, "notification");
+	X509_digest(cert, EVP_sha1(), md, &mdlen);
+	for (i = 0; i < mdlen; i++)
+		snprintf(thumb + 2 * i, 3, "%02X", md[i]);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o,
+	    "certificateThumbprint")), thumb);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o,
+	    "certificateSerialNumber")), "07");
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(o,
+	    "transactionId")), "TX-1");
+	CU_ASSERT_PTR_NOT_NULL(strchr(json_string_value(json_object_get(o,
+	    "certificateExpirationDateUtc")), 'Z'));
+	CU_ASSERT_PTR_NOT_NULL(strstr(json_string_value(json_object_get(o,
+	    "issuingCertificateAuthority")), "app"));
+	json_decref(j);
+	policy_notice_free(&n);
+	memset(why, 'x', sizeof(why) - 1);
+	why[sizeof(why) - 1] = '\0';
+	why[3] = '\n';
+	why[4] = (char)0xC3;
+	CU_ASSERT_EQUAL_FATAL(policy_intune_notice(NULL, &req, NULL, why, &n,
+	    reason, sizeof(reason)), 1);
+	CU_ASSERT_STRING_EQUAL(n.action, "failureNotification");
+	CU_ASSERT_FATAL((j = json_loads(n.body, 0, NULL)) != NULL);
+	o = json_object_get(j, "notification");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(o, "hResult")),
+	    -2147467259LL);
+	desc = json_string_value(json_object_get(o, "errorDescription"));
+	CU_ASSERT(desc != NULL && strlen(desc) == 255 &&
+	    strncmp(desc, "xxx??x", 6) == 0);
+	json_decref(j);
+	policy_notice_free(&n);
+	/* A stored notice for another action is not sent anywhere. */
+	CU_ASSERT_EQUAL(policy_intune_send(NULL, "validateRequest", "{}",
+	    reason, sizeof(reason)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "not one Intune takes"));
+	X509_REQ_free(csr);
+}
+
 int
 register_intune(void)
 {
@@ -243,7 +306,8 @@ register_intune(void)
 	    !CU_add_test(s, "client assertion JWT", test_assertion) ||
 	    !CU_add_test(s, "token URL and scopes", test_scopes) ||
 	    !CU_add_test(s, "Graph endpoint list", test_endpoints) ||
-	    !CU_add_test(s, "validateRequest answers", test_validate_answers))
+	    !CU_add_test(s, "validateRequest answers", test_validate_answers) ||
+	    !CU_add_test(s, "success and failure notices", test_notices))
 		return -1;
 	return 0;
 }

@@ -305,6 +305,214 @@ test_pending(void)
 	    NULL, 0), STORE_NOT_PENDING);
 }
 
+/* The outbox: a notice recorded with its certificate or on its own. */
+struct outbox_seen {
+	int	 n;
+	int64_t	 id;
+	int	 tries;
+	int64_t	 tried_at;
+	int	 has_serial;
+	char	 serial[16];
+	char	 action[32];
+	char	 body[32];
+	char	 error[32];
+};
+
+static int
+see_notice(const struct store_notice *sn, void *arg)
+{
+	struct outbox_seen	*o = arg;
+
+	o->n++;
+	o->id = sn->id;
+	o->tries = sn->tries;
+	o->tried_at = sn->tried_at;
+	o->has_serial = sn->serial != NULL;
+	snprintf(o->serial, sizeof(o->serial), "%s", sn->serial ? sn->serial :
+	    "");
+	snprintf(o->action, sizeof(o->action), "%s", sn->action);
+	snprintf(o->body, sizeof(o->body), "%s", sn->body);
+	snprintf(o->error, sizeof(o->error), "%s", sn->last_error);
+	return 0;
+}
+
+static enum store_rc
+add_noticed(struct store *st, const char *serial, const char *txid,
+    const struct store_claim *claim)
+{
+	struct store_notice	 n = { 0 };
+	struct store_cert	 c = { 0 };
+
+	n.txid = txid;
+	n.serial = serial;
+	n.action = "successNotification";
+	n.body = "{\"n\":1}";
+	c.serial = serial;
+	c.subject = "CN=o";
+	c.sans = "";
+	c.template_name = "T";
+	c.txid = txid;
+	c.key_id = "OK";
+	c.der = (const unsigned char *)"x";
+	c.der_len = 1;
+	c.notice = &n;
+	return store_issue(st, &c, claim);
+}
+
+static void
+test_outbox(void)
+{
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct store_claim	 otp = { .kind = CLAIM_OTP, .key = "nope" };
+	struct outbox_seen	 o = { 0 };
+	struct store_notice	 f = { 0 };
+
+	CU_ASSERT_EQUAL(store_outbox_find(fx.store, "40", see_notice, &o),
+	    STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL_FATAL(add_noticed(fx.store, "40", "otx40", &none),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(store_outbox_find(fx.store, "40", see_notice, &o),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(o.n, 1);
+	CU_ASSERT_STRING_EQUAL(o.action, "successNotification");
+	CU_ASSERT_STRING_EQUAL(o.body, "{\"n\":1}");
+	CU_ASSERT(o.has_serial && o.tries == 0 && o.tried_at == 0);
+	CU_ASSERT_STRING_EQUAL(o.error, "");
+	/* A certificate that is not recorded leaves no notice either. */
+	CU_ASSERT_EQUAL(add_noticed(fx.store, "41", "otx41", &otp),
+	    STORE_CLAIM_REFUSED);
+	CU_ASSERT_EQUAL(store_outbox_find(fx.store, "41", see_notice, &o),
+	    STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(add_noticed(fx.store, "40", "otx42", &none),
+	    STORE_SERIAL_TAKEN);
+	/* Failed tries are counted with the last reason. */
+	CU_ASSERT_EQUAL(store_outbox_failed(fx.store, o.id, 100, "HTTP 503"),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(store_outbox_failed(fx.store, o.id, 200, "timeout"),
+	    STORE_OK);
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_EQUAL(store_outbox_find(fx.store, "40", see_notice, &o),
+	    STORE_OK);
+	CU_ASSERT(o.tries == 2 && o.tried_at == 200);
+	CU_ASSERT_STRING_EQUAL(o.error, "timeout");
+	/* A failure notice stands alone: listed, never found by a serial. */
+	f.txid = "otx43";
+	f.action = "failureNotification";
+	f.body = "{}";
+	f.tries = 1;
+	f.tried_at = 300;
+	f.last_error = "HTTP 503";
+	CU_ASSERT_EQUAL(store_outbox_add(fx.store, &f), STORE_OK);
+	f.body = NULL;
+	CU_ASSERT_EQUAL(store_outbox_add(fx.store, &f), STORE_ERROR);
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_EQUAL(store_outbox_list(fx.store, see_notice, &o), STORE_OK);
+	CU_ASSERT_EQUAL(o.n, 2);
+	CU_ASSERT(!o.has_serial && o.tries == 1);	/* the last, oldest first */
+	CU_ASSERT_STRING_EQUAL(o.action, "failureNotification");
+	CU_ASSERT_EQUAL(store_outbox_sent(fx.store, o.id), STORE_OK);
+	/* Sent: the certificate's notice goes, once. */
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_EQUAL(store_outbox_find(fx.store, "40", see_notice, &o),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(store_outbox_sent(fx.store, o.id), STORE_OK);
+	CU_ASSERT_EQUAL(store_outbox_sent(fx.store, o.id), STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_outbox_failed(fx.store, o.id, 1, "x"),
+	    STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_outbox_find(fx.store, "40", see_notice, &o),
+	    STORE_NOT_FOUND);
+	memset(&o, 0, sizeof(o));
+	CU_ASSERT_EQUAL(store_outbox_list(fx.store, see_notice, &o), STORE_OK);
+	CU_ASSERT_EQUAL(o.n, 0);
+}
+
+/* An approval records its certificate's notice in the same transaction;
+ * a decision that changes nothing records none. */
+static void
+test_outbox_approval(void)
+{
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct pending_req	 p = { 0 };
+	struct store_cert	 c = { 0 };
+	struct store_notice	 n = { 0 };
+	struct outbox_seen	 o = { 0 };
+	struct seen		 s = { 0 };
+	int64_t			 now = util_now();
+
+	p.txid = "optx";
+	p.requester = "";
+	p.key_id = "PK";
+	p.template_name = "T";
+	p.subject = "CN=p";
+	p.sans = "";
+	p.csr = (const unsigned char *)"csr";
+	p.csr_len = 3;
+	p.expires_at = now + 3600;
+	CU_ASSERT_EQUAL_FATAL(store_pending_add(fx.store, &p, &none),
+	    STORE_OK);
+	CU_ASSERT_EQUAL_FATAL(store_pending_find(fx.store, "optx", "PK", now,
+	    see, &s), STORE_OK);
+	n.txid = "optx";
+	n.serial = "50";
+	n.action = "successNotification";
+	n.body = "{}";
+	c.serial = "50";
+	c.subject = "CN=p";
+	c.sans = "";
+	c.template_name = "T";
+	c.txid = "optx";
+	c.key_id = "PK";
+	c.der = (const unsigned char *)"x";
+	c.der_len = 1;
+	c.notice = &n;
+	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now, &c, NULL, 0),
+	    STORE_OK);
+	CU_ASSERT_EQUAL(store_outbox_find(fx.store, "50", see_notice, &o),
+	    STORE_OK);
+	c.serial = n.serial = "51";
+	CU_ASSERT_EQUAL(store_pending_decide(fx.store, s.id, now, &c, NULL, 0),
+	    STORE_NOT_PENDING);
+	CU_ASSERT_EQUAL(store_outbox_find(fx.store, "51", see_notice, &o),
+	    STORE_NOT_FOUND);
+	CU_ASSERT_EQUAL(store_outbox_sent(fx.store, o.id), STORE_OK);
+}
+
+/* A version 3 store gains the outbox, once; what it holds survives a
+ * close (a restart). */
+static void
+test_outbox_migrate(void)
+{
+	const char		*path = "/tmp/mscep-unit-v3.db";
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct store		*st = NULL;
+	struct outbox_seen	 o = { 0 };
+	sqlite3			*db = NULL;
+	char			 reason[REASON_MAX];
+
+	unlink(path);
+	CU_ASSERT_FATAL(store_open(path, &st, reason, sizeof(reason)) == 0);
+	store_close(st);
+	st = NULL;
+	/* Back to version 3: no outbox. */
+	CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
+	CU_ASSERT_FATAL(sqlite3_exec(db, "DROP TABLE outbox; PRAGMA "
+	    "user_version=3;", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	CU_ASSERT_FATAL(store_open(path, &st, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(add_noticed(st, "60", "otx60", &none), STORE_OK);
+	store_close(st);
+	st = NULL;
+	CU_ASSERT_FATAL(store_open(path, &st, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL(store_outbox_find(st, "60", see_notice, &o), STORE_OK);
+	CU_ASSERT_EQUAL(o.n, 1);
+	store_close(st);
+	CU_ASSERT_FATAL(sqlite3_open(path, &db) == SQLITE_OK);
+	CU_ASSERT_EQUAL(sqlite3_exec(db, "SELECT 1 FROM outbox", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	unlink(path);
+}
+
 static int
 setup(void)
 {
@@ -330,7 +538,13 @@ register_store(void)
 	    !CU_add_test(s, "bulk revocation and list filters", test_bulk) ||
 	    !CU_add_test(s, "renewal claim supersedes once",
 	    test_renewal_claim) ||
-	    !CU_add_test(s, "pending: approve once, expire", test_pending))
+	    !CU_add_test(s, "pending: approve once, expire", test_pending) ||
+	    !CU_add_test(s, "outbox: with the certificate, tries, sent once",
+	    test_outbox) ||
+	    !CU_add_test(s, "outbox: an approval's notice",
+	    test_outbox_approval) ||
+	    !CU_add_test(s, "outbox: version 3 migrates, survives a restart",
+	    test_outbox_migrate))
 		return -1;
 	return 0;
 }
