@@ -101,7 +101,11 @@ check "the installed files name /usr/sbin, not /usr/local" sh -c "
 check "the man pages are installed" test -f /usr/share/man/man8/mscep.8.gz \
     -a -f /usr/share/man/man8/mscep-admin.8.gz -a -f /usr/share/man/man5/mscep.ini.5.gz
 check "systemd-analyze verify accepts the installed units" \
-    systemd-analyze verify /lib/systemd/system/mscep.socket /lib/systemd/system/mscep.service
+    systemd-analyze verify /lib/systemd/system/mscep.socket /lib/systemd/system/mscep.service \
+    /lib/systemd/system/mscep-intune-sync.service /lib/systemd/system/mscep-intune-sync.timer
+check "intune-sync's timer runs mscep-admin from /usr/sbin" \
+    grep -q 'ExecStart=/usr/sbin/mscep-admin .* intune-sync' \
+    /lib/systemd/system/mscep-intune-sync.service
 check_not "nothing is enabled: no web server configuration, no unit" sh -c \
     "ls /etc/nginx/sites-enabled /etc/apache2/conf-enabled /etc/apache2/sites-enabled \
     /etc/lighttpd/conf-enabled /etc/systemd/system/*.wants 2>/dev/null | grep mscep"
