@@ -169,8 +169,10 @@ DEPLOY_SED = -e 's|/usr/local/|$(PREFIX)/|g' \
 install: $(BINDIR)/mscep $(BINDIR)/mscep-admin $(MAN5)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/mscep \
 	    $(DESTDIR)$(PREFIX)/share/mscep $(DESTDIR)$(SYSCONFDIR)/mscep \
-	    $(DESTDIR)$(PREFIX)/share/doc/mscep
+	    $(DESTDIR)$(PREFIX)/share/doc/mscep/docs
 	install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/mscep/
+	install -m 0644 docs/operations.md docs/challenge.md \
+	    $(DESTDIR)$(PREFIX)/share/doc/mscep/docs/
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	for f in $(MAN8); do sed $(DEPLOY_SED) $$f > \
 	    $(DESTDIR)$(MANDIR)/man8/$${f##*/} || exit 1; done
