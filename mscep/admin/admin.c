@@ -199,6 +199,28 @@ check_online(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * Intune knows only the certificates it validated and was notified of: a
+ * RenewalReq under Module = intune is issued without asking it, and
+ * intune-sync cannot revoke what Intune never heard of (its devices
+ * renew with a new PKCSReq and a fresh challenge instead).
+ */
+static void
+check_intune_renewal(const struct config *cfg)
+{
+	int	 i;
+
+	if (cfg->policy != POLICY_INTUNE)
+		return;
+	for (i = 0; i < cfg->ntemplates; i++)
+		if (cfg->templates[i].allow_renewal)
+			fprintf(stderr, "%s: warning: [%s] AllowRenewal = 1 "
+			    "under Module = intune: renewals are issued "
+			    "without Intune and it cannot revoke them; "
+			    "Intune devices renew with a new challenge\n",
+			    cfg->path, cfg->templates[i].name);
+}
+
 static int
 cmd_check(const struct config *cfg, int argc, char *argv[])
 {
@@ -251,6 +273,7 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 	}
 	buf_free(&next);
 	ra_free(&ra);
+	check_intune_renewal(cfg);
 	if (auditop_check(cfg, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;

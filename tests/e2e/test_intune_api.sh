@@ -45,6 +45,12 @@ make_ini Module=intune TenantId=$TENANT ClientId=$CLIENT \
     CABundle="$P/ca.crt" TimeoutSeconds=3 SidUrlSan=1
 $ADMIN init >/dev/null
 check "mscep-admin check accepts the [Intune] section" $ADMIN check
+check_not "... without a warning" sh -c "$ADMIN check 2>&1 | grep warning"
+# A template that renews under Module = intune: issued without Intune.
+sed 's/^AllowRenewal = .*/AllowRenewal = 1/' "$INI" > "$T/renew.ini"
+check "check warns of AllowRenewal = 1 under Module = intune" sh -c "
+    $MSCEP_BIN/mscep-admin -c '$T/renew.ini' check 2>&1 >/dev/null |
+    grep -q 'warning: \[IPSECIntermediateOffline\] AllowRenewal = 1 under Module = intune'"
 check "check --online gets both tokens and prints the discovered endpoints" sh -c "
     $ADMIN check --online > '$T/online' 2>&1 &&
     grep -q '^Graph token: ok' '$T/online' && grep -q '^Intune token: ok' '$T/online' &&

@@ -114,6 +114,27 @@ assert "exponent" in n["errorDescription"], n'
 check "failureNotification: transactionID, hResult -2147467259, the reason in at most 255 characters" \
     failure_sent
 
+# failureNotification unacknowledged: kept in the outbox, sent by
+# mscep-admin intune-notify (once it fails, then it goes).
+f=$(count failureNotification)
+control '{"failure_fail": 2}'
+check "failureNotification answered 503: the device still gets FAILURE badRequest" \
+    timeout 60 $CLI -u "$URL" -p intune-ok-e3b --keys "$T/e3.pem" \
+    --expect failure --failinfo 2 enroll
+check "... the notice is kept in the outbox with its error" \
+    test "$(sql "select count(*) from outbox where action = 'failureNotification' and tries = 1 and serial is null and last_error like '%503%'")" = 1
+check "... and listed by intune-notify --list" sh -c "
+    $ADMIN intune-notify --list | grep -q 'failureNotification'"
+check_not "intune-notify while Intune still fails: exit non-zero" \
+    $ADMIN intune-notify
+check "... the notice still owed, two tries" \
+    test "$(sql "select tries from outbox where action = 'failureNotification'")" = 2
+check "intune-notify once Intune answers: sent" $ADMIN intune-notify
+check "... nothing owed" test "$(owed)" = 0
+check "... Intune got it: three calls, the last acknowledged" \
+    test "$(count failureNotification)" = $((f + 3))
+check "... with the same transactionID and HRESULT" failure_sent
+
 # Held for approval: approve notifies (held while it fails), deny too.
 stop_lighttpd
 sed -i 's/^RequireApproval = .*/RequireApproval = 1/' "$INI"

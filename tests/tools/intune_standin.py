@@ -35,6 +35,7 @@ successNotification faults in control.json: "notify_fail": N makes the
 next N successNotification calls fail (then they succeed again), the way
 "notify_fail_mode" says: "503" (default), "garbage" (200, not JSON),
 "refuse" (200, code Unknown) or "drop" (connection closed, no answer).
+"failure_fail": N does the same to the next N failureNotification calls.
 """
 import argparse, base64, hashlib, json, os, re, socket, ssl, subprocess, tempfile
 import threading, time, urllib.parse, uuid
@@ -226,16 +227,17 @@ class Standin(BaseHTTPRequestHandler):
         m = re.search(r"challengePassword\s*:\s*(\S+)", r.stdout)
         return (m.group(1), None) if m else (None, "ChallengePasswordMissing")
 
-    def notify_fault(self):
-        """True when this successNotification fails (answered here)."""
+    def notify_fault(self, action):
+        """True when this notification fails (answered here)."""
+        key = "notify_fail" if action == "successNotification" else "failure_fail"
         with lock:
             c = self.control()
-            if c.get("notify_fail", 0) <= 0:
+            if c.get(key, 0) <= 0:
                 return False
-            c["notify_fail"] -= 1
+            c[key] -= 1
             with open(os.path.join(A.dir, "control.json"), "w") as f:
                 json.dump(c, f)
-        self.count("successNotification_failed")
+        self.count(action + "_failed")
         mode = c.get("notify_fail_mode", "503")
         if mode == "garbage":
             self.reply(200, raw=b"{\"code\": Succ")
@@ -261,7 +263,7 @@ class Standin(BaseHTTPRequestHandler):
                                 "content-type": self.headers.get("Content-Type")}) + "\n")
         if not self.bearer("intune"):
             return self.reply(401, {"Message": "Authorization has been denied"})
-        if action == "successNotification" and self.notify_fault():
+        if action != "validateRequest" and self.notify_fault(action):
             return
         c = self.control().get("validate", "ok")
         if c == "hang":
