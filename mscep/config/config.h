@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "util/audit.h"
+#include "util/metrics.h"
 
 #define TEMPLATE_NAME_MAX	64
 #define TEMPLATES_MAX		32
@@ -126,6 +127,10 @@ struct config {
 
 	/* [Audit]: the audit stream (util/audit.h). */
 	struct audit_sink audit;		/* Target, Facility */
+
+	/* [Metrics]: the Prometheus page (util/metrics.h). */
+	char		 metrics_path[128];	/* "" : no page, no counts */
+	struct metrics_allow metrics_allow;	/* who may read it */
 
 	/* [PasswordPage]: the mscep_admin page. */
 	char		 page_users[1024];	/* allow-list, LF separated */

@@ -93,6 +93,10 @@ static int parse_include_cdp(struct loader *, const struct config_key *,
     const char *, void *);
 static int parse_include_ocsp(struct loader *, const struct config_key *,
     const char *, void *);
+static int parse_metrics_path(struct loader *, const struct config_key *,
+    const char *, void *);
+static int parse_allow_from(struct loader *, const struct config_key *,
+    const char *, void *);
 static int parse_audit_target(struct loader *, const struct config_key *,
     const char *, void *);
 
@@ -293,6 +297,14 @@ const struct config_key config_keys[] = {
 	    .words = facility_words, CFG(audit.facility), .help = "syslog "
 	    "facility of the audit lines: authpriv, auth, daemon, user or "
 	    "local0 to local7" },
+
+	/* [Metrics]: the Prometheus page. */
+	{ "Metrics", "Path", CONFIG_TEXT, "", CFG(metrics_path),
+	    .parse = parse_metrics_path, .help = "URL path of the "
+	    "Prometheus metrics page; empty: no page and no counting" },
+	{ "Metrics", "AllowFrom", CONFIG_LIST, "127.0.0.1, ::1",
+	    CFG(metrics_allow), .parse = parse_allow_from, .help = "addresses "
+	    "and networks (CIDR) that may read the page; others get 403" },
 
 	/* Every other section: a template, named by its section. */
 	{ NULL, "ValidityDays", CONFIG_INT, "365", .min = 1, .max = 36500,
@@ -611,15 +623,16 @@ parse_url(struct loader *l, const struct config_key *k, const char *s,
 	return 0;
 }
 
+/* A path of its own beside SCEP's, such as /ocsp or /metrics. */
 static int
-parse_ocsp_path(struct loader *l, const struct config_key *k, const char *s,
-    void *field)
+parse_url_path(struct loader *l, const struct config_key *k, const char *s,
+    void *field, const char *example)
 {
 	if (*s != '\0' && (s[0] != '/' || strlen(s) >= k->size ||
 	    strpbrk(s, "?#%\\ \t") != NULL || strstr(s, "..") != NULL ||
 	    s[strlen(s) - 1] == '/')) {
-		config_key_problem(l, k, "\"%s\": a URL path such as /ocsp "
-		    "(no trailing /)", s);
+		config_key_problem(l, k, "\"%s\": a URL path such as %s "
+		    "(no trailing /)", s, example);
 		return -1;
 	}
 	if (strncasecmp(s, "/certsrv/mscep", 14) == 0) {
@@ -628,6 +641,53 @@ parse_ocsp_path(struct loader *l, const struct config_key *k, const char *s,
 		return -1;
 	}
 	util_strlcpy(field, s, k->size);
+	return 0;
+}
+
+static int
+parse_ocsp_path(struct loader *l, const struct config_key *k, const char *s,
+    void *field)
+{
+	return parse_url_path(l, k, s, field, "/ocsp");
+}
+
+static int
+parse_metrics_path(struct loader *l, const struct config_key *k,
+    const char *s, void *field)
+{
+	if (*s != '\0' && strcmp(s, l->cfg->ocsp_path) == 0) {
+		config_key_problem(l, k, "\"%s\": [OCSP] Path already", s);
+		return -1;
+	}
+	return parse_url_path(l, k, s, field, "/metrics");
+}
+
+struct allow_list {
+	struct metrics_allow	*allow;
+	char			 why[REASON_MAX];
+};
+
+static int
+allow_item(const char *s, void *arg)
+{
+	struct allow_list	*a = arg;
+
+	if (metrics_allow_add(a->allow, s, a->why, sizeof(a->why)) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+parse_allow_from(struct loader *l, const struct config_key *k,
+    const char *s, void *field)
+{
+	struct allow_list	 a = { field, "" };
+
+	a.allow->n = 0;
+	if (config_for_each_item(s, allow_item, &a) != 0) {
+		config_key_problem(l, k, "%s", a.why);
+		return -1;
+	}
 	return 0;
 }
 

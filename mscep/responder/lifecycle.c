@@ -184,6 +184,7 @@ ask_policy(struct worker *w, const struct scep_req *req,
 	pr.tmpl = t;
 	pr.renews = renews;
 	policy_decide_renewal(w->policy, &pr, &dec);
+	outcome_count_policy(w, &dec, 1);
 	if (!dec.allow) {
 		snprintf(o->reason, sizeof(o->reason), "policy %s refused the "
 		    "renewal: %s: %.160s", policy_name(w->policy), dec.code,

@@ -41,6 +41,29 @@ outcome_server_error(struct outcome *o, const char *stage)
 	outcome_fail(o, FAIL_BADREQUEST);
 }
 
+void
+outcome_count_policy(struct worker *w, const struct policy_decision *d,
+    int renewal)
+{
+	static const char *const failed[] = { "VerifierTimeout",
+	    "IntuneTimeout", "IntuneUnreachable", "IntuneError", "Unknown",
+	    NULL };
+	int	 i;
+
+	if (w->cfg.policy != POLICY_EXEC &&
+	    (w->cfg.policy != POLICY_INTUNE || renewal))
+		return;
+	if (d->allow) {
+		metrics_policy_call(&w->metrics, MPOL_ALLOW);
+		return;
+	}
+	for (i = 0; failed[i] != NULL; i++)
+		if (strcmp(d->code, failed[i]) == 0)
+			break;
+	metrics_policy_call(&w->metrics, failed[i] != NULL ? MPOL_ERROR :
+	    MPOL_DENY);
+}
+
 int
 outcome_load_cert(const struct buf *der, X509 **out)
 {

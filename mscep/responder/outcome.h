@@ -45,6 +45,10 @@ struct outcome {
  * reason; the client gets FAILURE (badRequest: RFC 8894 has no other). */
 void	 outcome_server_error(struct outcome *, const char *stage);
 void	 outcome_fail(struct outcome *, enum scep_failinfo);
+/* Counts a decision of an external policy (exec; intune but for a
+ * renewal, which it does not see) by outcome, for the metrics page. */
+void	 outcome_count_policy(struct worker *, const struct policy_decision *,
+	    int renewal);
 /* A stored DER certificate. */
 int	 outcome_load_cert(const struct buf *, X509 **);
 /* Signs a certificate for req->csr and records it with claim; with

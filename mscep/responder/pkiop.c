@@ -124,6 +124,7 @@ enroll(struct worker *w, const struct scep_req *req, const char *key_id,
 	preq.signer = req->signer;
 	preq.tmpl = t;
 	policy_decide(w->policy, &preq, &dec);
+	outcome_count_policy(w, &dec, 0);
 	snprintf(o->device_id, sizeof(o->device_id), "%s", dec.device_id);
 	if (!dec.allow) {
 		snprintf(o->reason, sizeof(o->reason), "policy %s refused: "
@@ -285,6 +286,28 @@ log_outcome(const char *method, const struct scep_req *req,
 		    log_safe(o->reason, reason, sizeof(reason)));
 }
 
+/* The message type and CertRep status route.c counts. */
+static void
+mark(struct worker *w, const struct scep_req *req, const struct outcome *o)
+{
+	switch (req->msg_type) {
+	case MSG_PKCSREQ: w->mark.msg = MMSG_PKCSREQ; break;
+	case MSG_RENEWALREQ: w->mark.msg = MMSG_RENEWALREQ; break;
+	case MSG_CERTPOLL: w->mark.msg = MMSG_CERTPOLL; break;
+	case MSG_GETCERT: w->mark.msg = MMSG_GETCERT; break;
+	case MSG_GETCRL: w->mark.msg = MMSG_GETCRL; break;
+	default: w->mark.msg = MMSG_OTHER; break;
+	}
+	if (o->rep.status == STATUS_SUCCESS)
+		w->mark.result = MRES_SUCCESS;
+	else if (o->rep.status == STATUS_PENDING)
+		w->mark.result = MRES_PENDING;
+	else {
+		w->mark.result = MRES_FAILURE;
+		w->mark.fail = (int)o->rep.fail;
+	}
+}
+
 /* What the Intune connector would report for a PKCSReq's outcome. */
 static void
 record_event(struct worker *w, const struct scep_req *req,
@@ -424,6 +447,7 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 	if (o.rep.status == STATUS_SUCCESS && w->cfg.certrep_include_ca)
 		o.rep.ca = w->ra.ca;
 	answer(w, &req, &o, resp);
+	mark(w, &req, &o);
 	log_outcome(post ? "POST" : "GET", &req, &o, util_elapsed_ms(&t0));
 	record_event(w, &req, &o);
 	auditop_record(w, &req, &o);

@@ -1,9 +1,11 @@
 /*
- * route.c - each request to its operation: OCSP, the password page,
- * GetCACaps, GetCACert, GetNextCACert, PKIOperation or the browser page.
+ * route.c - each request to its operation: the metrics page, OCSP, the
+ * password page, GetCACaps, GetCACert, GetNextCACert, PKIOperation or the
+ * browser page; each one counted for the metrics page.
  */
 #include "responder/route.h"
 #include "ca/crl.h"
+#include "responder/metricspage.h"
 #include "responder/ocsp.h"
 #include "responder/pkiop.h"
 #include "responder/pwpage.h"
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* What NDES shows a browser on mscep.dll without an operation. */
 static void
@@ -48,9 +51,8 @@ next_ca_cert(const struct worker *w, struct http_resp *resp)
 	log_info("op=GetNextCACert result=200");
 }
 
-void
-route_request(struct worker *w, const struct http_req *req,
-    struct http_resp *resp)
+static void
+dispatch(struct worker *w, const struct http_req *req, struct http_resp *resp)
 {
 	char	*op = http_query_get(req->query, "operation", 64, NULL);
 	char	 safe[48];
@@ -60,7 +62,9 @@ route_request(struct worker *w, const struct http_req *req,
 		/* C strings end there: "GetCACaps%00x" is not an operation. */
 		http_text(resp, 400, "text/plain", "NUL in the query\n");
 		log_warnx("op=- result=400 reason=\"%%00 in the query\"");
-	} else if (ocsp_match(&w->cfg, req->request_uri))
+	} else if (metricspage_match(&w->cfg, req->request_uri))
+		metricspage_handle(w, req, resp);
+	else if (ocsp_match(&w->cfg, req->request_uri))
 		ocsp_handle(w, req, resp);
 	else if (pwpage_match(&w->cfg, req->request_uri))
 		pwpage_handle(w, req, resp);
@@ -103,6 +107,55 @@ route_request(struct worker *w, const struct http_req *req,
 		    log_safe(op, safe, sizeof(safe)));
 	}
 	free(op);
+}
+
+/* The operation label: the same tests as dispatch's, in its order. */
+static enum metrics_op
+operation(const struct worker *w, const struct http_req *req)
+{
+	static const struct {
+		const char	*name;
+		enum metrics_op	 op;
+	} ops[] = {
+		{ "GetCACaps", MOP_GETCACAPS }, { "GetCACert", MOP_GETCACERT },
+		{ "GetNextCACert", MOP_GETNEXTCACERT },
+		{ "PKIOperation", MOP_PKIOPERATION }, { NULL, MOP_OTHER }
+	};
+	char	*op;
+	int	 i;
+
+	if (metricspage_match(&w->cfg, req->request_uri))
+		return MOP_METRICS;
+	if (ocsp_match(&w->cfg, req->request_uri))
+		return MOP_OCSP;
+	if (pwpage_match(&w->cfg, req->request_uri))
+		return MOP_PASSWORDPAGE;
+	if ((op = http_query_get(req->query, "operation", 64, NULL)) == NULL)
+		return MOP_OTHER;
+	for (i = 0; ops[i].name != NULL; i++)
+		if (strcasecmp(op, ops[i].name) == 0)
+			break;
+	free(op);
+	return ops[i].op;
+}
+
+void
+route_request(struct worker *w, const struct http_req *req,
+    struct http_resp *resp)
+{
+	struct timespec	 t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	w->mark.op = w->metrics.mine != NULL ? operation(w, req) : MOP_OTHER;
+	w->mark.msg = MMSG_NONE;
+	w->mark.result = MRES_COUNT;
+	w->mark.fail = -1;
+	dispatch(w, req, resp);
+	if (w->mark.result == MRES_COUNT)
+		w->mark.result = resp->status / 100 == 2 ? MRES_OK :
+		    resp->status / 100 == 4 ? MRES_REFUSED : MRES_ERROR;
+	metrics_request(&w->metrics, &w->mark,
+	    util_elapsed_ms(&t0) / 1000.0);
 }
 
 void

@@ -80,6 +80,25 @@ load_nextca(struct worker *w, char *reason, size_t rlen)
 	return 0;
 }
 
+/* Counting is best effort: a worker that cannot count still enrolls. */
+static void
+open_metrics(struct worker *w)
+{
+	char	 path[PATH_MAX], why[REASON_MAX];
+
+	w->metrics.slot = -1;
+	if (w->cfg.metrics_path[0] == '\0')
+		return;
+	if (config_state_path(&w->cfg, METRICS_FILE, path, sizeof(path)) != 0)
+		snprintf(why, sizeof(why), "StateDir too long for %s",
+		    METRICS_FILE);
+	else if (metrics_open(path, &w->metrics, why, sizeof(why)) == 0) {
+		store_count_errors(w->store, &w->metrics.mine->store_errors);
+		return;
+	}
+	log_warnx("metrics: this worker counts nothing: %s", why);
+}
+
 int
 worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 {
@@ -125,6 +144,7 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 		if (warn[0] != '\0')
 			log_warnx("%s", warn);
 	}
+	open_metrics(w);
 	if (build_cacert(w) != 0) {
 		log_openssl_reason(reason, rlen, "cannot encode GetCACert");
 		return -1;
@@ -148,6 +168,7 @@ worker_close(struct worker *w)
 {
 	policy_close(w->policy);
 	store_close(w->store);
+	metrics_close(&w->metrics);
 	ocsp_responder_free(&w->ocsp);
 	ra_free(&w->ra);
 	config_free(&w->cfg);

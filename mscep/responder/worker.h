@@ -13,6 +13,7 @@
 #include "policy/policy.h"
 #include "ca/ra.h"
 #include "store/store.h"
+#include "util/metrics.h"
 
 struct worker {
 	struct config	 cfg;
@@ -27,6 +28,9 @@ struct worker {
 	OSSL_PROVIDER	*deflt;
 	const char	*cacert_type;
 	int64_t		 next_idle;		/* route_idle's next turn */
+	struct metrics	 metrics;		/* [Metrics] Path set only */
+	struct metrics_mark mark;		/* the request being answered,
+						   as route.c counts it */
 };
 
 int	 worker_open(struct worker *, const char *config_path, char *, size_t);

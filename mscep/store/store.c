@@ -14,6 +14,20 @@ static const struct store_ops *const backends[] = {
 	&store_sqlite_ops,
 };
 
+static enum store_rc
+counted(struct store *s, enum store_rc rc)
+{
+	if (rc == STORE_ERROR && s->errors != NULL)
+		(*s->errors)++;
+	return rc;
+}
+
+void
+store_count_errors(struct store *s, uint64_t *counter)
+{
+	s->errors = counter;
+}
+
 int
 store_open_backend(const char *backend, const char *target,
     struct store **out, char *reason, size_t rlen)
@@ -45,20 +59,20 @@ enum store_rc
 store_find_txn(struct store *s, const char *txid, const char *key_id,
     struct buf *der)
 {
-	return s->ops->find_txn(s, txid, key_id, der);
+	return counted(s, s->ops->find_txn(s, txid, key_id, der));
 }
 
 enum store_rc
 store_issue(struct store *s, const struct store_cert *cert,
     const struct store_claim *claim)
 {
-	return s->ops->issue(s, cert, claim);
+	return counted(s, s->ops->issue(s, cert, claim));
 }
 
 enum store_rc
 store_cert_by_serial(struct store *s, const char *serial, struct buf *der)
 {
-	return s->ops->cert_by_serial(s, serial, der);
+	return counted(s, s->ops->cert_by_serial(s, serial, der));
 }
 
 int64_t
@@ -68,43 +82,49 @@ store_count_certs(struct store *s)
 }
 
 enum store_rc
+store_stats(struct store *s, int64_t now, struct store_stats *st)
+{
+	return counted(s, s->ops->stats(s, now, st));
+}
+
+enum store_rc
 store_password_add(struct store *s, const char *hash, int64_t now,
     int64_t expires, int max_outstanding)
 {
-	return s->ops->password_add(s, hash, now, expires, max_outstanding);
+	return counted(s, s->ops->password_add(s, hash, now, expires, max_outstanding));
 }
 
 enum store_rc
 store_password_set_single(struct store *s, const char *hash, int64_t now)
 {
-	return s->ops->password_set_single(s, hash, now);
+	return counted(s, s->ops->password_set_single(s, hash, now));
 }
 
 enum store_rc
 store_password_lookup(struct store *s, const char *hash, int64_t now,
     enum claim_kind *kind)
 {
-	return s->ops->password_lookup(s, hash, now, kind);
+	return counted(s, s->ops->password_lookup(s, hash, now, kind));
 }
 
 enum store_rc
 store_nonce_used(struct store *s, const char *nonce)
 {
-	return s->ops->nonce_used(s, nonce);
+	return counted(s, s->ops->nonce_used(s, nonce));
 }
 
 enum store_rc
 store_event_add(struct store *s, const struct store_event *ev,
     int64_t keep_after)
 {
-	return s->ops->event_add(s, ev, keep_after);
+	return counted(s, s->ops->event_add(s, ev, keep_after));
 }
 
 enum store_rc
 store_events(struct store *s, int64_t since,
     int (*fn)(const struct store_event *, void *), void *arg)
 {
-	return s->ops->events(s, since, fn, arg);
+	return counted(s, s->ops->events(s, since, fn, arg));
 }
 
 const char *
@@ -117,34 +137,34 @@ enum store_rc
 store_revoke(struct store *s, const char *serial, int reason, int64_t at,
     int *already)
 {
-	return s->ops->revoke(s, serial, reason, at, already);
+	return counted(s, s->ops->revoke(s, serial, reason, at, already));
 }
 
 enum store_rc
 store_revoke_where(struct store *s, const struct cert_filter *f, int reason,
     int64_t at, int64_t *count)
 {
-	return s->ops->revoke_where(s, f, reason, at, count);
+	return counted(s, s->ops->revoke_where(s, f, reason, at, count));
 }
 
 enum store_rc
 store_list(struct store *s, const struct cert_filter *f,
     int (*fn)(const struct cert_row *, void *), void *arg)
 {
-	return s->ops->list(s, f, fn, arg);
+	return counted(s, s->ops->list(s, f, fn, arg));
 }
 
 enum store_rc
 store_cert_status(struct store *s, const char *serial, struct cert_row *row)
 {
-	return s->ops->cert_status(s, serial, row);
+	return counted(s, s->ops->cert_status(s, serial, row));
 }
 
 enum store_rc
 store_revoked(struct store *s, const char *ca_key,
     int (*fn)(const struct cert_row *, void *), void *arg)
 {
-	return s->ops->revoked(s, ca_key, fn, arg);
+	return counted(s, s->ops->revoked(s, ca_key, fn, arg));
 }
 
 int
@@ -156,41 +176,41 @@ store_crl_dirty(struct store *s)
 enum store_rc
 store_crl_mark_dirty(struct store *s)
 {
-	return s->ops->crl_mark_dirty(s);
+	return counted(s, s->ops->crl_mark_dirty(s));
 }
 
 enum store_rc
 store_crl_next(struct store *s, int count, int64_t *first)
 {
-	return s->ops->crl_next(s, count, first);
+	return counted(s, s->ops->crl_next(s, count, first));
 }
 
 enum store_rc
 store_pending_add(struct store *s, const struct pending_req *p,
     const struct store_claim *claim)
 {
-	return s->ops->pending_add(s, p, claim);
+	return counted(s, s->ops->pending_add(s, p, claim));
 }
 
 enum store_rc
 store_pending_find(struct store *s, const char *txid, const char *key_id,
     int64_t now, int (*fn)(const struct pending_req *, void *), void *arg)
 {
-	return s->ops->pending_find(s, txid, key_id, now, fn, arg);
+	return counted(s, s->ops->pending_find(s, txid, key_id, now, fn, arg));
 }
 
 enum store_rc
 store_pending_get(struct store *s, int64_t id, int64_t now,
     int (*fn)(const struct pending_req *, void *), void *arg)
 {
-	return s->ops->pending_get(s, id, now, fn, arg);
+	return counted(s, s->ops->pending_get(s, id, now, fn, arg));
 }
 
 enum store_rc
 store_pending_list(struct store *s, int64_t now,
     int (*fn)(const struct pending_req *, void *), void *arg)
 {
-	return s->ops->pending_list(s, now, fn, arg);
+	return counted(s, s->ops->pending_list(s, now, fn, arg));
 }
 
 enum store_rc
@@ -198,38 +218,38 @@ store_pending_decide(struct store *s, int64_t id, int64_t now,
     const struct store_cert *cert, const struct store_event *ev,
     int64_t keep_after)
 {
-	return s->ops->pending_decide(s, id, now, cert, ev, keep_after);
+	return counted(s, s->ops->pending_decide(s, id, now, cert, ev, keep_after));
 }
 
 enum store_rc
 store_outbox_add(struct store *s, const struct store_notice *n)
 {
-	return s->ops->outbox_add(s, n);
+	return counted(s, s->ops->outbox_add(s, n));
 }
 
 enum store_rc
 store_outbox_find(struct store *s, const char *serial,
     int (*fn)(const struct store_notice *, void *), void *arg)
 {
-	return s->ops->outbox_find(s, serial, fn, arg);
+	return counted(s, s->ops->outbox_find(s, serial, fn, arg));
 }
 
 enum store_rc
 store_outbox_list(struct store *s,
     int (*fn)(const struct store_notice *, void *), void *arg)
 {
-	return s->ops->outbox_list(s, fn, arg);
+	return counted(s, s->ops->outbox_list(s, fn, arg));
 }
 
 enum store_rc
 store_outbox_sent(struct store *s, int64_t id)
 {
-	return s->ops->outbox_sent(s, id);
+	return counted(s, s->ops->outbox_sent(s, id));
 }
 
 enum store_rc
 store_outbox_failed(struct store *s, int64_t id, int64_t at,
     const char *error)
 {
-	return s->ops->outbox_failed(s, id, at, error);
+	return counted(s, s->ops->outbox_failed(s, id, at, error));
 }

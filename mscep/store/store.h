@@ -114,6 +114,9 @@ int	 store_open_backend(const char *backend, const char *target,
 	    struct store **, char *reason, size_t);
 int	 store_open(const char *path, struct store **, char *reason, size_t);
 void	 store_close(struct store *);
+/* Every STORE_ERROR a call returns from now on adds one to *counter
+ * (NULL: none), e.g. a metrics slot's. */
+void	 store_count_errors(struct store *, uint64_t *counter);
 
 /* The certificate already issued for txid, if any, when the key matches. */
 enum store_rc store_find_txn(struct store *, const char *txid,
@@ -123,6 +126,19 @@ enum store_rc store_issue(struct store *, const struct store_cert *,
 enum store_rc store_cert_by_serial(struct store *, const char *serial,
 	    struct buf *der);
 int64_t	 store_count_certs(struct store *);
+
+/* What the store holds at now, for the metrics page and mscep-admin
+ * status: counts only, read without a write lock. */
+struct store_stats {
+	int64_t		 certs;		/* every certificate ever issued */
+	int64_t		 revoked;
+	int64_t		 valid;		/* not revoked, not expired */
+	int64_t		 pending;	/* waiting for approval */
+	int64_t		 passwords;	/* one-time passwords not used yet */
+	int64_t		 outbox;	/* notices not acknowledged yet */
+	int64_t		 last_issued;	/* issued_at of the newest, 0: none */
+};
+enum store_rc store_stats(struct store *, int64_t now, struct store_stats *);
 
 /* One-time passwords: only hashes are stored. */
 enum store_rc store_password_add(struct store *, const char *hash,

@@ -23,6 +23,8 @@ struct store_ops {
 	enum store_rc (*cert_by_serial)(struct store *, const char *serial,
 	    struct buf *der);
 	int64_t (*count_certs)(struct store *);
+	enum store_rc (*stats)(struct store *, int64_t now,
+	    struct store_stats *);
 	enum store_rc (*password_add)(struct store *, const char *hash,
 	    int64_t now, int64_t expires, int max_outstanding);
 	enum store_rc (*password_set_single)(struct store *, const char *hash,
@@ -75,6 +77,7 @@ struct store_ops {
 /* The first member of every backend's handle. */
 struct store {
 	const struct store_ops	*ops;
+	uint64_t		*errors;	/* store_count_errors */
 };
 
 extern const struct store_ops store_sqlite_ops;

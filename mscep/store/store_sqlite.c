@@ -757,6 +757,7 @@ const struct store_ops store_sqlite_ops = {
 	.issue = store_sqlite_issue,
 	.cert_by_serial = store_sqlite_cert_by_serial,
 	.count_certs = store_sqlite_count_certs,
+	.stats = store_sqlite_stats,
 	.password_add = store_sqlite_password_add,
 	.password_set_single = store_sqlite_password_set_single,
 	.password_lookup = store_sqlite_password_lookup,

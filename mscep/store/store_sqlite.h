@@ -49,6 +49,8 @@ enum store_rc store_sqlite_issue(struct store *, const struct store_cert *,
 enum store_rc store_sqlite_cert_by_serial(struct store *, const char *serial,
 	    struct buf *der);
 int64_t	 store_sqlite_count_certs(struct store *);
+enum store_rc store_sqlite_stats(struct store *, int64_t now,
+	    struct store_stats *);
 enum store_rc store_sqlite_password_add(struct store *, const char *hash,
 	    int64_t now, int64_t expires, int max_outstanding);
 enum store_rc store_sqlite_password_set_single(struct store *,

@@ -305,3 +305,37 @@ store_sqlite_crl_next(struct store *s, int count, int64_t *first)
 	sqlite3_finalize(q);
 	return store_sqlite_end(db, rc);
 }
+
+/* One read transaction: seven counts that agree with each other. */
+enum store_rc
+store_sqlite_stats(struct store *s, int64_t now, struct store_stats *st)
+{
+	sqlite3_stmt	*q = NULL;
+	enum store_rc	 rc = STORE_ERROR;
+
+	memset(st, 0, sizeof(*st));
+	if (sqlite3_prepare_v2(store_sqlite_db(s), "SELECT "
+	    "(SELECT count(*) FROM certificates), "
+	    "(SELECT count(*) FROM certificates WHERE status = 'revoked'), "
+	    "(SELECT count(*) FROM certificates WHERE status = 'issued' AND "
+	    "not_after > ?1), "
+	    "(SELECT count(*) FROM pending WHERE status = 'pending' AND "
+	    "expires_at > ?1), "
+	    "(SELECT count(*) FROM passwords WHERE single = 0 AND "
+	    "expires_at > ?1), "
+	    "(SELECT count(*) FROM outbox), "
+	    "(SELECT coalesce(max(issued_at), 0) FROM certificates)", -1, &q,
+	    NULL) == SQLITE_OK && sqlite3_bind_int64(q, 1, now) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW) {
+		st->certs = sqlite3_column_int64(q, 0);
+		st->revoked = sqlite3_column_int64(q, 1);
+		st->valid = sqlite3_column_int64(q, 2);
+		st->pending = sqlite3_column_int64(q, 3);
+		st->passwords = sqlite3_column_int64(q, 4);
+		st->outbox = sqlite3_column_int64(q, 5);
+		st->last_issued = sqlite3_column_int64(q, 6);
+		rc = STORE_OK;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}

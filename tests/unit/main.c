@@ -28,8 +28,9 @@ main(void)
 		return 2;
 	}
 	/* Apart from the list above, which other suites extend. */
-	if (register_ocsp() || register_audit()) {
-		fprintf(stderr, "cannot register the ocsp or audit suite: %s\n",
+	if (register_ocsp() || register_audit() || register_metrics()) {
+		fprintf(stderr, "cannot register the ocsp, audit or metrics "
+		    "suite: %s\n",
 		    CU_get_error_msg());
 		CU_cleanup_registry();
 		return 2;

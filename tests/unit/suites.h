@@ -29,5 +29,7 @@ int	 register_rollover(void);
 int	 register_ndes_reg(void);
 /* The audit stream's lines. */
 int	 register_audit(void);
+/* The Prometheus counters and page. */
+int	 register_metrics(void);
 
 #endif

@@ -1,0 +1,324 @@
+/* test_metrics.c - mscep/util/metrics.c: slots in one shared file summed
+ * across processes, a slot's counts kept for its next owner, histogram
+ * buckets, the text format, AllowFrom; mscep/responder/metricspage.c
+ * through a worker: 200, 403, 405, and the counters moving. */
+#include <CUnit/CUnit.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "suites.h"
+#include "fixture.h"
+#include "responder/route.h"
+#include "responder/worker.h"
+#include "util/metrics.h"
+
+static char	 dir[64], path[128];
+
+static int
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/mscep-metrics-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, METRICS_FILE);
+	return 0;
+}
+
+static int
+teardown(void)
+{
+	unlink(path);
+	return rmdir(dir);
+}
+
+static const struct metrics_mark enroll_ok = { MOP_PKIOPERATION,
+	MMSG_PKCSREQ, MRES_SUCCESS, -1 };
+static const struct metrics_mark enroll_bad = { MOP_PKIOPERATION,
+	MMSG_PKCSREQ, MRES_FAILURE, 2 };	/* badRequest */
+
+/* Two handles (two workers) get two slots; the sum adds both. */
+static void
+test_slots_summed(void)
+{
+	struct metrics		 a, b;
+	struct metrics_slot	 sum;
+	char			 why[REASON_MAX];
+
+	CU_ASSERT_FATAL(metrics_open(path, &a, why, sizeof(why)) == 0);
+	CU_ASSERT_FATAL(metrics_open(path, &b, why, sizeof(why)) == 0);
+	CU_ASSERT_NOT_EQUAL(a.slot, b.slot);
+	metrics_request(&a, &enroll_ok, 0.02);
+	metrics_request(&a, &enroll_ok, 0.02);
+	metrics_request(&b, &enroll_ok, 0.02);
+	metrics_request(&b, &enroll_bad, 0.02);
+	metrics_store_error(&b);
+	metrics_policy_call(&a, MPOL_DENY);
+	metrics_sum(&a, &sum);
+	CU_ASSERT_EQUAL(sum.requests[MOP_PKIOPERATION][MMSG_PKCSREQ]
+	    [MRES_SUCCESS][0], 3);
+	CU_ASSERT_EQUAL(sum.requests[MOP_PKIOPERATION][MMSG_PKCSREQ]
+	    [MRES_FAILURE][3], 1);
+	CU_ASSERT_EQUAL(sum.store_errors, 1);
+	CU_ASSERT_EQUAL(sum.policy_calls[MPOL_DENY], 1);
+	metrics_close(&a);
+	metrics_close(&b);
+}
+
+/* A worker in another process counts; after it exits its slot is free
+ * again, and its counts are still in the sum and in the slot. */
+static void
+test_slot_outlives_worker(void)
+{
+	struct metrics		 m, again;
+	struct metrics_slot	 before, after;
+	char			 why[REASON_MAX];
+	pid_t			 pid;
+	int			 st, i;
+
+	CU_ASSERT_FATAL(metrics_open(path, &m, why, sizeof(why)) == 0);
+	metrics_sum(&m, &before);
+	if ((pid = fork()) == 0) {
+		struct metrics	 c;
+
+		if (metrics_open(path, &c, why, sizeof(why)) != 0)
+			_exit(1);
+		for (i = 0; i < 5; i++)
+			metrics_request(&c, &enroll_ok, 0.001);
+		_exit(c.slot == m.slot ? 2 : 0);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	metrics_sum(&m, &after);
+	CU_ASSERT_EQUAL(after.requests[MOP_PKIOPERATION][MMSG_PKCSREQ]
+	    [MRES_SUCCESS][0] - before.requests[MOP_PKIOPERATION]
+	    [MMSG_PKCSREQ][MRES_SUCCESS][0], 5);
+	/* The slot the child held is free: a new worker may take it. */
+	CU_ASSERT_FATAL(metrics_open(path, &again, why, sizeof(why)) == 0);
+	metrics_request(&again, &enroll_ok, 0.001);
+	metrics_sum(&m, &before);
+	CU_ASSERT_EQUAL(before.requests[MOP_PKIOPERATION][MMSG_PKCSREQ]
+	    [MRES_SUCCESS][0], after.requests[MOP_PKIOPERATION][MMSG_PKCSREQ]
+	    [MRES_SUCCESS][0] + 1);
+	metrics_close(&again);
+	metrics_close(&m);
+}
+
+/* A handle that could not open counts nothing and does not crash. */
+static void
+test_open_fails(void)
+{
+	struct metrics		 m;
+	struct metrics_slot	 sum;
+	char			 why[REASON_MAX];
+
+	CU_ASSERT(metrics_open("/nonexistent/dir/metrics", &m, why,
+	    sizeof(why)) == -1);
+	CU_ASSERT(strstr(why, "/nonexistent/dir/metrics") != NULL);
+	metrics_request(&m, &enroll_ok, 1);
+	metrics_store_error(&m);
+	metrics_sum(&m, &sum);
+	CU_ASSERT_EQUAL(sum.store_errors, 0);
+	metrics_close(&m);
+}
+
+static char *
+render(const struct metrics_slot *s)
+{
+	struct buf	 b = { 0 };
+
+	CU_ASSERT(metrics_render_counts(s, &b) == 0);
+	CU_ASSERT(buf_append(&b, "", 1) == 0);
+	return (char *)b.p;
+}
+
+/* Buckets are cumulative in the text; sum and count agree. */
+static void
+test_histogram(void)
+{
+	static const double	 d[] = { 0.001, 0.007, 0.3, 20 };
+	struct metrics_slot	 s;
+	struct metrics		 m = { .slots = &s, .mine = &s };
+	struct metrics_mark	 k = { MOP_GETCACERT, MMSG_NONE, MRES_OK, -1 };
+	char			*t;
+	size_t			 i;
+
+	memset(&s, 0, sizeof(s));
+	for (i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		metrics_request(&m, &k, d[i]);
+	CU_ASSERT_EQUAL(s.buckets[MOP_GETCACERT][0], 1);
+	CU_ASSERT_EQUAL(s.buckets[MOP_GETCACERT][1], 1);
+	CU_ASSERT_EQUAL(s.buckets[MOP_GETCACERT][METRICS_BUCKETS - 1], 1);
+	t = render(&s);
+	CU_ASSERT(strstr(t, "mscep_request_duration_seconds_bucket{operation="
+	    "\"GetCACert\",le=\"0.005\"} 1\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_request_duration_seconds_bucket{operation="
+	    "\"GetCACert\",le=\"0.01\"} 2\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_request_duration_seconds_bucket{operation="
+	    "\"GetCACert\",le=\"0.25\"} 2\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_request_duration_seconds_bucket{operation="
+	    "\"GetCACert\",le=\"10\"} 3\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_request_duration_seconds_bucket{operation="
+	    "\"GetCACert\",le=\"+Inf\"} 4\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_request_duration_seconds_count{operation="
+	    "\"GetCACert\"} 4\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_request_duration_seconds_sum{operation="
+	    "\"GetCACert\"} 20.308\n") != NULL);
+	/* Operations never seen have no series. */
+	CU_ASSERT(strstr(t, "operation=\"OCSP\"") == NULL);
+	free(t);
+}
+
+/* Each family's HELP and TYPE once; only combinations that happened. */
+static void
+test_text(void)
+{
+	struct metrics_slot	 s;
+	char			*t, *p;
+	int			 n = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.requests[MOP_PKIOPERATION][MMSG_PKCSREQ][MRES_FAILURE][5] = 7;
+	s.requests[MOP_GETCACAPS][MMSG_NONE][MRES_OK][0] = 2;
+	s.store_errors = 3;
+	t = render(&s);
+	CU_ASSERT(strstr(t, "# TYPE mscep_requests_total counter\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_requests_total{operation=\"PKIOperation\","
+	    "message_type=\"PKCSReq\",result=\"FAILURE\",fail_info="
+	    "\"badCertId\"} 7\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_requests_total{operation=\"GetCACaps\","
+	    "message_type=\"none\",result=\"ok\",fail_info=\"none\"} 2\n") !=
+	    NULL);
+	CU_ASSERT(strstr(t, "mscep_store_errors_total 3\n") != NULL);
+	CU_ASSERT(strstr(t, "mscep_policy_calls_total{outcome=\"error\"} 0\n")
+	    != NULL);
+	for (p = t; (p = strstr(p, "\nmscep_requests_total{")) != NULL; p++)
+		n++;
+	CU_ASSERT_EQUAL(n, 2);
+	for (n = 0, p = t; (p = strstr(p, "# TYPE ")) != NULL; p++)
+		n++;
+	CU_ASSERT_EQUAL(n, 4);
+	free(t);
+}
+
+static void
+test_allow(void)
+{
+	struct metrics_allow	 a = { .n = 0 };
+	char			 why[REASON_MAX];
+
+	CU_ASSERT(metrics_allow_add(&a, "127.0.0.1", why, sizeof(why)) == 0);
+	CU_ASSERT(metrics_allow_add(&a, "10.1.0.0/16", why, sizeof(why)) == 0);
+	CU_ASSERT(metrics_allow_add(&a, "2001:db8::/33", why, sizeof(why)) ==
+	    0);
+	CU_ASSERT(metrics_allowed(&a, "127.0.0.1"));
+	CU_ASSERT(!metrics_allowed(&a, "127.0.0.2"));
+	CU_ASSERT(metrics_allowed(&a, "10.1.255.3"));
+	CU_ASSERT(!metrics_allowed(&a, "10.2.0.1"));
+	CU_ASSERT(metrics_allowed(&a, "::ffff:10.1.2.3"));
+	CU_ASSERT(metrics_allowed(&a, "2001:db8:7fff::1"));
+	CU_ASSERT(!metrics_allowed(&a, "2001:db8:8000::1"));
+	CU_ASSERT(!metrics_allowed(&a, "::1"));
+	CU_ASSERT(!metrics_allowed(&a, NULL));
+	CU_ASSERT(!metrics_allowed(&a, "not an address"));
+	CU_ASSERT(metrics_allow_add(&a, "10.0.0.0/33", why, sizeof(why)) ==
+	    -1);
+	CU_ASSERT(strstr(why, "prefix length too large") != NULL);
+	CU_ASSERT(metrics_allow_add(&a, "host.example", why, sizeof(why)) ==
+	    -1);
+	CU_ASSERT(strstr(why, "not an IPv4 or IPv6 address") != NULL);
+	CU_ASSERT(metrics_allow_add(&a, "10.0.0.0/", why, sizeof(why)) == -1);
+	CU_ASSERT_EQUAL(a.n, 3);
+	a.n = 0;
+	CU_ASSERT(metrics_allow_add(&a, "0.0.0.0/0", why, sizeof(why)) == 0);
+	CU_ASSERT(metrics_allowed(&a, "203.0.113.9"));
+}
+
+static int
+get(struct worker *w, const char *method, const char *uri, const char *from,
+    const char *query, char **body)
+{
+	struct http_req		 hr = { .method = method, .request_uri = uri,
+				    .remote_addr = from, .query = query };
+	struct http_resp	 resp = { 0 };
+	int			 status;
+
+	route_request(w, &hr, &resp);
+	status = resp.status;
+	if (body != NULL) {
+		buf_append(&resp.body, "", 1);
+		*body = (char *)resp.body.p;
+		resp.body.p = NULL;
+	}
+	http_resp_free(&resp);
+	return status;
+}
+
+/* The page through a worker, as a scrape reaches it. */
+static void
+test_page(void)
+{
+	struct fixture	 fx;
+	struct worker	 w;
+	char		*t = NULL;
+
+	CU_ASSERT_FATAL(fixture_worker_open(&fx, "[Metrics]\nPath = /metrics"
+	    "\nAllowFrom = 127.0.0.0/8, ::1\n", &w) == 0);
+	CU_ASSERT_EQUAL(get(&w, "GET", "/certsrv/mscep/mscep.dll", "127.0.0.1",
+	    "operation=GetCACaps", NULL), 200);
+	CU_ASSERT_EQUAL(get(&w, "GET", "/metrics", "127.0.0.1", NULL, &t),
+	    200);
+	CU_ASSERT(t != NULL && strstr(t, "mscep_requests_total{operation="
+	    "\"GetCACaps\",message_type=\"none\",result=\"ok\",fail_info="
+	    "\"none\"} 1\n") != NULL);
+	CU_ASSERT(t != NULL && strstr(t, "mscep_certificates_issued_total ")
+	    != NULL);
+	CU_ASSERT(t != NULL && strstr(t, "mscep_certificate_expiry_days{"
+	    "certificate=\"ca\"} ") != NULL);
+	CU_ASSERT(t != NULL && strstr(t, "mscep_store_up 1\n") != NULL);
+	free(t);
+	CU_ASSERT_EQUAL(get(&w, "GET", "/metrics", "192.0.2.1", NULL, &t),
+	    403);
+	CU_ASSERT(t != NULL && strstr(t, "mscep_") == NULL);
+	free(t);
+	CU_ASSERT_EQUAL(get(&w, "POST", "/metrics", "127.0.0.1", NULL, NULL),
+	    405);
+	CU_ASSERT_EQUAL(get(&w, "GET", "/metrics?x=1", "::1", NULL, &t), 200);
+	/* The refusals and the first page counted, by their own label. */
+	CU_ASSERT(t != NULL && strstr(t, "mscep_requests_total{operation="
+	    "\"Metrics\",message_type=\"none\",result=\"refused\",fail_info="
+	    "\"none\"} 2\n") != NULL);
+	CU_ASSERT(t != NULL && strstr(t, "mscep_requests_total{operation="
+	    "\"Metrics\",message_type=\"none\",result=\"ok\",fail_info="
+	    "\"none\"} 1\n") != NULL);
+	free(t);
+	/* /metrics/x is not the page. */
+	get(&w, "GET", "/metrics/x", "127.0.0.1", NULL, &t);
+	CU_ASSERT(t != NULL && strstr(t, "mscep_requests_total") == NULL);
+	free(t);
+	fixture_worker_close(&fx, &w);
+}
+
+int
+register_metrics(void)
+{
+	CU_pSuite s = CU_add_suite("metrics", setup, teardown);
+
+	if (s == NULL ||
+	    !CU_add_test(s, "two workers' slots summed", test_slots_summed) ||
+	    !CU_add_test(s, "a slot outlives its worker",
+	    test_slot_outlives_worker) ||
+	    !CU_add_test(s, "a file that cannot open counts nothing",
+	    test_open_fails) ||
+	    !CU_add_test(s, "histogram buckets, sum, count", test_histogram) ||
+	    !CU_add_test(s, "text: HELP and TYPE once, series that happened",
+	    test_text) ||
+	    !CU_add_test(s, "AllowFrom addresses and networks", test_allow) ||
+	    !CU_add_test(s, "the page through a worker: 200, 403, 405",
+	    test_page))
+		return -1;
+	return 0;
+}
