@@ -19,6 +19,7 @@
 #include "admin/admin_mdm.h"
 #include "admin/admin_notify.h"
 #include "admin/admin_ra.h"
+#include "admin/admin_status.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "config/ndes_reg.h"
@@ -654,6 +655,11 @@ static const struct subcommand {
 	    "  ca status    current, next and previous CAs\n"
 	    "  ca install CERT [--chain FILE]   the root-signed CA certificate\n"
 	    "  ca import CERT KEY [--chain FILE]   an existing CA key pair\n",
+	    0 },
+	{ "status", admin_cmd_status,
+	    " [--json]   expiry of the CA, RA, OCSP and TLS certificates,\n"
+	    "           the CRL's age, counts, pending requests, passwords,\n"
+	    "           the last refusals (--json: one object, for scripts)\n",
 	    0 },
 	{ "ra", admin_cmd_ra,
 	    " renew [--days N] [--key rsa:BITS]   new RA signing and\n"
