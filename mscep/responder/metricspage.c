@@ -57,11 +57,11 @@ render_store(struct worker *w, int64_t now, struct buf *b)
 static int
 render_health(const struct health *h, int64_t now, struct buf *b)
 {
-	const char	*name = "mscep_certificate_expiry_days";
+	const char	*name = "mscep_certificate_expiry_seconds";
 	char		 labels[64];
 	int		 i, rc;
 
-	rc = metrics_printf(b, "# HELP %s Days until the certificate "
+	rc = metrics_printf(b, "# HELP %s Seconds until the certificate "
 	    "expires (negative: expired); absent: no such file.\n"
 	    "# TYPE %s gauge\n", name, name);
 	for (i = 0; i < HEALTH_CERTS; i++) {
@@ -70,7 +70,7 @@ render_health(const struct health *h, int64_t now, struct buf *b)
 		snprintf(labels, sizeof(labels), "certificate=\"%s\"",
 		    h->certs[i].name);
 		rc |= metrics_sample(b, name, labels,
-		    health_days(h->certs[i].not_after, now));
+		    (double)(h->certs[i].not_after - now));
 	}
 	if (!h->crl_present)
 		return rc;

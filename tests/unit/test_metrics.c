@@ -276,7 +276,7 @@ test_page(void)
 	    "\"none\"} 1\n") != NULL);
 	CU_ASSERT(t != NULL && strstr(t, "mscep_certificates_issued_total ")
 	    != NULL);
-	CU_ASSERT(t != NULL && strstr(t, "mscep_certificate_expiry_days{"
+	CU_ASSERT(t != NULL && strstr(t, "mscep_certificate_expiry_seconds{"
 	    "certificate=\"ca\"} ") != NULL);
 	CU_ASSERT(t != NULL && strstr(t, "mscep_store_up 1\n") != NULL);
 	free(t);
