@@ -183,7 +183,8 @@ install: $(BINDIR)/mscep $(BINDIR)/mscep-admin $(MAN5)
 	    $(DESTDIR)$(PREFIX)/lib/mscep/mscep-bridge
 	chmod 0755 $(DESTDIR)$(PREFIX)/lib/mscep/mscep-bridge
 	for f in deploy/apache/* deploy/lighttpd/* deploy/nginx/* \
-	    deploy/systemd/* deploy/spawn-fcgi/*; do \
+	    deploy/systemd/* deploy/spawn-fcgi/* deploy/prometheus/* \
+	    deploy/grafana/*; do \
 	    d=$(DESTDIR)$(PREFIX)/share/mscep/$${f#deploy/}; \
 	    install -d $${d%/*} && sed $(DEPLOY_SED) $$f > $$d && \
 	    chmod $$(test -x $$f && echo 0755 || echo 0644) $$d || exit 1; \
