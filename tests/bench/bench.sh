@@ -25,7 +25,8 @@
 #                  key here) and reused by every run and every bench
 #   BENCH_ROUNDS   runs of each server, taking turns; the median counts (3)
 #   BENCH_PARTS    parts to run (all: speed lighttpd nginx scepserver
-#                  million crl longget intune; baseline only when asked)
+#                  million crl longget intune metrics; baseline only
+#                  when asked)
 #   BENCH_LONGGET_N  enrollments per run of the longget part (200)
 #   BENCH_INTUNE_DELAY_MS  the intune part: the Intune stand-in answers
 #                  validateRequest and notifications after this (20)
@@ -51,7 +52,7 @@ METHOD=${BENCH_METHOD:-post}
 FILL=${BENCH_FILL:-1000000}
 SPEED_SECONDS=${BENCH_SPEED_SECONDS:-3}
 KEYS=${BENCH_KEYS:-$TOP/build/bench/keys-rsa$BITS.pem}
-PARTS=${BENCH_PARTS:-speed lighttpd nginx scepserver million crl longget intune}
+PARTS=${BENCH_PARTS:-speed lighttpd nginx scepserver million crl longget intune metrics}
 ROUNDS=${BENCH_ROUNDS:-3}
 CORES=$(nproc)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -467,6 +468,28 @@ part_baseline() {
 	    "${RATE[build-current]}/s vs ${RATE[build-baseline]}/s: ratio $(awk -v a="${RATE[build-current]}" -v b="${RATE[build-baseline]}" 'BEGIN { printf "%.2f", a / b }') (nginx + pool of $W, median of $ROUNDS paired runs of $per; range ${SPREAD[build-current]} vs ${SPREAD[build-baseline]})"
 	extra_row " server CPU, this build vs baseline" \
 	    "${CPUMS[build-current]} vs ${CPUMS[build-baseline]} ms/request; errors ${FAILED[build-current]} and ${FAILED[build-baseline]}; memory: ${MEM[build-current]} vs ${MEM[build-baseline]}"
+}
+
+# The metrics page's cost: the same load behind nginx with [Metrics] Path
+# set (each worker counts in its shared slot) and empty (no counting),
+# taking turns ROUNDS times with the same keys.
+part_metrics() {
+	local r s per=$((N / ROUNDS))
+	[ "$per" -gt 0 ] || die "BENCH_N must be at least BENCH_ROUNDS"
+	split_keys "$per"
+	for r in $(seq 1 "$ROUNDS"); do
+		for s in on off; do
+			fresh_store "$per"
+			[ "$s" = on ] || sed -i '/^\[Metrics\]/,/^\[/ s|^Path *=.*|Path =|' "$INI"
+			LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem nginx_pool "metrics-$s"
+		done
+	done
+	summarize metrics-on
+	summarize metrics-off
+	extra_row "metrics on vs off" \
+	    "${RATE[metrics-on]}/s vs ${RATE[metrics-off]}/s: ratio $(awk -v a="${RATE[metrics-on]}" -v b="${RATE[metrics-off]}" 'BEGIN { printf "%.2f", a / b }') (nginx + pool of $W, median of $ROUNDS paired runs of $per; range ${SPREAD[metrics-on]} vs ${SPREAD[metrics-off]})"
+	extra_row " server CPU, metrics on vs off" \
+	    "${CPUMS[metrics-on]} vs ${CPUMS[metrics-off]} ms/request; errors ${FAILED[metrics-on]} and ${FAILED[metrics-off]}"
 }
 
 # Long GETs: a query of about 30 KB (400 SANs) is over the FastCGI
