@@ -19,6 +19,7 @@
 #include "admin/admin_mdm.h"
 #include "admin/admin_notify.h"
 #include "admin/admin_ra.h"
+#include "admin/admin_store.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "config/ndes_reg.h"
@@ -47,11 +48,9 @@ static void	 usage(void);
 static int
 open_store(const struct config *cfg, struct store **st)
 {
-	char	 path[PATH_MAX + 16], reason[REASON_MAX] =
-	    "state folder path too long";
+	char	 reason[REASON_MAX];
 
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
-	    store_open(path, st, reason, sizeof(reason)) != 0) {
+	if (store_open_config(cfg, st, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: %s\n", reason);
 		return -1;
 	}
@@ -632,6 +631,12 @@ static const struct subcommand {
 	    "  ca install CERT [--chain FILE]   the root-signed CA certificate\n"
 	    "  ca import CERT KEY [--chain FILE]   an existing CA key pair\n",
 	    0 },
+	{ "store", admin_cmd_store,
+	    " migrate   create or upgrade the [Store] schema (workers\n"
+	    "           never do; they refuse a schema they do not know)\n"
+	    "  store copy FROM TO   every row into an empty store, checked\n"
+	    "           by row counts and a SHA-256 per table (FROM, TO: an\n"
+	    "           mscep.ini, sqlite:PATH or postgresql:CONNINFO)\n", 0 },
 	{ "ra", admin_cmd_ra,
 	    " renew [--days N] [--key rsa:BITS]   new RA signing and\n"
 	    "           encryption certificates and keys from the current CA\n"

@@ -12,6 +12,7 @@ LPID=
 LAST_PID=
 npass=0
 nfail=0
+AT_EXIT=		# functions run as the test ends (pg_lib.sh: pg_stop)
 
 ok() { npass=$((npass + 1)); echo "ok - $*"; }
 not_ok() { nfail=$((nfail + 1)); echo "not ok - $*"; }
@@ -21,6 +22,7 @@ check_not() { d=$1; shift; if "$@" >>"$T/check.log" 2>&1; then not_ok "$d"; else
 
 finish() {
 	stop_servers
+	for h in $AT_EXIT; do $h; done
 	# mod_fcgid's workers write to Apache's error log.
 	if cat "$T/run/mscep.log" "$T/run/error.log" 2>/dev/null |
 	    grep -qE 'Sanitizer|runtime error:'; then
@@ -39,6 +41,7 @@ finish() {
 on_signal() {
 	trap '' INT TERM
 	stop_servers
+	for h in $AT_EXIT; do $h; done
 	# What else the test left running in the background (clients, a
 	# slow request): its own descendants, by PID.
 	for p in $(descendants $$); do kill "$p" 2>/dev/null; done
