@@ -12,6 +12,8 @@
 #include "store/store_pg.h"
 #include "store/store_backend.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,11 +69,53 @@ store_pg_errmsg(struct store *st)
 	return ((struct pg_store *)st)->err;
 }
 
+/*
+ * The statement's last result, waiting at most statement_timeout and two
+ * seconds more: a server that stopped answering (a network partition, a
+ * frozen primary) costs one request that long, never a hung worker. A
+ * connection given up on is closed; the next call makes another.
+ */
+static PGresult *
+wait_result(struct pg_store *s)
+{
+	struct pollfd	 pfd;
+	PGresult	*r, *last = NULL;
+	int64_t		 left, deadline = now_ms() + (s->timeout + 2) * 1000LL;
+
+	for (;;) {
+		while (!PQisBusy(s->conn)) {
+			if ((r = PQgetResult(s->conn)) == NULL)
+				return last;
+			PQclear(last);
+			last = r;
+		}
+		if ((left = deadline - now_ms()) <= 0) {
+			snprintf(s->err, sizeof(s->err), "PostgreSQL did not "
+			    "answer within %d seconds", s->timeout + 2);
+			break;
+		}
+		pfd.fd = PQsocket(s->conn);
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR) {
+			set_err(s, "poll: ", strerror(errno));
+			break;
+		}
+		if (!PQconsumeInput(s->conn)) {
+			set_err(s, "PostgreSQL: ", PQerrorMessage(s->conn));
+			break;
+		}
+	}
+	PQclear(last);
+	PQfinish(s->conn);
+	s->conn = NULL;
+	return NULL;
+}
+
 PGresult *
 store_pg_exec(struct store *st, const char *sql, const struct pg_params *p)
 {
 	struct pg_store	*s = (struct pg_store *)st;
-	PGresult	*r;
+	PGresult	*r = NULL;
 	const char	*state;
 
 	s->sqlstate[0] = '\0';
@@ -79,15 +123,22 @@ store_pg_exec(struct store *st, const char *sql, const struct pg_params *p)
 		set_err(s, "", "no connection to PostgreSQL");
 		return NULL;
 	}
-	r = PQexecParams(s->conn, sql, p ? p->n : 0, NULL, p ? p->v : NULL,
-	    p ? p->len : NULL, p ? p->fmt : NULL, 0);
-	if (r != NULL && (PQresultStatus(r) == PGRES_COMMAND_OK ||
-	    PQresultStatus(r) == PGRES_TUPLES_OK))
+	if (!PQsendQueryParams(s->conn, sql, p ? p->n : 0, NULL,
+	    p ? p->v : NULL, p ? p->len : NULL, p ? p->fmt : NULL, 0)) {
+		set_err(s, "PostgreSQL: ", PQerrorMessage(s->conn));
+		return NULL;
+	}
+	if ((r = wait_result(s)) == NULL) {
+		if (s->conn != NULL)
+			set_err(s, "PostgreSQL: ", PQerrorMessage(s->conn));
+		return NULL;
+	}
+	if (PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK)
 		return r;
-	state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
 	snprintf(s->sqlstate, sizeof(s->sqlstate), "%s", state ? state : "");
-	set_err(s, "PostgreSQL: ", r ? PQresultErrorMessage(r) :
-	    PQerrorMessage(s->conn));
+	set_err(s, "PostgreSQL: ", PQresultErrorMessage(r));
 	PQclear(r);
 	return NULL;
 }

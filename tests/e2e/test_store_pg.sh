@@ -13,7 +13,7 @@ CLI=$MSCEP_BIN/scepcli
 COPY_N=${COPY_N:-10000}
 
 make_ini "Capabilities=AES, DES3, POSTPKIOperation, Renewal, SCEPStandard, SHA-1, SHA-256, SHA-512" \
-    AllowRenewal=1 RevokeOnRenewal=1 PasswordMax=200
+    AllowRenewal=1 RevokeOnRenewal=1 PasswordMax=200 StatementTimeoutSeconds=2
 pg_init || { not_ok "PostgreSQL 15 starts"; finish; exit 1; }
 ok "PostgreSQL 15 runs as $PG_USER on 127.0.0.1:$PGPORT (pid $PGPID)"
 store_ini_pg
@@ -121,7 +121,8 @@ check "GetCACert still answers 200" \
     test "$(curl -s -o /dev/null -w '%{http_code}' "$URL?operation=GetCACert")" = 200
 check "GetCACaps still answers 200" \
     test "$(curl -s -o /dev/null -w '%{http_code}' "$URL?operation=GetCACaps")" = 200
-check "the log says why" sh -c "mscep_log() { cat '$T/run/mscep.log'; }; mscep_log | grep -qi 'PostgreSQL'"
+check "the log says why" grep -q \
+    'result=FAILURE.*store lookup failed: cannot connect to PostgreSQL' "$T/run/mscep.log"
 pg_start
 P=$(pw)
 ok_again=1
@@ -130,6 +131,46 @@ for i in $(seq 1 20); do
 	sleep 0.5
 done
 check "PostgreSQL back: enrollment works again (try $i)" test "$ok_again" = 0
+
+# Workers started while PostgreSQL is down serve GetCACert, fail
+# PKIOperation, and use the database once it is back.
+pg_stop INT
+restart_lighttpd
+check "workers start with PostgreSQL down: GetCACert 200" \
+    test "$(curl -s -o /dev/null -w '%{http_code}' "$URL?operation=GetCACert")" = 200
+check "... and PKIOperation answers FAILURE" \
+    "$CLI" -u "$URL" -p deadbeefdeadbeef --expect failure enroll
+pg_start
+P=$(pw)
+ok_again=1
+for i in $(seq 1 20); do
+	"$CLI" -u "$URL" -p "$P" -o "$T/back2" enroll >/dev/null 2>&1 && { ok_again=0; break; }
+	sleep 0.5
+done
+check "... then enroll once it is back (try $i)" test "$ok_again" = 0
+
+# A server that stops answering (frozen, or a network partition): the
+# request fails after StatementTimeoutSeconds and a connect timeout, not
+# never.
+P=$(pw)
+pg_procs="$PGPID $(descendants "$PGPID")"
+kill -STOP $pg_procs
+t0=$(date +%s%N)
+"$CLI" -u "$URL" -p "$P" --expect failure enroll > "$T/frozen.out" 2>&1
+rc=$?
+t1=$(date +%s%N)
+kill -CONT $pg_procs
+check "PostgreSQL frozen: PKIOperation FAILURE in $(( (t1 - t0) / 1000000 )) ms (< 12 s)" \
+    test "$rc" = 0 -a $(( (t1 - t0) / 1000000 )) -lt 12000
+check "... the log says why (no answer, then a connect timeout)" \
+    grep -q 'result=FAILURE.*store lookup failed: cannot connect to PostgreSQL.*timeout expired' "$T/run/mscep.log"
+ok_again=1
+for i in $(seq 1 20); do
+	"$CLI" -u "$URL" -p "$P" -o "$T/back3" enroll >/dev/null 2>&1 && { ok_again=0; break; }
+	sleep 0.5
+done
+check "... and the same password enrolls once it answers again (try $i)" \
+    test "$ok_again" = 0
 
 # --- store copy ----------------------------------------------------------------
 stop_servers
