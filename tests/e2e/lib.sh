@@ -66,6 +66,25 @@ make_ini() {
 		sed -i "s|^$k *=.*|$k = $v|" "$INI"
 		grep -q "^$k = $v\$" "$INI" || { echo "make_ini: no key $k" >&2; return 1; }
 	done
+	[ "${MSCEP_TEST_STORE:-sqlite}" = postgresql ] && store_on_pg
+	return 0
+}
+
+# MSCEP_TEST_STORE=postgresql: make_ini puts the test's store on a
+# PostgreSQL of its own (pg_lib.sh), migrated, and sql/sql_write query it.
+store_on_pg() {
+	if [ -z "${PGPORT:-}" ]; then
+		. "$TOP/tests/e2e/pg_lib.sh"
+		pg_init || return 1
+	fi
+	store_ini_pg
+	# The test may finish its INI later: migrate through one that loads.
+	printf '[Store]\nBackend = postgresql\nConnInfo = %s\n%s\n' \
+	    "$PG_CONNINFO" "[IPSECIntermediateOffline]" > "$T/pg-migrate.ini"
+	"$MSCEP_BIN/mscep-admin" -c "$T/pg-migrate.ini" store migrate \
+	    >/dev/null || return 1
+	sql() { psql_q "$1"; }
+	sql_write() { psql_q "$1" >/dev/null; }
 }
 
 free_port() {
