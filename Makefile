@@ -26,10 +26,13 @@ WARN	 = -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	   -Wstrict-prototypes -Wmissing-prototypes
 # Every include names its layer: "util/log.h", "policy/policy.h".
 CPPFLAGS += -D_GNU_SOURCE -I. -Imscep -I/usr/include/iniparser \
+	   $(shell pkg-config --cflags libpq 2>/dev/null || \
+	   echo -I/usr/include/postgresql) \
 	   -DMSCEP_CONFIG='"$(SYSCONFDIR)/mscep/mscep.ini"'
 DEPFLAGS = -MMD -MP
-LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 libcurl jansson \
-	   2>/dev/null || echo -lcrypto -lsqlite3 -lcurl -ljansson) -liniparser \
+LDLIBS	 = $(shell pkg-config --libs libcrypto sqlite3 libcurl jansson libpq \
+	   2>/dev/null || echo -lcrypto -lsqlite3 -lcurl -ljansson -lpq) \
+	   -liniparser \
 	   -lp11
 ifeq ($(SAN),1)
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -61,7 +64,7 @@ all: need $(PROGS)
 # names what is missing (make deps installs it) instead of a compiler error.
 BUILD_PKGS = build-essential pkg-config libssl-dev libsqlite3-dev \
 	   libfcgi-dev libiniparser-dev libcunit1-dev libcurl4-openssl-dev \
-	   libjansson-dev libp11-dev
+	   libjansson-dev libp11-dev libpq-dev
 need:
 	@missing=; for p in $(BUILD_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \

@@ -4,7 +4,8 @@
 # everything is there; needs root (or sudo) only when it must install.
 set -eu
 # build and run: compiler, OpenSSL, SQLite, libfcgi, iniparser, CUnit,
-# libcurl and jansson (Module = intune), libp11 (keys in a PKCS#11 token);
+# libcurl and jansson (Module = intune), libp11 (keys in a PKCS#11 token),
+# libpq ([Store] Backend = postgresql) and PostgreSQL 15 for its tests;
 # the three web servers and their modules (mod_fcgid, TLS for lighttpd),
 # htpasswd, spawn-fcgi and cgi-fcgi (libfcgi-bin) from deploy/; the real
 # SCEP clients (scep's scepclient, certmonger's scep-submit), curl, procps,
@@ -18,7 +19,8 @@ set -eu
 # JSON in the tests.
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
-libcurl4-openssl-dev libjansson-dev libp11-dev softhsm2 opensc
+libcurl4-openssl-dev libjansson-dev libp11-dev libpq-dev postgresql-15
+postgresql-client-15 softhsm2 opensc
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
 curl scep certmonger procps util-linux systemd cppcheck clang tinyproxy-bin

@@ -20,6 +20,7 @@
 #include "admin/admin_notify.h"
 #include "admin/admin_ra.h"
 #include "admin/admin_status.h"
+#include "admin/admin_store.h"
 #include "admin/admin_opt.h"
 #include "ca/ca_init.h"
 #include "config/ndes_reg.h"
@@ -48,11 +49,9 @@ static void	 usage(void);
 static int
 open_store(const struct config *cfg, struct store **st)
 {
-	char	 path[PATH_MAX + 16], reason[REASON_MAX] =
-	    "state folder path too long";
+	char	 reason[REASON_MAX];
 
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
-	    store_open(path, st, reason, sizeof(reason)) != 0) {
+	if (store_open_config(cfg, st, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: %s\n", reason);
 		return -1;
 	}
@@ -661,6 +660,12 @@ static const struct subcommand {
 	    "           the CRL's age, counts, pending requests, passwords,\n"
 	    "           the last refusals (--json: one object, for scripts)\n",
 	    0 },
+	{ "store", admin_cmd_store,
+	    " migrate   create or upgrade the [Store] schema (workers\n"
+	    "           never do; they refuse a schema they do not know)\n"
+	    "  store copy FROM TO   every row into an empty store, checked\n"
+	    "           by row counts and a SHA-256 per table (FROM, TO: an\n"
+	    "           mscep.ini, sqlite:PATH or postgresql:CONNINFO)\n", 0 },
 	{ "ra", admin_cmd_ra,
 	    " renew [--days N] [--key rsa:BITS]   new RA signing and\n"
 	    "           encryption certificates and keys from the current CA\n"

@@ -326,8 +326,7 @@ admin_cmd_intune_sync(const struct config *cfg, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct sync	 s;
-	char		 path[PATH_MAX + 16], reason[REASON_MAX] =
-	    "state folder path too long";
+	char		 reason[REASON_MAX];
 	int		 ch, max = cfg->intune_rev_max, rc;
 
 	/* Under systemd stdout is a pipe: lines in order with stderr's. */
@@ -350,8 +349,7 @@ admin_cmd_intune_sync(const struct config *cfg, int argc, char *argv[])
 		    "[--max-requests N]\n");
 		return 2;
 	}
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
-	    store_open(path, &s.st, reason, sizeof(reason)) != 0) {
+	if (store_open_config(cfg, &s.st, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: %s\n", reason);
 		return 1;
 	}

@@ -59,11 +59,9 @@ static struct store *
 open_store(const struct config *cfg)
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[REASON_MAX] =
-	    "state folder path too long";
+	char		 reason[REASON_MAX];
 
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
-	    store_open(path, &st, reason, sizeof(reason)) != 0) {
+	if (store_open_config(cfg, &st, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: %s\n", reason);
 		return NULL;
 	}

@@ -384,8 +384,7 @@ int
 admin_cmd_events(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16], reason[REASON_MAX] =
-	    "state folder path too long";
+	char		 reason[REASON_MAX];
 	int64_t		 since = 0;
 	enum store_rc	 rc;
 
@@ -397,8 +396,7 @@ admin_cmd_events(const struct config *cfg, int argc, char *argv[])
 		    "YYYY-MM-DDTHH:MM:SS]\n");
 		return 2;
 	}
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
-	    store_open(path, &st, reason, sizeof(reason)) != 0) {
+	if (store_open_config(cfg, &st, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: %s\n", reason);
 		return 1;
 	}

@@ -320,17 +320,27 @@ publish_all(const struct config *cfg, struct key_list *l, struct store *st,
 {
 	char	 why[PATH_MAX + 340], safe[REASON_MAX];
 	int64_t	 first;
-	int	 i;
+	int	 i, rc;
 
+	/* Hosts sharing one store build one CRL at a time. */
+	if (store_crl_lock(st, 1) != 0) {
+		snprintf(reason, rlen, "cannot take the store's CRL lock: %s",
+		    store_errmsg(st));
+		return -1;
+	}
 	/* All numbers first, in one step: a revocation from now on leaves
 	 * the store dirty and the next refresh includes it. */
 	if (store_crl_next(st, l->n, &first) != STORE_OK) {
 		snprintf(reason, rlen, "cannot take a CRL number: %s",
 		    store_errmsg(st));
+		store_crl_lock(st, 0);
 		return -1;
 	}
-	if (publish_key(cfg, &l->v[0], st, first, entries, reason, rlen) != 0)
+	rc = publish_key(cfg, &l->v[0], st, first, entries, reason, rlen);
+	if (rc != 0) {
+		store_crl_lock(st, 0);
 		return -1;
+	}
 	for (i = 1; i < l->n; i++) {
 		if (l->v[i].key == NULL)
 			l->v[i].key = keyop_open_ref(l->v[i].key_path,
@@ -344,6 +354,7 @@ publish_all(const struct config *cfg, struct key_list *l, struct store *st,
 	if (l->why[0] != '\0')
 		log_warnx("op=CRL result=error reason=\"%s\"",
 		    log_safe(l->why, safe, sizeof(safe)));
+	store_crl_lock(st, 0);
 	return 0;
 }
 

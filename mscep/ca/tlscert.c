@@ -106,7 +106,7 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	struct store_cert	 sc = { 0 };
 	struct store		*st = NULL;
 	unsigned char		*der = NULL;
-	char			 path[PATH_MAX + 16], *subject = NULL, *sans = NULL;
+	char			*subject = NULL, *sans = NULL;
 	char			 key_id[41], txid[96];
 	int			 len, rc = -1;
 
@@ -128,11 +128,7 @@ record(const struct config *cfg, const char *ca_key, X509 *x, X509_REQ *req,
 	    .not_before = cert_time_epoch(X509_get0_notBefore(x)),
 	    .not_after = cert_time_epoch(X509_get0_notAfter(x)), .der = der,
 	    .der_len = (size_t)len };
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0) {
-		snprintf(reason, rlen, "%s: path too long", cfg->state_dir);
-		goto out;
-	}
-	if (store_open(path, &st, reason, rlen) != 0)
+	if (store_open_config(cfg, &st, reason, rlen) != 0)
 		goto out;
 	if (store_issue(st, &sc, &none) != STORE_OK)
 		snprintf(reason, rlen, "cannot record the certificate: %s",

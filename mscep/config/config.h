@@ -58,6 +58,9 @@ struct template {
 enum policy_kind { POLICY_PASSWORD, POLICY_MDM_CHALLENGE, POLICY_EXEC,
 	POLICY_INTUNE };
 
+/* [Store] Backend: where the shared state lives (store/store.h). */
+enum store_backend { STORE_BACKEND_SQLITE, STORE_BACKEND_POSTGRESQL };
+
 /* Which template a CSR without any key usage gets (NDES leaves it undocumented). */
 enum nokeyusage { NOKU_GENERALPURPOSE, NOKU_SIGNATURE, NOKU_ENCRYPTION, NOKU_REJECT };
 
@@ -131,6 +134,10 @@ struct config {
 	/* [Metrics]: the Prometheus page (util/metrics.h). */
 	char		 metrics_path[128];	/* "" : no page, no counts */
 	struct metrics_allow metrics_allow;	/* who may read it */
+	/* [Store]: the store's backend (store/store.h). */
+	int		 store_backend;		/* enum store_backend */
+	char		 store_conninfo[1024];	/* libpq, no password */
+	int		 store_timeout;		/* statement_timeout, s */
 
 	/* [PasswordPage]: the mscep_admin page. */
 	char		 page_users[1024];	/* allow-list, LF separated */

@@ -13,6 +13,8 @@
 #include <strings.h>
 #include <syslog.h>
 
+#include <libpq-fe.h>
+
 #define CFG(m)	.off = offsetof(struct config, m), \
 		.size = sizeof(((struct config *)0)->m)
 #define TPL(m)	.off = offsetof(struct template, m), \
@@ -57,6 +59,10 @@ static const struct config_word facility_words[] = {
 	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
 	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 }, { NULL, 0 }
 };
+static const struct config_word backend_words[] = {
+	{ "sqlite", STORE_BACKEND_SQLITE },
+	{ "postgresql", STORE_BACKEND_POSTGRESQL }, { NULL, 0 }
+};
 static const struct config_word keytype_words[] = {
 	{ "rsa", KEYTYPE_RSA }, { "ec", KEYTYPE_EC }, { NULL, 0 }
 };
@@ -98,6 +104,8 @@ static int parse_metrics_path(struct loader *, const struct config_key *,
 static int parse_allow_from(struct loader *, const struct config_key *,
     const char *, void *);
 static int parse_audit_target(struct loader *, const struct config_key *,
+    const char *, void *);
+static int parse_conninfo(struct loader *, const struct config_key *,
     const char *, void *);
 
 const struct config_key config_keys[] = {
@@ -305,6 +313,19 @@ const struct config_key config_keys[] = {
 	{ "Metrics", "AllowFrom", CONFIG_LIST, "127.0.0.1, ::1",
 	    CFG(metrics_allow), .parse = parse_allow_from, .help = "addresses "
 	    "and networks (CIDR) that may read the page; others get 403" },
+	/* [Store]: where issued certificates, transactions and passwords
+	 * live; one PostgreSQL database lets several hosts serve one CA. */
+	{ "Store", "Backend", CONFIG_ENUM, "sqlite", .words = backend_words,
+	    CFG(store_backend), .help = "sqlite (mscep.db in StateDir, one "
+	    "host) or postgresql (ConnInfo, shared by several hosts)" },
+	{ "Store", "ConnInfo", CONFIG_TEXT, "", CFG(store_conninfo),
+	    .parse = parse_conninfo, .help = "postgresql: a libpq connection "
+	    "string or URI (host=db.example dbname=mscep user=mscep "
+	    "sslmode=verify-full); the password comes from a passfile= or "
+	    "~/.pgpass, never from here" },
+	{ "Store", "StatementTimeoutSeconds", CONFIG_INT, "10", .min = 1,
+	    .max = 3600, CFG(store_timeout), .help = "postgresql: a statement "
+	    "running longer is cancelled and its request fails" },
 
 	/* Every other section: a template, named by its section. */
 	{ NULL, "ValidityDays", CONFIG_INT, "365", .min = 1, .max = 36500,
@@ -400,6 +421,38 @@ parse_audit_target(struct loader *l, const struct config_key *k,
 		return -1;
 	}
 	return 0;
+}
+
+/* [Store] ConnInfo: libpq's syntax, and no password in the INI. */
+static int
+parse_conninfo(struct loader *l, const struct config_key *k, const char *s,
+    void *field)
+{
+	PQconninfoOption	*opts, *o;
+	char			*err = NULL;
+	int			 rc = 0;
+
+	if (strlen(s) >= k->size) {
+		config_key_problem(l, k, "longer than %zu bytes", k->size - 1);
+		return -1;
+	}
+	if (*s != '\0' && (opts = PQconninfoParse(s, &err)) == NULL) {
+		config_key_problem(l, k, "%s", err ? strtok(err, "\n") :
+		    "out of memory");
+		PQfreemem(err);
+		return -1;
+	}
+	for (o = *s != '\0' ? opts : NULL; o != NULL && o->keyword; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL) {
+			config_key_problem(l, k, "holds a password: put it "
+			    "in a passfile= or ~/.pgpass (mode 0600) instead");
+			rc = -1;
+		}
+	if (*s != '\0')
+		PQconninfoFree(opts);
+	if (rc == 0)
+		util_strlcpy(field, s, k->size);
+	return rc;
 }
 
 /* [MSCEP] *Template: resolved once the templates are loaded. */
@@ -822,6 +875,10 @@ config_check_rules(struct loader *l)
 		    "needs a program");
 	if (c->policy == POLICY_INTUNE)
 		check_intune(l, c);
+	if (c->store_backend == STORE_BACKEND_POSTGRESQL &&
+	    c->store_conninfo[0] == '\0')
+		config_problem(l, "Store", "ConnInfo", "Backend = postgresql "
+		    "needs a connection string");
 	/* GetCACaps "Renewal" is a promise some template keeps. */
 	if (strstr(c->caps, "Renewal\n") == NULL)
 		return;

@@ -275,7 +275,8 @@ outcome_replay(struct worker *w, const struct scep_req *req,
 		    "used with another key");
 		outcome_fail(o, FAIL_BADREQUEST);
 	} else if (rc != STORE_NOT_FOUND) {
-		snprintf(o->reason, sizeof(o->reason), "store lookup failed");
+		snprintf(o->reason, sizeof(o->reason), "store lookup failed: "
+		    "%s", store_errmsg(w->store));
 		outcome_fail(o, FAIL_BADREQUEST);
 	}
 out:

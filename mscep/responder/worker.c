@@ -102,7 +102,7 @@ open_metrics(struct worker *w)
 int
 worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 {
-	char	 db[PATH_MAX + 16], warn[2048];
+	char	 warn[2048];
 	int	 n;
 
 	memset(w, 0, sizeof(*w));
@@ -133,8 +133,7 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 	case 1: log_warnx("%s", warn); break;
 	default: break;
 	}
-	if (config_state_path(&w->cfg, STORE_FILE, db, sizeof(db)) != 0 ||
-	    store_open(db, &w->store, reason, rlen) != 0 ||
+	if (store_open_config(&w->cfg, &w->store, reason, rlen) != 0 ||
 	    policy_open(&w->cfg, w->store, &w->policy, reason, rlen) != 0)
 		return -1;
 	if (w->cfg.ocsp_path[0] != '\0') {

@@ -1,8 +1,8 @@
 /*
  * store.c - the store interface: picks a backend by name and hands each
- * call to its operations table (store_backend.h). SQLite is the one
- * backend today (store_sqlite*.c); another plugs in with a table of its
- * own and a line in backends[].
+ * call to its operations table (store_backend.h): SQLite
+ * (store_sqlite*.c), the embedded default, or PostgreSQL (store_pg*.c),
+ * which several hosts share. [Store] Backend chooses, here only.
  */
 #include "store/store.h"
 #include "store/store_backend.h"
@@ -10,8 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/config.h"
+
 static const struct store_ops *const backends[] = {
 	&store_sqlite_ops,
+	&store_pg_ops,
 };
 
 static enum store_rc
@@ -28,16 +31,90 @@ store_count_errors(struct store *s, uint64_t *counter)
 	s->errors = counter;
 }
 
+static const struct store_ops *
+backend_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (strcmp(backends[i]->name, name) == 0)
+			return backends[i];
+	return NULL;
+}
+
+int
+store_target(const struct config *cfg, const char **backend, char *target,
+    size_t len)
+{
+	if (cfg->store_backend == STORE_BACKEND_POSTGRESQL) {
+		*backend = "postgresql";
+		return snprintf(target, len, "%s", cfg->store_conninfo) <
+		    (int)len ? 0 : -1;
+	}
+	*backend = "sqlite";
+	return config_state_path(cfg, STORE_FILE, target, len);
+}
+
+int
+store_open_config(const struct config *cfg, struct store **out,
+    char *reason, size_t rlen)
+{
+	const char	*backend;
+	char		 target[sizeof(cfg->store_conninfo) + PATH_MAX];
+
+	*out = NULL;
+	if (store_target(cfg, &backend, target, sizeof(target)) != 0) {
+		snprintf(reason, rlen, "[Store]: the store's name is too long");
+		return -1;
+	}
+	if (store_open_backend(backend, target, out, reason, rlen) != 0)
+		return -1;
+	if ((*out)->ops->tune != NULL &&
+	    (*out)->ops->tune(*out, cfg->store_timeout) != 0) {
+		snprintf(reason, rlen, "%s", store_errmsg(*out));
+		store_close(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_migrate(const char *backend, const char *target, int *from,
+    char *reason, size_t rlen)
+{
+	const struct store_ops	*ops = backend_find(backend);
+	struct store		*s = NULL;
+
+	*from = 0;
+	if (ops == NULL) {
+		snprintf(reason, rlen, "unknown store backend \"%s\"", backend);
+		return -1;
+	}
+	if (ops->migrate != NULL)
+		return ops->migrate(target, from, reason, rlen);
+	/* SQLite: opening migrates, inside one write transaction. */
+	if (ops->open(target, &s, reason, rlen) != 0)
+		return -1;
+	ops->close(s);
+	return 0;
+}
+
+int
+store_crl_lock(struct store *s, int lock)
+{
+	return s->ops->crl_lock != NULL ? s->ops->crl_lock(s, lock) : 0;
+}
+
 int
 store_open_backend(const char *backend, const char *target,
     struct store **out, char *reason, size_t rlen)
 {
-	size_t	 i;
+	const struct store_ops	*ops = backend_find(backend);
 
 	*out = NULL;
-	for (i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
-		if (strcmp(backends[i]->name, backend) == 0)
-			return backends[i]->open(target, out, reason, rlen);
+	if (ops != NULL)
+		return ops->open(target, out, reason, rlen);
 	snprintf(reason, rlen, "unknown store backend \"%s\"", backend);
 	return -1;
 }

@@ -15,6 +15,8 @@
 #include "util/util.h"
 
 #define STORE_FILE	"mscep.db"
+/* The schema version of either backend this build reads and writes. */
+#define STORE_SCHEMA_VERSION	4
 
 struct store;
 
@@ -106,13 +108,33 @@ enum store_rc {
 #define REVOKE_HOLD		6
 
 /*
- * Opens the store of backend "sqlite" (target: the database file); room
- * for others behind the same functions (store_backend.h). store_open is
- * the SQLite store at path.
+ * Opens the store of a backend (store_backend.h): "sqlite" (target: the
+ * database file) or "postgresql" (target: a libpq connection string or
+ * URI). store_open is the SQLite store at path.
  */
 int	 store_open_backend(const char *backend, const char *target,
 	    struct store **, char *reason, size_t);
 int	 store_open(const char *path, struct store **, char *reason, size_t);
+/*
+ * The store [Store] names: what every worker and mscep-admin command
+ * opens. A PostgreSQL store opens while its database is down (every call
+ * then fails at once, with the reason, until it is back), but not on a
+ * schema this build does not know.
+ */
+struct config;
+int	 store_open_config(const struct config *, struct store **,
+	    char *reason, size_t);
+/* The backend and target [Store] names, for store migrate and copy:
+ * target is the SQLite file or the connection string. */
+int	 store_target(const struct config *, const char **backend,
+	    char *target, size_t);
+/* Brings the store to the schema this build knows (mscep-admin store
+ * migrate); *from: the version it had (0: none). */
+int	 store_migrate(const char *backend, const char *target, int *from,
+	    char *reason, size_t);
+/* While held, no other host builds a CRL (PostgreSQL: an advisory lock;
+ * SQLite: nothing beyond the CRL file's own lock). */
+int	 store_crl_lock(struct store *, int lock);
 void	 store_close(struct store *);
 /* Every STORE_ERROR a call returns from now on adds one to *counter
  * (NULL: none), e.g. a metrics slot's. */

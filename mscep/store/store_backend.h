@@ -16,6 +16,15 @@ struct store_ops {
 	int	(*open)(const char *target, struct store **, char *reason,
 		    size_t);
 	void (*close)(struct store *);
+	/* Optional: the statement timeout, in seconds. */
+	int	(*tune)(struct store *, int timeout_seconds);
+	/* Optional (NULL: opening migrates): brings the store at target to
+	 * the schema this build knows; *from: the version found. */
+	int	(*migrate)(const char *target, int *from, char *reason,
+		    size_t);
+	/* Optional (NULL: the CRL file's lock is enough): while held, no
+	 * other host builds a CRL. */
+	int	(*crl_lock)(struct store *, int lock);
 	enum store_rc (*find_txn)(struct store *, const char *txid,
 	    const char *key_id, struct buf *der);
 	enum store_rc (*issue)(struct store *, const struct store_cert *,
@@ -81,5 +90,6 @@ struct store {
 };
 
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
 
 #endif

@@ -12,6 +12,7 @@ LPID=
 LAST_PID=
 npass=0
 nfail=0
+AT_EXIT=		# functions run as the test ends (pg_lib.sh: pg_stop)
 
 ok() { npass=$((npass + 1)); echo "ok - $*"; }
 not_ok() { nfail=$((nfail + 1)); echo "not ok - $*"; }
@@ -21,6 +22,7 @@ check_not() { d=$1; shift; if "$@" >>"$T/check.log" 2>&1; then not_ok "$d"; else
 
 finish() {
 	stop_servers
+	for h in $AT_EXIT; do $h; done
 	# mod_fcgid's workers write to Apache's error log.
 	if cat "$T/run/mscep.log" "$T/run/error.log" 2>/dev/null |
 	    grep -qE 'Sanitizer|runtime error:'; then
@@ -39,6 +41,7 @@ finish() {
 on_signal() {
 	trap '' INT TERM
 	stop_servers
+	for h in $AT_EXIT; do $h; done
 	# What else the test left running in the background (clients, a
 	# slow request): its own descendants, by PID.
 	for p in $(descendants $$); do kill "$p" 2>/dev/null; done
@@ -63,6 +66,25 @@ make_ini() {
 		sed -i "s|^$k *=.*|$k = $v|" "$INI"
 		grep -q "^$k = $v\$" "$INI" || { echo "make_ini: no key $k" >&2; return 1; }
 	done
+	[ "${MSCEP_TEST_STORE:-sqlite}" = postgresql ] && store_on_pg
+	return 0
+}
+
+# MSCEP_TEST_STORE=postgresql: make_ini puts the test's store on a
+# PostgreSQL of its own (pg_lib.sh), migrated, and sql/sql_write query it.
+store_on_pg() {
+	if [ -z "${PGPORT:-}" ]; then
+		. "$TOP/tests/e2e/pg_lib.sh"
+		pg_init || return 1
+	fi
+	store_ini_pg
+	# The test may finish its INI later: migrate through one that loads.
+	printf '[Store]\nBackend = postgresql\nConnInfo = %s\n%s\n' \
+	    "$PG_CONNINFO" "[IPSECIntermediateOffline]" > "$T/pg-migrate.ini"
+	"$MSCEP_BIN/mscep-admin" -c "$T/pg-migrate.ini" store migrate \
+	    >/dev/null || return 1
+	sql() { psql_q "$1"; }
+	sql_write() { psql_q "$1" >/dev/null; }
 }
 
 free_port() {

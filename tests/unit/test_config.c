@@ -366,10 +366,60 @@ test_man_key_list(void)
 	for (p = text; (p = strstr(p, ".SS ")) != NULL; p++)
 		headings++;
 	CU_ASSERT_EQUAL(tags + (strncmp(text, ".TP\n", 4) == 0), keys);
-	CU_ASSERT_EQUAL(headings, 10);
+	CU_ASSERT_EQUAL(headings, 11);
 	CU_ASSERT(strstr(text, ".B PasswordMax\n") != NULL);
 	CU_ASSERT(strstr(text, "Integer, 1 to 100000; default: 5.\n") != NULL);
 	free(text);
+}
+
+/* [Store]: the backend, a connection string libpq parses, no password. */
+#define TPL_SECTION "[IPSECIntermediateOffline]\nValidityDays = 365\n"
+static void
+test_store_keys(void)
+{
+	struct config	 cfg;
+	char		 msgs[4096];
+	int		 n;
+
+	n = load("[Store]\nBackend = postgresql\n" TPL_SECTION, &cfg, msgs,
+	    sizeof(msgs));
+	CU_ASSERT_EQUAL(n, 1);
+	CU_ASSERT(strstr(msgs, "[Store] ConnInfo: Backend = postgresql needs "
+	    "a connection string") != NULL);
+	config_free(&cfg);
+	n = load("[Store]\nBackend = postgresql\n"
+	    "ConnInfo = host=db dbname=mscep password=hunter2\n" TPL_SECTION,
+	    &cfg, msgs, sizeof(msgs));
+	CU_ASSERT_EQUAL(n, 2);	/* and so no ConnInfo */
+	CU_ASSERT(strstr(msgs, ":3: [Store] ConnInfo: holds a password") !=
+	    NULL);
+	CU_ASSERT(strstr(msgs, "hunter2") == NULL);
+	config_free(&cfg);
+	n = load("[Store]\nConnInfo = host='db\nBackend = mysql\n"
+	    "StatementTimeoutSeconds = 0\n" TPL_SECTION, &cfg, msgs,
+	    sizeof(msgs));
+	CU_ASSERT_EQUAL(n, 3);
+	CU_ASSERT(strstr(msgs, ":2: [Store] ConnInfo: unterminated quoted "
+	    "string") != NULL);
+	CU_ASSERT(strstr(msgs, ":3: [Store] Backend:") != NULL);
+	CU_ASSERT(strstr(msgs, ":4: [Store] StatementTimeoutSeconds:") != NULL);
+	config_free(&cfg);
+	n = load("[Store]\nBackend = postgresql\nConnInfo = "
+	    "postgresql://db.example/mscep?sslmode=verify-full\n"
+	    "StatementTimeoutSeconds = 5\n" TPL_SECTION, &cfg, msgs,
+	    sizeof(msgs));
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(cfg.store_backend, STORE_BACKEND_POSTGRESQL);
+	CU_ASSERT_STRING_EQUAL(cfg.store_conninfo,
+	    "postgresql://db.example/mscep?sslmode=verify-full");
+	CU_ASSERT_EQUAL(cfg.store_timeout, 5);
+	config_free(&cfg);
+	n = load("[MSCEP]\nPasswordMax = 5\n" TPL_SECTION, &cfg, msgs,
+	    sizeof(msgs));
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(cfg.store_backend, STORE_BACKEND_SQLITE);
+	CU_ASSERT_EQUAL(cfg.store_timeout, 10);
+	config_free(&cfg);
 }
 
 static void
@@ -420,6 +470,7 @@ register_config(void)
 	    !CU_add_test(s, "key lines as iniparser reads them",
 	    test_index_follows_iniparser) ||
 	    !CU_add_test(s, "mscep.ini(5) key list", test_man_key_list) ||
+	    !CU_add_test(s, "[Store] keys", test_store_keys) ||
 	    !CU_add_test(s, "missing file", test_missing_file))
 		return -1;
 	return 0;

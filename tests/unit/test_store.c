@@ -3,13 +3,16 @@
 #include <CUnit/CUnit.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "fixture.h"
 #include "store/store.h"
+#include "store/store_copy.h"
 #include "suites.h"
 
 static struct fixture	 fx;
@@ -513,6 +516,102 @@ test_outbox_migrate(void)
 	unlink(path);
 }
 
+/* A PostgreSQL store whose server is not there: a connection string
+ * libpq cannot parse is refused; an unreachable server opens (GetCACert
+ * needs no store), and each call fails at once with the reason. */
+static void
+test_pg_unreachable(void)
+{
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct store_cert	 c = { 0 };
+	struct store		*st = NULL;
+	struct timespec		 t0, t1;
+	char			 conn[256], reason[REASON_MAX] = "";
+	long			 ms;
+
+	CU_ASSERT_EQUAL(store_open_backend("postgresql", "host='unterminated",
+	    &st, reason, sizeof(reason)), -1);
+	CU_ASSERT_PTR_NULL(st);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "[Store] ConnInfo:"));
+	/* A socket folder with nothing listening: no TCP port involved. */
+	snprintf(conn, sizeof(conn), "host=%s port=9 dbname=mscep "
+	    "connect_timeout=2", fx.dir);
+	CU_ASSERT_EQUAL_FATAL(store_open_backend("postgresql", conn, &st,
+	    reason, sizeof(reason)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(store_count_certs(st), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(store_errmsg(st),
+	    "cannot connect to PostgreSQL"));
+	c.serial = "01";
+	c.subject = c.sans = c.template_name = c.txid = c.key_id = "x";
+	c.der = (const unsigned char *)"x";
+	c.der_len = 1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CU_ASSERT_EQUAL(store_issue(st, &c, &none), STORE_ERROR);
+	CU_ASSERT_EQUAL(store_crl_dirty(st), -1);
+	CU_ASSERT_EQUAL(store_crl_lock(st, 1), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) /
+	    1000000;
+	CU_ASSERT(ms < 1000);
+	CU_ASSERT(strlen(store_errmsg(st)) > 0);
+	store_close(st);
+}
+
+static int
+count_lines(const char *text)
+{
+	int	 n = 0;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* store copy between two SQLite stores: every table, the same rows and
+ * checksums read back; a target with rows is refused and left as it was. */
+static void
+test_copy(void)
+{
+	static const struct store_claim none = { .kind = CLAIM_NONE };
+	struct store	*to = NULL;
+	char		 path[PATH_MAX], reason[REASON_MAX] = "", *text = NULL;
+	char		 sum[80];
+	size_t		 size = 0;
+	FILE		*report;
+	int		 from_v;
+
+	snprintf(path, sizeof(path), "%s/copy.db", fx.dir);
+	unlink(path);
+	CU_ASSERT_EQUAL(add("C1", "/CN=c1", "d1", "T", 100, &none), STORE_OK);
+	CU_ASSERT_EQUAL(add("C2", "/CN=c2", NULL, "T", 200, &none), STORE_OK);
+	CU_ASSERT_EQUAL(store_migrate("sqlite", path, &from_v, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_FATAL(store_open(path, &to, reason, sizeof(reason)) == 0);
+	CU_ASSERT_FATAL((report = open_memstream(&text, &size)) != NULL);
+	CU_ASSERT_EQUAL(store_copy(fx.store, to, report, reason,
+	    sizeof(reason)), 0);
+	fclose(report);
+	CU_ASSERT_EQUAL(count_lines(text), 8);
+	snprintf(sum, sizeof(sum), "certificates %lld ",
+	    (long long)store_count_certs(fx.store));
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, sum));
+	CU_ASSERT_EQUAL(store_count_certs(to), store_count_certs(fx.store));
+	CU_ASSERT_EQUAL(list_count(&(struct cert_filter){ .serial = "C1" }), 1);
+	free(text);
+	text = NULL;
+	CU_ASSERT_FATAL((report = open_memstream(&text, &size)) != NULL);
+	CU_ASSERT_EQUAL(store_copy(fx.store, to, report, reason,
+	    sizeof(reason)), -1);
+	fclose(report);
+	CU_ASSERT_PTR_NOT_NULL(strstr(reason, "the target is not empty: "
+	    "certificates has"));
+	CU_ASSERT_EQUAL(store_count_certs(to), store_count_certs(fx.store));
+	free(text);
+	store_close(to);
+	unlink(path);
+}
+
 static int
 setup(void)
 {
@@ -544,7 +643,11 @@ register_store(void)
 	    !CU_add_test(s, "outbox: an approval's notice",
 	    test_outbox_approval) ||
 	    !CU_add_test(s, "outbox: version 3 migrates, survives a restart",
-	    test_outbox_migrate))
+	    test_outbox_migrate) ||
+	    !CU_add_test(s, "postgresql: bad ConnInfo, server unreachable",
+	    test_pg_unreachable) ||
+	    !CU_add_test(s, "store copy: rows and checksums, target not empty",
+	    test_copy))
 		return -1;
 	return 0;
 }
