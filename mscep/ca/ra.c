@@ -95,6 +95,8 @@ load_pair(const struct config *cfg, const char *certf, const char *keyf,
 		    "mscep-admin init?)", path);
 		return -1;
 	}
+	if (key == NULL)
+		return 0;	/* the signer's (ra_load_worker) */
 	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0) {
 		snprintf(reason, rlen, "state folder path too long");
 		return -1;
@@ -344,14 +346,17 @@ ra_switching(const struct config *cfg, char *reason, size_t rlen)
 	return 1;
 }
 
-/* The request path's key operations, on the keys just loaded. */
+/* The request path's key operations, on the keys just loaded, or the
+ * signer's CA key. */
 static int
-make_ops(struct ra *ra)
+make_ops(const struct config *cfg, struct ra *ra, int remote)
 {
 	enum keyop_role	 sign = ra->direct ? KEYOP_CA : KEYOP_RA_SIGN;
 	enum keyop_role	 enc = ra->direct ? KEYOP_CA : KEYOP_RA_ENC;
 
-	ra->ca_op = keyop_inproc(ra->ca_key, KEYOP_CA);
+	ra->ca_op = remote ? keyop_remote(cfg->signer_socket,
+	    cfg->signer_timeout_ms, KEYOP_CA, ra->ca) :
+	    keyop_inproc(ra->ca_key, KEYOP_CA);
 	ra->sign_op = keyop_inproc(ra->sign_key, sign);
 	ra->enc_op = keyop_inproc(ra->enc_key, enc);
 	return ra->ca_op && ra->sign_op && ra->enc_op ? 0 : -1;
@@ -471,15 +476,20 @@ ra_check_validity(const struct ra *ra, int64_t now, int warn_days,
 	return rc;
 }
 
-int
-ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
+static int
+load(const struct config *cfg, struct ra *ra, int remote, char *reason,
+    size_t rlen)
 {
 	memset(ra, 0, sizeof(*ra));
 	if (ra_switching(cfg, reason, rlen))
 		return -1;
 	ra->direct = cfg->ca_direct;
-	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, &ra->ca_key,
-	    reason, rlen) != 0 || ra_key_id(ra->ca, ra->ca_key_id) != 0 ||
+	if (remote && ra->direct) {
+		snprintf(reason, rlen, "[Signer] Socket needs CADirect = 0");
+		return -1;
+	}
+	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, remote ? NULL :
+	    &ra->ca_key, reason, rlen) != 0 || ra_key_id(ra->ca, ra->ca_key_id) != 0 ||
 	    ra_read_index(cfg, cfg->state_dir, &ra->ca_index, reason,
 	    rlen) != 0 || key_cdp(cfg, ra, reason, rlen) != 0)
 		goto fail;
@@ -502,7 +512,7 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 	cache_validity(ra);
 	if (load_chain(cfg, ra, reason, rlen) != 0)
 		goto fail;
-	if (make_ops(ra) != 0 || (ra->prev_ca = sk_X509_new_null()) == NULL) {
+	if (make_ops(cfg, ra, remote) != 0 || (ra->prev_ca = sk_X509_new_null()) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		goto fail;
 	}
@@ -512,6 +522,19 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 fail:
 	ra_free(ra);
 	return -1;
+}
+
+int
+ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
+{
+	return load(cfg, ra, 0, reason, rlen);
+}
+
+int
+ra_load_worker(const struct config *cfg, struct ra *ra, char *reason,
+    size_t rlen)
+{
+	return load(cfg, ra, cfg->signer_socket[0] != '\0', reason, rlen);
 }
 
 void
