@@ -96,6 +96,10 @@ int	 ra_load(const struct config *, struct ra *, char *reason, size_t);
  */
 int	 ra_load_worker(const struct config *, struct ra *, char *reason,
 	    size_t);
+/* The signer's (mscep -S): the CA key and every certificate, no RA key
+ * (sign_key, enc_key, sign_op and enc_op stay NULL). */
+int	 ra_load_signer(const struct config *, struct ra *, char *reason,
+	    size_t);
 void	 ra_free(struct ra *);
 /* Appends the certificates of a PEM file to out; 0 when the file is
  * missing and missing_ok. */

@@ -254,7 +254,7 @@ run_signer(const char *path, int n)
 {
 	struct config	 cfg;
 	char		 reason[REASON_MAX] = "unknown error";
-	int		 nerr, rc;
+	int		 nerr, rc, own = getenv("LISTEN_FDS") == NULL;
 	long		 cores = sysconf(_SC_NPROCESSORS_ONLN);
 
 	if (n == 0)
@@ -267,7 +267,7 @@ run_signer(const char *path, int n)
 	}
 	if (cfg.log_syslog)
 		log_open(LOG_TO_SYSLOG, "mscep-signer", cfg.log_socket);
-	if (cfg.signer_socket[0] == '\0' && getenv("LISTEN_FDS") == NULL) {
+	if (cfg.signer_socket[0] == '\0' && own) {
 		log_errx("signer cannot start: [Signer] Socket is empty");
 		config_free(&cfg);
 		return 1;
@@ -281,7 +281,8 @@ run_signer(const char *path, int n)
 		return 1;
 	}
 	rc = supervise(n, signer_serve, signer_check, (void *)path);
-	if (cfg.signer_socket[0] == '/')
+	/* systemd's socket (mscep-signer.socket) stays. */
+	if (own && cfg.signer_socket[0] == '/')
 		unlink(cfg.signer_socket);
 	config_free(&cfg);
 	return rc;

@@ -28,7 +28,7 @@ signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 		    path, n < 0 ? 1 : n);
 		return -1;
 	}
-	if (ra_load(&s->cfg, &s->ra, reason, rlen) != 0)
+	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0)
 		return -1;
 	if (s->cfg.ocsp_path[0] != '\0') {
 		if (ocsp_signer_load(&s->cfg, &s->ra, &s->ocsp, warn,
