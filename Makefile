@@ -42,7 +42,7 @@ endif
 
 # The layers, lowest first (README "How a request flows"): each folder
 # includes only from the folders before it.
-LAYERS	 = util config store ca scep responder
+LAYERS	 = util config store ca scep responder signer
 CORE	 = $(foreach l,$(LAYERS),$(wildcard mscep/$(l)/*.c)) \
 	   $(wildcard policy/*.c)
 SERVER	 = $(wildcard mscep/server/*.c)

@@ -67,6 +67,20 @@ keyop_free(struct keyop *k)
 		k->ops->free(k);
 }
 
+void
+keyop_set_context(struct keyop *k, const char *ctx)
+{
+	size_t	 i;
+
+	if (k == NULL)
+		return;
+	for (i = 0; ctx != NULL && ctx[i] != '\0' && i < KEYOP_CONTEXT_MAX;
+	    i++)
+		k->context[i] = ctx[i] > 0x20 && ctx[i] < 0x7f &&
+		    ctx[i] != '"' && ctx[i] != '\\' ? ctx[i] : '_';
+	k->context[i] = '\0';
+}
+
 /* A PEM key, or the pkcs11: URI a reference file holds. */
 static EVP_PKEY *
 load_file(const char *path, char *reason, size_t rlen)

@@ -5,8 +5,8 @@
  * encryption key, sign an OCSP answer as the responder) goes through a
  * struct keyop, whatever holds the key; so does opening an offline
  * challenge (policy/challenge.c) with the challenge key. Backends plug in with an
- * operations table: in-process keys (keyops_inproc.c) today; a separate
- * signer process or a PKCS#11 token provide a table of their own, and
+ * operations table: in-process keys (keyops_inproc.c, a PEM file or a
+ * PKCS#11 token) or the signer process (keyops_remote.c, mscep -S), and
  * the callers do not change.
  */
 #ifndef MSCEP_KEYOPS_H
@@ -43,10 +43,14 @@ struct keyop_ops {
 	void	(*free)(struct keyop *);
 };
 
+/* What each signature is logged with at the signer (a transactionID). */
+#define KEYOP_CONTEXT_MAX	128
+
 /* The first member of every backend's handle. */
 struct keyop {
 	const struct keyop_ops	*ops;
 	enum keyop_role		 role;
+	char			 context[KEYOP_CONTEXT_MAX + 1];
 };
 
 /*
@@ -69,7 +73,19 @@ struct keyop	*keyop_open_ref(const char *ref, enum keyop_role,
 /* The key of a token: keyop_load_ref's key, operated on in-process. */
 struct keyop	*keyop_pkcs11(const char *uri, enum keyop_role, char *reason,
 		    size_t);
+/*
+ * The signer's (mscep -S) key for role, behind the Unix socket path: each
+ * operation connects, sends what is to be signed (sigwire.h) and waits
+ * timeout_ms at most. cert is the key's certificate (borrowed: it must
+ * outlive the handle): answers are verified against it. Only the CA and
+ * OCSP roles are served; the others fail. NULL when out of memory.
+ */
+struct keyop	*keyop_remote(const char *path, int timeout_ms,
+		    enum keyop_role, X509 *cert);
 void		 keyop_free(struct keyop *);
+/* Sets what the next operations are logged with at the signer: printable
+ * ASCII, cut at KEYOP_CONTEXT_MAX; NULL or "" clears it. */
+void		 keyop_set_context(struct keyop *, const char *);
 
 /* Each returns what the OpenSSL call it stands for returns. */
 int		 keyop_sign_cert(struct keyop *, X509 *, const EVP_MD *);

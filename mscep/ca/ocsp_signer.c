@@ -40,10 +40,12 @@ load_key(const char *dir, struct ocsp_signer *s, char *reason, size_t rlen)
 }
 
 /* The pair in folder dir (the state folder, or a previous generation's),
- * checked against ca. */
+ * checked against ca; with cfg (a worker under [Signer] Socket) the
+ * certificate only, the key being the signer's. */
 static int
-signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
-    size_t wlen, char *reason, size_t rlen)
+signer_load_in(const struct config *cfg, const char *dir, X509 *ca,
+    struct ocsp_signer *s, char *warn, size_t wlen, char *reason,
+    size_t rlen)
 {
 	char	 path[PATH_MAX + 64];
 	time_t	 soon = time(NULL) + OCSP_WARN_DAYS * 86400;
@@ -60,9 +62,9 @@ signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
 		    "ocsp-cert", path);
 		goto out;
 	}
-	if (load_key(dir, s, reason, rlen) != 0)
+	if (cfg == NULL && load_key(dir, s, reason, rlen) != 0)
 		goto out;
-	if (X509_check_private_key(s->cert, s->key) != 1) {
+	if (cfg == NULL && X509_check_private_key(s->cert, s->key) != 1) {
 		snprintf(reason, rlen, "%s does not match %s: run mscep-admin "
 		    "ocsp-cert", OCSP_RESPONDER_KEY, OCSP_RESPONDER_CERT);
 		goto out;
@@ -81,7 +83,9 @@ signer_load_in(const char *dir, X509 *ca, struct ocsp_signer *s, char *warn,
 		    "usage: run mscep-admin ocsp-cert", OCSP_RESPONDER_CERT);
 		goto out;
 	}
-	if ((s->op = keyop_inproc(s->key, KEYOP_OCSP)) == NULL) {
+	if ((s->op = cfg != NULL ? keyop_remote(cfg->signer_socket,
+	    cfg->signer_timeout_ms, KEYOP_OCSP, s->cert) :
+	    keyop_inproc(s->key, KEYOP_OCSP)) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		goto out;
 	}
@@ -103,8 +107,8 @@ int
 ocsp_signer_load(const struct config *cfg, const struct ra *ra,
     struct ocsp_signer *s, char *warn, size_t wlen, char *reason, size_t rlen)
 {
-	return signer_load_in(cfg->state_dir, ra->ca, s, warn, wlen, reason,
-	    rlen);
+	return signer_load_in(NULL, cfg->state_dir, ra->ca, s, warn, wlen,
+	    reason, rlen);
 }
 
 /* Appends "; note" (or "note") to warn, as far as it fits. */
@@ -118,6 +122,7 @@ add_warning(char *warn, size_t wlen, const char *note)
 }
 
 struct prev_load {
+	const struct config	*cfg;
 	struct ocsp_responder	*r;
 	char			*warn;
 	size_t			 wlen;
@@ -134,7 +139,15 @@ add_prev(const char *dir, X509 *ca, void *arg)
 
 	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) < 0)
 		return 0;	/* nothing it issued is valid any more */
-	if (signer_load_in(dir, ca, &is.signer, w, sizeof(w), why,
+	/* The signer holds the current responder key only. */
+	if (pl->cfg->signer_socket[0] != '\0') {
+		snprintf(note, sizeof(note), "OCSP does not answer for the "
+		    "previous CA in %s: with [Signer] Socket only the current "
+		    "CA's responder signs", dir);
+		add_warning(pl->warn, pl->wlen, note);
+		return 0;
+	}
+	if (signer_load_in(NULL, dir, ca, &is.signer, w, sizeof(w), why,
 	    sizeof(why)) != 0) {
 		snprintf(note, sizeof(note), "OCSP does not answer for the "
 		    "previous CA in %s: %s", dir, why);
@@ -169,6 +182,7 @@ ocsp_responder_load(const struct config *cfg, const struct ra *ra,
 	struct prev_load	 pl;
 
 	memset(r, 0, sizeof(*r));
+	pl.cfg = cfg;
 	pl.r = r;
 	pl.warn = warn;
 	pl.wlen = wlen;
@@ -178,8 +192,9 @@ ocsp_responder_load(const struct config *cfg, const struct ra *ra,
 		snprintf(reason, rlen, "out of memory");
 		return -1;
 	}
-	if (ocsp_signer_load(cfg, ra, &r->issuers[0].signer, warn, wlen,
-	    reason, rlen) != 0) {
+	if (signer_load_in(cfg->signer_socket[0] != '\0' ? cfg : NULL,
+	    cfg->state_dir, ra->ca, &r->issuers[0].signer, warn, wlen, reason,
+	    rlen) != 0) {
 		ocsp_responder_free(r);
 		return -1;
 	}

@@ -49,7 +49,9 @@ struct ocsp_issuer {
  * previous/<time>/ still loads: certificates the old CA issued keep
  * getting answers, signed by the responder that CA certified. A previous
  * generation without a usable pair is left out with a note in warn
- * (requests for it then get unauthorized).
+ * (requests for it then get unauthorized). With [Signer] Socket set the
+ * current responder's key is the signer's (mscep -S) and previous
+ * generations get no answers.
  */
 struct ocsp_responder {
 	struct ocsp_issuer	*issuers;

@@ -95,6 +95,8 @@ load_pair(const struct config *cfg, const char *certf, const char *keyf,
 		    "mscep-admin init?)", path);
 		return -1;
 	}
+	if (key == NULL)
+		return 0;	/* the signer's (ra_load_worker) */
 	if (config_state_path(cfg, keyf, path, sizeof(path)) != 0) {
 		snprintf(reason, rlen, "state folder path too long");
 		return -1;
@@ -344,14 +346,23 @@ ra_switching(const struct config *cfg, char *reason, size_t rlen)
 	return 1;
 }
 
-/* The request path's key operations, on the keys just loaded. */
+/* Which private keys a process reads: all (mscep-admin, workers alone),
+ * the RA's (workers with a signer), the CA's (the signer). */
+enum ra_keys { RA_KEYS_ALL, RA_KEYS_RA, RA_KEYS_CA };
+
+/* The request path's key operations, on the keys just loaded, or the
+ * signer's CA key. */
 static int
-make_ops(struct ra *ra)
+make_ops(const struct config *cfg, struct ra *ra, enum ra_keys keys)
 {
 	enum keyop_role	 sign = ra->direct ? KEYOP_CA : KEYOP_RA_SIGN;
 	enum keyop_role	 enc = ra->direct ? KEYOP_CA : KEYOP_RA_ENC;
 
-	ra->ca_op = keyop_inproc(ra->ca_key, KEYOP_CA);
+	ra->ca_op = keys == RA_KEYS_RA ? keyop_remote(cfg->signer_socket,
+	    cfg->signer_timeout_ms, KEYOP_CA, ra->ca) :
+	    keyop_inproc(ra->ca_key, KEYOP_CA);
+	if (keys == RA_KEYS_CA && !ra->direct)
+		return ra->ca_op ? 0 : -1;
 	ra->sign_op = keyop_inproc(ra->sign_key, sign);
 	ra->enc_op = keyop_inproc(ra->enc_key, enc);
 	return ra->ca_op && ra->sign_op && ra->enc_op ? 0 : -1;
@@ -471,15 +482,23 @@ ra_check_validity(const struct ra *ra, int64_t now, int warn_days,
 	return rc;
 }
 
-int
-ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
+static int
+load(const struct config *cfg, struct ra *ra, enum ra_keys keys,
+    char *reason, size_t rlen)
 {
+	int	 ra_keys = keys != RA_KEYS_CA;
+
 	memset(ra, 0, sizeof(*ra));
 	if (ra_switching(cfg, reason, rlen))
 		return -1;
 	ra->direct = cfg->ca_direct;
-	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, &ra->ca_key,
-	    reason, rlen) != 0 || ra_key_id(ra->ca, ra->ca_key_id) != 0 ||
+	if (keys != RA_KEYS_ALL && ra->direct) {
+		snprintf(reason, rlen, "[Signer] Socket needs CADirect = 0");
+		return -1;
+	}
+	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, keys == RA_KEYS_RA ?
+	    NULL : &ra->ca_key, reason, rlen) != 0 ||
+	    ra_key_id(ra->ca, ra->ca_key_id) != 0 ||
 	    ra_read_index(cfg, cfg->state_dir, &ra->ca_index, reason,
 	    rlen) != 0 || key_cdp(cfg, ra, reason, rlen) != 0)
 		goto fail;
@@ -492,9 +511,9 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 		ra->sign_cert = ra->enc_cert = ra->ca;
 		ra->sign_key = ra->enc_key = ra->ca_key;
 	} else if (load_pair(cfg, RA_SIGN_CERT, RA_SIGN_KEY, &ra->sign_cert,
-	    &ra->sign_key, reason, rlen) != 0 ||
+	    ra_keys ? &ra->sign_key : NULL, reason, rlen) != 0 ||
 	    load_pair(cfg, RA_ENC_CERT, RA_ENC_KEY, &ra->enc_cert,
-	    &ra->enc_key, reason, rlen) != 0 ||
+	    ra_keys ? &ra->enc_key : NULL, reason, rlen) != 0 ||
 	    check_ra_issuer(ra, ra->sign_cert, RA_SIGN_CERT, reason,
 	    rlen) != 0 ||
 	    check_ra_issuer(ra, ra->enc_cert, RA_ENC_CERT, reason, rlen) != 0)
@@ -502,7 +521,8 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 	cache_validity(ra);
 	if (load_chain(cfg, ra, reason, rlen) != 0)
 		goto fail;
-	if (make_ops(ra) != 0 || (ra->prev_ca = sk_X509_new_null()) == NULL) {
+	if (make_ops(cfg, ra, keys) != 0 ||
+	    (ra->prev_ca = sk_X509_new_null()) == NULL) {
 		snprintf(reason, rlen, "out of memory");
 		goto fail;
 	}
@@ -512,6 +532,27 @@ ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
 fail:
 	ra_free(ra);
 	return -1;
+}
+
+int
+ra_load(const struct config *cfg, struct ra *ra, char *reason, size_t rlen)
+{
+	return load(cfg, ra, RA_KEYS_ALL, reason, rlen);
+}
+
+int
+ra_load_worker(const struct config *cfg, struct ra *ra, char *reason,
+    size_t rlen)
+{
+	return load(cfg, ra, cfg->signer_socket[0] != '\0' ? RA_KEYS_RA :
+	    RA_KEYS_ALL, reason, rlen);
+}
+
+int
+ra_load_signer(const struct config *cfg, struct ra *ra, char *reason,
+    size_t rlen)
+{
+	return load(cfg, ra, RA_KEYS_CA, reason, rlen);
 }
 
 void

@@ -128,6 +128,11 @@ struct config {
 	char		 ocsp_url[512];		/* AIA id-ad-ocsp */
 	int		 ocsp_validity_minutes;	/* nextUpdate of answers */
 
+	/* [Signer]: the process that alone holds the CA and OCSP keys. */
+	char		 signer_socket[108];	/* "" : keys in each worker */
+	char		 signer_group[64];	/* the socket's group */
+	int		 signer_timeout_ms;	/* per request, then FAILURE */
+
 	/* [Audit]: the audit stream (util/audit.h). */
 	struct audit_sink audit;		/* Target, Facility */
 

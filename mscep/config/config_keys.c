@@ -89,6 +89,8 @@ static int parse_opt_state_file(struct loader *,
     const struct config_key *, const char *, void *);
 static int parse_url(struct loader *, const struct config_key *,
     const char *, void *);
+static int parse_signer_socket(struct loader *, const struct config_key *,
+    const char *, void *);
 static int parse_ocsp_path(struct loader *, const struct config_key *,
     const char *, void *);
 static int parse_key_usage(struct loader *, const struct config_key *,
@@ -295,6 +297,18 @@ const struct config_key config_keys[] = {
 	{ "OCSP", "ValidityMinutes", CONFIG_INT, "60", .min = 1,
 	    .max = 10080, CFG(ocsp_validity_minutes), .help = "nextUpdate "
 	    "of each answer" },
+
+	/* [Signer]: the key-holding process (mscep -S). */
+	{ "Signer", "Socket", CONFIG_PATH, "", CFG(signer_socket),
+	    .parse = parse_signer_socket, .help = "the Unix socket of mscep "
+	    "-S: workers ask it for CA and OCSP signatures and never open "
+	    "those keys; empty: each worker holds them" },
+	{ "Signer", "Group", CONFIG_TEXT, "", CFG(signer_group),
+	    .help = "group of the socket (mode 0660): the workers' user; "
+	    "empty: the signer's own" },
+	{ "Signer", "TimeoutMs", CONFIG_INT, "5000", .min = 100,
+	    .max = 60000, CFG(signer_timeout_ms), .help = "a worker waits "
+	    "this long for the signer, then answers FAILURE" },
 
 	/* [Audit]: the audit stream, one JSON line per security event. */
 	{ "Audit", "Target", CONFIG_TEXT, "syslog", CFG(audit),
@@ -591,6 +605,17 @@ user_item(const char *s, void *arg)
 }
 
 /* Kept one name a line, as the password page compares them. */
+/* [Signer] Socket: empty, or an absolute path that fits sun_path. */
+static int
+parse_signer_socket(struct loader *l, const struct config_key *k,
+    const char *s, void *field)
+{
+	if (s[0] != '\0')
+		return parse_log_socket(l, k, s, field);
+	*(char *)field = '\0';
+	return 0;
+}
+
 static int
 parse_users(struct loader *l, const struct config_key *k, const char *s,
     void *field)
@@ -879,6 +904,10 @@ config_check_rules(struct loader *l)
 	    c->store_conninfo[0] == '\0')
 		config_problem(l, "Store", "ConnInfo", "Backend = postgresql "
 		    "needs a connection string");
+	if (c->signer_socket[0] != '\0' && c->ca_direct)
+		config_problem(l, "Signer", "Socket", "CADirect = 1 makes the "
+		    "CA key sign CertRep in each worker: a signer needs "
+		    "CADirect = 0");
 	/* GetCACaps "Renewal" is a promise some template keeps. */
 	if (strstr(c->caps, "Renewal\n") == NULL)
 		return;

@@ -338,6 +338,7 @@ respond(struct worker *w, OCSP_REQUEST *req, OCSP_RESPONSE **out,
 	if (lint_times(now, next, sig->cert, "OCSP answer", s->reason,
 	    sizeof(s->reason)) != 0)
 		goto out;
+	keyop_set_context(sig->op, "ocsp");
 	/* The responder certificate goes with the answer (no -VAfile). */
 	if (OCSP_copy_nonce(bs, req) <= 0 ||
 	    keyop_sign_ocsp(sig->op, bs, sig->cert, EVP_sha256(),

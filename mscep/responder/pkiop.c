@@ -336,6 +336,8 @@ record_event(struct worker *w, const struct scep_req *req,
 static void
 run_message(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
+	/* What the signer logs its signatures with (keyops.h). */
+	keyop_set_context(w->ra.ca_op, req->txid);
 	switch (req->msg_type) {
 	case MSG_PKCSREQ:
 		do_pkcsreq(w, req, o);

@@ -167,6 +167,7 @@ route_idle(struct worker *w)
 	if (now < w->next_idle)
 		return;
 	w->next_idle = now + 60;
+	keyop_set_context(w->ra.ca_op, "crl-refresh");
 	if (crl_refresh(&w->cfg, &w->ra, w->store, NULL, reason,
 	    sizeof(reason)) < 0)
 		log_warnx("op=CRL result=error reason=\"%s\"", reason);

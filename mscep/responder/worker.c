@@ -124,7 +124,7 @@ worker_open(struct worker *w, const char *path, char *reason, size_t rlen)
 		log_openssl_reason(reason, rlen, "cannot create SCEP OIDs");
 		return -1;
 	}
-	if (ra_load(&w->cfg, &w->ra, reason, rlen) != 0 ||
+	if (ra_load_worker(&w->cfg, &w->ra, reason, rlen) != 0 ||
 	    auditop_check(&w->cfg, reason, rlen) != 0)
 		return -1;
 	switch (ra_check_validity(&w->ra, (int64_t)time(NULL),

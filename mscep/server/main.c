@@ -17,6 +17,7 @@
 #include "server/supervise.h"
 #include "responder/route.h"
 #include "responder/worker.h"
+#include "signer/signer.h"
 
 #ifndef MSCEP_CONFIG
 #define MSCEP_CONFIG "/etc/mscep/mscep.ini"
@@ -240,7 +241,51 @@ static void
 usage(void)
 {
 	log_errx("usage: mscep [-c mscep.ini] [-n workers [-s path|host:port "
-	    "[-g socket-group]]]");
+	    "[-g socket-group]]]\n       mscep -S [-c mscep.ini] [-n "
+	    "signers]");
+}
+
+/*
+ * mscep -S: the signer pool on [Signer] Socket (or systemd's socket),
+ * n processes (default one per core, at most 4) sharing it.
+ */
+static int
+run_signer(const char *path, int n)
+{
+	struct config	 cfg;
+	char		 reason[REASON_MAX] = "unknown error";
+	int		 nerr, rc, own = getenv("LISTEN_FDS") == NULL;
+	long		 cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n == 0)
+		n = cores < 1 ? 1 : cores > 4 ? 4 : (int)cores;
+	if ((nerr = worker_config_check(path, &cfg)) != 0) {
+		log_errx("signer cannot start: %s: %d configuration "
+		    "problem(s)", path, nerr < 0 ? 1 : nerr);
+		config_free(&cfg);
+		return 1;
+	}
+	if (cfg.log_syslog)
+		log_open(LOG_TO_SYSLOG, "mscep-signer", cfg.log_socket);
+	if (cfg.signer_socket[0] == '\0' && own) {
+		log_errx("signer cannot start: [Signer] Socket is empty");
+		config_free(&cfg);
+		return 1;
+	}
+	rc = supervise_listen_socket(cfg.signer_socket[0] ? cfg.signer_socket :
+	    NULL, cfg.signer_group[0] ? cfg.signer_group : NULL, reason,
+	    sizeof(reason));
+	if (rc != 0) {
+		log_errx("signer cannot start: %s", reason);
+		config_free(&cfg);
+		return 1;
+	}
+	rc = supervise(n, signer_serve, signer_check, (void *)path);
+	/* systemd's socket (mscep-signer.socket) stays. */
+	if (own && cfg.signer_socket[0] == '/')
+		unlink(cfg.signer_socket);
+	config_free(&cfg);
+	return rc;
 }
 
 int
@@ -250,11 +295,12 @@ main(int argc, char *argv[])
 	const char	*path = getenv("MSCEP_CONFIG"), *addr = NULL;
 	const char	*group = NULL, *why;
 	char		 reason[REASON_MAX] = "unknown error";
-	int		 ch, n = 0, nerr, rc;
+	int		 ch, n = 0, nerr, rc, sign = 0;
 
-	while ((ch = getopt(argc, argv, "c:g:n:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:g:n:s:S")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
+		case 'S': sign = 1; break;
 		case 'n':
 			if (num_int(optarg, 0, SUPERVISE_POOL_MAX, &n,
 			    &why) != 0) {
@@ -270,6 +316,9 @@ main(int argc, char *argv[])
 	}
 	if (path == NULL)
 		path = MSCEP_CONFIG;
+	if (sign)
+		return addr != NULL || group != NULL ? (usage(), 2) :
+		    run_signer(path, n);
 	if (n == 0 && addr == NULL)
 		return run_worker((void *)path);   /* spawned by the server */
 	if (n < 1) {

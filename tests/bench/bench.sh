@@ -25,7 +25,8 @@
 #                  key here) and reused by every run and every bench
 #   BENCH_ROUNDS   runs of each server, taking turns; the median counts (3)
 #   BENCH_PARTS    parts to run (all: speed lighttpd nginx scepserver
-#                  million crl longget intune metrics; baseline only
+#                  million crl longget intune metrics; baseline and
+#                  signer only
 #                  when asked)
 #   BENCH_LONGGET_N  enrollments per run of the longget part (200)
 #   BENCH_INTUNE_DELAY_MS  the intune part: the Intune stand-in answers
@@ -492,6 +493,40 @@ part_metrics() {
 	    "${CPUMS[metrics-on]} vs ${CPUMS[metrics-off]} ms/request; errors ${FAILED[metrics-on]} and ${FAILED[metrics-off]}"
 }
 
+# The CA key in each worker against the CA and OCSP keys in the signer
+# (mscep -S, [Signer] Socket): each takes its turn behind nginx with a
+# pool of W workers, a fresh store and the same slice of the requester
+# keys, ROUNDS times; medians of rate and of server CPU per request, the
+# signer's processes counted with the workers'.
+part_signer() {
+	local r s per=$((N / ROUNDS))
+	[ "$per" -gt 0 ] || die "BENCH_N must be at least BENCH_ROUNDS"
+	split_keys "$per"
+	for r in $(seq 1 "$ROUNDS"); do
+		for s in inproc remote; do
+			fresh_store "$per"
+			if [ "$s" = remote ]; then
+				sed -i "s|^Socket *=.*|Socket = $T/run/signer.sock|" \
+				    "$INI" || die "cannot set [Signer] Socket"
+				mkdir -p "$T/run"
+				spawn "$MSCEP_BIN/mscep" -S -c "$INI" -n "$CORES"
+				for _ in $(seq 1 100); do
+					[ -S "$T/run/signer.sock" ] && break
+					sleep 0.1
+				done
+				[ -S "$T/run/signer.sock" ] || die "the signer did not start"
+			fi
+			LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem nginx_pool "signer-$s"
+		done
+	done
+	summarize signer-inproc
+	summarize signer-remote
+	extra_row "CA key in the workers vs in the signer" \
+	    "${RATE[signer-inproc]}/s vs ${RATE[signer-remote]}/s: ratio $(awk -v a="${RATE[signer-remote]}" -v b="${RATE[signer-inproc]}" 'BEGIN { printf "%.2f", a / b }') (nginx + pool of $W, median of $ROUNDS paired runs of $per; range ${SPREAD[signer-inproc]} vs ${SPREAD[signer-remote]})"
+	extra_row " server CPU, in the workers vs signer" \
+	    "${CPUMS[signer-inproc]} vs ${CPUMS[signer-remote]} ms/request (signer included); errors ${FAILED[signer-inproc]} and ${FAILED[signer-remote]}"
+}
+
 # Long GETs: a query of about 30 KB (400 SANs) is over the FastCGI
 # parameter limit, so the shipped lighttpd configuration runs mscep as a
 # CGI, a new process per request (at most MaxCGIProcesses, set to W here,
@@ -684,7 +719,8 @@ report() {
 	for v in "${EXTRA[@]}"; do
 		echo "${v%%|*}: ${v#*|}"
 	done
-	for s in "${names[@]}" store-empty store-full build-baseline build-current intune; do
+	for s in "${names[@]}" store-empty store-full build-baseline build-current \
+	    signer-inproc signer-remote intune; do
 		[ "${FAILED[$s]:-0}" -gt 0 ] || continue
 		echo "errors of $s, by reason (the load tool's words):"
 		cat "$T/$s".*.out | grep '^FAIL reason=' | sed -e 's/^FAIL reason=//' \
@@ -740,7 +776,7 @@ for p in $PARTS; do
 	declare -F "part_$p" >/dev/null || die "unknown part '$p' (BENCH_PARTS)"
 done
 case " $PARTS " in
-*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "* | *" intune "*)
+*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "* | *" signer "* | *" intune "*)
 	ensure_keys ;;
 esac
 # speed first; the three servers take turns, ROUNDS times, so that load

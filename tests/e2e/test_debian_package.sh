@@ -25,7 +25,8 @@ INSTALLED=
 # state and configuration folders, systemd's records of its units.
 machine_state() {
 	echo "dpkg: $(dpkg-query -W -f='${db:Status-Abbrev}' mscep 2>/dev/null)"
-	grep -h '^mscep:' /etc/passwd /etc/group /etc/shadow /etc/gshadow
+	grep -h '^mscep\(-signer\)\?:' /etc/passwd /etc/group /etc/shadow \
+	    /etc/gshadow
 	find /etc /var/lib /lib/systemd /usr/sbin /usr/lib /usr/share/mscep \
 	    /usr/share/doc /usr/share/man -xdev -name '*mscep*' 2>/dev/null |
 	    grep -v '^/var/lib/dpkg/' | sort
@@ -43,6 +44,7 @@ cleanup_pkg() {
 trap cleanup_pkg EXIT
 
 if dpkg-query -W mscep >/dev/null 2>&1 || getent passwd mscep >/dev/null ||
+    getent passwd mscep-signer >/dev/null ||
     [ -e /etc/mscep ] || [ -e /var/lib/mscep ] || [ -e /run/mscep ]; then
 	not_ok "this machine already has mscep (package, user or folders): not touching it"
 	trap - EXIT
@@ -100,9 +102,13 @@ check "the installed files name /usr/sbin, not /usr/local" sh -c "
     /etc/apache2/conf-available/mscep-* /etc/lighttpd/conf-available/*mscep*"
 check "the man pages are installed" test -f /usr/share/man/man8/mscep.8.gz \
     -a -f /usr/share/man/man8/mscep-admin.8.gz -a -f /usr/share/man/man5/mscep.ini.5.gz
+check "postinst made the system user mscep-signer, in group mscep" sh -c "
+    getent passwd mscep-signer | awk -F: '\$3 < 1000 && \$7 ~ /nologin\$/ { ok = 1 }
+    END { exit !ok }' && id -nG mscep-signer | grep -qw mscep"
 check "systemd-analyze verify accepts the installed units" \
     systemd-analyze verify /lib/systemd/system/mscep.socket /lib/systemd/system/mscep.service \
-    /lib/systemd/system/mscep-intune-sync.service /lib/systemd/system/mscep-intune-sync.timer
+    /lib/systemd/system/mscep-intune-sync.service /lib/systemd/system/mscep-intune-sync.timer \
+    /lib/systemd/system/mscep-signer.socket /lib/systemd/system/mscep-signer.service
 check "intune-sync's timer runs mscep-admin from /usr/sbin" \
     grep -q 'ExecStart=/usr/sbin/mscep-admin .* intune-sync' \
     /lib/systemd/system/mscep-intune-sync.service
@@ -190,7 +196,7 @@ check "dpkg -r mscep" dpkg -r mscep
 check "after remove: the programs are gone" test ! -e /usr/sbin/mscep
 check "after remove: the CA, the configuration and the user stay" sh -c "
     test -f /var/lib/mscep/private/ca.key && test -f /etc/mscep/mscep.ini &&
-    getent passwd mscep >/dev/null"
+    getent passwd mscep >/dev/null && getent passwd mscep-signer >/dev/null"
 check "dpkg --purge mscep" dpkg --purge mscep
 INSTALLED=
 rm -rf /run/mscep

@@ -6,7 +6,7 @@
 # this and exits 1 when there is one.
 set -u
 cd "$(dirname "$0")/../.."
-order="util config store ca policy scep responder server admin"
+order="util config store ca policy scep responder signer server admin"
 rank() {
 	i=0
 	for l in $order; do

@@ -35,6 +35,12 @@ main(void)
 		CU_cleanup_registry();
 		return 2;
 	}
+	if (register_signer()) {
+		fprintf(stderr, "cannot register the signer suite: %s\n",
+		    CU_get_error_msg());
+		CU_cleanup_registry();
+		return 2;
+	}
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	failed = CU_get_number_of_failures() +

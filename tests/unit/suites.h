@@ -21,6 +21,8 @@ int	 register_hostile(void);
 int	 register_lint(void);
 int	 register_store(void);
 int	 register_keyops(void);
+/* The signer (mscep -S): frames, refusals, the remote backend. */
+int	 register_signer(void);
 /* Keys in a PKCS#11 token (SoftHSM2). */
 int	 register_pkcs11(void);
 /* CA rollover. */

@@ -366,7 +366,7 @@ test_man_key_list(void)
 	for (p = text; (p = strstr(p, ".SS ")) != NULL; p++)
 		headings++;
 	CU_ASSERT_EQUAL(tags + (strncmp(text, ".TP\n", 4) == 0), keys);
-	CU_ASSERT_EQUAL(headings, 11);
+	CU_ASSERT_EQUAL(headings, 12);
 	CU_ASSERT(strstr(text, ".B PasswordMax\n") != NULL);
 	CU_ASSERT(strstr(text, "Integer, 1 to 100000; default: 5.\n") != NULL);
 	free(text);

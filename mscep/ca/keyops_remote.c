@@ -1,0 +1,327 @@
+/*
+ * keyops_remote.c - the signer backend of keyops.h: the key stays in
+ * mscep -S (mscep/signer/), this process sends what is to be signed over
+ * its Unix socket (sigwire.h) and takes the signed object back.
+ *
+ * What is sent is the whole object, first signed with a throwaway P-256
+ * key of this handle (and, for OCSP, a throwaway certificate): OpenSSL
+ * encodes nothing whose signature algorithm is unset, and its public API
+ * sets one only by signing. The signer signs it again with the real key,
+ * which replaces the algorithms, the signature and the responderID. The
+ * signed DER that comes back is decoded over the caller's object (d2i
+ * into it, after a trial decode: a failed d2i frees its target), so the
+ * interface's "signs in place" holds, and verified with the key's
+ * certificate.
+ */
+#include "ca/keyops.h"
+#include "ca/sigwire.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <openssl/err.h>
+
+struct remote {
+	struct keyop	 base;		/* first: what keyops.c hands */
+	char		 path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int		 timeout_ms;
+	X509		*cert;		/* borrowed: the key's certificate */
+	EVP_PKEY	*tmp_key;	/* the throwaway pair, made once */
+	X509		*tmp_cert;
+};
+
+static int
+dial(const struct remote *r, char *reason, size_t rlen)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	int			 fd;
+
+	memcpy(sun.sun_path, r->path, sizeof(sun.sun_path));
+	/* Non-blocking: a full backlog fails now rather than waits. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		snprintf(reason, rlen, "cannot reach the signer at %s: %s",
+		    r->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* One request, one answer: the signed DER into out. */
+static int
+ask(struct remote *r, int type, const EVP_MD *md, uint32_t flags,
+    const unsigned char *der, size_t len, struct buf *out, char *reason,
+    size_t rlen)
+{
+	struct sigwire_req	 q = { .type = type, .role = r->base.role,
+	    .md_nid = EVP_MD_get_type(md), .flags = flags, .der = der,
+	    .der_len = len };
+	struct sigwire_resp	 a;
+	struct buf		 frame = { 0 };
+	int			 fd = -1, rc = -1;
+
+	snprintf(q.txid, sizeof(q.txid), "%s", r->base.context[0] != '\0' ?
+	    r->base.context : "-");
+	if (sigwire_req_encode(&q, &frame) != 0) {
+		snprintf(reason, rlen, "cannot encode the request (%zu bytes)",
+		    len);
+		goto out;
+	}
+	if ((fd = dial(r, reason, rlen)) < 0 ||
+	    sigwire_write(fd, &frame, r->timeout_ms, reason, rlen) != 0 ||
+	    sigwire_read(fd, &frame, r->timeout_ms, reason, rlen) != 0 ||
+	    sigwire_resp_decode(frame.p, frame.len, &a, reason, rlen) != 0)
+		goto out;
+	if (a.status != SIGWIRE_OK) {
+		snprintf(reason, rlen, "%s: %.*s", a.status == SIGWIRE_REFUSED ?
+		    "refused" : "failed", (int)(a.len > 400 ? 400 : a.len),
+		    (const char *)a.data);
+		goto out;
+	}
+	out->len = 0;
+	if (buf_append(out, a.data, a.len) != 0) {
+		snprintf(reason, rlen, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&frame);
+	return rc;
+}
+
+/* The failure as the caller's OpenSSL error, and a line for the log. */
+static int
+failed(struct remote *r, const char *what, const char *reason)
+{
+	char	 safe[REASON_MAX];
+
+	log_warnx("op=signer what=%s txid=%s result=error reason=\"%s\"",
+	    what, r->base.context[0] ? r->base.context : "-",
+	    log_safe(reason, safe, sizeof(safe)));
+	ERR_raise_data(ERR_LIB_USER, ERR_R_OPERATION_FAIL, "signer: %s",
+	    reason);
+	return 0;
+}
+
+/* The throwaway pair: a P-256 key and a self-signed certificate. */
+static int
+throwaway(struct remote *r)
+{
+	X509_NAME	*name = NULL;
+	X509		*x = NULL;
+	int		 ok;
+
+	if (r->tmp_cert != NULL)
+		return 0;
+	if (r->tmp_key == NULL &&
+	    (r->tmp_key = EVP_EC_gen("P-256")) == NULL)
+		return -1;
+	ok = (x = X509_new()) != NULL &&
+	    (name = X509_NAME_new()) != NULL &&
+	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"mscep signer placeholder", -1, -1,
+	    0) == 1 && X509_set_subject_name(x, name) == 1 &&
+	    X509_set_issuer_name(x, name) == 1 &&
+	    ASN1_INTEGER_set(X509_get_serialNumber(x), 1) == 1 &&
+	    X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
+	    X509_gmtime_adj(X509_getm_notAfter(x), 86400) != NULL &&
+	    X509_set_pubkey(x, r->tmp_key) == 1 &&
+	    X509_sign(x, r->tmp_key, EVP_sha256()) > 0;
+	X509_NAME_free(name);
+	if (!ok) {
+		X509_free(x);
+		return -1;
+	}
+	r->tmp_cert = x;
+	return 0;
+}
+
+#define SIGN_IN_PLACE(name, TYPE, d2i, free_fn)				\
+static int								\
+name(TYPE *obj, const struct buf *der)					\
+{									\
+	const unsigned char	*p = der->p;				\
+	TYPE			*trial;					\
+									\
+	if ((trial = d2i(NULL, &p, (long)der->len)) == NULL ||		\
+	    p != der->p + der->len) {					\
+		free_fn(trial);						\
+		return -1;						\
+	}								\
+	free_fn(trial);							\
+	p = der->p;							\
+	return d2i(&obj, &p, (long)der->len) == obj ? 0 : -1;		\
+}
+SIGN_IN_PLACE(take_cert, X509, d2i_X509, X509_free)
+SIGN_IN_PLACE(take_crl, X509_CRL, d2i_X509_CRL, X509_CRL_free)
+SIGN_IN_PLACE(take_ocsp, OCSP_BASICRESP, d2i_OCSP_BASICRESP,
+    OCSP_BASICRESP_free)
+
+static int
+sign_cert(struct keyop *k, X509 *x, const EVP_MD *md)
+{
+	struct remote	*r = (struct remote *)k;
+	unsigned char	*der = NULL;
+	struct buf	 got = { 0 };
+	char		 reason[REASON_MAX];
+	int		 len, rc = 0;
+
+	if (throwaway(r) != 0 || X509_sign(x, r->tmp_key, md) <= 0 ||
+	    (len = i2d_X509(x, &der)) <= 0)
+		snprintf(reason, sizeof(reason), "cannot encode the "
+		    "certificate");
+	else if (ask(r, SIGWIRE_SIGN_CERT, md, 0, der, (size_t)len, &got,
+	    reason, sizeof(reason)) != 0)
+		;
+	else if (take_cert(x, &got) != 0 ||
+	    X509_verify(x, X509_get0_pubkey(r->cert)) != 1)
+		snprintf(reason, sizeof(reason), "the answer is not the "
+		    "certificate signed by the CA key");
+	else
+		rc = 1;
+	OPENSSL_free(der);
+	buf_free(&got);
+	return rc ? rc : failed(r, "certificate", reason);
+}
+
+static int
+sign_crl(struct keyop *k, X509_CRL *crl, const EVP_MD *md)
+{
+	struct remote	*r = (struct remote *)k;
+	unsigned char	*der = NULL;
+	struct buf	 got = { 0 };
+	char		 reason[REASON_MAX];
+	int		 len, rc = 0;
+
+	if (throwaway(r) != 0 || X509_CRL_sign(crl, r->tmp_key, md) <= 0 ||
+	    (len = i2d_X509_CRL(crl, &der)) <= 0)
+		snprintf(reason, sizeof(reason), "cannot encode the CRL");
+	else if (ask(r, SIGWIRE_SIGN_CRL, md, 0, der, (size_t)len, &got,
+	    reason, sizeof(reason)) != 0)
+		;
+	else if (take_crl(crl, &got) != 0 ||
+	    X509_CRL_verify(crl, X509_get0_pubkey(r->cert)) != 1)
+		snprintf(reason, sizeof(reason), "the answer is not the CRL "
+		    "signed by the CA key");
+	else
+		rc = 1;
+	OPENSSL_free(der);
+	buf_free(&got);
+	return rc ? rc : failed(r, "CRL", reason);
+}
+
+/* The answer's signature, by signer's key. */
+static int
+signed_by(OCSP_BASICRESP *bs, X509 *signer)
+{
+	STACK_OF(X509)	*certs;
+	int		 ok;
+
+	if ((certs = sk_X509_new_null()) == NULL ||
+	    sk_X509_push(certs, signer) <= 0) {
+		sk_X509_free(certs);
+		return 0;
+	}
+	ok = OCSP_basic_verify(bs, certs, NULL, OCSP_NOVERIFY |
+	    OCSP_TRUSTOTHER | OCSP_NOCHAIN | OCSP_NOEXPLICIT) == 1;
+	sk_X509_free(certs);
+	return ok;
+}
+
+static int
+sign_ocsp(struct keyop *k, OCSP_BASICRESP *bs, X509 *signer,
+    const EVP_MD *md, unsigned long flags)
+{
+	struct remote	*r = (struct remote *)k;
+	unsigned char	*der = NULL;
+	struct buf	 got = { 0 };
+	char		 reason[REASON_MAX];
+	int		 len, rc = 0;
+
+	/* By key and without certificates, as the signer expects. */
+	if (throwaway(r) != 0 || OCSP_basic_sign(bs, r->tmp_cert, r->tmp_key,
+	    md, NULL, OCSP_RESPID_KEY | OCSP_NOCERTS) != 1 ||
+	    (len = i2d_OCSP_BASICRESP(bs, &der)) <= 0)
+		snprintf(reason, sizeof(reason), "cannot encode the OCSP "
+		    "answer");
+	else if (ask(r, SIGWIRE_SIGN_OCSP, md, (uint32_t)flags, der,
+	    (size_t)len, &got, reason, sizeof(reason)) != 0)
+		;
+	else if (take_ocsp(bs, &got) != 0 ||
+	    !signed_by(bs, signer))
+		snprintf(reason, sizeof(reason), "the answer is not the OCSP "
+		    "answer signed by the responder key");
+	else
+		rc = 1;
+	OPENSSL_free(der);
+	buf_free(&got);
+	return rc ? rc : failed(r, "OCSP", reason);
+}
+
+/* CertRep and the key transport stay with the RA keys in the worker. */
+static CMS_SignerInfo *
+cms_signer(struct keyop *k, CMS_ContentInfo *cms, X509 *signer,
+    const EVP_MD *md, unsigned int flags)
+{
+	(void)cms; (void)signer; (void)md; (void)flags;
+	failed((struct remote *)k, "CMS", "the signer does not sign CMS");
+	return NULL;
+}
+
+static int
+cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
+    BIO *out, unsigned int flags)
+{
+	(void)cms; (void)recipient; (void)out; (void)flags;
+	return failed((struct remote *)k, "CMS", "the signer does not "
+	    "decrypt");
+}
+
+static void
+remote_free(struct keyop *k)
+{
+	struct remote	*r = (struct remote *)k;
+
+	X509_free(r->tmp_cert);
+	EVP_PKEY_free(r->tmp_key);
+	free(r);
+}
+
+static const struct keyop_ops remote_ops = {
+	.name = "remote",
+	.sign_cert = sign_cert,
+	.sign_crl = sign_crl,
+	.sign_ocsp = sign_ocsp,
+	.cms_signer = cms_signer,
+	.cms_decrypt = cms_decrypt,
+	.free = remote_free,
+};
+
+struct keyop *
+keyop_remote(const char *path, int timeout_ms, enum keyop_role role,
+    X509 *cert)
+{
+	struct remote	*r;
+
+	if (strlen(path) >= sizeof(r->path) || cert == NULL ||
+	    (r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->base.ops = &remote_ops;
+	r->base.role = role;
+	memcpy(r->path, path, strlen(path) + 1);
+	r->timeout_ms = timeout_ms;
+	r->cert = cert;
+	return &r->base;
+}

@@ -1,0 +1,255 @@
+/* sigwire.c - the signer's frames: encoding, parsing, timed socket I/O. */
+#include "ca/sigwire.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+
+static void
+put32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Printable ASCII only: the txid goes into log lines as is. */
+static int
+txid_ok(const char *s, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+int
+sigwire_req_encode(const struct sigwire_req *r, struct buf *out)
+{
+	unsigned char	 head[SIGWIRE_REQ_HEAD];
+	size_t		 tl = strlen(r->txid);
+
+	if (tl > SIGWIRE_TXID_MAX || !txid_ok(r->txid, tl) ||
+	    r->type < 0 || r->type > 255 || r->role < 0 || r->role > 255 ||
+	    r->md_nid < 0 ||
+	    r->der_len > SIGWIRE_MAX - SIGWIRE_REQ_HEAD - tl)
+		return -1;
+	head[0] = SIGWIRE_VERSION;
+	head[1] = (unsigned char)r->type;
+	head[2] = (unsigned char)r->role;
+	head[3] = (unsigned char)tl;
+	put32(head + 4, (uint32_t)r->md_nid);
+	put32(head + 8, r->flags);
+	if (buf_append(out, head, sizeof(head)) != 0 ||
+	    buf_append(out, r->txid, tl) != 0 ||
+	    buf_append(out, r->der, r->der_len) != 0)
+		return -1;
+	return 0;
+}
+
+int
+sigwire_resp_encode(const struct sigwire_resp *r, struct buf *out)
+{
+	unsigned char	 head[SIGWIRE_RESP_HEAD];
+
+	if (r->status < 0 || r->status > SIGWIRE_ERROR ||
+	    r->len > SIGWIRE_MAX - SIGWIRE_RESP_HEAD)
+		return -1;
+	head[0] = SIGWIRE_VERSION;
+	head[1] = (unsigned char)r->status;
+	if (buf_append(out, head, sizeof(head)) != 0 ||
+	    buf_append(out, r->data, r->len) != 0)
+		return -1;
+	return 0;
+}
+
+int
+sigwire_req_decode(const unsigned char *p, size_t n, struct sigwire_req *r,
+    char *reason, size_t rlen)
+{
+	size_t	 tl;
+
+	memset(r, 0, sizeof(*r));
+	if (n < SIGWIRE_REQ_HEAD || n > SIGWIRE_MAX) {
+		snprintf(reason, rlen, "request of %zu bytes: not a frame", n);
+		return -1;
+	}
+	if (p[0] != SIGWIRE_VERSION) {
+		snprintf(reason, rlen, "protocol version %u, not %d", p[0],
+		    SIGWIRE_VERSION);
+		return -1;
+	}
+	tl = p[3];
+	if (tl > SIGWIRE_TXID_MAX || tl > n - SIGWIRE_REQ_HEAD ||
+	    !txid_ok((const char *)p + SIGWIRE_REQ_HEAD, tl)) {
+		snprintf(reason, rlen, "transaction ID of %zu bytes: too long "
+		    "or not printable", tl);
+		return -1;
+	}
+	if (get32(p + 4) > 0x7fffffff) {
+		snprintf(reason, rlen, "digest NID out of range");
+		return -1;
+	}
+	r->type = p[1];
+	r->role = p[2];
+	r->md_nid = (int)get32(p + 4);
+	r->flags = get32(p + 8);
+	memcpy(r->txid, p + SIGWIRE_REQ_HEAD, tl);
+	r->txid[tl] = '\0';
+	r->der = p + SIGWIRE_REQ_HEAD + tl;
+	r->der_len = n - SIGWIRE_REQ_HEAD - tl;
+	return 0;
+}
+
+int
+sigwire_resp_decode(const unsigned char *p, size_t n,
+    struct sigwire_resp *r, char *reason, size_t rlen)
+{
+	memset(r, 0, sizeof(*r));
+	if (n < SIGWIRE_RESP_HEAD || n > SIGWIRE_MAX) {
+		snprintf(reason, rlen, "answer of %zu bytes: not a frame", n);
+		return -1;
+	}
+	if (p[0] != SIGWIRE_VERSION || p[1] > SIGWIRE_ERROR) {
+		snprintf(reason, rlen, "answer version %u status %u: not "
+		    "this protocol", p[0], p[1]);
+		return -1;
+	}
+	r->status = p[1];
+	r->data = p + SIGWIRE_RESP_HEAD;
+	r->len = n - SIGWIRE_RESP_HEAD;
+	return 0;
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until fd is ready for events or the deadline passes. */
+static int
+wait_fd(int fd, short events, int64_t deadline, char *reason, size_t rlen)
+{
+	struct pollfd	 pfd = { .fd = fd, .events = events };
+	int64_t		 left;
+	int		 rc;
+
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0) {
+			snprintf(reason, rlen, "timed out");
+			return -1;
+		}
+		rc = poll(&pfd, 1, (int)left);
+		if (rc > 0)
+			return 0;
+		if (rc < 0 && errno != EINTR) {
+			snprintf(reason, rlen, "poll: %s", strerror(errno));
+			return -1;
+		}
+	}
+}
+
+static int
+read_all(int fd, unsigned char *p, size_t n, int64_t deadline, char *reason,
+    size_t rlen)
+{
+	ssize_t	 got;
+
+	while (n > 0) {
+		if (wait_fd(fd, POLLIN, deadline, reason, rlen) != 0)
+			return -1;
+		if ((got = read(fd, p, n)) < 0 &&
+		    (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got <= 0) {
+			snprintf(reason, rlen, "%s", got == 0 ?
+			    "connection closed" : strerror(errno));
+			return -1;
+		}
+		p += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+int
+sigwire_read(int fd, struct buf *out, int timeout_ms, char *reason,
+    size_t rlen)
+{
+	int64_t		 deadline = now_ms() + timeout_ms;
+	unsigned char	 len[4], chunk[16384];
+	uint32_t	 n;
+
+	out->len = 0;
+	if (read_all(fd, len, sizeof(len), deadline, reason, rlen) != 0)
+		return -1;
+	if ((n = get32(len)) > SIGWIRE_MAX) {
+		snprintf(reason, rlen, "frame of %u bytes, more than %d", n,
+		    SIGWIRE_MAX);
+		return -1;
+	}
+	/* Grown as bytes arrive: an announced length allocates nothing. */
+	while (out->len < n) {
+		size_t	 part = n - out->len < sizeof(chunk) ?
+		    n - out->len : sizeof(chunk);
+
+		if (read_all(fd, chunk, part, deadline, reason, rlen) != 0)
+			return -1;
+		if (buf_append(out, chunk, part) != 0) {
+			snprintf(reason, rlen, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+sigwire_write(int fd, const struct buf *body, int timeout_ms, char *reason,
+    size_t rlen)
+{
+	int64_t		 deadline = now_ms() + timeout_ms;
+	unsigned char	 len[4];
+	const unsigned char *p;
+	size_t		 n, off = 0, total = body->len + sizeof(len);
+	ssize_t		 put;
+
+	if (body->len > SIGWIRE_MAX) {
+		snprintf(reason, rlen, "frame too long");
+		return -1;
+	}
+	put32(len, (uint32_t)body->len);
+	while (off < total) {
+		if (wait_fd(fd, POLLOUT, deadline, reason, rlen) != 0)
+			return -1;
+		p = off < sizeof(len) ? len + off : body->p + off - sizeof(len);
+		n = off < sizeof(len) ? sizeof(len) - off : total - off;
+		if ((put = send(fd, p, n, MSG_NOSIGNAL)) < 0 &&
+		    (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (put < 0) {
+			snprintf(reason, rlen, "%s", strerror(errno));
+			return -1;
+		}
+		off += (size_t)put;
+	}
+	return 0;
+}

@@ -1,0 +1,79 @@
+/*
+ * sigwire.h - the signer's wire protocol (mscep -S, keyops_remote.c): one
+ * request and one answer per connection on a Unix socket, each a frame
+ * of a 4-byte big-endian length and a body no longer than SIGWIRE_MAX.
+ *
+ *   request: version(1) type(1) role(1) txid length(1) digest NID(4)
+ *            flags(4) txid DER
+ *   answer:  version(1) status(1) DER (SIGWIRE_OK) or reason text
+ *
+ * The DER is what is to be signed, whole (a certificate, a CRL, an OCSP
+ * basic response, its signature a placeholder), so the signer can parse
+ * it and refuse it; the answer is the same object signed. Nothing else
+ * travels: no key, no generic "sign these bytes".
+ */
+#ifndef MSCEP_SIGWIRE_H
+#define MSCEP_SIGWIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+#define SIGWIRE_VERSION		1
+#define SIGWIRE_MAX		(4 * 1024 * 1024)	/* a CRL of ~60000
+							   entries */
+#define SIGWIRE_TXID_MAX	128	/* SCEP transactionID, printable */
+#define SIGWIRE_REQ_HEAD	12
+#define SIGWIRE_RESP_HEAD	2
+
+enum sigwire_type {
+	SIGWIRE_SIGN_CERT = 1,	/* an end-entity certificate, CA key */
+	SIGWIRE_SIGN_CRL,	/* a CRL, CA key */
+	SIGWIRE_SIGN_OCSP,	/* an OCSP basic response, responder key */
+};
+
+enum sigwire_status {
+	SIGWIRE_OK = 0,		/* DER follows */
+	SIGWIRE_REFUSED,	/* no template allows it: reason follows */
+	SIGWIRE_ERROR,		/* malformed, or the signer failed */
+};
+
+/* A request; der points into the decoded body (borrowed). */
+struct sigwire_req {
+	int			 type;		/* enum sigwire_type */
+	int			 role;		/* enum keyop_role */
+	int			 md_nid;	/* NID of the digest */
+	uint32_t		 flags;		/* OCSP_basic_sign's */
+	char			 txid[SIGWIRE_TXID_MAX + 1];
+	const unsigned char	*der;
+	size_t			 der_len;
+};
+
+struct sigwire_resp {
+	int			 status;	/* enum sigwire_status */
+	const unsigned char	*data;		/* borrowed */
+	size_t			 len;
+};
+
+/* The frame body of a request or answer into out (appended); -1 when
+ * it would not fit SIGWIRE_MAX, the txid is not printable, or no memory. */
+int	 sigwire_req_encode(const struct sigwire_req *, struct buf *out);
+int	 sigwire_resp_encode(const struct sigwire_resp *, struct buf *out);
+/* Parses a frame body; -1 and why when it is not one (any length). */
+int	 sigwire_req_decode(const unsigned char *, size_t,
+	    struct sigwire_req *, char *reason, size_t);
+int	 sigwire_resp_decode(const unsigned char *, size_t,
+	    struct sigwire_resp *, char *reason, size_t);
+
+/*
+ * One frame on a stream socket, each within timeout_ms (total): the
+ * length, then the body into out (replaced). -1 and why: closed, timed
+ * out, or a length over SIGWIRE_MAX (nothing more is read).
+ */
+int	 sigwire_read(int fd, struct buf *out, int timeout_ms, char *reason,
+	    size_t);
+int	 sigwire_write(int fd, const struct buf *body, int timeout_ms,
+	    char *reason, size_t);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * sigcheck.h - what the signer (mscep -S) checks before it signs, on the
+ * object a worker sent: a certificate, a CRL or an OCSP answer that no
+ * template or CA rule allows is refused, so a worker taken over can make
+ * the CA key sign no more than the templates already let it.
+ */
+#ifndef MSCEP_SIGCHECK_H
+#define MSCEP_SIGCHECK_H
+
+#include <stddef.h>
+
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+
+#include "config/config.h"
+
+/*
+ * 0 when x may be signed with the key of ca: issued by ca, not a CA
+ * (basicConstraints cA, keyCertSign, cRLSign), its keyUsage and EKU
+ * exactly a template's, its validity within that template's and the
+ * CA's, and the lint (lint.h) clean for that template. -1 and why.
+ */
+int	 sigcheck_cert(const struct config *, X509 *ca, X509 *x, char *reason,
+	    size_t);
+/* A CRL: issued by ca, lint clean. */
+int	 sigcheck_crl(X509 *ca, X509_CRL *, char *reason, size_t);
+/* An OCSP answer by responder (issued by ca): each certificate asked
+ * about is one of ca's, its times inside the responder's. */
+int	 sigcheck_ocsp(X509 *ca, X509 *responder, OCSP_BASICRESP *,
+	    char *reason, size_t);
+
+#endif

@@ -1,0 +1,365 @@
+/* signer.c - mscep -S: the key-holding process and its request loop. */
+#include "signer/signer.h"
+#include "signer/sigcheck.h"
+#include "ca/keyops.h"
+#include "ca/sigwire.h"
+#include "util/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+
+int
+signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
+{
+	char	 warn[2048];
+	int	 n;
+
+	memset(s, 0, sizeof(*s));
+	if ((n = config_load(path, &s->cfg, stderr)) != 0) {
+		snprintf(reason, rlen, "%s: %d configuration problem(s)",
+		    path, n < 0 ? 1 : n);
+		return -1;
+	}
+	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0)
+		return -1;
+	if (s->cfg.ocsp_path[0] != '\0') {
+		if (ocsp_signer_load(&s->cfg, &s->ra, &s->ocsp, warn,
+		    sizeof(warn), reason, rlen) != 0)
+			return -1;
+		s->has_ocsp = 1;
+		if (warn[0] != '\0')
+			log_warnx("%s", warn);
+	}
+	return 0;
+}
+
+void
+signer_close(struct signer *s)
+{
+	if (s == NULL)
+		return;
+	ocsp_signer_free(&s->ocsp);
+	ra_free(&s->ra);
+	config_free(&s->cfg);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The digests [Service] HashAlgorithm and the OCSP answers use. */
+static const EVP_MD *
+digest(int nid)
+{
+	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
+		return NULL;
+	return EVP_get_digestbynid(nid);
+}
+
+static void
+serial_text(const ASN1_INTEGER *ai, char *out, size_t size)
+{
+	BIGNUM	*bn = ASN1_INTEGER_to_BN(ai, NULL);
+	char	*hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+
+	snprintf(out, size, "%s", hex != NULL ? hex : "?");
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+/* Each returns an enum sigwire_status, the signed DER in out or why. */
+static int
+do_cert(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
+    struct buf *out, char *what, size_t wlen, char *reason, size_t rlen)
+{
+	const unsigned char	*p = q->der;
+	unsigned char		*der = NULL;
+	X509			*x;
+	int			 len, rc = SIGWIRE_ERROR;
+
+	if ((x = d2i_X509(NULL, &p, (long)q->der_len)) == NULL ||
+	    p != q->der + q->der_len) {
+		snprintf(reason, rlen, "not one DER certificate");
+		goto out;
+	}
+	serial_text(X509_get0_serialNumber(x), what, wlen);
+	if (sigcheck_cert(&s->cfg, s->ra.ca, x, reason, rlen) != 0) {
+		rc = SIGWIRE_REFUSED;
+		goto out;
+	}
+	keyop_set_context(s->ra.ca_op, q->txid);
+	if (keyop_sign_cert(s->ra.ca_op, x, md) <= 0 ||
+	    (len = i2d_X509(x, &der)) <= 0 ||
+	    buf_append(out, der, (size_t)len) != 0) {
+		log_openssl_reason(reason, rlen, "cannot sign");
+		goto out;
+	}
+	rc = SIGWIRE_OK;
+out:
+	OPENSSL_free(der);
+	X509_free(x);
+	return rc;
+}
+
+static int
+do_crl(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
+    struct buf *out, char *what, size_t wlen, char *reason, size_t rlen)
+{
+	const unsigned char	*p = q->der;
+	unsigned char		*der = NULL;
+	X509_CRL		*crl;
+	int			 len, rc = SIGWIRE_ERROR;
+
+	if ((crl = d2i_X509_CRL(NULL, &p, (long)q->der_len)) == NULL ||
+	    p != q->der + q->der_len) {
+		snprintf(reason, rlen, "not one DER CRL");
+		goto out;
+	}
+	snprintf(what, wlen, "%d", sk_X509_REVOKED_num(
+	    X509_CRL_get_REVOKED(crl)));
+	if (sigcheck_crl(s->ra.ca, crl, reason, rlen) != 0) {
+		rc = SIGWIRE_REFUSED;
+		goto out;
+	}
+	if (keyop_sign_crl(s->ra.ca_op, crl, md) <= 0 ||
+	    (len = i2d_X509_CRL(crl, &der)) <= 0 ||
+	    buf_append(out, der, (size_t)len) != 0) {
+		log_openssl_reason(reason, rlen, "cannot sign");
+		goto out;
+	}
+	rc = SIGWIRE_OK;
+out:
+	OPENSSL_free(der);
+	X509_CRL_free(crl);
+	return rc;
+}
+
+/* One answer copied: the certificate, its status and times. */
+static int
+copy_single(OCSP_BASICRESP *to, OCSP_SINGLERESP *sr)
+{
+	ASN1_GENERALIZEDTIME	*rev = NULL, *thisupd = NULL, *nextupd = NULL;
+	OCSP_CERTID		*cid;
+	int			 st, why = -1;
+
+	st = OCSP_single_get0_status(sr, &why, &rev, &thisupd, &nextupd);
+	if (st < 0 || OCSP_SINGLERESP_get_ext_count(sr) != 0 ||
+	    (cid = OCSP_CERTID_dup(OCSP_SINGLERESP_get0_id(sr))) == NULL)
+		return -1;
+	if (OCSP_basic_add1_status(to, cid, st, why, rev, thisupd,
+	    nextupd) == NULL) {
+		OCSP_CERTID_free(cid);
+		return -1;
+	}
+	OCSP_CERTID_free(cid);
+	return 0;
+}
+
+/*
+ * The worker's draft rebuilt from what was parsed: its answers and its
+ * extensions (the nonce); the draft's throwaway signature, responderID
+ * and producedAt are left behind.
+ */
+static OCSP_BASICRESP *
+rebuild(OCSP_BASICRESP *draft)
+{
+	OCSP_BASICRESP	*bs;
+	int		 i;
+
+	if ((bs = OCSP_BASICRESP_new()) == NULL)
+		return NULL;
+	for (i = 0; i < OCSP_resp_count(draft); i++)
+		if (copy_single(bs, OCSP_resp_get0(draft, i)) != 0)
+			goto fail;
+	for (i = 0; i < OCSP_BASICRESP_get_ext_count(draft); i++)
+		if (OCSP_BASICRESP_add_ext(bs, OCSP_BASICRESP_get_ext(draft,
+		    i), -1) != 1)
+			goto fail;
+	return bs;
+fail:
+	OCSP_BASICRESP_free(bs);
+	return NULL;
+}
+
+static int
+do_ocsp(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
+    struct buf *out, char *what, size_t wlen, char *reason, size_t rlen)
+{
+	const unsigned char	*p = q->der;
+	unsigned char		*der = NULL;
+	OCSP_BASICRESP		*draft, *bs = NULL;
+	int			 len, rc = SIGWIRE_ERROR;
+
+	if ((draft = d2i_OCSP_BASICRESP(NULL, &p, (long)q->der_len)) ==
+	    NULL || p != q->der + q->der_len || (bs = rebuild(draft)) ==
+	    NULL) {
+		snprintf(reason, rlen, "not one DER OCSP answer (or single "
+		    "answers with extensions)");
+		goto out;
+	}
+	snprintf(what, wlen, "%d", OCSP_resp_count(bs));
+	if (!s->has_ocsp)
+		snprintf(reason, rlen, "no OCSP responder ([OCSP] Path)");
+	else if (sigcheck_ocsp(s->ra.ca, s->ocsp.cert, bs, reason, rlen) != 0)
+		rc = SIGWIRE_REFUSED;
+	else if (OCSP_basic_sign(bs, s->ocsp.cert, s->ocsp.key, md, NULL,
+	    OCSP_RESPID_KEY | (q->flags & OCSP_NOCERTS)) != 1 ||
+	    (len = i2d_OCSP_BASICRESP(bs, &der)) <= 0 ||
+	    buf_append(out, der, (size_t)len) != 0)
+		log_openssl_reason(reason, rlen, "cannot sign");
+	else
+		rc = SIGWIRE_OK;
+out:
+	OPENSSL_free(der);
+	OCSP_BASICRESP_free(bs);
+	OCSP_BASICRESP_free(draft);
+	return rc;
+}
+
+static int
+dispatch(struct signer *s, const struct sigwire_req *q, struct buf *out,
+    char *what, size_t wlen, char *reason, size_t rlen)
+{
+	const EVP_MD	*md = digest(q->md_nid);
+	int		 role = q->type == SIGWIRE_SIGN_OCSP ? KEYOP_OCSP :
+			    KEYOP_CA;
+
+	if (md == NULL) {
+		snprintf(reason, rlen, "digest NID %d: not SHA-256/384/512",
+		    q->md_nid);
+		return SIGWIRE_ERROR;
+	}
+	if (q->role != role) {
+		snprintf(reason, rlen, "request type %d with key role %d",
+		    q->type, q->role);
+		return SIGWIRE_REFUSED;
+	}
+	switch (q->type) {
+	case SIGWIRE_SIGN_CERT:
+		return do_cert(s, q, md, out, what, wlen, reason, rlen);
+	case SIGWIRE_SIGN_CRL:
+		return do_crl(s, q, md, out, what, wlen, reason, rlen);
+	case SIGWIRE_SIGN_OCSP:
+		return do_ocsp(s, q, md, out, what, wlen, reason, rlen);
+	default:
+		snprintf(reason, rlen, "unknown request type %d", q->type);
+		return SIGWIRE_ERROR;
+	}
+}
+
+static const char *
+type_name(int type)
+{
+	switch (type) {
+	case SIGWIRE_SIGN_CERT: return "cert";
+	case SIGWIRE_SIGN_CRL: return "crl";
+	case SIGWIRE_SIGN_OCSP: return "ocsp";
+	default: return "unknown";
+	}
+}
+
+void
+signer_answer(struct signer *s, const unsigned char *body, size_t len,
+    struct buf *out)
+{
+	struct sigwire_req	 q;
+	struct sigwire_resp	 a = { 0 };
+	struct buf		 der = { 0 };
+	char			 reason[REASON_MAX] = "", what[128] = "-";
+	char			 safe[REASON_MAX];
+	static const char *const result[] = { "signed", "refused", "error" };
+
+	if (sigwire_req_decode(body, len, &q, reason, sizeof(reason)) != 0)
+		a.status = SIGWIRE_ERROR;
+	else
+		a.status = dispatch(s, &q, &der, what, sizeof(what), reason,
+		    sizeof(reason));
+	ERR_clear_error();
+	if (a.status == SIGWIRE_OK) {
+		a.data = der.p;
+		a.len = der.len;
+		log_info("op=sign what=%s txid=%s id=%s result=signed",
+		    type_name(q.type), q.txid, what);
+	} else {
+		a.data = (const unsigned char *)reason;
+		a.len = strlen(reason);
+		log_warnx("op=sign what=%s txid=%s id=%s result=%s "
+		    "reason=\"%s\"", type_name(q.type), q.txid[0] ? q.txid :
+		    "-", what, result[a.status], log_safe(reason, safe,
+		    sizeof(safe)));
+	}
+	if (sigwire_resp_encode(&a, out) != 0)
+		log_warnx("op=sign result=error reason=\"cannot encode the "
+		    "answer\"");
+	buf_free(&der);
+}
+
+/* One connection: one request, one answer, each within TimeoutMs. */
+static void
+serve_conn(struct signer *s, int fd)
+{
+	struct buf	 in = { 0 }, out = { 0 };
+	char		 reason[REASON_MAX], safe[REASON_MAX];
+
+	if (sigwire_read(fd, &in, s->cfg.signer_timeout_ms, reason,
+	    sizeof(reason)) != 0) {
+		log_warnx("op=sign result=error reason=\"request: %s\"",
+		    log_safe(reason, safe, sizeof(safe)));
+		goto out;
+	}
+	signer_answer(s, in.p, in.len, &out);
+	if (out.len > 0 && sigwire_write(fd, &out, s->cfg.signer_timeout_ms,
+	    reason, sizeof(reason)) != 0)
+		log_warnx("op=sign result=error reason=\"answer: %s\"",
+		    log_safe(reason, safe, sizeof(safe)));
+out:
+	buf_free(&in);
+	buf_free(&out);
+}
+
+int
+signer_serve(void *path)
+{
+	struct signer	 s;
+	char		 reason[REASON_MAX] = "unknown error";
+	int		 fd;
+
+	if (signer_open(path, &s, reason, sizeof(reason)) != 0) {
+		log_errx("signer cannot start: %s", reason);
+		signer_close(&s);
+		return 3;	/* supervise.h WORKER_EXIT_STARTUP */
+	}
+	if (s.cfg.log_syslog)
+		log_open(LOG_TO_SYSLOG, "mscep-signer", s.cfg.log_socket);
+	for (;;) {
+		if ((fd = accept(0, NULL, NULL)) < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			log_errx("signer: accept: %s", strerror(errno));
+			break;
+		}
+		serve_conn(&s, fd);
+		close(fd);
+	}
+	signer_close(&s);
+	return 1;
+}
+
+int
+signer_check(void *path)
+{
+	struct signer	 s;
+	char		 reason[REASON_MAX] = "unknown error";
+	int		 rc;
+
+	if ((rc = signer_open(path, &s, reason, sizeof(reason))) != 0)
+		log_errx("reload refused, the running signers stay: %s",
+		    reason);
+	signer_close(&s);
+	return rc;
+}

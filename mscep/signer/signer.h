@@ -1,0 +1,41 @@
+/*
+ * signer.h - mscep -S, the one process that reads the CA and OCSP
+ * responder keys (files or pkcs11: references, keyop_open_ref): workers
+ * with [Signer] Socket ask it over the Unix socket (sigwire.h) for each
+ * certificate, CRL and OCSP signature; it checks each object
+ * (sigcheck.h), signs it or refuses, and logs one line per request with
+ * the worker's transaction ID. It records nothing else: a signer killed
+ * mid-request leaves the worker with an error and the store untouched.
+ */
+#ifndef MSCEP_SIGNER_H
+#define MSCEP_SIGNER_H
+
+#include <stddef.h>
+
+#include "ca/ocsp_signer.h"
+#include "ca/ra.h"
+#include "config/config.h"
+#include "util/util.h"
+
+struct signer {
+	struct config		 cfg;
+	struct ra		 ra;		/* the CA's key in ra.ca_op */
+	struct ocsp_signer	 ocsp;		/* when [OCSP] Path is set */
+	int			 has_ocsp;
+};
+
+/* Loads the configuration and keys; -1 and why. */
+int	 signer_open(const char *path, struct signer *, char *reason, size_t);
+void	 signer_close(struct signer *);
+/*
+ * One request frame body in, one answer frame body out (appended): the
+ * signed DER, or a refusal or error with its reason. Logs the outcome.
+ */
+void	 signer_answer(struct signer *, const unsigned char *, size_t,
+	    struct buf *out);
+/* A pool member (supervise.h): answers connections on fd 0 until killed. */
+int	 signer_serve(void *path);
+/* 0 when a pool member would start (SIGHUP's reload check). */
+int	 signer_check(void *path);
+
+#endif

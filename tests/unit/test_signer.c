@@ -1,0 +1,355 @@
+/* test_signer.c - the signer's frames (mscep/ca/sigwire.c) with hostile
+ * lengths, its refusals (mscep/signer/sigcheck.c), and a certificate
+ * signed through keyops_remote.c by a signer in a child process. */
+#include <CUnit/CUnit.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "ca/issue.h"
+#include "ca/keyops.h"
+#include "ca/sigwire.h"
+#include "ca/template.h"
+#include "signer/sigcheck.h"
+#include "signer/signer.h"
+#include "fixture.h"
+#include "suites.h"
+
+static struct fixture	 fx;
+
+static int
+setup(void)
+{
+	return fixture_open(&fx, NULL);
+}
+
+static int
+teardown(void)
+{
+	fixture_close(&fx);
+	return 0;
+}
+
+static void
+test_wire_roundtrip(void)
+{
+	struct sigwire_req	 q = { .type = SIGWIRE_SIGN_CERT,
+	    .role = KEYOP_CA, .md_nid = NID_sha256, .flags = 7,
+	    .der = (const unsigned char *)"\x30\x00", .der_len = 2 };
+	struct sigwire_req	 d;
+	struct sigwire_resp	 a = { .status = SIGWIRE_REFUSED,
+	    .data = (const unsigned char *)"no", .len = 2 }, b;
+	struct buf		 out = { 0 };
+	char			 reason[REASON_MAX];
+
+	strcpy(q.txid, "ABC123");
+	CU_ASSERT_EQUAL_FATAL(sigwire_req_encode(&q, &out), 0);
+	CU_ASSERT_EQUAL(out.len, SIGWIRE_REQ_HEAD + 6 + 2);
+	CU_ASSERT_EQUAL_FATAL(sigwire_req_decode(out.p, out.len, &d, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(d.type, SIGWIRE_SIGN_CERT);
+	CU_ASSERT_EQUAL(d.role, KEYOP_CA);
+	CU_ASSERT_EQUAL(d.md_nid, NID_sha256);
+	CU_ASSERT_EQUAL(d.flags, 7);
+	CU_ASSERT_STRING_EQUAL(d.txid, "ABC123");
+	CU_ASSERT_EQUAL(d.der_len, 2);
+	CU_ASSERT(memcmp(d.der, "\x30\x00", 2) == 0);
+	out.len = 0;
+	CU_ASSERT_EQUAL_FATAL(sigwire_resp_encode(&a, &out), 0);
+	CU_ASSERT_EQUAL_FATAL(sigwire_resp_decode(out.p, out.len, &b, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(b.status, SIGWIRE_REFUSED);
+	CU_ASSERT_EQUAL(b.len, 2);
+	/* What cannot go out: a txid too long or with a space. */
+	memset(q.txid, 'A', SIGWIRE_TXID_MAX);
+	q.txid[SIGWIRE_TXID_MAX] = '\0';
+	CU_ASSERT_EQUAL(sigwire_req_encode(&q, &out), 0);
+	strcpy(q.txid, "a b");
+	CU_ASSERT_EQUAL(sigwire_req_encode(&q, &out), -1);
+	buf_free(&out);
+}
+
+static void
+test_wire_hostile(void)
+{
+	unsigned char		 body[64] = { SIGWIRE_VERSION, 1, 0, 0 };
+	struct sigwire_req	 d;
+	struct sigwire_resp	 r;
+	char			 reason[REASON_MAX];
+	size_t			 n;
+
+	/* Every length shorter than the header. */
+	for (n = 0; n < SIGWIRE_REQ_HEAD; n++)
+		CU_ASSERT_EQUAL(sigwire_req_decode(body, n, &d, reason,
+		    sizeof(reason)), -1);
+	CU_ASSERT_EQUAL(sigwire_req_decode(body, SIGWIRE_REQ_HEAD, &d, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(d.der_len, 0);
+	/* A txid length past the end, or over the maximum. */
+	body[3] = 5;
+	CU_ASSERT_EQUAL(sigwire_req_decode(body, SIGWIRE_REQ_HEAD + 4, &d,
+	    reason, sizeof(reason)), -1);
+	body[3] = 255;
+	CU_ASSERT_EQUAL(sigwire_req_decode(body, sizeof(body), &d, reason,
+	    sizeof(reason)), -1);
+	/* A txid with a control character or a quote. */
+	body[3] = 2;
+	body[SIGWIRE_REQ_HEAD] = 'a';
+	body[SIGWIRE_REQ_HEAD + 1] = '\n';
+	CU_ASSERT_EQUAL(sigwire_req_decode(body, SIGWIRE_REQ_HEAD + 2, &d,
+	    reason, sizeof(reason)), -1);
+	body[SIGWIRE_REQ_HEAD + 1] = '"';
+	CU_ASSERT_EQUAL(sigwire_req_decode(body, SIGWIRE_REQ_HEAD + 2, &d,
+	    reason, sizeof(reason)), -1);
+	/* Another version; a digest NID with the top bit set. */
+	body[3] = 0;
+	body[0] = 2;
+	CU_ASSERT_EQUAL(sigwire_req_decode(body, sizeof(body), &d, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "version") != NULL);
+	body[0] = SIGWIRE_VERSION;
+	body[4] = 0x80;
+	CU_ASSERT_EQUAL(sigwire_req_decode(body, sizeof(body), &d, reason,
+	    sizeof(reason)), -1);
+	/* Answers: too short, unknown status. */
+	CU_ASSERT_EQUAL(sigwire_resp_decode(body, 1, &r, reason,
+	    sizeof(reason)), -1);
+	body[1] = SIGWIRE_ERROR + 1;
+	CU_ASSERT_EQUAL(sigwire_resp_decode(body, 2, &r, reason,
+	    sizeof(reason)), -1);
+}
+
+/* sigwire_read on a socket pair fed raw bytes, then closed. */
+static int
+read_raw(const void *bytes, size_t n, int close_after, char *reason,
+    size_t rlen)
+{
+	struct buf	 in = { 0 };
+	int		 sv[2], rc;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return -2;
+	if (n > 0 && write(sv[1], bytes, n) != (ssize_t)n)
+		return -2;
+	if (close_after)
+		close(sv[1]);
+	rc = sigwire_read(sv[0], &in, 200, reason, rlen);
+	close(sv[0]);
+	if (!close_after)
+		close(sv[1]);
+	buf_free(&in);
+	return rc;
+}
+
+static void
+test_wire_read(void)
+{
+	char	 reason[REASON_MAX];
+
+	CU_ASSERT_EQUAL(read_raw("\xff\xff\xff\xff", 4, 0, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "more than") != NULL);
+	CU_ASSERT_EQUAL(read_raw("\x00\x00\x00\x05\x01\x02", 6, 1, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "closed") != NULL);
+	CU_ASSERT_EQUAL(read_raw("\x00\x00", 2, 0, reason, sizeof(reason)),
+	    -1);
+	CU_ASSERT(strstr(reason, "timed out") != NULL);
+	CU_ASSERT_EQUAL(read_raw("\x00\x00\x00\x02\x01\x02", 6, 1, reason,
+	    sizeof(reason)), 0);
+}
+
+/* A certificate the issuing path builds for a "both" CSR (template GpT),
+ * then changed by edit, signed by a throwaway key and parsed again as
+ * the signer parses what it receives. */
+static X509 *
+built(void (*edit)(X509 *))
+{
+	struct requester	 r;
+	const struct template	*t;
+	X509			*x = NULL, *y = NULL;
+	unsigned char		*der = NULL;
+	const unsigned char	*p;
+	char			 reason[REASON_MAX];
+	int			 len;
+
+	if (requester_new(&r, "dev", "both", NULL, NULL) != 0)
+		return NULL;
+	if ((t = template_select(&fx.cfg, r.csr, reason, sizeof(reason))) !=
+	    NULL && issue_build(&fx.cfg, t, &fx.ra, r.csr, NULL, &x, reason,
+	    sizeof(reason)) == 0) {
+		if (edit != NULL)
+			edit(x);
+		if (X509_sign(x, r.key, EVP_sha256()) > 0 &&
+		    (len = i2d_X509(x, &der)) > 0) {
+			p = der;
+			y = d2i_X509(NULL, &p, len);
+		}
+	}
+	OPENSSL_free(der);
+	X509_free(x);
+	requester_free(&r);
+	return y;
+}
+
+static void
+set_ext(X509 *x, int nid, const char *value)
+{
+	X509_EXTENSION	*e;
+	int		 i;
+
+	while ((i = X509_get_ext_by_NID(x, nid, -1)) >= 0)
+		X509_EXTENSION_free(X509_delete_ext(x, i));
+	e = X509V3_EXT_conf_nid(NULL, NULL, nid, value);
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+}
+
+static void make_ca(X509 *x) { set_ext(x, NID_basic_constraints, "critical,CA:TRUE"); }
+static void make_certsign(X509 *x) { set_ext(x, NID_key_usage, "digitalSignature,keyCertSign"); }
+static void make_eku(X509 *x) { set_ext(x, NID_ext_key_usage, "codeSigning"); }
+static void make_long(X509 *x) { X509_time_adj_ex(X509_getm_notAfter(x), 25, 0, NULL); }
+static void make_foreign(X509 *x)
+{
+	X509_NAME	*n = X509_NAME_new();
+
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"Another CA", -1, -1, 0);
+	X509_set_issuer_name(x, n);
+	X509_NAME_free(n);
+}
+
+/* 0 when the signer would sign what built(edit) makes; why in reason. */
+static int
+check(void (*edit)(X509 *), char *reason, size_t rlen)
+{
+	X509	*x = built(edit);
+	int	 rc;
+
+	if (x == NULL)
+		return -2;
+	rc = sigcheck_cert(&fx.cfg, fx.ra.ca, x, reason, rlen);
+	X509_free(x);
+	return rc;
+}
+
+static void
+test_refusals(void)
+{
+	char	 reason[REASON_MAX] = "";
+
+	CU_ASSERT_EQUAL(check(NULL, reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(check(make_ca, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "cA=TRUE") != NULL);
+	CU_ASSERT_EQUAL(check(make_certsign, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "keyCertSign") != NULL);
+	CU_ASSERT_EQUAL(check(make_eku, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "extendedKeyUsage of no template") != NULL);
+	CU_ASSERT_EQUAL(check(make_long, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "validity") != NULL ||
+	    strstr(reason, "notAfter") != NULL);
+	CU_ASSERT_EQUAL(check(make_foreign, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "issuer is not this CA") != NULL);
+	/* The CA's own certificate: a CA. */
+	CU_ASSERT_EQUAL(sigcheck_cert(&fx.cfg, fx.ra.ca, fx.ra.ca, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "a CA certificate") != NULL);
+}
+
+/* A signer child answering n connections on path. */
+static pid_t
+start_signer(const char *path, int n)
+{
+	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
+	int			 fd;
+	pid_t			 pid;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    listen(fd, 4) != 0)
+		return -1;
+	if ((pid = fork()) == 0) {
+		struct signer	 s;
+		struct buf	 in = { 0 }, out = { 0 };
+		char		 reason[REASON_MAX];
+		int		 c;
+
+		if (signer_open(fx.ini, &s, reason, sizeof(reason)) != 0)
+			_exit(1);
+		while (n-- > 0 && (c = accept(fd, NULL, NULL)) >= 0) {
+			out.len = 0;
+			if (sigwire_read(c, &in, 2000, reason,
+			    sizeof(reason)) == 0) {
+				signer_answer(&s, in.p, in.len, &out);
+				sigwire_write(c, &out, 2000, reason,
+				    sizeof(reason));
+			}
+			close(c);
+		}
+		_exit(0);
+	}
+	close(fd);
+	return pid;
+}
+
+static void
+test_remote(void)
+{
+	char		 path[128];
+	struct keyop	*op;
+	X509		*x = built(NULL), *ca_like = built(make_ca);
+	pid_t		 pid;
+	int		 status;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ca_like);
+	snprintf(path, sizeof(path), "%s/signer.sock", fx.dir);
+	CU_ASSERT_FATAL((pid = start_signer(path, 2)) > 0);
+	op = keyop_remote(path, 2000, KEYOP_CA, fx.ra.ca);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	keyop_set_context(op, "unit-1");
+	/* Signed in place: the object the caller holds now verifies. */
+	CU_ASSERT_EQUAL(keyop_sign_cert(op, x, EVP_sha256()), 1);
+	CU_ASSERT_EQUAL(X509_verify(x, X509_get0_pubkey(fx.ra.ca)), 1);
+	CU_ASSERT_EQUAL(X509_get_signature_nid(x), NID_sha256WithRSAEncryption);
+	/* Refused: the caller's object is left whole, just unsigned. */
+	CU_ASSERT_EQUAL(keyop_sign_cert(op, ca_like, EVP_sha256()), 0);
+	CU_ASSERT_NOT_EQUAL(X509_verify(ca_like, X509_get0_pubkey(fx.ra.ca)),
+	    1);
+	keyop_free(op);
+	waitpid(pid, &status, 0);
+	unlink(path);
+	/* Nobody listening: fails at once. */
+	op = keyop_remote(path, 2000, KEYOP_CA, fx.ra.ca);
+	CU_ASSERT_EQUAL(keyop_sign_cert(op, x, EVP_sha256()), 0);
+	keyop_free(op);
+	X509_free(ca_like);
+	X509_free(x);
+}
+
+int
+register_signer(void)
+{
+	CU_pSuite	 s = CU_add_suite("signer", setup, teardown);
+
+	if (s == NULL ||
+	    !CU_add_test(s, "frames encode and decode", test_wire_roundtrip) ||
+	    !CU_add_test(s, "hostile frame bodies", test_wire_hostile) ||
+	    !CU_add_test(s, "frames read with lengths and timeouts",
+	    test_wire_read) ||
+	    !CU_add_test(s, "refused: CA, keyCertSign, EKU, validity, issuer",
+	    test_refusals) ||
+	    !CU_add_test(s, "signed through keyops_remote", test_remote))
+		return -1;
+	return 0;
+}
