@@ -449,8 +449,9 @@ ra_check_validity(const struct ra *ra, int64_t now, int warn_days,
 	    "RA signing certificate " RA_SIGN_CERT,
 	    "RA encryption certificate " RA_ENC_CERT };
 	/* The RA pair is renewed alone; the CA needs a rollover. */
-	static const char *const fix[3] = { "mscep-admin ca rollover, or ca "
-	    "install", "mscep-admin ra renew, then reload the workers",
+	static const char *const fix[3] = {
+	    "mscep-admin ca rollover, or ca install",
+	    "mscep-admin ra renew, then reload the workers",
 	    "mscep-admin ra renew, then reload the workers" };
 	char	 when[40];
 	int	 i, n = ra->direct ? 1 : 3, rc = 0;
