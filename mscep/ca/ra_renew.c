@@ -73,12 +73,29 @@ keep_current(const struct config *cfg, struct ra_renewed *out, char *reason,
 	gmtime_r(&t, &tm);
 	strftime(ts, sizeof(ts), "%Y%m%dT%H%M%SZ", &tm);
 	if (config_state_path(cfg, RA_RENEW_PREV_DIR, prev, sizeof(prev)) !=
-	    0 || file_path(out->kept, sizeof(out->kept), "%s/%s", prev,
-	    ts) != 0 || file_path(tmp, sizeof(tmp), "%s.tmp", out->kept) !=
-	    0 || file_path(priv, sizeof(priv), "%s/private", tmp) != 0)
+	    0 || (mkdir(prev, 0700) != 0 && errno != EEXIST))
 		goto fail;
-	if ((mkdir(prev, 0700) != 0 && errno != EEXIST) ||
-	    mkdir(tmp, 0700) != 0 || mkdir(priv, 0700) != 0)
+	/* Two renewals within one second: <ts>-2, <ts>-3, ... */
+	for (i = 1; ; i++) {
+		if (i > 1)
+			snprintf(ts + 16, sizeof(ts) - 16, "-%d", i);
+		if (file_path(out->kept, sizeof(out->kept), "%s/%s", prev,
+		    ts) != 0 || file_path(tmp, sizeof(tmp), "%s.tmp",
+		    out->kept) != 0 || file_path(priv, sizeof(priv),
+		    "%s/private", tmp) != 0)
+			goto fail;
+		if (i == 99)
+			goto fail;
+		if (access(out->kept, F_OK) == 0)
+			continue;
+		if (errno != ENOENT)
+			goto fail;
+		if (mkdir(tmp, 0700) == 0)
+			break;
+		if (errno != EEXIST)	/* a crashed renewal's <ts>.tmp */
+			goto fail;
+	}
+	if (mkdir(priv, 0700) != 0)
 		goto fail;
 	for (i = 0; ra_files[i] != NULL; i++)
 		if (config_state_path(cfg, ra_files[i], from,

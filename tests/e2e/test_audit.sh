@@ -262,6 +262,11 @@ refused "... check warns and names ra renew" \
 check "ra renew again: check has no warning left" sh -c \
     "$ADMIN ra renew >/dev/null && $ADMIN check > '$T/chk' 2>&1 &&
     ! grep -q warning '$T/chk'"
+check "two renewals in a row keep both old pairs (the same second: <time>-2)" sh -c "
+    n=\$(ls '$T/state/ra-previous' | wc -l) &&
+    $ADMIN ra renew >/dev/null && $ADMIN ra renew >/dev/null &&
+    [ \$(ls '$T/state/ra-previous' | grep -vc '\\.tmp\$') -eq \$((n + 2)) ] &&
+    $ADMIN check >/dev/null"
 sed 's/^CADirect = .*/CADirect = 1/' "$INI" > "$T/direct.ini"
 refused "ra renew with CADirect = 1: there is no RA" 'CADirect = 1: there are no RA' \
     "$MSCEP_BIN/mscep-admin" -c "$T/direct.ini" ra renew

@@ -170,6 +170,7 @@ test_histogram(void)
 	/* Operations never seen have no series. */
 	CU_ASSERT(strstr(t, "operation=\"OCSP\"") == NULL);
 	free(t);
+	t = NULL;
 }
 
 /* Each family's HELP and TYPE once; only combinations that happened. */
@@ -202,6 +203,7 @@ test_text(void)
 		n++;
 	CU_ASSERT_EQUAL(n, 4);
 	free(t);
+	t = NULL;
 }
 
 static void
@@ -280,10 +282,12 @@ test_page(void)
 	    "certificate=\"ca\"} ") != NULL);
 	CU_ASSERT(t != NULL && strstr(t, "mscep_store_up 1\n") != NULL);
 	free(t);
+	t = NULL;
 	CU_ASSERT_EQUAL(get(&w, "GET", "/metrics", "192.0.2.1", NULL, &t),
 	    403);
 	CU_ASSERT(t != NULL && strstr(t, "mscep_") == NULL);
 	free(t);
+	t = NULL;
 	CU_ASSERT_EQUAL(get(&w, "POST", "/metrics", "127.0.0.1", NULL, NULL),
 	    405);
 	CU_ASSERT_EQUAL(get(&w, "GET", "/metrics?x=1", "::1", NULL, &t), 200);
@@ -295,10 +299,12 @@ test_page(void)
 	    "\"Metrics\",message_type=\"none\",result=\"ok\",fail_info="
 	    "\"none\"} 1\n") != NULL);
 	free(t);
+	t = NULL;
 	/* /metrics/x is not the page. */
 	get(&w, "GET", "/metrics/x", "127.0.0.1", NULL, &t);
 	CU_ASSERT(t != NULL && strstr(t, "mscep_requests_total") == NULL);
 	free(t);
+	t = NULL;
 	fixture_worker_close(&fx, &w);
 }
 

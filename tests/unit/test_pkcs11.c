@@ -210,11 +210,13 @@ test_token_refused(void)
 	chmod(pin, 0644);
 	fails(u, "may be read by others");
 	chmod(pin, 0600);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(pin, "w"));
+	f = fopen(pin, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs("4321\n", f);
 	fclose(f);
 	fails(u, "wrong PIN");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f = fopen(pin, "w"));
+	f = fopen(pin, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs("1234\n", f);
 	fclose(f);
 	CU_ASSERT_EQUAL(keyop_pkcs11_open_keys(), 0);

@@ -588,7 +588,8 @@ test_copy(void)
 	CU_ASSERT_EQUAL(store_migrate("sqlite", path, &from_v, reason,
 	    sizeof(reason)), 0);
 	CU_ASSERT_FATAL(store_open(path, &to, reason, sizeof(reason)) == 0);
-	CU_ASSERT_FATAL((report = open_memstream(&text, &size)) != NULL);
+	report = open_memstream(&text, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(report);
 	CU_ASSERT_EQUAL(store_copy(fx.store, to, report, reason,
 	    sizeof(reason)), 0);
 	fclose(report);
@@ -600,7 +601,8 @@ test_copy(void)
 	CU_ASSERT_EQUAL(list_count(&(struct cert_filter){ .serial = "C1" }), 1);
 	free(text);
 	text = NULL;
-	CU_ASSERT_FATAL((report = open_memstream(&text, &size)) != NULL);
+	report = open_memstream(&text, &size);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(report);
 	CU_ASSERT_EQUAL(store_copy(fx.store, to, report, reason,
 	    sizeof(reason)), -1);
 	fclose(report);
