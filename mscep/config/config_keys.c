@@ -442,7 +442,7 @@ static int
 parse_conninfo(struct loader *l, const struct config_key *k, const char *s,
     void *field)
 {
-	PQconninfoOption	*opts, *o;
+	PQconninfoOption	*opts = NULL, *o;
 	char			*err = NULL;
 	int			 rc = 0;
 
@@ -456,14 +456,13 @@ parse_conninfo(struct loader *l, const struct config_key *k, const char *s,
 		PQfreemem(err);
 		return -1;
 	}
-	for (o = *s != '\0' ? opts : NULL; o != NULL && o->keyword; o++)
+	for (o = opts; o != NULL && o->keyword; o++)
 		if (strcmp(o->keyword, "password") == 0 && o->val != NULL) {
 			config_key_problem(l, k, "holds a password: put it "
 			    "in a passfile= or ~/.pgpass (mode 0600) instead");
 			rc = -1;
 		}
-	if (*s != '\0')
-		PQconninfoFree(opts);
+	PQconninfoFree(opts);
 	if (rc == 0)
 		util_strlcpy(field, s, k->size);
 	return rc;
