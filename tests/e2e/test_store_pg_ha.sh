@@ -214,6 +214,12 @@ check "GetCRL at pool B (where it was revoked) lists $S_REV" \
 # the database's crl_dirty flag is cleared by whichever host builds first
 # (docs/operations.md, "High availability": publish from one host, or run
 # "mscep-admin crl --force" on each).
+getcrl_at "$PORTA" > "$T/crl-a0.serials"
+if grep -qx "$S_REV" "$T/crl-a0.serials"; then
+	echo "# before it, GetCRL at pool A lists $S_REV"
+else
+	echo "# before it, GetCRL at pool A does not list $S_REV (its older CRL)"
+fi
 check "mscep-admin crl --force on host A" $ADMIN crl --force
 getcrl_at "$PORTA" > "$T/crl-a.serials"
 check "... then GetCRL at pool A lists $S_REV" grep -qx "$S_REV" "$T/crl-a.serials"
