@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 CLI=$MSCEP_BIN/scepcli
-COPY_N=${COPY_N:-10000}
+COPY_N=${COPY_N:-100000}
 
 make_ini "Capabilities=AES, DES3, POSTPKIOperation, Renewal, SCEPStandard, SHA-1, SHA-256, SHA-512" \
     AllowRenewal=1 RevokeOnRenewal=1 PasswordMax=200 StatementTimeoutSeconds=2
