@@ -3,8 +3,9 @@
 # availability"): two mscep pools with separate state folders holding the
 # same CA certificate and keys, behind one nginx upstream, share one
 # PostgreSQL 15 (pg_lib.sh). 8 clients (two scepcli runs of 4, contending
-# for the same one-time passwords) enroll while pool A is killed (SIGKILL,
-# as a host that dies) and then PostgreSQL restarts. Afterwards: every
+# for the same one-time passwords) enroll while pool A hangs and is killed
+# (SIGSTOP, then SIGKILL, as a host that dies) and then PostgreSQL
+# restarts. Afterwards: every
 # certificate a client received is in the database as received, no serial
 # twice, every password spent by at most one certificate and spent only
 # where one was issued, every failure a FAILURE CertRep or nginx's 502/503
@@ -108,7 +109,12 @@ for c in 1 2; do
 	eval "CLIENT$c=\$!"
 done
 sleep 5
+# Pool A hangs for a second (SIGSTOP: nginx's requests wait in its
+# socket's queue), then dies (SIGKILL), as a host that fails: those
+# requests were sent, so nginx answers them 502 rather than resend a POST.
 a_procs="$POOL_a $(descendants "$POOL_a")"
+kill -STOP $a_procs
+sleep 1
 { kill -KILL $a_procs; wait "$POOL_a"; } 2>/dev/null
 t_kill=$(date +%s)
 sleep 5
@@ -131,6 +137,7 @@ check "every request got an answer the client could read" \
 check "every failure is a FAILURE CertRep or nginx's 502/503" \
     test "$((n_ok + n_ref + n_http))" = $((2 * HA_N))
 check_not "... never an HTTP 500" grep -q 'HTTP status 500' "$T/clients.out"
+check "the requests pool A held when it died got nginx's 502" test "$n_http" -gt 0
 check "certificates were issued (at least a third of the passwords)" \
     test "$n_ok" -ge $((HA_N / 3))
 # What the database holds of this run: serial, the request index from
