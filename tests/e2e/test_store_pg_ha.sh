@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 CLI=$MSCEP_BIN/scepcli
-HA_N=${HA_N:-160}	# requests per scepcli run (each password twice)
+HA_N=${HA_N:-200}	# requests per scepcli run (each password twice)
 HA_PACE=${HA_PACE:-400}	# ms each client pauses after an exchange
 
 make_ini PasswordMax=$((HA_N + 20)) StatementTimeoutSeconds=2
@@ -82,7 +82,7 @@ check "both pools answer through nginx" test $? = 0
 # --- 8 clients, pool A killed, PostgreSQL restarted ---------------------------
 # The passwords: two from mscep-admin password, the rest written straight
 # into the table as it does (the SHA-256 of the upper-cased password,
-# valid for an hour), as 160 admin runs would take half a minute here.
+# valid for an hour), as 200 admin runs would take most of a minute here.
 # $T/pw.hash: index (from 0, as scepcli counts) and hash of each line.
 { $ADMIN password | tail -1; $ADMIN password | tail -1; } > "$T/pws"
 python3 - "$T/pws" "$HA_N" "$T/pw.hash" > "$T/pw.sql" <<'EOP'
@@ -108,7 +108,7 @@ for c in 1 2; do
 	    > "$T/client$c.out" 2> "$T/client$c.err" &
 	eval "CLIENT$c=\$!"
 done
-sleep 5
+sleep 4
 # Pool A hangs for a second (SIGSTOP: nginx's requests wait in its
 # socket's queue), then dies (SIGKILL), as a host that fails: those
 # requests were sent, so nginx answers them 502 rather than resend a POST.
@@ -117,7 +117,7 @@ kill -STOP $a_procs
 sleep 1
 { kill -KILL $a_procs; wait "$POOL_a"; } 2>/dev/null
 t_kill=$(date +%s)
-sleep 5
+sleep 3
 pg_stop INT
 sleep 1
 pg_start
