@@ -163,6 +163,9 @@ cmd_password(const struct config *cfg, int argc, char *argv[])
 	if (open_store(cfg, &st) != 0)
 		return 1;
 	rc = policy_password_new(cfg, st, pw, sizeof(pw));
+	if (rc != STORE_OK && rc != STORE_FULL)
+		fprintf(stderr, "mscep-admin: cannot store the password: %s\n",
+		    store_errmsg(st));
 	store_close(st);
 	if (rc == STORE_FULL) {
 		/* The text of NDES's mscep_admin page. */
@@ -172,10 +175,8 @@ cmd_password(const struct config *cfg, int argc, char *argv[])
 		    cfg->password_validity);
 		return 1;
 	}
-	if (rc != STORE_OK) {
-		fprintf(stderr, "mscep-admin: cannot store the password\n");
+	if (rc != STORE_OK)
 		return 1;
-	}
 	printf("%s\n", pw);
 	OPENSSL_cleanse(pw, sizeof(pw));
 	return 0;

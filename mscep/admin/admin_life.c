@@ -394,6 +394,8 @@ admin_cmd_list(const struct config *cfg, int argc, char *argv[])
 	    "device\tsubject\n");
 	subject_filter(&f, &subject);
 	rc = store_list(st, &f, print_cert, &now);
+	if (rc != STORE_OK)
+		fprintf(stderr, "mscep-admin: list: %s\n", store_errmsg(st));
 	store_close(st);
 	free(subject);
 	return rc == STORE_OK ? 0 : 1;

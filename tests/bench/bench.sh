@@ -25,9 +25,10 @@
 #                  key here) and reused by every run and every bench
 #   BENCH_ROUNDS   runs of each server, taking turns; the median counts (3)
 #   BENCH_PARTS    parts to run (all: speed lighttpd nginx scepserver
-#                  million crl longget intune metrics; baseline and
-#                  signer only
-#                  when asked)
+#                  million crl longget intune metrics; baseline, signer
+#                  and pg only when asked)
+#   BENCH_PG_FILL  certificates in the pg part's prefilled PostgreSQL
+#                  database (BENCH_FILL)
 #   BENCH_LONGGET_N  enrollments per run of the longget part (200)
 #   BENCH_INTUNE_DELAY_MS  the intune part: the Intune stand-in answers
 #                  validateRequest and notifications after this (20)
@@ -44,6 +45,7 @@
 # friends) rely on commands that may fail; every step that must succeed
 # is checked and ends the run through die.
 . "$(dirname "$0")/../e2e/lib.sh"
+. "$(dirname "$0")/../e2e/pg_lib.sh"	# the pg part's PostgreSQL
 
 N=${BENCH_N:-1000}
 J=${BENCH_J:-8}
@@ -64,6 +66,7 @@ cleanup() {
 	stop_servers
 	[ -z "${STANDIN_PID:-}" ] || kill "$STANDIN_PID" 2>/dev/null
 	stop_strays
+	[ -z "${PGPID:-}" ] || pg_stop
 	if [ -n "${KEEP:-}" ]; then
 		echo "# kept $T" >&2
 	else
@@ -164,12 +167,12 @@ load() {
 	RUNS[$name]=$((${RUNS[$name]:-0} + 1))
 	stem=$T/$name.${RUNS[$name]}
 	note "$name, run ${RUNS[$name]}: $n enrollments, $J connections"
-	cpu0=$(($(worker_ticks) + $(reaped_ticks)))
+	cpu0=$(($(worker_ticks) + $(reaped_ticks) + $(db_ticks)))
 	"$SCEPCLI" -u "$url" -m "$METHOD" -n "$n" -j "$J" \
 	    --keys "${LOAD_KEYS:-$KEYS}" -o "$stem.certs" "$@" enroll \
 	    >"$stem.out" 2>"$stem.err"
 	record_run "$name" "$stem" "$(awk -v a="$cpu0" \
-	    -v b="$(($(worker_ticks) + $(reaped_ticks)))" \
+	    -v b="$(($(worker_ticks) + $(reaped_ticks) + $(db_ticks)))" \
 	    -v t="$TICKS" -v n="$n" 'BEGIN { printf "%.2f", (b - a) * 1000 / t / n }')"
 }
 
@@ -193,6 +196,22 @@ reaped_ticks() {
 	local p sum=0 t
 	for p in $STARTED; do
 		t=$(awk '{ print $16 + $17 }' "/proc/$p/stat" 2>/dev/null)
+		sum=$((sum + ${t:-0}))
+	done
+	echo "$sum"
+}
+
+# db_ticks: with DB_TICKS=1 (the pg part's PostgreSQL runs), the CPU time
+# of the PostgreSQL server: the postmaster, its live processes and those
+# it has reaped (a backend ends with its worker's connection).
+DB_TICKS=
+db_ticks() {
+	local p sum t
+	[ -n "$DB_TICKS" ] && [ -n "${PGPID:-}" ] || { echo 0; return; }
+	t=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$PGPID/stat" 2>/dev/null)
+	sum=${t:-0}
+	for p in $(descendants "$PGPID"); do
+		t=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null)
 		sum=$((sum + ${t:-0}))
 	done
 	echo "$sum"
@@ -408,6 +427,191 @@ part_million() {
 	    "${CPUMS[store-full]} vs ${CPUMS[store-empty]} ms/request: ratio $ratio_cpu; errors ${FAILED[store-full]} and ${FAILED[store-empty]}"
 	extra_row "synthetic store of $FILL certificates" \
 	    "$(awk -v b="$bytes" -v n="$FILL" 'BEGIN { printf "%.2f MB per 10,000", b / n * 10000 / 1048576 }') (filled in $((t1 - t0)) s)"
+}
+
+# [Store] Backend = postgresql (tests/e2e/pg_lib.sh's PostgreSQL 15 on
+# loopback, fsync off, on this machine): behind nginx, four stores take
+# turns ROUNDS times with the same slice of the requester keys each round:
+#   sqlite  SQLite, one pool of W workers;
+#   pg      PostgreSQL, one pool of W workers;
+#   pg2     two pools of W/2 workers (state folders with the same CA, one
+#           nginx upstream) sharing one PostgreSQL database, as two hosts;
+#   pgfull  one pool of W on a database prefilled with BENCH_PG_FILL
+#           certificates (each with its transaction and event).
+# Each store keeps its rows from round to round; the four share one
+# nginx configuration shape (an upstream of one or two pools). Server CPU
+# per enrollment counts PostgreSQL's processes with mscep's workers.
+PG_FILL=${BENCH_PG_FILL:-$FILL}
+
+# pg_store NAME [DATABASE]: a CA in $T/state-NAME and its INI $T/NAME.ini,
+# on SQLite or, with DATABASE, on that new PostgreSQL database (migrated).
+pg_store() {
+	use_store "$1"
+	make_ini PasswordMax=$((N + 10)) AllowDES=0 || die "make_ini"
+	sed -i "s|^StateDir = .*|StateDir = $T/state-$1|" "$INI"
+	if [ -n "${2:-}" ]; then
+		PGPASSFILE=$T/pgpass "$PG_BIN/createdb" -h 127.0.0.1 \
+		    -p "$PGPORT" -U mscep "$2" || die "createdb $2"
+		PG_CONNINFO=${PG_CONNINFO/dbname=mscep /dbname=$2 } store_ini_pg
+		$ADMIN store migrate >/dev/null || die "store migrate ($1)"
+	fi
+	$ADMIN init --key "rsa:$BITS" --ra-key "rsa:$BITS" >/dev/null ||
+	    die "mscep-admin init ($1)"
+}
+
+# use_store NAME: INI and ADMIN of that store.
+use_store() {
+	INI=$T/$1.ini
+	ADMIN="$MSCEP_BIN/mscep-admin -c $INI"
+}
+
+# pw_sql COUNT: COUNT new passwords in $T/passwords, and on stdout the
+# INSERT that stores them as mscep-admin password does (the SHA-256 of the
+# upper-cased password, valid for an hour); COUNT admin runs would take
+# minutes here.
+pw_sql() {
+	python3 - "$1" "$T/passwords" <<'EOP'
+import hashlib, os, sys, time
+n, path = int(sys.argv[1]), sys.argv[2]
+pws = [os.urandom(16).hex().upper() for _ in range(n)]
+open(path, "w").write("".join(p + "\n" for p in pws))
+now = int(time.time())
+print("INSERT INTO passwords (hash, single, created_at, expires_at) VALUES " +
+      ", ".join("('%s', 0, %d, %d)" % (hashlib.sha256(p.encode()).hexdigest().upper(),
+                now, now + 3600) for p in pws) + ";")
+EOP
+}
+
+# pg_passwords NAME COUNT: COUNT passwords for that store in $T/passwords.
+pg_passwords() {
+	local db
+	db=$(sed -n 's/^ConnInfo = .*dbname=\([^ ]*\) .*/\1/p' "$T/$1.ini")
+	if ! grep -q '^Backend = postgresql' "$T/$1.ini"; then
+		pw_sql "$2" | sqlite3 -cmd ".timeout 10000" "$T/state-$1/mscep.db" ||
+		    die "passwords for $1"
+	else
+		pw_sql "$2" | PGPASSFILE=$T/pgpass psql -X -q -h 127.0.0.1 \
+		    -p "$PGPORT" -U mscep -d "$db" >/dev/null || die "passwords for $1"
+	fi
+}
+
+# nginx_pools NAME INI...: nginx with one upstream of one pool per INI
+# (the W workers shared among them), then the load.
+nginx_pools() {
+	local name=$1 i=0 ini up=
+	shift
+	render nginx
+	sed -i "s|fastcgi_pass[[:space:]]*unix:[^;]*;|fastcgi_pass bench_pools;|" \
+	    "$T/run/mscep-locations.conf"
+	for ini in "$@"; do
+		i=$((i + 1))
+		rm -f "$T/run/pool$i.sock"
+		spawn "$MSCEP_BIN/mscep" -c "$ini" -n $((W / $#)) \
+		    -s "$T/run/pool$i.sock" ${RUNAS:+-g $RUNAS}
+		up="$up server unix:$T/run/pool$i.sock;"
+	done
+	cat > "$T/run/mscep.conf" <<-EOC
+	large_client_header_buffers 4 64k;
+	upstream bench_pools {$up }
+	server { listen 127.0.0.1:$PORT; include $T/run/mscep-locations.conf; }
+	EOC
+	for i in $(seq 1 100); do
+		[ "$(ls "$T"/run/pool*.sock 2>/dev/null | wc -l)" = $# ] && break
+		sleep 0.1
+	done
+	spawn nginx -c "$T/run/nginx.conf" -p "$T/run"
+	wait_url "$URL?operation=GetCACaps" || die "nginx did not start"
+	load "$name" "$URL" -P "$T/passwords"
+	worker_memory "$name"
+	stop_servers
+}
+
+# pg_fill DATABASE ROWS: ROWS synthetic certificates with their
+# transactions and success events, as fill_store writes them to SQLite:
+# 128-bit serials, SHA-256-sized transactionIDs, DER of a real
+# certificate's size, issued over the last 90 days.
+pg_fill() {
+	PGPASSFILE=$T/pgpass psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
+	    -p "$PGPORT" -U mscep -d "$1" <<EOSQL >/dev/null || die "filling $1 failed"
+SET maintenance_work_mem = '256MB';
+CREATE TEMP TABLE fill AS
+ SELECT i, upper(md5(i || 's' || r)) AS serial,
+	upper(md5(i || 't' || r) || md5(i || 'u' || r)) AS txid,
+	upper(substr(md5(i || 'k' || r) || md5(i || 'l' || r), 1, 40)) AS key_id,
+	$(date +%s) - 600 - (i * 7) % 7776000 AS t
+ FROM generate_series(1, $2) i, (SELECT random()::text AS r) x;
+INSERT INTO certificates (serial, subject, sans, template, not_before,
+	not_after, der, transaction_id, key_id, issued_at)
+ SELECT serial, '/O=mscep-test/CN=device-' || i, '', 'IPSECIntermediateOffline',
+	t - 600, t + 31536000,
+	substr(decode(repeat(md5(serial), ${DER_LEN:-873} / 16 + 1), 'hex'),
+	1, ${DER_LEN:-873}), txid, key_id, t
+ FROM fill ORDER BY serial;
+INSERT INTO transactions (transaction_id, key_id, message_type, status,
+	serial, created_at)
+ SELECT txid, key_id, 19, 'issued', serial, t FROM fill ORDER BY txid;
+INSERT INTO events (at, kind, transaction_id, serial, thumbprint, not_after,
+	issuer, device_id, code, description)
+ SELECT t, 'success', txid, serial, upper(substr(md5(txid), 1, 40)),
+	t + 31536000, '/CN=mscep Issuing CA/O=mscep', NULL, 'Success', NULL
+ FROM fill ORDER BY t;
+VACUUM ANALYZE;
+EOSQL
+}
+
+# ratio A B: RATE of store-A over store-B.
+ratio() {
+	awk -v a="${RATE[store-$1]}" -v b="${RATE[store-$2]}" \
+	    'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'
+}
+
+part_pg() {
+	local r s per=$((N / ROUNDS)) t0 t1 bytes
+	[ "$per" -gt 0 ] || die "BENCH_N must be at least BENCH_ROUNDS"
+	[ -x "$PG_BIN/initdb" ] || die "the pg part needs PostgreSQL 15 in $PG_BIN"
+	split_keys "$per"
+	pg_init || die "PostgreSQL did not start"
+	pg_store sqlite
+	pg_store pg mscep_pg
+	pg_store pg2 mscep_pg2
+	cp -a "$T/state-pg2" "$T/state-pg2b"
+	sed "s|^StateDir = .*|StateDir = $T/state-pg2b|" "$T/pg2.ini" > "$T/pg2b.ini"
+	pg_store pgfull mscep_full
+	note "pg: filling a PostgreSQL database with $PG_FILL certificates"
+	t0=$(date +%s)
+	pg_fill mscep_full "$PG_FILL"
+	t1=$(date +%s)
+	bytes=$(psql_q "SELECT pg_database_size('mscep_full') - pg_database_size('mscep_pg')")
+	note "pg: $PG_FILL rows in $((t1 - t0)) s, $((bytes / 1048576)) MB"
+	for r in $(seq 1 "$ROUNDS"); do
+		for s in sqlite pg pg2 pgfull; do
+			use_store "$s"
+			pg_passwords "$s" "$per"
+			[ "$s" = sqlite ] || DB_TICKS=1
+			if [ "$s" = pg2 ]; then
+				LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem \
+				    nginx_pools "store-$s" "$T/pg2.ini" "$T/pg2b.ini"
+			else
+				LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem \
+				    nginx_pools "store-$s" "$INI"
+			fi
+			DB_TICKS=
+		done
+	done
+	for s in sqlite pg pg2 pgfull; do summarize "store-$s"; done
+	extra_row "PostgreSQL vs SQLite, one host" \
+	    "${RATE[store-pg]}/s vs ${RATE[store-sqlite]}/s: ratio $(ratio pg sqlite) (nginx + pool of $W, median of $ROUNDS paired runs of $per; range ${SPREAD[store-pg]} vs ${SPREAD[store-sqlite]})"
+	extra_row " server CPU, PostgreSQL vs SQLite" \
+	    "${CPUMS[store-pg]} (mscep + PostgreSQL) vs ${CPUMS[store-sqlite]} ms/request; errors ${FAILED[store-pg]} and ${FAILED[store-sqlite]}"
+	extra_row "two pools of $((W / 2)) sharing one PostgreSQL" \
+	    "${RATE[store-pg2]}/s vs ${RATE[store-pg]}/s for one pool of $W: ratio $(ratio pg2 pg) (range ${SPREAD[store-pg2]}; both pools on this one machine)"
+	extra_row " server CPU, two pools vs one" \
+	    "${CPUMS[store-pg2]} vs ${CPUMS[store-pg]} ms/request (mscep + PostgreSQL); errors ${FAILED[store-pg2]}"
+	extra_row "PostgreSQL with $PG_FILL certificates" \
+	    "${RATE[store-pgfull]}/s vs ${RATE[store-pg]}/s with an empty one: ratio $(ratio pgfull pg) (range ${SPREAD[store-pgfull]} vs ${SPREAD[store-pg]})"
+	extra_row " server CPU, full vs empty PostgreSQL" \
+	    "${CPUMS[store-pgfull]} vs ${CPUMS[store-pg]} ms/request; errors ${FAILED[store-pgfull]}; filled in $((t1 - t0)) s, $(awk -v b="$bytes" -v n="$PG_FILL" 'BEGIN { printf "%.2f MB per 10,000", b / n * 10000 / 1048576 }')"
+	pg_stop
 }
 
 # CRL build: 100,000 of the store's certificates revoked (keyCompromise,
@@ -719,7 +923,8 @@ report() {
 	for v in "${EXTRA[@]}"; do
 		echo "${v%%|*}: ${v#*|}"
 	done
-	for s in "${names[@]}" store-empty store-full build-baseline build-current \
+	for s in "${names[@]}" store-empty store-full store-sqlite store-pg \
+	    store-pg2 store-pgfull build-baseline build-current \
 	    signer-inproc signer-remote intune; do
 		[ "${FAILED[$s]:-0}" -gt 0 ] || continue
 		echo "errors of $s, by reason (the load tool's words):"
@@ -776,7 +981,7 @@ for p in $PARTS; do
 	declare -F "part_$p" >/dev/null || die "unknown part '$p' (BENCH_PARTS)"
 done
 case " $PARTS " in
-*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "* | *" signer "* | *" intune "*)
+*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "* | *" signer "* | *" intune "* | *" pg "*)
 	ensure_keys ;;
 esac
 # speed first; the three servers take turns, ROUNDS times, so that load

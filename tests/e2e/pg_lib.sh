@@ -53,6 +53,35 @@ pg_start() {
 	PGPID=$(head -1 "$PGDIR/data/postmaster.pid")
 }
 
+# pg_tls: from the next pg_start the cluster takes TLS connections only
+# (hostssl), with a server certificate for localhost and 127.0.0.1 issued
+# by a test CA, $PGDIR/tls/ca.crt; $PGDIR/tls/other-ca.crt is a CA that
+# issued nothing here.
+pg_tls() {
+	d=$PGDIR/tls
+	mkdir -p "$d"
+	ec="-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+	openssl req -x509 $ec -keyout "$d/ca.key" -out "$d/ca.crt" -days 2 \
+	    -subj "/CN=mscep test PostgreSQL CA" 2>/dev/null &&
+	openssl req -x509 $ec -keyout "$d/other-ca.key" -out "$d/other-ca.crt" \
+	    -days 2 -subj "/CN=mscep test PostgreSQL CA" 2>/dev/null &&
+	openssl req $ec -keyout "$d/server.key" -out "$d/server.csr" \
+	    -subj "/CN=localhost" 2>/dev/null &&
+	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$d/ext" &&
+	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" \
+	    -CAcreateserial -days 2 -extfile "$d/ext" -out "$d/server.crt" \
+	    2>/dev/null || return 1
+	chmod 600 "$d/server.key"
+	chmod 644 "$d/ca.crt" "$d/other-ca.crt"
+	[ "$(id -u)" = 0 ] && chown postgres "$d/server.key"
+	cat >> "$PGDIR/data/postgresql.conf" <<-EOC
+	ssl = on
+	ssl_cert_file = '$d/server.crt'
+	ssl_key_file = '$d/server.key'
+	EOC
+	sed -i 's/^host\([[:space:]]\)/hostssl\1/' "$PGDIR/data/pg_hba.conf"
+}
+
 # pg_stop [SIGNAL]: stops the postmaster by PID (INT: fast shutdown,
 # QUIT: immediate, as a crash), waiting for it to go.
 pg_stop() {

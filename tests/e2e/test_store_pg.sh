@@ -4,13 +4,15 @@
 # unknown schema), enrollment, transactionID idempotence, a password spent
 # once across parallel clients, renewal, revocation + CRL + OCSP, the CRL
 # number sequence, store copy round trip (PostgreSQL -> SQLite ->
-# PostgreSQL -> SQLite with generated rows, counts and checksums), and
+# PostgreSQL -> SQLite with generated rows, counts and checksums),
 # PostgreSQL stopped mid-run: PKIOperation FAILURE within seconds while
-# GetCACert answers 200, enrollment again once it is back.
+# GetCACert answers 200, enrollment again once it is back, and TLS to
+# PostgreSQL with sslmode=verify-full (a server certificate from another
+# CA refused, saying so).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 CLI=$MSCEP_BIN/scepcli
-COPY_N=${COPY_N:-10000}
+COPY_N=${COPY_N:-100000}
 
 make_ini "Capabilities=AES, DES3, POSTPKIOperation, Renewal, SCEPStandard, SHA-1, SHA-256, SHA-512" \
     AllowRenewal=1 RevokeOnRenewal=1 PasswordMax=200 StatementTimeoutSeconds=2
@@ -205,4 +207,38 @@ check "copying into a non-empty store is refused" \
     sh -c "$ADMIN store copy '$INI' 'sqlite:$T/a.db' 2>&1 | grep -q 'target is not empty: certificates has'"
 check "... and left it as it was" \
     test "$(sqlite3 "$T/a.db" 'select count(*) from certificates')" = "$total"
+
+# --- sslmode=verify-full ---------------------------------------------------------
+pg_stop INT
+if pg_tls && pg_start; then
+	ok "PostgreSQL restarts taking TLS connections only"
+else
+	not_ok "PostgreSQL restarts taking TLS connections only"
+fi
+check_not "... a connection without TLS is refused" \
+    psql -X -q -t -c 'select 1' "$PG_CONNINFO sslmode=disable"
+PLAIN=$PG_CONNINFO
+PG_CONNINFO="$PLAIN sslmode=verify-full sslrootcert=$PGDIR/tls/ca.crt"
+store_ini_pg
+check "ConnInfo with sslmode=verify-full and the server's CA: mscep-admin list" \
+    sh -c "$ADMIN list | grep -q $S1"
+start_lighttpd
+check "... and enrollment through lighttpd" "$CLI" -u "$URL" -p "$(pw)" -o "$T/tls" enroll
+check "... whose workers' connections use TLS" test "$(psql_q "select count(*)
+    from pg_stat_ssl join pg_stat_activity using (pid) where ssl and
+    usename = 'mscep' and pid <> pg_backend_pid()")" -gt 0
+stop_servers
+PG_CONNINFO="$PLAIN sslmode=verify-full sslrootcert=$PGDIR/tls/other-ca.crt"
+store_ini_pg
+$ADMIN list > "$T/wrongroot.out" 2>&1
+grep '^mscep-admin' "$T/wrongroot.out" | sed 's/^/# /'
+check "a server certificate from another CA is refused: mscep-admin list says so" \
+    grep -q '^mscep-admin: list: cannot connect to PostgreSQL.*certificate verify failed' "$T/wrongroot.out"
+check "... mscep-admin password too" sh -c "$ADMIN password 2>&1 |
+    grep -q '^mscep-admin: cannot store the password: cannot connect to PostgreSQL.*certificate verify failed'"
+start_lighttpd
+check "... PKIOperation answers FAILURE" \
+    "$CLI" -u "$URL" -p deadbeefdeadbeef --expect failure enroll
+check "... and the log says why" grep -q \
+    'result=FAILURE.*cannot connect to PostgreSQL.*certificate verify failed' "$T/run/mscep.log"
 finish
