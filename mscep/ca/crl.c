@@ -408,15 +408,31 @@ crl_read(const struct config *cfg, const struct ra *ra, const char *key_id)
 	return crl;
 }
 
-/* 1 when k's published CRL is its own, intact and young enough. */
+/* The cRLNumber of crl, -1 without one. */
+static int64_t
+crl_number(const X509_CRL *crl)
+{
+	ASN1_INTEGER	*n;
+	int64_t		 v = -1;
+
+	n = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	if (n == NULL || ASN1_INTEGER_get_int64(&v, n) != 1)
+		v = -1;
+	ASN1_INTEGER_free(n);
+	return v;
+}
+
+/* 1 when k's published CRL is its own, intact, young enough and numbered
+ * at least wanted (it holds every revocation, wherever it was made). */
 static int
-current(const struct config *cfg, const struct crl_key *k)
+current(const struct config *cfg, const struct crl_key *k, int64_t wanted)
 {
 	X509_CRL	*crl = read_file(k->file);
 	time_t		 refresh_at;
 	int		 day, sec, ok = 0;
 
-	if (crl == NULL || X509_NAME_cmp(X509_CRL_get_issuer(crl),
+	if (crl == NULL || crl_number(crl) < wanted ||
+	    X509_NAME_cmp(X509_CRL_get_issuer(crl),
 	    X509_get_subject_name(k->ca)) != 0 ||
 	    X509_CRL_verify(crl, X509_get0_pubkey(k->ca)) != 1 ||
 	    ASN1_TIME_diff(&day, &sec, NULL, X509_CRL_get0_lastUpdate(crl))
@@ -436,9 +452,11 @@ crl_refresh(const struct config *cfg, const struct ra *ra, struct store *st,
     long *entries, char *reason, size_t rlen)
 {
 	struct key_list	 l;
+	int64_t		 wanted;
 	int		 dirty, i, ok, fd, rc = -1;
 
-	if ((dirty = store_crl_dirty(st)) < 0) {
+	if ((dirty = store_crl_dirty(st)) < 0 ||
+	    (wanted = store_crl_wanted(st)) < 0) {
 		snprintf(reason, rlen, "store: %s", store_errmsg(st));
 		return -1;
 	}
@@ -450,7 +468,7 @@ crl_refresh(const struct config *cfg, const struct ra *ra, struct store *st,
 	 * stale must not make every refresh publish all of them. */
 	for (ok = !dirty, i = 0; ok && i < l.n; i++)
 		ok = (i > 0 && access(l.v[i].key_path, R_OK) != 0) ||
-		    current(cfg, &l.v[i]);
+		    current(cfg, &l.v[i], wanted);
 	if (ok) {
 		keys_free(&l);
 		return 0;

@@ -250,6 +250,12 @@ store_crl_dirty(struct store *s)
 	return s->ops->crl_dirty(s);
 }
 
+int64_t
+store_crl_wanted(struct store *s)
+{
+	return s->ops->crl_wanted(s);
+}
+
 enum store_rc
 store_crl_mark_dirty(struct store *s)
 {

@@ -231,6 +231,11 @@ enum store_rc store_revoked(struct store *, const char *ca_key,
 	    int (*fn)(const struct cert_row *, void *), void *);
 /* 1 when a revocation happened since the last CRL, 0 if not, -1 error. */
 int	 store_crl_dirty(struct store *);
+/* The smallest CRL number a published CRL must carry to hold every
+ * revocation so far (0: any will do), -1 error. Another host may have
+ * built that CRL and cleared the dirty mark: each host compares it with
+ * its own files. */
+int64_t	 store_crl_wanted(struct store *);
 /* After a CRL could not be published: build it again next time. */
 enum store_rc store_crl_mark_dirty(struct store *);
 /* Takes the next count CRL numbers (*first, first + 1, ...: one for each

@@ -58,6 +58,7 @@ struct store_ops {
 	enum store_rc (*revoked)(struct store *, const char *ca_key,
 	    int (*fn)(const struct cert_row *, void *), void *);
 	int (*crl_dirty)(struct store *);
+	int64_t (*crl_wanted)(struct store *);
 	enum store_rc (*crl_mark_dirty)(struct store *);
 	enum store_rc (*crl_next)(struct store *, int count, int64_t *first);
 	enum store_rc (*pending_add)(struct store *,

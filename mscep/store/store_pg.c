@@ -451,6 +451,7 @@ const struct store_ops store_pg_ops = {
 	.cert_status = store_pg_cert_status,
 	.revoked = store_pg_revoked,
 	.crl_dirty = store_pg_crl_dirty,
+	.crl_wanted = store_pg_crl_wanted,
 	.crl_mark_dirty = store_pg_crl_mark_dirty,
 	.crl_next = store_pg_crl_next,
 	.pending_add = store_pg_pending_add,

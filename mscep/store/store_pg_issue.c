@@ -29,8 +29,16 @@ one_row(struct store *s, const char *sql, const struct pg_params *p,
 int
 store_pg_crl_touch(struct store *s)
 {
+	/*
+	 * The dirty row first: a CRL build taking its number waits on that
+	 * row until this transaction ends, so it lists this revocation, and
+	 * crl_wanted reads a number it has already taken or the one it will.
+	 */
 	return store_pg_do(s, "UPDATE meta SET value = 1 WHERE name = "
-	    "'crl_dirty'", NULL, NULL);
+	    "'crl_dirty'", NULL, NULL) != 0 || store_pg_do(s, "INSERT INTO "
+	    "meta SELECT 'crl_wanted', value + 1 FROM meta WHERE name = "
+	    "'crl_number' ON CONFLICT (name) DO UPDATE SET value = "
+	    "excluded.value", NULL, NULL) != 0 ? -1 : 0;
 }
 
 static enum store_rc

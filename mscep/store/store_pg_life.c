@@ -229,6 +229,21 @@ store_pg_crl_dirty(struct store *s)
 	return v;
 }
 
+int64_t
+store_pg_crl_wanted(struct store *s)
+{
+	PGresult	*r;
+	int64_t		 v = -1;
+
+	if ((r = store_pg_query(s, "SELECT coalesce((SELECT value FROM meta "
+	    "WHERE name = 'crl_wanted'), 0)", NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1)
+		v = store_pg_int(r, 0, 0);
+	PQclear(r);
+	return v;
+}
+
 enum store_rc
 store_pg_crl_mark_dirty(struct store *s)
 {

@@ -339,8 +339,12 @@ int
 store_sqlite_crl_touch(struct store *st)
 {
 	struct sqlite_store	*s = (struct sqlite_store *)st;
+	/* crl_wanted: the next CRL number, which every host's CRL must
+	 * reach (a row of its own: stores made before it have none). */
 	return sqlite3_exec(s->db, "UPDATE meta SET value = 1 WHERE name = "
-	    "'crl_dirty'", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	    "'crl_dirty'; INSERT OR REPLACE INTO meta SELECT 'crl_wanted', "
+	    "value + 1 FROM meta WHERE name = 'crl_number'", NULL, NULL,
+	    NULL) == SQLITE_OK ? 0 : -1;
 }
 
 /* A renewal stands on a certificate that is still unrevoked when the new
@@ -771,6 +775,7 @@ const struct store_ops store_sqlite_ops = {
 	.cert_status = store_sqlite_cert_status,
 	.revoked = store_sqlite_revoked,
 	.crl_dirty = store_sqlite_crl_dirty,
+	.crl_wanted = store_sqlite_crl_wanted,
 	.crl_mark_dirty = store_sqlite_crl_mark_dirty,
 	.crl_next = store_sqlite_crl_next,
 	.pending_add = store_sqlite_pending_add,

@@ -75,6 +75,7 @@ enum store_rc store_sqlite_cert_status(struct store *, const char *serial,
 enum store_rc store_sqlite_revoked(struct store *, const char *ca_key,
 	    int (*fn)(const struct cert_row *, void *), void *);
 int	 store_sqlite_crl_dirty(struct store *);
+int64_t	 store_sqlite_crl_wanted(struct store *);
 enum store_rc store_sqlite_crl_mark_dirty(struct store *);
 enum store_rc store_sqlite_crl_next(struct store *, int count, int64_t *first);
 enum store_rc store_sqlite_pending_add(struct store *,

@@ -276,6 +276,20 @@ store_sqlite_crl_dirty(struct store *s)
 	return v < 0 ? -1 : v != 0;
 }
 
+int64_t
+store_sqlite_crl_wanted(struct store *s)
+{
+	sqlite3_stmt	*q = NULL;
+	int64_t		 v = -1;
+
+	if (sqlite3_prepare_v2(store_sqlite_db(s), "SELECT coalesce((SELECT "
+	    "value FROM meta WHERE name = 'crl_wanted'), 0)", -1, &q,
+	    NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
 enum store_rc
 store_sqlite_crl_mark_dirty(struct store *s)
 {

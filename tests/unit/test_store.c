@@ -127,10 +127,17 @@ test_revoke(void)
 	    STORE_OK);
 	CU_ASSERT_EQUAL(store_crl_next(fx.store, 1, &n), STORE_OK);
 	CU_ASSERT_EQUAL(store_crl_dirty(fx.store), 0);
+	CU_ASSERT_EQUAL(store_crl_wanted(fx.store), 0);
 	CU_ASSERT_EQUAL(store_revoke(fx.store, "01", 1, 1000, &already),
 	    STORE_OK);
 	CU_ASSERT_EQUAL(already, 0);
 	CU_ASSERT_EQUAL(store_crl_dirty(fx.store), 1);
+	/* Every host's CRL must now reach the next number, and still must
+	 * after another host built it and cleared the dirty mark. */
+	CU_ASSERT_EQUAL(store_crl_wanted(fx.store), n + 1);
+	CU_ASSERT_EQUAL(store_crl_next(fx.store, 1, &n), STORE_OK);
+	CU_ASSERT_EQUAL(store_crl_dirty(fx.store), 0);
+	CU_ASSERT_EQUAL(store_crl_wanted(fx.store), n);
 	/* Idempotent: the first time and reason stay. */
 	CU_ASSERT_EQUAL(store_revoke(fx.store, "01", 5, 2000, &already),
 	    STORE_OK);
@@ -549,6 +556,7 @@ test_pg_unreachable(void)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CU_ASSERT_EQUAL(store_issue(st, &c, &none), STORE_ERROR);
 	CU_ASSERT_EQUAL(store_crl_dirty(st), -1);
+	CU_ASSERT_EQUAL(store_crl_wanted(st), -1);
 	CU_ASSERT_EQUAL(store_crl_lock(st, 1), -1);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) /
