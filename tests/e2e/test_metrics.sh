@@ -38,7 +38,7 @@ check "... in the text format's content type" sh -c "
 check "promtool check metrics accepts the page" \
     sh -c "promtool check metrics < '$T/m0.txt'"
 check "the workers share one slot file, 0600, in the state folder" \
-    test "$(stat -c %a "$T/state/metrics-1.slots")" = 600
+    test "$(stat -c %a "$T/state/metrics-2.slots")" = 600
 issued0=$(value "$T/m0.txt" mscep_certificates_issued_total)
 
 mkdir -p "$T/certs"
@@ -57,6 +57,14 @@ bad_series='mscep_requests_total{operation="PKIOperation",message_type="PKCSReq"
 check "PKCSReq SUCCESS counted once" test "$(value "$T/m1.txt" "$ok_series")" = 1
 check "PKCSReq FAILURE badRequest counted once" \
     test "$(value "$T/m1.txt" "$bad_series")" = 1
+tmpl=IPSECIntermediateOffline
+enr='mscep_enrollments_total{message_type="PKCSReq",template="'$tmpl'"'
+check "the enrollment by template: $tmpl SUCCESS once" test "$(value \
+    "$T/m1.txt" "$enr"',result="SUCCESS",reason="none"}')" = 1
+check "the refusal by template and reason: PasswordRejected once" test \
+    "$(value "$T/m1.txt" "$enr"',result="FAILURE",reason="PasswordRejected"}')" = 1
+check "... and no other enrollment series" \
+    test "$(grep -c '^mscep_enrollments_total{' "$T/m1.txt")" = 2
 check "GetCACert counted" test "$(value "$T/m1.txt" \
     'mscep_requests_total{operation="GetCACert",message_type="none",result="ok",fail_info="none"}')" -ge 2
 check "the latency histogram counted both PKIOperations" test "$(value \
