@@ -3,7 +3,8 @@
 # pre-forked pool: counters summed over the workers move with an
 # enrollment and a refusal, the page passes `promtool check metrics`, a
 # real Prometheus scrapes it, an address outside [Metrics] AllowFrom gets
-# 403; `mscep-admin status` and `status --json` show the same store.
+# 403; `mscep-admin status` and `status --json` show the same store; the
+# shipped Grafana dashboard and alert rules name only what the page has.
 . "$(dirname "$0")/lib.sh"
 
 CLI=$MSCEP_BIN/scepcli
@@ -130,6 +131,23 @@ check "Prometheus has mscep_certificates_issued_total = $issued1" sh -c "
     query mscep_certificates_issued_total && test \"\$(query_value)\" = $issued1"
 check "Prometheus has the PKCSReq SUCCESS series" query \
     'mscep_requests_total{message_type="PKCSReq",result="SUCCESS"}'
+# The shipped dashboard and alert rules against this page and this
+# Prometheus (Grafana is not in Debian: its import is not run here).
+DASH=$TOP/deploy/grafana/mscep-dashboard.json
+RULES=$TOP/deploy/prometheus/mscep-rules.yml
+check "promtool check rules accepts the shipped alert rules" \
+    promtool check rules "$RULES"
+check "the dashboard is Grafana's JSON; its PromQL and the rules name only series and labels on the page" \
+    sh -c "python3 '$TOP/tests/tools/dashboard_check.py' '$DASH' '$T/m1.txt' \
+    '$RULES' > '$T/exprs.txt'"
+n=0
+bad=
+while IFS= read -r e; do
+	n=$((n + 1))
+	query "$e" || bad="$bad [$e]"
+done < "$T/exprs.txt"
+check "Prometheus has data for each of the dashboard's $n queries${bad:+; none for$bad}" \
+    test -z "$bad" -a "$n" -ge 12
 kill "$prom" && wait "$prom" 2>/dev/null
 check "Prometheus stopped by its PID" sh -c "! kill -0 $prom 2>/dev/null"
 
