@@ -68,6 +68,7 @@ policy_password_decide(const struct config *cfg, struct store *st,
 		return;
 	}
 	if (policy_request_challenge(req->csr, pw, sizeof(pw)) != 0) {
+		snprintf(d->code, sizeof(d->code), "ChallengePasswordMissing");
 		snprintf(d->reason, sizeof(d->reason), "CSR has no "
 		    "challengePassword");
 		return;
@@ -85,11 +86,14 @@ policy_password_decide(const struct config *cfg, struct store *st,
 		d->claim.kind = kind;
 		snprintf(d->reason, sizeof(d->reason), "%s password %.8s...",
 		    kind == CLAIM_OTP ? "one-time" : "single", d->claim.key);
-	} else if (rc == STORE_NOT_FOUND)
+	} else if (rc == STORE_NOT_FOUND) {
 		/* NDES Event 29 gives the same answer for all three. */
+		snprintf(d->code, sizeof(d->code), "PasswordRejected");
 		snprintf(d->reason, sizeof(d->reason), "password wrong, "
 		    "already used or expired (hash %.8s...)", d->claim.key);
-	else
+	} else {
+		snprintf(d->code, sizeof(d->code), "StoreError");
 		snprintf(d->reason, sizeof(d->reason), "store error: %s",
 		    store_errmsg(st));
+	}
 }

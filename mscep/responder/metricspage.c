@@ -96,7 +96,7 @@ metricspage_render(struct worker *w, int64_t now, struct buf *b)
 	int			 rc;
 
 	metrics_sum(&w->metrics, &sum);
-	rc = metrics_render_counts(&sum, b);
+	rc = metrics_render_counts(&w->metrics, &sum, b);
 	rc |= render_store(w, now, b);
 	health_collect(&w->cfg, &h);
 	rc |= render_health(&h, now, b);

@@ -286,7 +286,31 @@ log_outcome(const char *method, const struct scep_req *req,
 		    log_safe(o->reason, reason, sizeof(reason)));
 }
 
-/* The message type and CertRep status route.c counts. */
+/* A FAILURE's named reason: the policy's or ours, else from its
+ * failInfo, as the Intune connector reports it. */
+static const char *
+failure_code(const struct outcome *o)
+{
+	if (o->code[0] != '\0')
+		return o->code;
+	return o->rep.fail == FAIL_BADMESSAGECHECK ?
+	    "SignatureValidationFailed" : o->rep.fail == FAIL_BADALG ?
+	    "CertificateRequestDecodingFailed" : "CertificateRequestRejected";
+}
+
+/* The configuration's index of the outcome's template, -1: none. */
+static int
+template_index(const struct worker *w, const struct outcome *o)
+{
+	int	 i;
+
+	for (i = 0; o->template_name != NULL && i < w->cfg.ntemplates; i++)
+		if (o->template_name == w->cfg.templates[i].name)
+			return i;
+	return -1;
+}
+
+/* The message type, CertRep status, template and reason route.c counts. */
 static void
 mark(struct worker *w, const struct scep_req *req, const struct outcome *o)
 {
@@ -298,6 +322,7 @@ mark(struct worker *w, const struct scep_req *req, const struct outcome *o)
 	case MSG_GETCRL: w->mark.msg = MMSG_GETCRL; break;
 	default: w->mark.msg = MMSG_OTHER; break;
 	}
+	w->mark.tmpl = template_index(w, o);
 	if (o->rep.status == STATUS_SUCCESS)
 		w->mark.result = MRES_SUCCESS;
 	else if (o->rep.status == STATUS_PENDING)
@@ -305,6 +330,10 @@ mark(struct worker *w, const struct scep_req *req, const struct outcome *o)
 	else {
 		w->mark.result = MRES_FAILURE;
 		w->mark.fail = (int)o->rep.fail;
+		/* An administrator's denial has no code of its own here. */
+		w->mark.reason = metrics_reason(o->decided &&
+		    o->code[0] == '\0' ? "CertificateRequestDenied" :
+		    failure_code(o));
 	}
 }
 
@@ -313,8 +342,6 @@ static void
 record_event(struct worker *w, const struct scep_req *req,
     const struct outcome *o)
 {
-	const char	*code = o->code;
-
 	if ((req->msg_type != MSG_PKCSREQ && req->msg_type != MSG_RENEWALREQ) ||
 	    req->txid[0] == '\0' || o->resent ||
 	    (o->rep.status == STATUS_PENDING && !o->held))
@@ -324,13 +351,8 @@ record_event(struct worker *w, const struct scep_req *req,
 		events_notify(&w->cfg, &o->event.ev);
 		return;
 	}
-	if (*code == '\0')
-		code = o->rep.fail == FAIL_BADMESSAGECHECK ?
-		    "SignatureValidationFailed" : o->rep.fail == FAIL_BADALG ?
-		    "CertificateRequestDecodingFailed" :
-		    "CertificateRequestRejected";
-	events_failure(&w->cfg, w->store, req->txid, code, o->reason,
-	    o->device_id);
+	events_failure(&w->cfg, w->store, req->txid, failure_code(o),
+	    o->reason, o->device_id);
 }
 
 static void

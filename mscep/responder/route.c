@@ -150,6 +150,8 @@ route_request(struct worker *w, const struct http_req *req,
 	w->mark.msg = MMSG_NONE;
 	w->mark.result = MRES_COUNT;
 	w->mark.fail = -1;
+	w->mark.tmpl = -1;
+	w->mark.reason = MRSN_NONE;
 	dispatch(w, req, resp);
 	if (w->mark.result == MRES_COUNT)
 		w->mark.result = resp->status / 100 == 2 ? MRES_OK :

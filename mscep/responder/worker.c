@@ -80,11 +80,15 @@ load_nextca(struct worker *w, char *reason, size_t rlen)
 	return 0;
 }
 
+_Static_assert(TEMPLATES_MAX <= METRICS_TEMPLATES,
+    "the metrics file names every template of a configuration");
+
 /* Counting is best effort: a worker that cannot count still enrolls. */
 static void
 open_metrics(struct worker *w)
 {
 	char	 path[PATH_MAX], why[REASON_MAX];
+	int	 i;
 
 	w->metrics.slot = -1;
 	if (w->cfg.metrics_path[0] == '\0')
@@ -94,6 +98,9 @@ open_metrics(struct worker *w)
 		    METRICS_FILE);
 	else if (metrics_open(path, &w->metrics, why, sizeof(why)) == 0) {
 		store_count_errors(w->store, &w->metrics.mine->store_errors);
+		for (i = 0; i < w->cfg.ntemplates; i++)
+			metrics_template_add(&w->metrics, i,
+			    w->cfg.templates[i].name);
 		return;
 	}
 	log_warnx("metrics: this worker counts nothing: %s", why);

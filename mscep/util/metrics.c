@@ -29,6 +29,20 @@ static const char *const fail_names[METRICS_FAIL_COUNT] = {
 	"none", "badAlg", "badMessageCheck", "badRequest", "badTime",
 	"badCertId"
 };
+/* Intune's and the challenge policy's codes first, then mscep's own. */
+static const char *const reason_names[MRSN_COUNT] = {
+	"none", "ChallengePasswordMissing", "ChallengeDecodingError",
+	"ChallengeDecryptionError", "ChallengeDeserializationError",
+	"ChallengeInvalidTimestamp", "ChallengeExpired", "ChallengeReplayed",
+	"SignatureValidationFailed", "SubjectNameMissing",
+	"SubjectNameMismatch", "SubjectAltNameMissing",
+	"SubjectAltNameMismatch", "KeyUsageMismatch", "ScepProfileMismatch",
+	"SidMalformed", "CertificateRequestDecodingFailed",
+	"CertificateRequestRejected", "CertificateRequestDenied",
+	"PasswordRejected", "PolicyRefused", "VerifierRefused",
+	"VerifierTimeout", "IntuneTimeout", "IntuneUnreachable", "IntuneError",
+	"StoreError", "ServerError", "Unknown", "other"
+};
 static const char *const policy_names[MPOL_COUNT] = {
 	"allow", "deny", "error"
 };
@@ -36,24 +50,44 @@ static const double bucket_le[METRICS_BUCKETS - 1] = {
 	0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 };
 
-/* An OFD lock on slot i's bytes, without waiting: 0 when it is ours. */
+/* The template names, after the slots. */
+typedef char metrics_name[METRICS_NAME_MAX];
+#define NAMES_AT	(METRICS_SLOTS * sizeof(struct metrics_slot))
+#define FILE_SIZE	(NAMES_AT + METRICS_TEMPLATES * sizeof(metrics_name))
+
+static metrics_name *
+names_of(const struct metrics *m)
+{
+	return (metrics_name *)(void *)((char *)m->slots + NAMES_AT);
+}
+
+/* An OFD lock of type (F_WRLCK, F_UNLCK) on len bytes at start. */
 static int
-slot_lock(int fd, int i)
+range_lock(int fd, int cmd, short type, size_t start, size_t len)
 {
 	struct flock	 fl;
 
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
+	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
-	fl.l_start = (off_t)i * (off_t)sizeof(struct metrics_slot);
-	fl.l_len = sizeof(struct metrics_slot);
-	return fcntl(fd, F_OFD_SETLK, &fl);
+	fl.l_start = (off_t)start;
+	fl.l_len = (off_t)len;
+	return fcntl(fd, cmd, &fl);
+}
+
+/* An OFD lock on slot i's bytes, without waiting: 0 when it is ours. */
+static int
+slot_lock(int fd, int i)
+{
+	return range_lock(fd, F_OFD_SETLK, F_WRLCK,
+	    (size_t)i * sizeof(struct metrics_slot),
+	    sizeof(struct metrics_slot));
 }
 
 int
 metrics_open(const char *path, struct metrics *m, char *reason, size_t rlen)
 {
-	size_t		 size = METRICS_SLOTS * sizeof(struct metrics_slot);
+	size_t		 size = FILE_SIZE;
 	struct stat	 sb;
 	void		*p;
 
@@ -91,11 +125,46 @@ void
 metrics_close(struct metrics *m)
 {
 	if (m->slots != NULL)
-		munmap(m->slots, METRICS_SLOTS * sizeof(struct metrics_slot));
+		munmap(m->slots, FILE_SIZE);
 	if (m->fd > 0)
 		close(m->fd);	/* releases the slot's lock */
 	memset(m, 0, sizeof(*m));
 	m->slot = -1;
+}
+
+void
+metrics_template_add(struct metrics *m, int i, const char *name)
+{
+	metrics_name	*names;
+	int		 k;
+
+	if (m->slots == NULL || i < 0 || i >= METRICS_TEMPLATES)
+		return;
+	names = names_of(m);
+	m->tmpl[i] = METRICS_TEMPLATES + 1;	/* other */
+	if (strlen(name) >= METRICS_NAME_MAX || range_lock(m->fd,
+	    F_OFD_SETLKW, F_WRLCK, NAMES_AT, FILE_SIZE - NAMES_AT) != 0)
+		return;
+	for (k = 0; k < METRICS_TEMPLATES && names[k][0] != '\0'; k++)
+		if (strcmp(names[k], name) == 0)
+			break;
+	if (k < METRICS_TEMPLATES && names[k][0] == '\0')
+		memcpy(names[k], name, strlen(name) + 1);
+	if (k < METRICS_TEMPLATES)
+		m->tmpl[i] = k + 1;
+	range_lock(m->fd, F_OFD_SETLK, F_UNLCK, NAMES_AT,
+	    FILE_SIZE - NAMES_AT);
+}
+
+enum metrics_reason
+metrics_reason(const char *code)
+{
+	int	 r;
+
+	for (r = MRSN_NONE + 1; r < MRSN_OTHER; r++)
+		if (strcmp(code, reason_names[r]) == 0)
+			return (enum metrics_reason)r;
+	return MRSN_OTHER;
 }
 
 static int
@@ -107,6 +176,34 @@ bucket_of(double seconds)
 		if (seconds <= bucket_le[i])
 			return i;
 	return METRICS_BUCKETS - 1;
+}
+
+/* A PKCSReq, RenewalReq or CertPoll by template and outcome. */
+static void
+count_enrollment(struct metrics *m, const struct metrics_mark *k)
+{
+	int	 g, t, o;
+
+	switch (k->msg) {
+	case MMSG_PKCSREQ: g = 0; break;
+	case MMSG_RENEWALREQ: g = 1; break;
+	case MMSG_CERTPOLL: g = 2; break;
+	default: return;
+	}
+	if (k->op != MOP_PKIOPERATION)
+		return;
+	if (k->result == MRES_SUCCESS)
+		o = 0;
+	else if (k->result == MRES_PENDING)
+		o = 1;
+	else if (k->result == MRES_FAILURE)
+		o = 1 + (k->reason > MRSN_NONE && k->reason < MRSN_COUNT ?
+		    (int)k->reason : MRSN_OTHER);
+	else
+		return;
+	t = k->tmpl >= 0 && k->tmpl < METRICS_TEMPLATES ? m->tmpl[k->tmpl] :
+	    0;
+	m->mine->enrollments[g][t][o]++;
 }
 
 void
@@ -124,6 +221,7 @@ metrics_request(struct metrics *m, const struct metrics_mark *k,
 	m->mine->requests[k->op][k->msg][k->result][fail]++;
 	m->mine->buckets[k->op][bucket_of(seconds)]++;
 	m->mine->duration_us[k->op] += (uint64_t)(seconds * 1e6);
+	count_enrollment(m, k);
 }
 
 void
@@ -154,6 +252,9 @@ metrics_sum(const struct metrics *m, struct metrics_slot *sum)
 		return;
 	for (s = 0; s < METRICS_SLOTS; s++) {
 		const uint64_t *in = (const uint64_t *)&m->slots[s];
+		/* Never owned: nothing counted (most of the file). */
+		if (__atomic_load_n(&m->slots[s].owner, __ATOMIC_RELAXED) == 0)
+			continue;
 		for (i = 0; i < n; i++)
 			out[i] += __atomic_load_n(&in[i], __ATOMIC_RELAXED);
 	}
@@ -223,6 +324,68 @@ render_requests(const struct metrics_slot *s, struct buf *b)
 	return rc;
 }
 
+/* A label value as the text format wants it: \\, \" and \n escaped. */
+static void
+label_value(const char *in, char *out, size_t len)
+{
+	size_t	 n = 0;
+
+	for (; *in != '\0' && n + 3 < len; in++) {
+		if (*in == '\\' || *in == '"' || *in == '\n')
+			out[n++] = '\\';
+		out[n++] = *in == '\n' ? 'n' : *in;
+	}
+	out[n] = '\0';
+}
+
+/* Template t's label value: none, a name of the file's table, other. */
+static void
+template_label(const struct metrics *m, int t, char *out, size_t len)
+{
+	const char	*name = t == 0 ? "none" : "other";
+	metrics_name	 copy;
+
+	if (m != NULL && m->slots != NULL && t > 0 && t <= METRICS_TEMPLATES) {
+		memcpy(copy, names_of(m)[t - 1], sizeof(copy));
+		copy[sizeof(copy) - 1] = '\0';
+		if (copy[0] != '\0')
+			name = copy;
+	}
+	label_value(name, out, len);
+}
+
+/* Enrollments by message type, template, result and reason; only the
+ * combinations that happened. */
+static int
+render_enrollments(const struct metrics *m, const struct metrics_slot *s,
+    struct buf *b)
+{
+	static const int msgs[METRICS_ENROLL_MSGS] = { MMSG_PKCSREQ,
+	    MMSG_RENEWALREQ, MMSG_CERTPOLL };
+	const char	*name = "mscep_enrollments_total", *res;
+	char		 labels[320], tmpl[2 * METRICS_NAME_MAX];
+	int		 g, t, o, r, rc = family(b, name, "counter",
+			    "Enrollment requests (PKCSReq, RenewalReq, "
+			    "CertPoll) answered, by template, result and the "
+			    "named reason of a FAILURE.");
+
+	for (g = 0; g < METRICS_ENROLL_MSGS; g++)
+	for (t = 0; t < METRICS_TMPL_COUNT; t++)
+	for (o = 0; o < METRICS_OUTCOMES; o++) {
+		if (s->enrollments[g][t][o] == 0)
+			continue;
+		res = o == 0 ? "SUCCESS" : o == 1 ? "PENDING" : "FAILURE";
+		r = o < 2 ? MRSN_NONE : o - 1;
+		template_label(m, t, tmpl, sizeof(tmpl));
+		snprintf(labels, sizeof(labels), "message_type=\"%s\","
+		    "template=\"%s\",result=\"%s\",reason=\"%s\"",
+		    msg_names[msgs[g]], tmpl, res, reason_names[r]);
+		rc |= metrics_sample(b, name, labels,
+		    (double)s->enrollments[g][t][o]);
+	}
+	return rc;
+}
+
 static int
 render_histogram(const struct metrics_slot *s, struct buf *b, int o)
 {
@@ -251,11 +414,13 @@ render_histogram(const struct metrics_slot *s, struct buf *b, int o)
 }
 
 int
-metrics_render_counts(const struct metrics_slot *s, struct buf *b)
+metrics_render_counts(const struct metrics *m, const struct metrics_slot *s,
+    struct buf *b)
 {
 	char	 labels[64];
 	int	 o, i, rc = render_requests(s, b);
 
+	rc |= render_enrollments(m, s, b);
 	rc |= family(b, "mscep_request_duration_seconds", "histogram",
 	    "Time from the request's routing to its answer, by operation.");
 	for (o = 0; o < MOP_COUNT; o++) {

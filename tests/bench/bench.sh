@@ -80,8 +80,8 @@ cleanup() {
 stop_strays() {
 	local p
 	for p in $(pgrep -x mscep); do
-		if tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null | grep -qx -- "$INI" ||
-		    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null |
+		if tr '\0' '\n' 2>/dev/null <"/proc/$p/cmdline" | grep -qx -- "$INI" ||
+		    tr '\0' '\n' 2>/dev/null <"/proc/$p/environ" |
 		    grep -qx -- "MSCEP_CONFIG=$INI"; then
 			kill "$p" 2>/dev/null
 		fi
@@ -925,7 +925,7 @@ report() {
 	done
 	for s in "${names[@]}" store-empty store-full store-sqlite store-pg \
 	    store-pg2 store-pgfull build-baseline build-current \
-	    signer-inproc signer-remote intune; do
+	    signer-inproc signer-remote metrics-on metrics-off intune; do
 		[ "${FAILED[$s]:-0}" -gt 0 ] || continue
 		echo "errors of $s, by reason (the load tool's words):"
 		cat "$T/$s".*.out | grep '^FAIL reason=' | sed -e 's/^FAIL reason=//' \
@@ -981,7 +981,7 @@ for p in $PARTS; do
 	declare -F "part_$p" >/dev/null || die "unknown part '$p' (BENCH_PARTS)"
 done
 case " $PARTS " in
-*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "* | *" signer "* | *" intune "* | *" pg "*)
+*" lighttpd "* | *" nginx "* | *" scepserver "* | *" million "* | *" longget "* | *" baseline "* | *" signer "* | *" intune "* | *" pg "* | *" metrics "*)
 	ensure_keys ;;
 esac
 # speed first; the three servers take turns, ROUNDS times, so that load

@@ -1,4 +1,4 @@
-# tests/e2e/deploy_suite.sh - sourced by test_apache.sh, test_lighttpd.sh
+# tests/e2e/deploy_suite.sh - sourced by test_apache_*.sh, test_lighttpd.sh
 # and test_nginx.sh: what every shipped deployment must do, checked through
 # the real server started from its shipped configuration. Expects URL and
 # TLSURL (render with TLS=1), a store with PasswordMax >= 60, and the
@@ -56,6 +56,30 @@ deploy_protocol() {
 	check "$n: all 700 names are in the certificate" sh -c "
 	    openssl x509 -in \$(ls '$T/$n-big'/*.pem | head -1) -noout -ext subjectAltName |
 	    tr ',' '\n' | grep -c DNS: | grep -qx 700"
+}
+
+# deploy_metrics NAME: the shipped configuration routes /metrics ([Metrics]
+# Path) to mscep, which answers loopback ([Metrics] AllowFrom) with the
+# text format promtool accepts, counting the enrollments deploy_protocol
+# made (every certificate in the store but the TLS one mscep-admin made),
+# whichever worker or CGI process answered them.
+deploy_metrics() {
+	n=$1
+	c=$(curl -s -D "$T/$n-metrics.h" -o "$T/$n-metrics.txt" -w '%{http_code}' \
+	    "http://127.0.0.1:$PORT/metrics")
+	check "$n: GET /metrics from 127.0.0.1 answers 200 (got $c)" test "$c" = 200
+	check "$n: ... in the text format's content type" \
+	    grep -qi '^content-type: text/plain; version=0.0.4' "$T/$n-metrics.h"
+	check "$n: promtool check metrics accepts it" \
+	    sh -c "promtool check metrics < '$T/$n-metrics.txt'"
+	issued=$(awk '$1 == "mscep_certificates_issued_total" { print $2 }' \
+	    "$T/$n-metrics.txt")
+	counted=$(awk '/^mscep_enrollments_total\{message_type="PKCSReq",.*result="SUCCESS"/ {
+	    s += $2 } END { print s + 0 }' "$T/$n-metrics.txt")
+	check "$n: the page counts the $((${issued:-1} - 1)) enrollments made ($counted PKCSReq SUCCESS, at least 4)" \
+	    test "$counted" = "$((${issued:-1} - 1))" -a "$counted" -ge 4
+	check "$n: ... and the PKIOperations among the requests by operation" \
+	    sh -c "grep -q '^mscep_requests_total{operation=\"PKIOperation\",message_type=\"PKCSReq\",result=\"SUCCESS\"' '$T/$n-metrics.txt'"
 }
 
 # deploy_crl NAME: the shipped configuration serves the published CRL.
@@ -266,6 +290,7 @@ deploy_stop() {
 
 deploy_suite() {
 	deploy_protocol "$1"
+	deploy_metrics "$1"
 	deploy_crl "$1"
 	deploy_exposure "$1" "http://127.0.0.1:$PORT"
 	# mod_proxy_fcgi's long GETs go through mscep-bridge to the pool.

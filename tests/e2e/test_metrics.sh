@@ -3,7 +3,8 @@
 # pre-forked pool: counters summed over the workers move with an
 # enrollment and a refusal, the page passes `promtool check metrics`, a
 # real Prometheus scrapes it, an address outside [Metrics] AllowFrom gets
-# 403; `mscep-admin status` and `status --json` show the same store.
+# 403; `mscep-admin status` and `status --json` show the same store; the
+# shipped Grafana dashboard and alert rules name only what the page has.
 . "$(dirname "$0")/lib.sh"
 
 CLI=$MSCEP_BIN/scepcli
@@ -38,7 +39,7 @@ check "... in the text format's content type" sh -c "
 check "promtool check metrics accepts the page" \
     sh -c "promtool check metrics < '$T/m0.txt'"
 check "the workers share one slot file, 0600, in the state folder" \
-    test "$(stat -c %a "$T/state/metrics-1.slots")" = 600
+    test "$(stat -c %a "$T/state/metrics-2.slots")" = 600
 issued0=$(value "$T/m0.txt" mscep_certificates_issued_total)
 
 mkdir -p "$T/certs"
@@ -57,6 +58,14 @@ bad_series='mscep_requests_total{operation="PKIOperation",message_type="PKCSReq"
 check "PKCSReq SUCCESS counted once" test "$(value "$T/m1.txt" "$ok_series")" = 1
 check "PKCSReq FAILURE badRequest counted once" \
     test "$(value "$T/m1.txt" "$bad_series")" = 1
+tmpl=IPSECIntermediateOffline
+enr='mscep_enrollments_total{message_type="PKCSReq",template="'$tmpl'"'
+check "the enrollment by template: $tmpl SUCCESS once" test "$(value \
+    "$T/m1.txt" "$enr"',result="SUCCESS",reason="none"}')" = 1
+check "the refusal by template and reason: PasswordRejected once" test \
+    "$(value "$T/m1.txt" "$enr"',result="FAILURE",reason="PasswordRejected"}')" = 1
+check "... and no other enrollment series" \
+    test "$(grep -c '^mscep_enrollments_total{' "$T/m1.txt")" = 2
 check "GetCACert counted" test "$(value "$T/m1.txt" \
     'mscep_requests_total{operation="GetCACert",message_type="none",result="ok",fail_info="none"}')" -ge 2
 check "the latency histogram counted both PKIOperations" test "$(value \
@@ -122,6 +131,23 @@ check "Prometheus has mscep_certificates_issued_total = $issued1" sh -c "
     query mscep_certificates_issued_total && test \"\$(query_value)\" = $issued1"
 check "Prometheus has the PKCSReq SUCCESS series" query \
     'mscep_requests_total{message_type="PKCSReq",result="SUCCESS"}'
+# The shipped dashboard and alert rules against this page and this
+# Prometheus (Grafana is not in Debian: its import is not run here).
+DASH=$TOP/deploy/grafana/mscep-dashboard.json
+RULES=$TOP/deploy/prometheus/mscep-rules.yml
+check "promtool check rules accepts the shipped alert rules" \
+    promtool check rules "$RULES"
+check "the dashboard is Grafana's JSON; its PromQL and the rules name only series and labels on the page" \
+    sh -c "python3 '$TOP/tests/tools/dashboard_check.py' '$DASH' '$T/m1.txt' \
+    '$RULES' > '$T/exprs.txt'"
+n=0
+bad=
+while IFS= read -r e; do
+	n=$((n + 1))
+	query "$e" || bad="$bad [$e]"
+done < "$T/exprs.txt"
+check "Prometheus has data for each of the dashboard's $n queries${bad:+; none for$bad}" \
+    test -z "$bad" -a "$n" -ge 12
 kill "$prom" && wait "$prom" 2>/dev/null
 check "Prometheus stopped by its PID" sh -c "! kill -0 $prom 2>/dev/null"
 

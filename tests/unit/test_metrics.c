@@ -35,9 +35,9 @@ teardown(void)
 }
 
 static const struct metrics_mark enroll_ok = { MOP_PKIOPERATION,
-	MMSG_PKCSREQ, MRES_SUCCESS, -1 };
+	MMSG_PKCSREQ, MRES_SUCCESS, -1, -1, MRSN_NONE };
 static const struct metrics_mark enroll_bad = { MOP_PKIOPERATION,
-	MMSG_PKCSREQ, MRES_FAILURE, 2 };	/* badRequest */
+	MMSG_PKCSREQ, MRES_FAILURE, 2, -1, MRSN_PASSWORD };	/* badRequest */
 
 /* Two handles (two workers) get two slots; the sum adds both. */
 static void
@@ -126,13 +126,19 @@ test_open_fails(void)
 }
 
 static char *
-render(const struct metrics_slot *s)
+render_named(const struct metrics *m, const struct metrics_slot *s)
 {
 	struct buf	 b = { 0 };
 
-	CU_ASSERT(metrics_render_counts(s, &b) == 0);
+	CU_ASSERT(metrics_render_counts(m, s, &b) == 0);
 	CU_ASSERT(buf_append(&b, "", 1) == 0);
 	return (char *)b.p;
+}
+
+static char *
+render(const struct metrics_slot *s)
+{
+	return render_named(NULL, s);
 }
 
 /* Buckets are cumulative in the text; sum and count agree. */
@@ -142,7 +148,8 @@ test_histogram(void)
 	static const double	 d[] = { 0.001, 0.007, 0.3, 20 };
 	struct metrics_slot	 s;
 	struct metrics		 m = { .slots = &s, .mine = &s };
-	struct metrics_mark	 k = { MOP_GETCACERT, MMSG_NONE, MRES_OK, -1 };
+	struct metrics_mark	 k = { MOP_GETCACERT, MMSG_NONE, MRES_OK, -1,
+				    -1, MRSN_NONE };
 	char			*t;
 	size_t			 i;
 
@@ -201,9 +208,139 @@ test_text(void)
 	CU_ASSERT_EQUAL(n, 2);
 	for (n = 0, p = t; (p = strstr(p, "# TYPE ")) != NULL; p++)
 		n++;
-	CU_ASSERT_EQUAL(n, 4);
+	CU_ASSERT_EQUAL(n, 5);
+	/* No enrollment yet: the family without a sample. */
+	CU_ASSERT(strstr(t, "# TYPE mscep_enrollments_total counter\n") !=
+	    NULL);
+	CU_ASSERT(strstr(t, "\nmscep_enrollments_total{") == NULL);
 	free(t);
 	t = NULL;
+}
+
+/* 1 when text has the enrollment sample with these labels and value. */
+static int
+has_enrollment(const char *t, const char *msg, const char *tmpl,
+    const char *result, const char *reason, int value)
+{
+	char	 line[512];
+
+	snprintf(line, sizeof(line), "\nmscep_enrollments_total{message_type="
+	    "\"%s\",template=\"%s\",result=\"%s\",reason=\"%s\"} %d\n", msg,
+	    tmpl, result, reason, value);
+	return strstr(t, line) != NULL;
+}
+
+/*
+ * Two workers with different configurations (a reload reordered the
+ * templates and dropped one): a name keeps its index in the file, so the
+ * counts of both add up under the right name; a request without a
+ * template counts as "none"; a FAILURE by its named reason.
+ */
+static void
+test_templates(void)
+{
+	struct metrics		 a, b;
+	struct metrics_slot	 sum;
+	struct metrics_mark	 k = enroll_ok;
+	char			 why[REASON_MAX], *t;
+
+	CU_ASSERT_FATAL(metrics_open(path, &a, why, sizeof(why)) == 0);
+	CU_ASSERT_FATAL(metrics_open(path, &b, why, sizeof(why)) == 0);
+	metrics_template_add(&a, 0, "Web");
+	metrics_template_add(&a, 1, "Device");
+	metrics_template_add(&b, 0, "Device");
+	metrics_template_add(&b, 1, "VPN \"x\"");
+	CU_ASSERT_EQUAL(a.tmpl[1], b.tmpl[0]);
+	CU_ASSERT_NOT_EQUAL(a.tmpl[0], b.tmpl[1]);
+	k.tmpl = 1;
+	metrics_request(&a, &k, 0.01);
+	k.tmpl = 0;
+	metrics_request(&b, &k, 0.01);
+	k.tmpl = 1;
+	k.msg = MMSG_RENEWALREQ;
+	k.result = MRES_PENDING;
+	metrics_request(&b, &k, 0.01);
+	k = enroll_bad;
+	k.tmpl = 0;
+	metrics_request(&a, &k, 0.01);
+	k.tmpl = -1;
+	k.reason = metrics_reason("ChallengeExpired");
+	metrics_request(&b, &k, 0.01);
+	k.reason = metrics_reason("anything else \"{");
+	metrics_request(&b, &k, 0.01);
+	k.msg = MMSG_GETCERT;		/* no template: not an enrollment */
+	metrics_request(&b, &k, 0.01);
+	k.msg = MMSG_CERTPOLL;
+	k.op = MOP_OTHER;
+	metrics_request(&b, &k, 0.01);
+	metrics_sum(&a, &sum);
+	t = render_named(&b, &sum);
+	CU_ASSERT(has_enrollment(t, "PKCSReq", "Device", "SUCCESS", "none", 2));
+	CU_ASSERT(has_enrollment(t, "RenewalReq", "VPN \\\"x\\\"", "PENDING",
+	    "none", 1));
+	CU_ASSERT(has_enrollment(t, "PKCSReq", "Web", "FAILURE",
+	    "PasswordRejected", 1));
+	CU_ASSERT(has_enrollment(t, "PKCSReq", "none", "FAILURE",
+	    "ChallengeExpired", 1));
+	CU_ASSERT(has_enrollment(t, "PKCSReq", "none", "FAILURE", "other", 1));
+	CU_ASSERT(strstr(t, "message_type=\"GetCert\",template") == NULL);
+	CU_ASSERT(strstr(t, "message_type=\"CertPoll\",template") == NULL);
+	free(t);
+	t = NULL;
+	metrics_close(&a);
+	metrics_close(&b);
+}
+
+/* Every listed code is its own reason; "none" and "Success" are no
+ * FAILURE's reason. */
+static void
+test_reasons(void)
+{
+	static const char *const codes[] = { "ChallengePasswordMissing",
+	    "ChallengeReplayed", "SubjectAltNameMismatch",
+	    "CertificateRequestDenied", "PasswordRejected", "IntuneTimeout",
+	    "StoreError", "ServerError", "Unknown" };
+	size_t	 i, j;
+
+	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+		CU_ASSERT(metrics_reason(codes[i]) != MRSN_OTHER);
+		for (j = 0; j < i; j++)
+			CU_ASSERT(metrics_reason(codes[i]) !=
+			    metrics_reason(codes[j]));
+	}
+	CU_ASSERT_EQUAL(metrics_reason("none"), MRSN_OTHER);
+	CU_ASSERT_EQUAL(metrics_reason("Success"), MRSN_OTHER);
+	CU_ASSERT_EQUAL(metrics_reason(""), MRSN_OTHER);
+}
+
+/* Past METRICS_TEMPLATES names the file has no room: "other". */
+static void
+test_templates_full(void)
+{
+	struct metrics		 m;
+	struct metrics_slot	 sum;
+	struct metrics_mark	 k = enroll_ok;
+	char			 why[REASON_MAX], name[32], full[160], *t;
+	int			 i;
+
+	snprintf(full, sizeof(full), "%s/full.slots", dir);
+	CU_ASSERT_FATAL(metrics_open(full, &m, why, sizeof(why)) == 0);
+	for (i = 0; i <= METRICS_TEMPLATES; i++) {
+		snprintf(name, sizeof(name), "T%d", i);
+		metrics_template_add(&m, 0, name);
+	}
+	CU_ASSERT_EQUAL(m.tmpl[0], METRICS_TEMPLATES + 1);
+	metrics_template_add(&m, 1, "T0");	/* still known */
+	CU_ASSERT_EQUAL(m.tmpl[1], 1);
+	k.tmpl = 0;
+	metrics_request(&m, &k, 0.01);
+	metrics_sum(&m, &sum);
+	t = render_named(&m, &sum);
+	CU_ASSERT(has_enrollment(t, "PKCSReq", "other", "SUCCESS", "none", 1));
+	free(t);
+	t = NULL;
+	metrics_close(&m);
+	unlink(full);
 }
 
 static void
@@ -315,6 +452,11 @@ register_metrics(void)
 
 	if (s == NULL ||
 	    !CU_add_test(s, "two workers' slots summed", test_slots_summed) ||
+	    !CU_add_test(s, "templates keep their index across configurations",
+	    test_templates) ||
+	    !CU_add_test(s, "reasons are a fixed list", test_reasons) ||
+	    !CU_add_test(s, "a full name table counts \"other\"",
+	    test_templates_full) ||
 	    !CU_add_test(s, "a slot outlives its worker",
 	    test_slot_outlives_worker) ||
 	    !CU_add_test(s, "a file that cannot open counts nothing",
