@@ -58,8 +58,11 @@ tar -C "$TOP" --exclude=./build --exclude=./bin --exclude=./.git \
     --exclude=./debian/tmp --exclude=./debian/mscep -cf - . |
     tar -C "$T/src/mscep" -xf -
 t0=$(date +%s)
+# Not the calling make's variables: under make check-asan they name
+# build/asan/bin, and the package is the release build whatever runs this.
 check "dpkg-buildpackage -us -uc -b builds the package" sh -c "
-    cd '$T/src/mscep' && DEB_BUILD_OPTIONS='nocheck noautodbgsym' dpkg-buildpackage -us -uc -b \
+    cd '$T/src/mscep' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+    DEB_BUILD_OPTIONS='nocheck noautodbgsym' dpkg-buildpackage -us -uc -b \
     > '$T/build.log' 2>&1"
 echo "# build: $(($(date +%s) - t0)) s"
 DEB=$(ls "$T"/src/mscep_*_"$(dpkg --print-architecture)".deb 2>/dev/null | head -1)
