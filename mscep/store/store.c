@@ -275,11 +275,36 @@ store_pending_add(struct store *s, const struct pending_req *p,
 	return counted(s, s->ops->pending_add(s, p, claim));
 }
 
+struct txid_match {
+	const char	*key_id;
+	int		 other_key;
+	int		(*fn)(const struct pending_req *, void *);
+	void		*arg;
+};
+
+static int
+match_key(const struct pending_req *p, void *arg)
+{
+	struct txid_match	*m = arg;
+
+	/* RFC 8894 3.3.3: who does not hold the key learns nothing about
+	 * the request. */
+	if (strcmp(p->key_id, m->key_id) != 0) {
+		m->other_key = 1;
+		return 1;
+	}
+	return m->fn(p, m->arg);
+}
+
 enum store_rc
 store_pending_find(struct store *s, const char *txid, const char *key_id,
     int64_t now, int (*fn)(const struct pending_req *, void *), void *arg)
 {
-	return counted(s, s->ops->pending_find(s, txid, key_id, now, fn, arg));
+	struct txid_match	 m = { key_id, 0, fn, arg };
+	enum store_rc		 rc;
+
+	rc = counted(s, s->ops->pending_find(s, txid, now, match_key, &m));
+	return rc == STORE_OK && m.other_key ? STORE_TXID_TAKEN : rc;
 }
 
 enum store_rc

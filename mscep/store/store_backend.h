@@ -63,9 +63,9 @@ struct store_ops {
 	enum store_rc (*crl_next)(struct store *, int count, int64_t *first);
 	enum store_rc (*pending_add)(struct store *,
 	    const struct pending_req *, const struct store_claim *);
+	/* Every request with this transactionID (store.c keeps the key's). */
 	enum store_rc (*pending_find)(struct store *, const char *txid,
-	    const char *key_id, int64_t now,
-	    int (*fn)(const struct pending_req *, void *), void *);
+	    int64_t now, int (*fn)(const struct pending_req *, void *), void *);
 	enum store_rc (*pending_get)(struct store *, int64_t id, int64_t now,
 	    int (*fn)(const struct pending_req *, void *), void *);
 	enum store_rc (*pending_list)(struct store *, int64_t now,

@@ -121,38 +121,15 @@ each_pending(struct store *s, const char *sql, const struct pg_params *p,
 	return rc;
 }
 
-struct txid_match {
-	const char	*key_id;
-	int		 other_key;
-	int		(*fn)(const struct pending_req *, void *);
-	void		*arg;
-};
-
-static int
-match_key(const struct pending_req *p, void *arg)
-{
-	struct txid_match	*m = arg;
-
-	/* §3.3.3: who does not hold the key learns nothing about it. */
-	if (strcmp(p->key_id, m->key_id) != 0) {
-		m->other_key = 1;
-		return 1;
-	}
-	return m->fn(p, m->arg);
-}
-
 enum store_rc
-store_pg_pending_find(struct store *s, const char *txid, const char *key_id,
-    int64_t now, int (*fn)(const struct pending_req *, void *), void *arg)
+store_pg_pending_find(struct store *s, const char *txid, int64_t now,
+    int (*fn)(const struct pending_req *, void *), void *arg)
 {
-	struct txid_match	 m = { key_id, 0, fn, arg };
 	struct pg_params	 p = { 0 };
-	enum store_rc		 rc;
 
 	pg_text(&p, txid);
-	rc = each_pending(s, PENDING_COLUMNS " WHERE transaction_id = $1", &p,
-	    now, match_key, &m);
-	return rc == STORE_OK && m.other_key ? STORE_TXID_TAKEN : rc;
+	return each_pending(s, PENDING_COLUMNS " WHERE transaction_id = $1", &p,
+	    now, fn, arg);
 }
 
 enum store_rc

@@ -81,8 +81,7 @@ enum store_rc store_sqlite_crl_next(struct store *, int count, int64_t *first);
 enum store_rc store_sqlite_pending_add(struct store *,
 	    const struct pending_req *, const struct store_claim *);
 enum store_rc store_sqlite_pending_find(struct store *, const char *txid,
-	    const char *key_id, int64_t now,
-	    int (*fn)(const struct pending_req *, void *), void *);
+	    int64_t now, int (*fn)(const struct pending_req *, void *), void *);
 enum store_rc store_sqlite_pending_get(struct store *, int64_t id, int64_t now,
 	    int (*fn)(const struct pending_req *, void *), void *);
 enum store_rc store_sqlite_pending_list(struct store *, int64_t now,
