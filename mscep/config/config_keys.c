@@ -904,10 +904,6 @@ config_check_rules(struct loader *l)
 	    c->store_conninfo[0] == '\0')
 		config_problem(l, "Store", "ConnInfo", "Backend = postgresql "
 		    "needs a connection string");
-	if (c->signer_socket[0] != '\0' && c->ca_direct)
-		config_problem(l, "Signer", "Socket", "CADirect = 1 makes the "
-		    "CA key sign CertRep in each worker: a signer needs "
-		    "CADirect = 0");
 	/* GetCACaps "Renewal" is a promise some template keeps. */
 	if (strstr(c->caps, "Renewal\n") == NULL)
 		return;

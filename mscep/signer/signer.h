@@ -1,11 +1,14 @@
 /*
- * signer.h - mscep -S, the one process that reads the CA and OCSP
- * responder keys (files or pkcs11: references, keyop_open_ref): workers
- * with [Signer] Socket ask it over the Unix socket (sigwire.h) for each
- * certificate, CRL and OCSP signature; it checks each object
- * (sigcheck.h), signs it or refuses, and logs one line per request with
- * the worker's transaction ID. It records nothing else: a signer killed
- * mid-request leaves the worker with an error and the store untouched.
+ * signer.h - mscep -S, the one process that reads the private keys of
+ * the request path: the CA's, the RA signing and encryption keys (the
+ * CA's alone in CA-direct mode) and the OCSP responder's (files or
+ * pkcs11: references, keyop_open_ref). Workers with [Signer] Socket ask
+ * it over the Unix socket (sigwire.h) for each certificate, CRL, OCSP and
+ * CertRep signature and each decryption of a request's envelope; it
+ * checks each object (sigcheck.h), signs or decrypts it or refuses, and
+ * logs one line per request with the worker's transaction ID. It records
+ * nothing else: a signer killed mid-request leaves the worker with an
+ * error and the store untouched.
  */
 #ifndef MSCEP_SIGNER_H
 #define MSCEP_SIGNER_H

@@ -5,8 +5,9 @@
 # asked of the signer over its Unix socket and logged there with the
 # transaction ID. The signer refuses a CA certificate, a foreign issuer
 # and a malformed frame sent straight to its socket; stopped, the workers
-# answer FAILURE at once and keep running; hung, they give up after
-# TimeoutMs; started again, enrollment works.
+# answer HTTP 503 at once and keep running; hung, they give up after
+# TimeoutMs; started again, enrollment works. The RA keys are the
+# signer's too: it decrypts each request's envelope and signs CertRep.
 . "$(dirname "$0")/lib.sh"
 
 CLI=$MSCEP_BIN/scepcli
@@ -118,12 +119,14 @@ check "the signer still signs after all that" test -f "$CERT_B"
 
 # Stopped: FAILURE at once, the workers live on.
 stop_signer
-start=$(date +%s%N)
 enroll c > /dev/null
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
-check "signer stopped: the enrollment fails" grep -q 'FAILURE\|REFUSED' "$T/c.out"
-check "... within 1 s ($ms ms)" test "$ms" -lt 1000
-check "... the worker logs why" grep -q 'op=signer what=certificate.*cannot reach the signer' "$T/run/mscep.log"
+# The request's own time, as scepcli measures it (its key generation
+# left out: a loaded machine makes that slow).
+ms=$(sed -n 's/^FAIL .* ms=\([0-9]*\).*/\1/p' "$T/c.out")
+check "signer stopped: the enrollment fails with HTTP 503" \
+    grep -q 'HTTP status 503' "$T/c.out"
+check "... at once, not after TimeoutMs ($ms ms)" test "${ms:-9999}" -lt 1000
+check "... the worker logs why" grep -q 'op=signer what=decrypt.*cannot reach the signer' "$T/run/mscep.log"
 check "... and stays up (GetCACaps)" curl -sf -o /dev/null "$URL?operation=GetCACaps"
 check "... nothing recorded for it" \
     test "$(sql "select count(*) from certificates")" = 2
@@ -143,12 +146,13 @@ while time.time() < end:
 EOF
 HPID=$!
 for i in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-start=$(date +%s%N)
 enroll d > /dev/null
-ms=$(( ($(date +%s%N) - start) / 1000000 ))
+ms=$(sed -n 's/^FAIL .* ms=\([0-9]*\).*/\1/p' "$T/d.out")
+ms=${ms:-0}
 kill $HPID 2>/dev/null; wait $HPID 2>/dev/null
 rm -f "$SOCK"
-check "signer hung: the enrollment fails" grep -q 'FAILURE\|REFUSED' "$T/d.out"
+check "signer hung: the enrollment fails with HTTP 503" \
+    grep -q 'HTTP status 503' "$T/d.out"
 check "... after TimeoutMs (1500), not much later ($ms ms)" \
     sh -c "[ $ms -ge 1400 ] && [ $ms -lt 6000 ]"
 check "... timed out, the worker says" grep -q 'op=signer.*timed out' "$T/run/mscep.log"
