@@ -80,8 +80,8 @@ struct keyop	*keyop_pkcs11(const char *uri, enum keyop_role, char *reason,
  * The signer's (mscep -S) key for role, behind the Unix socket path: each
  * operation connects, sends what is to be signed (sigwire.h) and waits
  * timeout_ms at most. cert is the key's certificate (borrowed: it must
- * outlive the handle): answers are verified against it. The challenge
- * role is not served (its operations fail). NULL when out of memory.
+ * outlive the handle): answers are verified against it. NULL when out
+ * of memory.
  */
 struct keyop	*keyop_remote(const char *path, int timeout_ms,
 		    enum keyop_role, X509 *cert);

@@ -424,9 +424,9 @@ cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
 	int		 len, rc = 0;
 
 	(void)flags;	/* CMS_BINARY, the signer's too */
-	if (k->role == KEYOP_CHALLENGE || X509_cmp(recipient, r->cert) != 0)
-		snprintf(reason, sizeof(reason), "the signer decrypts with "
-		    "the RA encryption key only");
+	if (X509_cmp(recipient, r->cert) != 0)
+		snprintf(reason, sizeof(reason), "the signer decrypts for "
+		    "the key's own certificate only");
 	else if ((len = i2d_CMS_ContentInfo(cms, &der)) <= 0)
 		snprintf(reason, sizeof(reason), "cannot encode the envelope");
 	else if (ask(r, SIGWIRE_DECRYPT, EVP_sha256(), 0, der, (size_t)len,

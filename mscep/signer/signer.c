@@ -4,9 +4,11 @@
 #include "ca/keyops.h"
 #include "ca/sigwire.h"
 #include "scep/scep_attr.h"
+#include "policy/policy_mdmchallenge.h"
 #include "util/log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,34 @@
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
+
+/* Module = mdm-challenge: the challenge key pair (mscep-admin mdm-init). */
+static int
+load_challenge(struct signer *s, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 32];
+
+	if (s->cfg.policy != POLICY_MDM_CHALLENGE)
+		return 0;
+	if (config_state_path(&s->cfg, CHALLENGE_CERT, path,
+	    sizeof(path)) != 0 || ra_read_cert(path, &s->challenge_cert) != 0) {
+		snprintf(reason, rlen, "cannot read %s (mscep-admin mdm-init)",
+		    CHALLENGE_CERT);
+		return -1;
+	}
+	if (config_state_path(&s->cfg, CHALLENGE_KEY, path,
+	    sizeof(path)) != 0 || (s->challenge_key = keyop_load_ref(path,
+	    reason, rlen)) == NULL)
+		return -1;
+	if (X509_check_private_key(s->challenge_cert, s->challenge_key) !=
+	    1) {
+		ERR_clear_error();
+		snprintf(reason, rlen, "%s does not match %s", CHALLENGE_KEY,
+		    CHALLENGE_CERT);
+		return -1;
+	}
+	return 0;
+}
 
 int
 signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
@@ -33,7 +63,8 @@ signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 		    path, n < 0 ? 1 : n);
 		return -1;
 	}
-	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0)
+	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0 ||
+	    load_challenge(s, reason, rlen) != 0)
 		return -1;
 	if (s->cfg.ocsp_path[0] != '\0') {
 		if (ocsp_signer_load(&s->cfg, &s->ra, &s->ocsp, warn,
@@ -52,6 +83,8 @@ signer_close(struct signer *s)
 	if (s == NULL)
 		return;
 	ocsp_signer_free(&s->ocsp);
+	EVP_PKEY_free(s->challenge_key);
+	X509_free(s->challenge_cert);
 	ra_free(&s->ra);
 	config_free(&s->cfg);
 	memset(s, 0, sizeof(*s));
@@ -271,9 +304,10 @@ do_cms(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 
 /*
  * A pkcsPKIEnvelope addressed to the RA encryption certificate (the CA's
- * in CA-direct mode): CMS_decrypt undoes the key transport the client
- * chose, PKCS#1 v1.5 (a wrong one gives a random key, not an error to
- * learn from) or OAEP, and the content, which is the answer.
+ * in CA-direct mode), or an offline challenge to the challenge key's:
+ * CMS_decrypt undoes the key transport the client chose, PKCS#1 v1.5 (a
+ * wrong one gives a random key, not an error to learn from) or OAEP, or
+ * the key agreement, and the content, which is the answer.
  */
 static int
 do_decrypt(struct signer *s, const struct sigwire_req *q, struct buf *out,
@@ -284,22 +318,28 @@ do_decrypt(struct signer *s, const struct sigwire_req *q, struct buf *out,
 	BIO			*plain = NULL;
 	char			*data;
 	long			 n;
+	int			 chal = q->role == KEYOP_CHALLENGE;
 	int			 rc = SIGWIRE_ERROR;
 
+	/* A challenge may be an AuthEnvelopedData (challenge.h). */
 	if ((env = d2i_CMS_ContentInfo(NULL, &p, (long)q->der_len)) == NULL ||
-	    p != q->der + q->der_len || OBJ_obj2nid(CMS_get0_type(env)) !=
-	    NID_pkcs7_enveloped) {
+	    p != q->der + q->der_len || (OBJ_obj2nid(CMS_get0_type(env)) !=
+	    NID_pkcs7_enveloped && !(chal && OBJ_obj2nid(CMS_get0_type(env))
+	    == NID_id_smime_ct_authEnvelopedData))) {
 		snprintf(reason, rlen, "not one DER EnvelopedData");
 		goto out;
 	}
 	snprintf(what, wlen, "%d", sk_CMS_RecipientInfo_num(
 	    CMS_get0_RecipientInfos(env)));
 	if ((plain = BIO_new(BIO_s_mem())) == NULL ||
-	    CMS_decrypt(env, s->ra.enc_key, s->ra.enc_cert, NULL, plain,
+	    CMS_decrypt(env, chal ? s->challenge_key : s->ra.enc_key,
+	    chal ? s->challenge_cert : s->ra.enc_cert, NULL, plain,
 	    CMS_BINARY) != 1 || (n = BIO_get_mem_data(plain, &data)) < 0 ||
 	    buf_append(out, data, (size_t)n) != 0) {
-		log_openssl_reason(reason, rlen, "cannot decrypt (not "
-		    "addressed to the RA encryption certificate?)");
+		log_openssl_reason(reason, rlen, chal ? "cannot decrypt "
+		    "(not addressed to the challenge certificate?)" :
+		    "cannot decrypt (not addressed to the RA encryption "
+		    "certificate?)");
 		goto out;
 	}
 	rc = SIGWIRE_OK;
@@ -336,7 +376,8 @@ dispatch(struct signer *s, const struct sigwire_req *q, struct buf *out,
 		    "may use", q->md_nid);
 		return SIGWIRE_ERROR;
 	}
-	if (q->role != role_of(s, q->type)) {
+	if (q->role != role_of(s, q->type) && !(q->type == SIGWIRE_DECRYPT &&
+	    q->role == KEYOP_CHALLENGE && s->challenge_key != NULL)) {
 		snprintf(reason, rlen, "request type %d with key role %d",
 		    q->type, q->role);
 		return SIGWIRE_REFUSED;
