@@ -92,11 +92,18 @@ policy_mdmchallenge_open(const struct config *cfg, void **state, char *reason, s
 	if (in == NULL || (in->signers = sk_X509_new_null()) == NULL ||
 	    (in->trust = X509_STORE_new()) == NULL)
 		goto fail;
-	config_state_path(cfg, CHALLENGE_KEY, path, sizeof(path));
-	if (ra_read_key(path, &in->key) != 0)
-		goto missing;
 	config_state_path(cfg, CHALLENGE_CERT, path, sizeof(path));
 	if (ra_read_cert(path, &in->cert) != 0)
+		goto missing;
+	/* With a signer, it opens the challenges: no key here. */
+	if (cfg->signer_socket[0] != '\0') {
+		if ((in->op = keyop_remote(cfg->signer_socket,
+		    cfg->signer_timeout_ms, KEYOP_CHALLENGE, in->cert)) == NULL)
+			goto fail;
+		goto signers;
+	}
+	config_state_path(cfg, CHALLENGE_KEY, path, sizeof(path));
+	if (ra_read_key(path, &in->key) != 0)
 		goto missing;
 	if (X509_check_private_key(in->cert, in->key) != 1) {
 		snprintf(reason, rlen, "Module = mdm-challenge: %s does not match %s",
@@ -105,6 +112,7 @@ policy_mdmchallenge_open(const struct config *cfg, void **state, char *reason, s
 	}
 	if ((in->op = keyop_inproc(in->key, KEYOP_CHALLENGE)) == NULL)
 		goto fail;
+signers:
 	if (load_signers(cfg->challenge_signers, in->signers) != 0) {
 		snprintf(reason, rlen, "Module = mdm-challenge: no trusted MDM signer "
 		    "certificate in %s (mscep-admin mdm-init)",
@@ -289,6 +297,7 @@ policy_mdmchallenge_decide(void *arg, const struct config *cfg, struct store *st
 		    CHALLENGE_B64_MAX);
 		goto out;
 	}
+	keyop_set_context(in->op, req->txid);	/* the signer's log */
 	e = challenge_open_op(blob, in->op, in->cert, in->signers, in->trust,
 	    util_now(), cfg->clock_skew, &c, d->reason, sizeof(d->reason));
 	if (e != CHALLENGE_OK) {

@@ -50,6 +50,14 @@ keyop_cms_signer(struct keyop *k, CMS_ContentInfo *cms, X509 *signer,
 	    k->ops->cms_signer(k, cms, signer, md, flags) : NULL;
 }
 
+int
+keyop_cms_final(struct keyop *k, CMS_ContentInfo *cms, CMS_SignerInfo *si,
+    BIO *data)
+{
+	return may(k, ROLE(KEYOP_RA_SIGN) | ROLE(KEYOP_CA)) ?
+	    k->ops->cms_final(k, cms, si, data) : 0;
+}
+
 /* The RA encryption key, the CA key in CA-direct mode, the challenge key. */
 int
 keyop_cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
@@ -65,6 +73,12 @@ keyop_free(struct keyop *k)
 {
 	if (k != NULL)
 		k->ops->free(k);
+}
+
+int
+keyop_unavailable(const struct keyop *k)
+{
+	return k != NULL && k->unavailable;
 }
 
 void

@@ -38,6 +38,8 @@ struct keyop_ops {
 		    const EVP_MD *, unsigned long flags);
 	CMS_SignerInfo *(*cms_signer)(struct keyop *, CMS_ContentInfo *,
 		    X509 *signer, const EVP_MD *, unsigned int flags);
+	int	(*cms_final)(struct keyop *, CMS_ContentInfo *,
+		    CMS_SignerInfo *, BIO *data);
 	int	(*cms_decrypt)(struct keyop *, CMS_ContentInfo *,
 		    X509 *recipient, BIO *out, unsigned int flags);
 	void	(*free)(struct keyop *);
@@ -51,6 +53,7 @@ struct keyop {
 	const struct keyop_ops	*ops;
 	enum keyop_role		 role;
 	char			 context[KEYOP_CONTEXT_MAX + 1];
+	int			 unavailable;	/* keyop_unavailable */
 };
 
 /*
@@ -77,12 +80,16 @@ struct keyop	*keyop_pkcs11(const char *uri, enum keyop_role, char *reason,
  * The signer's (mscep -S) key for role, behind the Unix socket path: each
  * operation connects, sends what is to be signed (sigwire.h) and waits
  * timeout_ms at most. cert is the key's certificate (borrowed: it must
- * outlive the handle): answers are verified against it. Only the CA and
- * OCSP roles are served; the others fail. NULL when out of memory.
+ * outlive the handle): answers are verified against it. NULL when out
+ * of memory.
  */
 struct keyop	*keyop_remote(const char *path, int timeout_ms,
 		    enum keyop_role, X509 *cert);
 void		 keyop_free(struct keyop *);
+/* 1 when the last operation failed because the key's holder could not
+ * be reached or did not answer in time (the signer stopped or hung), as
+ * opposed to a refusal: the caller answers "retry later". */
+int		 keyop_unavailable(const struct keyop *);
 /* Sets what the next operations are logged with at the signer: printable
  * ASCII, cut at KEYOP_CONTEXT_MAX; NULL or "" clears it. */
 void		 keyop_set_context(struct keyop *, const char *);
@@ -92,9 +99,14 @@ int		 keyop_sign_cert(struct keyop *, X509 *, const EVP_MD *);
 int		 keyop_sign_crl(struct keyop *, X509_CRL *, const EVP_MD *);
 int		 keyop_sign_ocsp(struct keyop *, OCSP_BASICRESP *,
 		    X509 *signer, const EVP_MD *, unsigned long flags);
-/* Adds a SignerInfo for signer to cms (CMS_add1_signer). */
+/* Adds a SignerInfo for signer to cms (CMS_add1_signer); flags must
+ * hold CMS_PARTIAL: keyop_cms_final signs. */
 CMS_SignerInfo	*keyop_cms_signer(struct keyop *, CMS_ContentInfo *,
 		    X509 *signer, const EVP_MD *, unsigned int flags);
+/* Embeds the content of data (a memory BIO) and signs si, the one
+ * SignerInfo keyop_cms_signer added (CMS_final's work); 1 when done. */
+int		 keyop_cms_final(struct keyop *, CMS_ContentInfo *,
+		    CMS_SignerInfo *si, BIO *data);
 /* Decrypts an (Auth)EnvelopedData addressed to recipient into out. */
 int		 keyop_cms_decrypt(struct keyop *, CMS_ContentInfo *,
 		    X509 *recipient, BIO *out, unsigned int flags);

@@ -48,6 +48,15 @@ cms_signer(struct keyop *k, CMS_ContentInfo *cms, X509 *signer,
 }
 
 static int
+cms_final(struct keyop *k, CMS_ContentInfo *cms, CMS_SignerInfo *si,
+    BIO *data)
+{
+	(void)k;
+	(void)si;
+	return CMS_final(cms, data, NULL, CMS_BINARY);
+}
+
+static int
 cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
     BIO *out, unsigned int flags)
 {
@@ -67,6 +76,7 @@ static const struct keyop_ops inproc_ops = {
 	.sign_crl = sign_crl,
 	.sign_ocsp = sign_ocsp,
 	.cms_signer = cms_signer,
+	.cms_final = cms_final,
 	.cms_decrypt = cms_decrypt,
 	.free = inproc_free,
 };

@@ -11,7 +11,8 @@
  * signed DER that comes back is decoded over the caller's object (d2i
  * into it, after a trial decode: a failed d2i frees its target), so the
  * interface's "signs in place" holds, and verified with the key's
- * certificate.
+ * certificate. CMS signatures and decryptions send less (cms_final,
+ * cms_decrypt).
  */
 #include "ca/keyops.h"
 #include "ca/sigwire.h"
@@ -19,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +72,7 @@ ask(struct remote *r, int type, const EVP_MD *md, uint32_t flags,
 	struct buf		 frame = { 0 };
 	int			 fd = -1, rc = -1;
 
+	r->base.unavailable = 0;
 	snprintf(q.txid, sizeof(q.txid), "%s", r->base.context[0] != '\0' ?
 	    r->base.context : "-");
 	if (sigwire_req_encode(&q, &frame) != 0) {
@@ -77,10 +80,14 @@ ask(struct remote *r, int type, const EVP_MD *md, uint32_t flags,
 		    len);
 		goto out;
 	}
+	/* Not reached, or no answer in time: "retry later" for the client. */
 	if ((fd = dial(r, reason, rlen)) < 0 ||
 	    sigwire_write(fd, &frame, r->timeout_ms, reason, rlen) != 0 ||
-	    sigwire_read(fd, &frame, r->timeout_ms, reason, rlen) != 0 ||
-	    sigwire_resp_decode(frame.p, frame.len, &a, reason, rlen) != 0)
+	    sigwire_read(fd, &frame, r->timeout_ms, reason, rlen) != 0) {
+		r->base.unavailable = 1;
+		goto out;
+	}
+	if (sigwire_resp_decode(frame.p, frame.len, &a, reason, rlen) != 0)
 		goto out;
 	if (a.status != SIGWIRE_OK) {
 		snprintf(reason, rlen, "%s: %.*s", a.status == SIGWIRE_REFUSED ?
@@ -270,23 +277,171 @@ sign_ocsp(struct keyop *k, OCSP_BASICRESP *bs, X509 *signer,
 	return rc ? rc : failed(r, "OCSP", reason);
 }
 
-/* CertRep and the key transport stay with the RA keys in the worker. */
+/*
+ * The RA's CMS signature: the SignerInfo is made with the certificate's
+ * public key (CMS_add1_signer compares public keys only), so it names the
+ * signer and its algorithms; cms_final then does what CMS_final would,
+ * but has the signer sign the signed attributes.
+ */
 static CMS_SignerInfo *
 cms_signer(struct keyop *k, CMS_ContentInfo *cms, X509 *signer,
     const EVP_MD *md, unsigned int flags)
 {
-	(void)cms; (void)signer; (void)md; (void)flags;
-	failed((struct remote *)k, "CMS", "the signer does not sign CMS");
-	return NULL;
+	struct remote	*r = (struct remote *)k;
+	CMS_SignerInfo	*si = NULL;
+	EVP_PKEY	*pub;
+
+	if ((flags & CMS_PARTIAL) == 0 || (flags & CMS_KEY_PARAM) != 0 ||
+	    X509_cmp(signer, r->cert) != 0) {
+		failed(r, "CMS", "CMS_PARTIAL, and the key's own certificate");
+		return NULL;
+	}
+	if ((pub = X509_get_pubkey(signer)) != NULL)
+		si = CMS_add1_signer(cms, signer, pub, md, flags);
+	EVP_PKEY_free(pub);
+	return si;
 }
 
+/* The content embedded, and its type, digest and the time as signed
+ * attributes (RFC 5652 5.3, 11), as CMS_final adds them. */
+static int
+finish_attrs(CMS_ContentInfo *cms, CMS_SignerInfo *si, const EVP_MD *md,
+    BIO *data)
+{
+	ASN1_OCTET_STRING	**pos = CMS_get0_content(cms);
+	const ASN1_OBJECT	*type = CMS_get0_eContentType(cms);
+	unsigned char		 dig[EVP_MAX_MD_SIZE];
+	unsigned int		 dlen;
+	ASN1_TIME		*now = NULL;
+	char			*p = NULL;
+	long			 n = BIO_get_mem_data(data, &p);
+	int			 ok;
+
+	if (pos == NULL || n < 0 || n > INT_MAX || type == NULL)
+		return -1;
+	if (*pos == NULL && (*pos = ASN1_OCTET_STRING_new()) == NULL)
+		return -1;
+	(*pos)->flags &= ~ASN1_STRING_FLAG_CONT;
+	ok = ASN1_OCTET_STRING_set(*pos, (unsigned char *)p, (int)n) == 1 &&
+	    EVP_Digest(p, (size_t)n, dig, &dlen, md, NULL) == 1 &&
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType,
+	    V_ASN1_OBJECT, type, -1) == 1 &&
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, dig, (int)dlen) == 1 &&
+	    (now = X509_gmtime_adj(NULL, 0)) != NULL &&
+	    CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime,
+	    now->type, now, -1) == 1;
+	ASN1_TIME_free(now);
+	return ok ? 0 : -1;
+}
+
+/* The signed attributes' DER, as CMS signs it. */
+static int
+attrs_der(CMS_SignerInfo *si, unsigned char **der)
+{
+	STACK_OF(X509_ATTRIBUTE)	*attrs;
+	int				 i, len = -1;
+
+	*der = NULL;
+	if ((attrs = sk_X509_ATTRIBUTE_new_null()) == NULL)
+		return -1;
+	for (i = 0; i < CMS_signed_get_attr_count(si); i++)
+		if (sk_X509_ATTRIBUTE_push(attrs, CMS_signed_get_attr(si,
+		    i)) <= 0)
+			goto out;
+	len = sigwire_attrs_i2d(attrs, der);
+out:
+	sk_X509_ATTRIBUTE_free(attrs);	/* the attributes are borrowed */
+	return len;
+}
+
+/*
+ * sig is cert's key's signature of der. Checked on the DER, not with
+ * CMS_SignerInfo_verify: the SignerInfo holds its attributes in the order
+ * they were added until it is encoded, sorted, as der is.
+ */
+static int
+verifies(X509 *cert, const EVP_MD *md, const unsigned char *der, size_t len,
+    const struct buf *sig)
+{
+	EVP_MD_CTX	*ctx;
+	int		 ok;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	ok = EVP_DigestVerifyInit(ctx, NULL, md, NULL,
+	    X509_get0_pubkey(cert)) == 1 && EVP_DigestVerify(ctx, sig->p,
+	    sig->len, der, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}
+
+static int
+cms_final(struct keyop *k, CMS_ContentInfo *cms, CMS_SignerInfo *si,
+    BIO *data)
+{
+	struct remote	*r = (struct remote *)k;
+	X509_ALGOR	*dig = NULL;
+	const EVP_MD	*md = NULL;
+	unsigned char	*der = NULL;
+	struct buf	 got = { 0 };
+	char		 reason[REASON_MAX];
+	int		 len, rc = 0;
+
+	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
+	if (dig == NULL || (md = EVP_get_digestbyobj(dig->algorithm)) ==
+	    NULL || finish_attrs(cms, si, md, data) != 0 ||
+	    (len = attrs_der(si, &der)) <= 0)
+		snprintf(reason, sizeof(reason), "cannot build the signed "
+		    "attributes");
+	else if (ask(r, SIGWIRE_SIGN_CMS, md, 0, der, (size_t)len, &got,
+	    reason, sizeof(reason)) != 0)
+		;
+	else if (got.len > INT_MAX || !verifies(r->cert, md, der,
+	    (size_t)len, &got) || ASN1_STRING_set(
+	    CMS_SignerInfo_get0_signature(si), got.p, (int)got.len) != 1)
+		snprintf(reason, sizeof(reason), "the answer is not a "
+		    "signature by the %s key", r->base.role == KEYOP_CA ?
+		    "CA" : "RA signing");
+	else
+		rc = 1;
+	OPENSSL_free(der);
+	buf_free(&got);
+	return rc ? rc : failed(r, "CMS", reason);
+}
+
+/* The whole envelope goes: the signer decrypts the key transport (PKCS#1
+ * v1.5 or OAEP, as the client chose) and the content with OpenSSL's
+ * CMS_decrypt, and answers the content. */
 static int
 cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
     BIO *out, unsigned int flags)
 {
-	(void)cms; (void)recipient; (void)out; (void)flags;
-	return failed((struct remote *)k, "CMS", "the signer does not "
-	    "decrypt");
+	struct remote	*r = (struct remote *)k;
+	unsigned char	*der = NULL;
+	struct buf	 got = { 0 };
+	char		 reason[REASON_MAX];
+	int		 len, rc = 0;
+
+	(void)flags;	/* CMS_BINARY, the signer's too */
+	if (X509_cmp(recipient, r->cert) != 0)
+		snprintf(reason, sizeof(reason), "the signer decrypts for "
+		    "the key's own certificate only");
+	else if ((len = i2d_CMS_ContentInfo(cms, &der)) <= 0)
+		snprintf(reason, sizeof(reason), "cannot encode the envelope");
+	else if (ask(r, SIGWIRE_DECRYPT, EVP_sha256(), 0, der, (size_t)len,
+	    &got, reason, sizeof(reason)) != 0)
+		;
+	else if (got.len > INT_MAX || BIO_write(out, got.p,
+	    (int)got.len) != (int)got.len)
+		snprintf(reason, sizeof(reason), "out of memory");
+	else
+		rc = 1;
+	OPENSSL_free(der);
+	if (got.p != NULL)
+		OPENSSL_cleanse(got.p, got.len);
+	buf_free(&got);
+	return rc ? rc : failed(r, "decrypt", reason);
 }
 
 static void
@@ -305,6 +460,7 @@ static const struct keyop_ops remote_ops = {
 	.sign_crl = sign_crl,
 	.sign_ocsp = sign_ocsp,
 	.cms_signer = cms_signer,
+	.cms_final = cms_final,
 	.cms_decrypt = cms_decrypt,
 	.free = remote_free,
 };

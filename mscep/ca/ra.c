@@ -346,25 +346,29 @@ ra_switching(const struct config *cfg, char *reason, size_t rlen)
 	return 1;
 }
 
-/* Which private keys a process reads: all (mscep-admin, workers alone),
- * the RA's (workers with a signer), the CA's (the signer). */
-enum ra_keys { RA_KEYS_ALL, RA_KEYS_RA, RA_KEYS_CA };
+/* Which private keys a process reads: all (mscep-admin, the signer,
+ * workers without one), none (workers with [Signer] Socket). */
+enum ra_keys { RA_KEYS_ALL, RA_KEYS_NONE };
 
-/* The request path's key operations, on the keys just loaded, or the
- * signer's CA key. */
+/* The request path's key operations: on the keys just loaded, or the
+ * signer's (keyops_remote.c), each verified with its certificate. */
 static int
 make_ops(const struct config *cfg, struct ra *ra, enum ra_keys keys)
 {
 	enum keyop_role	 sign = ra->direct ? KEYOP_CA : KEYOP_RA_SIGN;
 	enum keyop_role	 enc = ra->direct ? KEYOP_CA : KEYOP_RA_ENC;
+	const char	*sock = cfg->signer_socket;
+	int		 ms = cfg->signer_timeout_ms;
 
-	ra->ca_op = keys == RA_KEYS_RA ? keyop_remote(cfg->signer_socket,
-	    cfg->signer_timeout_ms, KEYOP_CA, ra->ca) :
-	    keyop_inproc(ra->ca_key, KEYOP_CA);
-	if (keys == RA_KEYS_CA && !ra->direct)
-		return ra->ca_op ? 0 : -1;
-	ra->sign_op = keyop_inproc(ra->sign_key, sign);
-	ra->enc_op = keyop_inproc(ra->enc_key, enc);
+	if (keys == RA_KEYS_NONE) {
+		ra->ca_op = keyop_remote(sock, ms, KEYOP_CA, ra->ca);
+		ra->sign_op = keyop_remote(sock, ms, sign, ra->sign_cert);
+		ra->enc_op = keyop_remote(sock, ms, enc, ra->enc_cert);
+	} else {
+		ra->ca_op = keyop_inproc(ra->ca_key, KEYOP_CA);
+		ra->sign_op = keyop_inproc(ra->sign_key, sign);
+		ra->enc_op = keyop_inproc(ra->enc_key, enc);
+	}
 	return ra->ca_op && ra->sign_op && ra->enc_op ? 0 : -1;
 }
 
@@ -487,24 +491,21 @@ static int
 load(const struct config *cfg, struct ra *ra, enum ra_keys keys,
     char *reason, size_t rlen)
 {
-	int	 ra_keys = keys != RA_KEYS_CA;
+	int	 with_keys = keys == RA_KEYS_ALL;
 
 	memset(ra, 0, sizeof(*ra));
 	if (ra_switching(cfg, reason, rlen))
 		return -1;
 	ra->direct = cfg->ca_direct;
-	if (keys != RA_KEYS_ALL && ra->direct) {
-		snprintf(reason, rlen, "[Signer] Socket needs CADirect = 0");
-		return -1;
-	}
-	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, keys == RA_KEYS_RA ?
-	    NULL : &ra->ca_key, reason, rlen) != 0 ||
+	if (load_pair(cfg, RA_CA_CERT, RA_CA_KEY, &ra->ca, with_keys ?
+	    &ra->ca_key : NULL, reason, rlen) != 0 ||
 	    ra_key_id(ra->ca, ra->ca_key_id) != 0 ||
 	    ra_read_index(cfg, cfg->state_dir, &ra->ca_index, reason,
 	    rlen) != 0 || key_cdp(cfg, ra, reason, rlen) != 0)
 		goto fail;
 	if (ra->direct) {
-		if (EVP_PKEY_get_base_id(ra->ca_key) != EVP_PKEY_RSA) {
+		if (EVP_PKEY_get_base_id(X509_get0_pubkey(ra->ca)) !=
+		    EVP_PKEY_RSA) {
 			snprintf(reason, rlen, "CADirect=1 needs an RSA CA key:"
 			    " SCEP clients encrypt to it with key transport");
 			goto fail;
@@ -512,9 +513,9 @@ load(const struct config *cfg, struct ra *ra, enum ra_keys keys,
 		ra->sign_cert = ra->enc_cert = ra->ca;
 		ra->sign_key = ra->enc_key = ra->ca_key;
 	} else if (load_pair(cfg, RA_SIGN_CERT, RA_SIGN_KEY, &ra->sign_cert,
-	    ra_keys ? &ra->sign_key : NULL, reason, rlen) != 0 ||
+	    with_keys ? &ra->sign_key : NULL, reason, rlen) != 0 ||
 	    load_pair(cfg, RA_ENC_CERT, RA_ENC_KEY, &ra->enc_cert,
-	    ra_keys ? &ra->enc_key : NULL, reason, rlen) != 0 ||
+	    with_keys ? &ra->enc_key : NULL, reason, rlen) != 0 ||
 	    check_ra_issuer(ra, ra->sign_cert, RA_SIGN_CERT, reason,
 	    rlen) != 0 ||
 	    check_ra_issuer(ra, ra->enc_cert, RA_ENC_CERT, reason, rlen) != 0)
@@ -545,7 +546,7 @@ int
 ra_load_worker(const struct config *cfg, struct ra *ra, char *reason,
     size_t rlen)
 {
-	return load(cfg, ra, cfg->signer_socket[0] != '\0' ? RA_KEYS_RA :
+	return load(cfg, ra, cfg->signer_socket[0] != '\0' ? RA_KEYS_NONE :
 	    RA_KEYS_ALL, reason, rlen);
 }
 
@@ -553,7 +554,7 @@ int
 ra_load_signer(const struct config *cfg, struct ra *ra, char *reason,
     size_t rlen)
 {
-	return load(cfg, ra, RA_KEYS_CA, reason, rlen);
+	return load(cfg, ra, RA_KEYS_ALL, reason, rlen);
 }
 
 void

@@ -43,7 +43,8 @@ struct ra {
 	/*
 	 * The key operations the request path uses (keyops.h): in-process
 	 * keys wrapping the EVP_PKEYs above, as ra_load makes them; with
-	 * ra_load_worker and a signer, ca_op is the signer's (no ca_key).
+	 * ra_load_worker and a signer, all three are the signer's and no
+	 * key is loaded (ca_key, sign_key and enc_key stay NULL).
 	 */
 	struct keyop	*ca_op;
 	struct keyop	*sign_op;
@@ -90,14 +91,13 @@ int	 ra_check_validity(const struct ra *, int64_t now, int warn_days,
 int	 ra_switching(const struct config *, char *reason, size_t);
 int	 ra_load(const struct config *, struct ra *, char *reason, size_t);
 /*
- * As ra_load for a worker: with [Signer] Socket set the CA key is left
- * to the signer (ca_key stays NULL, ca_op asks mscep -S); the RA keys
- * still load here (CertRep and the key transport).
+ * As ra_load for a worker: with [Signer] Socket set every private key is
+ * left to the signer (certificates only; ca_op, sign_op and enc_op ask
+ * mscep -S), in CA-direct mode too.
  */
 int	 ra_load_worker(const struct config *, struct ra *, char *reason,
 	    size_t);
-/* The signer's (mscep -S): the CA key and every certificate, no RA key
- * (sign_key, enc_key, sign_op and enc_op stay NULL). */
+/* The signer's (mscep -S): as ra_load, every key and certificate. */
 int	 ra_load_signer(const struct config *, struct ra *, char *reason,
 	    size_t);
 void	 ra_free(struct ra *);

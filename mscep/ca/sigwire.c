@@ -10,6 +10,16 @@
 
 #include <sys/socket.h>
 
+#include <openssl/asn1t.h>
+
+/* SignedAttributes as CMS signs them: a SET OF, DER-sorted. */
+typedef STACK_OF(X509_ATTRIBUTE) SIGWIRE_ATTRS;
+DECLARE_ASN1_ITEM(SIGWIRE_ATTRS)
+ASN1_ITEM_TEMPLATE(SIGWIRE_ATTRS) =
+	ASN1_EX_TEMPLATE_TYPE(ASN1_TFLG_SET_ORDER, 0, SignedAttributes,
+	    X509_ATTRIBUTE)
+ASN1_ITEM_TEMPLATE_END(SIGWIRE_ATTRS)
+
 static void
 put32(unsigned char *p, uint32_t v)
 {
@@ -134,6 +144,36 @@ sigwire_resp_decode(const unsigned char *p, size_t n,
 	r->data = p + SIGWIRE_RESP_HEAD;
 	r->len = n - SIGWIRE_RESP_HEAD;
 	return 0;
+}
+
+int
+sigwire_attrs_i2d(const STACK_OF(X509_ATTRIBUTE) *attrs, unsigned char **out)
+{
+	*out = NULL;
+	return ASN1_item_i2d((const ASN1_VALUE *)attrs, out,
+	    ASN1_ITEM_rptr(SIGWIRE_ATTRS));
+}
+
+STACK_OF(X509_ATTRIBUTE) *
+sigwire_attrs_d2i(const unsigned char *der, size_t len)
+{
+	const unsigned char	*p = der;
+	ASN1_VALUE		*v;
+
+	if (len > SIGWIRE_MAX || (v = ASN1_item_d2i(NULL, &p, (long)len,
+	    ASN1_ITEM_rptr(SIGWIRE_ATTRS))) == NULL)
+		return NULL;
+	if (p != der + len) {
+		ASN1_item_free(v, ASN1_ITEM_rptr(SIGWIRE_ATTRS));
+		return NULL;
+	}
+	return (STACK_OF(X509_ATTRIBUTE) *)v;
+}
+
+void
+sigwire_attrs_free(STACK_OF(X509_ATTRIBUTE) *attrs)
+{
+	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 }
 
 static int64_t

@@ -9,14 +9,20 @@
  *
  * The DER is what is to be signed, whole (a certificate, a CRL, an OCSP
  * basic response, its signature a placeholder), so the signer can parse
- * it and refuse it; the answer is the same object signed. Nothing else
- * travels: no key, no generic "sign these bytes".
+ * it and refuse it; the answer is the same object signed. For the RA's
+ * CMS signature (CertRep, GetNextCACert) it is the SignerInfo's signed
+ * attributes, the DER SET OF Attribute that CMS signs (RFC 5652 5.4),
+ * and the answer is the signature. For a decryption it is the request's
+ * pkcsPKIEnvelope, an EnvelopedData, and the answer its content. Nothing
+ * else travels: no key, no generic "sign these bytes".
  */
 #ifndef MSCEP_SIGWIRE_H
 #define MSCEP_SIGWIRE_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <openssl/x509.h>
 
 #include "util/util.h"
 
@@ -31,6 +37,9 @@ enum sigwire_type {
 	SIGWIRE_SIGN_CERT = 1,	/* an end-entity certificate, CA key */
 	SIGWIRE_SIGN_CRL,	/* a CRL, CA key */
 	SIGWIRE_SIGN_OCSP,	/* an OCSP basic response, responder key */
+	SIGWIRE_SIGN_CMS,	/* CertRep's or GetNextCACert's signed
+				   attributes, RA signing key */
+	SIGWIRE_DECRYPT,	/* a pkcsPKIEnvelope, RA encryption key */
 };
 
 enum sigwire_status {
@@ -65,6 +74,14 @@ int	 sigwire_req_decode(const unsigned char *, size_t,
 	    struct sigwire_req *, char *reason, size_t);
 int	 sigwire_resp_decode(const unsigned char *, size_t,
 	    struct sigwire_resp *, char *reason, size_t);
+
+/* CMS signed attributes as they are signed (a DER SET OF): into *out
+ * (OPENSSL_free), the length or -1; and parsed back, all of der, NULL
+ * when it is not one. */
+int	 sigwire_attrs_i2d(const STACK_OF(X509_ATTRIBUTE) *,
+	    unsigned char **out);
+STACK_OF(X509_ATTRIBUTE) *sigwire_attrs_d2i(const unsigned char *, size_t);
+void	 sigwire_attrs_free(STACK_OF(X509_ATTRIBUTE) *);
 
 /*
  * One frame on a stream socket, each within timeout_ms (total): the

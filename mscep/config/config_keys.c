@@ -301,14 +301,15 @@ const struct config_key config_keys[] = {
 	/* [Signer]: the key-holding process (mscep -S). */
 	{ "Signer", "Socket", CONFIG_PATH, "", CFG(signer_socket),
 	    .parse = parse_signer_socket, .help = "the Unix socket of mscep "
-	    "-S: workers ask it for CA and OCSP signatures and never open "
-	    "those keys; empty: each worker holds them" },
+	    "-S: workers ask it for every CA, RA, OCSP and challenge key "
+	    "operation and open none of those keys; empty: each worker "
+	    "holds them" },
 	{ "Signer", "Group", CONFIG_TEXT, "", CFG(signer_group),
 	    .help = "group of the socket (mode 0660): the workers' user; "
 	    "empty: the signer's own" },
 	{ "Signer", "TimeoutMs", CONFIG_INT, "5000", .min = 100,
 	    .max = 60000, CFG(signer_timeout_ms), .help = "a worker waits "
-	    "this long for the signer, then answers FAILURE" },
+	    "this long for the signer, then answers HTTP 503" },
 
 	/* [Audit]: the audit stream, one JSON line per security event. */
 	{ "Audit", "Target", CONFIG_TEXT, "syslog", CFG(audit),
@@ -903,10 +904,6 @@ config_check_rules(struct loader *l)
 	    c->store_conninfo[0] == '\0')
 		config_problem(l, "Store", "ConnInfo", "Backend = postgresql "
 		    "needs a connection string");
-	if (c->signer_socket[0] != '\0' && c->ca_direct)
-		config_problem(l, "Signer", "Socket", "CADirect = 1 makes the "
-		    "CA key sign CertRep in each worker: a signer needs "
-		    "CADirect = 0");
 	/* GetCACaps "Renewal" is a promise some template keeps. */
 	if (strstr(c->caps, "Renewal\n") == NULL)
 		return;

@@ -358,8 +358,6 @@ record_event(struct worker *w, const struct scep_req *req,
 static void
 run_message(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
-	/* What the signer logs its signatures with (keyops.h). */
-	keyop_set_context(w->ra.ca_op, req->txid);
 	switch (req->msg_type) {
 	case MSG_PKCSREQ:
 		do_pkcsreq(w, req, o);
@@ -391,6 +389,29 @@ decode_allow(const struct config *cfg)
 	    (cfg->allow_md5 == 2 ? MESSAGE_REPLY_MD5 : 0);
 }
 
+/* The signer stopped or hung: HTTP 503, the client retries later (a
+ * certificate already recorded is resent then, RFC 8894 3.3.1). */
+static void
+signer_away(struct http_resp *resp, const char *why)
+{
+	char	 safe[REASON_MAX];
+
+	buf_free(&resp->body);
+	http_text(resp, 503, "text/plain", "the signer is unavailable; "
+	    "retry later\n");
+	log_warnx("op=PKIOperation result=503 reason=\"%s\"",
+	    log_safe(why, safe, sizeof(safe)));
+}
+
+/* What the signer logs each operation of this request with (keyops.h). */
+static void
+set_context(struct worker *w, const char *txid)
+{
+	keyop_set_context(w->ra.ca_op, txid);
+	keyop_set_context(w->ra.sign_op, txid);
+	keyop_set_context(w->ra.enc_op, txid);
+}
+
 /*
  * The CertRep into resp: the one built before the certificate was
  * recorded, or built now. A SUCCESS that cannot be built now (one resent
@@ -415,13 +436,18 @@ answer(struct worker *w, const struct scep_req *req, struct outcome *o,
 	    sizeof(why)) == 0)
 		return;
 	buf_free(&resp->body);
-	if (o->rep.status == STATUS_SUCCESS) {
+	if (o->rep.status == STATUS_SUCCESS && !keyop_unavailable(
+	    w->ra.sign_op)) {
 		snprintf(o->reason, sizeof(o->reason), "%s", why);
 		outcome_fail(o, FAIL_BADREQUEST);
 		if (certrep_build(req, &w->ra, &o->rep, &resp->body, why,
 		    sizeof(why)) == 0)
 			return;
 		buf_free(&resp->body);
+	}
+	if (keyop_unavailable(w->ra.sign_op)) {
+		signer_away(resp, why);
+		return;
 	}
 	http_text(resp, 500, "text/plain", "cannot build CertRep\n");
 	log_errx("op=PKIOperation result=500 reason=\"%s\"",
@@ -453,12 +479,18 @@ pkiop_handle(struct worker *w, const struct http_req *hreq, int post,
 		    log_safe(o.reason, safe, sizeof(safe)));
 		goto out;
 	}
+	set_context(w, NULL);
 	dr = message_decode(msg.p, msg.len, &w->ra, decode_allow(&w->cfg),
 	    &req, &f, o.reason, sizeof(o.reason));
 	if (dr == DECODE_HTTP_ERROR) {
 		http_text(resp, 400, "text/plain", "bad PKIOperation\n");
 		log_warnx("op=PKIOperation result=400 reason=\"%s\"",
 		    log_safe(o.reason, safe, sizeof(safe)));
+		goto out;
+	}
+	set_context(w, req.txid);
+	if (dr == DECODE_FAILURE && keyop_unavailable(w->ra.enc_op)) {
+		signer_away(resp, o.reason);
 		goto out;
 	}
 	if (dr == DECODE_FAILURE)

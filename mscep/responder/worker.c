@@ -68,8 +68,14 @@ load_nextca(struct worker *w, char *reason, size_t rlen)
 	size_t	 n = strlen(w->cfg.caps);
 
 	if (nextca_body(&w->cfg, &w->ra, &w->nextca, reason,
-	    rlen) != 0)
-		return -1;
+	    rlen) != 0) {
+		if (!keyop_unavailable(w->ra.sign_op))
+			return -1;
+		/* The signer stopped: serve without it until a reload. */
+		log_warnx("GetNextCACert not offered: %s", reason);
+		buf_free(&w->nextca);
+		return 0;
+	}
 	if (w->nextca.len == 0)
 		return 0;
 	if (snprintf(w->cfg.caps + n, sizeof(w->cfg.caps) - n,

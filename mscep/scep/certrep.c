@@ -230,7 +230,7 @@ certrep_build(const struct scep_req *req, const struct ra *ra,
 	    (si = keyop_cms_signer(ra->sign_op, cms, ra->sign_cert, md,
 	    flags)) == NULL ||
 	    add_attributes(si, req, rep) != 0 ||
-	    CMS_final(cms, content, NULL, CMS_BINARY) != 1 ||
+	    keyop_cms_final(ra->sign_op, cms, si, content) != 1 ||
 	    i2d_CMS_bio(der, cms) != 1 ||
 	    bio_to_buf(der, out) != 0)
 		goto out;

@@ -251,12 +251,17 @@ decrypt_envelope(struct decoder *d, const unsigned char *der, size_t len,
 
 	if ((rc = inspect_envelope(d, der, len)) != DECODE_OK)
 		return rc;
+	/* What the signer logs the decryption with (keyops.h). */
+	keyop_set_context(d->ra->enc_op, d->req->txid);
 	if ((env = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL)
 		rc = refuse(d, FAIL_BADREQUEST, "cannot parse envelope");
 	else if (keyop_cms_decrypt(d->ra->enc_op, env, d->ra->enc_cert,
 	    plain, CMS_BINARY) != 1)
-		rc = refuse(d, FAIL_BADMESSAGECHECK, "cannot decrypt the "
-		    "envelope: not encrypted to the RA encryption certificate?");
+		rc = refuse(d, FAIL_BADMESSAGECHECK,
+		    keyop_unavailable(d->ra->enc_op) ? "cannot decrypt the "
+		    "envelope: the signer is unavailable" : "cannot decrypt "
+		    "the envelope: not encrypted to the RA encryption "
+		    "certificate?");
 	CMS_ContentInfo_free(env);
 	return rc;
 }

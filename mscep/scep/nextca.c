@@ -12,6 +12,7 @@ static int
 sign_body(const struct ra *ra, const struct buf *inner, struct buf *out)
 {
 	CMS_ContentInfo	*cms = NULL;
+	CMS_SignerInfo	*si;
 	BIO		*in = NULL, *der = NULL;
 	BUF_MEM		*m;
 	unsigned int	 flags = CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL;
@@ -21,9 +22,9 @@ sign_body(const struct ra *ra, const struct buf *inner, struct buf *out)
 	if ((in = BIO_new_mem_buf(inner->p, (int)inner->len)) == NULL ||
 	    (der = BIO_new(BIO_s_mem())) == NULL ||
 	    (cms = CMS_sign(NULL, NULL, NULL, NULL, flags)) == NULL ||
-	    keyop_cms_signer(ra->sign_op, cms, ra->sign_cert, NULL,
-	    flags) == NULL ||
-	    CMS_final(cms, in, NULL, CMS_BINARY) != 1 ||
+	    (si = keyop_cms_signer(ra->sign_op, cms, ra->sign_cert, NULL,
+	    flags)) == NULL ||
+	    keyop_cms_final(ra->sign_op, cms, si, in) != 1 ||
 	    i2d_CMS_bio(der, cms) != 1)
 		goto out;
 	BIO_get_mem_ptr(der, &m);

@@ -1,6 +1,7 @@
 /* sigcheck.c - the signer's refusals: what no template or CA rule allows. */
 #include "signer/sigcheck.h"
 #include "ca/lint.h"
+#include "scep/scep_attr.h"
 #include "util/util.h"
 
 #include <stdint.h>
@@ -161,4 +162,131 @@ sigcheck_ocsp(X509 *ca, X509 *responder, OCSP_BASICRESP *bs, char *reason,
 			return -1;
 		}
 	return 0;
+}
+
+/* Where attribute a counts: CMS's three, then SCEP's; -1 for others. */
+#define SLOT_SCEP	3
+static int
+attr_slot(X509_ATTRIBUTE *a)
+{
+	const ASN1_OBJECT	*o = X509_ATTRIBUTE_get0_object(a);
+	int			 i;
+
+	switch (OBJ_obj2nid(o)) {
+	case NID_pkcs9_contentType: return 0;
+	case NID_pkcs9_messageDigest: return 1;
+	case NID_pkcs9_signingTime: return 2;
+	default: break;
+	}
+	for (i = 0; i < ATTR_COUNT; i++)
+		if (OBJ_cmp(o, scep_attr_oid((enum scep_attr)i)) == 0)
+			return SLOT_SCEP + i;
+	return -1;
+}
+
+/* The one value of a, of ASN.1 type type; NULL: several, or another. */
+static ASN1_TYPE *
+one_value(X509_ATTRIBUTE *a, int type)
+{
+	ASN1_TYPE	*v;
+
+	if (X509_ATTRIBUTE_count(a) != 1 ||
+	    (v = X509_ATTRIBUTE_get0_type(a, 0)) == NULL ||
+	    ASN1_TYPE_get(v) != type)
+		return NULL;
+	return v;
+}
+
+/* A PrintableString value is text: one of the allowed, or equal to want
+ * as keyop_set_context would carry it. */
+static int
+text_is(ASN1_TYPE *v, const char *want)
+{
+	const ASN1_STRING	*s = v->value.asn1_string;
+	const unsigned char	*p = ASN1_STRING_get0_data(s);
+	int			 i, n = ASN1_STRING_length(s);
+
+	if (n <= 0 || n != (int)strlen(want))
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((p[i] > 0x20 && p[i] < 0x7f && p[i] != '"' &&
+		    p[i] != '\\' ? p[i] : '_') != (unsigned char)want[i])
+			return 0;
+	return 1;
+}
+
+/* CertRep's SCEP attributes (RFC 8894 3.2.1): seen[] counts them. */
+static int
+certrep_ok(STACK_OF(X509_ATTRIBUTE) *attrs, const int *seen,
+    const char *txid, char *reason, size_t rlen)
+{
+	ASN1_TYPE	*v;
+	X509_ATTRIBUTE	*a;
+	int		 i, slot;
+
+	if (!seen[SLOT_SCEP + ATTR_MESSAGE_TYPE] ||
+	    !seen[SLOT_SCEP + ATTR_PKI_STATUS] ||
+	    !seen[SLOT_SCEP + ATTR_TRANSACTION_ID] ||
+	    !seen[SLOT_SCEP + ATTR_SENDER_NONCE]) {
+		snprintf(reason, rlen, "CertRep without messageType, "
+		    "pkiStatus, transactionID or senderNonce");
+		return 0;
+	}
+	for (i = 0; i < sk_X509_ATTRIBUTE_num(attrs); i++) {
+		a = sk_X509_ATTRIBUTE_value(attrs, i);
+		slot = attr_slot(a) - SLOT_SCEP;
+		v = one_value(a, slot == ATTR_SENDER_NONCE ||
+		    slot == ATTR_RECIPIENT_NONCE ? V_ASN1_OCTET_STRING :
+		    V_ASN1_PRINTABLESTRING);
+		if (slot < 0)
+			continue;
+		if (v == NULL ||
+		    (slot == ATTR_MESSAGE_TYPE && !text_is(v, "3")) ||
+		    (slot == ATTR_PKI_STATUS && !text_is(v, "0") &&
+		    !text_is(v, "2") && !text_is(v, "3")) ||
+		    (slot == ATTR_TRANSACTION_ID && !text_is(v, txid))) {
+			snprintf(reason, rlen, "not a CertRep for transaction "
+			    "%s (SCEP attribute %d)", txid, slot);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int
+sigcheck_cms(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
+    const char *txid, int *certrep, char *reason, size_t rlen)
+{
+	int		 seen[SLOT_SCEP + ATTR_COUNT] = { 0 };
+	ASN1_TYPE	*type, *dig;
+	X509_ATTRIBUTE	*a;
+	int		 i, slot;
+
+	*certrep = 0;
+	for (i = 0; i < sk_X509_ATTRIBUTE_num(attrs); i++) {
+		a = sk_X509_ATTRIBUTE_value(attrs, i);
+		if ((slot = attr_slot(a)) < 0 || seen[slot]++ > 0) {
+			snprintf(reason, rlen, "signed attributes: one not "
+			    "of CertRep, or one twice");
+			return -1;
+		}
+		if (slot >= SLOT_SCEP)
+			*certrep = 1;
+	}
+	type = seen[0] ? one_value(X509at_get_attr(attrs,
+	    X509at_get_attr_by_NID(attrs, NID_pkcs9_contentType, -1)),
+	    V_ASN1_OBJECT) : NULL;
+	dig = seen[1] ? one_value(X509at_get_attr(attrs,
+	    X509at_get_attr_by_NID(attrs, NID_pkcs9_messageDigest, -1)),
+	    V_ASN1_OCTET_STRING) : NULL;
+	if (type == NULL || OBJ_obj2nid(type->value.object) !=
+	    NID_pkcs7_data || dig == NULL || !seen[2] ||
+	    ASN1_STRING_length(dig->value.octet_string) !=
+	    EVP_MD_get_size(md)) {
+		snprintf(reason, rlen, "signed attributes without contentType "
+		    "id-data, a messageDigest or signingTime");
+		return -1;
+	}
+	return *certrep && !certrep_ok(attrs, seen, txid, reason, rlen) ?
+	    -1 : 0;
 }

@@ -28,5 +28,15 @@ int	 sigcheck_crl(X509 *ca, X509_CRL *, char *reason, size_t);
  * about is one of ca's, its times inside the responder's. */
 int	 sigcheck_ocsp(X509 *ca, X509 *responder, OCSP_BASICRESP *,
 	    char *reason, size_t);
+/*
+ * CMS signed attributes the RA signing key (the CA key in CA-direct
+ * mode) may sign, with md: one contentType id-data, one messageDigest
+ * of md's size, one signingTime, and either CertRep's SCEP attributes
+ * (messageType CertRep, a pkiStatus, transactionID txid as the worker
+ * names it, the nonces, a failInfo; *certrep = 1) or none of them
+ * (GetNextCACert). Nothing else: -1 and why.
+ */
+int	 sigcheck_cms(STACK_OF(X509_ATTRIBUTE) *, const EVP_MD *,
+	    const char *txid, int *certrep, char *reason, size_t);
 
 #endif

@@ -3,9 +3,12 @@
 #include "signer/sigcheck.h"
 #include "ca/keyops.h"
 #include "ca/sigwire.h"
+#include "scep/scep_attr.h"
+#include "policy/policy_mdmchallenge.h"
 #include "util/log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,34 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 
+/* Module = mdm-challenge: the challenge key pair (mscep-admin mdm-init). */
+static int
+load_challenge(struct signer *s, char *reason, size_t rlen)
+{
+	char	 path[PATH_MAX + 32];
+
+	if (s->cfg.policy != POLICY_MDM_CHALLENGE)
+		return 0;
+	if (config_state_path(&s->cfg, CHALLENGE_CERT, path,
+	    sizeof(path)) != 0 || ra_read_cert(path, &s->challenge_cert) != 0) {
+		snprintf(reason, rlen, "cannot read %s (mscep-admin mdm-init)",
+		    CHALLENGE_CERT);
+		return -1;
+	}
+	if (config_state_path(&s->cfg, CHALLENGE_KEY, path,
+	    sizeof(path)) != 0 || (s->challenge_key = keyop_load_ref(path,
+	    reason, rlen)) == NULL)
+		return -1;
+	if (X509_check_private_key(s->challenge_cert, s->challenge_key) !=
+	    1) {
+		ERR_clear_error();
+		snprintf(reason, rlen, "%s does not match %s", CHALLENGE_KEY,
+		    CHALLENGE_CERT);
+		return -1;
+	}
+	return 0;
+}
+
 int
 signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 {
@@ -23,12 +54,17 @@ signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 	int	 n;
 
 	memset(s, 0, sizeof(*s));
+	if (scep_attr_init() != 0) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
 	if ((n = config_load(path, &s->cfg, stderr)) != 0) {
 		snprintf(reason, rlen, "%s: %d configuration problem(s)",
 		    path, n < 0 ? 1 : n);
 		return -1;
 	}
-	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0)
+	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0 ||
+	    load_challenge(s, reason, rlen) != 0)
 		return -1;
 	if (s->cfg.ocsp_path[0] != '\0') {
 		if (ocsp_signer_load(&s->cfg, &s->ra, &s->ocsp, warn,
@@ -47,18 +83,24 @@ signer_close(struct signer *s)
 	if (s == NULL)
 		return;
 	ocsp_signer_free(&s->ocsp);
+	EVP_PKEY_free(s->challenge_key);
+	X509_free(s->challenge_cert);
 	ra_free(&s->ra);
 	config_free(&s->cfg);
 	memset(s, 0, sizeof(*s));
 }
 
-/* The digests [Service] HashAlgorithm and the OCSP answers use. */
+/* The digests [Service] HashAlgorithm and the OCSP answers use; CertRep
+ * also SHA-1 for the clients that ask for it, and MD5 for those AllowMD5
+ * = 2 answers with it. */
 static const EVP_MD *
-digest(int nid)
+digest(const struct signer *s, int nid, int type)
 {
-	if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
-		return NULL;
-	return EVP_get_digestbynid(nid);
+	if (nid == NID_sha256 || nid == NID_sha384 || nid == NID_sha512 ||
+	    (type == SIGWIRE_SIGN_CMS && (nid == NID_sha1 ||
+	    (nid == NID_md5 && s->cfg.allow_md5 == 2))))
+		return EVP_get_digestbynid(nid);
+	return NULL;
 }
 
 static void
@@ -221,20 +263,121 @@ out:
 	return rc;
 }
 
+/*
+ * CertRep's or GetNextCACert's signed attributes (sigcheck_cms), signed
+ * as they were parsed with the RA signing key (the CA key in CA-direct
+ * mode); the answer is the bare signature.
+ */
+static int
+do_cms(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
+    struct buf *out, char *what, size_t wlen, char *reason, size_t rlen)
+{
+	STACK_OF(X509_ATTRIBUTE)	*attrs;
+	EVP_MD_CTX			*ctx = NULL;
+	unsigned char			*der = NULL, *sig = NULL;
+	size_t				 slen = 0;
+	int				 len = 0, certrep, rc = SIGWIRE_ERROR;
+
+	if ((attrs = sigwire_attrs_d2i(q->der, q->der_len)) == NULL) {
+		snprintf(reason, rlen, "not one DER SET OF Attribute");
+		return SIGWIRE_ERROR;
+	}
+	if (sigcheck_cms(attrs, md, q->txid, &certrep, reason, rlen) != 0)
+		rc = SIGWIRE_REFUSED;
+	else if (snprintf(what, wlen, "%s", certrep ? "certrep" :
+	    "nextca") < 0 || (len = sigwire_attrs_i2d(attrs, &der)) <= 0 ||
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, md, NULL, s->ra.sign_key) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &slen, der, (size_t)len) != 1 ||
+	    (sig = OPENSSL_malloc(slen)) == NULL ||
+	    EVP_DigestSign(ctx, sig, &slen, der, (size_t)len) != 1 ||
+	    buf_append(out, sig, slen) != 0)
+		log_openssl_reason(reason, rlen, "cannot sign");
+	else
+		rc = SIGWIRE_OK;
+	OPENSSL_free(sig);
+	OPENSSL_free(der);
+	EVP_MD_CTX_free(ctx);
+	sigwire_attrs_free(attrs);
+	return rc;
+}
+
+/*
+ * A pkcsPKIEnvelope addressed to the RA encryption certificate (the CA's
+ * in CA-direct mode), or an offline challenge to the challenge key's:
+ * CMS_decrypt undoes the key transport the client chose, PKCS#1 v1.5 (a
+ * wrong one gives a random key, not an error to learn from) or OAEP, or
+ * the key agreement, and the content, which is the answer.
+ */
+static int
+do_decrypt(struct signer *s, const struct sigwire_req *q, struct buf *out,
+    char *what, size_t wlen, char *reason, size_t rlen)
+{
+	const unsigned char	*p = q->der;
+	CMS_ContentInfo		*env;
+	BIO			*plain = NULL;
+	char			*data;
+	long			 n;
+	int			 chal = q->role == KEYOP_CHALLENGE;
+	int			 rc = SIGWIRE_ERROR;
+
+	/* A challenge may be an AuthEnvelopedData (challenge.h). */
+	if ((env = d2i_CMS_ContentInfo(NULL, &p, (long)q->der_len)) == NULL ||
+	    p != q->der + q->der_len || (OBJ_obj2nid(CMS_get0_type(env)) !=
+	    NID_pkcs7_enveloped && !(chal && OBJ_obj2nid(CMS_get0_type(env))
+	    == NID_id_smime_ct_authEnvelopedData))) {
+		snprintf(reason, rlen, "not one DER EnvelopedData");
+		goto out;
+	}
+	snprintf(what, wlen, "%d", sk_CMS_RecipientInfo_num(
+	    CMS_get0_RecipientInfos(env)));
+	if ((plain = BIO_new(BIO_s_mem())) == NULL ||
+	    CMS_decrypt(env, chal ? s->challenge_key : s->ra.enc_key,
+	    chal ? s->challenge_cert : s->ra.enc_cert, NULL, plain,
+	    CMS_BINARY) != 1 || (n = BIO_get_mem_data(plain, &data)) < 0 ||
+	    buf_append(out, data, (size_t)n) != 0) {
+		log_openssl_reason(reason, rlen, chal ? "cannot decrypt "
+		    "(not addressed to the challenge certificate?)" :
+		    "cannot decrypt (not addressed to the RA encryption "
+		    "certificate?)");
+		goto out;
+	}
+	rc = SIGWIRE_OK;
+out:
+	BIO_free(plain);
+	CMS_ContentInfo_free(env);
+	return rc;
+}
+
+/* The key role each request type names (CA-direct: the CA's for all). */
+static int
+role_of(const struct signer *s, int type)
+{
+	switch (type) {
+	case SIGWIRE_SIGN_OCSP:
+		return KEYOP_OCSP;
+	case SIGWIRE_SIGN_CMS:
+		return s->ra.direct ? KEYOP_CA : KEYOP_RA_SIGN;
+	case SIGWIRE_DECRYPT:
+		return s->ra.direct ? KEYOP_CA : KEYOP_RA_ENC;
+	default:
+		return KEYOP_CA;
+	}
+}
+
 static int
 dispatch(struct signer *s, const struct sigwire_req *q, struct buf *out,
     char *what, size_t wlen, char *reason, size_t rlen)
 {
-	const EVP_MD	*md = digest(q->md_nid);
-	int		 role = q->type == SIGWIRE_SIGN_OCSP ? KEYOP_OCSP :
-			    KEYOP_CA;
+	const EVP_MD	*md = digest(s, q->md_nid, q->type);
 
 	if (md == NULL) {
-		snprintf(reason, rlen, "digest NID %d: not SHA-256/384/512",
-		    q->md_nid);
+		snprintf(reason, rlen, "digest NID %d: not one this request "
+		    "may use", q->md_nid);
 		return SIGWIRE_ERROR;
 	}
-	if (q->role != role) {
+	if (q->role != role_of(s, q->type) && !(q->type == SIGWIRE_DECRYPT &&
+	    q->role == KEYOP_CHALLENGE && s->challenge_key != NULL)) {
 		snprintf(reason, rlen, "request type %d with key role %d",
 		    q->type, q->role);
 		return SIGWIRE_REFUSED;
@@ -246,6 +389,10 @@ dispatch(struct signer *s, const struct sigwire_req *q, struct buf *out,
 		return do_crl(s, q, md, out, what, wlen, reason, rlen);
 	case SIGWIRE_SIGN_OCSP:
 		return do_ocsp(s, q, md, out, what, wlen, reason, rlen);
+	case SIGWIRE_SIGN_CMS:
+		return do_cms(s, q, md, out, what, wlen, reason, rlen);
+	case SIGWIRE_DECRYPT:
+		return do_decrypt(s, q, out, what, wlen, reason, rlen);
 	default:
 		snprintf(reason, rlen, "unknown request type %d", q->type);
 		return SIGWIRE_ERROR;
@@ -259,6 +406,8 @@ type_name(int type)
 	case SIGWIRE_SIGN_CERT: return "cert";
 	case SIGWIRE_SIGN_CRL: return "crl";
 	case SIGWIRE_SIGN_OCSP: return "ocsp";
+	case SIGWIRE_SIGN_CMS: return "cms";
+	case SIGWIRE_DECRYPT: return "decrypt";
 	default: return "unknown";
 	}
 }
@@ -283,8 +432,9 @@ signer_answer(struct signer *s, const unsigned char *body, size_t len,
 	if (a.status == SIGWIRE_OK) {
 		a.data = der.p;
 		a.len = der.len;
-		log_info("op=sign what=%s txid=%s id=%s result=signed",
-		    type_name(q.type), q.txid, what);
+		log_info("op=sign what=%s txid=%s id=%s result=%s",
+		    type_name(q.type), q.txid, what, q.type ==
+		    SIGWIRE_DECRYPT ? "decrypted" : "signed");
 	} else {
 		a.data = (const unsigned char *)reason;
 		a.len = strlen(reason);

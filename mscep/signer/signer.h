@@ -1,11 +1,15 @@
 /*
- * signer.h - mscep -S, the one process that reads the CA and OCSP
- * responder keys (files or pkcs11: references, keyop_open_ref): workers
- * with [Signer] Socket ask it over the Unix socket (sigwire.h) for each
- * certificate, CRL and OCSP signature; it checks each object
- * (sigcheck.h), signs it or refuses, and logs one line per request with
- * the worker's transaction ID. It records nothing else: a signer killed
- * mid-request leaves the worker with an error and the store untouched.
+ * signer.h - mscep -S, the one process that reads the private keys of
+ * the request path: the CA's, the RA signing and encryption keys (the
+ * CA's alone in CA-direct mode), the OCSP responder's and, with Module =
+ * mdm-challenge, the challenge key (files or
+ * pkcs11: references, keyop_open_ref). Workers with [Signer] Socket ask
+ * it over the Unix socket (sigwire.h) for each certificate, CRL, OCSP and
+ * CertRep signature and each decryption of a request's envelope; it
+ * checks each object (sigcheck.h), signs or decrypts it or refuses, and
+ * logs one line per request with the worker's transaction ID. It records
+ * nothing else: a signer killed mid-request leaves the worker with an
+ * error and the store untouched.
  */
 #ifndef MSCEP_SIGNER_H
 #define MSCEP_SIGNER_H
@@ -22,6 +26,9 @@ struct signer {
 	struct ra		 ra;		/* the CA's key in ra.ca_op */
 	struct ocsp_signer	 ocsp;		/* when [OCSP] Path is set */
 	int			 has_ocsp;
+	/* Module = mdm-challenge: the key that opens the challenges */
+	EVP_PKEY		*challenge_key;
+	X509			*challenge_cert;
 };
 
 /* Loads the configuration and keys; -1 and why. */

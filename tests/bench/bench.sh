@@ -697,8 +697,9 @@ part_metrics() {
 	    "${CPUMS[metrics-on]} vs ${CPUMS[metrics-off]} ms/request; errors ${FAILED[metrics-on]} and ${FAILED[metrics-off]}"
 }
 
-# The CA key in each worker against the CA and OCSP keys in the signer
-# (mscep -S, [Signer] Socket): each takes its turn behind nginx with a
+# Every key in each worker against every key in the signer (mscep -S,
+# [Signer] Socket: four round trips per PKCSReq, decrypt, certificate,
+# CertRep, and the CRL's now and then): each takes its turn behind nginx with a
 # pool of W workers, a fresh store and the same slice of the requester
 # keys, ROUNDS times; medians of rate and of server CPU per request, the
 # signer's processes counted with the workers'.

@@ -3,7 +3,7 @@
 # `mscep-admin challenge` (as an MDM would), enrolled by Debian's
 # scepclient and by scepcli; every kind of bad blob refused with its named
 # reason and nothing issued; two workers racing one blob; 403 on a plain
-# GET; events; a hanging NotifyCommand.
+# GET; events; a hanging NotifyCommand; the challenge key in the signer.
 . "$(dirname "$0")/lib.sh"
 
 make_ini Module=mdm-challenge SidUrlSan=1 NotifyCommand="$T/notify.sh" NotifyTimeoutSeconds=3
@@ -178,4 +178,25 @@ check "NotifyCommand ran for the events ($(wc -l < "$T/notify.pids") times)" \
 left=
 for p in $(cat "$T/notify.pids"); do kill -0 "$p" 2>/dev/null && left="$left $p"; done
 check "each hanging NotifyCommand was killed after NotifyTimeoutSeconds (3 s)" test -z "$left"
+
+# Through the signer ([Signer] Socket): it opens the challenges with the
+# challenge key, and the workers get no key at all.
+stop_servers
+SOCK=$T/run/signer.sock
+sed -i "s|^Socket *=.*|Socket = $SOCK|" "$INI"
+"$MSCEP_BIN/mscep" -S -c "$INI" -n 1 >>"$T/run/signer.log" 2>&1 &
+STARTED="$STARTED $!"
+for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+start_lighttpd
+good=$(blob --subject $S --device dev-43 $sans --key-usage both)
+mkdir -p "$T/signer"
+check "through the signer: a challenge enrolls" \
+    $CLI -u "$URL" --cn laptop-42 --exact-cn $cli_sans -p "$good" -o "$T/signer" enroll
+check "... the signer opened it with the challenge key (two decryptions)" \
+    test "$(grep -c 'op=sign what=decrypt .*result=decrypted' "$T/run/signer.log")" -ge 2
+check "... a challenge for another subject still refused" \
+    $CLI -u "$URL" --cn laptop-43 --exact-cn $cli_sans -p "$good" \
+    --expect failure enroll
+check "... no worker read the challenge key" \
+    sh -c "! grep -q 'cannot read the private key' '$T/run/mscep.log'"
 finish

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""sigwire_ask.py SOCKET cert|crl FILE.der | hostile: one request to the
-signer (mscep -S) as a worker taken over would send it (mscep/ca/sigwire.h),
-the answer on stdout: "signed N bytes", "refused: why", "failed: why" or
-"closed" when the signer dropped the connection."""
+"""sigwire_ask.py SOCKET cert|crl|cms|decrypt FILE.der [ROLE] | hostile:
+one request to the signer (mscep -S) as a worker taken over would send it
+(mscep/ca/sigwire.h), the key role ROLE (ca, ra-sign, ra-enc; the type's
+own by default), the answer on stdout: "signed N bytes", "refused: why",
+"failed: why" or "closed" when the signer dropped the connection."""
 import socket
 import struct
 import sys
 
-TYPES = {"cert": 1, "crl": 2}
+TYPES = {"cert": 1, "crl": 2, "cms": 4, "decrypt": 5}
 NID_SHA256 = 672
-ROLE_CA = 0
+ROLES = {"ca": 0, "ra-sign": 1, "ra-enc": 2}
+OWN_ROLE = {"cert": "ca", "crl": "ca", "cms": "ra-sign", "decrypt": "ra-enc"}
 
 
 def recv_all(s, n):
@@ -34,7 +36,8 @@ def main():
     else:
         der = open(sys.argv[3], "rb").read()
         txid = b"forged"
-        body = struct.pack(">BBBBII", 1, TYPES[sys.argv[2]], ROLE_CA,
+        role = sys.argv[4] if len(sys.argv) > 4 else OWN_ROLE[sys.argv[2]]
+        body = struct.pack(">BBBBII", 1, TYPES[sys.argv[2]], ROLES[role],
                            len(txid), NID_SHA256, 0) + txid + der
         s.sendall(struct.pack(">I", len(body)) + body)
     head = recv_all(s, 4)

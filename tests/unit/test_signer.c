@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -19,6 +20,9 @@
 #include "ca/keyops.h"
 #include "ca/sigwire.h"
 #include "ca/template.h"
+#include "scep/certrep.h"
+#include "scep/message.h"
+#include "scep/scep_attr.h"
 #include "signer/sigcheck.h"
 #include "signer/signer.h"
 #include "fixture.h"
@@ -337,6 +341,100 @@ test_remote(void)
 	X509_free(x);
 }
 
+/* The CertRep in der verifies as signed by cert; 1 when it does. */
+static int
+certrep_verifies(const struct buf *der, X509 *cert)
+{
+	const unsigned char	*p = der->p;
+	CMS_ContentInfo		*cms = d2i_CMS_ContentInfo(NULL, &p,
+				    (long)der->len);
+	STACK_OF(X509)		*certs = sk_X509_new_null();
+	int			 ok;
+
+	sk_X509_push(certs, cert);
+	ok = cms != NULL && CMS_verify(cms, certs, NULL, NULL, NULL,
+	    CMS_NOVERIFY | CMS_NOINTERN | CMS_BINARY) == 1;
+	sk_X509_free(certs);
+	CMS_ContentInfo_free(cms);
+	return ok;
+}
+
+/*
+ * A PKCSReq decrypted (PKCS#1 v1.5, then OAEP) and its CertRep signed by
+ * the signer, the worker's struct ra holding no private key; CMS
+ * attributes that are not a CertRep refused.
+ */
+static void
+test_remote_ra(void)
+{
+	struct ra		 r = fx.ra;	/* shallow: keys borrowed */
+	struct requester	 q;
+	struct buf		 msg = { 0 }, rep = { 0 };
+	struct scep_req		 req;
+	struct certrep		 cr = { STATUS_FAILURE, FAIL_BADREQUEST, NULL,
+	    NULL, NULL };
+	enum scep_failinfo	 f;
+	char			 path[128], reason[REASON_MAX];
+	CMS_ContentInfo		*cms;
+	CMS_SignerInfo		*si;
+	BIO			*data;
+	pid_t			 pid;
+	int			 oaep, status;
+	unsigned int		 flags = CMS_BINARY | CMS_PARTIAL |
+	    CMS_NOSMIMECAP;
+
+	CU_ASSERT_FATAL(scep_attr_init() == 0);
+	CU_ASSERT_FATAL(requester_new(&q, "ra", "both", NULL, NULL) == 0);
+	snprintf(path, sizeof(path), "%s/signer-ra.sock", fx.dir);
+	CU_ASSERT_FATAL((pid = start_signer(path, 5)) > 0);
+	r.sign_op = keyop_remote(path, 2000, KEYOP_RA_SIGN, r.sign_cert);
+	r.enc_op = keyop_remote(path, 2000, KEYOP_RA_ENC, r.enc_cert);
+	r.sign_key = r.enc_key = r.ca_key = NULL;
+	for (oaep = 0; oaep < 2; oaep++) {
+		msg.len = rep.len = 0;
+		CU_ASSERT_FATAL(build_pkimessage_ex(&q, r.enc_cert,
+		    EVP_aes_128_cbc(), oaep, EVP_sha256(), MSG_PKCSREQ, "RA1",
+		    (const unsigned char *)"\x30\x00", 2, &msg) == 0);
+		CU_ASSERT_EQUAL(message_decode(msg.p, msg.len, &r, 0, &req,
+		    &f, reason, sizeof(reason)), DECODE_FAILURE);
+		/* Decrypted: what fails is the content, not a CSR. */
+		CU_ASSERT(strstr(reason, "PKCS#10") != NULL);
+		keyop_set_context(r.sign_op, req.txid);
+		CU_ASSERT_EQUAL(certrep_build(&req, &r, &cr, &rep, reason,
+		    sizeof(reason)), 0);
+		CU_ASSERT(certrep_verifies(&rep, r.sign_cert));
+		scep_req_free(&req);
+	}
+	/* Attributes of no CertRep: messageType PKCSReq. */
+	cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+	data = BIO_new_mem_buf("x", 1);
+	si = keyop_cms_signer(r.sign_op, cms, r.sign_cert, EVP_sha256(),
+	    flags);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(si);
+	scep_attr_add_string(si, ATTR_MESSAGE_TYPE, "19");
+	scep_attr_add_string(si, ATTR_PKI_STATUS, "0");
+	scep_attr_add_string(si, ATTR_TRANSACTION_ID, "RA1");
+	scep_attr_add_octets(si, ATTR_SENDER_NONCE,
+	    (const unsigned char *)"0123456789abcdef", 16);
+	CU_ASSERT_EQUAL(keyop_cms_final(r.sign_op, cms, si, data), 0);
+	CU_ASSERT_FALSE(keyop_unavailable(r.sign_op));	/* refused */
+	BIO_free(data);
+	CMS_ContentInfo_free(cms);
+	/* The RA encryption key asked to sign: refused by the interface. */
+	cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+	CU_ASSERT_PTR_NULL(keyop_cms_signer(r.enc_op, cms, r.enc_cert,
+	    EVP_sha256(), flags));
+	CMS_ContentInfo_free(cms);
+	keyop_free(r.sign_op);
+	keyop_free(r.enc_op);
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	unlink(path);
+	buf_free(&msg);
+	buf_free(&rep);
+	requester_free(&q);
+}
+
 int
 register_signer(void)
 {
@@ -349,7 +447,9 @@ register_signer(void)
 	    test_wire_read) ||
 	    !CU_add_test(s, "refused: CA, keyCertSign, EKU, validity, issuer",
 	    test_refusals) ||
-	    !CU_add_test(s, "signed through keyops_remote", test_remote))
+	    !CU_add_test(s, "signed through keyops_remote", test_remote) ||
+	    !CU_add_test(s, "RA decryption and CertRep through the signer",
+	    test_remote_ra))
 		return -1;
 	return 0;
 }

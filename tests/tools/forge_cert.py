@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""forge_cert.py CERT.pem CA.pem OUT_DIR: what a worker taken over would
+ask the signer to sign, each made from CERT (one the CA issued) and
+signed with a throwaway key (the signer replaces the signature), as DER
+in OUT_DIR: keycertsign.der (keyUsage keyCertSign), eku.der (an EKU no
+template grants: codeSigning), beyond.der (the template's span, ending
+after the CA's notAfter), cms-signeddata.der (CMS signed attributes of
+content type signedData, not CertRep's id-data) and garbage.der."""
+import datetime
+import os
+import sys
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+
+def rebuild(cert, key, ku=None, eku=None, before=None, after=None):
+    b = (x509.CertificateBuilder()
+         .subject_name(cert.subject).issuer_name(cert.issuer)
+         .public_key(cert.public_key())
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(before or cert.not_valid_before_utc)
+         .not_valid_after(after or cert.not_valid_after_utc))
+    for e in cert.extensions:
+        if ku is not None and isinstance(e.value, x509.KeyUsage):
+            b = b.add_extension(ku, e.critical)
+        elif eku is not None and isinstance(e.value,
+                                            x509.ExtendedKeyUsage):
+            b = b.add_extension(eku, e.critical)
+        else:
+            b = b.add_extension(e.value, e.critical)
+    return b.sign(key, hashes.SHA256()).public_bytes(
+        serialization.Encoding.DER)
+
+
+def der_len(n):
+    if n < 0x80:
+        return bytes([n])
+    b = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(b)]) + b
+
+
+def tlv(tag, body):
+    return bytes([tag]) + der_len(len(body)) + body
+
+
+def attr(oid_der, value):
+    return tlv(0x30, tlv(0x06, oid_der) + tlv(0x31, value))
+
+
+def main():
+    cert = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+    ca = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+    out = sys.argv[3]
+    key = ec.generate_private_key(ec.SECP256R1())
+    ku = x509.KeyUsage(True, False, True, False, False, True, False,
+                       False, False)
+    eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING])
+    end = ca.not_valid_after_utc + datetime.timedelta(days=1)
+    files = {
+        "keycertsign.der": rebuild(cert, key, ku=ku),
+        "eku.der": rebuild(cert, key, eku=eku),
+        "beyond.der": rebuild(cert, key,
+                              before=end - datetime.timedelta(days=10),
+                              after=end),
+        "garbage.der": os.urandom(300),
+    }
+    # contentType signedData (1.2.840.113549.1.7.2), a SHA-256 sized
+    # messageDigest, a signingTime: signed attributes, but not CertRep's.
+    ctype = attr(bytes.fromhex("2a864886f70d010903"),
+                 tlv(0x06, bytes.fromhex("2a864886f70d010702")))
+    digest = attr(bytes.fromhex("2a864886f70d010904"),
+                  tlv(0x04, bytes(32)))
+    stime = attr(bytes.fromhex("2a864886f70d010905"),
+                 tlv(0x17, b"261205000000Z"))
+    files["cms-signeddata.der"] = tlv(0x31, b"".join(sorted(
+        [ctype, digest, stime])))
+    for name, der in files.items():
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(der)
+
+
+main()
