@@ -6,8 +6,11 @@
 # mscep.socket and mscep.service would (the socket made for it, the pool
 # as mscep with setpriv: no systemd here), serves it through a private
 # nginx that includes the installed site and snippets, enrolls with
-# scepcli, then removes and purges the package and checks the machine is
-# as it was: no user, no /etc/mscep, no /var/lib/mscep, no file left.
+# scepcli and finds the enrollment and a refusal in /metrics, in the audit
+# stream (the shipped syslog target, to a stand-in socket) and in
+# mscep-admin status, then removes and purges the package and checks the
+# machine is as it was: no user, no /etc/mscep, no /var/lib/mscep, no
+# file left.
 # Needs root (dpkg, adduser); skips otherwise.
 if [ "$(id -u)" != 0 ]; then
 	echo "# SKIP test_debian_package.sh: needs root to install and purge the package (dpkg -i, adduser); CI runs as root"
@@ -135,6 +138,12 @@ check "mscep-admin check as mscep (the unit's ExecStartPre)" \
 # systemd-socket-activate stands in for systemd: it holds the socket and
 # execs the pool, with LISTEN_FDS, at the first connection.
 install -d -m 0755 /run/mscep
+# The audit stream as shipped ([Audit] Target = syslog, authpriv) reaches
+# a stand-in syslog daemon: the one line changed is [Service] LogSocket.
+spawn "$MSCEP_BIN/logsink" /run/mscep/log.sock
+for i in $(seq 1 50); do [ -S /run/mscep/log.sock ] && break; sleep 0.1; done
+chmod 0666 /run/mscep/log.sock
+sed -i "s|^LogSocket = .*|LogSocket = /run/mscep/log.sock|" /etc/mscep/mscep.ini
 spawn systemd-socket-activate -l /run/mscep/mscep.sock \
     /bin/sh -c "umask 077 && exec $AS_MSCEP --no-new-privs /usr/sbin/mscep -c /etc/mscep/mscep.ini -n 2"
 POOL=$LAST_PID
@@ -182,6 +191,28 @@ check "the certificate chains to the installed CA" sh -c "
     openssl verify -CAfile /var/lib/mscep/ca.crt \$(ls '$T'/issued/*.pem | head -1)"
 check "the same password is refused the second time" \
     sh -c "! '$CLI' -u '$URL' -p '$pw' enroll"
+# What the newcomer then sees: the enrollment and the refusal in the
+# metrics (through the installed site), in the audit stream and in
+# mscep-admin status.
+curl -s -o "$T/metrics.txt" "http://127.0.0.1:$PORT/metrics"
+enr='^mscep_enrollments_total{message_type="PKCSReq",template="[^"]+"'
+check "/metrics through the installed site: the PKCSReq SUCCESS" \
+    grep -qE "$enr,result=\"SUCCESS\",reason=\"none\"} 1\$" "$T/metrics.txt"
+check "... and the reused password's FAILURE with its reason" \
+    grep -qE "$enr,result=\"FAILURE\",reason=\"[A-Za-z]+\"} 1\$" "$T/metrics.txt"
+sleep 0.3
+grep 'mscep-audit\[' "$T/run/mscep.log" > "$T/audit.txt"
+check "the audit stream: the issuance, authpriv.info (<86>), tag mscep-audit" \
+    grep -qE '^<86>.* mscep-audit\[[0-9]+\]: \{"version":1,.*"event":"issued"' "$T/audit.txt"
+check "... the refusal with its reason" \
+    grep -qE '"event":"refused".*"reason":"[^"]+' "$T/audit.txt"
+check "... and mscep-admin password with the Unix user who ran it (mscep)" \
+    grep -qE '"event":"command".*"user":"mscep".*"command":"password"' "$T/audit.txt"
+$AS_MSCEP /usr/sbin/mscep-admin -c /etc/mscep/mscep.ini status > "$T/status.txt"
+sed 's/^/# status: /' "$T/status.txt"
+check "mscep-admin status: 2 certificates (tls-cert's and scepcli's), the refusal" sh -c "
+    grep -q '^store  *2 certificates issued (2 valid), 0 revoked' '$T/status.txt' &&
+    grep -q '^refusals    1 in the last 7 days' '$T/status.txt'"
 # systemd-socket-activate, like systemd, started the pool at the first
 # connection, in its own process.
 for i in $(seq 1 50); do
