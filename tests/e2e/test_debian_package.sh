@@ -61,10 +61,11 @@ tar -C "$TOP" --exclude=./build --exclude=./bin --exclude=./.git \
     --exclude=./debian/tmp --exclude=./debian/mscep -cf - . |
     tar -C "$T/src/mscep" -xf -
 t0=$(date +%s)
-# Not the calling make's variables: under make check-asan they name
-# build/asan/bin, and the package is the release build whatever runs this.
+# Not the calling make's variables: under make check-asan MAKEFLAGS and
+# the environment name build/asan/bin (debian/rules pins its own too).
 check "dpkg-buildpackage -us -uc -b builds the package" sh -c "
     cd '$T/src/mscep' && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+    -u SAN -u BUILD -u BINDIR \
     DEB_BUILD_OPTIONS='nocheck noautodbgsym' dpkg-buildpackage -us -uc -b \
     > '$T/build.log' 2>&1"
 echo "# build: $(($(date +%s) - t0)) s"
@@ -213,6 +214,10 @@ sed 's/^/# status: /' "$T/status.txt"
 check "mscep-admin status: 2 certificates (tls-cert's and scepcli's), the refusal" sh -c "
     grep -q '^store  *2 certificates issued (2 valid), 0 revoked' '$T/status.txt' &&
     grep -q '^refusals    1 in the last 7 days' '$T/status.txt'"
+check "... and the TLS certificate tls-cert wrote to /etc/mscep/tls (the installed TlsCertificate)" \
+    grep -q '^tls  *20[0-9-]*T' "$T/status.txt"
+check "/metrics: that certificate's expiry" \
+    grep -q '^mscep_certificate_expiry_seconds{certificate="tls"} ' "$T/metrics.txt"
 # systemd-socket-activate, like systemd, started the pool at the first
 # connection, in its own process.
 for i in $(seq 1 50); do

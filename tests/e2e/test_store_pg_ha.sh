@@ -101,6 +101,7 @@ EOP
 psql_q "$(cat "$T/pw.sql")" >/dev/null
 check "$HA_N passwords handed out" \
     test "$(psql_q "select count(*) from passwords")" = "$HA_N"
+n_before=$(psql_q "select count(*) from certificates")
 t_start=$(date +%s)
 for c in 1 2; do
 	"$CLI" -u "$URL" -P "$T/pws" -n "$HA_N" -j 4 -k ec:P-256 --cn "ha$c" \
@@ -108,7 +109,14 @@ for c in 1 2; do
 	    > "$T/client$c.out" 2> "$T/client$c.err" &
 	eval "CLIENT$c=\$!"
 done
-sleep 4
+# The clients prepare their requests first (seconds under ASan): the
+# events begin once certificates are being issued through both pools.
+for _ in $(seq 1 600); do
+	[ "$(psql_q "select count(*) from certificates")" -ge $((n_before + 8)) ] &&
+	    break
+	sleep 0.1
+done
+sleep 2
 # Pool A hangs for a second (SIGSTOP: nginx's requests wait in its
 # socket's queue), then dies (SIGKILL), as a host that fails: those
 # requests were sent, so nginx answers them 502 rather than resend a POST.
