@@ -193,7 +193,9 @@ install: $(BINDIR)/mscep $(BINDIR)/mscep-admin $(MAN5)
 	    chmod $$(test -x $$f && echo 0755 || echo 0644) $$d || exit 1; \
 	done
 	test -f $(DESTDIR)$(SYSCONFDIR)/mscep/mscep.ini || \
-	    sed 's|^StateDir = .*|StateDir = $(STATEDIR)|' etc/mscep.ini > \
+	    sed -e 's|^StateDir = .*|StateDir = $(STATEDIR)|' \
+	    -e 's|^TlsCertificate = .*|TlsCertificate = $(SYSCONFDIR)/mscep/tls/server.crt|' \
+	    etc/mscep.ini > \
 	    $(DESTDIR)$(SYSCONFDIR)/mscep/mscep.ini
 
 # Static analysis: cppcheck's warning, portability and performance

@@ -2,6 +2,7 @@
 #include "ca/health.h"
 #include "ca/ocsp_signer.h"
 #include "ca/ra.h"
+#include "util/file.h"
 #include "util/util.h"
 
 #include <stdio.h>
@@ -22,7 +23,7 @@ static const struct {
 	[HEALTH_RA_SIGN] = { "ra_sign", RA_SIGN_CERT },
 	[HEALTH_RA_ENC] = { "ra_enc", RA_ENC_CERT },
 	[HEALTH_OCSP] = { "ocsp", OCSP_RESPONDER_CERT },
-	[HEALTH_TLS] = { "tls", "tls/server.crt" },
+	[HEALTH_TLS] = { "tls", NULL },		/* [Metrics] TlsCertificate */
 };
 
 static int64_t
@@ -41,8 +42,9 @@ read_cert(const struct config *cfg, struct health_cert *hc)
 	char	 path[PATH_MAX];
 	X509	*x = NULL;
 
-	if (config_state_path(cfg, hc->file, path, sizeof(path)) != 0 ||
-	    ra_read_cert(path, &x) != 0 || x == NULL)
+	if ((hc->file[0] == '/' ? file_path(path, sizeof(path), "%s",
+	    hc->file) : config_state_path(cfg, hc->file, path,
+	    sizeof(path))) != 0 || ra_read_cert(path, &x) != 0 || x == NULL)
 		goto out;
 	hc->not_after = asn1_time_unix(X509_get0_notAfter(x));
 	X509_NAME_oneline(X509_get_subject_name(x), hc->subject,
@@ -88,7 +90,8 @@ health_collect(const struct config *cfg, struct health *h)
 	memset(h, 0, sizeof(*h));
 	for (i = 0; i < HEALTH_CERTS; i++) {
 		h->certs[i].name = health_files[i].name;
-		h->certs[i].file = health_files[i].file;
+		h->certs[i].file = health_files[i].file != NULL ?
+		    health_files[i].file : cfg->tls_cert_file;
 		read_cert(cfg, &h->certs[i]);
 	}
 	read_crl(cfg, h);

@@ -18,7 +18,7 @@ enum health_cert_id {
 
 struct health_cert {
 	const char	*name;		/* "ca", "ra_sign", ... (a label) */
-	const char	*file;		/* relative to StateDir */
+	const char	*file;		/* relative to StateDir, or absolute */
 	int		 present;	/* the file exists and parses */
 	int64_t		 not_after;	/* present only */
 	char		 subject[256];	/* present only, one line */

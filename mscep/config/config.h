@@ -138,6 +138,7 @@ struct config {
 
 	/* [Metrics]: the Prometheus page (util/metrics.h). */
 	char		 metrics_path[128];	/* "" : no page, no counts */
+	char		 tls_cert_file[PATH_MAX];	/* absolute: its expiry shown */
 	struct metrics_allow metrics_allow;	/* who may read it */
 	/* [Store]: the store's backend (store/store.h). */
 	int		 store_backend;		/* enum store_backend */

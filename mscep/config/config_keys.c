@@ -328,6 +328,10 @@ const struct config_key config_keys[] = {
 	{ "Metrics", "AllowFrom", CONFIG_LIST, "127.0.0.1, ::1",
 	    CFG(metrics_allow), .parse = parse_allow_from, .help = "addresses "
 	    "and networks (CIDR) that may read the page; others get 403" },
+	{ "Metrics", "TlsCertificate", CONFIG_PATH, "tls/server.crt",
+	    CFG(tls_cert_file), .parse = parse_publish_file, .help = "the "
+	    "web server's TLS certificate (tls-cert --out) whose expiry "
+	    "the page and mscep-admin status show, relative to StateDir" },
 	/* [Store]: where issued certificates, transactions and passwords
 	 * live; one PostgreSQL database lets several hosts serve one CA. */
 	{ "Store", "Backend", CONFIG_ENUM, "sqlite", .words = backend_words,
