@@ -586,7 +586,7 @@ issue_sign_ex(const struct config *cfg, const struct template *t,
 	*out = NULL;
 	if ((rc = issue_build(cfg, t, ra, csr, ex, &x, reason, rlen)) != 0)
 		return rc;
-	if (md == NULL || keyop_sign_cert(ra->ca_op, x, md) <= 0) {
+	if (md == NULL || keyop_sign_cert(ra->ca_op, &x, md) <= 0) {
 		log_openssl_reason(reason, rlen, "cannot sign certificate");
 		X509_free(x);
 		return -1;

@@ -22,7 +22,7 @@ may(const struct keyop *k, unsigned roles)
 }
 
 int
-keyop_sign_cert(struct keyop *k, X509 *x, const EVP_MD *md)
+keyop_sign_cert(struct keyop *k, X509 **x, const EVP_MD *md)
 {
 	return may(k, ROLE(KEYOP_CA)) ? k->ops->sign_cert(k, x, md) : 0;
 }

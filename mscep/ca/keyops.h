@@ -32,7 +32,7 @@ struct keyop;
 
 struct keyop_ops {
 	const char	*name;
-	int	(*sign_cert)(struct keyop *, X509 *, const EVP_MD *);
+	int	(*sign_cert)(struct keyop *, X509 **, const EVP_MD *);
 	int	(*sign_crl)(struct keyop *, X509_CRL *, const EVP_MD *);
 	int	(*sign_ocsp)(struct keyop *, OCSP_BASICRESP *, X509 *signer,
 		    const EVP_MD *, unsigned long flags);
@@ -94,8 +94,14 @@ int		 keyop_unavailable(const struct keyop *);
  * ASCII, cut at KEYOP_CONTEXT_MAX; NULL or "" clears it. */
 void		 keyop_set_context(struct keyop *, const char *);
 
-/* Each returns what the OpenSSL call it stands for returns. */
-int		 keyop_sign_cert(struct keyop *, X509 *, const EVP_MD *);
+/*
+ * Each returns what the OpenSSL call it stands for returns.
+ * keyop_sign_cert signs *x; a backend may put the signed certificate in
+ * a new object instead, freeing the old one (the signer's: decoding the
+ * answer once costs less than decoding it over the caller's object). On
+ * failure *x is the caller's object, unsigned.
+ */
+int		 keyop_sign_cert(struct keyop *, X509 **, const EVP_MD *);
 int		 keyop_sign_crl(struct keyop *, X509_CRL *, const EVP_MD *);
 int		 keyop_sign_ocsp(struct keyop *, OCSP_BASICRESP *,
 		    X509 *signer, const EVP_MD *, unsigned long flags);

@@ -22,9 +22,9 @@ pkey_of(struct keyop *k)
 }
 
 static int
-sign_cert(struct keyop *k, X509 *x, const EVP_MD *md)
+sign_cert(struct keyop *k, X509 **x, const EVP_MD *md)
 {
-	return X509_sign(x, pkey_of(k), md);
+	return X509_sign(*x, pkey_of(k), md);
 }
 
 static int

@@ -135,7 +135,7 @@ do_cert(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 		goto out;
 	}
 	keyop_set_context(s->ra.ca_op, q->txid);
-	if (keyop_sign_cert(s->ra.ca_op, x, md) <= 0 ||
+	if (keyop_sign_cert(s->ra.ca_op, &x, md) <= 0 ||
 	    (len = i2d_X509(x, &der)) <= 0 ||
 	    buf_append(out, der, (size_t)len) != 0) {
 		log_openssl_reason(reason, rlen, "cannot sign");

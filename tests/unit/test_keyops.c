@@ -41,17 +41,17 @@ test_roles(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(crl);
 	/* The CA signs certificates and CRLs; what it signed verifies. */
-	CU_ASSERT(keyop_sign_cert(fx.ra.ca_op, x, EVP_sha256()) > 0);
+	CU_ASSERT(keyop_sign_cert(fx.ra.ca_op, &x, EVP_sha256()) > 0);
 	CU_ASSERT_EQUAL(X509_verify(x, X509_get0_pubkey(fx.ra.ca)), 1);
 	CU_ASSERT(X509_CRL_set_issuer_name(crl,
 	    X509_get_subject_name(fx.ra.ca)) == 1);
 	CU_ASSERT(keyop_sign_crl(fx.ra.ca_op, crl, EVP_sha256()) > 0);
 	CU_ASSERT_EQUAL(X509_CRL_verify(crl, X509_get0_pubkey(fx.ra.ca)), 1);
 	/* The RA keys and a NULL key sign neither. */
-	CU_ASSERT_EQUAL(keyop_sign_cert(fx.ra.sign_op, x, EVP_sha256()), 0);
-	CU_ASSERT_EQUAL(keyop_sign_cert(fx.ra.enc_op, x, EVP_sha256()), 0);
+	CU_ASSERT_EQUAL(keyop_sign_cert(fx.ra.sign_op, &x, EVP_sha256()), 0);
+	CU_ASSERT_EQUAL(keyop_sign_cert(fx.ra.enc_op, &x, EVP_sha256()), 0);
 	CU_ASSERT_EQUAL(keyop_sign_crl(fx.ra.sign_op, crl, EVP_sha256()), 0);
-	CU_ASSERT_EQUAL(keyop_sign_cert(NULL, x, EVP_sha256()), 0);
+	CU_ASSERT_EQUAL(keyop_sign_cert(NULL, &x, EVP_sha256()), 0);
 	/* The encryption key signs no CMS message; the signing key
 	 * decrypts nothing; a challenge key only decrypts. */
 	CU_ASSERT_PTR_NULL(keyop_cms_signer(fx.ra.enc_op, NULL, fx.ra.enc_cert,
@@ -60,7 +60,7 @@ test_roles(void)
 	    0);
 	ch = keyop_inproc(fx.ra.enc_key, KEYOP_CHALLENGE);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ch);
-	CU_ASSERT_EQUAL(keyop_sign_cert(ch, x, EVP_sha256()), 0);
+	CU_ASSERT_EQUAL(keyop_sign_cert(ch, &x, EVP_sha256()), 0);
 	CU_ASSERT_PTR_NULL(keyop_cms_signer(ch, NULL, fx.ra.enc_cert,
 	    EVP_sha256(), 0));
 	keyop_free(ch);
@@ -79,7 +79,7 @@ test_file(void)
 	snprintf(path, sizeof(path), "%s/state/private/ca.key", fx.dir);
 	k = keyop_inproc_file(path, KEYOP_CA, reason, sizeof(reason));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(k);
-	CU_ASSERT(keyop_sign_cert(k, x, EVP_sha256()) > 0);
+	CU_ASSERT(keyop_sign_cert(k, &x, EVP_sha256()) > 0);
 	CU_ASSERT_EQUAL(X509_verify(x, X509_get0_pubkey(fx.ra.ca)), 1);
 	keyop_free(k);
 	snprintf(path, sizeof(path), "%s/state/private/none.key", fx.dir);

@@ -134,7 +134,7 @@ signs(struct keyop *k, EVP_PKEY *pub)
 	ok = x != NULL && X509_set_pubkey(x, pub) == 1 &&
 	    X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
 	    X509_gmtime_adj(X509_getm_notAfter(x), 60) != NULL &&
-	    keyop_sign_cert(k, x, EVP_sha256()) > 0 &&
+	    keyop_sign_cert(k, &x, EVP_sha256()) > 0 &&
 	    X509_verify(x, pub) == 1;
 	X509_free(x);
 	return ok;

@@ -322,12 +322,12 @@ test_remote(void)
 	op = keyop_remote(path, 2000, KEYOP_CA, fx.ra.ca);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
 	keyop_set_context(op, "unit-1");
-	/* Signed in place: the object the caller holds now verifies. */
-	CU_ASSERT_EQUAL(keyop_sign_cert(op, x, EVP_sha256()), 1);
+	/* Signed: the object the caller holds now verifies. */
+	CU_ASSERT_EQUAL(keyop_sign_cert(op, &x, EVP_sha256()), 1);
 	CU_ASSERT_EQUAL(X509_verify(x, X509_get0_pubkey(fx.ra.ca)), 1);
 	CU_ASSERT_EQUAL(X509_get_signature_nid(x), NID_sha256WithRSAEncryption);
 	/* Refused: the caller's object is left whole, just unsigned. */
-	CU_ASSERT_EQUAL(keyop_sign_cert(op, ca_like, EVP_sha256()), 0);
+	CU_ASSERT_EQUAL(keyop_sign_cert(op, &ca_like, EVP_sha256()), 0);
 	CU_ASSERT_NOT_EQUAL(X509_verify(ca_like, X509_get0_pubkey(fx.ra.ca)),
 	    1);
 	keyop_free(op);
@@ -335,7 +335,7 @@ test_remote(void)
 	unlink(path);
 	/* Nobody listening: fails at once. */
 	op = keyop_remote(path, 2000, KEYOP_CA, fx.ra.ca);
-	CU_ASSERT_EQUAL(keyop_sign_cert(op, x, EVP_sha256()), 0);
+	CU_ASSERT_EQUAL(keyop_sign_cert(op, &x, EVP_sha256()), 0);
 	keyop_free(op);
 	X509_free(ca_like);
 	X509_free(x);
