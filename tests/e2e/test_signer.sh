@@ -8,6 +8,8 @@
 # answer HTTP 503 at once and keep running; hung, they give up after
 # TimeoutMs; started again, enrollment works. The RA keys are the
 # signer's too: it decrypts each request's envelope and signs CertRep.
+# Then Apache (mod_fcgid, mod_proxy_fcgi) and nginx with the pool enroll
+# through the same signer, their workers holding no key.
 . "$(dirname "$0")/lib.sh"
 
 CLI=$MSCEP_BIN/scepcli
@@ -21,6 +23,8 @@ make_ini PasswordMax=120 IncludeOCSP=1 Socket="$SOCK" TimeoutMs=1500 \
     ${RUNAS:+Group=$RUNAS}
 sed -i "/^\[OCSP\]/,/^\[/ s|^URL *=.*|URL = http://127.0.0.1/ocsp|" "$INI"
 $ADMIN init >/dev/null
+# Apache's and nginx's shipped sites serve HTTPS too (see the end).
+$ADMIN tls-cert --name localhost --name 127.0.0.1 >/dev/null
 check "mscep-admin check accepts [Signer] Socket" $ADMIN check
 
 # The workers' user owns the state (the store stays writable); every
@@ -96,13 +100,17 @@ check "... each request's envelope decrypted by the signer" \
 check "... its CertRep signed by the signer" \
     grep -qE 'op=sign what=cms txid=[0-9A-Fa-f]+ id=certrep result=signed' "$SLOG"
 
-# workers: the PIDs of lighttpd's mscep processes for this test (their
-# environment names this INI), the signer left out.
+# workers: the PIDs of the web server's mscep processes for this test
+# (their environment or, for the pool, their command line names this
+# INI), the signer's processes (mscep -S) left out.
 workers() {
 	for p in $(pgrep -x mscep); do
-		[ "$p" = "$SPID" ] && continue
-		tr '\0' '\n' < /proc/$p/environ 2>/dev/null |
-		    grep -qx "MSCEP_CONFIG=$INI" && echo "$p"
+		tr '\0' '\n' < /proc/$p/cmdline 2>/dev/null | grep -qx -- -S &&
+		    continue
+		{ tr '\0' '\n' < /proc/$p/environ 2>/dev/null |
+		    grep -qx "MSCEP_CONFIG=$INI" ||
+		    tr '\0' '\n' < /proc/$p/cmdline 2>/dev/null |
+		    grep -qx -- "$INI"; } && echo "$p"
 	done
 }
 W=$(workers)
@@ -186,6 +194,7 @@ check "the signer still signs after all that" test -f "$CERT_B"
 
 # Stopped: FAILURE at once, the workers live on.
 stop_signer
+n_c=$(sql "select count(*) from certificates")
 enroll c > /dev/null
 # The request's own time, as scepcli measures it (its key generation
 # left out: a loaded machine makes that slow).
@@ -196,7 +205,7 @@ check "... at once, not after TimeoutMs ($ms ms)" test "${ms:-9999}" -lt 1000
 check "... the worker logs why" grep -q 'op=signer what=decrypt.*cannot reach the signer' "$T/run/mscep.log"
 check "... and stays up (GetCACaps)" curl -sf -o /dev/null "$URL?operation=GetCACaps"
 check "... nothing recorded for it" \
-    test "$(sql "select count(*) from certificates")" = 2
+    test "$(sql "select count(*) from certificates")" = "$n_c"
 
 # Hung: a socket that accepts and never answers.
 python3 - "$SOCK" <<'EOF' &
@@ -271,4 +280,59 @@ check "... the same workers still serve ($(echo $W))" \
 CERT=$(enroll f)
 check "... and enrollment works after it" test -f "$CERT"
 check "no worker crashed" sh -c "! grep -qE 'Sanitizer|signal 11|was killed' '$T/run/mscep.log'"
+
+# --- the other shipped configurations, with the same signer --------------
+# Apache spawning the workers with mod_fcgid (as its user, like lighttpd),
+# Apache's mod_proxy_fcgi and nginx in front of mscep's own pool: each
+# enrolls, its workers hold no key file and run as the web server's user.
+# The signer (root's here) stays up; only the web server changes.
+stop_web() {
+	for p in $WEB; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	STARTED=$(echo "$STARTED" | tr ' ' '\n' | grep -vxF "$(echo $WEB | tr ' ' '\n')" | xargs)
+	WEB=
+	sleep 0.5
+}
+# server_leg NAME: NAME's workers enroll through the signer, holding no key.
+server_leg() {
+	W=$(workers)
+	CERT=$(enroll "$1")
+	check "$1: enrolled through the signer" test -f "$CERT"
+	check "$1: ... the signer signed its certificate" sh -c "
+	    grep -qE 'op=sign what=cert txid=[0-9A-Fa-f]+ id=$(basename "$CERT" .pem) result=signed' '$SLOG'"
+	W=$(workers)
+	check "$1: workers found ($(echo $W))" test -n "$W"
+	check "$1: no worker has a key file open" test -z "$(open_keys)"
+	users=$(for p in $W; do ps -o user= -p "$p"; done | sort -u | xargs)
+	[ -n "$RUNAS" ] && check "$1: the workers run as $RUNAS ($users)" \
+	    test "$users" = "$RUNAS"
+}
+WEB=$(echo "$STARTED" | tr ' ' '\n' | grep -vx "$SPID" | xargs)
+stop_web
+for server in apache-fcgid apache-proxy-fcgi nginx; do
+	TLS=1 render "$server"
+	pool=
+	# The pool as the workers' user (mscep.service's User=), its
+	# socket the web server's to reach.
+	if [ "$server" != apache-fcgid ]; then
+		rm -f "$T/run/mscep.sock"
+		spawn ${RUNAS:+setpriv --reuid="$RUNAS" --regid="$(id -g "$RUNAS")" --clear-groups} \
+		    "$MSCEP_BIN/mscep" -c "$INI" -n 2 -s "$T/run/mscep.sock"
+		pool=$LAST_PID
+		for _ in $(seq 1 100); do
+			[ -S "$T/run/mscep.sock" ] && break
+			sleep 0.1
+		done
+	fi
+	case $server in
+	apache-*) spawn apache2 -DFOREGROUND -f "$T/run/apache.conf" ;;
+	nginx) spawn nginx -c "$T/run/nginx.conf" -p "$T/run" ;;
+	esac
+	WEB="$pool $LAST_PID"
+	if wait_url "$URL?operation=GetCACaps"; then
+		server_leg "$server"
+	else
+		not_ok "$server did not start with the signer"
+	fi
+	stop_web
+done
 finish
