@@ -569,8 +569,7 @@ cmd_ocsp_cert(const struct config *cfg, int argc, char *argv[])
 		printf("[OCSP] Path is empty: the workers do not answer OCSP "
 		    "requests\n");
 	else if (rc == 0)
-		printf("restart the workers (SIGHUP to mscep -n, or restart "
-		    "the web server that spawns them) to use it\n");
+		admin_reload_hint(cfg, "restart", " to use it");
 	ra_free(&ra);
 	return rc;
 }

@@ -287,9 +287,8 @@ ca_switch(const struct config *cfg, int argc, char *argv[])
 	}
 	printf("switched to the next CA; the previous one is kept in %s\n",
 	    prev);
-	printf("reload the workers now (SIGHUP to mscep, or restart the web "
-	    "server that spawns them): until then they issue from the "
-	    "previous CA\n");
+	admin_reload_hint(cfg, "reload",
+	    " now: until then they issue from the previous CA");
 	return 0;
 }
 

@@ -1,5 +1,7 @@
-/* admin_opt.c - mscep-admin's numeric options, each with its range. */
+/* admin_opt.c - mscep-admin's numeric options, each with its range, and
+ * what to reload after a change. */
 #include "admin/admin_opt.h"
+#include "config/config.h"
 #include "ca/keyops_pkcs11.h"
 #include "util/num.h"
 
@@ -37,4 +39,18 @@ admin_opt_token(const char *cmd, const char *uri, int conflict)
 	fprintf(stderr, "mscep-admin: %s --in-token takes a pkcs11: URI and "
 	    "does not go with --csr or --cert\n", cmd);
 	return -1;
+}
+
+void
+admin_reload_hint(const struct config *cfg, const char *verb,
+    const char *after)
+{
+	if (cfg->signer_socket[0] != '\0')
+		printf("%s the signer (SIGHUP to mscep -S, or systemctl reload "
+		    "mscep-signer), then the workers (SIGHUP to mscep, or "
+		    "restart the web server that spawns them)%s\n", verb,
+		    after);
+	else
+		printf("%s the workers (SIGHUP to mscep, or restart the web "
+		    "server that spawns them)%s\n", verb, after);
 }

@@ -59,8 +59,7 @@ renew(const struct config *cfg, int argc, char *argv[])
 	printf("renewed the RA certificates: signing %s, encryption %s, "
 	    "valid until %s; the old ones are in %s\n", r.sign_serial,
 	    r.enc_serial, until, r.kept);
-	printf("reload the workers (SIGHUP to mscep -n, or restart the web "
-	    "server that spawns them): until then they keep the old ones\n");
+	admin_reload_hint(cfg, "reload", ": until then they keep the old ones");
 	return 0;
 }
 
