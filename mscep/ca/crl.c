@@ -22,7 +22,8 @@
  * switch`) while that CA is valid, at the file named for its index. */
 struct crl_key {
 	X509		*ca;
-	struct keyop	*key;		/* a previous one's: read to sign */
+	struct keyop	*key;		/* a previous one's: read, or the
+					   signer's, to sign */
 	int		 borrowed;	/* the current one's: the ra's */
 	char		 key_path[PATH_MAX + 320];
 	char		 key_id[41];
@@ -342,7 +343,12 @@ publish_all(const struct config *cfg, struct key_list *l, struct store *st,
 		return -1;
 	}
 	for (i = 1; i < l->n; i++) {
-		if (l->v[i].key == NULL)
+		/* Under [Signer] Socket the signer holds that key too. */
+		if (l->v[i].key == NULL && cfg->signer_socket[0] != '\0' &&
+		    (l->v[i].key = keyop_remote(cfg->signer_socket,
+		    cfg->signer_timeout_ms, KEYOP_CA, l->v[i].ca)) == NULL)
+			snprintf(why, sizeof(why), "out of memory");
+		else if (l->v[i].key == NULL)
 			l->v[i].key = keyop_open_ref(l->v[i].key_path,
 			    KEYOP_CA, why, sizeof(why));
 		if (l->v[i].key != NULL && publish_key(cfg, &l->v[i], st,

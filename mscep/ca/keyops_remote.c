@@ -123,6 +123,23 @@ failed(struct remote *r, const char *what, const char *reason)
 	return 0;
 }
 
+/*
+ * The signer answered, but not with the key of this process's certificate
+ * (most likely it holds other keys: a CA switch or RA renewal it was not
+ * reloaded for).
+ * Counted as unavailable: the client is told to retry later (HTTP 503)
+ * rather than given a CertRep no key here can sign.
+ */
+static void
+other_key(struct remote *r, char *reason, size_t rlen, const char *what,
+    const char *key)
+{
+	r->base.unavailable = 1;
+	snprintf(reason, rlen, "the answer is not %s signed by the %s key "
+	    "(a signer holding another key: not reloaded after ca switch or "
+	    "ra renew?)", what, key);
+}
+
 /* The throwaway pair: a P-256 key and a self-signed certificate. */
 static int
 throwaway(struct remote *r)
@@ -199,8 +216,8 @@ sign_cert(struct keyop *k, X509 **x, const EVP_MD *md)
 	else if ((p = got.p, signed_x = d2i_X509(NULL, &p,
 	    (long)got.len)) == NULL || p != got.p + got.len ||
 	    X509_verify(signed_x, X509_get0_pubkey(r->cert)) != 1)
-		snprintf(reason, sizeof(reason), "the answer is not the "
-		    "certificate signed by the CA key");
+		other_key(r, reason, sizeof(reason), "the certificate",
+		    "CA");
 	else {
 		X509_free(*x);
 		*x = signed_x;
@@ -230,8 +247,7 @@ sign_crl(struct keyop *k, X509_CRL *crl, const EVP_MD *md)
 		;
 	else if (take_crl(crl, &got) != 0 ||
 	    X509_CRL_verify(crl, X509_get0_pubkey(r->cert)) != 1)
-		snprintf(reason, sizeof(reason), "the answer is not the CRL "
-		    "signed by the CA key");
+		other_key(r, reason, sizeof(reason), "the CRL", "CA");
 	else
 		rc = 1;
 	OPENSSL_free(der);
@@ -251,8 +267,10 @@ signed_by(OCSP_BASICRESP *bs, X509 *signer)
 		sk_X509_free(certs);
 		return 0;
 	}
-	ok = OCSP_basic_verify(bs, certs, NULL, OCSP_NOVERIFY |
-	    OCSP_TRUSTOTHER | OCSP_NOCHAIN | OCSP_NOEXPLICIT) == 1;
+	/* NOINTERN: by that key, not by a certificate the answer carries. */
+	ok = OCSP_basic_verify(bs, certs, NULL, OCSP_NOINTERN |
+	    OCSP_NOVERIFY | OCSP_TRUSTOTHER | OCSP_NOCHAIN |
+	    OCSP_NOEXPLICIT) == 1;
 	sk_X509_free(certs);
 	return ok;
 }
@@ -278,8 +296,8 @@ sign_ocsp(struct keyop *k, OCSP_BASICRESP *bs, X509 *signer,
 		;
 	else if (take_ocsp(bs, &got) != 0 ||
 	    !signed_by(bs, signer))
-		snprintf(reason, sizeof(reason), "the answer is not the OCSP "
-		    "answer signed by the responder key");
+		other_key(r, reason, sizeof(reason), "the OCSP answer",
+		    "responder");
 	else
 		rc = 1;
 	OPENSSL_free(der);
@@ -410,9 +428,8 @@ cms_final(struct keyop *k, CMS_ContentInfo *cms, CMS_SignerInfo *si,
 	else if (got.len > INT_MAX || !verifies(r->cert, md, der,
 	    (size_t)len, &got) || ASN1_STRING_set(
 	    CMS_SignerInfo_get0_signature(si), got.p, (int)got.len) != 1)
-		snprintf(reason, sizeof(reason), "the answer is not a "
-		    "signature by the %s key", r->base.role == KEYOP_CA ?
-		    "CA" : "RA signing");
+		other_key(r, reason, sizeof(reason), "a signature",
+		    r->base.role == KEYOP_CA ? "CA" : "RA signing");
 	else
 		rc = 1;
 	OPENSSL_free(der);

@@ -103,14 +103,6 @@ out:
 	return rc;
 }
 
-int
-ocsp_signer_load(const struct config *cfg, const struct ra *ra,
-    struct ocsp_signer *s, char *warn, size_t wlen, char *reason, size_t rlen)
-{
-	return signer_load_in(NULL, cfg->state_dir, ra->ca, s, warn, wlen,
-	    reason, rlen);
-}
-
 /* Appends "; note" (or "note") to warn, as far as it fits. */
 static void
 add_warning(char *warn, size_t wlen, const char *note)
@@ -122,7 +114,7 @@ add_warning(char *warn, size_t wlen, const char *note)
 }
 
 struct prev_load {
-	const struct config	*cfg;
+	const struct config	*remote;	/* signer_load_in's cfg */
 	struct ocsp_responder	*r;
 	char			*warn;
 	size_t			 wlen;
@@ -139,15 +131,7 @@ add_prev(const char *dir, X509 *ca, void *arg)
 
 	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) < 0)
 		return 0;	/* nothing it issued is valid any more */
-	/* The signer holds the current responder key only. */
-	if (pl->cfg->signer_socket[0] != '\0') {
-		snprintf(note, sizeof(note), "OCSP does not answer for the "
-		    "previous CA in %s: with [Signer] Socket only the current "
-		    "CA's responder signs", dir);
-		add_warning(pl->warn, pl->wlen, note);
-		return 0;
-	}
-	if (signer_load_in(NULL, dir, ca, &is.signer, w, sizeof(w), why,
+	if (signer_load_in(pl->remote, dir, ca, &is.signer, w, sizeof(w), why,
 	    sizeof(why)) != 0) {
 		snprintf(note, sizeof(note), "OCSP does not answer for the "
 		    "previous CA in %s: %s", dir, why);
@@ -174,15 +158,17 @@ add_prev(const char *dir, X509 *ca, void *arg)
 	return 0;
 }
 
-int
-ocsp_responder_load(const struct config *cfg, const struct ra *ra,
-    struct ocsp_responder *r, char *warn, size_t wlen, char *reason,
-    size_t rlen)
+/* remote: a worker's configuration under [Signer] Socket (certificates
+ * only), or NULL (the keys too). */
+static int
+responder_load(const struct config *remote, const struct config *cfg,
+    const struct ra *ra, struct ocsp_responder *r, char *warn, size_t wlen,
+    char *reason, size_t rlen)
 {
 	struct prev_load	 pl;
 
 	memset(r, 0, sizeof(*r));
-	pl.cfg = cfg;
+	pl.remote = remote;
 	pl.r = r;
 	pl.warn = warn;
 	pl.wlen = wlen;
@@ -192,9 +178,8 @@ ocsp_responder_load(const struct config *cfg, const struct ra *ra,
 		snprintf(reason, rlen, "out of memory");
 		return -1;
 	}
-	if (signer_load_in(cfg->signer_socket[0] != '\0' ? cfg : NULL,
-	    cfg->state_dir, ra->ca, &r->issuers[0].signer, warn, wlen, reason,
-	    rlen) != 0) {
+	if (signer_load_in(remote, cfg->state_dir, ra->ca,
+	    &r->issuers[0].signer, warn, wlen, reason, rlen) != 0) {
 		ocsp_responder_free(r);
 		return -1;
 	}
@@ -213,6 +198,23 @@ ocsp_responder_load(const struct config *cfg, const struct ra *ra,
 		return -1;
 	}
 	return 0;
+}
+
+int
+ocsp_responder_load(const struct config *cfg, const struct ra *ra,
+    struct ocsp_responder *r, char *warn, size_t wlen, char *reason,
+    size_t rlen)
+{
+	return responder_load(cfg->signer_socket[0] != '\0' ? cfg : NULL, cfg,
+	    ra, r, warn, wlen, reason, rlen);
+}
+
+int
+ocsp_responder_load_keys(const struct config *cfg, const struct ra *ra,
+    struct ocsp_responder *r, char *warn, size_t wlen, char *reason,
+    size_t rlen)
+{
+	return responder_load(NULL, cfg, ra, r, warn, wlen, reason, rlen);
 }
 
 void

@@ -27,13 +27,6 @@ struct ocsp_signer {
 	struct keyop	*op;		/* signs the answers (keyops.h) */
 };
 
-/*
- * Loads the responder pair from the state folder and checks that it
- * belongs together, was issued by the CA and may sign OCSP answers.
- * warn gets a note (empty if none) when it expires within 30 days.
- */
-int	 ocsp_signer_load(const struct config *, const struct ra *,
-	    struct ocsp_signer *, char *warn, size_t, char *reason, size_t);
 void	 ocsp_signer_free(struct ocsp_signer *);
 
 /* A CA generation the responder answers for, with its own responder. */
@@ -49,15 +42,19 @@ struct ocsp_issuer {
  * previous/<time>/ still loads: certificates the old CA issued keep
  * getting answers, signed by the responder that CA certified. A previous
  * generation without a usable pair is left out with a note in warn
- * (requests for it then get unauthorized). With [Signer] Socket set the
- * current responder's key is the signer's (mscep -S) and previous
- * generations get no answers.
+ * (requests for it then get unauthorized). Each pair is checked to
+ * belong together, to have been issued by its CA and to allow OCSPSigning;
+ * warn gets a note when one expires within 30 days. With [Signer] Socket
+ * set the keys are the signer's (mscep -S), which loads them all with
+ * ocsp_responder_load_keys.
  */
 struct ocsp_responder {
 	struct ocsp_issuer	*issuers;
 	int			 n;
 };
 int	 ocsp_responder_load(const struct config *, const struct ra *,
+	    struct ocsp_responder *, char *warn, size_t, char *reason, size_t);
+int	 ocsp_responder_load_keys(const struct config *, const struct ra *,
 	    struct ocsp_responder *, char *warn, size_t, char *reason, size_t);
 void	 ocsp_responder_free(struct ocsp_responder *);
 

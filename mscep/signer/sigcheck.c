@@ -2,6 +2,7 @@
 #include "signer/sigcheck.h"
 #include "ca/lint.h"
 #include "scep/scep_attr.h"
+#include "util/cert.h"
 #include "util/util.h"
 
 #include <stdint.h>
@@ -107,12 +108,34 @@ sigcheck_cert(const struct config *cfg, X509 *ca, X509 *x, char *reason,
 	return -1;
 }
 
+/* The CRL names ca's key as the workers build it (cert_aki_ext): one CA
+ * generation and the next share a name, not a key. */
+static int
+names_key(X509_CRL *crl, X509 *ca)
+{
+	X509_EXTENSION	*want = cert_aki_ext(ca), *got;
+	int		 i, ok;
+
+	i = X509_CRL_get_ext_by_NID(crl, NID_authority_key_identifier, -1);
+	ok = want != NULL && i >= 0 &&
+	    (got = X509_CRL_get_ext(crl, i)) != NULL &&
+	    ASN1_OCTET_STRING_cmp(X509_EXTENSION_get_data(got),
+	    X509_EXTENSION_get_data(want)) == 0;
+	X509_EXTENSION_free(want);
+	return ok;
+}
+
 int
 sigcheck_crl(X509 *ca, X509_CRL *crl, char *reason, size_t rlen)
 {
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
 	    X509_get_subject_name(ca)) != 0) {
 		snprintf(reason, rlen, "CRL issuer is not this CA");
+		return -1;
+	}
+	if (!names_key(crl, ca)) {
+		snprintf(reason, rlen, "CRL authorityKeyIdentifier is not this "
+		    "CA key's");
 		return -1;
 	}
 	return lint_crl(crl, ca, reason, rlen);

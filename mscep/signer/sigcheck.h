@@ -22,7 +22,8 @@
  */
 int	 sigcheck_cert(const struct config *, X509 *ca, X509 *x, char *reason,
 	    size_t);
-/* A CRL: issued by ca, lint clean. */
+/* A CRL: issued by ca (its name and, in authorityKeyIdentifier, its key),
+ * lint clean. */
 int	 sigcheck_crl(X509 *ca, X509_CRL *, char *reason, size_t);
 /* An OCSP answer by responder (issued by ca): each certificate asked
  * about is one of ca's, its times inside the responder's. */

@@ -47,6 +47,37 @@ load_challenge(struct signer *s, char *reason, size_t rlen)
 	return 0;
 }
 
+/* A previous CA still valid, with its key (a previous one whose key is
+ * gone is logged and left out: its CRLs are then not signed). */
+static int
+add_prev(const char *dir, X509 *ca, void *arg)
+{
+	struct signer		*s = arg;
+	struct signer_prev	*v;
+	char			 path[PATH_MAX + 64], why[PATH_MAX + 256];
+	struct keyop		*op;
+
+	if (X509_cmp_time(X509_get0_notAfter(ca), NULL) < 0)
+		return 0;
+	if (file_path(path, sizeof(path), "%s/%s", dir, RA_CA_KEY) != 0 ||
+	    (op = keyop_open_ref(path, KEYOP_CA, why, sizeof(why))) == NULL) {
+		log_warnx("the CRLs of the previous CA in %s are not signed: "
+		    "%s", dir, why);
+		return 0;
+	}
+	if ((v = reallocarray(s->prev, (size_t)s->nprev + 1,
+	    sizeof(*v))) == NULL || !X509_up_ref(ca)) {
+		if (v != NULL)
+			s->prev = v;
+		keyop_free(op);
+		return -1;
+	}
+	s->prev = v;
+	v[s->nprev].ca = ca;
+	v[s->nprev++].op = op;
+	return 0;
+}
+
 int
 signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 {
@@ -64,13 +95,13 @@ signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 		return -1;
 	}
 	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0 ||
+	    ra_each_prev(&s->cfg, s->ra.ca, add_prev, s, reason, rlen) != 0 ||
 	    load_challenge(s, reason, rlen) != 0)
 		return -1;
 	if (s->cfg.ocsp_path[0] != '\0') {
-		if (ocsp_signer_load(&s->cfg, &s->ra, &s->ocsp, warn,
+		if (ocsp_responder_load_keys(&s->cfg, &s->ra, &s->ocsp, warn,
 		    sizeof(warn), reason, rlen) != 0)
 			return -1;
-		s->has_ocsp = 1;
 		if (warn[0] != '\0')
 			log_warnx("%s", warn);
 	}
@@ -82,7 +113,12 @@ signer_close(struct signer *s)
 {
 	if (s == NULL)
 		return;
-	ocsp_signer_free(&s->ocsp);
+	ocsp_responder_free(&s->ocsp);
+	for (int i = 0; i < s->nprev; i++) {
+		X509_free(s->prev[i].ca);
+		keyop_free(s->prev[i].op);
+	}
+	free(s->prev);
 	EVP_PKEY_free(s->challenge_key);
 	X509_free(s->challenge_cert);
 	ra_free(&s->ra);
@@ -155,7 +191,8 @@ do_crl(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 	const unsigned char	*p = q->der;
 	unsigned char		*der = NULL;
 	X509_CRL		*crl;
-	int			 len, rc = SIGWIRE_ERROR;
+	struct keyop		*op;
+	int			 i, len, rc = SIGWIRE_ERROR;
 
 	if ((crl = d2i_X509_CRL(NULL, &p, (long)q->der_len)) == NULL ||
 	    p != q->der + q->der_len) {
@@ -164,11 +201,17 @@ do_crl(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 	}
 	snprintf(what, wlen, "%d", sk_X509_REVOKED_num(
 	    X509_CRL_get_REVOKED(crl)));
-	if (sigcheck_crl(s->ra.ca, crl, reason, rlen) != 0) {
+	/* The current CA's, or a previous one's; the current one's refusal
+	 * is the reason when none fits. */
+	for (i = s->nprev - 1; i >= 0; i--)
+		if (sigcheck_crl(s->prev[i].ca, crl, reason, rlen) == 0)
+			break;
+	op = i >= 0 ? s->prev[i].op : s->ra.ca_op;
+	if (i < 0 && sigcheck_crl(s->ra.ca, crl, reason, rlen) != 0) {
 		rc = SIGWIRE_REFUSED;
 		goto out;
 	}
-	if (keyop_sign_crl(s->ra.ca_op, crl, md) <= 0 ||
+	if (keyop_sign_crl(op, crl, md) <= 0 ||
 	    (len = i2d_X509_CRL(crl, &der)) <= 0 ||
 	    buf_append(out, der, (size_t)len) != 0) {
 		log_openssl_reason(reason, rlen, "cannot sign");
@@ -235,7 +278,8 @@ do_ocsp(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 	const unsigned char	*p = q->der;
 	unsigned char		*der = NULL;
 	OCSP_BASICRESP		*draft, *bs = NULL;
-	int			 len, rc = SIGWIRE_ERROR;
+	const struct ocsp_signer *r;
+	int			 i, len, rc = SIGWIRE_ERROR;
 
 	if ((draft = d2i_OCSP_BASICRESP(NULL, &p, (long)q->der_len)) ==
 	    NULL || p != q->der + q->der_len || (bs = rebuild(draft)) ==
@@ -245,11 +289,22 @@ do_ocsp(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 		goto out;
 	}
 	snprintf(what, wlen, "%d", OCSP_resp_count(bs));
-	if (!s->has_ocsp)
+	if (s->ocsp.n == 0) {
 		snprintf(reason, rlen, "no OCSP responder ([OCSP] Path)");
-	else if (sigcheck_ocsp(s->ra.ca, s->ocsp.cert, bs, reason, rlen) != 0)
+		goto out;
+	}
+	/* The CA generation whose certificates it is about: the current
+	 * one's refusal is the reason when none fits. */
+	for (i = s->ocsp.n - 1; i >= 0; i--)
+		if (sigcheck_ocsp(s->ocsp.issuers[i].ca,
+		    s->ocsp.issuers[i].signer.cert, bs, reason, rlen) == 0)
+			break;
+	if (i < 0) {
 		rc = SIGWIRE_REFUSED;
-	else if (OCSP_basic_sign(bs, s->ocsp.cert, s->ocsp.key, md, NULL,
+		goto out;
+	}
+	r = &s->ocsp.issuers[i].signer;
+	if (OCSP_basic_sign(bs, r->cert, r->key, md, NULL,
 	    OCSP_RESPID_KEY | (q->flags & OCSP_NOCERTS)) != 1 ||
 	    (len = i2d_OCSP_BASICRESP(bs, &der)) <= 0 ||
 	    buf_append(out, der, (size_t)len) != 0)

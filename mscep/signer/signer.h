@@ -1,6 +1,7 @@
 /*
  * signer.h - mscep -S, the one process that reads the private keys of
- * the request path: the CA's, the RA signing and encryption keys (the
+ * the request path: the CA's (and the previous CAs', for their CRLs), the
+ * RA signing and encryption keys (the
  * CA's alone in CA-direct mode), the OCSP responder's and, with Module =
  * mdm-challenge, the challenge key (files or
  * pkcs11: references, keyop_open_ref). Workers with [Signer] Socket ask
@@ -21,11 +22,18 @@
 #include "config/config.h"
 #include "util/util.h"
 
+/* A previous CA (after ca switch) still valid: its CRLs are signed here. */
+struct signer_prev {
+	X509			*ca;
+	struct keyop		*op;
+};
+
 struct signer {
 	struct config		 cfg;
 	struct ra		 ra;		/* the CA's key in ra.ca_op */
-	struct ocsp_signer	 ocsp;		/* when [OCSP] Path is set */
-	int			 has_ocsp;
+	struct signer_prev	*prev;		/* newest first */
+	int			 nprev;
+	struct ocsp_responder	 ocsp;		/* when [OCSP] Path is set */
 	/* Module = mdm-challenge: the key that opens the challenges */
 	EVP_PKEY		*challenge_key;
 	X509			*challenge_cert;

@@ -4,7 +4,12 @@
 # the key through its pkcs11: URI and the PIN file, lighttpd's workers
 # (the web server's user when the test runs as root) holding no key and
 # unable to read the PIN; one enrollment, its certificate signed in the
-# token, GetCRL's CRL too.
+# token, GetCRL's CRL and an OCSP answer too; then ca rollover
+# --in-token (the next CA key made in the token), ca switch, the workers
+# reloaded before the signer (their enrollments fail cleanly), then the
+# signer: an enrollment from the new CA, signed with the token's new key,
+# both CAs' CRLs and OCSP answers, the previous CA's signed by its key in
+# the token through the signer.
 . "$(dirname "$0")/lib.sh"
 CLI=$MSCEP_BIN/scepcli
 MODULE=/usr/lib/softhsm/libsofthsm2.so
@@ -31,22 +36,34 @@ check "mscep-admin init --in-token: the CA key in the token" \
     $ADMIN init --in-token "$URI" --key rsa:2048
 check "private/ca.key holds the URI, no key" \
     sh -c "! grep -q 'PRIVATE KEY' '$S/private/ca.key'"
-if [ -n "$RUNAS" ]; then
+# As root: the state to the workers' user, every key file (and token
+# reference) under private/ folders to root alone, as the signer's own.
+# Key operations of mscep-admin then run as root ($ROOT_ADMIN).
+ROOT_ADMIN="$MSCEP_BIN/mscep-admin -c $INI"
+protect_keys() {
+	[ -n "$RUNAS" ] || return 0
 	give_state "$RUNAS"
-	for k in ca.key ra-sign.key ra-enc.key; do
-		chown root:root "$S/private/$k"
-		chmod 600 "$S/private/$k"
+	for d in $(find "$S" -type d -name private); do
+		chown root:root "$d"/*
+		chmod 600 "$d"/*
+		chmod 711 "$d"
 	done
-	chmod 711 "$S/private"
 	chmod 700 "$T/softhsm"
+}
+unreadable_by() { ! as_user "$1" cat "$2" >/dev/null 2>&1; }
+if [ -n "$RUNAS" ]; then
+	protect_keys
 	check "the workers' user cannot read the PIN file" \
-	    sh -c "! as_user $RUNAS cat '$T/softhsm/pin' >/dev/null 2>&1"
+	    unreadable_by "$RUNAS" "$T/softhsm/pin"
 	check "... nor the reference to the token key" \
-	    sh -c "! as_user $RUNAS cat '$S/private/ca.key' >/dev/null 2>&1"
+	    unreadable_by "$RUNAS" "$S/private/ca.key"
+	check "... but can read the CA certificate (the check can fail)" \
+	    as_user "$RUNAS" cat "$S/ca.crt"
 fi
 
 "$MSCEP_BIN/mscep" -S -c "$INI" -n 1 >>"$SLOG" 2>&1 &
-STARTED="$STARTED $!"
+SPID=$!
+STARTED="$STARTED $SPID"
 for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
 check "mscep -S started with the token's key" test -S "$SOCK"
 
@@ -56,11 +73,28 @@ if [ -n "$RUNAS" ]; then
 	    "$RUNAS" "$RUNAS" >> "$T/run/lighttpd.conf"
 	chown "$RUNAS" "$T/run"
 fi
-# The workers get no SOFTHSM2_CONF: they have no token to open.
-env -u SOFTHSM2_CONF lighttpd -D -f "$T/run/lighttpd.conf" \
-    >>"$T/run/mscep.log" 2>&1 &
-STARTED="$STARTED $!"
-wait_url "$URL?operation=GetCACaps"
+# start_lighttpd: with the workers given no SOFTHSM2_CONF (they have no
+# token to open); stop_lighttpd stops it and the workers it spawned.
+start_lighttpd() {
+	env -u SOFTHSM2_CONF lighttpd -D -f "$T/run/lighttpd.conf" \
+	    >>"$T/run/mscep.log" 2>&1 &
+	LPID=$!
+	STARTED="$STARTED $LPID"
+	wait_url "$URL?operation=GetCACaps"
+}
+stop_lighttpd() {
+	kids=$(descendants "$LPID")
+	kill "$LPID"
+	wait "$LPID" 2>/dev/null
+	for k in $kids; do
+		for i in $(seq 1 100); do
+			kill -0 "$k" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	STARTED=$(echo "$STARTED" | sed "s/ $LPID\b//")
+}
+start_lighttpd
 
 mkdir -p "$T/c1"
 check "scepcli enrolls through the signer" \
@@ -78,6 +112,73 @@ K1=${C1%.pem}.key
 check "GetCRL answers with a CRL the token's key signed" sh -c "
     '$CLI' -u '$URL' --cert '$C1' --key '$K1' --crl-out '$T/crl.der' getcrl &&
     openssl crl -inform DER -in '$T/crl.der' -CAfile '$S/ca.crt' -noout"
+CA=$S/ca.crt
+OCSP=http://127.0.0.1:$PORT/ocsp
+# ocsp_good NAME CERT ISSUER: openssl ocsp says good, the answer verified
+# against ISSUER (the responder certificate travels with it).
+ocsp_good() {
+	openssl ocsp -issuer "$3" -cert "$2" -url "$OCSP" -CAfile "$3" \
+	    > "$T/$1.out" 2>&1
+	sed "s/^/# $1: /" "$T/$1.out"
+	grep -q "^$2: good" "$T/$1.out" &&
+	    grep -q '^Response verify OK' "$T/$1.out"
+}
+check "OCSP: good, an answer verified against the CA" ocsp_good ocsp1 "$C1" "$CA"
+check "... signed by the signer" grep -q 'what=ocsp .*result=signed' "$SLOG"
+
+# --- rollover and switch, the next CA key made in the token ---
+cp "$CA" "$T/old-ca.pem"
+URI2="pkcs11:token=mscep-signer;object=ca-2?module-path=$MODULE&pin-source=file:$T/softhsm/pin"
+check "ca rollover --in-token: the next CA key in the token" \
+    $ROOT_ADMIN ca rollover --switch-in 0 --in-token "$URI2" --key rsa:2048
+check "... next/private/ca.key holds its URI, no key" sh -c "
+    grep -q 'object=ca-2' '$S/next/private/ca.key' &&
+    ! grep -q 'PRIVATE KEY' '$S/next/private/ca.key'"
+check "ca switch" sh -c "$ROOT_ADMIN ca switch > '$T/switch.out'"
+check "... says to reload the signer, then the workers" \
+    grep -q 'reload the signer .*then the workers' "$T/switch.out"
+protect_keys
+[ -n "$RUNAS" ] && check "the workers' user cannot read the new key reference" \
+    unreadable_by "$RUNAS" "$S/private/ca.key"
+# The workers first: the signer still holds the previous CA's key only.
+stop_lighttpd
+start_lighttpd
+mkdir -p "$T/c2"
+check_not "workers reloaded before the signer: the enrollment fails" \
+    "$CLI" -u "$URL" -p "$($ADMIN password)" -o "$T/c2" enroll
+check "... HTTP 503, retry later: the signer holds the previous keys" \
+    sh -c "grep -q 'op=PKIOperation result=503' '$T/run/mscep.log' &&
+    grep -q 'op=signer .*a signer holding another key' '$T/run/mscep.log'"
+check "... no HTTP 500" sh -c "! grep -q 'result=500' '$T/run/mscep.log'"
+check "... nothing recorded for it" \
+    test "$(sql 'SELECT count(*) FROM certificates')" = 1
+kill -HUP "$SPID"
+for i in $(seq 1 100); do
+	grep -q 'SIGHUP: replacing' "$SLOG" && break
+	sleep 0.1
+done
+sleep 1
+check "after the signer's reload: an enrollment from the new CA" \
+    "$CLI" -u "$URL" -p "$($ADMIN password)" -o "$T/c2" enroll
+C2=$(ls "$T"/c2/*.pem 2>/dev/null | head -1)
+check "... verifies against the new CA, not the old one alone" sh -c "
+    openssl verify -CAfile '$CA' '${C2:-/nonexistent}' &&
+    ! openssl verify -CAfile '$T/old-ca.pem' '${C2:-/nonexistent}'"
+check "... the new CA key is the token's ca-2" \
+    grep -q 'object=ca-2' "$S/private/ca.key"
+rm -f "$S"/crl/*.crl
+K2=${C2%.pem}.key
+check "GetCRL after the switch: the new CA's CRL" sh -c "
+    '$CLI' -u '$URL' --cert '$C2' --key '$K2' --crl-out '$T/crl2.der' getcrl &&
+    openssl crl -inform DER -in '$T/crl2.der' -CAfile '$CA' -noout"
+check "... and the previous CA's, signed by its key in the token" sh -c "
+    openssl crl -in '$S/crl/mscep.crl' -inform DER -CAfile '$T/old-ca.pem' -noout ||
+    openssl crl -in '$S/crl/mscep.crl' -CAfile '$T/old-ca.pem' -noout"
+check "... both through the signer" \
+    test "$(grep -c 'what=crl .*result=signed' "$SLOG")" -ge 3
+check "OCSP: the new CA's certificate good" ocsp_good ocsp2 "$C2" "$CA"
+check "OCSP: the previous CA's certificate still good" \
+    ocsp_good ocsp3 "$C1" "$T/old-ca.pem"
 check "no worker read a key or the PIN" \
     sh -c "! grep -qi 'cannot read the private key\|PIN' '$T/run/mscep.log'"
 check "no worker crashed" sh -c "! grep -qE 'Sanitizer|signal 11|was killed' '$T/run/mscep.log'"

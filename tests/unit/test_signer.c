@@ -1,6 +1,7 @@
 /* test_signer.c - the signer's frames (mscep/ca/sigwire.c) with hostile
- * lengths, its refusals (mscep/signer/sigcheck.c), and a certificate
- * signed through keyops_remote.c by a signer in a child process. */
+ * lengths, its refusals (mscep/signer/sigcheck.c), and a certificate,
+ * CertReps and OCSP answers (the previous CA's too) signed through
+ * keyops_remote.c by a signer in a child process. */
 #include <CUnit/CUnit.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 
 #include "ca/issue.h"
 #include "ca/keyops.h"
+#include "ca/ocsp_signer.h"
+#include "ca/rollover.h"
 #include "ca/sigwire.h"
 #include "ca/template.h"
 #include "scep/certrep.h"
@@ -269,9 +272,9 @@ test_refusals(void)
 	CU_ASSERT(strstr(reason, "a CA certificate") != NULL);
 }
 
-/* A signer child answering n connections on path. */
+/* A signer child of the INI ini answering n connections on path. */
 static pid_t
-start_signer(const char *path, int n)
+start_signer_of(const char *ini, const char *path, int n)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
 	int			 fd;
@@ -288,7 +291,7 @@ start_signer(const char *path, int n)
 		char		 reason[REASON_MAX];
 		int		 c;
 
-		if (signer_open(fx.ini, &s, reason, sizeof(reason)) != 0)
+		if (signer_open(ini, &s, reason, sizeof(reason)) != 0)
 			_exit(1);
 		while (n-- > 0 && (c = accept(fd, NULL, NULL)) >= 0) {
 			out.len = 0;
@@ -304,6 +307,12 @@ start_signer(const char *path, int n)
 	}
 	close(fd);
 	return pid;
+}
+
+static pid_t
+start_signer(const char *path, int n)
+{
+	return start_signer_of(fx.ini, path, n);
 }
 
 static void
@@ -435,6 +444,111 @@ test_remote_ra(void)
 	requester_free(&q);
 }
 
+/* A draft answer "good" about serial 7 of ca, as the OCSP responder of a
+ * worker makes it before the signer signs. */
+static OCSP_BASICRESP *
+draft_about(X509 *ca)
+{
+	OCSP_BASICRESP	*bs = OCSP_BASICRESP_new();
+	ASN1_INTEGER	*serial = ASN1_INTEGER_new();
+	OCSP_CERTID	*id;
+	ASN1_TIME	*now = X509_gmtime_adj(NULL, 0);
+	ASN1_TIME	*next = X509_gmtime_adj(NULL, 3600);
+
+	ASN1_INTEGER_set(serial, 7);
+	id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(ca),
+	    X509_get0_pubkey_bitstr(ca), serial);
+	if (bs == NULL || id == NULL || OCSP_basic_add1_status(bs, id,
+	    V_OCSP_CERTSTATUS_GOOD, 0, NULL, now, next) == NULL) {
+		OCSP_BASICRESP_free(bs);
+		bs = NULL;
+	}
+	OCSP_CERTID_free(id);
+	ASN1_INTEGER_free(serial);
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	return bs;
+}
+
+/* Signed by the responder whose certificate is r; 1 when it is. */
+static int
+answer_by(OCSP_BASICRESP *bs, X509 *r)
+{
+	STACK_OF(X509)	*certs = sk_X509_new_null();
+	int		 ok;
+
+	sk_X509_push(certs, r);
+	ok = OCSP_basic_verify(bs, certs, NULL, OCSP_NOINTERN |
+	    OCSP_NOVERIFY | OCSP_TRUSTOTHER | OCSP_NOCHAIN |
+	    OCSP_NOEXPLICIT) == 1;
+	sk_X509_free(certs);
+	return ok;
+}
+
+/*
+ * After ca switch, OCSP answers about the previous CA's certificates are
+ * signed by that CA's responder, which the signer alone holds; an answer
+ * about one CA asked of the other's responder is signed by its own CA's
+ * (the worker then finds it is not what it asked: unavailable, a 503).
+ */
+static void
+test_remote_ocsp_previous(void)
+{
+	static const struct rollover_opts o = { NULL, NULL, 3650, 730, 0, 0,
+	    NULL };
+	struct fixture		 f2;
+	struct ocsp_responder	 r;
+	struct ra		 ra;
+	struct keyop		*cur, *prev;
+	OCSP_BASICRESP		*bs;
+	char			 path[128], reason[REASON_MAX], warn[2048];
+	char			 dir[PATH_MAX + 64];
+	pid_t			 pid;
+	int			 status;
+
+	CU_ASSERT_FATAL(fixture_open(&f2, "[OCSP]\nPath = /ocsp\n") == 0);
+	CU_ASSERT_EQUAL_FATAL(rollover_create(&f2.cfg, &o, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL_FATAL(rollover_switch(&f2.cfg, 1, dir, sizeof(dir),
+	    reason, sizeof(reason)), 0);
+	CU_ASSERT_FATAL(ra_load(&f2.cfg, &ra, reason, sizeof(reason)) == 0);
+	CU_ASSERT_EQUAL_FATAL(ocsp_responder_load(&f2.cfg, &ra, &r, warn,
+	    sizeof(warn), reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL_FATAL(r.n, 2);
+	snprintf(path, sizeof(path), "%s/signer-ocsp.sock", f2.dir);
+	CU_ASSERT_FATAL((pid = start_signer_of(f2.ini, path, 3)) > 0);
+	cur = keyop_remote(path, 2000, KEYOP_OCSP, r.issuers[0].signer.cert);
+	prev = keyop_remote(path, 2000, KEYOP_OCSP, r.issuers[1].signer.cert);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cur);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(prev);
+	/* The previous CA's certificate: its own responder signs. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bs = draft_about(r.issuers[1].ca));
+	CU_ASSERT_EQUAL(keyop_sign_ocsp(prev, bs, r.issuers[1].signer.cert,
+	    EVP_sha256(), 0), 1);
+	CU_ASSERT(answer_by(bs, r.issuers[1].signer.cert));
+	CU_ASSERT(!answer_by(bs, r.issuers[0].signer.cert));
+	OCSP_BASICRESP_free(bs);
+	/* The current CA's, through the current responder. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bs = draft_about(r.issuers[0].ca));
+	CU_ASSERT_EQUAL(keyop_sign_ocsp(cur, bs, r.issuers[0].signer.cert,
+	    EVP_sha256(), 0), 1);
+	CU_ASSERT(answer_by(bs, r.issuers[0].signer.cert));
+	OCSP_BASICRESP_free(bs);
+	/* The current CA's asked of the previous responder's handle. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bs = draft_about(r.issuers[0].ca));
+	CU_ASSERT_EQUAL(keyop_sign_ocsp(prev, bs, r.issuers[1].signer.cert,
+	    EVP_sha256(), 0), 0);
+	CU_ASSERT(keyop_unavailable(prev));
+	OCSP_BASICRESP_free(bs);
+	keyop_free(cur);
+	keyop_free(prev);
+	waitpid(pid, &status, 0);
+	unlink(path);
+	ocsp_responder_free(&r);
+	ra_free(&ra);
+	fixture_close(&f2);
+}
+
 int
 register_signer(void)
 {
@@ -449,7 +563,9 @@ register_signer(void)
 	    test_refusals) ||
 	    !CU_add_test(s, "signed through keyops_remote", test_remote) ||
 	    !CU_add_test(s, "RA decryption and CertRep through the signer",
-	    test_remote_ra))
+	    test_remote_ra) ||
+	    !CU_add_test(s, "OCSP for the current and previous CA through "
+	    "the signer", test_remote_ocsp_previous))
 		return -1;
 	return 0;
 }
