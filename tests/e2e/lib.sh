@@ -131,20 +131,27 @@ workers() {
 # Stops what spawn started, newest first, then waits for their
 # descendants (workers exit once their server is gone; a sanitizer build
 # writes its leak report first) and insists on those that stay.
+# stop_pid PID: stops PID and the processes it started (each given 10 s
+# to go by itself once PID has, then killed), and forgets it.
+stop_pid() {
+	kids=$(descendants "$1")
+	kill "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	for k in $kids; do
+		for i in $(seq 1 100); do
+			kill -0 "$k" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill "$k" 2>/dev/null
+	done
+	STARTED=$(echo " $STARTED " | sed "s/ $1 / /; s/^ *//; s/ *\$//")
+}
+
 stop_servers() {
 	order=
 	for p in $STARTED; do order="$p $order"; done
 	for p in $order; do
-		kids=$(descendants "$p")
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-		for k in $kids; do
-			for i in $(seq 1 100); do
-				kill -0 "$k" 2>/dev/null || break
-				sleep 0.1
-			done
-			kill "$k" 2>/dev/null
-		done
+		stop_pid "$p"
 	done
 	STARTED=
 }

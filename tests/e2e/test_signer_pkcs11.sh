@@ -82,18 +82,7 @@ start_lighttpd() {
 	STARTED="$STARTED $LPID"
 	wait_url "$URL?operation=GetCACaps"
 }
-stop_lighttpd() {
-	kids=$(descendants "$LPID")
-	kill "$LPID"
-	wait "$LPID" 2>/dev/null
-	for k in $kids; do
-		for i in $(seq 1 100); do
-			kill -0 "$k" 2>/dev/null || break
-			sleep 0.1
-		done
-	done
-	STARTED=$(echo "$STARTED" | sed "s/ $LPID\b//")
-}
+stop_lighttpd() { stop_pid "$LPID"; }
 start_lighttpd
 
 mkdir -p "$T/c1"
