@@ -230,6 +230,7 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 	struct policy	*pol = NULL;
 	struct buf	 next = { 0 };
 	char		 reason[REASON_MAX];
+	long long	 n;
 	int		 online = argc == 2 && strcmp(argv[1], "--online") == 0;
 
 	if (argc > 2 || (argc == 2 && !online)) {
@@ -288,9 +289,20 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 		return 1;
 	}
 	policy_close(pol);
-	printf("%s: configuration OK (%d templates, %lld certificates "
-	    "issued, state in %s)\n", cfg->path, cfg->ntemplates,
-	    (long long)store_count_certs(st), cfg->state_dir);
+	/* A store that does not answer now (PostgreSQL down or refusing)
+	 * does not stop the workers, which answer GetCACaps and GetCACert
+	 * without it: a warning, not a failure. */
+	if ((n = store_count_certs(st)) < 0) {
+		fprintf(stderr, "%s: warning: the store does not answer: %s "
+		    "(PKIOperation fails until it does)\n", cfg->path,
+		    store_errmsg(st));
+		printf("%s: configuration OK (%d templates, the store not "
+		    "reachable, state in %s)\n", cfg->path, cfg->ntemplates,
+		    cfg->state_dir);
+	} else
+		printf("%s: configuration OK (%d templates, %lld certificates "
+		    "issued, state in %s)\n", cfg->path, cfg->ntemplates,
+		    (long long)n, cfg->state_dir);
 	store_close(st);
 	return online ? check_online(cfg) : 0;
 }

@@ -302,7 +302,7 @@ void
 lifecycle_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o)
 {
 	struct cert_row	 row;
-	char		 reason[REASON_MAX], hex[80];
+	char		 reason[REASON_MAX], hex[80], safe[REASON_MAX];
 
 	if (X509_NAME_cmp(req->issuer, X509_get_subject_name(w->ra.ca)) != 0) {
 		snprintf(o->reason, sizeof(o->reason), "GetCRL for an issuer "
@@ -312,7 +312,8 @@ lifecycle_getcrl(struct worker *w, const struct scep_req *req, struct outcome *o
 	}
 	if (crl_refresh(&w->cfg, &w->ra, w->store, NULL, reason,
 	    sizeof(reason)) < 0)
-		log_warnx("op=CRL result=error reason=\"%s\"", reason);
+		log_warnx("op=CRL result=error reason=\"%s\"",
+		    log_safe(reason, safe, sizeof(safe)));
 	/* The CRL of the CA key that issued the certificate named (after a
 	 * switch both CAs have one name); unknown serials get the current. */
 	if (req->serial == NULL || cert_serial_hex(req->serial, hex,

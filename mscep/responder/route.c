@@ -163,7 +163,7 @@ route_request(struct worker *w, const struct http_req *req,
 void
 route_idle(struct worker *w)
 {
-	char	 reason[REASON_MAX];
+	char	 reason[REASON_MAX], safe[REASON_MAX];
 	int64_t	 now = util_now();
 
 	if (now < w->next_idle)
@@ -172,5 +172,6 @@ route_idle(struct worker *w)
 	keyop_set_context(w->ra.ca_op, "crl-refresh");
 	if (crl_refresh(&w->cfg, &w->ra, w->store, NULL, reason,
 	    sizeof(reason)) < 0)
-		log_warnx("op=CRL result=error reason=\"%s\"", reason);
+		log_warnx("op=CRL result=error reason=\"%s\"",
+		    log_safe(reason, safe, sizeof(safe)));
 }

@@ -117,10 +117,12 @@ events_notify(const struct config *cfg, const struct store_event *e)
 static void
 record(const struct config *cfg, struct store *st, struct store_event *e)
 {
+	char	 safe[REASON_MAX];
+
 	e->at = util_now();
 	if (store_event_add(st, e, events_keep_after(cfg, e->at)) != STORE_OK)
 		log_errx("cannot record event for txid %.64s: %s", e->txid,
-		    store_errmsg(st));
+		    log_safe(store_errmsg(st), safe, sizeof(safe)));
 	events_notify(cfg, e);
 }
 

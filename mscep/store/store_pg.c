@@ -34,6 +34,7 @@ struct pg_store {
 	int		 backoff_ms;
 	char		 sqlstate[6];
 	char		 err[REASON_MAX];
+	char		 connect_err[REASON_MAX];	/* the last try's */
 };
 
 static int64_t
@@ -207,9 +208,13 @@ connect_db(struct pg_store *s)
 
 	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
+	/* Said as such: the last try's reason may no longer hold (a
+	 * standby promoted since, say). */
 	if (t < s->next_try_ms) {
-		if (s->err[0] == '\0')
-			set_err(s, "", "PostgreSQL unreachable");
+		snprintf(s->err, sizeof(s->err), "%.400s (the last try; not "
+		    "tried again yet: reconnect pause, %lld ms left)",
+		    s->connect_err[0] ? s->connect_err : "PostgreSQL "
+		    "unreachable", (long long)(s->next_try_ms - t));
 		return -1;
 	}
 	PQfinish(s->conn);
@@ -224,6 +229,7 @@ connect_db(struct pg_store *s)
 		    PQerrorMessage(s->conn));
 	PQfinish(s->conn);
 	s->conn = NULL;
+	memcpy(s->connect_err, s->err, sizeof(s->connect_err));
 	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_MIN_MS :
 	    s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    s->backoff_ms * 2;

@@ -60,8 +60,14 @@ static void
 vlog(int prio, const char *level, const char *fmt, va_list ap)
 {
 	char		 msg[2048];
+	unsigned char	*c;
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* One line whatever it quotes (libpq's messages hold newlines and
+	 * tabs): control characters become '?', as log_safe makes them. */
+	for (c = (unsigned char *)msg; *c != '\0'; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	if (dest == LOG_TO_SYSLOG)
 		syslog_line(prio, level, msg);
 	else

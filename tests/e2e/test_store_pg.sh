@@ -124,7 +124,15 @@ check "GetCACert still answers 200" \
 check "GetCACaps still answers 200" \
     test "$(curl -s -o /dev/null -w '%{http_code}' "$URL?operation=GetCACaps")" = 200
 check "the log says why" grep -q \
-    'result=FAILURE.*store lookup failed: cannot connect to PostgreSQL' "$T/run/mscep.log"
+    'result=FAILURE.*store lookup failed: .*cannot connect to PostgreSQL' "$T/run/mscep.log"
+check "... on one line (libpq's newlines replaced)" sh -c "
+    ! grep -v '^20[0-9-]*T[0-9:]*Z ' '$T/run/mscep.log' | grep -q 'Is the server running'"
+# check warns, and passes: the workers start and answer GetCACert without it.
+check "mscep-admin check with PostgreSQL down: passes" \
+    sh -c "$ADMIN check > '$T/check-down.out' 2> '$T/check-down.err'"
+check "... warning that the store does not answer" sh -c "
+    grep -q 'warning: the store does not answer: .*PostgreSQL' '$T/check-down.err' &&
+    grep -q 'configuration OK (.*the store not reachable' '$T/check-down.out'"
 pg_start
 P=$(pw)
 ok_again=1

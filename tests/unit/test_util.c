@@ -15,6 +15,7 @@
 
 #include "suites.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/num.h"
 #include "util/util.h"
 
@@ -370,6 +371,32 @@ test_num_rejects(void)
 	CU_ASSERT_EQUAL(x, INT_MAX);
 }
 
+/* A message with a newline, a tab and a CR (libpq's, say) is one line. */
+static void
+test_log_one_line(void)
+{
+	char	 path[] = "/tmp/mscep-log-XXXXXX", text[512] = "";
+	int	 fd, saved, n, lines = 0;
+
+	CU_ASSERT_FATAL((fd = mkstemp(path)) >= 0);
+	CU_ASSERT_FATAL((saved = dup(STDERR_FILENO)) >= 0);
+	CU_ASSERT_FATAL(dup2(fd, STDERR_FILENO) == STDERR_FILENO);
+	log_warnx("op=CRL result=error reason=\"%s\"",
+	    "connection failed\n\tIs the server running?\r");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = (int)pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	unlink(path);
+	CU_ASSERT_FATAL(n > 0);
+	for (int i = 0; i < n; i++)
+		lines += text[i] == '\n';
+	CU_ASSERT_EQUAL(lines, 1);
+	CU_ASSERT_EQUAL(text[n - 1], '\n');
+	CU_ASSERT_PTR_NOT_NULL(strstr(text, "connection failed??Is the server "
+	    "running??\"\n"));
+}
+
 int
 register_util(void)
 {
@@ -393,7 +420,8 @@ register_util(void)
 	    test_file_write_fails) ||
 	    !CU_add_test(s, "whole-file reads with a limit", test_file_read) ||
 	    !CU_add_test(s, "numbers in their range", test_num_parse) ||
-	    !CU_add_test(s, "numbers refused", test_num_rejects))
+	    !CU_add_test(s, "numbers refused", test_num_rejects) ||
+	    !CU_add_test(s, "a log message is one line", test_log_one_line))
 		return -1;
 	return 0;
 }
