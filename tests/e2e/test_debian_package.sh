@@ -99,8 +99,8 @@ check "dpkg knows it as installed" sh -c \
 check "postinst made the system user mscep (no login, home /var/lib/mscep)" sh -c "
     getent passwd mscep | awk -F: '\$3 < 1000 && \$6 == \"/var/lib/mscep\" &&
     \$7 ~ /nologin\$/ { ok = 1 } END { exit !ok }'"
-check "postinst made /var/lib/mscep, 0700, owned by mscep" \
-    test "$(stat -c %a:%U:%G /var/lib/mscep)" = 700:mscep:mscep
+check "postinst made /var/lib/mscep, 0711, owned by mscep" \
+    test "$(stat -c %a:%U:%G /var/lib/mscep)" = 711:mscep:mscep
 check "/etc/mscep/mscep.ini is a conffile" sh -c \
     "dpkg-query -W -f='\${Conffiles}' mscep | grep -q ' /etc/mscep/mscep.ini '"
 check "the installed files name /usr/sbin, not /usr/local" sh -c "
@@ -192,6 +192,16 @@ check "the certificate chains to the installed CA" sh -c "
     openssl verify -CAfile /var/lib/mscep/ca.crt \$(ls '$T'/issued/*.pem | head -1)"
 check "the same password is refused the second time" \
     sh -c "! '$CLI' -u '$URL' -p '$pw' enroll"
+# The CRL, published by mscep-admin as its cron would, served by nginx's
+# workers (www-data) from /var/lib/mscep/crl/ through the installed site.
+$AS_MSCEP /usr/sbin/mscep-admin crl --force > /dev/null
+check "/crl/mscep.crl through the installed site (www-data reaches crl/)" \
+    sh -c "curl -sf -o '$T/site.crl' 'http://127.0.0.1:$PORT/crl/mscep.crl' &&
+    openssl crl -inform DER -in '$T/site.crl' -CAfile /var/lib/mscep/ca.crt -noout"
+check "... but not the store or the keys" sh -c "
+    ! setpriv --reuid=www-data --regid=www-data --clear-groups cat /var/lib/mscep/mscep.db >/dev/null 2>&1 &&
+    ! setpriv --reuid=www-data --regid=www-data --clear-groups ls /var/lib/mscep/private >/dev/null 2>&1 &&
+    ! setpriv --reuid=www-data --regid=www-data --clear-groups ls /var/lib/mscep >/dev/null 2>&1"
 # What the newcomer then sees: the enrollment and the refusal in the
 # metrics (through the installed site), in the audit stream and in
 # mscep-admin status.
