@@ -761,6 +761,13 @@ main(int argc, char *argv[])
 		path = argv[2];
 		i = 3;
 	}
+	/* store copy FROM TO: an INI as FROM is the configuration too, when
+	 * neither -c nor MSCEP_CONFIG names one (its audit goes there). */
+	if (path == NULL && argc - i == 4 && strcmp(argv[i], "store") == 0 &&
+	    strcmp(argv[i + 1], "copy") == 0 &&
+	    strncmp(argv[i + 2], "sqlite:", 7) != 0 &&
+	    strncmp(argv[i + 2], "postgresql:", 11) != 0)
+		path = argv[i + 2];
 	if (path == NULL)
 		path = MSCEP_CONFIG;
 	if (i >= argc) {

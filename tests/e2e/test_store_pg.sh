@@ -195,8 +195,9 @@ psql_q "insert into certificates (serial, subject, sans, template, not_before,
     from generate_series(1, 100) i" >/dev/null
 total=$(pgc)
 t0=$(date +%s)
+# Without -c: the INI named as FROM is the configuration.
 check "store copy postgresql -> sqlite ($total certificates)" \
-    sh -c "$ADMIN store copy '$INI' 'sqlite:$T/a.db' > '$T/copy1.out'"
+    sh -c "${ADMIN% -c *} store copy '$INI' 'sqlite:$T/a.db' > '$T/copy1.out'"
 PGPASSFILE=$T/pgpass "$PG_BIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U mscep mscep2
 PG2=${PG_CONNINFO/dbname=mscep/dbname=mscep2}
 check "store copy sqlite -> postgresql (a new database)" \
