@@ -16,7 +16,8 @@ set -eu
 # bench; mandoc and groff for make man-lint; softhsm2 and opensc (a PKCS#11
 # token and pkcs11-tool for the tests); debhelper, dpkg-dev, fakeroot and
 # lintian to build and check the Debian package (debian/); python3 to parse
-# JSON in the tests.
+# JSON in the tests; prometheus (promtool and a real Prometheus for the
+# metrics tests; its service is not started).
 pkgs="build-essential pkg-config libssl-dev openssl libsqlite3-dev sqlite3
 libfcgi-dev libfcgi-bin libiniparser-dev libcunit1-dev
 libcurl4-openssl-dev libjansson-dev libp11-dev libpq-dev postgresql-15
@@ -24,7 +25,7 @@ postgresql-client-15 softhsm2 opensc
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid apache2-utils
 nginx spawn-fcgi
 curl scep certmonger procps util-linux systemd cppcheck clang tinyproxy-bin
-libclang-rt-14-dev iproute2 mandoc groff-base python3
+libclang-rt-14-dev iproute2 mandoc groff-base python3 prometheus
 debhelper dpkg-dev fakeroot lintian"
 missing=
 for p in $pkgs; do
