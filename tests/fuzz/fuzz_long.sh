@@ -11,7 +11,8 @@
 #   corpus/     what libFuzzer found (it also reads tests/fuzz/corpus/<target>,
 #               which it never writes);
 #   artifacts/  findings: crash-*, leak-*, timeout-*, oom-* (slow-unit-* too,
-#               which are not counted as findings);
+#               which are not counted as findings), each with the libFuzzer
+#               output that reported it (NAME.log);
 #   total       running totals: runs, seconds, executions;
 #   last.log    the last run's libFuzzer output; runs.log one line per run.
 #
@@ -79,7 +80,7 @@ read_total() {
 count_findings() {
 	find "$long/$1/artifacts" -maxdepth 1 -type f \( -name 'crash-*' \
 	    -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) \
-	    2>/dev/null | wc -l
+	    ! -name '*.log' 2>/dev/null | wc -l
 }
 
 # stat::NAME of a libFuzzer log (-print_final_stats=1), 0 when absent.
@@ -146,8 +147,12 @@ fuzz_target() {
 			break
 		fi
 		before=$after
-		echo "  FOUND   $t: $(grep -ao "Test unit written to [^ ]*" \
-		    "$dir/last.log" | tail -1 | sed 's/.* //')"
+		unit=$(grep -ao "Test unit written to [^ ]*" "$dir/last.log" |
+		    tail -1 | sed 's/.* //')
+		# The report (the stack of a crash or of a timeout's main
+		# thread) beside the input: the next run overwrites last.log.
+		[ -n "$unit" ] && cp "$dir/last.log" "$unit.log"
+		echo "  FOUND   $t: $unit (report: $unit.log)"
 		restarts=$((restarts + 1))
 		[ "$restarts" -gt "$restarts_max" ] && break
 		left=$((left - ($(date +%s) - t0)))
