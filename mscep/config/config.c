@@ -445,9 +445,14 @@ config_load(const char *path, struct config *cfg, FILE *errs)
 	ini_folder(path, l->inidir, sizeof(l->inidir));
 	l->cfg = cfg;
 	l->errs = errs;
-	if ((l->d = iniparser_load(path)) == NULL ||
-	    ini_index_read(&l->idx, path) != 0) {
-		if (errs != NULL)
+	/* The index first: it names a line with a NUL byte, which iniparser
+	 * reads only up to that byte, or refuses as too long. */
+	if (ini_index_read(&l->idx, path) != 0 ||
+	    (l->d = iniparser_load(path)) == NULL) {
+		if (errs != NULL && l->idx.nul_line > 0)
+			fprintf(errs, "%s:%d: a NUL byte: not a text file\n",
+			    path, l->idx.nul_line);
+		else if (errs != NULL)
 			fprintf(errs, "%s: cannot read configuration\n", path);
 		goto out;
 	}

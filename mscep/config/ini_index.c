@@ -116,6 +116,7 @@ ini_index_read(struct ini_index *ix, const char *path)
 	FILE	*f;
 	char	*buf = NULL, *logical = NULL, *section = NULL;
 	size_t	 cap = 0, len = 0;
+	ssize_t	 n;
 	int	 lineno = 0, first = 0, cont = 0, rc = -1;
 
 	memset(ix, 0, sizeof(*ix));
@@ -123,10 +124,14 @@ ini_index_read(struct ini_index *ix, const char *path)
 		return -1;
 	if ((section = strdup("")) == NULL)
 		goto out;
-	while (getline(&buf, &cap, f) != -1) {
+	while ((n = getline(&buf, &cap, f)) != -1) {
 		if (!cont)
 			first = lineno + 1;
 		lineno++;
+		if (memchr(buf, '\0', (size_t)n) != NULL) {
+			ix->nul_line = lineno;
+			goto out;
+		}
 		if (join(&logical, &len, buf, &cont) != 0)
 			goto out;
 		if (cont)

@@ -22,10 +22,13 @@ struct ini_index {
 	struct ini_entry *entries;
 	size_t		  n;
 	size_t		  cap;
+	int		  nul_line;	/* a line with a NUL byte, or 0 */
 };
 
-/* Reads path into ix (initialised here); -1 when it cannot be read or
- * memory runs out. ini_index_free() either way. */
+/* Reads path into ix (initialised here); -1 when it cannot be read, a
+ * line holds a NUL byte (nul_line: iniparser reads such a line up to the
+ * NUL, so the two would disagree on its keys) or memory runs out.
+ * ini_index_free() either way. */
 int	 ini_index_read(struct ini_index *ix, const char *path);
 void	 ini_index_free(struct ini_index *ix);
 
