@@ -30,6 +30,8 @@
 #   BENCH_PG_FILL  certificates in the pg part's prefilled PostgreSQL
 #                  database (BENCH_FILL)
 #   BENCH_LONGGET_N  enrollments per run of the longget part (200)
+#   BENCH_SIGNER   the signer part's variants, in this order (inproc remote
+#                  hsm); the ratios need inproc
 #   BENCH_INTUNE_DELAY_MS  the intune part: the Intune stand-in answers
 #                  validateRequest and notifications after this (20)
 #   BENCH_BASELINE the bin folder of another build (mscep, mscep-admin) for
@@ -57,6 +59,7 @@ SPEED_SECONDS=${BENCH_SPEED_SECONDS:-3}
 KEYS=${BENCH_KEYS:-$TOP/build/bench/keys-rsa$BITS.pem}
 PARTS=${BENCH_PARTS:-speed lighttpd nginx scepserver million crl longget intune metrics}
 ROUNDS=${BENCH_ROUNDS:-3}
+SIGNER_MODES=${BENCH_SIGNER:-inproc remote hsm}
 CORES=$(nproc)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 CHALLENGE=bench-$$-challenge
@@ -729,7 +732,7 @@ part_signer() {
 	[ "$per" -gt 0 ] || die "BENCH_N must be at least BENCH_ROUNDS"
 	split_keys "$per"
 	for r in $(seq 1 "$ROUNDS"); do
-		for s in inproc remote hsm; do
+		for s in $SIGNER_MODES; do
 			INIT_TOKEN=
 			[ "$s" = hsm ] && hsm_token
 			fresh_store "$per"
@@ -748,10 +751,12 @@ part_signer() {
 			LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem nginx_pool "signer-$s"
 		done
 	done
-	for s in inproc remote hsm; do
+	for s in $SIGNER_MODES; do
 		summarize "signer-$s"
 	done
-	for s in remote hsm; do
+	case " $SIGNER_MODES " in *" inproc "*) ;; *) return 0 ;; esac
+	for s in $SIGNER_MODES; do
+		[ "$s" != inproc ] || continue
 		case $s in
 		remote) label="keys in the workers vs in the signer (files)" ;;
 		hsm) label="keys in the workers vs CA key in SoftHSM (signer)" ;;
