@@ -1,4 +1,8 @@
-/* intune_auth.c - client credentials: a secret or a signed assertion. */
+/*
+ * intune_auth.c - client credentials: a secret or a signed assertion. The
+ * assertion's key is a struct keyop: in this process, or in the signer
+ * (mscep -S), which signs only what intune_auth_assertion_check passes.
+ */
 #include "policy/intune_auth.h"
 #include "ca/ra.h"
 #include "util/num.h"
@@ -61,19 +65,29 @@ intune_auth_scope(const struct config *cfg, enum intune_audience aud,
 	    n > 0 && base[n - 1] == '/' ? "" : "/");
 }
 
+/* The header's x5t: the certificate's SHA-1 thumbprint, base64url. */
+static int
+thumbprint(X509 *cert, char x5t[64])
+{
+	unsigned char	 sha1[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0;
+
+	if (!X509_digest(cert, EVP_sha1(), sha1, &n) || n != 20)
+		return -1;
+	intune_b64url(sha1, n, x5t);
+	return 0;
+}
+
 /* header.payload, both JSON, base64url; malloc'd. */
 static char *
 assertion_input(X509 *cert, const char *client_id, const char *aud,
     time_t now)
 {
-	unsigned char	 sha1[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0;
 	char		 x5t[64], guid[37], *h = NULL, *p = NULL, *out = NULL;
 	char		*hb = NULL, *pb = NULL;
 
-	if (!X509_digest(cert, EVP_sha1(), sha1, &n))
+	if (thumbprint(cert, x5t) != 0)
 		return NULL;
-	intune_b64url(sha1, n, x5t);
 	intune_guid(guid);
 	if (asprintf(&h, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t\":\"%s\"}",
 	    x5t) < 0 || asprintf(&p, "{\"aud\":\"%s\",\"iss\":\"%s\","
@@ -97,32 +111,151 @@ out:
 }
 
 char *
-intune_auth_assertion(X509 *cert, EVP_PKEY *key, const char *client_id,
+intune_auth_assertion(X509 *cert, struct keyop *key, const char *client_id,
     const char *aud, time_t now)
 {
-	EVP_MD_CTX	*md = EVP_MD_CTX_new();
 	unsigned char	*sig = NULL;
 	size_t		 slen = 0;
 	char		*in = NULL, *sb = NULL, *jwt = NULL;
 
-	if (md == NULL || (in = assertion_input(cert, client_id, aud,
-	    now)) == NULL ||
-	    EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) != 1 ||
-	    EVP_DigestSign(md, NULL, &slen, (unsigned char *)in,
-	    strlen(in)) != 1 || (sig = malloc(slen)) == NULL ||
-	    EVP_DigestSign(md, sig, &slen, (unsigned char *)in,
-	    strlen(in)) != 1 || (sb = malloc(slen * 4 / 3 + 4)) == NULL)
+	if ((in = assertion_input(cert, client_id, aud, now)) == NULL ||
+	    keyop_sign_jwt(key, in, strlen(in), &sig, &slen) != 1 ||
+	    (sb = malloc(slen * 4 / 3 + 4)) == NULL)
 		goto out;
 	intune_b64url(sig, slen, sb);
 	if (asprintf(&jwt, "%s.%s", in, sb) < 0)
 		jwt = NULL;
 out:
 	ERR_clear_error();
-	EVP_MD_CTX_free(md);
 	free(sig);
 	free(in);
 	free(sb);
 	return jwt;
+}
+
+/* One base64url part of a JWT as JSON (an object), or NULL. */
+static json_t *
+jwt_part(const char *s, size_t n)
+{
+	char		*b64;
+	unsigned char	*raw;
+	json_t		*j = NULL;
+	size_t		 i, pad = (4 - n % 4) % 4;
+	int		 len;
+
+	if (n == 0 || n > 4096 || pad == 3 ||
+	    (b64 = malloc(n + pad + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		char	 c = s[i];
+
+		if (c == '-')
+			c = '+';
+		else if (c == '_')
+			c = '/';
+		else if (c == '+' || c == '/' || c == '=')
+			break;	/* base64url has none of them */
+		b64[i] = c;
+	}
+	memset(b64 + n, '=', pad);
+	b64[n + pad] = '\0';
+	if (i == n && (raw = malloc(n + pad)) != NULL) {
+		if ((len = EVP_DecodeBlock(raw, (unsigned char *)b64,
+		    (int)(n + pad))) >= (int)pad)
+			j = json_loadb((char *)raw, (size_t)len - pad,
+			    JSON_REJECT_DUPLICATES, NULL);
+		free(raw);
+	}
+	free(b64);
+	if (j != NULL && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* Every member of j is one of the names in keys (NULL-terminated). */
+static int
+only(json_t *j, const char *const *keys)
+{
+	const char	*k;
+	json_t		*v;
+	size_t		 i;
+
+	json_object_foreach(j, k, v) {
+		for (i = 0; keys[i] != NULL && strcmp(keys[i], k) != 0; i++)
+			;
+		if (keys[i] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+is(json_t *j, const char *key, const char *want)
+{
+	const char	*s = json_string_value(json_object_get(j, key));
+
+	return s != NULL && strcmp(s, want) == 0;
+}
+
+int
+intune_auth_assertion_check(const struct config *cfg, X509 *cert,
+    const char *in, size_t len, time_t now, char *reason, size_t rlen)
+{
+	static const char *const hkeys[] = { "alg", "typ", "x5t", NULL };
+	static const char *const pkeys[] = { "aud", "iss", "sub", "jti",
+	    "nbf", "iat", "exp", NULL };
+	const char	*dot = memchr(in, '.', len);
+	json_t		*h = NULL, *p = NULL, *v;
+	char		 x5t[64], aud[1024];
+	long long	 t[3];
+	int		 i, rc = -1;
+
+	intune_auth_token_url(cfg, aud, sizeof(aud));
+	if (dot == NULL || memchr(in, '\0', len) != NULL ||
+	    (h = jwt_part(in, (size_t)(dot - in))) == NULL ||
+	    (p = jwt_part(dot + 1, len - (size_t)(dot - in) - 1)) == NULL) {
+		snprintf(reason, rlen, "not a JWT signing input (two "
+		    "base64url JSON objects)");
+		goto out;
+	}
+	if (thumbprint(cert, x5t) != 0 || only(h, hkeys) != 0 ||
+	    !is(h, "alg", "RS256") || !is(h, "typ", "JWT") ||
+	    !is(h, "x5t", x5t)) {
+		snprintf(reason, rlen, "the header is not RS256 with the "
+		    "client certificate's thumbprint");
+		goto out;
+	}
+	if (only(p, pkeys) != 0 || !is(p, "aud", aud) ||
+	    !is(p, "iss", cfg->intune_client_id) ||
+	    !is(p, "sub", cfg->intune_client_id) ||
+	    !json_is_string(json_object_get(p, "jti"))) {
+		snprintf(reason, rlen, "the claims are not the client "
+		    "assertion of ClientId %s for %s", cfg->intune_client_id,
+		    aud);
+		goto out;
+	}
+	for (i = 0; i < 3; i++) {
+		v = json_object_get(p, i == 0 ? "nbf" : i == 1 ? "iat" : "exp");
+		if (!json_is_integer(v)) {
+			snprintf(reason, rlen, "nbf, iat and exp are numbers");
+			goto out;
+		}
+		t[i] = json_integer_value(v);
+	}
+	/* Made now, for at most ASSERTION_TTL (clocks a minute apart). */
+	if (t[0] != t[1] || llabs(t[0] - (long long)now) > 60 ||
+	    t[2] <= t[0] || t[2] - t[0] > ASSERTION_TTL) {
+		snprintf(reason, rlen, "nbf %lld, exp %lld: not made now for "
+		    "at most %d s", t[0], t[2], ASSERTION_TTL);
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(h);
+	json_decref(p);
+	return rc;
 }
 
 static int
@@ -164,16 +297,51 @@ intune_auth_open(struct intune_auth *a, const struct config *cfg,
 		    "readable PEM certificate", cfg->intune_cert);
 		return -1;
 	}
-	if (ra_read_key(cfg->intune_key, &a->key) != 0 ||
-	    EVP_PKEY_base_id(a->key) != EVP_PKEY_RSA ||
-	    X509_check_private_key(a->cert, a->key) != 1) {
-		ERR_clear_error();
-		snprintf(reason, rlen, "[Intune] ClientKey %s: not a readable "
-		    "PEM RSA key of ClientCertificate", cfg->intune_key);
+	if (EVP_PKEY_base_id(X509_get0_pubkey(a->cert)) != EVP_PKEY_RSA) {
+		snprintf(reason, rlen, "[Intune] ClientCertificate %s: not an "
+		    "RSA key (Entra ID takes RS256 assertions)",
+		    cfg->intune_cert);
+		intune_auth_close(a);
+		return -1;
+	}
+	/* [Signer] Socket: the key is the signer's, not this process's. */
+	if (cfg->signer_socket[0] != '\0') {
+		if ((a->key = keyop_remote(cfg->signer_socket,
+		    cfg->signer_timeout_ms, KEYOP_INTUNE, a->cert)) == NULL) {
+			snprintf(reason, rlen, "out of memory");
+			intune_auth_close(a);
+			return -1;
+		}
+		return 0;
+	}
+	if ((a->key = intune_auth_key_open(cfg, a->cert, reason,
+	    rlen)) == NULL) {
 		intune_auth_close(a);
 		return -1;
 	}
 	return 0;
+}
+
+struct keyop *
+intune_auth_key_open(const struct config *cfg, X509 *cert, char *reason,
+    size_t rlen)
+{
+	struct keyop	*op = NULL;
+	EVP_PKEY	*key;
+	char		 why[REASON_MAX];
+
+	if ((key = keyop_load_ref(cfg->intune_key, why, sizeof(why))) ==
+	    NULL)
+		snprintf(reason, rlen, "[Intune] ClientKey: %s", why);
+	else if (EVP_PKEY_base_id(key) != EVP_PKEY_RSA ||
+	    X509_check_private_key(cert, key) != 1)
+		snprintf(reason, rlen, "[Intune] ClientKey %s: not the RSA key "
+		    "of ClientCertificate", cfg->intune_key);
+	else if ((op = keyop_inproc(key, KEYOP_INTUNE)) == NULL)
+		snprintf(reason, rlen, "out of memory");
+	ERR_clear_error();
+	EVP_PKEY_free(key);
+	return op;
 }
 
 void
@@ -183,8 +351,8 @@ intune_auth_close(struct intune_auth *a)
 
 	if (a->secret != NULL)
 		OPENSSL_clear_free(a->secret, strlen(a->secret));
+	keyop_free(a->key);	/* before the certificate it borrows */
 	X509_free(a->cert);
-	EVP_PKEY_free(a->key);
 	for (i = 0; i < 2; i++)
 		free(a->tok[i].value);
 	memset(a, 0, sizeof(*a));

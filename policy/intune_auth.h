@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "ca/keyops.h"
 #include "config/config.h"
 #include "policy/intune_http.h"
 
@@ -28,7 +29,7 @@ struct intune_auth {
 	const struct config	*cfg;
 	char			*secret;	/* owned, or NULL */
 	X509			*cert;		/* owned, or NULL */
-	EVP_PKEY		*key;		/* owned, or NULL */
+	struct keyop		*key;		/* owned, or NULL */
 	struct intune_token	 tok[2];	/* by enum intune_audience */
 	unsigned long		 fetched;	/* tokens requested so far */
 };
@@ -56,8 +57,25 @@ void	 intune_auth_scope(const struct config *, enum intune_audience,
 
 /* A signed client assertion for the token endpoint aud, valid from now
  * for ten minutes; malloc'd, NULL on error. */
-char	*intune_auth_assertion(X509 *, EVP_PKEY *, const char *client_id,
+/* The client assertion (RFC 7523): an RS256 JWT by the key of the
+ * certificate, for client_id at the token endpoint aud, made at now and
+ * good for 10 minutes; malloc'd, NULL when it cannot be signed. */
+char	*intune_auth_assertion(X509 *, struct keyop *, const char *client_id,
 	    const char *aud, time_t now);
+/*
+ * What the signer checks before it signs (in, len: "header.payload"):
+ * RS256 with cert's thumbprint, and only the claims of this
+ * configuration's assertion (iss = sub = ClientId, aud = the token
+ * endpoint, made within a minute of now, for at most 10 minutes), so a
+ * worker cannot have it sign a token for another app or audience, or
+ * one that lasts. 0, or -1 and why.
+ */
+int	 intune_auth_assertion_check(const struct config *, X509 *cert,
+	    const char *in, size_t len, time_t now, char *reason, size_t);
+/* [Intune] ClientKey (a PEM file, or one naming a pkcs11: key) in this
+ * process, checked against cert; NULL and why. */
+struct keyop *intune_auth_key_open(const struct config *, X509 *cert,
+	    char *reason, size_t);
 
 /* base64url without padding of n bytes; out needs 4 * n / 3 + 4. */
 void	 intune_b64url(const unsigned char *, size_t, char *out);

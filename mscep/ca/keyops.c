@@ -68,6 +68,16 @@ keyop_cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
 	    k->ops->cms_decrypt(k, cms, recipient, out, flags) : 0;
 }
 
+int
+keyop_sign_jwt(struct keyop *k, const char *input, size_t len,
+    unsigned char **sig, size_t *siglen)
+{
+	*sig = NULL;
+	*siglen = 0;
+	return may(k, ROLE(KEYOP_INTUNE)) ?
+	    k->ops->sign_jwt(k, input, len, sig, siglen) : 0;
+}
+
 void
 keyop_free(struct keyop *k)
 {

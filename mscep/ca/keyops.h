@@ -4,7 +4,8 @@
  * and GetNextCACert as the RA, decrypt a key transport with the RA
  * encryption key, sign an OCSP answer as the responder) goes through a
  * struct keyop, whatever holds the key; so does opening an offline
- * challenge (policy/challenge.c) with the challenge key. Backends plug in with an
+ * challenge (policy/challenge.c) with the challenge key, and signing the
+ * Intune connector's client assertion (policy/intune_auth.c). Backends plug in with an
  * operations table: in-process keys (keyops_inproc.c, a PEM file or a
  * PKCS#11 token) or the signer process (keyops_remote.c, mscep -S), and
  * the callers do not change.
@@ -26,6 +27,7 @@ enum keyop_role {
 	KEYOP_RA_ENC,		/* the requests' key transport */
 	KEYOP_OCSP,		/* OCSP answers */
 	KEYOP_CHALLENGE,	/* offline challenges */
+	KEYOP_INTUNE,		/* the Entra ID client assertion (RS256) */
 };
 
 struct keyop;
@@ -42,6 +44,8 @@ struct keyop_ops {
 		    CMS_SignerInfo *, BIO *data);
 	int	(*cms_decrypt)(struct keyop *, CMS_ContentInfo *,
 		    X509 *recipient, BIO *out, unsigned int flags);
+	int	(*sign_jwt)(struct keyop *, const char *input, size_t,
+		    unsigned char **sig, size_t *siglen);
 	void	(*free)(struct keyop *);
 };
 
@@ -116,5 +120,12 @@ int		 keyop_cms_final(struct keyop *, CMS_ContentInfo *,
 /* Decrypts an (Auth)EnvelopedData addressed to recipient into out. */
 int		 keyop_cms_decrypt(struct keyop *, CMS_ContentInfo *,
 		    X509 *recipient, BIO *out, unsigned int flags);
+/*
+ * RS256 (RSASSA-PKCS1-v1_5, SHA-256; RFC 7518 3.3) over a JWT's signing
+ * input, "header.payload": *sig is malloc'd; 1 when signed. The signer
+ * signs only the Intune client assertion its configuration describes.
+ */
+int		 keyop_sign_jwt(struct keyop *, const char *input, size_t,
+		    unsigned char **sig, size_t *siglen);
 
 #endif

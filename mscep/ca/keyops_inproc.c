@@ -63,6 +63,29 @@ cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
 	return CMS_decrypt(cms, pkey_of(k), recipient, NULL, out, flags);
 }
 
+static int
+sign_jwt(struct keyop *k, const char *input, size_t len, unsigned char **sig,
+    size_t *siglen)
+{
+	EVP_MD_CTX	*ctx;
+	int		 ok;
+
+	if (EVP_PKEY_base_id(pkey_of(k)) != EVP_PKEY_RSA ||
+	    (ctx = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	ok = EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
+	    pkey_of(k)) == 1 && EVP_DigestSign(ctx, NULL, siglen,
+	    (const unsigned char *)input, len) == 1 &&
+	    (*sig = malloc(*siglen)) != NULL && EVP_DigestSign(ctx, *sig,
+	    siglen, (const unsigned char *)input, len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok) {
+		free(*sig);
+		*sig = NULL;
+	}
+	return ok;
+}
+
 static void
 inproc_free(struct keyop *k)
 {
@@ -78,6 +101,7 @@ static const struct keyop_ops inproc_ops = {
 	.cms_signer = cms_signer,
 	.cms_final = cms_final,
 	.cms_decrypt = cms_decrypt,
+	.sign_jwt = sign_jwt,
 	.free = inproc_free,
 };
 

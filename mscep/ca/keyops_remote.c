@@ -471,6 +471,36 @@ cms_decrypt(struct keyop *k, CMS_ContentInfo *cms, X509 *recipient,
 	return rc ? rc : failed(r, "decrypt", reason);
 }
 
+/* The signing input goes; the signer checks it is the client assertion
+ * its configuration describes (intune_auth_assertion_check) and answers
+ * the signature, verified here with the client certificate. */
+static int
+sign_jwt(struct keyop *k, const char *input, size_t len, unsigned char **sig,
+    size_t *siglen)
+{
+	struct remote	*r = (struct remote *)k;
+	struct buf	 got = { 0 };
+	char		 reason[REASON_MAX];
+	int		 rc = 0;
+
+	if (ask(r, SIGWIRE_SIGN_JWT, EVP_sha256(), 0,
+	    (const unsigned char *)input, len, &got, reason,
+	    sizeof(reason)) != 0)
+		;
+	else if (!verifies(r->cert, EVP_sha256(), (const unsigned char *)
+	    input, len, &got))
+		other_key(r, reason, sizeof(reason), "the assertion",
+		    "Intune client");
+	else {
+		*sig = got.p;	/* malloc'd by buf_append */
+		*siglen = got.len;
+		got.p = NULL;
+		rc = 1;
+	}
+	buf_free(&got);
+	return rc ? rc : failed(r, "jwt", reason);
+}
+
 static void
 remote_free(struct keyop *k)
 {
@@ -489,6 +519,7 @@ static const struct keyop_ops remote_ops = {
 	.cms_signer = cms_signer,
 	.cms_final = cms_final,
 	.cms_decrypt = cms_decrypt,
+	.sign_jwt = sign_jwt,
 	.free = remote_free,
 };
 

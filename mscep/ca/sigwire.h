@@ -13,7 +13,9 @@
  * CMS signature (CertRep, GetNextCACert) it is the SignerInfo's signed
  * attributes, the DER SET OF Attribute that CMS signs (RFC 5652 5.4),
  * and the answer is the signature. For a decryption it is the request's
- * pkcsPKIEnvelope, an EnvelopedData, and the answer its content. Nothing
+ * pkcsPKIEnvelope, an EnvelopedData, and the answer its content. For the
+ * Intune client assertion it is the JWT's signing input (ASCII, not DER),
+ * and the answer the RS256 signature. Nothing
  * else travels: no key, no generic "sign these bytes".
  */
 #ifndef MSCEP_SIGWIRE_H
@@ -40,6 +42,8 @@ enum sigwire_type {
 	SIGWIRE_SIGN_CMS,	/* CertRep's or GetNextCACert's signed
 				   attributes, RA signing key */
 	SIGWIRE_DECRYPT,	/* a pkcsPKIEnvelope, RA encryption key */
+	SIGWIRE_SIGN_JWT,	/* the Intune client assertion's signing
+				   input, Intune client key */
 };
 
 enum sigwire_status {

@@ -4,6 +4,7 @@
 #include "ca/keyops.h"
 #include "ca/sigwire.h"
 #include "scep/scep_attr.h"
+#include "policy/intune_auth.h"
 #include "policy/policy_mdmchallenge.h"
 #include "util/log.h"
 
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -45,6 +47,22 @@ load_challenge(struct signer *s, char *reason, size_t rlen)
 		return -1;
 	}
 	return 0;
+}
+
+/* Module = intune with a client certificate: the assertion's key. */
+static int
+load_intune(struct signer *s, char *reason, size_t rlen)
+{
+	if (s->cfg.policy != POLICY_INTUNE || s->cfg.intune_cert[0] == '\0')
+		return 0;
+	if (ra_read_cert(s->cfg.intune_cert, &s->intune_cert) != 0) {
+		snprintf(reason, rlen, "[Intune] ClientCertificate %s: not a "
+		    "readable PEM certificate", s->cfg.intune_cert);
+		return -1;
+	}
+	s->intune_key = intune_auth_key_open(&s->cfg, s->intune_cert, reason,
+	    rlen);
+	return s->intune_key != NULL ? 0 : -1;
 }
 
 /* A previous CA still valid, with its key (a previous one whose key is
@@ -96,7 +114,8 @@ signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 	}
 	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0 ||
 	    ra_each_prev(&s->cfg, s->ra.ca, add_prev, s, reason, rlen) != 0 ||
-	    load_challenge(s, reason, rlen) != 0)
+	    load_challenge(s, reason, rlen) != 0 ||
+	    load_intune(s, reason, rlen) != 0)
 		return -1;
 	if (s->cfg.ocsp_path[0] != '\0') {
 		if (ocsp_responder_load_keys(&s->cfg, &s->ra, &s->ocsp, warn,
@@ -121,6 +140,8 @@ signer_close(struct signer *s)
 	free(s->prev);
 	EVP_PKEY_free(s->challenge_key);
 	X509_free(s->challenge_cert);
+	keyop_free(s->intune_key);
+	X509_free(s->intune_cert);
 	ra_free(&s->ra);
 	config_free(&s->cfg);
 	memset(s, 0, sizeof(*s));
@@ -404,6 +425,38 @@ out:
 	return rc;
 }
 
+/*
+ * The Intune connector's client assertion: signed only when it is the
+ * one this configuration describes (intune_auth_assertion_check); the
+ * answer is the bare RS256 signature.
+ */
+static int
+do_jwt(struct signer *s, const struct sigwire_req *q, struct buf *out,
+    char *what, size_t wlen, char *reason, size_t rlen)
+{
+	unsigned char	*sig = NULL;
+	size_t		 slen = 0;
+	int		 rc = SIGWIRE_ERROR;
+
+	snprintf(what, wlen, "%s", s->cfg.intune_client_id[0] ?
+	    s->cfg.intune_client_id : "-");
+	if (s->intune_key == NULL) {
+		snprintf(reason, rlen, "no Intune client key (Module = intune "
+		    "with ClientCertificate and ClientKey)");
+		return SIGWIRE_REFUSED;
+	}
+	if (intune_auth_assertion_check(&s->cfg, s->intune_cert,
+	    (const char *)q->der, q->der_len, time(NULL), reason, rlen) != 0)
+		return SIGWIRE_REFUSED;
+	if (keyop_sign_jwt(s->intune_key, (const char *)q->der, q->der_len,
+	    &sig, &slen) != 1 || buf_append(out, sig, slen) != 0)
+		log_openssl_reason(reason, rlen, "cannot sign");
+	else
+		rc = SIGWIRE_OK;
+	free(sig);
+	return rc;
+}
+
 /* The key role each request type names (CA-direct: the CA's for all). */
 static int
 role_of(const struct signer *s, int type)
@@ -415,6 +468,8 @@ role_of(const struct signer *s, int type)
 		return s->ra.direct ? KEYOP_CA : KEYOP_RA_SIGN;
 	case SIGWIRE_DECRYPT:
 		return s->ra.direct ? KEYOP_CA : KEYOP_RA_ENC;
+	case SIGWIRE_SIGN_JWT:
+		return KEYOP_INTUNE;
 	default:
 		return KEYOP_CA;
 	}
@@ -448,6 +503,8 @@ dispatch(struct signer *s, const struct sigwire_req *q, struct buf *out,
 		return do_cms(s, q, md, out, what, wlen, reason, rlen);
 	case SIGWIRE_DECRYPT:
 		return do_decrypt(s, q, out, what, wlen, reason, rlen);
+	case SIGWIRE_SIGN_JWT:
+		return do_jwt(s, q, out, what, wlen, reason, rlen);
 	default:
 		snprintf(reason, rlen, "unknown request type %d", q->type);
 		return SIGWIRE_ERROR;
@@ -463,6 +520,7 @@ type_name(int type)
 	case SIGWIRE_SIGN_OCSP: return "ocsp";
 	case SIGWIRE_SIGN_CMS: return "cms";
 	case SIGWIRE_DECRYPT: return "decrypt";
+	case SIGWIRE_SIGN_JWT: return "jwt";
 	default: return "unknown";
 	}
 }

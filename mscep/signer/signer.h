@@ -37,6 +37,9 @@ struct signer {
 	/* Module = mdm-challenge: the key that opens the challenges */
 	EVP_PKEY		*challenge_key;
 	X509			*challenge_cert;
+	/* Module = intune with ClientCertificate: its key, or NULL. */
+	struct keyop		*intune_key;
+	X509			*intune_cert;
 };
 
 /* Loads the configuration and keys; -1 and why. */

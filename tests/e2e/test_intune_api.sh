@@ -211,6 +211,60 @@ restart_lighttpd
 check "enrollment with certificate authentication" \
     timeout 60 $CLI -u "$URL" -p intune-ok-7 enroll
 check "the stand-in verified the assertions (tokens issued)" test "$(count token)" -gt "$g0"
+
+# The same with [Signer] Socket: the client key is the signer's alone.
+# The signer reads app.key when it starts; then the key is moved away
+# before the workers start, so a worker that opened it could not start.
+sed -i "s|^Socket *=.*|Socket = $T/signer.sock|" "$INI"
+g0=$(count token)
+stop_servers
+"$MSCEP_BIN/mscep" -S -c "$INI" -n 1 >>"$T/signer.log" 2>&1 &
+SIGPID=$!
+STARTED="$STARTED $SIGPID"
+for _ in $(seq 1 100); do [ -S "$T/signer.sock" ] && break; sleep 0.1; done
+mv "$P/app.key" "$P/app.key.signer-only"
+start_lighttpd
+check "[Signer] Socket: enrollment with the assertion signed by the signer" \
+    timeout 60 $CLI -u "$URL" -p intune-ok-8 enroll
+check "... the stand-in issued a token for it" test "$(count token)" -gt "$g0"
+check "... the signer logged what it signed (what=jwt, the client ID)" \
+    grep -q "op=sign what=jwt txid=.* id=$CLIENT result=signed" "$T/signer.log"
+check "... check --online through the signer" $ADMIN check --online
+# As a worker taken over would ask: a token for Graph's audience, one
+# lasting a day, and garbage; each refused, each logged.
+AUD="$(sed -n 's/^AuthorityURL *= *//p' "$INI" | sed 's|/$||')/$TENANT/oauth2/v2.0/token"
+python3 - "$P/app.crt" "$T" "$CLIENT" "$AUD" <<'EOF'
+import base64, hashlib, json, ssl, sys, time
+der = ssl.PEM_cert_to_DER_cert(open(sys.argv[1]).read())
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(json.dumps({"alg": "RS256", "typ": "JWT",
+                       "x5t": b64(hashlib.sha1(der).digest())}).encode())
+now = int(time.time())
+def claims(aud, exp):
+    return b64(json.dumps({"aud": aud, "iss": sys.argv[3], "sub": sys.argv[3],
+                           "jti": "x", "nbf": now, "iat": now,
+                           "exp": exp}).encode())
+open(sys.argv[2] + "/jwt-graph", "w").write(
+    head + "." + claims("https://graph.microsoft.com", now + 600))
+open(sys.argv[2] + "/jwt-day", "w").write(
+    head + "." + claims(sys.argv[4], now + 86400))
+open(sys.argv[2] + "/jwt-garbage", "w").write("not.a-jwt")
+EOF
+for f in graph day garbage; do
+	python3 "$TOP/tests/tools/sigwire_ask.py" "$T/signer.sock" jwt \
+	    "$T/jwt-$f" > "$T/jwt-$f.out" 2>&1
+	sed 's/^/# /' "$T/jwt-$f.out"
+done
+check "... refuses an assertion for another audience" \
+    grep -q '^refused: the claims are not the client assertion' "$T/jwt-graph.out"
+check "... refuses one lasting a day" grep -q '^refused: .*not made now for at most 600 s' "$T/jwt-day.out"
+check "... refuses garbage" grep -q '^refused: not a JWT signing input' "$T/jwt-garbage.out"
+check "... each refusal logged" test "$(grep -c 'what=jwt txid=forged.*result=refused' "$T/signer.log")" -eq 3
+stop_servers
+stop_pid "$SIGPID"
+mv "$P/app.key.signer-only" "$P/app.key"
+sed -i "s|^Socket *=.*|Socket =|" "$INI"
+
 sed -i -e "s|^ClientCertificate *=.*|ClientCertificate = $P/other.crt|" \
     -e "s|^ClientKey *=.*|ClientKey = $P/other.key|" "$INI"
 check "an unregistered certificate: check --online names the x5t refusal" sh -c "

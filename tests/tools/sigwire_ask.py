@@ -1,17 +1,18 @@
 #!/usr/bin/env python3
-"""sigwire_ask.py SOCKET cert|crl|cms|decrypt FILE.der [ROLE] | hostile:
+"""sigwire_ask.py SOCKET cert|crl|cms|decrypt|jwt FILE [ROLE] | hostile:
 one request to the signer (mscep -S) as a worker taken over would send it
-(mscep/ca/sigwire.h), the key role ROLE (ca, ra-sign, ra-enc; the type's
-own by default), the answer on stdout: "signed N bytes", "refused: why",
+(mscep/ca/sigwire.h), the key role ROLE (ca, ra-sign, ra-enc, intune; the
+type's own by default); FILE is DER, or for jwt a JWT signing input, the answer on stdout: "signed N bytes", "refused: why",
 "failed: why" or "closed" when the signer dropped the connection."""
 import socket
 import struct
 import sys
 
-TYPES = {"cert": 1, "crl": 2, "cms": 4, "decrypt": 5}
+TYPES = {"cert": 1, "crl": 2, "cms": 4, "decrypt": 5, "jwt": 6}
 NID_SHA256 = 672
-ROLES = {"ca": 0, "ra-sign": 1, "ra-enc": 2}
-OWN_ROLE = {"cert": "ca", "crl": "ca", "cms": "ra-sign", "decrypt": "ra-enc"}
+ROLES = {"ca": 0, "ra-sign": 1, "ra-enc": 2, "intune": 5}
+OWN_ROLE = {"cert": "ca", "crl": "ca", "cms": "ra-sign", "decrypt": "ra-enc",
+            "jwt": "intune"}
 
 
 def recv_all(s, n):

@@ -3,6 +3,7 @@
  * token URL, Graph's endpoint list, Intune's validateRequest answers and
  * the notifications' bodies. */
 #include <CUnit/CUnit.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "ca/keyops.h"
 #include "policy/intune_auth.h"
 #include "policy/intune_discovery.h"
 #include "policy/policy_intune.h"
@@ -77,7 +79,8 @@ verify(const char *jwt, size_t signed_len, const unsigned char *sig,
 static void
 test_assertion(void)
 {
-	char		*jwt = intune_auth_assertion(cert, key, "client-1",
+	struct keyop	*op = keyop_inproc(key, KEYOP_INTUNE);
+	char		*jwt = intune_auth_assertion(cert, op, "client-1",
 	    "https://login.example/t/oauth2/v2.0/token", 1700000000);
 	const char	*d1, *d2;
 	unsigned char	*h, *p, *sig, sha1[20];
@@ -128,6 +131,124 @@ test_assertion(void)
 	free(p);
 	free(sig);
 	free(jwt);
+	keyop_free(op);
+}
+
+/* header.payload from two JSON texts, base64url, as the signer gets it. */
+static char *
+signing_input(const char *h, const char *p)
+{
+	char	*hb = malloc(strlen(h) * 4 / 3 + 4);
+	char	*pb = malloc(strlen(p) * 4 / 3 + 4);
+	char	*out = malloc(strlen(h) * 2 + strlen(p) * 2 + 8);
+
+	CU_ASSERT_FATAL(hb != NULL && pb != NULL && out != NULL);
+	intune_b64url((const unsigned char *)h, strlen(h), hb);
+	intune_b64url((const unsigned char *)p, strlen(p), pb);
+	sprintf(out, "%s.%s", hb, pb);
+	free(hb);
+	free(pb);
+	return out;
+}
+
+static int
+check(const struct config *c, const char *h, const char *p, time_t now,
+    char *reason)
+{
+	char	*in = signing_input(h, p);
+	int	 rc = intune_auth_assertion_check(c, cert, in, strlen(in), now,
+	    reason, 256);
+
+	free(in);
+	return rc;
+}
+
+/*
+ * What the signer signs with the Intune client key: the assertion this
+ * process makes, and nothing a compromised worker could use elsewhere.
+ */
+static void
+test_assertion_check(void)
+{
+	struct config	*c = calloc(1, sizeof(*c));
+	struct keyop	*op = keyop_inproc(key, KEYOP_INTUNE);
+	char		 url[512], x5t[40], h[256], p[2048], reason[256];
+	unsigned char	 sha1[20];
+	unsigned int	 n = 0;
+	char		*jwt;
+	const time_t	 now = 1700000000;
+
+	CU_ASSERT_FATAL(c != NULL && op != NULL);
+	strcpy(c->intune_authority, "https://login.example/");
+	strcpy(c->intune_tenant, "t");
+	strcpy(c->intune_client_id, "client-1");
+	intune_auth_token_url(c, url, sizeof(url));
+	/* What intune_auth_assertion makes passes, its signature cut off. */
+	jwt = intune_auth_assertion(cert, op, "client-1", url, now);
+	CU_ASSERT_FATAL(jwt != NULL);
+	CU_ASSERT_EQUAL(intune_auth_assertion_check(c, cert, jwt,
+	    (size_t)(strrchr(jwt, '.') - jwt), now + 5, reason, 256), 0);
+	/* Whole, with its signature: not a signing input. */
+	CU_ASSERT_EQUAL(intune_auth_assertion_check(c, cert, jwt, strlen(jwt),
+	    now, reason, 256), -1);
+	free(jwt);
+
+	X509_digest(cert, EVP_sha1(), sha1, &n);
+	intune_b64url(sha1, n, x5t);
+	snprintf(h, sizeof(h), "{\"alg\":\"RS256\",\"typ\":\"JWT\","
+	    "\"x5t\":\"%s\"}", x5t);
+#define CLAIMS(aud, iss, sub, nbf, exp, more) (snprintf(p, sizeof(p), \
+	"{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",\"jti\":\"j\"," \
+	"\"nbf\":%lld,\"iat\":%lld,\"exp\":%lld%s}", aud, iss, sub, \
+	(long long)(nbf), (long long)(nbf), (long long)(exp), more), p)
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
+	    now + 600, ""), now, reason), 0);
+	/* Another audience, another app, a subject of its own. */
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS("https://graph.example/", "client-1",
+	    "client-1", now, now + 600, ""), now, reason), -1);
+	CU_ASSERT(strstr(reason, "ClientId client-1") != NULL);
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-2", "client-2", now,
+	    now + 600, ""), now, reason), -1);
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "admin", now,
+	    now + 600, ""), now, reason), -1);
+	/* Lasting a day, made an hour ago or ahead, ending before it starts. */
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
+	    now + 86400, ""), now, reason), -1);
+	CU_ASSERT(strstr(reason, "at most 600 s") != NULL);
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1",
+	    now - 3600, now - 3000, ""), now, reason), -1);
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1",
+	    now + 3600, now + 3900, ""), now, reason), -1);
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
+	    now, ""), now, reason), -1);
+	/* A claim more (a role, say), or one twice. */
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
+	    now + 600, ",\"roles\":[\"admin\"]"), now, reason), -1);
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
+	    now + 600, ",\"aud\":\"x\""), now, reason), -1);
+	/* Another algorithm, no thumbprint or another's, a header more. */
+	CLAIMS(url, "client-1", "client-1", now, now + 600, "");
+	CU_ASSERT_EQUAL(check(c, "{\"alg\":\"none\",\"typ\":\"JWT\"}", p,
+	    now, reason), -1);
+	CU_ASSERT(strstr(reason, "header") != NULL);
+	CU_ASSERT_EQUAL(check(c, "{\"alg\":\"RS256\",\"typ\":\"JWT\","
+	    "\"x5t\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAA\"}", p, now, reason), -1);
+	snprintf(h, sizeof(h), "{\"alg\":\"RS256\",\"typ\":\"JWT\","
+	    "\"x5t\":\"%s\",\"jku\":\"https://evil.example/\"}", x5t);
+	CU_ASSERT_EQUAL(check(c, h, p, now, reason), -1);
+	/* Not JSON objects, not base64url, no dot, a NUL inside. */
+	CU_ASSERT_EQUAL(intune_auth_assertion_check(c, cert, "e30.W10", 7, now,
+	    reason, 256), -1);
+	CU_ASSERT(strstr(reason, "not a JWT") != NULL);
+	CU_ASSERT_EQUAL(intune_auth_assertion_check(c, cert, "e30+.e30", 8,
+	    now, reason, 256), -1);
+	CU_ASSERT_EQUAL(intune_auth_assertion_check(c, cert, "e30", 3, now,
+	    reason, 256), -1);
+	CU_ASSERT_EQUAL(intune_auth_assertion_check(c, cert, "e30.e\0", 6,
+	    now, reason, 256), -1);
+#undef CLAIMS
+	keyop_free(op);
+	free(c);
 }
 
 static void
@@ -304,6 +425,8 @@ register_intune(void)
 
 	if (s == NULL ||
 	    !CU_add_test(s, "client assertion JWT", test_assertion) ||
+	    !CU_add_test(s, "what the signer signs as the Intune client",
+	    test_assertion_check) ||
 	    !CU_add_test(s, "token URL and scopes", test_scopes) ||
 	    !CU_add_test(s, "Graph endpoint list", test_endpoints) ||
 	    !CU_add_test(s, "validateRequest answers", test_validate_answers) ||
