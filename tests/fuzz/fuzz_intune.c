@@ -5,7 +5,10 @@
  * validateRequest reply (intune_judge), and the revocation service's
  * download and upload answers (intune_rev_parse, intune_rev_upload_ok),
  * each on the same JSON; what intune_rev_parse reads is answered back
- * through intune_rev_upload_body.
+ * through intune_rev_upload_body. The same bytes are also a client
+ * assertion's signing input as a worker sends it to the signer
+ * (intune_auth_assertion_check, base64url JSON parts: hostile input
+ * from a worker taken over).
  *
  * Input: one byte choosing the HTTP status the answer came with, then the
  * body as the service would send it (parsed by jansson as intune_http.c
@@ -22,7 +25,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static struct config	*cfg;
+static X509		*cert;
+
+/* The app's certificate (an RSA key of its own) and configuration. */
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	EVP_PKEY	*key = EVP_RSA_gen(1024);
+
+	(void)argc;
+	(void)argv;
+	if (key == NULL || (cert = X509_new()) == NULL ||
+	    (cfg = calloc(1, sizeof(*cfg))) == NULL ||
+	    X509_set_pubkey(cert, key) != 1 ||
+	    X509_sign(cert, key, EVP_sha256()) <= 0)
+		abort();
+	EVP_PKEY_free(key);
+	strcpy(cfg->intune_authority, "https://login.example");
+	strcpy(cfg->intune_tenant, "fuzz.example");
+	strcpy(cfg->intune_client_id, "fuzz-client");
+	return 0;
+}
 
 static const long statuses[] = { 200, 201, 204, 400, 401, 403, 404, 429,
 	500, 503, 0, 302 };
@@ -122,5 +149,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	revocation(&r);
 	intune_reply_clear(&r);
+	/* Passed: it was header.payload, printable, as the signer signs it. */
+	reason[0] = '\0';
+	if (intune_auth_assertion_check(cfg, cert, (const char *)data + 1,
+	    size - 1, 1700000000, reason, sizeof(reason)) == 0) {
+		if (memchr(data + 1, '.', size - 1) == NULL ||
+		    memchr(data + 1, '\0', size - 1) != NULL)
+			abort();
+	} else {
+		check_text(reason, sizeof(reason));
+	}
 	return 0;
 }
