@@ -4,6 +4,7 @@
 #   bash tests/fuzz/fuzz_long.sh run [SECONDS [JOBS]]   fuzz every target
 #   bash tests/fuzz/fuzz_long.sh status                 the table only
 #   bash tests/fuzz/fuzz_long.sh merge                  minimise into the seeds
+#   bash tests/fuzz/fuzz_long.sh replay                 each finding, run again
 #
 # The targets (FUZZ_TARGETS, default all nine) must be built first (make
 # fuzz-build, into FUZZ_BUILD, default build/fuzz). Everything a target
@@ -12,7 +13,8 @@
 #               which it never writes);
 #   artifacts/  findings: crash-*, leak-*, timeout-*, oom-* (slow-unit-* too,
 #               which are not counted as findings), each with the libFuzzer
-#               output that reported it (NAME.log);
+#               output that reported it (NAME.log) and what the last
+#               replay printed (NAME.replay);
 #   total       running totals: runs, seconds, executions;
 #   last.log    the last run's libFuzzer output; runs.log one line per run.
 #
@@ -22,7 +24,15 @@
 # starts again (at most 5 times a run) until its SECONDS are spent. At the
 # end a table per target: runs, seconds and executions added up over every
 # run, the last run's exec/s, coverage (libFuzzer's cov: and ft:), corpus
-# size and findings. The exit status is 1 when this run found something.
+# size and findings, as open/all: all the inputs in artifacts/, open the
+# ones that still fail when replayed with the current build (a fixed one
+# passes; so does a timeout that came from the machine rather than the
+# input: a fuzzer paused with SIGSTOP, say around a benchmark, times out
+# on the input it was running when it resumes). The exit status is 1 when
+# this run found something.
+#
+# replay: each finding run once more by its target (-runs=1, the same
+# 30 s timeout), one line each: "open" (fails still) or "passes now".
 #
 # merge: for each target, libFuzzer -merge=1 adds to tests/fuzz/corpus/<target>
 # the fewest inputs of $FUZZ_BUILD/long/<target>/corpus that add coverage to
@@ -59,7 +69,7 @@ die() {
 }
 
 usage() {
-	sed -n '3,5p' "$0" | sed 's/^# *//' >&2
+	sed -n '3,6p' "$0" | sed 's/^# *//' >&2
 	exit 2
 }
 
@@ -80,7 +90,47 @@ read_total() {
 count_findings() {
 	find "$long/$1/artifacts" -maxdepth 1 -type f \( -name 'crash-*' \
 	    -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) \
-	    ! -name '*.log' 2>/dev/null | wc -l
+	    ! -name '*.log' ! -name '*.replay' 2>/dev/null | wc -l
+}
+
+# The findings of target $1, one path a line.
+findings_of() {
+	find "$long/$1/artifacts" -maxdepth 1 -type f \( -name 'crash-*' \
+	    -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) \
+	    ! -name '*.log' ! -name '*.replay' 2>/dev/null | sort
+}
+
+# 0 when finding $2 of target $1 fails again with the current build.
+reproduces() {
+	! timeout 300 "$(bin_of "$1")" -runs=1 -timeout=30 "$2" \
+	    > "$2.replay" 2>&1
+}
+
+# open/all findings of target $1.
+open_findings() {
+	local f all=0 open=0
+
+	while read -r f; do
+		[ -n "$f" ] || continue
+		all=$((all + 1))
+		reproduces "$1" "$f" && open=$((open + 1))
+	done < <(findings_of "$1")
+	echo "$open/$all"
+}
+
+replay() {
+	local t f
+
+	for t in $targets; do
+		while read -r f; do
+			[ -n "$f" ] || continue
+			if reproduces "$t" "$f"; then
+				echo "  OPEN    $t: $f (see $f.replay)"
+			else
+				echo "  PASSES  $t: $f (now)"
+			fi
+		done < <(findings_of "$t")
+	done
 }
 
 # stat::NAME of a libFuzzer log (-print_final_stats=1), 0 when absent.
@@ -176,12 +226,13 @@ table() {
 		fi
 		[ -d "$long/$t/corpus" ] &&
 		    files=$(find "$long/$t/corpus" -type f | wc -l)
-		findings=$(count_findings "$t")
+		findings=$(open_findings "$t")
 		printf '%-10s %5s %9s %14s %7s %6s %7s %8s %9s\n' "$t" "$runs" \
 		    "$secs" "$execs" "$eps" "$cov" "$ft" "$files" "$findings"
 	done
 	echo "(seconds and executions: every run added up; exec/s, cov and" \
-	    "ft: the last run; corpus: $long/<target>/corpus, findings in" \
+	    "ft: the last run; corpus: $long/<target>/corpus; findings:" \
+	    "open (failing still when replayed) / all, in" \
 	    "$long/<target>/artifacts)"
 }
 
@@ -254,5 +305,6 @@ case $cmd in
 run)	run "$@" ;;
 status)	table ;;
 merge)	merge ;;
+replay)	replay ;;
 *)	usage ;;
 esac
