@@ -272,6 +272,13 @@ run_signer(const char *path, int n)
 		config_free(&cfg);
 		return 1;
 	}
+	/* The keys first: a socket that exists is a signer that can sign,
+	 * and a key it cannot read stops it before anyone connects. */
+	if (signer_keys_check(path, reason, sizeof(reason)) != 0) {
+		log_errx("signer cannot start: %s", reason);
+		config_free(&cfg);
+		return 1;
+	}
 	rc = supervise_listen_socket(cfg.signer_socket[0] ? cfg.signer_socket :
 	    NULL, cfg.signer_group[0] ? cfg.signer_group : NULL, reason,
 	    sizeof(reason));

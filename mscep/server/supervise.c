@@ -256,7 +256,7 @@ supervise(int n, int (*work)(void *), int (*check)(void *), void *arg)
 			rc = 1;
 			goto out;
 		}
-	log_info("supervisor %ld: %d workers on the FastCGI socket",
+	log_info("supervisor %ld: %d workers on the socket",
 	    (long)getpid(), n);
 	while ((sig = sigwaitinfo(&set, NULL)) != SIGTERM && sig != SIGINT) {
 		if (sig == SIGHUP) {

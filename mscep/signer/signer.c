@@ -599,6 +599,8 @@ signer_serve(void *path)
 	}
 	if (s.cfg.log_syslog)
 		log_open(LOG_TO_SYSLOG, "mscep-signer", s.cfg.log_socket);
+	log_info("signer %ld ready: every key of %s open", (long)getpid(),
+	    (const char *)path);
 	for (;;) {
 		if ((fd = accept(0, NULL, NULL)) < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -614,15 +616,25 @@ signer_serve(void *path)
 }
 
 int
-signer_check(void *path)
+signer_keys_check(const char *path, char *reason, size_t rlen)
 {
 	struct signer	 s;
-	char		 reason[REASON_MAX] = "unknown error";
 	int		 rc;
 
-	if ((rc = signer_open(path, &s, reason, sizeof(reason))) != 0)
-		log_errx("reload refused, the running signers stay: %s",
-		    reason);
+	rc = signer_open(path, &s, reason, rlen);
 	signer_close(&s);
 	return rc;
+}
+
+int
+signer_check(void *path)
+{
+	char	 reason[REASON_MAX] = "unknown error";
+
+	if (signer_keys_check(path, reason, sizeof(reason)) != 0) {
+		log_errx("reload refused, the running signers stay: %s",
+		    reason);
+		return 1;
+	}
+	return 0;
 }

@@ -53,7 +53,9 @@ void	 signer_answer(struct signer *, const unsigned char *, size_t,
 	    struct buf *out);
 /* A pool member (supervise.h): answers connections on fd 0 until killed. */
 int	 signer_serve(void *path);
-/* 0 when a pool member would start (SIGHUP's reload check). */
+/* 0 when a pool member would start: every key opens; -1 and why. */
+int	 signer_keys_check(const char *path, char *reason, size_t);
+/* The same for SIGHUP's reload check, logging a refusal. */
 int	 signer_check(void *path);
 
 #endif

@@ -156,6 +156,25 @@ stop_servers() {
 	STARTED=
 }
 
+# start_signer SOCK LOG: the signer (mscep -S, one pool member) on $INI
+# in the background, its PID in SIGNER_PID; back once that member has
+# opened every key and said "ready" in LOG (a key moved away after that
+# is not needed again), or after 20 s.
+start_signer() {
+	local ready0
+	ready0=$(grep -c ': signer [0-9]* ready' "$2" 2>/dev/null)
+	"$MSCEP_BIN/mscep" -S -c "$INI" -n 1 >>"$2" 2>&1 &
+	SIGNER_PID=$!
+	STARTED="$STARTED $SIGNER_PID"
+	for _ in $(seq 1 200); do
+		[ -S "$1" ] && [ "$(grep -c ': signer [0-9]* ready' "$2")" -gt \
+		    "${ready0:-0}" ] && break
+		kill -0 "$SIGNER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+}
+stop_signer() { stop_pid "$SIGNER_PID"; }
+
 # wait_url URL [CURL-OPTIONS]: until URL answers, for up to 10 seconds.
 wait_url() {
 	u=$1

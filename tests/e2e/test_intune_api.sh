@@ -218,10 +218,7 @@ check "the stand-in verified the assertions (tokens issued)" test "$(count token
 sed -i "s|^Socket *=.*|Socket = $T/signer.sock|" "$INI"
 g0=$(count token)
 stop_servers
-"$MSCEP_BIN/mscep" -S -c "$INI" -n 1 >>"$T/signer.log" 2>&1 &
-SIGPID=$!
-STARTED="$STARTED $SIGPID"
-for _ in $(seq 1 100); do [ -S "$T/signer.sock" ] && break; sleep 0.1; done
+start_signer "$T/signer.sock" "$T/signer.log"
 mv "$P/app.key" "$P/app.key.signer-only"
 start_lighttpd
 check "[Signer] Socket: enrollment with the assertion signed by the signer" \
@@ -261,7 +258,7 @@ check "... refuses one lasting a day" grep -q '^refused: .*not made now for at m
 check "... refuses garbage" grep -q '^refused: not a JWT signing input' "$T/jwt-garbage.out"
 check "... each refusal logged" test "$(grep -c 'what=jwt txid=forged.*result=refused' "$T/signer.log")" -eq 3
 stop_servers
-stop_pid "$SIGPID"
+stop_signer
 mv "$P/app.key.signer-only" "$P/app.key"
 sed -i "s|^Socket *=.*|Socket =|" "$INI"
 

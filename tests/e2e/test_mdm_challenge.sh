@@ -184,9 +184,7 @@ check "each hanging NotifyCommand was killed after NotifyTimeoutSeconds (3 s)" t
 stop_servers
 SOCK=$T/run/signer.sock
 sed -i "s|^Socket *=.*|Socket = $SOCK|" "$INI"
-"$MSCEP_BIN/mscep" -S -c "$INI" -n 1 >>"$T/run/signer.log" 2>&1 &
-STARTED="$STARTED $!"
-for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+start_signer "$SOCK" "$T/run/signer.log"
 start_lighttpd
 good=$(blob --subject $S --device dev-43 $sans --key-usage both)
 mkdir -p "$T/signer"

@@ -61,10 +61,7 @@ if [ -n "$RUNAS" ]; then
 	    as_user "$RUNAS" cat "$S/ca.crt"
 fi
 
-"$MSCEP_BIN/mscep" -S -c "$INI" -n 1 >>"$SLOG" 2>&1 &
-SPID=$!
-STARTED="$STARTED $SPID"
-for i in $(seq 1 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+start_signer "$SOCK" "$SLOG"
 check "mscep -S started with the token's key" test -S "$SOCK"
 
 render lighttpd
@@ -141,7 +138,7 @@ check "... HTTP 503, retry later: the signer holds the previous keys" \
 check "... no HTTP 500" sh -c "! grep -q 'result=500' '$T/run/mscep.log'"
 check "... nothing recorded for it" \
     test "$(sql 'SELECT count(*) FROM certificates')" = 1
-kill -HUP "$SPID"
+kill -HUP "$SIGNER_PID"
 for i in $(seq 1 100); do
 	grep -q 'SIGHUP: replacing' "$SLOG" && break
 	sleep 0.1
