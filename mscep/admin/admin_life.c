@@ -118,7 +118,8 @@ admin_republish(const struct config *cfg, struct store *st)
 	long		 n = 0;
 	int		 rc = -1, published;
 
-	if (ra_load(cfg, &ra, reason, sizeof(reason)) == 0 &&
+	/* As the workers sign: through the signer under [Signer] Socket. */
+	if (ra_load_worker(cfg, &ra, reason, sizeof(reason)) == 0 &&
 	    (published = crl_refresh(cfg, &ra, st, &n, reason,
 	    sizeof(reason))) >= 0) {
 		if (published)
@@ -422,7 +423,7 @@ admin_cmd_crl(const struct config *cfg, int argc, char *argv[])
 	}
 	if ((st = open_store(cfg)) == NULL)
 		return 1;
-	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
+	if (ra_load_worker(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: crl: %s\n", reason);
 		store_close(st);
 		return 1;
@@ -688,7 +689,7 @@ admin_cmd_approve(const struct config *cfg, int argc, char *argv[])
 	}
 	/* The template may have changed while the request waited. */
 	if (issue_check(t, h.csr, reason, sizeof(reason)) != FAIL_NONE ||
-	    ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
+	    ra_load_worker(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: request %lld: %s\n",
 		    (long long)id, reason);
 		goto out;

@@ -46,23 +46,18 @@ else
 	echo "# not root: the workers run as this user and could read the keys"
 fi
 
-# start_signer: mscep -S in the background, its log in $SLOG.
-start_signer() {
-	"$MSCEP_BIN/mscep" -S -c "$INI" -n 1 >>"$SLOG" 2>&1 &
-	SPID=$!
-	STARTED="$STARTED $SPID"
-	for i in $(seq 1 100); do
-		[ -S "$SOCK" ] && break
-		sleep 0.1
-	done
-}
-stop_signer() {
-	kill "$SPID" 2>/dev/null
-	wait "$SPID" 2>/dev/null
-	STARTED=$(echo "$STARTED" | sed "s/ $SPID\b//")
-}
+# A key it cannot read: the signer says which and stops before it
+# listens, so a socket that exists is a signer that can sign.
+mv "$T/state/private/ca.key" "$T/ca.key.away"
+check "mscep -S with the CA key missing: exits non-zero" \
+    sh -c "! timeout 20 '$MSCEP_BIN/mscep' -S -c '$INI' -n 1 > '$T/nokey.out' 2>&1"
+sed 's/^/# /' "$T/nokey.out"
+check "... naming the key" grep -q 'signer cannot start: .*ca.key' "$T/nokey.out"
+check "... before it listened or started a pool member" sh -c "
+    test ! -e '$SOCK' && ! grep -q 'workers on the socket' '$T/nokey.out'"
+mv "$T/ca.key.away" "$T/state/private/ca.key"
 
-start_signer
+start_signer "$SOCK" "$SLOG"
 check "mscep -S listens on [Signer] Socket" test -S "$SOCK"
 check "... mode 0660" test "$(stat -c %a "$SOCK")" = 660
 [ -n "$RUNAS" ] &&
@@ -233,11 +228,45 @@ check "... after TimeoutMs (1500), not much later ($ms ms)" \
     sh -c "[ $ms -ge 1400 ] && [ $ms -lt 6000 ]"
 check "... timed out, the worker says" grep -q 'op=signer.*timed out' "$T/run/mscep.log"
 
-start_signer
+start_signer "$SOCK" "$SLOG"
 CERT=$(enroll e)
 check "signer started again: enrollment works" test -f "$CERT"
 check "... OCSP too" sh -c "openssl ocsp -issuer '$CA' -cert '$CERT' \
     -url '$OCSP' -CAfile '$CA' 2>&1 | grep -q ': good'"
+
+# mscep-admin signs through the signer too: with the CA key out of its
+# reach (moved away once the signer has read it), it revokes and
+# republishes the CRL, publishes it, and approves a held request, each
+# signature in the signer's log.
+restart_lighttpd_only() {
+	stop_pid "$(pgrep -f "lighttpd -D -f $T/run/lighttpd.conf" | head -1)"
+	spawn lighttpd -D -f "$T/run/lighttpd.conf"
+	wait_url "$URL?operation=GetCACaps"
+}
+sed -i 's/^RequireApproval = .*/RequireApproval = 1/' "$INI"
+restart_lighttpd_only
+mv "$T/state/private/ca.key" "$T/ca.key.signer-only"
+crls=$(grep -c 'what=crl .*result=signed' "$SLOG")
+SERIAL_E=$(openssl x509 -in "$CERT" -noout -serial | cut -d= -f2)
+revoke_to() { $ADMIN revoke "$1" > "$2" 2>&1; }
+check "mscep-admin revoke, the CA key out of its reach" \
+    revoke_to "$SERIAL_E" "$T/revoke.out"
+sed 's/^/# /' "$T/revoke.out"
+check "... its CRL republished" grep -q '^CRL published' "$T/revoke.out"
+check "mscep-admin crl --force" $ADMIN crl --force
+check "... both CRLs signed by the signer" \
+    test "$(grep -c 'what=crl .*result=signed' "$SLOG")" -ge $((crls + 2))
+check "a request held for approval" $CLI -u "$URL" -p "$($ADMIN password)" \
+    --cn approveme --expect pending enroll
+ID=$($ADMIN pending | awk -F'\t' '/CN=approveme/ { print $1 }')
+check "mscep-admin approve $ID, the CA key out of its reach" $ADMIN approve "$ID"
+AS=$(sql "select serial from certificates where subject like '%approveme%'")
+check "... the certificate recorded" test -n "$AS"
+check "... signed by the signer" grep -q "what=cert .*id=$AS result=signed" "$SLOG"
+mv "$T/ca.key.signer-only" "$T/state/private/ca.key"
+sed -i 's/^RequireApproval = .*/RequireApproval = 0/' "$INI"
+restart_lighttpd_only
+W=$(workers)
 
 # Stopped and started again while clients enroll, two at a time: what a
 # client received is in the store, what failed failed cleanly (503, or a
@@ -256,12 +285,12 @@ running=0; kill -0 $cli 2>/dev/null && running=1
 stop_signer
 rm -f "$SOCK"
 sleep 1
-start_signer
+start_signer "$SOCK" "$SLOG"
 wait $cli
 tail -2 "$T/run.out" | sed 's/^/# /'
 got=$(grep '^OK' "$T/run.out" | grep -o 'serial=[0-9A-F]*' | cut -d= -f2 | sort)
 nfailed=$(grep -c '^FAIL' "$T/run.out")
-echo "# $(echo "$got" | grep -c .) enrolled, $nfailed failed"
+echo "# $(echo "$got" | grep -c .) enrolled, $nfailed failed; $before certificates before, $(sql "select count(*) from certificates") after"
 check "the signer was stopped while clients enrolled" test $running = 1
 check "... every request answered: enrolled or failed ($N)" \
     test $(( $(echo "$got" | grep -c .) + nfailed )) -eq $N
@@ -306,7 +335,7 @@ server_leg() {
 	[ -n "$RUNAS" ] && check "$1: the workers run as $RUNAS ($users)" \
 	    test "$users" = "$RUNAS"
 }
-WEB=$(echo "$STARTED" | tr ' ' '\n' | grep -vx "$SPID" | xargs)
+WEB=$(echo "$STARTED" | tr ' ' '\n' | grep -vx "$SIGNER_PID" | xargs)
 stop_web
 for server in apache-fcgid apache-proxy-fcgi nginx; do
 	TLS=1 render "$server"
