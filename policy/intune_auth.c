@@ -153,8 +153,10 @@ jwt_part(const char *s, size_t n)
 			c = '+';
 		else if (c == '_')
 			c = '/';
-		else if (c == '+' || c == '/' || c == '=')
-			break;	/* base64url has none of them */
+		else if (!(c >= 'A' && c <= 'Z') && !(c >= 'a' && c <= 'z') &&
+		    !(c >= '0' && c <= '9'))
+			break;	/* base64url has no other: no '+', '/', '=',
+				 * nor the blanks EVP_DecodeBlock skips */
 		b64[i] = c;
 	}
 	memset(b64 + n, '=', pad);
@@ -199,6 +201,21 @@ is(json_t *j, const char *key, const char *want)
 	return s != NULL && strcmp(s, want) == 0;
 }
 
+/* A GUID as intune_guid writes one (what jti is): 8-4-4-4-12 hex digits. */
+static int
+is_guid(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL || strlen(s) != 36)
+		return 0;
+	for (i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
+		    strchr("0123456789abcdefABCDEF", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
 int
 intune_auth_assertion_check(const struct config *cfg, X509 *cert,
     const char *in, size_t len, time_t now, char *reason, size_t rlen)
@@ -230,7 +247,7 @@ intune_auth_assertion_check(const struct config *cfg, X509 *cert,
 	if (only(p, pkeys) != 0 || !is(p, "aud", aud) ||
 	    !is(p, "iss", cfg->intune_client_id) ||
 	    !is(p, "sub", cfg->intune_client_id) ||
-	    !json_is_string(json_object_get(p, "jti"))) {
+	    !is_guid(json_string_value(json_object_get(p, "jti")))) {
 		snprintf(reason, rlen, "the claims are not the client "
 		    "assertion of ClientId %s for %s", cfg->intune_client_id,
 		    aud);
@@ -244,9 +261,11 @@ intune_auth_assertion_check(const struct config *cfg, X509 *cert,
 		}
 		t[i] = json_integer_value(v);
 	}
-	/* Made now, for at most ASSERTION_TTL (clocks a minute apart). */
-	if (t[0] != t[1] || llabs(t[0] - (long long)now) > 60 ||
-	    t[2] <= t[0] || t[2] - t[0] > ASSERTION_TTL) {
+	/* Made now, for at most ASSERTION_TTL (clocks a minute apart);
+	 * compared so that no number a worker sends overflows. */
+	if (t[0] != t[1] || t[0] < (long long)now - 60 ||
+	    t[0] > (long long)now + 60 || t[2] <= t[0] ||
+	    t[2] > t[0] + ASSERTION_TTL) {
 		snprintf(reason, rlen, "nbf %lld, exp %lld: not made now for "
 		    "at most %d s", t[0], t[2], ASSERTION_TTL);
 		goto out;

@@ -136,8 +136,10 @@ other_key(struct remote *r, char *reason, size_t rlen, const char *what,
 {
 	r->base.unavailable = 1;
 	snprintf(reason, rlen, "the answer is not %s signed by the %s key "
-	    "(a signer holding another key: not reloaded after ca switch or "
-	    "ra renew?)", what, key);
+	    "(a signer holding another key: %s)", what, key,
+	    r->base.role == KEYOP_INTUNE ? "[Intune] ClientCertificate and "
+	    "ClientKey not the signer's pair, or it was not reloaded after "
+	    "they changed?" : "not reloaded after ca switch or ra renew?");
 }
 
 /* The throwaway pair: a P-256 key and a self-signed certificate. */

@@ -218,7 +218,7 @@ check "the stand-in verified the assertions (tokens issued)" test "$(count token
 sed -i "s|^Socket *=.*|Socket = $T/signer.sock|" "$INI"
 g0=$(count token)
 stop_servers
-start_signer "$T/signer.sock" "$T/signer.log"
+check "the signer starts, app.key open" start_signer "$T/signer.sock" "$T/signer.log"
 mv "$P/app.key" "$P/app.key.signer-only"
 start_lighttpd
 check "[Signer] Socket: enrollment with the assertion signed by the signer" \
@@ -231,7 +231,7 @@ check "... check --online through the signer" $ADMIN check --online
 # lasting a day, and garbage; each refused, each logged.
 AUD="$(sed -n 's/^AuthorityURL *= *//p' "$INI" | sed 's|/$||')/$TENANT/oauth2/v2.0/token"
 python3 - "$P/app.crt" "$T" "$CLIENT" "$AUD" <<'EOF'
-import base64, hashlib, json, ssl, sys, time
+import base64, hashlib, json, ssl, sys, time, uuid
 der = ssl.PEM_cert_to_DER_cert(open(sys.argv[1]).read())
 b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
 head = b64(json.dumps({"alg": "RS256", "typ": "JWT",
@@ -239,7 +239,7 @@ head = b64(json.dumps({"alg": "RS256", "typ": "JWT",
 now = int(time.time())
 def claims(aud, exp):
     return b64(json.dumps({"aud": aud, "iss": sys.argv[3], "sub": sys.argv[3],
-                           "jti": "x", "nbf": now, "iat": now,
+                           "jti": str(uuid.uuid4()), "nbf": now, "iat": now,
                            "exp": exp}).encode())
 open(sys.argv[2] + "/jwt-graph", "w").write(
     head + "." + claims("https://graph.microsoft.com", now + 600))
@@ -257,8 +257,7 @@ check "... refuses an assertion for another audience" \
 check "... refuses one lasting a day" grep -q '^refused: .*not made now for at most 600 s' "$T/jwt-day.out"
 check "... refuses garbage" grep -q '^refused: not a JWT signing input' "$T/jwt-garbage.out"
 check "... each refusal logged" test "$(grep -c 'what=jwt txid=forged.*result=refused' "$T/signer.log")" -eq 3
-stop_servers
-stop_signer
+stop_servers	# the signer too
 mv "$P/app.key.signer-only" "$P/app.key"
 sed -i "s|^Socket *=.*|Socket =|" "$INI"
 

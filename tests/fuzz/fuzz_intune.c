@@ -8,7 +8,8 @@
  * through intune_rev_upload_body. The same bytes are also a client
  * assertion's signing input as a worker sends it to the signer
  * (intune_auth_assertion_check, base64url JSON parts: hostile input
- * from a worker taken over).
+ * from a worker taken over), and a JSON body is also checked as the
+ * claims of one under the header the signer wants (as_claims).
  *
  * Input: one byte choosing the HTTP status the answer came with, then the
  * body as the service would send it (parsed by jansson as intune_http.c
@@ -22,11 +23,17 @@
 #include "policy/policy_intune.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define NOW	1700000000LL	/* the time every check runs at */
 
 static struct config	*cfg;
 static X509		*cert;
@@ -99,6 +106,62 @@ revocation(const struct intune_reply *r)
 		abort();
 }
 
+/* Two non-empty base64url parts, one dot between. */
+static int
+signing_input(const uint8_t *s, size_t n)
+{
+	static const char	 b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
+	size_t			 i, dots = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '.' && i > 0 && i + 1 < n)
+			dots++;
+		else if (s[i] == '\0' || strchr(b64url, s[i]) == NULL)
+			return 0;
+	return dots == 1;
+}
+
+/*
+ * The body as a client assertion's claims, under the header the signer
+ * wants (the app certificate's thumbprint, which no input could guess):
+ * so the claim checks get fuzzed, not only the header's. One that passes
+ * was made now for at most 600 s.
+ */
+static void
+as_claims(const uint8_t *body, size_t len, json_t *claims)
+{
+	unsigned char	 sha1[20];
+	unsigned int	 n = 0;
+	char		 x5t[40], head[128], *in, reason[256];
+	size_t		 hlen;
+	json_int_t	 nbf, exp;
+
+	if (X509_digest(cert, EVP_sha1(), sha1, &n) != 1)
+		abort();
+	intune_b64url(sha1, n, x5t);
+	snprintf(head, sizeof(head), "{\"alg\":\"RS256\",\"typ\":\"JWT\","
+	    "\"x5t\":\"%s\"}", x5t);
+	hlen = strlen(head);
+	if ((in = malloc((hlen + len) * 4 / 3 + 16)) == NULL)
+		abort();
+	intune_b64url((const unsigned char *)head, hlen, in);
+	strcat(in, ".");
+	intune_b64url(body, len, in + strlen(in));
+	reason[0] = '\0';
+	if (intune_auth_assertion_check(cfg, cert, in, strlen(in), NOW,
+	    reason, sizeof(reason)) == 0) {
+		nbf = json_integer_value(json_object_get(claims, "nbf"));
+		exp = json_integer_value(json_object_get(claims, "exp"));
+		if (nbf < NOW - 60 || nbf > NOW + 60 || exp <= nbf ||
+		    exp > nbf + 600)
+			abort();
+	} else {
+		check_text(reason, sizeof(reason));
+	}
+	free(in);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -148,16 +211,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 
 	revocation(&r);
-	intune_reply_clear(&r);
-	/* Passed: it was header.payload, printable, as the signer signs it. */
+	/* Passed: it was header.payload in base64url, as the signer signs
+	 * it, nothing else (no blank, no padding). */
 	reason[0] = '\0';
 	if (intune_auth_assertion_check(cfg, cert, (const char *)data + 1,
-	    size - 1, 1700000000, reason, sizeof(reason)) == 0) {
-		if (memchr(data + 1, '.', size - 1) == NULL ||
-		    memchr(data + 1, '\0', size - 1) != NULL)
+	    size - 1, NOW, reason, sizeof(reason)) == 0) {
+		if (!signing_input(data + 1, size - 1))
 			abort();
 	} else {
 		check_text(reason, sizeof(reason));
 	}
+	if (json_is_object(r.json))
+		as_claims(data + 1, size - 1, r.json);
+	intune_reply_clear(&r);
 	return 0;
 }

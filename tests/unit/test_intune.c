@@ -3,6 +3,7 @@
  * token URL, Graph's endpoint list, Intune's validateRequest answers and
  * the notifications' bodies. */
 #include <CUnit/CUnit.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,7 +199,8 @@ test_assertion_check(void)
 	snprintf(h, sizeof(h), "{\"alg\":\"RS256\",\"typ\":\"JWT\","
 	    "\"x5t\":\"%s\"}", x5t);
 #define CLAIMS(aud, iss, sub, nbf, exp, more) (snprintf(p, sizeof(p), \
-	"{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\",\"jti\":\"j\"," \
+	"{\"aud\":\"%s\",\"iss\":\"%s\",\"sub\":\"%s\"," \
+	"\"jti\":\"6f1c2a8e-0b3d-4e5f-9a7b-1c2d3e4f5a6b\"," \
 	"\"nbf\":%lld,\"iat\":%lld,\"exp\":%lld%s}", aud, iss, sub, \
 	(long long)(nbf), (long long)(nbf), (long long)(exp), more), p)
 	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
@@ -221,6 +223,25 @@ test_assertion_check(void)
 	    now + 3600, now + 3900, ""), now, reason), -1);
 	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
 	    now, ""), now, reason), -1);
+	/* The ends of the number range: refused, nothing overflows (the
+	 * sanitizer build would stop here). */
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1",
+	    LLONG_MIN, now + 600, ""), now, reason), -1);
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
+	    LLONG_MAX, ""), now, reason), -1);
+	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1",
+	    LLONG_MAX, LLONG_MAX, ""), now, reason), -1);
+	/* A jti that is not a GUID (room for text of the worker's). */
+	CU_ASSERT_EQUAL(check(c, h, "{\"aud\":\"https://login.example/t/"
+	    "oauth2/v2.0/token\",\"iss\":\"client-1\",\"sub\":\"client-1\","
+	    "\"jti\":\"j\",\"nbf\":1700000000,\"iat\":1700000000,"
+	    "\"exp\":1700000600}", now, reason), -1);
+	CU_ASSERT(strstr(reason, "ClientId client-1") != NULL);
+	CU_ASSERT_EQUAL(check(c, h, "{\"aud\":\"https://login.example/t/"
+	    "oauth2/v2.0/token\",\"iss\":\"client-1\",\"sub\":\"client-1\","
+	    "\"jti\":\"6f1c2a8e-0b3d-4e5f-9a7b-1c2d3e4f5a6b\",\"nbf\":"
+	    "1700000000,\"iat\":1700000000,\"exp\":1700000600}", now,
+	    reason), 0);
 	/* A claim more (a role, say), or one twice. */
 	CU_ASSERT_EQUAL(check(c, h, CLAIMS(url, "client-1", "client-1", now,
 	    now + 600, ",\"roles\":[\"admin\"]"), now, reason), -1);
