@@ -237,7 +237,10 @@ cmd_check(const struct config *cfg, int argc, char *argv[])
 		fprintf(stderr, "mscep-admin: check [--online]\n");
 		return 2;
 	}
-	if (ra_load(cfg, &ra, reason, sizeof(reason)) != 0) {
+	/* What a worker loads (mscep.service runs this as the workers'
+	 * user): under [Signer] Socket the certificates, the keys being
+	 * the signer's, which checks them when it starts. */
+	if (ra_load_worker(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "%s: %s\n", cfg->path, reason);
 		return 1;
 	}

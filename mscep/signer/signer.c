@@ -599,7 +599,7 @@ signer_serve(void *path)
 	}
 	if (s.cfg.log_syslog)
 		log_open(LOG_TO_SYSLOG, "mscep-signer", s.cfg.log_socket);
-	log_info("signer %ld ready: every key of %s open", (long)getpid(),
+	log_info("signer %ld ready: the keys of %s open", (long)getpid(),
 	    (const char *)path);
 	for (;;) {
 		if ((fd = accept(0, NULL, NULL)) < 0) {

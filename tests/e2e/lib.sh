@@ -159,7 +159,7 @@ stop_servers() {
 # start_signer SOCK LOG: the signer (mscep -S, one pool member) on $INI
 # in the background, its PID in SIGNER_PID; back once that member has
 # opened every key and said "ready" in LOG (a key moved away after that
-# is not needed again), or after 20 s.
+# is not needed again); 1, and the log's end, if it did not in 20 s.
 start_signer() {
 	local ready0
 	ready0=$(grep -c ': signer [0-9]* ready' "$2" 2>/dev/null)
@@ -167,11 +167,14 @@ start_signer() {
 	SIGNER_PID=$!
 	STARTED="$STARTED $SIGNER_PID"
 	for _ in $(seq 1 200); do
-		[ -S "$1" ] && [ "$(grep -c ': signer [0-9]* ready' "$2")" -gt \
-		    "${ready0:-0}" ] && break
+		[ -S "$1" ] && [ "$(grep -c ': signer [0-9]* ready' "$2" \
+		    2>/dev/null)" -gt "${ready0:-0}" ] && return 0
 		kill -0 "$SIGNER_PID" 2>/dev/null || break
 		sleep 0.1
 	done
+	echo "# the signer did not say ready; its log ends:"
+	tail -3 "$2" | sed 's/^/#   /'
+	return 1
 }
 stop_signer() { stop_pid "$SIGNER_PID"; }
 
@@ -253,6 +256,11 @@ as_user() {
 	fi
 }
 
+# unreadable_by USER FILE: USER cannot read FILE (a shell function, like
+# as_user: call it from check directly, never inside sh -c, where it does
+# not exist and "! as_user ..." would pass on "not found").
+unreadable_by() { ! as_user "$1" cat "$2" >/dev/null 2>&1; }
+
 # give_state USER: the state folder belongs to USER from now on, and the
 # test's admin commands and queries run as USER too, so that SQLite's
 # -wal/-shm files stay writable by the workers.
@@ -260,7 +268,8 @@ give_state() {
 	[ -n "$RUNAS" ] || return 0
 	STATE_USER=$1
 	chown -R "$1:$(id -g "$1")" "$T/state"
-	ADMIN="as_user $1 $MSCEP_BIN/mscep-admin -c $INI"
+	# A command, not the as_user function: it also works in sh -c.
+	ADMIN="setpriv --reuid=$1 --regid=$(id -g "$1") --clear-groups $MSCEP_BIN/mscep-admin -c $INI"
 	sql() { as_user "$STATE_USER" sqlite3 -readonly -cmd ".timeout 10000" "$T/state/mscep.db" "$1"; }
 	sql_write() { as_user "$STATE_USER" sqlite3 -cmd ".timeout 10000" "$T/state/mscep.db" "$1" >/dev/null; }
 }

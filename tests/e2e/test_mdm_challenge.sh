@@ -184,7 +184,7 @@ check "each hanging NotifyCommand was killed after NotifyTimeoutSeconds (3 s)" t
 stop_servers
 SOCK=$T/run/signer.sock
 sed -i "s|^Socket *=.*|Socket = $SOCK|" "$INI"
-start_signer "$SOCK" "$T/run/signer.log"
+check "the signer starts with the challenge key" start_signer "$SOCK" "$T/run/signer.log"
 start_lighttpd
 good=$(blob --subject $S --device dev-43 $sans --key-usage both)
 mkdir -p "$T/signer"

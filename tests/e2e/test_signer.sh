@@ -40,8 +40,14 @@ if [ -n "$RUNAS" ]; then
 	chmod 711 "$T/state/private"
 	for k in $KEYS; do
 		check "the workers' user cannot read private/$k" \
-		    sh -c "! as_user $RUNAS cat '$T/state/private/$k' >/dev/null 2>&1"
+		    unreadable_by "$RUNAS" "$T/state/private/$k"
 	done
+	check "... but can read ca.crt (these checks can fail)" \
+	    as_user "$RUNAS" cat "$T/state/ca.crt"
+	# mscep.service's ExecStartPre, as the workers' user: it checks
+	# what a worker loads, the certificates, not the signer's keys.
+	check "mscep-admin check as the workers' user, the keys the signer's" \
+	    $ADMIN check
 else
 	echo "# not root: the workers run as this user and could read the keys"
 fi

@@ -50,7 +50,6 @@ protect_keys() {
 	done
 	chmod 700 "$T/softhsm"
 }
-unreadable_by() { ! as_user "$1" cat "$2" >/dev/null 2>&1; }
 if [ -n "$RUNAS" ]; then
 	protect_keys
 	check "the workers' user cannot read the PIN file" \
