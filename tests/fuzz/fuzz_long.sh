@@ -100,9 +100,12 @@ findings_of() {
 	    ! -name '*.log' ! -name '*.replay' 2>/dev/null | sort
 }
 
-# 0 when finding $2 of target $1 fails again with the current build.
+# 0 when finding $2 of target $1 fails again with the current build
+# (libFuzzer's copy of a failing input goes to the temporary folder, not
+# to the working directory nor among the findings).
 reproduces() {
-	! timeout 300 "$(bin_of "$1")" -runs=1 -timeout=30 "$2" \
+	! timeout 300 "$(bin_of "$1")" -runs=1 -timeout=30 \
+	    -artifact_prefix="${TMPDIR:-/tmp}/fuzz-replay-" "$2" \
 	    > "$2.replay" 2>&1
 }
 
