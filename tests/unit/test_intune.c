@@ -192,6 +192,13 @@ test_assertion_check(void)
 	/* Whole, with its signature: not a signing input. */
 	CU_ASSERT_EQUAL(intune_auth_assertion_check(c, cert, jwt, strlen(jwt),
 	    now, reason, 256), -1);
+	/* Blanks before the same parts (base64 decoders skip them): bytes
+	 * the signer never makes itself, refused. */
+	*strrchr(jwt, '.') = '\0';
+	snprintf(p, sizeof(p), "    %s", jwt);
+	CU_ASSERT_EQUAL(intune_auth_assertion_check(c, cert, p, strlen(p),
+	    now, reason, 256), -1);
+	CU_ASSERT(strstr(reason, "not a JWT") != NULL);
 	free(jwt);
 
 	X509_digest(cert, EVP_sha1(), sha1, &n);
