@@ -54,15 +54,14 @@ static void
 collect(const struct config *cfg, struct status *s)
 {
 	struct store	*st = NULL;
-	char		 path[PATH_MAX + 16];
 
 	memset(s, 0, sizeof(*s));
 	s->now = util_now();
 	health_collect(cfg, &s->h);
-	snprintf(s->store_why, sizeof(s->store_why), "state folder path too "
-	    "long");
-	if (config_state_path(cfg, STORE_FILE, path, sizeof(path)) != 0 ||
-	    store_open(path, &st, s->store_why, sizeof(s->store_why)) != 0)
+	/* The configured backend: on PostgreSQL a SQLite file in the state
+	 * folder would be a new, empty store. */
+	if (store_open_config(cfg, &st, s->store_why,
+	    sizeof(s->store_why)) != 0)
 		goto out;
 	if (store_stats(st, s->now, &s->st) != STORE_OK ||
 	    store_events(st, s->now - STATUS_ERROR_DAYS * 86400, keep_error,

@@ -275,7 +275,7 @@ deploy_kill_worker() {
 	check "$n: every certificate a client received is in the store" \
 	    test -z "$(comm -23 "$T/$n-got" "$T/$n-stored")"
 	check "$n: database integrity after the kill" \
-	    test "$(sql 'pragma integrity_check')" = ok
+	    test "$(store_integrity)" = ok
 }
 
 # Stops the servers; nothing they started may survive.

@@ -79,12 +79,23 @@ store_on_pg() {
 	fi
 	store_ini_pg
 	# The test may finish its INI later: migrate through one that loads.
-	printf '[Store]\nBackend = postgresql\nConnInfo = %s\n%s\n' \
-	    "$PG_CONNINFO" "[IPSECIntermediateOffline]" > "$T/pg-migrate.ini"
+	printf '[Store]\nBackend = postgresql\nConnInfo = %s\n[Audit]\nTarget = off\n[IPSECIntermediateOffline]\n' \
+	    "$PG_CONNINFO" > "$T/pg-migrate.ini"
 	"$MSCEP_BIN/mscep-admin" -c "$T/pg-migrate.ini" store migrate \
 	    >/dev/null || return 1
 	sql() { psql_q "$1"; }
 	sql_write() { psql_q "$1" >/dev/null; }
+	# Every B-tree index of the store checked against its table (amcheck,
+	# from the postgresql-15 package): an error when one is not sound.
+	store_integrity() {
+		psql_q "set client_min_messages = warning;
+		    create extension if not exists amcheck" >/dev/null &&
+		    psql_q "select count(bt_index_check(c.oid, true))
+		    from pg_index i join pg_class c on c.oid = i.indexrelid
+		    join pg_am a on a.oid = c.relam join pg_namespace n
+		    on n.oid = c.relnamespace where a.amname = 'btree'
+		    and n.nspname = 'public'" | grep -qv '^0$' && echo ok
+	}
 }
 
 free_port() {
@@ -240,6 +251,9 @@ start_pool() {
 sql() { sqlite3 -readonly -cmd ".timeout 10000" "$T/state/mscep.db" "$1"; }
 # sql_write QUERY: changes the store, waiting for locks like mscep does.
 sql_write() { sqlite3 -cmd ".timeout 10000" "$T/state/mscep.db" "$1" >/dev/null; }
+# store_integrity: prints ok when the store's file and indexes are sound
+# (SQLite's integrity_check; on PostgreSQL, store_on_pg's amcheck).
+store_integrity() { sql 'pragma integrity_check'; }
 
 # The responder's log lines (stderr of the pool or of lighttpd's workers;
 # mod_fcgid's go to Apache's error log).
@@ -270,6 +284,8 @@ give_state() {
 	chown -R "$1:$(id -g "$1")" "$T/state"
 	# A command, not the as_user function: it also works in sh -c.
 	ADMIN="setpriv --reuid=$1 --regid=$(id -g "$1") --clear-groups $MSCEP_BIN/mscep-admin -c $INI"
+	# On PostgreSQL (store_on_pg) the queries go to the server as before.
+	[ "${MSCEP_TEST_STORE:-sqlite}" = postgresql ] && return 0
 	sql() { as_user "$STATE_USER" sqlite3 -readonly -cmd ".timeout 10000" "$T/state/mscep.db" "$1"; }
 	sql_write() { as_user "$STATE_USER" sqlite3 -cmd ".timeout 10000" "$T/state/mscep.db" "$1" >/dev/null; }
 }

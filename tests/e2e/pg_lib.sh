@@ -38,6 +38,9 @@ pg_init() {
 	fsync = off
 	max_connections = 200
 	EOC
+	# Settings of the caller's (the bench's BENCH_PG_CONF), one a line.
+	[ -z "${PG_EXTRA_CONF:-}" ] ||
+	    printf '%s\n' "$PG_EXTRA_CONF" >> "$PGDIR/data/postgresql.conf"
 	echo "127.0.0.1:$PGPORT:*:mscep:$PG_PW" > "$T/pgpass"
 	chmod 600 "$T/pgpass"
 	[ -n "$RUNAS" ] && chown "$RUNAS" "$T/pgpass"

@@ -86,7 +86,7 @@ check "the nonce is echoed (openssl checks it; no 'Nonce Verify error')" \
     sh -c "! grep -qi 'nonce' '$T/nonce.out' && grep -q ': good' '$T/nonce.out'"
 
 # Revoked in the store, as mscep-admin revoke will record it.
-sql_write "UPDATE certificates SET status='revoked', revoked_at=strftime('%s','now'), revoke_reason=1 WHERE serial='$serial'"
+sql_write "UPDATE certificates SET status='revoked', revoked_at=$(date +%s), revoke_reason=1 WHERE serial='$serial'"
 ocsp_ask revoked "$aia" "$CERT"
 check "revoked in the store: openssl ocsp says revoked" \
     grep -q "^$CERT: revoked" "$T/revoked.out"

@@ -12,7 +12,7 @@ make_ini AllowRenewal=1 RevokeOnRenewal=1
 $ADMIN init >/dev/null
 start_lighttpd 2
 certs() { sql 'select count(*) from certificates'; }
-status_of() { sql "select status || ':' || coalesce(revoke_reason, '') from certificates where serial = '$1'"; }
+status_of() { sql "select status || ':' || coalesce(cast(revoke_reason as text), '') from certificates where serial = '$1'"; }
 pw() { $ADMIN password | tail -1; }
 serial_in() { basename "$(ls "$1"/*.pem | head -1)" .pem; }
 restart_with() {
@@ -106,5 +106,5 @@ check "AllowRenewal = 0: the PKCSReq renewal is refused badRequest" \
     "$CLI" -u "$URL" --cert "$T/c2/$S2.pem" --key "$T/c2/$S2.key" \
     --renew-pkcsreq --san-dns old.example.test --expect failure --failinfo 2 enroll
 check "the log names it" grep -q "does not allow renewal" "$T/run/mscep.log"
-check "database integrity" test "$(sql 'pragma integrity_check')" = ok
+check "database integrity" test "$(store_integrity)" = ok
 finish
