@@ -29,6 +29,8 @@
 #                  and pg only when asked)
 #   BENCH_PG_FILL  certificates in the pg part's prefilled PostgreSQL
 #                  database (BENCH_FILL)
+#   BENCH_PG_CONF  postgresql.conf lines for the pg part's cluster, one a
+#                  line (say "shared_buffers = 1GB"; default: PostgreSQL's)
 #   BENCH_LONGGET_N  enrollments per run of the longget part (200)
 #   BENCH_SIGNER   the signer part's variants, in this order (inproc remote
 #                  hsm); the ratios need inproc
@@ -531,6 +533,31 @@ nginx_pools() {
 	stop_servers
 }
 
+# pg_counters [NAME COUNT]: without arguments, notes the cluster's
+# counters; with them, adds what the run of COUNT enrollments since cost
+# to PGWORK[NAME]: blocks read from outside shared_buffers and found in
+# them, blocks the backends had to write themselves to make room, and WAL
+# written, each per enrollment over every round so far. The whole
+# cluster's, so one run at a time.
+declare -A PGSUM PGWORK
+pg_counters() {
+	local now
+	now=$(psql_q "SELECT (SELECT sum(blks_read) || ' ' || sum(blks_hit)
+	    FROM pg_stat_database) || ' ' || (SELECT buffers_backend FROM
+	    pg_stat_bgwriter) || ' ' || pg_wal_lsn_diff(pg_current_wal_lsn(),
+	    '0/0')::bigint") || die "cannot read PostgreSQL's counters"
+	if [ $# = 0 ]; then
+		PGBEFORE=$now
+		return 0
+	fi
+	PGSUM[$1]=$(echo "${PGSUM[$1]:-0 0 0 0 0}" "$PGBEFORE" "$now" "$2" |
+	    awk '{ for (i = 1; i <= 4; i++) $i += $(i + 9) - $(i + 5)
+	    print $1, $2, $3, $4, $5 + $14 }')
+	PGWORK[$1]=$(echo "${PGSUM[$1]}" | awk '{ n = $5
+	    printf "%.1f blocks read, %.1f hit, %.2f written by the backend, %.1f KB WAL",
+	    $1 / n, $2 / n, $3 / n, $4 / n / 1024 }')
+}
+
 # pg_fill DATABASE ROWS: ROWS synthetic certificates with their
 # transactions and success events, as fill_store writes them to SQLite:
 # 128-bit serials, SHA-256-sized transactionIDs, DER of a real
@@ -575,7 +602,7 @@ part_pg() {
 	[ "$per" -gt 0 ] || die "BENCH_N must be at least BENCH_ROUNDS"
 	[ -x "$PG_BIN/initdb" ] || die "the pg part needs PostgreSQL 15 in $PG_BIN"
 	split_keys "$per"
-	pg_init || die "PostgreSQL did not start"
+	PG_EXTRA_CONF=${BENCH_PG_CONF:-} pg_init || die "PostgreSQL did not start"
 	pg_store sqlite
 	pg_store pg mscep_pg
 	pg_store pg2 mscep_pg2
@@ -593,6 +620,7 @@ part_pg() {
 			use_store "$s"
 			pg_passwords "$s" "$per"
 			[ "$s" = sqlite ] || DB_TICKS=1
+			[ "$s" = sqlite ] || pg_counters
 			if [ "$s" = pg2 ]; then
 				LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem \
 				    nginx_pools "store-$s" "$T/pg2.ini" "$T/pg2b.ini"
@@ -600,6 +628,7 @@ part_pg() {
 				LOAD_N=$per LOAD_KEYS=$T/keys-$r.pem \
 				    nginx_pools "store-$s" "$INI"
 			fi
+			[ "$s" = sqlite ] || pg_counters "$s" "$per"
 			DB_TICKS=
 		done
 	done
@@ -616,6 +645,8 @@ part_pg() {
 	    "${RATE[store-pgfull]}/s vs ${RATE[store-pg]}/s with an empty one: ratio $(ratio pgfull pg) (range ${SPREAD[store-pgfull]} vs ${SPREAD[store-pg]})"
 	extra_row " server CPU, full vs empty PostgreSQL" \
 	    "${CPUMS[store-pgfull]} vs ${CPUMS[store-pg]} ms/request; errors ${FAILED[store-pgfull]}; filled in $((t1 - t0)) s, $(awk -v b="$bytes" -v n="$PG_FILL" 'BEGIN { printf "%.2f MB per 10,000", b / n * 10000 / 1048576 }')"
+	extra_row " PostgreSQL's work per enrollment, full vs empty" \
+	    "${PGWORK[pgfull]} vs ${PGWORK[pg]} (all rounds; shared_buffers $(psql_q 'show shared_buffers'))"
 	pg_stop
 }
 

@@ -55,6 +55,8 @@ check "... with its transaction" \
     test "$(psql_q "select count(*) from transactions where serial = '$S1'")" = 1
 check "mscep-admin list reads it from PostgreSQL" \
     sh -c "$ADMIN list | grep -q $S1"
+check "mscep-admin status counts it from PostgreSQL" \
+    sh -c "$ADMIN status | grep -q '^store  *$(pgc) certificates issued'"
 check "no SQLite store appeared" test ! -e "$T/state/mscep.db"
 
 # A password spent once, even by 8 clients at once.
