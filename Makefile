@@ -155,7 +155,7 @@ check-e2e: all
 
 # fast_unwind_on_malloc=0: full leak stacks through libcrypto. The e2e
 # tests' second pass on PostgreSQL (tests/e2e/run.sh) runs in make check
-# only: under the sanitizers the PostgreSQL backend is what
+# and check-e2e, not here: under the sanitizers the PostgreSQL backend is what
 # test_store_pg.sh and test_store_pg_ha.sh exercise.
 check-asan: export ASAN_OPTIONS = detect_leaks=1:fast_unwind_on_malloc=0
 check-asan: export UBSAN_OPTIONS = print_stacktrace=1:halt_on_error=1

@@ -552,7 +552,7 @@ pg_counters() {
 	fi
 	PGSUM[$1]=$(echo "${PGSUM[$1]:-0 0 0 0 0}" "$PGBEFORE" "$now" "$2" |
 	    awk '{ for (i = 1; i <= 4; i++) $i += $(i + 9) - $(i + 5)
-	    print $1, $2, $3, $4, $5 + $14 }')
+	    printf "%.0f %.0f %.0f %.0f %.0f\n", $1, $2, $3, $4, $5 + $14 }')
 	PGWORK[$1]=$(echo "${PGSUM[$1]}" | awk '{ n = $5
 	    printf "%.1f blocks read, %.1f hit, %.2f written by the backend, %.1f KB WAL",
 	    $1 / n, $2 / n, $3 / n, $4 / n / 1024 }')

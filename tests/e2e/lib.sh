@@ -66,7 +66,12 @@ make_ini() {
 		sed -i "s|^$k *=.*|$k = $v|" "$INI"
 		grep -q "^$k = $v\$" "$INI" || { echo "make_ini: no key $k" >&2; return 1; }
 	done
-	[ "${MSCEP_TEST_STORE:-sqlite}" = postgresql ] && store_on_pg
+	# Not on SQLite instead when PostgreSQL does not come up: no result,
+	# which run.sh counts as a failure.
+	if [ "${MSCEP_TEST_STORE:-sqlite}" = postgresql ] && ! store_on_pg; then
+		echo "not ok - the test's store could not be put on PostgreSQL"
+		exit 1
+	fi
 	return 0
 }
 
