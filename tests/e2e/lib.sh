@@ -99,7 +99,7 @@ store_on_pg() {
 		    from pg_index i join pg_class c on c.oid = i.indexrelid
 		    join pg_am a on a.oid = c.relam join pg_namespace n
 		    on n.oid = c.relnamespace where a.amname = 'btree'
-		    and n.nspname = 'public'" | grep -qv '^0$' && echo ok
+		    and n.nspname = 'public'" | grep -qx '[1-9][0-9]*' && echo ok
 	}
 }
 
