@@ -585,6 +585,35 @@ test_rsa_even_exponent_direct(void)
 	EVP_PKEY_free(good);
 }
 
+/*
+ * The trial division's edges (lint.c tries products of primes): a factor
+ * at the end of the list (1993, the 300th odd prime), the first prime past
+ * it (1997, not tried), and two factors in one product (the smaller is
+ * named).
+ */
+static void
+test_rsa_small_factor_edges(void)
+{
+	BIGNUM	*q = prime(2047), *n = BN_new();
+
+	CU_ASSERT_FATAL(q != NULL && n != NULL);
+	CU_ASSERT_FATAL(BN_copy(n, q) != NULL && BN_mul_word(n, 1993));
+	direct_key(rsa_public(n, 65537),
+	    "lint: RSA modulus has a small factor 1993");
+	CU_ASSERT_FATAL(BN_copy(n, q) != NULL && BN_mul_word(n, 1997));
+	direct_key(rsa_public(n, 65537), NULL);
+	CU_ASSERT_FATAL(BN_copy(n, q) != NULL && BN_mul_word(n, 1021) &&
+	    BN_mul_word(n, 3));
+	direct_key(rsa_public(n, 65537),
+	    "lint: RSA modulus has a small factor 3");
+	CU_ASSERT_FATAL(BN_copy(n, q) != NULL && BN_mul_word(n, 1987) &&
+	    BN_mul_word(n, 1979));
+	direct_key(rsa_public(n, 65537),
+	    "lint: RSA modulus has a small factor 1979");
+	BN_free(n);
+	BN_free(q);
+}
+
 static void
 test_ec_curves_direct(void)
 {
@@ -808,6 +837,8 @@ register_lint(void)
 		{ "RSA exponent 1 (forgeable)", test_rsa_exponent_one },
 		{ "RSA exponent 3", test_rsa_exponent_three },
 		{ "RSA modulus with a small factor", test_rsa_small_factor },
+		{ "RSA small factors at the ends of the list",
+		    test_rsa_small_factor_edges },
 		{ "EC explicit curve parameters", test_ec_explicit },
 		{ "RSA even exponent, factor 2 (direct)",
 		    test_rsa_even_exponent_direct },
