@@ -23,6 +23,12 @@ check_not() { d=$1; shift; if "$@" >>"$T/check.log" 2>&1; then not_ok "$d"; else
 finish() {
 	stop_servers
 	for h in $AT_EXIT; do $h; done
+	# On PostgreSQL nothing may fall back to a SQLite file of its own
+	# (as mscep-admin status once did).
+	if [ "${MSCEP_TEST_STORE:-sqlite}" = postgresql ] &&
+	    [ -e "$T/state/mscep.db" ]; then
+		not_ok "the store stayed on PostgreSQL (a state/mscep.db appeared)"
+	fi
 	# mod_fcgid's workers write to Apache's error log.
 	if cat "$T/run/mscep.log" "$T/run/error.log" 2>/dev/null |
 	    grep -qE 'Sanitizer|runtime error:'; then
@@ -289,8 +295,12 @@ give_state() {
 	chown -R "$1:$(id -g "$1")" "$T/state"
 	# A command, not the as_user function: it also works in sh -c.
 	ADMIN="setpriv --reuid=$1 --regid=$(id -g "$1") --clear-groups $MSCEP_BIN/mscep-admin -c $INI"
-	# On PostgreSQL (store_on_pg) the queries go to the server as before.
-	[ "${MSCEP_TEST_STORE:-sqlite}" = postgresql ] && return 0
+	# On PostgreSQL (store_on_pg) the queries go to the server as before;
+	# the workers, now USER, read the passfile.
+	if [ "${MSCEP_TEST_STORE:-sqlite}" = postgresql ]; then
+		chown "$1" "$T/pgpass"
+		return 0
+	fi
 	sql() { as_user "$STATE_USER" sqlite3 -readonly -cmd ".timeout 10000" "$T/state/mscep.db" "$1"; }
 	sql_write() { as_user "$STATE_USER" sqlite3 -cmd ".timeout 10000" "$T/state/mscep.db" "$1" >/dev/null; }
 }
