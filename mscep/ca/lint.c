@@ -366,7 +366,8 @@ small_factor(const BIGNUM *n, unsigned long *factor)
 		if ((r = BN_mod_word(n, prod)) == (BN_ULONG)-1)
 			return -1;
 		for (i = 0; i < ng; i++)
-			if (r % group[i] == 0 && BN_cmp(n, BN_value_one()) > 0) {
+			if (r % group[i] == 0 &&
+			    BN_cmp(n, BN_value_one()) > 0) {
 				*factor = (unsigned long)group[i];
 				return 1;
 			}
