@@ -44,18 +44,26 @@ run_test() {
 	    { echo "not ok - $4 exit $rc"; fail=$((fail + 1)); }
 }
 
+# Each test in exactly one of the two lists, each name in them a test: a
+# new test is never left out of the PostgreSQL pass by mistake.
+lists=" $(echo $PG_TESTS $PG_SKIP) "
+for t in test_*.sh; do
+	case $lists in
+	*" $t "*" $t "*) echo "not ok - $t twice in PG_TESTS and PG_SKIP (run.sh)"
+	   fail=$((fail + 1)) ;;
+	*" $t "*) ;;
+	*) echo "not ok - $t in neither PG_TESTS nor PG_SKIP (run.sh)"
+	   fail=$((fail + 1)) ;;
+	esac
+done
+for t in $PG_TESTS $PG_SKIP; do
+	[ -f "$t" ] || { echo "not ok - $t in run.sh's lists is no test"
+	    fail=$((fail + 1)); }
+done
 for t in test_*.sh; do
 	run_test "$t" ""
 done
 if [ "${MSCEP_E2E_PG:-1}" != 0 ]; then
-	# A new test is put in one list or the other, never forgotten.
-	for t in test_*.sh; do
-		case " $(echo $PG_TESTS $PG_SKIP) " in
-		*" $t "*) ;;
-		*) echo "not ok - $t in neither PG_TESTS nor PG_SKIP (run.sh)"
-		   fail=$((fail + 1)) ;;
-		esac
-	done
 	for t in $PG_TESTS; do
 		MSCEP_TEST_STORE=postgresql run_test "$t" " (store on PostgreSQL)"
 	done
