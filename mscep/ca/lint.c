@@ -422,6 +422,10 @@ lint_rsa(const struct template *t, EVP_PKEY *pk, char *reason, size_t rlen)
 		snprintf(reason, rlen, "lint: RSA public exponent is even");
 	else if (BN_get_word(e) < 65537)
 		snprintf(reason, rlen, "lint: RSA public exponent below 65537");
+	else if (BN_num_bits(e) > 256)
+		/* BN_get_word says ULONG_MAX for any larger one. */
+		snprintf(reason, rlen, "lint: RSA public exponent above "
+		    "2^256-1");
 	else if (!BN_is_odd(n))
 		snprintf(reason, rlen, "lint: RSA modulus has a small factor 2");
 	else if ((sf = small_factor(n, &f)) < 0)
@@ -560,12 +564,32 @@ lint_crl(X509_CRL *crl, X509 *ca, char *reason, size_t rlen)
 	return 0;
 }
 
+/* RFC 5280 4.1.2.5: UTCTime YYMMDDHHMMSSZ through 2049, GeneralizedTime
+ * YYYYMMDDHHMMSSZ from 2050; no fractions, no offsets. */
+static int
+rfc5280_time(const ASN1_TIME *t)
+{
+	const unsigned char	*d = ASN1_STRING_get0_data(t);
+	int			 i, n = ASN1_STRING_length(t), type;
+
+	type = ASN1_STRING_type(t);
+	if (ASN1_TIME_check(t) != 1 || !((type == V_ASN1_UTCTIME &&
+	    n == 13) || (type == V_ASN1_GENERALIZEDTIME && n == 15 &&
+	    memcmp(d, "2050", 4) >= 0)) || d[n - 1] != 'Z')
+		return 0;
+	for (i = 0; i < n - 1; i++)
+		if (d[i] < '0' || d[i] > '9')
+			return 0;
+	return 1;
+}
+
 static int
 lint_validity(X509 *x, X509 *ca, char *reason, size_t rlen)
 {
-	if (ASN1_TIME_check(X509_get0_notBefore(x)) != 1 ||
-	    ASN1_TIME_check(X509_get0_notAfter(x)) != 1)
-		snprintf(reason, rlen, "lint: validity is malformed");
+	if (!rfc5280_time(X509_get0_notBefore(x)) ||
+	    !rfc5280_time(X509_get0_notAfter(x)))
+		snprintf(reason, rlen, "lint: validity is malformed or not in "
+		    "RFC 5280's form");
 	else if (ASN1_TIME_compare(X509_get0_notBefore(x),
 	    X509_get0_notAfter(x)) > 0)
 		snprintf(reason, rlen, "lint: notBefore is after notAfter");

@@ -97,13 +97,18 @@ cert_add_aki(X509 *x, X509 *issuer)
 int
 cert_clamp_validity(X509 *x, const X509 *issuer)
 {
+	/* Normalised: the issuer's own times may not be in RFC 5280's form
+	 * (UTCTime until 2049, with seconds, in Z), which lint_validity
+	 * asks of what is issued. */
 	if (ASN1_TIME_compare(X509_get0_notBefore(x),
 	    X509_get0_notBefore(issuer)) < 0 &&
-	    X509_set1_notBefore(x, X509_get0_notBefore(issuer)) != 1)
+	    (X509_set1_notBefore(x, X509_get0_notBefore(issuer)) != 1 ||
+	    ASN1_TIME_normalize(X509_getm_notBefore(x)) != 1))
 		return -1;
 	if (ASN1_TIME_compare(X509_get0_notAfter(x),
 	    X509_get0_notAfter(issuer)) > 0 &&
-	    X509_set1_notAfter(x, X509_get0_notAfter(issuer)) != 1)
+	    (X509_set1_notAfter(x, X509_get0_notAfter(issuer)) != 1 ||
+	    ASN1_TIME_normalize(X509_getm_notAfter(x)) != 1))
 		return -1;
 	return ASN1_TIME_compare(X509_get0_notBefore(x),
 	    X509_get0_notAfter(x)) < 0 ? 0 : -1;

@@ -546,16 +546,14 @@ direct_key(EVP_PKEY *pk, const char *want)
 }
 
 static EVP_PKEY *
-rsa_public(const BIGNUM *n, unsigned long e_word)
+rsa_public_e(const BIGNUM *n, const BIGNUM *e)
 {
 	OSSL_PARAM_BLD	*b = OSSL_PARAM_BLD_new();
 	OSSL_PARAM	*params = NULL;
 	EVP_PKEY_CTX	*ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	BIGNUM		*e = BN_new();
 	EVP_PKEY	*pk = NULL;
 
-	if (BN_set_word(e, e_word) &&
-	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n) &&
+	if (OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_N, n) &&
 	    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, e) &&
 	    (params = OSSL_PARAM_BLD_to_param(b)) != NULL &&
 	    EVP_PKEY_fromdata_init(ctx) == 1 &&
@@ -564,8 +562,39 @@ rsa_public(const BIGNUM *n, unsigned long e_word)
 	OSSL_PARAM_free(params);
 	OSSL_PARAM_BLD_free(b);
 	EVP_PKEY_CTX_free(ctx);
+	return pk;
+}
+
+static EVP_PKEY *
+rsa_public(const BIGNUM *n, unsigned long e_word)
+{
+	BIGNUM		*e = BN_new();
+	EVP_PKEY	*pk = NULL;
+
+	if (e != NULL && BN_set_word(e, e_word))
+		pk = rsa_public_e(n, e);
 	BN_free(e);
 	return pk;
+}
+
+/* Past a word BN_get_word says ULONG_MAX, which passed "below 65537". */
+static void
+test_rsa_huge_exponent(void)
+{
+	EVP_PKEY	*good = rsa2048();
+	BIGNUM		*n = NULL, *e = BN_new();
+
+	CU_ASSERT_FATAL(e != NULL && EVP_PKEY_get_bn_param(good,
+	    OSSL_PKEY_PARAM_RSA_N, &n) == 1);
+	CU_ASSERT_FATAL(BN_set_bit(e, 256) && BN_set_bit(e, 0));
+	direct_key(rsa_public_e(n, e),
+	    "lint: RSA public exponent above 2^256-1");
+	BN_clear_bit(e, 256);
+	CU_ASSERT_FATAL(BN_set_bit(e, 255) && BN_set_bit(e, 16));
+	direct_key(rsa_public_e(n, e), NULL);
+	BN_free(e);
+	BN_free(n);
+	EVP_PKEY_free(good);
 }
 
 static void
@@ -836,6 +865,7 @@ register_lint(void)
 		{ "SAN count cap", test_san_count },
 		{ "RSA exponent 1 (forgeable)", test_rsa_exponent_one },
 		{ "RSA exponent 3", test_rsa_exponent_three },
+		{ "RSA exponent past 2^256", test_rsa_huge_exponent },
 		{ "RSA modulus with a small factor", test_rsa_small_factor },
 		{ "RSA small factors at the ends of the list",
 		    test_rsa_small_factor_edges },
