@@ -78,8 +78,8 @@ check_key(const struct template *t, EVP_PKEY *pk, char *reason, size_t rlen)
 	return FAIL_BADREQUEST;
 }
 
-static unsigned
-san_kind(const GENERAL_NAME *gn)
+unsigned
+issue_san_kind(const GENERAL_NAME *gn)
 {
 	switch (gn->type) {
 	case GEN_DNS:
@@ -99,10 +99,8 @@ san_kind(const GENERAL_NAME *gn)
 	}
 }
 
-#define SID_URI_PREFIX	"tag:microsoft.com,2022-09-14:sid:"
-
-static int
-is_sid_uri(const GENERAL_NAME *g)
+int
+issue_is_sid_uri(const GENERAL_NAME *g)
 {
 	const char	*u;
 
@@ -159,16 +157,16 @@ check_sans(const struct template *t, X509_REQ *csr, int sid_ok, int *nsan,
 		goto out;
 	}
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
-		if (is_sid_uri(sk_GENERAL_NAME_value(gens, i)) && sid_ok)
+		if (issue_is_sid_uri(sk_GENERAL_NAME_value(gens, i)) && sid_ok)
 			continue;
-		if (is_sid_uri(sk_GENERAL_NAME_value(gens, i))) {
+		if (issue_is_sid_uri(sk_GENERAL_NAME_value(gens, i))) {
 			/* Only a policy may vouch for a SID (strong mapping). */
 			snprintf(reason, rlen, "SAN #%d is a strong-mapping SID "
 			    "URI; only the policy may add one", i + 1);
 			f = FAIL_BADREQUEST;
 			goto out;
 		}
-		if (!(san_kind(sk_GENERAL_NAME_value(gens, i)) &
+		if (!(issue_san_kind(sk_GENERAL_NAME_value(gens, i)) &
 		    t->san_types)) {
 			snprintf(reason, rlen, "SAN #%d is of a type template "
 			    "%s does not let the requester supply", i + 1,
@@ -357,18 +355,18 @@ copy_san(X509 *x, X509_REQ *csr)
  * GeneralNames { otherName { 1.3.6.1.4.1.311.25.2.1, [0] OCTET STRING
  * "S-1-5-..." } } with the SID as text (MS-WCCE 2.2.2.7.7.4).
  */
-static int
-add_sid_ext(X509 *x, const char *sid)
+X509_EXTENSION *
+issue_sid_ext(const char *sid)
 {
 	GENERAL_NAMES		*gns = sk_GENERAL_NAME_new_null();
 	GENERAL_NAME		*gn = GENERAL_NAME_new();
-	ASN1_OBJECT		*type = OBJ_txt2obj("1.3.6.1.4.1.311.25.2.1", 1);
-	ASN1_OBJECT		*ext_oid = OBJ_txt2obj("1.3.6.1.4.1.311.25.2", 1);
+	ASN1_OBJECT		*type = OBJ_txt2obj(SID_NAME_OID, 1);
+	ASN1_OBJECT		*ext_oid = OBJ_txt2obj(SID_EXT_OID, 1);
 	ASN1_OCTET_STRING	*text = ASN1_OCTET_STRING_new(), *val = NULL;
 	ASN1_TYPE		*any = ASN1_TYPE_new();
 	X509_EXTENSION		*ext = NULL;
 	unsigned char		*der = NULL;
-	int			 len, rc = -1;
+	int			 len;
 
 	if (gns == NULL || gn == NULL || type == NULL || ext_oid == NULL ||
 	    text == NULL || any == NULL ||
@@ -383,14 +381,11 @@ add_sid_ext(X509 *x, const char *sid)
 	if (!sk_GENERAL_NAME_push(gns, gn))
 		goto out;
 	gn = NULL;
-	if ((len = i2d_GENERAL_NAMES(gns, &der)) <= 0 ||
-	    (val = ASN1_OCTET_STRING_new()) == NULL ||
-	    !ASN1_OCTET_STRING_set(val, der, len) ||
-	    (ext = X509_EXTENSION_create_by_OBJ(NULL, ext_oid, 0, val)) == NULL)
-		goto out;
-	rc = X509_add_ext(x, ext, -1) == 1 ? 0 : -1;
+	if ((len = i2d_GENERAL_NAMES(gns, &der)) > 0 &&
+	    (val = ASN1_OCTET_STRING_new()) != NULL &&
+	    ASN1_OCTET_STRING_set(val, der, len))
+		ext = X509_EXTENSION_create_by_OBJ(NULL, ext_oid, 0, val);
 out:
-	X509_EXTENSION_free(ext);
 	ASN1_OCTET_STRING_free(val);
 	OPENSSL_free(der);
 	ASN1_TYPE_free(any);
@@ -399,6 +394,16 @@ out:
 	ASN1_OBJECT_free(ext_oid);
 	GENERAL_NAME_free(gn);
 	GENERAL_NAMES_free(gns);
+	return ext;
+}
+
+static int
+add_sid_ext(X509 *x, const char *sid)
+{
+	X509_EXTENSION	*ext = issue_sid_ext(sid);
+	int		 rc = ext != NULL && X509_add_ext(x, ext, -1) == 1 ? 0 : -1;
+
+	X509_EXTENSION_free(ext);
 	return rc;
 }
 
@@ -411,7 +416,7 @@ has_sid_uri(X509 *x)
 	int		 i, found = 0;
 
 	for (i = 0; g != NULL && i < sk_GENERAL_NAME_num(g); i++)
-		found |= is_sid_uri(sk_GENERAL_NAME_value(g, i));
+		found |= issue_is_sid_uri(sk_GENERAL_NAME_value(g, i));
 	GENERAL_NAMES_free(g);
 	ERR_clear_error();
 	return found;
@@ -758,7 +763,7 @@ names_without_sid(GENERAL_NAMES *all)
 
 	for (i = 0; out != NULL && all != NULL &&
 	    i < sk_GENERAL_NAME_num(all); i++)
-		if (!is_sid_uri(sk_GENERAL_NAME_value(all, i)) &&
+		if (!issue_is_sid_uri(sk_GENERAL_NAME_value(all, i)) &&
 		    !sk_GENERAL_NAME_push(out, sk_GENERAL_NAME_value(all, i))) {
 			sk_GENERAL_NAME_free(out);
 			return NULL;
@@ -809,8 +814,8 @@ out:
 int
 issue_sid_of(X509 *x, char *out, size_t len)
 {
-	ASN1_OBJECT		*ext_oid = OBJ_txt2obj("1.3.6.1.4.1.311.25.2", 1);
-	ASN1_OBJECT		*type = OBJ_txt2obj("1.3.6.1.4.1.311.25.2.1", 1);
+	ASN1_OBJECT		*ext_oid = OBJ_txt2obj(SID_EXT_OID, 1);
+	ASN1_OBJECT		*type = OBJ_txt2obj(SID_NAME_OID, 1);
 	const ASN1_OCTET_STRING	*val;
 	const unsigned char	*p;
 	GENERAL_NAMES		*gns = NULL;

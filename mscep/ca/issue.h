@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "config/config.h"
 #include "ca/ra.h"
@@ -50,6 +51,20 @@ int	 issue_sign_ex(const struct config *, const struct template *,
 int	 issue_same_sans(X509 *, X509_REQ *);
 /* The KB5014754 SID the certificate carries, "" if none; -1 if garbled. */
 int	 issue_sid_of(X509 *, char *, size_t);
+/*
+ * KB5014754 strong mapping: the SID extension (szOID_NTDS_CA_SECURITY_EXT,
+ * non-critical, one otherName SID_NAME_OID holding the SID as text) as
+ * issuing adds it, NULL when out of memory; the SAN URI that carries the
+ * SID too (SID_URI_PREFIX "S-1-5-..."), recognised by issue_is_sid_uri.
+ */
+#define SID_EXT_OID	"1.3.6.1.4.1.311.25.2"
+#define SID_NAME_OID	"1.3.6.1.4.1.311.25.2.1"
+#define SID_URI_PREFIX	"tag:microsoft.com,2022-09-14:sid:"
+X509_EXTENSION	*issue_sid_ext(const char *sid);
+int	 issue_is_sid_uri(const GENERAL_NAME *);
+/* The SAN kind (config.h enum san_type) a requester may be allowed to
+ * supply, 0 for any other name. */
+unsigned issue_san_kind(const GENERAL_NAME *);
 /*
  * Subject and SANs as text for the store, the log and mscep-admin, whole:
  * the subject RFC 4514 (X509_NAME_print_ex, UTF-8 kept, controls

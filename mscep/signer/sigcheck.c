@@ -1,5 +1,6 @@
 /* sigcheck.c - the signer's refusals: what no template or CA rule allows. */
 #include "signer/sigcheck.h"
+#include "ca/issue.h"
 #include "ca/lint.h"
 #include "scep/scep_attr.h"
 #include "util/cert.h"
@@ -8,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -16,7 +18,11 @@
  * back-dating of [Service] BackdateMinutes and a little clock. */
 #define SIGCHECK_SLACK	300
 
-/* x's extension nid is byte for byte ext (both absent counts too). */
+/* Bytes of a CertRep nonce the signer signs (RFC 8894 3.2.1.5: 16). */
+#define SIGCHECK_NONCE_MAX	32
+
+/* x's extension nid is once, byte for byte ext and as critical (both
+ * absent counts too). */
 static int
 same_ext(X509 *x, int nid, X509_EXTENSION *ext)
 {
@@ -25,6 +31,8 @@ same_ext(X509 *x, int nid, X509_EXTENSION *ext)
 	if (ext == NULL)
 		return i < 0;
 	return i >= 0 && X509_get_ext_by_NID(x, nid, i) < 0 &&
+	    X509_EXTENSION_get_critical(X509_get_ext(x, i)) ==
+	    X509_EXTENSION_get_critical(ext) &&
 	    ASN1_STRING_cmp(X509_EXTENSION_get_data(X509_get_ext(x, i)),
 	    X509_EXTENSION_get_data(ext)) == 0;
 }
@@ -41,9 +49,49 @@ span(X509 *x)
 	return (int64_t)days * 86400 + secs;
 }
 
+/* Each SAN of a kind t lets a requester supply, or the SID URI of the
+ * SID extension (sid, "" for none). */
+static int
+sans_allowed(const struct template *t, X509 *x, const char *sid,
+    char *reason, size_t rlen)
+{
+	GENERAL_NAMES		*g;
+	const GENERAL_NAME	*gn;
+	const ASN1_STRING	*u;
+	int			 i, ok = 1;
+
+	/* Absent, twice or malformed: lint_sans says which. */
+	if ((g = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL)) ==
+	    NULL) {
+		ERR_clear_error();
+		return 1;
+	}
+	for (i = 0; ok && i < sk_GENERAL_NAME_num(g); i++) {
+		gn = sk_GENERAL_NAME_value(g, i);
+		if (issue_is_sid_uri(gn)) {
+			u = gn->d.uniformResourceIdentifier;
+			ok = *sid != '\0' && (size_t)ASN1_STRING_length(u) ==
+			    strlen(SID_URI_PREFIX) + strlen(sid) &&
+			    memcmp(ASN1_STRING_get0_data(u) +
+			    strlen(SID_URI_PREFIX), sid, strlen(sid)) == 0;
+			if (!ok)
+				snprintf(reason, rlen, "SAN #%d: a SID URI but "
+				    "not the SID extension's", i + 1);
+		} else if (!(ok = (issue_san_kind(gn) & t->san_types) != 0))
+			snprintf(reason, rlen, "SAN #%d of a type template %s "
+			    "does not let the requester supply", i + 1,
+			    t->name);
+	}
+	GENERAL_NAMES_free(g);
+	return ok;
+}
+
+/* 1: t allows x; 0: t's key usages, but not the rest (why in reason); -1:
+ * another template's key usages. */
 static int
 template_allows(const struct config *cfg, const struct template *t,
-    X509 *ca, X509 *x, char *reason, size_t rlen)
+    const struct ra *ra, X509 *x, const char *sid, char *reason,
+    size_t rlen)
 {
 	int64_t	 days = t->validity_days, s = span(x);
 
@@ -53,15 +101,30 @@ template_allows(const struct config *cfg, const struct template *t,
 	    !same_ext(x, NID_ext_key_usage, t->eku)) {
 		snprintf(reason, rlen, "keyUsage or extendedKeyUsage of no "
 		    "template");
+		return -1;
+	}
+	/* After a CA switch, the CRL of that CA key (issue.c). */
+	if (!same_ext(x, NID_crl_distribution_points, t->cdp == NULL ? NULL :
+	    ra->cdp != NULL ? ra->cdp : t->cdp)) {
+		snprintf(reason, rlen, "CRL distribution point not template "
+		    "%s's", t->name);
 		return 0;
 	}
+	if (!same_ext(x, NID_info_access, t->aia)) {
+		snprintf(reason, rlen, "authorityInfoAccess not template %s's",
+		    t->name);
+		return 0;
+	}
+	if (!sans_allowed(t, x, sid, reason, rlen))
+		return 0;
 	if (s < 0 || s > days * 86400 + cfg->backdate_minutes * 60LL +
 	    SIGCHECK_SLACK) {
 		snprintf(reason, rlen, "validity of %lld days, more than "
 		    "template %s allows", (long long)(s / 86400), t->name);
 		return 0;
 	}
-	return lint_cert(t, x, X509_get0_pubkey(x), ca, reason, rlen) == 0;
+	return lint_cert(t, x, X509_get0_pubkey(x), ra->ca, reason, rlen) ==
+	    0;
 }
 
 /* Never a CA: a worker may not make one, nor sign CRLs. */
@@ -83,29 +146,177 @@ not_a_ca(X509 *x, char *reason, size_t rlen)
 	return 0;
 }
 
-int
-sigcheck_cert(const struct config *cfg, X509 *ca, X509 *x, char *reason,
-    size_t rlen)
+/* The names' DER, byte for byte: a verifier may compare them so. */
+static int
+same_name(const X509_NAME *a, const X509_NAME *b)
 {
-	char	 why[REASON_MAX] = "no template";
-	int	 i;
+	const unsigned char	*da, *db;
+	size_t			 la, lb;
 
-	if (X509_NAME_cmp(X509_get_issuer_name(x),
-	    X509_get_subject_name(ca)) != 0) {
+	return X509_NAME_get0_der(a, &da, &la) == 1 &&
+	    X509_NAME_get0_der(b, &db, &lb) == 1 && la == lb &&
+	    memcmp(da, db, la) == 0;
+}
+
+/* basicConstraints as issuing writes it: critical, cA FALSE (an empty
+ * SEQUENCE); subjectKeyIdentifier the SHA-1 of the key ("hash"). */
+static int
+leaf_ids(X509 *x)
+{
+	static const unsigned char	 empty[] = { 0x30, 0x00 };
+	const ASN1_OCTET_STRING		*d, *ski;
+	unsigned char			 md[EVP_MAX_MD_SIZE];
+	unsigned int			 n;
+	int				 i, j;
+
+	if ((i = X509_get_ext_by_NID(x, NID_basic_constraints, -1)) < 0 ||
+	    X509_get_ext_by_NID(x, NID_basic_constraints, i) >= 0 ||
+	    X509_EXTENSION_get_critical(X509_get_ext(x, i)) != 1 ||
+	    (d = X509_EXTENSION_get_data(X509_get_ext(x, i))) == NULL ||
+	    ASN1_STRING_length(d) != 2 ||
+	    memcmp(ASN1_STRING_get0_data(d), empty, 2) != 0)
+		return 0;
+	return (j = X509_get_ext_by_NID(x, NID_subject_key_identifier,
+	    -1)) >= 0 && X509_get_ext_by_NID(x, NID_subject_key_identifier,
+	    j) < 0 && X509_EXTENSION_get_critical(X509_get_ext(x, j)) == 0 &&
+	    (ski = X509_get0_subject_key_id(x)) != NULL &&
+	    X509_pubkey_digest(x, EVP_sha1(), md, &n) == 1 &&
+	    ASN1_STRING_length(ski) == (int)n &&
+	    memcmp(ASN1_STRING_get0_data(ski), md, n) == 0;
+}
+
+/* "S-1-" and then digits and dashes. */
+static int
+sid_text(const char *sid)
+{
+	if (strncmp(sid, "S-1-", 4) != 0 || sid[4] == '\0')
+		return 0;
+	return strspn(sid + 4, "0123456789-") == strlen(sid + 4);
+}
+
+/* The SID extension, when there is one, exactly as issue_sid_ext builds
+ * it for the SID it holds (in sid, "" for none). */
+static int
+sid_ext_ok(X509 *x, char *sid, size_t len)
+{
+	ASN1_OBJECT	*oid = OBJ_txt2obj(SID_EXT_OID, 1);
+	X509_EXTENSION	*want = NULL, *got;
+	int		 i, ok = 0;
+
+	*sid = '\0';
+	if (oid == NULL)
+		return 0;
+	if ((i = X509_get_ext_by_OBJ(x, oid, -1)) < 0)
+		ok = 1;
+	else if (X509_get_ext_by_OBJ(x, oid, i) < 0 &&
+	    issue_sid_of(x, sid, len) == 0 && sid_text(sid) &&
+	    (want = issue_sid_ext(sid)) != NULL) {
+		got = X509_get_ext(x, i);
+		ok = X509_EXTENSION_get_critical(got) == 0 &&
+		    ASN1_STRING_cmp(X509_EXTENSION_get_data(got),
+		    X509_EXTENSION_get_data(want)) == 0;
+	}
+	if (!ok)
+		*sid = '\0';
+	X509_EXTENSION_free(want);
+	ASN1_OBJECT_free(oid);
+	return ok;
+}
+
+/* Only extensions issuing adds (issue.c add_extensions); each is then
+ * checked against the CA or a template. Anything else, such as
+ * Microsoft's application policies (read in place of the EKU) or a
+ * certificatePolicies, is refused. */
+static int
+known_exts(X509 *x, char *reason, size_t rlen)
+{
+	ASN1_OBJECT	*sid = OBJ_txt2obj(SID_EXT_OID, 1);
+	const ASN1_OBJECT *o;
+	char		 oid[64];
+	int		 i, ok = sid != NULL;
+
+	for (i = 0; ok && i < X509_get_ext_count(x); i++) {
+		o = X509_EXTENSION_get_object(X509_get_ext(x, i));
+		switch (OBJ_obj2nid(o)) {
+		case NID_basic_constraints:
+		case NID_subject_key_identifier:
+		case NID_authority_key_identifier:
+		case NID_key_usage:
+		case NID_ext_key_usage:
+		case NID_crl_distribution_points:
+		case NID_info_access:
+		case NID_subject_alt_name:
+			continue;
+		default:
+			if (OBJ_cmp(o, sid) == 0)
+				continue;
+			OBJ_obj2txt(oid, sizeof(oid), o, 1);
+			snprintf(reason, rlen, "extension %s is not one mscep "
+			    "issues", oid);
+			ok = 0;
+		}
+	}
+	ASN1_OBJECT_free(sid);
+	return ok;
+}
+
+/* notBefore as issuing sets it: now less [Service] BackdateMinutes, or
+ * the CA's notBefore when that is later (cert_clamp_validity). */
+static int
+starts_now(const struct config *cfg, X509 *ca, X509 *x)
+{
+	time_t	 early = time(NULL) - cfg->backdate_minutes * 60L -
+	    SIGCHECK_SLACK, late = time(NULL) + SIGCHECK_SLACK;
+
+	return X509_cmp_time(X509_get0_notBefore(x), &late) < 0 &&
+	    (X509_cmp_time(X509_get0_notBefore(x), &early) > 0 ||
+	    ASN1_TIME_compare(X509_get0_notBefore(x),
+	    X509_get0_notBefore(ca)) == 0);
+}
+
+int
+sigcheck_cert(const struct config *cfg, const struct ra *ra, X509 *x,
+    char *reason, size_t rlen)
+{
+	X509_EXTENSION	*aki = cert_aki_ext(ra->ca);
+	char		 why[REASON_MAX] = "no template", other[REASON_MAX] = "";
+	char		 sid[128];
+	int		 i, ok = 0;
+
+	*reason = '\0';
+	if (!same_name(X509_get_issuer_name(x), X509_get_subject_name(ra->ca)))
 		snprintf(reason, rlen, "issuer is not this CA");
-		return -1;
+	else if (X509_NAME_cmp(X509_get_subject_name(x),
+	    X509_get_subject_name(ra->ca)) == 0)
+		snprintf(reason, rlen, "subject is the CA's");
+	else if (!not_a_ca(x, reason, rlen) || !known_exts(x, reason, rlen))
+		;
+	else if (!leaf_ids(x) || aki == NULL ||
+	    !same_ext(x, NID_authority_key_identifier, aki))
+		snprintf(reason, rlen, "basicConstraints, subject or authority "
+		    "key identifier not as issuing makes them");
+	else if (!sid_ext_ok(x, sid, sizeof(sid)))
+		snprintf(reason, rlen, "SID extension not as issuing makes it");
+	else
+		/* Why: that of the first template whose key usages these
+		 * are, else that no template's are. */
+		for (i = 0; ok <= 0 && i < cfg->ntemplates; i++) {
+			ok = template_allows(cfg, &cfg->templates[i], ra, x,
+			    sid, *reason == '\0' ? why : other, sizeof(why));
+			if (ok == 0 && *reason == '\0')
+				snprintf(reason, rlen, "%s", why);
+		}
+	if (ok <= 0 && *reason == '\0')
+		snprintf(reason, rlen, "%s", why);
+	if (ok > 0 && !starts_now(cfg, ra->ca, x)) {
+		snprintf(reason, rlen, "notBefore is not now (less "
+		    "BackdateMinutes)");
+		ok = 0;
 	}
-	if (!not_a_ca(x, reason, rlen)) {
-		ERR_clear_error();
-		return -1;
-	}
-	for (i = 0; i < cfg->ntemplates; i++)
-		if (template_allows(cfg, &cfg->templates[i], ca, x, why,
-		    sizeof(why)))
-			return 0;
+	ok = ok > 0;
+	X509_EXTENSION_free(aki);
 	ERR_clear_error();
-	snprintf(reason, rlen, "%s", why);
-	return -1;
+	return ok ? 0 : -1;
 }
 
 /* The CRL names ca's key as the workers build it (cert_aki_ext): one CA
@@ -126,11 +337,25 @@ names_key(X509_CRL *crl, X509 *ca)
 }
 
 int
-sigcheck_crl(X509 *ca, X509_CRL *crl, char *reason, size_t rlen)
+sigcheck_crl(const struct config *cfg, X509 *ca, X509_CRL *crl,
+    char *reason, size_t rlen)
 {
-	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
-	    X509_get_subject_name(ca)) != 0) {
+	const ASN1_TIME	*next = X509_CRL_get0_nextUpdate(crl);
+	time_t		 early = time(NULL) - SIGCHECK_SLACK;
+	time_t		 late = time(NULL) + SIGCHECK_SLACK;
+	time_t		 last = late + cfg->crl_validity_hours * 3600L;
+
+	if (!same_name(X509_CRL_get_issuer(crl), X509_get_subject_name(ca))) {
 		snprintf(reason, rlen, "CRL issuer is not this CA");
+		return -1;
+	}
+	/* As crl.c builds it: from now, for [CRL] ValidityHours; a CRL that
+	 * would shadow later ones for years is refused. */
+	if (X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &early) <= 0 ||
+	    X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &late) >= 0 ||
+	    next == NULL || X509_cmp_time(next, &last) >= 0) {
+		snprintf(reason, rlen, "CRL thisUpdate not now or nextUpdate "
+		    "past [CRL] ValidityHours");
 		return -1;
 	}
 	if (!names_key(crl, ca)) {
@@ -263,7 +488,17 @@ certrep_ok(STACK_OF(X509_ATTRIBUTE) *attrs, const int *seen,
 		    V_ASN1_PRINTABLESTRING);
 		if (slot < 0)
 			continue;
+		/* Nothing free-form to hide collision blocks in: nonces
+		 * of at most SIGCHECK_NONCE_MAX bytes (RFC 8894: 16), a
+		 * failInfo of 0 to 4. */
 		if (v == NULL ||
+		    ((slot == ATTR_SENDER_NONCE ||
+		    slot == ATTR_RECIPIENT_NONCE) &&
+		    ASN1_STRING_length(v->value.octet_string) >
+		    SIGCHECK_NONCE_MAX) ||
+		    (slot == ATTR_FAIL_INFO && !text_is(v, "0") &&
+		    !text_is(v, "1") && !text_is(v, "2") && !text_is(v, "3") &&
+		    !text_is(v, "4")) ||
 		    (slot == ATTR_MESSAGE_TYPE && !text_is(v, "3")) ||
 		    (slot == ATTR_PKI_STATUS && !text_is(v, "0") &&
 		    !text_is(v, "2") && !text_is(v, "3")) ||
@@ -274,6 +509,21 @@ certrep_ok(STACK_OF(X509_ATTRIBUTE) *attrs, const int *seen,
 		}
 	}
 	return 1;
+}
+
+/* One UTCTime or GeneralizedTime within SIGCHECK_SLACK of now. */
+static int
+signed_now(X509_ATTRIBUTE *a)
+{
+	ASN1_TYPE	*v = one_value(a, V_ASN1_UTCTIME);
+	time_t		 early = time(NULL) - SIGCHECK_SLACK;
+	time_t		 late = time(NULL) + SIGCHECK_SLACK;
+
+	if (v == NULL)
+		v = one_value(a, V_ASN1_GENERALIZEDTIME);
+	return v != NULL && ASN1_TIME_check(v->value.utctime) == 1 &&
+	    X509_cmp_time(v->value.utctime, &early) > 0 &&
+	    X509_cmp_time(v->value.utctime, &late) < 0;
 }
 
 int
@@ -308,6 +558,11 @@ sigcheck_cms(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
 	    EVP_MD_get_size(md)) {
 		snprintf(reason, rlen, "signed attributes without contentType "
 		    "id-data, a messageDigest or signingTime");
+		return -1;
+	}
+	if (!signed_now(X509at_get_attr(attrs, X509at_get_attr_by_NID(attrs,
+	    NID_pkcs9_signingTime, -1)))) {
+		snprintf(reason, rlen, "signingTime is not one time of now");
 		return -1;
 	}
 	return *certrep && !certrep_ok(attrs, seen, txid, reason, rlen) ?

@@ -13,18 +13,27 @@
 #include <openssl/x509.h>
 
 #include "config/config.h"
+#include "ca/ra.h"
 
 /*
- * 0 when x may be signed with the key of ca: issued by ca, not a CA
- * (basicConstraints cA, keyCertSign, cRLSign), its keyUsage and EKU
- * exactly a template's, its validity within that template's and the
- * CA's, and the lint (lint.h) clean for that template. -1 and why.
+ * 0 when x may be signed with the key of ra->ca: issued by that CA (its
+ * name byte for byte), not it (the subject) nor a CA (basicConstraints
+ * cA, keyCertSign, cRLSign), only the extensions issuing adds, each as
+ * issuing makes it (basicConstraints, the key identifiers, the SID
+ * extension) or exactly a template's (keyUsage, EKU, CRL distribution
+ * point, with ra->cdp after a CA switch, authorityInfoAccess, SAN kinds
+ * the template lets a requester supply, a SID URI only of the SID
+ * extension), notBefore now less BackdateMinutes, the validity within
+ * that template's and the CA's, and the lint (lint.h) clean for that
+ * template. -1 and why.
  */
-int	 sigcheck_cert(const struct config *, X509 *ca, X509 *x, char *reason,
-	    size_t);
+int	 sigcheck_cert(const struct config *, const struct ra *, X509 *x,
+	    char *reason, size_t);
 /* A CRL: issued by ca (its name and, in authorityKeyIdentifier, its key),
- * lint clean. */
-int	 sigcheck_crl(X509 *ca, X509_CRL *, char *reason, size_t);
+ * thisUpdate now and nextUpdate within [CRL] ValidityHours of it, lint
+ * clean. */
+int	 sigcheck_crl(const struct config *, X509 *ca, X509_CRL *,
+	    char *reason, size_t);
 /* An OCSP answer by responder (issued by ca): each certificate asked
  * about is one of ca's, its times inside the responder's. */
 int	 sigcheck_ocsp(X509 *ca, X509 *responder, OCSP_BASICRESP *,

@@ -187,7 +187,7 @@ do_cert(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 		goto out;
 	}
 	serial_text(X509_get0_serialNumber(x), what, wlen);
-	if (sigcheck_cert(&s->cfg, s->ra.ca, x, reason, rlen) != 0) {
+	if (sigcheck_cert(&s->cfg, &s->ra, x, reason, rlen) != 0) {
 		rc = SIGWIRE_REFUSED;
 		goto out;
 	}
@@ -225,10 +225,11 @@ do_crl(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 	/* The current CA's, or a previous one's; the current one's refusal
 	 * is the reason when none fits. */
 	for (i = s->nprev - 1; i >= 0; i--)
-		if (sigcheck_crl(s->prev[i].ca, crl, reason, rlen) == 0)
+		if (sigcheck_crl(&s->cfg, s->prev[i].ca, crl, reason, rlen) == 0)
 			break;
 	op = i >= 0 ? s->prev[i].op : s->ra.ca_op;
-	if (i < 0 && sigcheck_crl(s->ra.ca, crl, reason, rlen) != 0) {
+	if (i < 0 && sigcheck_crl(&s->cfg, s->ra.ca, crl, reason,
+	    rlen) != 0) {
 		rc = SIGWIRE_REFUSED;
 		goto out;
 	}

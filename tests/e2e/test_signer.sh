@@ -63,12 +63,6 @@ check "... before it listened or started a pool member" sh -c "
     test ! -e '$SOCK' && ! grep -q 'workers on the socket' '$T/nokey.out'"
 mv "$T/ca.key.away" "$T/state/private/ca.key"
 
-start_signer "$SOCK" "$SLOG"
-check "mscep -S listens on [Signer] Socket" test -S "$SOCK"
-check "... mode 0660" test "$(stat -c %a "$SOCK")" = 660
-[ -n "$RUNAS" ] &&
-    check "... group $RUNAS" test "$(stat -c %G "$SOCK")" = "$RUNAS"
-
 render lighttpd
 # As Debian's lighttpd.conf: lighttpd drops to the web server's user, and
 # so do the workers it spawns (their FastCGI socket in run/).
@@ -77,8 +71,16 @@ if [ -n "$RUNAS" ]; then
 	    "$RUNAS" "$RUNAS" >> "$T/run/lighttpd.conf"
 	chown "$RUNAS" "$T/run"
 fi
+# The signer reads the templates' CDP and AIA from the INI too: set
+# before it starts (or reload it after).
 OCSP=http://127.0.0.1:$PORT/ocsp
 sed -i "/^\[OCSP\]/,/^\[/ s|^URL *=.*|URL = $OCSP|" "$INI"
+start_signer "$SOCK" "$SLOG"
+check "mscep -S listens on [Signer] Socket" test -S "$SOCK"
+check "... mode 0660" test "$(stat -c %a "$SOCK")" = 660
+[ -n "$RUNAS" ] &&
+    check "... group $RUNAS" test "$(stat -c %G "$SOCK")" = "$RUNAS"
+
 spawn lighttpd -D -f "$T/run/lighttpd.conf"
 wait_url "$URL?operation=GetCACaps"
 
@@ -148,8 +150,8 @@ check "... signed by the signer" grep -q 'op=sign what=ocsp txid=ocsp id=1 resul
 ask() { python3 "$TOP/tests/tools/sigwire_ask.py" "$SOCK" "$@"; }
 openssl x509 -in "$CA" -outform DER -out "$T/ca.der"
 ask cert "$T/ca.der" > "$T/forged.out" 2>&1
-check "the signer refuses to sign a CA certificate" \
-    grep -q '^refused: a CA certificate' "$T/forged.out"
+check "the signer refuses to sign the CA's certificate (its subject)" \
+    grep -q "^refused: subject is the CA's" "$T/forged.out"
 check "... and logs the refusal" grep -q 'what=cert txid=forged.*result=refused' "$SLOG"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$T/other.key" -subj /CN=other -days 1 -outform DER \
@@ -173,6 +175,10 @@ refused "... an extendedKeyUsage no template grants (codeSigning)" cert \
     eku.der '^refused: keyUsage or extendedKeyUsage of no template'
 refused "... a validity past the CA's notAfter" cert beyond.der \
     "^refused: lint: notAfter is after the CA's notAfter"
+refused "... Application Policies, which Windows reads for the EKU" cert \
+    apppolicy.der '^refused: extension 1.3.6.1.4.1.311.21.10 is not one mscep issues'
+refused "... a certificate valid since last week" cert past.der \
+    '^refused: notBefore is not now'
 refused "... garbage as a certificate" cert garbage.der \
     '^failed: not one DER certificate'
 refused "... signed attributes that are no CertRep's (signedData)" cms \
@@ -186,7 +192,7 @@ refused "... the RA encryption key asked to sign CertRep" cms \
 refused "... the CA key asked to decrypt" decrypt garbage.der \
     '^refused: request type 5 with key role 0' ca
 check "... each refusal logged with its reason" test "$(grep -cE \
-    'txid=forged id=[^ ]+ result=(refused|error) reason=' "$SLOG")" -ge 12
+    'txid=forged id=[^ ]+ result=(refused|error) reason=' "$SLOG")" -ge 14
 ask hostile > "$T/hostile.out" 2>&1
 check "... a frame announcing 4 GiB: the connection is dropped" \
     grep -q '^closed' "$T/hostile.out"

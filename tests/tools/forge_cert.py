@@ -4,8 +4,11 @@ ask the signer to sign, each made from CERT (one the CA issued) and
 signed with a throwaway key (the signer replaces the signature), as DER
 in OUT_DIR: keycertsign.der (keyUsage keyCertSign), eku.der (an EKU no
 template grants: codeSigning), beyond.der (the template's span, ending
-after the CA's notAfter), cms-signeddata.der (CMS signed attributes of
-content type signedData, not CertRep's id-data) and garbage.der."""
+after the CA's notAfter), apppolicy.der (an extension issuing never
+adds: Microsoft's Application Policies, which Windows reads in place of
+the EKU), past.der (valid since a week before it was issued),
+cms-signeddata.der (CMS signed attributes of content type signedData,
+not CertRep's id-data) and garbage.der."""
 import datetime
 import os
 import sys
@@ -16,7 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 
-def rebuild(cert, key, ku=None, eku=None, before=None, after=None):
+def rebuild(cert, key, ku=None, eku=None, before=None, after=None,
+            extra=None):
     b = (x509.CertificateBuilder()
          .subject_name(cert.subject).issuer_name(cert.issuer)
          .public_key(cert.public_key())
@@ -31,6 +35,8 @@ def rebuild(cert, key, ku=None, eku=None, before=None, after=None):
             b = b.add_extension(eku, e.critical)
         else:
             b = b.add_extension(e.value, e.critical)
+    if extra is not None:
+        b = b.add_extension(extra, False)
     return b.sign(key, hashes.SHA256()).public_bytes(
         serialization.Encoding.DER)
 
@@ -65,6 +71,14 @@ def main():
         "beyond.der": rebuild(cert, key,
                               before=end - datetime.timedelta(days=10),
                               after=end),
+        # SEQUENCE { SEQUENCE { clientAuth } }
+        "apppolicy.der": rebuild(cert, key, extra=x509.UnrecognizedExtension(
+            x509.ObjectIdentifier("1.3.6.1.4.1.311.21.10"),
+            bytes.fromhex("300c300a06082b06010505070302"))),
+        "past.der": rebuild(
+            cert, key,
+            before=cert.not_valid_before_utc - datetime.timedelta(days=7),
+            after=cert.not_valid_after_utc - datetime.timedelta(days=7)),
         "garbage.der": os.urandom(300),
     }
     # contentType signedData (1.2.840.113549.1.7.2), a SHA-256 sized

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -28,6 +29,7 @@
 #include "scep/scep_attr.h"
 #include "signer/sigcheck.h"
 #include "signer/signer.h"
+#include "util/cert.h"
 #include "fixture.h"
 #include "suites.h"
 
@@ -235,6 +237,92 @@ static void make_foreign(X509 *x)
 	X509_NAME_free(n);
 }
 
+static void
+add_raw(X509 *x, const char *oid, const char *der, int len)
+{
+	ASN1_OBJECT		*o = OBJ_txt2obj(oid, 1);
+	ASN1_OCTET_STRING	*v = ASN1_OCTET_STRING_new();
+	X509_EXTENSION		*e;
+
+	ASN1_OCTET_STRING_set(v, (const unsigned char *)der, len);
+	e = X509_EXTENSION_create_by_OBJ(NULL, o, 0, v);
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	ASN1_OCTET_STRING_free(v);
+	ASN1_OBJECT_free(o);
+}
+
+/* Windows reads Application Policies in place of the EKU (ESC15). */
+static void make_app_policy(X509 *x) { add_raw(x, "1.3.6.1.4.1.311.21.10", "\x30\x0c\x30\x0a\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x02", 14); }
+static void make_policies(X509 *x) { add_raw(x, "2.5.29.32", "\x30\x07\x30\x05\x06\x03\x2a\x03\x04", 9); }
+static void make_bc_plain(X509 *x) { set_ext(x, NID_basic_constraints, "CA:FALSE"); }
+static void make_no_bc(X509 *x) { X509_EXTENSION_free(X509_delete_ext(x, X509_get_ext_by_NID(x, NID_basic_constraints, -1))); }
+static void make_ski(X509 *x) { set_ext(x, NID_subject_key_identifier, "0102030405"); }
+static void make_aki(X509 *x) { set_ext(x, NID_authority_key_identifier, "keyid:always"); }
+/* An otherName of no kind a template may allow (only a UPN is one). */
+static void make_othername(X509 *x) { set_ext(x, NID_subject_alt_name, "DNS:dev.example.com,otherName:1.2.3.4;UTF8:hello"); }
+static void
+make_sid_uri(X509 *x)
+{
+	GENERAL_NAMES	*g = sk_GENERAL_NAME_new_null();
+	GENERAL_NAME	*dns = GENERAL_NAME_new(), *uri = GENERAL_NAME_new();
+	ASN1_IA5STRING	*a = ASN1_IA5STRING_new(), *b = ASN1_IA5STRING_new();
+
+	ASN1_STRING_set(a, "dev.example.com", -1);
+	ASN1_STRING_set(b, SID_URI_PREFIX "S-1-5-21-1-2-3-500", -1);
+	GENERAL_NAME_set0_value(dns, GEN_DNS, a);
+	GENERAL_NAME_set0_value(uri, GEN_URI, b);
+	sk_GENERAL_NAME_push(g, dns);
+	sk_GENERAL_NAME_push(g, uri);
+	X509_add1_ext_i2d(x, NID_subject_alt_name, g, 0, X509V3_ADD_REPLACE);
+	GENERAL_NAMES_free(g);
+}
+static void make_sid_bad(X509 *x) { add_raw(x, "1.3.6.1.4.1.311.25.2", "\x30\x00", 2); }
+static void make_sid(X509 *x)
+{
+	X509_EXTENSION	*e = issue_sid_ext("S-1-5-21-1-2-3-1001");
+
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+}
+static void make_sid_admin_uri(X509 *x) { make_sid(x); make_sid_uri(x); }
+static void make_past(X509 *x) { X509_gmtime_adj(X509_getm_notBefore(x), -86400); }
+static void make_offset(X509 *x)
+{
+	ASN1_TIME	*t = ASN1_UTCTIME_new();
+
+	char		 text[32];
+	time_t		 when = time(NULL) + 86400;
+
+	/* A day from now, without seconds and with an offset. */
+	strftime(text, sizeof(text), "%Y%m%d%H%M+0000", gmtime(&when));
+	if (t != NULL && ASN1_TIME_set_string(t, text + 2) == 1)
+		X509_set1_notAfter(x, t);
+	ASN1_TIME_free(t);
+}
+/* The CA's name with each value in another string type: equal to
+ * X509_NAME_cmp, not byte for byte. */
+static void
+make_issuer_retyped(X509 *x)
+{
+	const X509_NAME	*ca = X509_get_subject_name(fx.ra.ca);
+	X509_NAME	*n = X509_NAME_new();
+	X509_NAME_ENTRY	*e;
+	ASN1_STRING	*v;
+	int		 i;
+
+	for (i = 0; i < X509_NAME_entry_count(ca); i++) {
+		e = X509_NAME_get_entry(ca, i);
+		v = X509_NAME_ENTRY_get_data(e);
+		X509_NAME_add_entry_by_OBJ(n, X509_NAME_ENTRY_get_object(e),
+		    ASN1_STRING_type(v) == V_ASN1_UTF8STRING ?
+		    V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING,
+		    ASN1_STRING_get0_data(v), ASN1_STRING_length(v), -1, 0);
+	}
+	X509_set_issuer_name(x, n);
+	X509_NAME_free(n);
+}
+
 /* 0 when the signer would sign what built(edit) makes; why in reason. */
 static int
 check(void (*edit)(X509 *), char *reason, size_t rlen)
@@ -244,7 +332,7 @@ check(void (*edit)(X509 *), char *reason, size_t rlen)
 
 	if (x == NULL)
 		return -2;
-	rc = sigcheck_cert(&fx.cfg, fx.ra.ca, x, reason, rlen);
+	rc = sigcheck_cert(&fx.cfg, &fx.ra, x, reason, rlen);
 	X509_free(x);
 	return rc;
 }
@@ -266,10 +354,154 @@ test_refusals(void)
 	    strstr(reason, "notAfter") != NULL);
 	CU_ASSERT_EQUAL(check(make_foreign, reason, sizeof(reason)), -1);
 	CU_ASSERT(strstr(reason, "issuer is not this CA") != NULL);
-	/* The CA's own certificate: a CA. */
-	CU_ASSERT_EQUAL(sigcheck_cert(&fx.cfg, fx.ra.ca, fx.ra.ca, reason,
+	/* The CA's own certificate. */
+	CU_ASSERT_EQUAL(sigcheck_cert(&fx.cfg, &fx.ra, fx.ra.ca, reason,
 	    sizeof(reason)), -1);
-	CU_ASSERT(strstr(reason, "a CA certificate") != NULL);
+	CU_ASSERT(strstr(reason, "subject is the CA's") != NULL);
+}
+
+#define REFUSED(edit, why) do {						\
+	reason[0] = '\0';						\
+	CU_ASSERT_EQUAL(check(edit, reason, sizeof(reason)), -1);	\
+	CU_ASSERT(strstr(reason, why) != NULL);				\
+	if (strstr(reason, why) == NULL)				\
+		fprintf(stderr, "%s: %s\n", #edit, reason);		\
+} while (0)
+
+/* A worker taken over adds what issuing never does. */
+static void
+test_refusals_extensions(void)
+{
+	char	 reason[REASON_MAX];
+	X509	*x = built(make_issuer_retyped);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_EQUAL(X509_NAME_cmp(X509_get_issuer_name(x),
+	    X509_get_subject_name(fx.ra.ca)), 0);
+	X509_free(x);
+	REFUSED(make_issuer_retyped, "issuer is not this CA");
+	REFUSED(make_app_policy, "extension 1.3.6.1.4.1.311.21.10 is not one");
+	REFUSED(make_policies, "extension 2.5.29.32 is not one");
+	REFUSED(make_bc_plain, "basicConstraints, subject or authority key");
+	REFUSED(make_no_bc, "basicConstraints, subject or authority key");
+	REFUSED(make_ski, "basicConstraints, subject or authority key");
+	REFUSED(make_aki, "basicConstraints, subject or authority key");
+	REFUSED(make_othername, "SAN #2 of a type template");
+	REFUSED(make_sid_uri, "SAN #2: a SID URI but not the SID extension's");
+	REFUSED(make_sid_admin_uri, "SAN #2: a SID URI but not the SID "
+	    "extension's");
+	REFUSED(make_sid_bad, "SID extension not as issuing makes it");
+	REFUSED(make_past, "notBefore is not now");
+	REFUSED(make_offset, "RFC 5280's form");
+	/* The SID extension as issuing makes it passes. */
+	CU_ASSERT_EQUAL(check(make_sid, reason, sizeof(reason)), 0);
+}
+
+/* A CRL of the fixture's CA from now + from_s to now + to_s, as crl.c
+ * names it; sigcheck_crl's answer. */
+static int
+crl_check(long from_s, long to_s, char *reason, size_t rlen)
+{
+	X509_CRL	*crl = X509_CRL_new();
+	X509_EXTENSION	*aki = cert_aki_ext(fx.ra.ca);
+	ASN1_TIME	*a = X509_gmtime_adj(NULL, from_s);
+	ASN1_TIME	*b = X509_gmtime_adj(NULL, to_s);
+	int		 rc = -2;
+
+	if (crl != NULL && aki != NULL && a != NULL && b != NULL &&
+	    X509_CRL_set_version(crl, X509_CRL_VERSION_2) == 1 &&
+	    X509_CRL_set_issuer_name(crl,
+	    X509_get_subject_name(fx.ra.ca)) == 1 &&
+	    X509_CRL_set1_lastUpdate(crl, a) == 1 &&
+	    X509_CRL_set1_nextUpdate(crl, b) == 1 &&
+	    X509_CRL_add_ext(crl, aki, -1) == 1)
+		rc = sigcheck_crl(&fx.cfg, fx.ra.ca, crl, reason, rlen);
+	ASN1_TIME_free(a);
+	ASN1_TIME_free(b);
+	X509_EXTENSION_free(aki);
+	X509_CRL_free(crl);
+	return rc;
+}
+
+/* A CRL that would shadow the next ones, or from another time. */
+static void
+test_refusals_crl(void)
+{
+	char	 reason[REASON_MAX] = "";
+	long	 hours = fx.cfg.crl_validity_hours * 3600L;
+
+	CU_ASSERT_EQUAL(crl_check(0, hours, reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(crl_check(0, hours + 3600, reason, sizeof(reason)),
+	    -1);
+	CU_ASSERT(strstr(reason, "nextUpdate past [CRL] ValidityHours") !=
+	    NULL);
+	CU_ASSERT_EQUAL(crl_check(-86400, hours - 86400, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "thisUpdate not now") != NULL);
+}
+
+/* CertRep attributes: stem's, with senderNonce of nonce_len bytes, the
+ * signing time at now + skew and failInfo fail (NULL: none). */
+static STACK_OF(X509_ATTRIBUTE) *
+certrep_attrs(int nonce_len, long skew, const char *fail)
+{
+	STACK_OF(X509_ATTRIBUTE) *a = NULL;
+	unsigned char	 nonce[64] = { 0 }, dig[32] = { 0 };
+	ASN1_TIME	*t = X509_gmtime_adj(NULL, skew);
+	ASN1_OBJECT	*data = OBJ_nid2obj(NID_pkcs7_data);
+
+#define SCEP_TEXT(attr, text) X509at_add1_attr_by_OBJ(&a,		\
+	    scep_attr_oid(attr), V_ASN1_PRINTABLESTRING,		\
+	    (const unsigned char *)(text), (int)strlen(text))
+	X509at_add1_attr_by_NID(&a, NID_pkcs9_contentType, V_ASN1_OBJECT,
+	    (const unsigned char *)data, -1);
+	X509at_add1_attr_by_NID(&a, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, dig, sizeof(dig));
+	X509at_add1_attr_by_NID(&a, NID_pkcs9_signingTime, V_ASN1_UTCTIME,
+	    ASN1_STRING_get0_data(t), ASN1_STRING_length(t));
+	SCEP_TEXT(ATTR_MESSAGE_TYPE, "3");
+	SCEP_TEXT(ATTR_PKI_STATUS, fail != NULL ? "2" : "0");
+	SCEP_TEXT(ATTR_TRANSACTION_ID, "T1");
+	if (fail != NULL)
+		SCEP_TEXT(ATTR_FAIL_INFO, fail);
+	X509at_add1_attr_by_OBJ(&a, scep_attr_oid(ATTR_SENDER_NONCE),
+	    V_ASN1_OCTET_STRING, nonce, nonce_len);
+#undef SCEP_TEXT
+	ASN1_TIME_free(t);
+	return a;
+}
+
+static int
+cms_check(int nonce_len, long skew, const char *fail, char *reason,
+    size_t rlen)
+{
+	STACK_OF(X509_ATTRIBUTE) *a = certrep_attrs(nonce_len, skew, fail);
+	int	 certrep, rc;
+
+	rc = sigcheck_cms(a, EVP_sha256(), "T1", &certrep, reason, rlen);
+	sk_X509_ATTRIBUTE_pop_free(a, X509_ATTRIBUTE_free);
+	return rc;
+}
+
+/* Nothing free-form in what the RA key signs (room for collision
+ * blocks): nonces, signingTime, failInfo bounded. */
+static void
+test_refusals_cms(void)
+{
+	char	 reason[REASON_MAX] = "";
+
+	CU_ASSERT_EQUAL(cms_check(16, 0, NULL, reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(cms_check(16, 0, "2", reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(cms_check(32, -200, NULL, reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(cms_check(33, 0, NULL, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "not a CertRep") != NULL);
+	CU_ASSERT_EQUAL(cms_check(16, 0, "9", reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "not a CertRep") != NULL);
+	CU_ASSERT_EQUAL(cms_check(16, -3600, NULL, reason, sizeof(reason)),
+	    -1);
+	CU_ASSERT(strstr(reason, "signingTime") != NULL);
+	CU_ASSERT_EQUAL(cms_check(16, 3600, NULL, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "signingTime") != NULL);
 }
 
 /* A signer child of the INI ini answering n connections on path. */
@@ -561,6 +793,12 @@ register_signer(void)
 	    test_wire_read) ||
 	    !CU_add_test(s, "refused: CA, keyCertSign, EKU, validity, issuer",
 	    test_refusals) ||
+	    !CU_add_test(s, "refused: extensions issuing never adds, names, "
+	    "times", test_refusals_extensions) ||
+	    !CU_add_test(s, "refused: CertRep attributes with room to spare",
+	    test_refusals_cms) ||
+	    !CU_add_test(s, "refused: CRLs not of now or for too long",
+	    test_refusals_crl) ||
 	    !CU_add_test(s, "signed through keyops_remote", test_remote) ||
 	    !CU_add_test(s, "RA decryption and CertRep through the signer",
 	    test_remote_ra) ||
