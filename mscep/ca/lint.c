@@ -602,6 +602,18 @@ lint_validity(X509 *x, X509 *ca, char *reason, size_t rlen)
 	return -1;
 }
 
+/* A certificate named as its CA would look like it to a verifier that
+ * builds paths by name. */
+static int
+lint_not_ca_name(X509 *x, X509 *ca, char *reason, size_t rlen)
+{
+	if (X509_NAME_cmp(X509_get_subject_name(x),
+	    X509_get_subject_name(ca)) != 0)
+		return 0;
+	snprintf(reason, rlen, "lint: subject is the CA's");
+	return -1;
+}
+
 int
 lint_cert(const struct template *t, X509 *x, EVP_PKEY *key, X509 *ca,
     char *reason, size_t rlen)
@@ -609,6 +621,7 @@ lint_cert(const struct template *t, X509 *x, EVP_PKEY *key, X509 *ca,
 	if (lint_serial(X509_get0_serialNumber(x), reason, rlen) != 0 ||
 	    lint_validity(x, ca, reason, rlen) != 0 ||
 	    lint_subject(X509_get_subject_name(x), reason, rlen) != 0 ||
+	    lint_not_ca_name(x, ca, reason, rlen) != 0 ||
 	    lint_sans(t, x, reason, rlen) != 0 ||
 	    lint_key(t, X509_get_X509_PUBKEY(x), key, reason, rlen) != 0)
 		return -1;

@@ -18,7 +18,7 @@
 struct scep_req {
 	int		 msg_type;
 	char		 txid[TXID_MAX + 1];
-	unsigned char	 sender_nonce[64];
+	unsigned char	 sender_nonce[NONCE_MAX];
 	int		 nonce_len;
 	X509		*signer;	/* owned: the certificate that signed */
 	int		 digest_nid;	/* mirrored in the CertRep */

@@ -37,26 +37,39 @@ out:
 }
 
 int
-nextca_body(const struct config *cfg, const struct ra *ra, struct buf *out,
-    char *reason, size_t rlen)
+nextca_content(const struct config *cfg, const struct ra *ra,
+    struct buf *inner, char *reason, size_t rlen)
 {
-	struct buf	 inner = { 0 };
-	X509		*c[3];
-	int		 i, rc = -1, have;
+	X509	*c[3];
+	int	 i, have;
 
 	if ((have = rollover_next_certs(cfg, ra, c, reason, rlen)) <= 0)
 		return have;
 	/* NDES's GetCACert order; CA-direct mode has no RA (section 4.7.1). */
-	if ((ra->direct ? certrep_certs_only(&c[2], 1, &inner) :
-	    certrep_certs_only(c, 3, &inner)) != 0 ||
-	    sign_body(ra, &inner, out) != 0) {
+	if ((ra->direct ? certrep_certs_only(&c[2], 1, inner) :
+	    certrep_certs_only(c, 3, inner)) != 0) {
 		log_openssl_reason(reason, rlen, "cannot build GetNextCACert");
-		goto out;
+		have = -1;
 	}
-	rc = 0;
-out:
-	buf_free(&inner);
 	for (i = 0; i < 3; i++)
 		X509_free(c[i]);
+	return have;
+}
+
+int
+nextca_body(const struct config *cfg, const struct ra *ra, struct buf *out,
+    char *reason, size_t rlen)
+{
+	struct buf	 inner = { 0 };
+	int		 rc;
+
+	if ((rc = nextca_content(cfg, ra, &inner, reason, rlen)) <= 0)
+		;
+	else if (sign_body(ra, &inner, out) != 0) {
+		log_openssl_reason(reason, rlen, "cannot build GetNextCACert");
+		rc = -1;
+	} else
+		rc = 0;
+	buf_free(&inner);
 	return rc;
 }

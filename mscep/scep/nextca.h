@@ -19,5 +19,9 @@
  */
 int	 nextca_body(const struct config *, const struct ra *,
 	    struct buf *out, char *reason, size_t);
+/* That content alone (what its messageDigest covers): 1 and inner
+ * appended to, 0 without next/, -1 and why. */
+int	 nextca_content(const struct config *, const struct ra *,
+	    struct buf *inner, char *reason, size_t);
 
 #endif

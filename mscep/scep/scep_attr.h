@@ -35,6 +35,8 @@ enum scep_status { STATUS_SUCCESS = 0, STATUS_FAILURE = 2, STATUS_PENDING = 3 };
 
 
 #define NONCE_LEN	16
+/* The longest senderNonce accepted from a client (and echoed). */
+#define NONCE_MAX	64
 #define TXID_MAX	128
 
 /* Creates the OIDs; call once per process before any other function here. */

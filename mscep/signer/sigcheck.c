@@ -18,8 +18,6 @@
  * back-dating of [Service] BackdateMinutes and a little clock. */
 #define SIGCHECK_SLACK	300
 
-/* Bytes of a CertRep nonce the signer signs (RFC 8894 3.2.1.5: 16). */
-#define SIGCHECK_NONCE_MAX	32
 
 /* x's extension nid is once, byte for byte ext and as critical (both
  * absent counts too). */
@@ -49,6 +47,21 @@ span(X509 *x)
 	return (int64_t)days * 86400 + secs;
 }
 
+/* The SAN extension's bytes are the names g, encoded again. */
+static int
+san_der(X509 *x, GENERAL_NAMES *g)
+{
+	const ASN1_OCTET_STRING	*d = X509_EXTENSION_get_data(X509_get_ext(x,
+	    X509_get_ext_by_NID(x, NID_subject_alt_name, -1)));
+	unsigned char		*der = NULL;
+	int			 len = i2d_GENERAL_NAMES(g, &der), ok;
+
+	ok = len > 0 && d != NULL && ASN1_STRING_length(d) == len &&
+	    memcmp(ASN1_STRING_get0_data(d), der, (size_t)len) == 0;
+	OPENSSL_free(der);
+	return ok;
+}
+
 /* Each SAN of a kind t lets a requester supply, or the SID URI of the
  * SID extension (sid, "" for none). */
 static int
@@ -66,6 +79,9 @@ sans_allowed(const struct template *t, X509 *x, const char *sid,
 		ERR_clear_error();
 		return 1;
 	}
+	if (!(ok = san_der(x, g)))
+		snprintf(reason, rlen, "subjectAltName has bytes after its "
+		    "names or is not DER");
 	for (i = 0; ok && i < sk_GENERAL_NAME_num(g); i++) {
 		gn = sk_GENERAL_NAME_value(g, i);
 		if (issue_is_sid_uri(gn)) {
@@ -176,13 +192,17 @@ leaf_ids(X509 *x)
 	    ASN1_STRING_length(d) != 2 ||
 	    memcmp(ASN1_STRING_get0_data(d), empty, 2) != 0)
 		return 0;
+	/* The extension's bytes: an OCTET STRING of the digest, nothing
+	 * after it (the parser would ignore what follows). */
 	return (j = X509_get_ext_by_NID(x, NID_subject_key_identifier,
 	    -1)) >= 0 && X509_get_ext_by_NID(x, NID_subject_key_identifier,
 	    j) < 0 && X509_EXTENSION_get_critical(X509_get_ext(x, j)) == 0 &&
-	    (ski = X509_get0_subject_key_id(x)) != NULL &&
-	    X509_pubkey_digest(x, EVP_sha1(), md, &n) == 1 &&
-	    ASN1_STRING_length(ski) == (int)n &&
-	    memcmp(ASN1_STRING_get0_data(ski), md, n) == 0;
+	    (ski = X509_EXTENSION_get_data(X509_get_ext(x, j))) != NULL &&
+	    X509_pubkey_digest(x, EVP_sha1(), md, &n) == 1 && n < 128 &&
+	    ASN1_STRING_length(ski) == (int)n + 2 &&
+	    ASN1_STRING_get0_data(ski)[0] == V_ASN1_OCTET_STRING &&
+	    ASN1_STRING_get0_data(ski)[1] == n &&
+	    memcmp(ASN1_STRING_get0_data(ski) + 2, md, n) == 0;
 }
 
 /* "S-1-" and then digits and dashes. */
@@ -260,18 +280,17 @@ known_exts(X509 *x, char *reason, size_t rlen)
 	return ok;
 }
 
-/* notBefore as issuing sets it: now less [Service] BackdateMinutes, or
- * the CA's notBefore when that is later (cert_clamp_validity). */
+/* notBefore as issuing sets it: now less [Service] BackdateMinutes (or
+ * the CA's notBefore when that is later, cert_clamp_validity: a CA is
+ * never in the future, so that is within the window too). */
 static int
-starts_now(const struct config *cfg, X509 *ca, X509 *x)
+starts_now(const struct config *cfg, X509 *x)
 {
 	time_t	 early = time(NULL) - cfg->backdate_minutes * 60L -
 	    SIGCHECK_SLACK, late = time(NULL) + SIGCHECK_SLACK;
 
 	return X509_cmp_time(X509_get0_notBefore(x), &late) < 0 &&
-	    (X509_cmp_time(X509_get0_notBefore(x), &early) > 0 ||
-	    ASN1_TIME_compare(X509_get0_notBefore(x),
-	    X509_get0_notBefore(ca)) == 0);
+	    X509_cmp_time(X509_get0_notBefore(x), &early) > 0;
 }
 
 int
@@ -280,15 +299,12 @@ sigcheck_cert(const struct config *cfg, const struct ra *ra, X509 *x,
 {
 	X509_EXTENSION	*aki = cert_aki_ext(ra->ca);
 	char		 why[REASON_MAX] = "no template", other[REASON_MAX] = "";
-	char		 sid[128];
+	char		 sid[192];	/* as policy.h's */
 	int		 i, ok = 0;
 
 	*reason = '\0';
 	if (!same_name(X509_get_issuer_name(x), X509_get_subject_name(ra->ca)))
 		snprintf(reason, rlen, "issuer is not this CA");
-	else if (X509_NAME_cmp(X509_get_subject_name(x),
-	    X509_get_subject_name(ra->ca)) == 0)
-		snprintf(reason, rlen, "subject is the CA's");
 	else if (!not_a_ca(x, reason, rlen) || !known_exts(x, reason, rlen))
 		;
 	else if (!leaf_ids(x) || aki == NULL ||
@@ -308,7 +324,7 @@ sigcheck_cert(const struct config *cfg, const struct ra *ra, X509 *x,
 		}
 	if (ok <= 0 && *reason == '\0')
 		snprintf(reason, rlen, "%s", why);
-	if (ok > 0 && !starts_now(cfg, ra->ca, x)) {
+	if (ok > 0 && !starts_now(cfg, x)) {
 		snprintf(reason, rlen, "notBefore is not now (less "
 		    "BackdateMinutes)");
 		ok = 0;
@@ -488,14 +504,15 @@ certrep_ok(STACK_OF(X509_ATTRIBUTE) *attrs, const int *seen,
 		    V_ASN1_PRINTABLESTRING);
 		if (slot < 0)
 			continue;
-		/* Nothing free-form to hide collision blocks in: nonces
-		 * of at most SIGCHECK_NONCE_MAX bytes (RFC 8894: 16), a
-		 * failInfo of 0 to 4. */
+		/* Little free-form to hide collision blocks in: the
+		 * worker's own senderNonce (certrep.c), the client's
+		 * echoed as the worker takes it (message.c), a failInfo
+		 * of 0 to 4. */
 		if (v == NULL ||
-		    ((slot == ATTR_SENDER_NONCE ||
-		    slot == ATTR_RECIPIENT_NONCE) &&
-		    ASN1_STRING_length(v->value.octet_string) >
-		    SIGCHECK_NONCE_MAX) ||
+		    (slot == ATTR_SENDER_NONCE &&
+		    ASN1_STRING_length(v->value.octet_string) != NONCE_LEN) ||
+		    (slot == ATTR_RECIPIENT_NONCE &&
+		    ASN1_STRING_length(v->value.octet_string) > NONCE_MAX) ||
 		    (slot == ATTR_FAIL_INFO && !text_is(v, "0") &&
 		    !text_is(v, "1") && !text_is(v, "2") && !text_is(v, "3") &&
 		    !text_is(v, "4")) ||
@@ -511,7 +528,8 @@ certrep_ok(STACK_OF(X509_ATTRIBUTE) *attrs, const int *seen,
 	return 1;
 }
 
-/* One UTCTime or GeneralizedTime within SIGCHECK_SLACK of now. */
+/* One UTCTime YYMMDDHHMMSSZ (as X509_gmtime_adj writes it) within
+ * SIGCHECK_SLACK of now. */
 static int
 signed_now(X509_ATTRIBUTE *a)
 {
@@ -519,9 +537,9 @@ signed_now(X509_ATTRIBUTE *a)
 	time_t		 early = time(NULL) - SIGCHECK_SLACK;
 	time_t		 late = time(NULL) + SIGCHECK_SLACK;
 
-	if (v == NULL)
-		v = one_value(a, V_ASN1_GENERALIZEDTIME);
 	return v != NULL && ASN1_TIME_check(v->value.utctime) == 1 &&
+	    ASN1_STRING_length(v->value.utctime) == 13 &&
+	    ASN1_STRING_get0_data(v->value.utctime)[12] == 'Z' &&
 	    X509_cmp_time(v->value.utctime, &early) > 0 &&
 	    X509_cmp_time(v->value.utctime, &late) < 0;
 }

@@ -3,6 +3,7 @@
 #include "signer/sigcheck.h"
 #include "ca/keyops.h"
 #include "ca/sigwire.h"
+#include "scep/nextca.h"
 #include "scep/scep_attr.h"
 #include "policy/intune_auth.h"
 #include "policy/policy_mdmchallenge.h"
@@ -345,6 +346,41 @@ out:
  * as they were parsed with the RA signing key (the CA key in CA-direct
  * mode); the answer is the bare signature.
  */
+/* GetNextCACert's attributes: its content is next/'s certificates
+ * (nextca.c), which the signer builds again; messageDigest must be
+ * theirs, or a worker could have any CA's certificates signed as the
+ * next one. */
+static int
+nextca_matches(struct signer *s, STACK_OF(X509_ATTRIBUTE) *attrs,
+    const EVP_MD *md, char *reason, size_t rlen)
+{
+	struct buf	 inner = { 0 };
+	unsigned char	 dig[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0;
+	X509_ATTRIBUTE	*a;
+	ASN1_TYPE	*v = NULL;
+	int		 have, ok = 0;
+
+	if ((a = X509at_get_attr(attrs, X509at_get_attr_by_NID(attrs,
+	    NID_pkcs9_messageDigest, -1))) != NULL)
+		v = X509_ATTRIBUTE_get0_type(a, 0);
+	if ((have = nextca_content(&s->cfg, &s->ra, &inner, reason,
+	    rlen)) == 0)
+		snprintf(reason, rlen, "GetNextCACert's attributes, and no "
+		    "next CA prepared");
+	else if (have > 0 && v != NULL && v->type == V_ASN1_OCTET_STRING &&
+	    EVP_Digest(inner.p, inner.len, dig, &n, md, NULL) == 1 &&
+	    ASN1_STRING_length(v->value.octet_string) == (int)n &&
+	    memcmp(ASN1_STRING_get0_data(v->value.octet_string), dig, n) ==
+	    0)
+		ok = 1;
+	else if (have > 0)
+		snprintf(reason, rlen, "GetNextCACert's attributes for a "
+		    "content other than next/'s certificates");
+	buf_free(&inner);
+	return ok;
+}
+
 static int
 do_cms(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
     struct buf *out, char *what, size_t wlen, char *reason, size_t rlen)
@@ -359,7 +395,8 @@ do_cms(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 		snprintf(reason, rlen, "not one DER SET OF Attribute");
 		return SIGWIRE_ERROR;
 	}
-	if (sigcheck_cms(attrs, md, q->txid, &certrep, reason, rlen) != 0)
+	if (sigcheck_cms(attrs, md, q->txid, &certrep, reason, rlen) != 0 ||
+	    (!certrep && !nextca_matches(s, attrs, md, reason, rlen)))
 		rc = SIGWIRE_REFUSED;
 	else if (snprintf(what, wlen, "%s", certrep ? "certrep" :
 	    "nextca") < 0 || (len = sigwire_attrs_i2d(attrs, &der)) <= 0 ||

@@ -8,7 +8,8 @@ after the CA's notAfter), apppolicy.der (an extension issuing never
 adds: Microsoft's Application Policies, which Windows reads in place of
 the EKU), past.der (valid since a week before it was issued),
 cms-signeddata.der (CMS signed attributes of content type signedData,
-not CertRep's id-data) and garbage.der."""
+not CertRep's id-data), cms-nextca.der (GetNextCACert's, signed now, for
+a content of zeros) and garbage.der."""
 import datetime
 import os
 import sys
@@ -91,6 +92,15 @@ def main():
                  tlv(0x17, b"261205000000Z"))
     files["cms-signeddata.der"] = tlv(0x31, b"".join(sorted(
         [ctype, digest, stime])))
+    # GetNextCACert's: contentType id-data, signed now, but the digest of
+    # no next CA's certificates.
+    now = datetime.datetime.now(datetime.timezone.utc)
+    files["cms-nextca.der"] = tlv(0x31, b"".join(sorted([
+        attr(bytes.fromhex("2a864886f70d010903"),
+             tlv(0x06, bytes.fromhex("2a864886f70d010701"))),
+        digest,
+        attr(bytes.fromhex("2a864886f70d010905"),
+             tlv(0x17, now.strftime("%y%m%d%H%M%SZ").encode()))])))
     for name, der in files.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(der)

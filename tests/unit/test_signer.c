@@ -286,6 +286,17 @@ static void make_sid(X509 *x)
 	X509_EXTENSION_free(e);
 }
 static void make_sid_admin_uri(X509 *x) { make_sid(x); make_sid_uri(x); }
+static void make_ca_subject(X509 *x) { X509_set_subject_name(x, X509_get_subject_name(fx.ra.ca)); }
+/* dNSName a.b and a byte after the names, which the parser ignores. */
+static void
+make_san_trailing(X509 *x)
+{
+	int	 i;
+
+	while ((i = X509_get_ext_by_NID(x, NID_subject_alt_name, -1)) >= 0)
+		X509_EXTENSION_free(X509_delete_ext(x, i));
+	add_raw(x, "2.5.29.17", "\x30\x05\x82\x03\x61\x2e\x62\x00", 8);
+}
 static void make_past(X509 *x) { X509_gmtime_adj(X509_getm_notBefore(x), -86400); }
 static void make_offset(X509 *x)
 {
@@ -357,7 +368,7 @@ test_refusals(void)
 	/* The CA's own certificate. */
 	CU_ASSERT_EQUAL(sigcheck_cert(&fx.cfg, &fx.ra, fx.ra.ca, reason,
 	    sizeof(reason)), -1);
-	CU_ASSERT(strstr(reason, "subject is the CA's") != NULL);
+	CU_ASSERT(strstr(reason, "a CA certificate") != NULL);
 }
 
 #define REFUSED(edit, why) do {						\
@@ -392,6 +403,8 @@ test_refusals_extensions(void)
 	    "extension's");
 	REFUSED(make_sid_bad, "SID extension not as issuing makes it");
 	REFUSED(make_past, "notBefore is not now");
+	REFUSED(make_ca_subject, "lint: subject is the CA's");
+	REFUSED(make_san_trailing, "subjectAltName has bytes after its names");
 	REFUSED(make_offset, "RFC 5280's form");
 	/* The SID extension as issuing makes it passes. */
 	CU_ASSERT_EQUAL(check(make_sid, reason, sizeof(reason)), 0);
@@ -440,13 +453,14 @@ test_refusals_crl(void)
 	CU_ASSERT(strstr(reason, "thisUpdate not now") != NULL);
 }
 
-/* CertRep attributes: stem's, with senderNonce of nonce_len bytes, the
- * signing time at now + skew and failInfo fail (NULL: none). */
+/* CertRep attributes with a senderNonce of nonce_len bytes, a
+ * recipientNonce of echo_len (0: none), the signing time at now + skew
+ * and failInfo fail (NULL: none). */
 static STACK_OF(X509_ATTRIBUTE) *
-certrep_attrs(int nonce_len, long skew, const char *fail)
+certrep_attrs(int nonce_len, int echo_len, long skew, const char *fail)
 {
 	STACK_OF(X509_ATTRIBUTE) *a = NULL;
-	unsigned char	 nonce[64] = { 0 }, dig[32] = { 0 };
+	unsigned char	 nonce[NONCE_MAX + 1] = { 0 }, dig[32] = { 0 };
 	ASN1_TIME	*t = X509_gmtime_adj(NULL, skew);
 	ASN1_OBJECT	*data = OBJ_nid2obj(NID_pkcs7_data);
 
@@ -466,16 +480,21 @@ certrep_attrs(int nonce_len, long skew, const char *fail)
 		SCEP_TEXT(ATTR_FAIL_INFO, fail);
 	X509at_add1_attr_by_OBJ(&a, scep_attr_oid(ATTR_SENDER_NONCE),
 	    V_ASN1_OCTET_STRING, nonce, nonce_len);
+	if (echo_len > 0)
+		X509at_add1_attr_by_OBJ(&a,
+		    scep_attr_oid(ATTR_RECIPIENT_NONCE), V_ASN1_OCTET_STRING,
+		    nonce, echo_len);
 #undef SCEP_TEXT
 	ASN1_TIME_free(t);
 	return a;
 }
 
 static int
-cms_check(int nonce_len, long skew, const char *fail, char *reason,
-    size_t rlen)
+cms_check(int nonce_len, int echo_len, long skew, const char *fail,
+    char *reason, size_t rlen)
 {
-	STACK_OF(X509_ATTRIBUTE) *a = certrep_attrs(nonce_len, skew, fail);
+	STACK_OF(X509_ATTRIBUTE) *a = certrep_attrs(nonce_len, echo_len,
+	    skew, fail);
 	int	 certrep, rc;
 
 	rc = sigcheck_cms(a, EVP_sha256(), "T1", &certrep, reason, rlen);
@@ -483,24 +502,30 @@ cms_check(int nonce_len, long skew, const char *fail, char *reason,
 	return rc;
 }
 
-/* Nothing free-form in what the RA key signs (room for collision
- * blocks): nonces, signingTime, failInfo bounded. */
+/* Little free-form in what the RA key signs (room for collision
+ * blocks): the worker's own 16-byte senderNonce, the client's echoed as
+ * long as the worker takes it (NONCE_MAX), signingTime now, failInfo 0-4. */
 static void
 test_refusals_cms(void)
 {
 	char	 reason[REASON_MAX] = "";
 
-	CU_ASSERT_EQUAL(cms_check(16, 0, NULL, reason, sizeof(reason)), 0);
-	CU_ASSERT_EQUAL(cms_check(16, 0, "2", reason, sizeof(reason)), 0);
-	CU_ASSERT_EQUAL(cms_check(32, -200, NULL, reason, sizeof(reason)), 0);
-	CU_ASSERT_EQUAL(cms_check(33, 0, NULL, reason, sizeof(reason)), -1);
+	CU_ASSERT_EQUAL(cms_check(16, 0, 0, NULL, reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(cms_check(16, 16, 0, "2", reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(cms_check(16, NONCE_MAX, -200, NULL, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(cms_check(16, NONCE_MAX + 1, 0, NULL, reason,
+	    sizeof(reason)), -1);
 	CU_ASSERT(strstr(reason, "not a CertRep") != NULL);
-	CU_ASSERT_EQUAL(cms_check(16, 0, "9", reason, sizeof(reason)), -1);
+	CU_ASSERT_EQUAL(cms_check(32, 0, 0, NULL, reason, sizeof(reason)), -1);
 	CU_ASSERT(strstr(reason, "not a CertRep") != NULL);
-	CU_ASSERT_EQUAL(cms_check(16, -3600, NULL, reason, sizeof(reason)),
+	CU_ASSERT_EQUAL(cms_check(16, 0, 0, "9", reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "not a CertRep") != NULL);
+	CU_ASSERT_EQUAL(cms_check(16, 0, -3600, NULL, reason, sizeof(reason)),
 	    -1);
 	CU_ASSERT(strstr(reason, "signingTime") != NULL);
-	CU_ASSERT_EQUAL(cms_check(16, 3600, NULL, reason, sizeof(reason)), -1);
+	CU_ASSERT_EQUAL(cms_check(16, 0, 3600, NULL, reason, sizeof(reason)),
+	    -1);
 	CU_ASSERT(strstr(reason, "signingTime") != NULL);
 }
 
