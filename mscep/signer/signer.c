@@ -113,6 +113,17 @@ signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 		    path, n < 0 ? 1 : n);
 		return -1;
 	}
+	/* CMS_decrypt answers a wrong PKCS#1 v1.5 padding with a random key
+	 * each time: decrypting one envelope twice tells a worker taken
+	 * over whether its padding was right, the oracle of Bleichenbacher's
+	 * attack, which ends in a signature by that key. The RA encryption
+	 * key signs nothing; the CA key must not be the one. */
+	if (s->cfg.ca_direct) {
+		snprintf(reason, rlen, "[Service] CADirect = 1: the signer "
+		    "would decrypt with the CA key, a padding oracle for any "
+		    "worker (use an RA: CADirect = 0)");
+		return -1;
+	}
 	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0 ||
 	    ra_each_prev(&s->cfg, s->ra.ca, add_prev, s, reason, rlen) != 0 ||
 	    load_challenge(s, reason, rlen) != 0 ||

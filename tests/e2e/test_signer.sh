@@ -54,6 +54,12 @@ fi
 
 # A key it cannot read: the signer says which and stops before it
 # listens, so a socket that exists is a signer that can sign.
+sed 's/^CADirect *=.*/CADirect = 1/' "$INI" > "$T/direct.ini"
+grep -q '^CADirect = 1' "$T/direct.ini" || echo 'CADirect = 1' >> "$T/direct.ini"
+check "mscep -S with CADirect = 1: exits non-zero" \
+    sh -c "! timeout 20 '$MSCEP_BIN/mscep' -S -c '$T/direct.ini' -n 1 > '$T/direct.out' 2>&1"
+check "... saying why (the CA key a decryption oracle)" \
+    grep -q 'signer cannot start: \[Service\] CADirect = 1: .*padding oracle' "$T/direct.out"
 mv "$T/state/private/ca.key" "$T/ca.key.away"
 check "mscep -S with the CA key missing: exits non-zero" \
     sh -c "! timeout 20 '$MSCEP_BIN/mscep' -S -c '$INI' -n 1 > '$T/nokey.out' 2>&1"
