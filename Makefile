@@ -221,7 +221,8 @@ lint:
 FUZZ_CC	 ?= clang
 FUZZ_BUILD ?= build/fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= pkiop worker query challenge config csr ocsp lint intune
+FUZZ_TARGETS ?= pkiop worker query challenge config csr ocsp lint intune \
+	   signer
 FUZZ_FLAGS ?=
 FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer \
 	   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

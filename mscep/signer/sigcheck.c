@@ -18,7 +18,6 @@
  * back-dating of [Service] BackdateMinutes and a little clock. */
 #define SIGCHECK_SLACK	300
 
-
 /* x's extension nid is once, byte for byte ext and as critical (both
  * absent counts too). */
 static int

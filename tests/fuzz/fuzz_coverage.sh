@@ -17,7 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 cov=${FUZZ_COV_BUILD:-build/fuzz-cov}
 long=${FUZZ_BUILD:-build/fuzz}/long
-targets=${FUZZ_TARGETS:-pkiop worker query challenge config csr ocsp lint intune}
+targets=${FUZZ_TARGETS:-pkiop worker query challenge config csr ocsp lint intune signer}
 profdata=$(command -v llvm-profdata-14 || command -v llvm-profdata)
 llvmcov=$(command -v llvm-cov-14 || command -v llvm-cov)
 
@@ -33,6 +33,7 @@ if [ $# -eq 0 ]; then
 	    mscep/responder/pkiop.c mscep/responder/lifecycle.c \
 	    mscep/responder/route.c mscep/responder/ocsp.c mscep/ca/crl.c \
 	    mscep/ca/lint.c mscep/ca/issue.c mscep/config/config.c \
+	    mscep/ca/sigwire.c mscep/signer/signer.c mscep/signer/sigcheck.c \
 	    policy/challenge.c $(ls policy/intune*.c 2>/dev/null)
 fi
 

@@ -6,7 +6,7 @@
 #   bash tests/fuzz/fuzz_long.sh merge                  minimise into the seeds
 #   bash tests/fuzz/fuzz_long.sh replay                 each finding, run again
 #
-# The targets (FUZZ_TARGETS, default all nine) must be built first (make
+# The targets (FUZZ_TARGETS, default all ten) must be built first (make
 # fuzz-build, into FUZZ_BUILD, default build/fuzz). Everything a target
 # accumulates lives in $FUZZ_BUILD/long/<target>/ and is kept between runs:
 #   corpus/     what libFuzzer found (it also reads tests/fuzz/corpus/<target>,
@@ -20,7 +20,7 @@
 #
 # run: each target fuzzes for SECONDS (default FUZZ_SECONDS, else 600) on
 # one core, JOBS targets at a time (default FUZZ_JOBS, else 1), so a run
-# takes about ceil(9 / JOBS) * SECONDS. A target that stops on a finding
+# takes about ceil(10 / JOBS) * SECONDS. A target that stops on a finding
 # starts again (at most 5 times a run) until its SECONDS are spent. At the
 # end a table per target: runs, seconds and executions added up over every
 # run, the last run's exec/s, coverage (libFuzzer's cov: and ft:), corpus
@@ -56,7 +56,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILD:-build/fuzz}
 case $build in /*) ;; *) build=$top/$build ;; esac
 long=$build/long
-targets=${FUZZ_TARGETS:-pkiop worker query challenge config csr ocsp lint intune}
+targets=${FUZZ_TARGETS:-pkiop worker query challenge config csr ocsp lint intune signer}
 seeds=$top/tests/fuzz/corpus
 restarts_max=5
 

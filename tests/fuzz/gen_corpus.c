@@ -14,6 +14,11 @@
 #include "fuzz_common.h"
 #include "../unit/fixture.h"
 #include "ca/ca_init.h"
+#include "ca/issue.h"
+#include "ca/keyops.h"
+#include "ca/sigwire.h"
+#include "ca/template.h"
+#include "util/cert.h"
 #include "policy/challenge.h"
 #include "policy/policy_mdmchallenge.h"
 #include "scep/scep_attr.h"
@@ -927,6 +932,100 @@ challenge_seeds(char **blobs, int nblobs)
 	X509_free(cert);
 }
 
+/* fuzz_signer's: flags (the request type in bits 0-2, bit 6: fixed up
+ * by the harness for its CA), then the DER; and one whole frame. */
+static void
+signer_der(const char *name, unsigned char flags, unsigned char *der,
+    int len)
+{
+	if (len <= 0)
+		fail(name);
+	seed("signer", name, &flags, 1, der, (size_t)len);
+	OPENSSL_free(der);
+}
+
+static void
+signer_seeds(void)
+{
+	STACK_OF(X509_ATTRIBUTE) *attrs = NULL;
+	const struct template	*t;
+	struct sigwire_req	 q = { .type = SIGWIRE_SIGN_CERT,
+	    .role = KEYOP_CA, .md_nid = NID_sha256, .txid = "seed" };
+	struct buf		 frame = { 0 }, env = { 0 };
+	EVP_PKEY		*k = key("rsa:2048");
+	X509_REQ		*csr = make_csr(k, "device-1", "Example",
+	    "digitalSignature, keyEncipherment", "DNS:device-1.example.com",
+	    NULL, 0);
+	X509			*x = NULL;
+	X509_CRL		*crl = X509_CRL_new();
+	X509_EXTENSION		*aki = cert_aki_ext(ra.ca);
+	ASN1_TIME		*now = X509_gmtime_adj(NULL, 0);
+	ASN1_OBJECT		*data = OBJ_nid2obj(NID_pkcs7_data);
+	unsigned char		*der = NULL, dig[32] = { 0 }, nonce[16] = { 0 };
+	char			 reason[REASON_MAX];
+	int			 len;
+
+	if ((t = template_select(&cfg, csr, reason, sizeof(reason))) == NULL ||
+	    issue_build(&cfg, t, &ra, csr, NULL, &x, reason,
+	    sizeof(reason)) != 0 || X509_sign(x, k, EVP_sha256()) <= 0)
+		fail(reason);
+	len = i2d_X509(x, &der);
+	q.der = der;
+	q.der_len = (size_t)len;
+	if (sigwire_req_encode(&q, &frame) != 0)
+		fail("sigwire_req_encode");
+	seed("signer", "frame-cert", "\x00", 1, frame.p, frame.len);
+	signer_der("cert", SIGWIRE_SIGN_CERT | 0x40, der, len);
+	if (crl == NULL || aki == NULL || now == NULL ||
+	    X509_CRL_set_version(crl, X509_CRL_VERSION_2) != 1 ||
+	    X509_CRL_set_issuer_name(crl, X509_get_subject_name(ra.ca)) != 1 ||
+	    X509_CRL_set1_lastUpdate(crl, now) != 1 ||
+	    X509_CRL_set1_nextUpdate(crl, now) != 1 ||
+	    X509_CRL_add_ext(crl, aki, -1) != 1 ||
+	    X509_CRL_sign(crl, k, EVP_sha256()) <= 0)
+		fail("CRL");
+	der = NULL;
+	signer_der("crl", SIGWIRE_SIGN_CRL | 0x40, der,
+	    i2d_X509_CRL(crl, &der));
+#define TEXT(attr, text) X509at_add1_attr_by_OBJ(&attrs,			\
+	    scep_attr_oid(attr), V_ASN1_PRINTABLESTRING,		\
+	    (const unsigned char *)(text), (int)strlen(text))
+	X509at_add1_attr_by_NID(&attrs, NID_pkcs9_contentType, V_ASN1_OBJECT,
+	    (const unsigned char *)data, -1);
+	X509at_add1_attr_by_NID(&attrs, NID_pkcs9_messageDigest,
+	    V_ASN1_OCTET_STRING, dig, sizeof(dig));
+	X509at_add1_attr_by_NID(&attrs, NID_pkcs9_signingTime, V_ASN1_UTCTIME,
+	    ASN1_STRING_get0_data(now), ASN1_STRING_length(now));
+	der = NULL;
+	signer_der("cms-nextca", SIGWIRE_SIGN_CMS | 0x40, der,
+	    sigwire_attrs_i2d(attrs, &der));
+	TEXT(ATTR_MESSAGE_TYPE, "3");
+	TEXT(ATTR_PKI_STATUS, "2");
+	TEXT(ATTR_FAIL_INFO, "2");
+	TEXT(ATTR_TRANSACTION_ID, "fuzz");
+	X509at_add1_attr_by_OBJ(&attrs, scep_attr_oid(ATTR_SENDER_NONCE),
+	    V_ASN1_OCTET_STRING, nonce, sizeof(nonce));
+	X509at_add1_attr_by_OBJ(&attrs, scep_attr_oid(ATTR_RECIPIENT_NONCE),
+	    V_ASN1_OCTET_STRING, nonce, sizeof(nonce));
+#undef TEXT
+	der = NULL;
+	signer_der("cms-certrep", SIGWIRE_SIGN_CMS | 0x40, der,
+	    sigwire_attrs_i2d(attrs, &der));
+	if (fuzz_envelope(ra.enc_cert, EVP_aes_128_cbc(), 0,
+	    (const unsigned char *)"inner", 5, &env) != 0)
+		fail("envelope");
+	seed("signer", "decrypt", "\x05", 1, env.p, env.len);
+	buf_free(&env);
+	buf_free(&frame);
+	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
+	ASN1_TIME_free(now);
+	X509_EXTENSION_free(aki);
+	X509_CRL_free(crl);
+	X509_free(x);
+	X509_REQ_free(csr);
+	EVP_PKEY_free(k);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -948,6 +1047,7 @@ main(int argc, char *argv[])
 	life_seeds();
 	csr_seeds();
 	ocsp_seeds();
+	signer_seeds();
 	if ((blobs = calloc((size_t)argc, sizeof(*blobs))) == NULL)
 		fail("calloc");
 	for (i = 3; i < argc; i++)

@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mscep-corpus.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-for t in pkiop worker query challenge config csr ocsp intune; do
+for t in pkiop worker query challenge config csr ocsp intune signer; do
 	rm -rf "$out/$t"
 	mkdir -p "$out/$t"
 done
