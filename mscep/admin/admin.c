@@ -16,6 +16,7 @@
 #include "admin/admin_life.h"
 #include "admin/admin_ca.h"
 #include "admin/admin_intune.h"
+#include "admin/admin_ledger.h"
 #include "admin/admin_mdm.h"
 #include "admin/admin_notify.h"
 #include "admin/admin_ra.h"
@@ -681,6 +682,11 @@ static const struct subcommand {
 	    "  store copy FROM TO   every row into an empty store, checked\n"
 	    "           by row counts and a SHA-256 per table (FROM, TO: an\n"
 	    "           mscep.ini, sqlite:PATH or postgresql:CONNINFO)\n", 0 },
+	{ "ledger", admin_cmd_ledger,
+	    " [--since DAYS] [--all]   what the signer signed ([Signer]\n"
+	    "           Ledger) and the store does not hold (--all: every\n"
+	    "           one); exit 3 when some; as root\n",
+	    0 },
 	{ "ra", admin_cmd_ra,
 	    " renew [--days N] [--key rsa:BITS]   new RA signing and\n"
 	    "           encryption certificates and keys from the current CA\n"

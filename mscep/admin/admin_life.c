@@ -68,7 +68,6 @@ open_store(const struct config *cfg)
 	return st;
 }
 
-static void	 iso8601(int64_t, char *, size_t);
 
 /* "1a:2b", "0x1A2B" or "1A2B" as the store writes it: BN_bn2hex. */
 int
@@ -173,7 +172,7 @@ revoke_one(const struct config *cfg, struct store *st, const char *arg,
 		return 1;
 	}
 	if (already) {
-		iso8601(r.revoked_at, when, sizeof(when));
+		util_iso8601(r.revoked_at, when, sizeof(when));
 		printf("%s was already revoked at %s (%s); unchanged\n",
 		    serial, when, reason_name(r.reason));
 	}
@@ -300,18 +299,6 @@ usage:
 	return 2;
 }
 
-static void
-iso8601(int64_t t, char *out, size_t len)
-{
-	time_t		 tt = (time_t)t;
-	struct tm	 tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		util_strlcpy(out, "-", len);
-	else
-		strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Requester-chosen text reaches a terminal whole, without control
  * characters (the store keeps it escaped; older rows may not be). */
 static void
@@ -328,8 +315,8 @@ print_cert(const struct cert_row *r, void *arg)
 	char	 exp[32], rev[32];
 	int64_t	 now = *(int64_t *)arg;
 
-	iso8601(r->not_after, exp, sizeof(exp));
-	iso8601(r->revoked_at, rev, sizeof(rev));
+	util_iso8601(r->not_after, exp, sizeof(exp));
+	util_iso8601(r->revoked_at, rev, sizeof(rev));
 	printf("%s\t%s\t%s\t%s\t%s\t%s\t", r->serial,
 	    r->revoked ? "revoked" : r->not_after <= now ? "expired" :
 	    "issued", exp, r->revoked ? rev : "-",

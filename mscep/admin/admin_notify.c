@@ -67,25 +67,14 @@ admin_notice_denied(struct policy *pol, struct store *st, const char *txid,
 	notice_failure(pol, st, &preq, "denied by an administrator");
 }
 
-static void
-when(int64_t t, char *out, size_t len)
-{
-	time_t		 tt = (time_t)t;
-	struct tm	 tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, len, "-");
-}
-
 static int
 print_notice(const struct store_notice *n, void *arg)
 {
 	char	 made[32], tried[32];
 
 	(void)arg;
-	when(n->created_at, made, sizeof(made));
-	when(n->tried_at, tried, sizeof(tried));
+	util_iso8601(n->created_at, made, sizeof(made));
+	util_iso8601(n->tried_at, tried, sizeof(tried));
 	printf("%lld\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", (long long)n->id,
 	    n->action, n->serial ? n->serial : "-", n->txid, made, n->tries,
 	    tried, n->last_error[0] ? n->last_error : "-");

@@ -78,13 +78,9 @@ out:
 static const char *
 when(int64_t t, char *out, size_t len)
 {
-	time_t		 tt = (time_t)t;
-	struct tm	 tm;
-
 	if (t == 0)
 		return "never";
-	gmtime_r(&tt, &tm);
-	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	util_iso8601(t, out, len);
 	return out;
 }
 

@@ -132,6 +132,7 @@ struct config {
 	char		 signer_socket[108];	/* "" : keys in each worker */
 	char		 signer_group[64];	/* the socket's group */
 	int		 signer_timeout_ms;	/* per request, then FAILURE */
+	char		 signer_ledger[PATH_MAX];	/* what it signed */
 
 	/* [Audit]: the audit stream (util/audit.h). */
 	struct audit_sink audit;		/* Target, Facility */

@@ -7,6 +7,7 @@
 #include "scep/scep_attr.h"
 #include "policy/intune_auth.h"
 #include "policy/policy_mdmchallenge.h"
+#include "util/cert.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -19,7 +20,6 @@
 
 #include <sys/socket.h>
 
-#include <openssl/bn.h>
 #include <openssl/err.h>
 
 /* Module = mdm-challenge: the challenge key pair (mscep-admin mdm-init). */
@@ -124,7 +124,9 @@ signer_open(const char *path, struct signer *s, char *reason, size_t rlen)
 		    "worker (use an RA: CADirect = 0)");
 		return -1;
 	}
-	if (ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0 ||
+	if ((s->ledger = ledger_open(s->cfg.signer_ledger,
+	    s->cfg.signer_timeout_ms / 2, reason, rlen)) == NULL ||
+	    ra_load_signer(&s->cfg, &s->ra, reason, rlen) != 0 ||
 	    ra_each_prev(&s->cfg, s->ra.ca, add_prev, s, reason, rlen) != 0 ||
 	    load_challenge(s, reason, rlen) != 0 ||
 	    load_intune(s, reason, rlen) != 0)
@@ -154,6 +156,7 @@ signer_close(struct signer *s)
 	X509_free(s->challenge_cert);
 	keyop_free(s->intune_key);
 	X509_free(s->intune_cert);
+	ledger_close(s->ledger);
 	ra_free(&s->ra);
 	config_free(&s->cfg);
 	memset(s, 0, sizeof(*s));
@@ -172,17 +175,6 @@ digest(const struct signer *s, int nid, int type)
 	return NULL;
 }
 
-static void
-serial_text(const ASN1_INTEGER *ai, char *out, size_t size)
-{
-	BIGNUM	*bn = ASN1_INTEGER_to_BN(ai, NULL);
-	char	*hex = bn != NULL ? BN_bn2hex(bn) : NULL;
-
-	snprintf(out, size, "%s", hex != NULL ? hex : "?");
-	OPENSSL_free(hex);
-	BN_free(bn);
-}
-
 /* Each returns an enum sigwire_status, the signed DER in out or why. */
 static int
 do_cert(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
@@ -198,9 +190,20 @@ do_cert(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 		snprintf(reason, rlen, "not one DER certificate");
 		goto out;
 	}
-	serial_text(X509_get0_serialNumber(x), what, wlen);
+	if (cert_serial_hex(X509_get0_serialNumber(x), what, wlen) != 0)
+		snprintf(what, wlen, "?");
 	if (sigcheck_cert(&s->cfg, &s->ra, x, reason, rlen) != 0) {
 		rc = SIGWIRE_REFUSED;
+		goto out;
+	}
+	/* Recorded before the key signs: a serial once, whatever follows. */
+	switch (ledger_claim(s->ledger, s->ra.ca, x, q->txid, reason, rlen)) {
+	case 0:
+		break;
+	case 1:
+		rc = SIGWIRE_REFUSED;
+		goto out;
+	default:
 		goto out;
 	}
 	keyop_set_context(s->ra.ca_op, q->txid);

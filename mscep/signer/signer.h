@@ -9,8 +9,9 @@
  * CertRep signature and each decryption of a request's envelope; it
  * checks each object (sigcheck.h), signs or decrypts it or refuses, and
  * logs one line per request with the worker's transaction ID. It records
- * nothing else: a signer killed mid-request leaves the worker with an
- * error and the store untouched.
+ * each certificate's serial in its ledger before signing it, and nothing
+ * else: a signer killed mid-request leaves the worker with an error and
+ * the store untouched.
  */
 #ifndef MSCEP_SIGNER_H
 #define MSCEP_SIGNER_H
@@ -20,6 +21,7 @@
 #include "ca/ocsp_signer.h"
 #include "ca/ra.h"
 #include "config/config.h"
+#include "signer/ledger.h"
 #include "util/util.h"
 
 /* A previous CA (after ca switch) still valid: its CRLs are signed here. */
@@ -40,6 +42,8 @@ struct signer {
 	/* Module = intune with ClientCertificate: its key, or NULL. */
 	struct keyop		*intune_key;
 	X509			*intune_cert;
+	/* Every certificate signed, by CA and serial (ledger.h). */
+	struct ledger		*ledger;
 };
 
 /* Loads the configuration and keys; -1 and why. */

@@ -133,6 +133,17 @@ util_now(void)
 }
 
 void
+util_iso8601(int64_t t, char *out, size_t len)
+{
+	time_t		 tt = (time_t)t;
+	struct tm	 tm;
+
+	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		util_strlcpy(out, "-", len);
+}
+
+void
 util_strlcpy(char *dst, const char *src, size_t size)
 {
 	size_t	 n;

@@ -43,6 +43,9 @@ void	 util_strlcpy(char *, const char *, size_t);
  */
 int	 util_key_index_name(const char *base, int n, char *out, size_t);
 
+/* Seconds since the epoch as 2026-12-07T12:00:00Z; "-" for 0 or less. */
+void	 util_iso8601(int64_t, char *, size_t);
+
 /* Milliseconds since t0 (CLOCK_MONOTONIC), for the log lines. */
 struct timespec;
 double	 util_elapsed_ms(const struct timespec *);

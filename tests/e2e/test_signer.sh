@@ -86,6 +86,12 @@ check "mscep -S listens on [Signer] Socket" test -S "$SOCK"
 check "... mode 0660" test "$(stat -c %a "$SOCK")" = 660
 [ -n "$RUNAS" ] &&
     check "... group $RUNAS" test "$(stat -c %G "$SOCK")" = "$RUNAS"
+# Its ledger of serials ([Signer] Ledger): made at start, its own.
+check "... its ledger made, 0600 in a 0700 folder" test \
+    "$(stat -c %a "$T/state/signer/signed.db"):$(stat -c %a "$T/state/signer")" \
+    = 600:700
+[ -n "$RUNAS" ] && check "... which the workers' user cannot read" \
+    unreadable_by "$RUNAS" "$T/state/signer/signed.db"
 
 spawn lighttpd -D -f "$T/run/lighttpd.conf"
 wait_url "$URL?operation=GetCACaps"
@@ -185,6 +191,35 @@ refused "... Application Policies, which Windows reads for the EKU" cert \
     apppolicy.der '^refused: extension 1.3.6.1.4.1.311.21.10 is not one mscep issues'
 refused "... a certificate valid since last week" cert past.der \
     '^refused: notBefore is not now'
+# The ledger: CERT again, valid from now, is signed under a new serial
+# but refused under its own.
+ask cert "$T/forged/fresh.der" > "$T/forged/fresh.der.out" 2>&1
+check "the signer signs CERT again under a new serial (these checks can fail)" \
+    grep -q '^signed' "$T/forged/fresh.der.out"
+SERIAL=$(openssl x509 -in "$CERT" -noout -serial | cut -d= -f2)
+refused "... but not under its own serial, which its ledger has" cert \
+    reuse.der "^refused: serial $SERIAL already signed by this CA \(transaction [^,]+, 20"
+# mscep-admin ledger, as root: what the CA key signed that the store
+# lacks, fresh.der here (signed straight through the socket).
+FRESH=$(openssl x509 -inform DER -in "$T/forged/fresh.der" -noout -serial | cut -d= -f2)
+"$MSCEP_BIN/mscep-admin" -c "$INI" ledger > "$T/ledger.out" 2> "$T/ledger.err"
+rc=$?
+sed 's/^/# /' "$T/ledger.out" "$T/ledger.err"
+check "mscep-admin ledger: exit 3, something signed is not in the store ($rc)" \
+    test "$rc" = 3
+check "... the one signed through the socket, alone" sh -c "
+    grep -q '^$FRESH	not-stored	20' '$T/ledger.out' &&
+    grep -q ' signed, 1 not in the store' '$T/ledger.err'"
+"$MSCEP_BIN/mscep-admin" -c "$INI" ledger --all > "$T/ledger-all.out" 2>&1
+check "... --all: the enrolled one stored" grep -q "^$SERIAL	stored	" \
+    "$T/ledger-all.out"
+if [ -n "$RUNAS" ]; then
+	check "... the store's files stay the workers' user's" test -z \
+	    "$(find "$T/state" -maxdepth 1 -name 'mscep.db*' ! -user "$RUNAS")"
+	$ADMIN ledger > "$T/ledger-user.out" 2>&1
+	check "... which cannot read the ledger (exit 1, saying so)" sh -c "
+	    [ $? = 1 ] && grep -q 'Ledger .*run as root' '$T/ledger-user.out'"
+fi
 refused "... garbage as a certificate" cert garbage.der \
     '^failed: not one DER certificate'
 refused "... signed attributes that are no CertRep's (signedData)" cms \

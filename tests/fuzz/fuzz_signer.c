@@ -7,7 +7,8 @@
  * content for GetNextCACert, CMS_decrypt for an envelope, the client
  * assertion's checks). The signer is opened by signer_open on a state
  * made by ca_init: an EC P-256 CA (a certificate that passes is signed
- * cheaply), the RA and OCSP keys ca_init makes, [OCSP] Path set.
+ * cheaply), the RA and OCSP keys ca_init makes, [OCSP] Path set; its
+ * ledger in memory, emptied after each certificate signed.
  *
  * Input: a flags byte, then the rest.
  *   bits 0-2: 0: the rest is a frame body as sent (version, type, role,
@@ -32,6 +33,7 @@
 #include "fuzz_common.h"
 #include "ca/keyops.h"
 #include "ca/sigwire.h"
+#include "signer/ledger.h"
 #include "signer/signer.h"
 #include "util/cert.h"
 
@@ -47,6 +49,22 @@ static struct signer		 sg;
 int LLVMFuzzerInitialize(int *, char ***);
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* The ledger in memory, new: each input is judged alone (a serial the
+ * run before had signed would be refused). */
+static int
+fresh_ledger(void)
+{
+	char	 reason[REASON_MAX] = "unknown";
+
+	ledger_close(sg.ledger);
+	if ((sg.ledger = ledger_open(":memory:", 1000, reason,
+	    sizeof(reason))) == NULL) {
+		fprintf(stderr, "fuzz_signer: %s\n", reason);
+		abort();
+	}
+	return 0;
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -59,7 +77,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	fuzz_state_remove(&st);
-	return 0;
+	return fresh_ledger();
 }
 
 /* The key role signer.c's role_of names for type (RA mode). */
@@ -249,8 +267,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sigwire_resp_decode(out.p, out.len, &a, reason,
 	    sizeof(reason)) != 0)
 		abort();
-	if (a.status == SIGWIRE_OK && body.len >= SIGWIRE_REQ_HEAD)
+	if (a.status == SIGWIRE_OK && body.len >= SIGWIRE_REQ_HEAD) {
 		check_signed(body.p[1], a.data, a.len);
+		if (body.p[1] == SIGWIRE_SIGN_CERT)
+			fresh_ledger();
+	}
 out:
 	buf_free(&body);
 	buf_free(&der);

@@ -7,6 +7,8 @@ template grants: codeSigning), beyond.der (the template's span, ending
 after the CA's notAfter), apppolicy.der (an extension issuing never
 adds: Microsoft's Application Policies, which Windows reads in place of
 the EKU), past.der (valid since a week before it was issued),
+fresh.der and reuse.der (CERT valid from a minute ago, under a new
+serial and under CERT's own),
 cms-signeddata.der (CMS signed attributes of content type signedData,
 not CertRep's id-data), cms-nextca.der (GetNextCACert's, signed now, for
 a content of zeros) and garbage.der."""
@@ -21,11 +23,11 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 
 def rebuild(cert, key, ku=None, eku=None, before=None, after=None,
-            extra=None):
+            extra=None, serial=None):
     b = (x509.CertificateBuilder()
          .subject_name(cert.subject).issuer_name(cert.issuer)
          .public_key(cert.public_key())
-         .serial_number(x509.random_serial_number())
+         .serial_number(serial or x509.random_serial_number())
          .not_valid_before(before or cert.not_valid_before_utc)
          .not_valid_after(after or cert.not_valid_after_utc))
     for e in cert.extensions:
@@ -82,6 +84,14 @@ def main():
             after=cert.not_valid_after_utc - datetime.timedelta(days=7)),
         "garbage.der": os.urandom(300),
     }
+    # Valid from a minute ago for as long as CERT: what the signer signs,
+    # once under a new serial (fresh.der), then under CERT's (reuse.der).
+    now = datetime.datetime.now(datetime.timezone.utc).replace(
+        microsecond=0) - datetime.timedelta(minutes=1)
+    span = cert.not_valid_after_utc - cert.not_valid_before_utc
+    files["fresh.der"] = rebuild(cert, key, before=now, after=now + span)
+    files["reuse.der"] = rebuild(cert, key, before=now, after=now + span,
+                                 serial=cert.serial_number)
     # contentType signedData (1.2.840.113549.1.7.2), a SHA-256 sized
     # messageDigest, a signingTime: signed attributes, but not CertRep's.
     ctype = attr(bytes.fromhex("2a864886f70d010903"),

@@ -3,6 +3,8 @@
  * CertReps and OCSP answers (the previous CA's too) signed through
  * keyops_remote.c by a signer in a child process. */
 #include <CUnit/CUnit.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -597,7 +600,8 @@ test_remote(void)
 	CU_ASSERT_NOT_EQUAL(X509_verify(ca_like, X509_get0_pubkey(fx.ra.ca)),
 	    1);
 	keyop_free(op);
-	waitpid(pid, &status, 0);
+	CU_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
 	unlink(path);
 	/* Nobody listening: fails at once. */
 	op = keyop_remote(path, 2000, KEYOP_CA, fx.ra.ca);
@@ -605,6 +609,119 @@ test_remote(void)
 	keyop_free(op);
 	X509_free(ca_like);
 	X509_free(x);
+}
+
+/* x sent to s as a worker's certificate frame: the answer's status, and
+ * its reason when not signed. */
+static int
+sign_cert_frame(struct signer *s, X509 *x, const char *txid, char *reason,
+    size_t rlen)
+{
+	struct sigwire_req	 q = { .type = SIGWIRE_SIGN_CERT,
+				    .role = KEYOP_CA, .md_nid = NID_sha256 };
+	struct sigwire_resp	 a;
+	struct buf		 body = { 0 }, out = { 0 };
+	unsigned char		*der = NULL;
+	int			 len, rc = -1;
+
+	snprintf(q.txid, sizeof(q.txid), "%s", txid);
+	if ((len = i2d_X509(x, &der)) > 0) {
+		q.der = der;
+		q.der_len = (size_t)len;
+		if (sigwire_req_encode(&q, &body) == 0) {
+			signer_answer(s, body.p, body.len, &out);
+			if (sigwire_resp_decode(out.p, out.len, &a, reason,
+			    rlen) == 0) {
+				rc = a.status;
+				if (rc != SIGWIRE_OK)
+					snprintf(reason, rlen, "%.*s",
+					    (int)a.len, a.data);
+			}
+		}
+	}
+	OPENSSL_free(der);
+	buf_free(&body);
+	buf_free(&out);
+	return rc;
+}
+
+/* The serial of the last certificate built, for the next one. */
+static ASN1_INTEGER	*reused;
+
+static void
+reuse_serial(X509 *x)
+{
+	X509_set_serialNumber(x, reused);
+}
+
+/*
+ * The ledger: a serial is signed once per CA, by whichever signer of the
+ * pool, across restarts; the second time is refused with the first
+ * transaction named, and the ledger file is the signer's alone.
+ */
+static void
+test_ledger(void)
+{
+	char		 path[128], db[PATH_MAX], reason[REASON_MAX];
+	struct signer	 s;
+	struct stat	 sb;
+	struct keyop	*op;
+	X509		*x = built(NULL), *again = NULL, *other = built(NULL);
+	pid_t		 pid;
+	int		 status;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(other);
+	reused = ASN1_INTEGER_dup(X509_get0_serialNumber(x));
+	again = built(reuse_serial);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(again);
+	snprintf(path, sizeof(path), "%s/ledger.sock", fx.dir);
+	CU_ASSERT_FATAL((pid = start_signer(path, 1)) > 0);
+	op = keyop_remote(path, 2000, KEYOP_CA, fx.ra.ca);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(op);
+	keyop_set_context(op, "ledger-1");
+	CU_ASSERT_EQUAL(keyop_sign_cert(op, &x, EVP_sha256()), 1);
+	keyop_free(op);
+	CU_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	unlink(path);
+
+	/* Another signer process, later: the same serial is refused, a new
+	 * one signed. */
+	CU_ASSERT_EQUAL_FATAL(signer_open(fx.ini, &s, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(sign_cert_frame(&s, again, "ledger-2", reason,
+	    sizeof(reason)), SIGWIRE_REFUSED);
+	CU_ASSERT(strstr(reason, "already signed by this CA (transaction "
+	    "ledger-1") != NULL);
+	CU_ASSERT_EQUAL(sign_cert_frame(&s, other, "ledger-3", reason,
+	    sizeof(reason)), SIGWIRE_OK);
+	CU_ASSERT_EQUAL(sign_cert_frame(&s, other, "ledger-4", reason,
+	    sizeof(reason)), SIGWIRE_REFUSED);
+	CU_ASSERT(strstr(reason, "transaction ledger-3") != NULL);
+	signer_close(&s);
+
+	/* Only the signer's user reads it; its folder is made 0700. */
+	snprintf(db, sizeof(db), "%s", fx.cfg.signer_ledger);
+	CU_ASSERT(stat(db, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	*strrchr(db, '/') = '\0';
+	CU_ASSERT(stat(db, &sb) == 0 && (sb.st_mode & 0777) == 0700);
+
+	/* A ledger that cannot be opened (its folder a file here: root
+	 * writes anywhere) stops the signer from starting. */
+	snprintf(path, sizeof(path), "%s/signer.away", fx.dir);
+	CU_ASSERT_EQUAL_FATAL(rename(db, path), 0);
+	CU_ASSERT_EQUAL(close(open(db, O_WRONLY | O_CREAT, 0600)), 0);
+	CU_ASSERT_NOT_EQUAL(signer_open(fx.ini, &s, reason, sizeof(reason)),
+	    0);
+	CU_ASSERT(strstr(reason, "[Signer] Ledger") != NULL);
+	signer_close(&s);
+	CU_ASSERT_EQUAL(unlink(db), 0);
+	CU_ASSERT_EQUAL(rename(path, db), 0);
+	ASN1_INTEGER_free(reused);
+	X509_free(x);
+	X509_free(again);
+	X509_free(other);
 }
 
 /* The CertRep in der verifies as signed by cert; 1 when it does. */
@@ -825,6 +942,8 @@ register_signer(void)
 	    !CU_add_test(s, "refused: CRLs not of now or for too long",
 	    test_refusals_crl) ||
 	    !CU_add_test(s, "signed through keyops_remote", test_remote) ||
+	    !CU_add_test(s, "a serial signed once per CA (the ledger)",
+	    test_ledger) ||
 	    !CU_add_test(s, "RA decryption and CertRep through the signer",
 	    test_remote_ra) ||
 	    !CU_add_test(s, "OCSP for the current and previous CA through "

@@ -1,0 +1,234 @@
+/* ledger.c - the signer's record of the serials it signed (ledger.h). */
+#include "signer/ledger.h"
+#include "ca/issue.h"
+#include "util/cert.h"
+#include "util/util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+/*
+ * WITHOUT ROWID: the primary key is the table. synchronous = NORMAL in
+ * WAL mode: a commit is in the log before the signature leaves, and a
+ * power cut can lose the last ones but never leaves the file broken; the
+ * store (FULL) keeps every certificate a client received as well.
+ */
+static const char schema[] =
+	"PRAGMA journal_mode=WAL;"
+	"PRAGMA synchronous=NORMAL;"
+	"CREATE TABLE IF NOT EXISTS signed ("
+	" ca TEXT NOT NULL,"		/* the CA key's SHA-1, hex */
+	" serial TEXT NOT NULL,"	/* upper-case hex, as the store has it */
+	" txid TEXT NOT NULL,"
+	" subject TEXT NOT NULL,"
+	" not_after INTEGER NOT NULL,"
+	" signed_at INTEGER NOT NULL,"
+	" PRIMARY KEY (ca, serial)) WITHOUT ROWID;";
+
+static const char claim_sql[] =
+	"INSERT INTO signed (ca, serial, txid, subject, not_after, signed_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+
+static const char holder_sql[] =
+	"SELECT txid, signed_at FROM signed WHERE ca = ?1 AND serial = ?2";
+
+struct ledger {
+	sqlite3		*db;
+	sqlite3_stmt	*claim;
+	sqlite3_stmt	*holder;
+};
+
+/* The folder of path, made 0700 when missing (the signer's own). */
+static int
+make_folder(const char *path)
+{
+	char	 dir[PATH_MAX];
+	char	*slash;
+
+	util_strlcpy(dir, path, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return 0;
+	*slash = '\0';
+	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+struct ledger *
+ledger_open(const char *path, int busy_ms, char *reason, size_t rlen)
+{
+	struct ledger	*l;
+	mode_t		 old;
+	int		 rc;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return NULL;
+	}
+	if (make_folder(path) != 0) {
+		snprintf(reason, rlen, "[Signer] Ledger %s: cannot make its "
+		    "folder: %s", path, strerror(errno));
+		free(l);
+		return NULL;
+	}
+	old = umask(077);
+	rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	umask(old);
+	if (rc != SQLITE_OK ||
+	    sqlite3_busy_timeout(l->db, busy_ms) != SQLITE_OK ||
+	    sqlite3_exec(l->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(l->db, claim_sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &l->claim, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(l->db, holder_sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &l->holder, NULL) != SQLITE_OK) {
+		snprintf(reason, rlen, "[Signer] Ledger %s: %s (the signer's "
+		    "user must be able to write its folder)", path,
+		    l->db != NULL ? sqlite3_errmsg(l->db) : "cannot open");
+		ledger_close(l);
+		return NULL;
+	}
+	return l;
+}
+
+struct ledger *
+ledger_open_ro(const char *path, char *reason, size_t rlen)
+{
+	struct ledger	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(l->db, 5000) != SQLITE_OK ||
+	    sqlite3_exec(l->db, "SELECT 1 FROM signed LIMIT 1", NULL, NULL,
+	    NULL) != SQLITE_OK) {
+		snprintf(reason, rlen, "[Signer] Ledger %s: %s (run as root or "
+		    "as the signer's user)", path, l->db != NULL ?
+		    sqlite3_errmsg(l->db) : "cannot open");
+		ledger_close(l);
+		return NULL;
+	}
+	return l;
+}
+
+int
+ledger_each(struct ledger *l, int64_t since,
+    int (*fn)(const struct ledger_entry *, void *), void *arg, char *reason,
+    size_t rlen)
+{
+	sqlite3_stmt		*q = NULL;
+	struct ledger_entry	 e;
+	int			 rc;
+
+	if (sqlite3_prepare_v2(l->db, "SELECT ca, serial, txid, subject, "
+	    "not_after, signed_at FROM signed WHERE signed_at >= ?1 "
+	    "ORDER BY signed_at, serial", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(q, 1, since) != SQLITE_OK) {
+		snprintf(reason, rlen, "ledger: %s", sqlite3_errmsg(l->db));
+		sqlite3_finalize(q);
+		return -1;
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		e.ca = (const char *)sqlite3_column_text(q, 0);
+		e.serial = (const char *)sqlite3_column_text(q, 1);
+		e.txid = (const char *)sqlite3_column_text(q, 2);
+		e.subject = (const char *)sqlite3_column_text(q, 3);
+		e.not_after = sqlite3_column_int64(q, 4);
+		e.signed_at = sqlite3_column_int64(q, 5);
+		if (e.ca == NULL || e.serial == NULL || e.txid == NULL ||
+		    e.subject == NULL || fn(&e, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		snprintf(reason, rlen, "ledger: %s", sqlite3_errmsg(l->db));
+		sqlite3_finalize(q);
+		return -1;
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+void
+ledger_close(struct ledger *l)
+{
+	if (l == NULL)
+		return;
+	sqlite3_finalize(l->claim);
+	sqlite3_finalize(l->holder);
+	sqlite3_close(l->db);
+	free(l);
+}
+
+/* Who had the serial: its transaction and when, for the refusal. */
+static void
+holder(struct ledger *l, const char *ca, const char *serial, char *reason,
+    size_t rlen)
+{
+	const unsigned char	*txid = NULL;
+	char			 when[32] = "?";
+
+	sqlite3_reset(l->holder);
+	if (sqlite3_bind_text(l->holder, 1, ca, -1, SQLITE_STATIC) ==
+	    SQLITE_OK && sqlite3_bind_text(l->holder, 2, serial, -1,
+	    SQLITE_STATIC) == SQLITE_OK && sqlite3_step(l->holder) ==
+	    SQLITE_ROW) {
+		txid = sqlite3_column_text(l->holder, 0);
+		util_iso8601(sqlite3_column_int64(l->holder, 1), when,
+		    sizeof(when));
+	}
+	snprintf(reason, rlen, "serial %s already signed by this CA "
+	    "(transaction %s, %s)", serial, txid != NULL ?
+	    (const char *)txid : "?", when);
+	sqlite3_reset(l->holder);
+}
+
+int
+ledger_claim(struct ledger *l, X509 *ca, X509 *x, const char *txid,
+    char *reason, size_t rlen)
+{
+	char	 keyid[41], serial[160];
+	char	*subject = NULL, *sans = NULL;
+	int	 rc = -1;
+
+	if (cert_key_id_hex(X509_get_X509_PUBKEY(ca), keyid) != 0 ||
+	    cert_serial_hex(X509_get0_serialNumber(x), serial,
+	    sizeof(serial)) != 0 || issue_describe(x, &subject, &sans) != 0) {
+		snprintf(reason, rlen, "ledger: cannot describe the "
+		    "certificate");
+		goto out;
+	}
+	sqlite3_reset(l->claim);
+	if (sqlite3_bind_text(l->claim, 1, keyid, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(l->claim, 2, serial, -1,
+	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_text(l->claim, 3,
+	    txid, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(l->claim, 4, subject, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_int64(l->claim, 5,
+	    cert_time_epoch(X509_get0_notAfter(x))) != SQLITE_OK ||
+	    sqlite3_bind_int64(l->claim, 6, util_now()) != SQLITE_OK ||
+	    sqlite3_step(l->claim) != SQLITE_DONE) {
+		snprintf(reason, rlen, "ledger: cannot record serial %s: %s",
+		    serial, sqlite3_errmsg(l->db));
+		goto out;
+	}
+	if (sqlite3_changes(l->db) == 1)
+		rc = 0;
+	else {
+		rc = 1;
+		holder(l, keyid, serial, reason, rlen);
+	}
+out:
+	sqlite3_reset(l->claim);
+	free(subject);
+	free(sans);
+	return rc;
+}

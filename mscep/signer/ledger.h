@@ -1,0 +1,55 @@
+/*
+ * ledger.h - the signer's own record of every certificate it signed:
+ * which CA (its key identifier), which serial, for which transaction,
+ * the subject and notAfter, when. A serial goes in before the CA key
+ * signs, once per CA: the same serial asked for again is refused, so a
+ * worker taken over cannot have a second certificate made under a serial
+ * the store, the CRL and OCSP already know as another's. The file is a
+ * SQLite database ([Signer] Ledger) only the signer opens; the workers'
+ * store is theirs, and the ledger is what to compare it with.
+ */
+#ifndef MSCEP_LEDGER_H
+#define MSCEP_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+struct ledger;
+
+/* Opens or creates path (its folder made 0700, the file 0600), waiting
+ * up to busy_ms for another signer's write; NULL and why. */
+struct ledger	*ledger_open(const char *path, int busy_ms, char *reason,
+		    size_t);
+void		 ledger_close(struct ledger *);
+
+/*
+ * Records x, about to be signed by ca under transaction txid: 0 when its
+ * serial is new for that CA; 1 when it was recorded before (reason names
+ * the transaction that had it); -1 when it cannot be recorded (reason
+ * says why): the caller signs only on 0.
+ */
+int	 ledger_claim(struct ledger *, X509 *ca, X509 *x, const char *txid,
+	    char *reason, size_t);
+
+/* For mscep-admin ledger: path read only (the signer's user or root);
+ * NULL and why. */
+struct ledger	*ledger_open_ro(const char *path, char *reason, size_t);
+
+struct ledger_entry {
+	const char	*ca;		/* the CA key's SHA-1, hex */
+	const char	*serial;	/* upper-case hex */
+	const char	*txid;
+	const char	*subject;
+	int64_t		 not_after;
+	int64_t		 signed_at;
+};
+
+/* fn on each entry signed at since or later, oldest first, until it
+ * returns non-zero; 0, or -1 on a read error (reason says why). */
+int	 ledger_each(struct ledger *, int64_t since,
+	    int (*fn)(const struct ledger_entry *, void *), void *,
+	    char *reason, size_t);
+
+#endif
