@@ -414,17 +414,23 @@ cms_final(struct keyop *k, CMS_ContentInfo *cms, CMS_SignerInfo *si,
 	X509_ALGOR	*dig = NULL;
 	const EVP_MD	*md = NULL;
 	unsigned char	*der = NULL;
-	struct buf	 got = { 0 };
-	char		 reason[REASON_MAX];
+	struct buf	 got = { 0 }, frame = { 0 };
+	char		 reason[REASON_MAX], *content = NULL;
+	long		 clen = -1;
 	int		 len, rc = 0;
 
+	/* The attributes, then the content they sign: the signer checks
+	 * messageDigest against it, and what it is (sigwire.h). */
 	CMS_SignerInfo_get0_algs(si, NULL, NULL, &dig, NULL);
 	if (dig == NULL || (md = EVP_get_digestbyobj(dig->algorithm)) ==
 	    NULL || finish_attrs(cms, si, md, data) != 0 ||
-	    (len = attrs_der(si, &der)) <= 0)
+	    (len = attrs_der(si, &der)) <= 0 ||
+	    (clen = BIO_get_mem_data(data, &content)) < 0 ||
+	    buf_append(&frame, der, (size_t)len) != 0 ||
+	    (clen > 0 && buf_append(&frame, content, (size_t)clen) != 0))
 		snprintf(reason, sizeof(reason), "cannot build the signed "
 		    "attributes");
-	else if (ask(r, SIGWIRE_SIGN_CMS, md, 0, der, (size_t)len, &got,
+	else if (ask(r, SIGWIRE_SIGN_CMS, md, 0, frame.p, frame.len, &got,
 	    reason, sizeof(reason)) != 0)
 		;
 	else if (got.len > INT_MAX || !verifies(r->cert, md, der,
@@ -435,6 +441,7 @@ cms_final(struct keyop *k, CMS_ContentInfo *cms, CMS_SignerInfo *si,
 	else
 		rc = 1;
 	OPENSSL_free(der);
+	buf_free(&frame);
 	buf_free(&got);
 	return rc ? rc : failed(r, "CMS", reason);
 }

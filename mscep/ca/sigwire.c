@@ -2,6 +2,7 @@
 #include "ca/sigwire.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -292,4 +293,22 @@ sigwire_write(int fd, const struct buf *body, int timeout_ms, char *reason,
 		off += (size_t)put;
 	}
 	return 0;
+}
+
+size_t
+sigwire_cms_split(const unsigned char *der, size_t len)
+{
+	const unsigned char	*p = der;
+	long			 body;
+	int			 tag, xclass, rc;
+
+	if (len == 0 || len > LONG_MAX)
+		return 0;
+	rc = ASN1_get_object(&p, &body, &tag, &xclass, (long)len);
+	/* 0x80: an error; 0x21: constructed, indefinite length (not DER). */
+	if ((rc & 0x80) || rc != V_ASN1_CONSTRUCTED || tag != V_ASN1_SET ||
+	    xclass != V_ASN1_UNIVERSAL || body < 0 ||
+	    (size_t)body > len - (size_t)(p - der))
+		return 0;
+	return (size_t)(p - der) + (size_t)body;
 }

@@ -12,7 +12,10 @@
  * it and refuse it; the answer is the same object signed. For the RA's
  * CMS signature (CertRep, GetNextCACert) it is the SignerInfo's signed
  * attributes, the DER SET OF Attribute that CMS signs (RFC 5652 5.4),
- * and the answer is the signature. For a decryption it is the request's
+ * followed by the content they sign (the eContent's octets: a CertRep's
+ * pkcsPKIEnvelope or nothing, GetNextCACert's certificates), so the
+ * signer can check that messageDigest is that content's and what the
+ * content is; the answer is the signature. For a decryption it is the request's
  * pkcsPKIEnvelope, an EnvelopedData, and the answer its content. For the
  * Intune client assertion it is the JWT's signing input (ASCII, not DER),
  * and the answer the RS256 signature. Nothing
@@ -28,7 +31,7 @@
 
 #include "util/util.h"
 
-#define SIGWIRE_VERSION		1
+#define SIGWIRE_VERSION		2	/* 2: CMS content sent */
 #define SIGWIRE_MAX		(4 * 1024 * 1024)	/* a CRL of ~60000
 							   entries */
 #define SIGWIRE_TXID_MAX	128	/* SCEP transactionID, printable */
@@ -86,6 +89,9 @@ int	 sigwire_attrs_i2d(const STACK_OF(X509_ATTRIBUTE) *,
 	    unsigned char **out);
 STACK_OF(X509_ATTRIBUTE) *sigwire_attrs_d2i(const unsigned char *, size_t);
 void	 sigwire_attrs_free(STACK_OF(X509_ATTRIBUTE) *);
+/* Where a SIGWIRE_SIGN_CMS request's attributes end and their content
+ * begins: the length of the leading DER SET, or 0 when there is none. */
+size_t	 sigwire_cms_split(const unsigned char *, size_t);
 
 /*
  * One frame on a stream socket, each within timeout_ms (total): the

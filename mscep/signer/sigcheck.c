@@ -6,11 +6,13 @@
 #include "util/cert.h"
 #include "util/util.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
@@ -584,4 +586,49 @@ sigcheck_cms(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
 	}
 	return *certrep && !certrep_ok(attrs, seen, txid, reason, rlen) ?
 	    -1 : 0;
+}
+
+int
+sigcheck_cms_content(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
+    int certrep, const unsigned char *content, size_t clen, char *reason,
+    size_t rlen)
+{
+	const unsigned char	*p = content;
+	unsigned char		 d[EVP_MAX_MD_SIZE];
+	unsigned int		 n = 0;
+	ASN1_TYPE		*dig, *status;
+	CMS_ContentInfo		*env = NULL;
+	int			 ok;
+
+	dig = one_value(X509at_get_attr(attrs, X509at_get_attr_by_NID(attrs,
+	    NID_pkcs9_messageDigest, -1)), V_ASN1_OCTET_STRING);
+	if (dig == NULL || EVP_Digest(content, clen, d, &n, md, NULL) != 1 ||
+	    ASN1_STRING_length(dig->value.octet_string) != (int)n ||
+	    memcmp(ASN1_STRING_get0_data(dig->value.octet_string), d, n) !=
+	    0) {
+		snprintf(reason, rlen, "messageDigest is not the digest of "
+		    "the content sent");
+		return -1;
+	}
+	if (!certrep)
+		return 0;
+	status = one_value(X509at_get_attr(attrs, X509at_get_attr_by_OBJ(
+	    attrs, scep_attr_oid(ATTR_PKI_STATUS), -1)),
+	    V_ASN1_PRINTABLESTRING);
+	if (status == NULL || !text_is(status, "0")) {
+		if (clen == 0)
+			return 0;
+		snprintf(reason, rlen, "a FAILURE or PENDING CertRep with "
+		    "content (RFC 8894 3.3.2: none)");
+		return -1;
+	}
+	ok = clen > 0 && clen <= LONG_MAX && (env = d2i_CMS_ContentInfo(NULL,
+	    &p, (long)clen)) != NULL && p == content + clen &&
+	    OBJ_obj2nid(CMS_get0_type(env)) == NID_pkcs7_enveloped;
+	CMS_ContentInfo_free(env);
+	ERR_clear_error();
+	if (!ok)
+		snprintf(reason, rlen, "a SUCCESS CertRep whose content is not "
+		    "one DER EnvelopedData");
+	return ok ? 0 : -1;
 }

@@ -48,5 +48,16 @@ int	 sigcheck_ocsp(X509 *ca, X509 *responder, OCSP_BASICRESP *,
  */
 int	 sigcheck_cms(STACK_OF(X509_ATTRIBUTE) *, const EVP_MD *,
 	    const char *txid, int *certrep, char *reason, size_t);
+/*
+ * The content those attributes sign, sent beside them (sigwire.h):
+ * messageDigest must be its digest with md, and a CertRep's must be what
+ * its pkiStatus says (RFC 8894 3.3.2): one DER EnvelopedData for
+ * SUCCESS, nothing for FAILURE and PENDING. Without it the RA key would
+ * sign CertRep attributes over any content, another CA's certificates
+ * included. 0, or -1 and why.
+ */
+int	 sigcheck_cms_content(STACK_OF(X509_ATTRIBUTE) *, const EVP_MD *,
+	    int certrep, const unsigned char *content, size_t, char *reason,
+	    size_t);
 
 #endif

@@ -355,38 +355,22 @@ out:
 	return rc;
 }
 
-/*
- * CertRep's or GetNextCACert's signed attributes (sigcheck_cms), signed
- * as they were parsed with the RA signing key (the CA key in CA-direct
- * mode); the answer is the bare signature.
- */
-/* GetNextCACert's attributes: its content is next/'s certificates
- * (nextca.c), which the signer builds again; messageDigest must be
- * theirs, or a worker could have any CA's certificates signed as the
- * next one. */
+/* GetNextCACert's content must be next/'s certificates (nextca.c), which
+ * the signer builds again: a worker could otherwise have any CA's
+ * certificates signed as the next one. */
 static int
-nextca_matches(struct signer *s, STACK_OF(X509_ATTRIBUTE) *attrs,
-    const EVP_MD *md, char *reason, size_t rlen)
+nextca_matches(struct signer *s, const unsigned char *content, size_t clen,
+    char *reason, size_t rlen)
 {
 	struct buf	 inner = { 0 };
-	unsigned char	 dig[EVP_MAX_MD_SIZE];
-	unsigned int	 n = 0;
-	X509_ATTRIBUTE	*a;
-	ASN1_TYPE	*v = NULL;
 	int		 have, ok = 0;
 
-	if ((a = X509at_get_attr(attrs, X509at_get_attr_by_NID(attrs,
-	    NID_pkcs9_messageDigest, -1))) != NULL)
-		v = X509_ATTRIBUTE_get0_type(a, 0);
 	if ((have = nextca_content(&s->cfg, &s->ra, &inner, reason,
 	    rlen)) == 0)
 		snprintf(reason, rlen, "GetNextCACert's attributes, and no "
 		    "next CA prepared");
-	else if (have > 0 && v != NULL && v->type == V_ASN1_OCTET_STRING &&
-	    EVP_Digest(inner.p, inner.len, dig, &n, md, NULL) == 1 &&
-	    ASN1_STRING_length(v->value.octet_string) == (int)n &&
-	    memcmp(ASN1_STRING_get0_data(v->value.octet_string), dig, n) ==
-	    0)
+	else if (have > 0 && inner.len == clen && memcmp(inner.p, content,
+	    clen) == 0)
 		ok = 1;
 	else if (have > 0)
 		snprintf(reason, rlen, "GetNextCACert's attributes for a "
@@ -395,6 +379,11 @@ nextca_matches(struct signer *s, STACK_OF(X509_ATTRIBUTE) *attrs,
 	return ok;
 }
 
+/*
+ * CertRep's or GetNextCACert's signed attributes (sigcheck_cms) and the
+ * content they sign (sigcheck_cms_content), signed as they were parsed
+ * with the RA signing key; the answer is the bare signature.
+ */
 static int
 do_cms(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
     struct buf *out, char *what, size_t wlen, char *reason, size_t rlen)
@@ -402,15 +391,19 @@ do_cms(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 	STACK_OF(X509_ATTRIBUTE)	*attrs;
 	EVP_MD_CTX			*ctx = NULL;
 	unsigned char			*der = NULL, *sig = NULL;
-	size_t				 slen = 0;
+	size_t				 slen = 0, alen;
 	int				 len = 0, certrep, rc = SIGWIRE_ERROR;
 
-	if ((attrs = sigwire_attrs_d2i(q->der, q->der_len)) == NULL) {
+	if ((alen = sigwire_cms_split(q->der, q->der_len)) == 0 ||
+	    (attrs = sigwire_attrs_d2i(q->der, alen)) == NULL) {
 		snprintf(reason, rlen, "not one DER SET OF Attribute");
 		return SIGWIRE_ERROR;
 	}
 	if (sigcheck_cms(attrs, md, q->txid, &certrep, reason, rlen) != 0 ||
-	    (!certrep && !nextca_matches(s, attrs, md, reason, rlen)))
+	    sigcheck_cms_content(attrs, md, certrep, q->der + alen,
+	    q->der_len - alen, reason, rlen) != 0 ||
+	    (!certrep && !nextca_matches(s, q->der + alen, q->der_len - alen,
+	    reason, rlen)))
 		rc = SIGWIRE_REFUSED;
 	else if (snprintf(what, wlen, "%s", certrep ? "certrep" :
 	    "nextca") < 0 || (len = sigwire_attrs_i2d(attrs, &der)) <= 0 ||

@@ -224,6 +224,8 @@ refused "... garbage as a certificate" cert garbage.der \
     '^failed: not one DER certificate'
 refused "... signed attributes that are no CertRep's (signedData)" cms \
     cms-signeddata.der '^refused: signed attributes without contentType id-data'
+refused "... a SUCCESS CertRep over the CA's certificates, not an envelope" \
+    cms cms-certrep-certs.der '^refused: a SUCCESS CertRep whose content is not one DER EnvelopedData'
 refused "... garbage as signed attributes" cms garbage.der \
     '^failed: not one DER SET OF Attribute'
 refused "... garbage to decrypt" decrypt garbage.der \

@@ -24,7 +24,8 @@
  *          the subjectKeyIdentifier of its own key and notBefore now; a
  *          CRL (type 2) the issuer, its authorityKeyIdentifier,
  *          thisUpdate now and nextUpdate in an hour; CMS signed
- *          attributes (type 4) a signingTime of now.
+ *          attributes (type 4, the content they sign after them) a
+ *          signingTime of now and the content's messageDigest.
  * The answer must decode as one (sigwire_resp_decode). A certificate the
  * signer signed must verify against the CA, be issued by it, and be no
  * CA (basicConstraints cA, keyCertSign or cRLSign): that is what the
@@ -174,24 +175,35 @@ fix_crl(const uint8_t *p, size_t len, struct buf *out)
 	return n > 0 ? 0 : -1;
 }
 
-/* Signed attributes as a worker signs them now. */
+/* Signed attributes as a worker signs them now, over the content after
+ * them (sigwire.h): signingTime now, messageDigest the content's. */
 static int
-fix_attrs(const uint8_t *p, size_t len, struct buf *out)
+fix_attrs(const uint8_t *p, size_t len, int md_nid, struct buf *out)
 {
-	STACK_OF(X509_ATTRIBUTE) *attrs = sigwire_attrs_d2i(p, len);
+	size_t		 alen = sigwire_cms_split(p, len);
+	STACK_OF(X509_ATTRIBUTE) *attrs = alen > 0 ?
+	    sigwire_attrs_d2i(p, alen) : NULL;
 	ASN1_TIME	*now = X509_gmtime_adj(NULL, 0);
-	unsigned char	*der = NULL;
+	unsigned char	*der = NULL, dig[EVP_MAX_MD_SIZE];
+	unsigned int	 dlen = 0;
 	int		 i, n = -1;
 
-	if (attrs != NULL && now != NULL) {
+	if (attrs != NULL && now != NULL && EVP_Digest(p + alen, len - alen,
+	    dig, &dlen, EVP_get_digestbynid(md_nid), NULL) == 1) {
 		while ((i = X509at_get_attr_by_NID(attrs,
 		    NID_pkcs9_signingTime, -1)) >= 0)
+			X509_ATTRIBUTE_free(X509at_delete_attr(attrs, i));
+		while ((i = X509at_get_attr_by_NID(attrs,
+		    NID_pkcs9_messageDigest, -1)) >= 0)
 			X509_ATTRIBUTE_free(X509at_delete_attr(attrs, i));
 		if (X509at_add1_attr_by_NID(&attrs, NID_pkcs9_signingTime,
 		    V_ASN1_UTCTIME, ASN1_STRING_get0_data(now),
 		    ASN1_STRING_length(now)) != NULL &&
+		    X509at_add1_attr_by_NID(&attrs, NID_pkcs9_messageDigest,
+		    V_ASN1_OCTET_STRING, dig, (int)dlen) != NULL &&
 		    (n = sigwire_attrs_i2d(attrs, &der)) > 0 &&
-		    buf_append(out, der, (size_t)n) != 0)
+		    (buf_append(out, der, (size_t)n) != 0 ||
+		    buf_append(out, p + alen, len - alen) != 0))
 			n = -1;
 	}
 	OPENSSL_free(der);
@@ -256,7 +268,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else if ((type == SIGWIRE_SIGN_CERT ? fix_cert(data + 1,
 		    size - 1, &der) : type == SIGWIRE_SIGN_CRL ?
 		    fix_crl(data + 1, size - 1, &der) : fix_attrs(data + 1,
-		    size - 1, &der)) != 0)
+		    size - 1, q.md_nid, &der)) != 0)
 			goto out;
 		else
 			q.der = der.p, q.der_len = der.len;

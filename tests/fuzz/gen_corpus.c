@@ -951,7 +951,7 @@ signer_seeds(void)
 	const struct template	*t;
 	struct sigwire_req	 q = { .type = SIGWIRE_SIGN_CERT,
 	    .role = KEYOP_CA, .md_nid = NID_sha256, .txid = "seed" };
-	struct buf		 frame = { 0 }, env = { 0 };
+	struct buf		 frame = { 0 }, env = { 0 }, cms = { 0 };
 	EVP_PKEY		*k = key("rsa:2048");
 	X509_REQ		*csr = make_csr(k, "device-1", "Example",
 	    "digitalSignature, keyEncipherment", "DNS:device-1.example.com",
@@ -962,6 +962,7 @@ signer_seeds(void)
 	ASN1_TIME		*now = X509_gmtime_adj(NULL, 0);
 	ASN1_OBJECT		*data = OBJ_nid2obj(NID_pkcs7_data);
 	unsigned char		*der = NULL, dig[32] = { 0 }, nonce[16] = { 0 };
+	unsigned char		 flags;
 	char			 reason[REASON_MAX];
 	int			 len;
 
@@ -1015,6 +1016,22 @@ signer_seeds(void)
 	    (const unsigned char *)"inner", 5, &env) != 0)
 		fail("envelope");
 	seed("signer", "decrypt", "\x05", 1, env.p, env.len);
+	/* A SUCCESS CertRep's, its content (an envelope) after them. */
+	X509_ATTRIBUTE_free(X509at_delete_attr(attrs, X509at_get_attr_by_OBJ(
+	    attrs, scep_attr_oid(ATTR_FAIL_INFO), -1)));
+	X509_ATTRIBUTE_free(X509at_delete_attr(attrs, X509at_get_attr_by_OBJ(
+	    attrs, scep_attr_oid(ATTR_PKI_STATUS), -1)));
+	X509at_add1_attr_by_OBJ(&attrs, scep_attr_oid(ATTR_PKI_STATUS),
+	    V_ASN1_PRINTABLESTRING, (const unsigned char *)"0", 1);
+	der = NULL;
+	if ((len = sigwire_attrs_i2d(attrs, &der)) <= 0 ||
+	    buf_append(&cms, der, (size_t)len) != 0 ||
+	    buf_append(&cms, env.p, env.len) != 0)
+		fail("cms-certrep-success");
+	OPENSSL_free(der);
+	flags = SIGWIRE_SIGN_CMS | 0x40;
+	seed("signer", "cms-certrep-success", &flags, 1, cms.p, cms.len);
+	buf_free(&cms);
 	buf_free(&env);
 	buf_free(&frame);
 	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);

@@ -11,13 +11,16 @@ fresh.der and reuse.der (CERT valid from a minute ago, under a new
 serial and under CERT's own),
 cms-signeddata.der (CMS signed attributes of content type signedData,
 not CertRep's id-data), cms-nextca.der (GetNextCACert's, signed now, for
-a content of zeros) and garbage.der."""
+a content of zeros), cms-certrep-certs.der (a SUCCESS CertRep's over a
+certificates-only SignedData, not an envelope) and garbage.der. The CMS
+ones end with the content their messageDigest names (sigwire.h)."""
 import datetime
 import os
 import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -102,15 +105,36 @@ def main():
                  tlv(0x17, b"261205000000Z"))
     files["cms-signeddata.der"] = tlv(0x31, b"".join(sorted(
         [ctype, digest, stime])))
-    # GetNextCACert's: contentType id-data, signed now, but the digest of
-    # no next CA's certificates.
+    # GetNextCACert's: contentType id-data, signed now, sent with the
+    # content they sign (sigwire.h), 64 zero bytes: no next CA's
+    # certificates.
     now = datetime.datetime.now(datetime.timezone.utc)
-    files["cms-nextca.der"] = tlv(0x31, b"".join(sorted([
-        attr(bytes.fromhex("2a864886f70d010903"),
-             tlv(0x06, bytes.fromhex("2a864886f70d010701"))),
-        digest,
-        attr(bytes.fromhex("2a864886f70d010905"),
-             tlv(0x17, now.strftime("%y%m%d%H%M%SZ").encode()))])))
+    data_type = attr(bytes.fromhex("2a864886f70d010903"),
+                     tlv(0x06, bytes.fromhex("2a864886f70d010701")))
+    signed_now = attr(bytes.fromhex("2a864886f70d010905"),
+                      tlv(0x17, now.strftime("%y%m%d%H%M%SZ").encode()))
+
+    def digest_of(content):
+        h = hashes.Hash(hashes.SHA256())
+        h.update(content)
+        return attr(bytes.fromhex("2a864886f70d010904"),
+                    tlv(0x04, h.finalize()))
+
+    zeros = bytes(64)
+    files["cms-nextca.der"] = tlv(0x31, b"".join(sorted(
+        [data_type, digest_of(zeros), signed_now]))) + zeros
+    # A SUCCESS CertRep for transaction "forged" (sigwire_ask.py's) over
+    # the CA's certificate as a certificates-only SignedData, what a
+    # lenient GetNextCACert client might take: not an envelope.
+    certs = pkcs7.serialize_certificates([ca], serialization.Encoding.DER)
+
+    def scep(oid_arc, tag, value):   # 2.16.840.1.113733.1.9.<arc>
+        return attr(bytes.fromhex("6086480186f8450109") + bytes([oid_arc]),
+                    tlv(tag, value))
+    files["cms-certrep-certs.der"] = tlv(0x31, b"".join(sorted([
+        data_type, digest_of(certs), signed_now,
+        scep(2, 0x13, b"3"), scep(3, 0x13, b"0"), scep(7, 0x13, b"forged"),
+        scep(5, 0x04, bytes(16))]))) + certs
     for name, der in files.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(der)

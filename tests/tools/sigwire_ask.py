@@ -8,6 +8,7 @@ import socket
 import struct
 import sys
 
+VERSION = 2    # sigwire.h SIGWIRE_VERSION
 TYPES = {"cert": 1, "crl": 2, "cms": 4, "decrypt": 5, "jwt": 6}
 NID_SHA256 = 672
 ROLES = {"ca": 0, "ra-sign": 1, "ra-enc": 2, "intune": 5}
@@ -38,7 +39,7 @@ def main():
         der = open(sys.argv[3], "rb").read()
         txid = b"forged"
         role = sys.argv[4] if len(sys.argv) > 4 else OWN_ROLE[sys.argv[2]]
-        body = struct.pack(">BBBBII", 1, TYPES[sys.argv[2]], ROLES[role],
+        body = struct.pack(">BBBBII", VERSION, TYPES[sys.argv[2]], ROLES[role],
                            len(txid), NID_SHA256, 0) + txid + der
         s.sendall(struct.pack(">I", len(body)) + body)
     head = recv_all(s, 4)

@@ -124,7 +124,11 @@ test_wire_hostile(void)
 	    reason, sizeof(reason)), -1);
 	/* Another version; a digest NID with the top bit set. */
 	body[3] = 0;
-	body[0] = 2;
+	body[0] = SIGWIRE_VERSION + 1;
+	CU_ASSERT_EQUAL(sigwire_req_decode(body, sizeof(body), &d, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "version") != NULL);
+	body[0] = SIGWIRE_VERSION - 1;	/* before the CMS content went */
 	CU_ASSERT_EQUAL(sigwire_req_decode(body, sizeof(body), &d, reason,
 	    sizeof(reason)), -1);
 	CU_ASSERT(strstr(reason, "version") != NULL);
@@ -530,6 +534,98 @@ test_refusals_cms(void)
 	CU_ASSERT_EQUAL(cms_check(16, 0, 3600, NULL, reason, sizeof(reason)),
 	    -1);
 	CU_ASSERT(strstr(reason, "signingTime") != NULL);
+}
+
+/* "inner" enveloped to cert with AES-128, as DER into out; -1 if not. */
+static int
+test_envelope(X509 *cert, struct buf *out)
+{
+	STACK_OF(X509)	*to = sk_X509_new_null();
+	BIO		*in = BIO_new_mem_buf("inner", 5);
+	CMS_ContentInfo	*cms = NULL;
+	unsigned char	*der = NULL;
+	int		 len = -1;
+
+	if (to != NULL && in != NULL && sk_X509_push(to, cert) > 0 &&
+	    (cms = CMS_encrypt(to, in, EVP_aes_128_cbc(), CMS_BINARY)) !=
+	    NULL)
+		len = i2d_CMS_ContentInfo(cms, &der);
+	if (len > 0 && buf_append(out, der, (size_t)len) != 0)
+		len = -1;
+	OPENSSL_free(der);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	sk_X509_free(to);
+	return len > 0 ? 0 : -1;
+}
+
+/* certrep_attrs' with messageDigest that of content, then
+ * sigcheck_cms_content. */
+static int
+content_check(const char *fail, const unsigned char *content, size_t clen,
+    const unsigned char *digested, size_t dlen, char *reason, size_t rlen)
+{
+	STACK_OF(X509_ATTRIBUTE) *a = certrep_attrs(16, 16, 0, fail);
+	unsigned char	 dig[EVP_MAX_MD_SIZE];
+	unsigned int	 n = 0;
+	int		 i, certrep = 0, rc = -2;
+
+	if (a != NULL && EVP_Digest(digested, dlen, dig, &n, EVP_sha256(),
+	    NULL) == 1 && (i = X509at_get_attr_by_NID(a,
+	    NID_pkcs9_messageDigest, -1)) >= 0) {
+		X509_ATTRIBUTE_free(X509at_delete_attr(a, i));
+		if (X509at_add1_attr_by_NID(&a, NID_pkcs9_messageDigest,
+		    V_ASN1_OCTET_STRING, dig, (int)n) != NULL &&
+		    sigcheck_cms(a, EVP_sha256(), "T1", &certrep, reason,
+		    rlen) == 0)
+			rc = sigcheck_cms_content(a, EVP_sha256(), certrep,
+			    content, clen, reason, rlen);
+	}
+	sk_X509_ATTRIBUTE_pop_free(a, X509_ATTRIBUTE_free);
+	return rc;
+}
+
+/*
+ * What the RA key signs CertRep attributes over: the content sent with
+ * them, which messageDigest must name; for SUCCESS one EnvelopedData,
+ * for FAILURE nothing. A certificates-only SignedData (what a lenient
+ * GetNextCACert client might take for a next CA) is refused.
+ */
+static void
+test_refusals_cms_content(void)
+{
+	struct buf	 env = { 0 }, certs = { 0 };
+	X509		*ca = fx.ra.ca;
+	char		 reason[REASON_MAX] = "";
+
+	CU_ASSERT_EQUAL_FATAL(test_envelope(fx.ra.enc_cert, &env), 0);
+	CU_ASSERT_EQUAL(content_check(NULL, env.p, env.len, env.p, env.len,
+	    reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(content_check("2", NULL, 0, NULL, 0, reason,
+	    sizeof(reason)), 0);
+	/* The digest of other bytes than those sent. */
+	CU_ASSERT_EQUAL(content_check(NULL, env.p, env.len, env.p,
+	    env.len - 1, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "messageDigest is not the digest") != NULL);
+	/* FAILURE with a content, SUCCESS without, or with a trailing byte. */
+	CU_ASSERT_EQUAL(content_check("2", env.p, env.len, env.p, env.len,
+	    reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "FAILURE or PENDING CertRep with content")
+	    != NULL);
+	CU_ASSERT_EQUAL(content_check(NULL, NULL, 0, NULL, 0, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "not one DER EnvelopedData") != NULL);
+	CU_ASSERT_EQUAL(buf_append(&env, "", 1), 0);
+	CU_ASSERT_EQUAL(content_check(NULL, env.p, env.len, env.p, env.len,
+	    reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "not one DER EnvelopedData") != NULL);
+	/* The CA's certificate as a certificates-only SignedData. */
+	CU_ASSERT_EQUAL_FATAL(certrep_certs_only(&ca, 1, &certs), 0);
+	CU_ASSERT_EQUAL(content_check(NULL, certs.p, certs.len, certs.p,
+	    certs.len, reason, sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "not one DER EnvelopedData") != NULL);
+	buf_free(&certs);
+	buf_free(&env);
 }
 
 /* A signer child of the INI ini answering n connections on path. */
@@ -939,6 +1035,8 @@ register_signer(void)
 	    "times", test_refusals_extensions) ||
 	    !CU_add_test(s, "refused: CertRep attributes with room to spare",
 	    test_refusals_cms) ||
+	    !CU_add_test(s, "refused: CertRep attributes over any content",
+	    test_refusals_cms_content) ||
 	    !CU_add_test(s, "refused: CRLs not of now or for too long",
 	    test_refusals_crl) ||
 	    !CU_add_test(s, "signed through keyops_remote", test_remote) ||
