@@ -8,6 +8,7 @@
 #include "ca/crl.h"
 #include "store/events.h"
 #include "ca/issue.h"
+#include "ca/keyops.h"
 #include "ca/ra.h"
 #include "store/store.h"
 #include "util/cert.h"
@@ -683,6 +684,8 @@ admin_cmd_approve(const struct config *cfg, int argc, char *argv[])
 	}
 	ex.sid = h.sid;
 	ex.subject = h.subject;
+	/* The signer logs and records it under the held transaction. */
+	keyop_set_context(ra.ca_op, h.txid);
 	if (issue_sign_ex(cfg, t, &ra, h.csr, &ex, &x, reason,
 	    sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: request %lld: %s\n",

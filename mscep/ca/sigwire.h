@@ -32,8 +32,10 @@
 #include "util/util.h"
 
 #define SIGWIRE_VERSION		2	/* 2: CMS content sent */
-#define SIGWIRE_MAX		(4 * 1024 * 1024)	/* a CRL of ~60000
-							   entries */
+#define SIGWIRE_MAX		(8 * 1024 * 1024)	/* a CRL of ~120000
+							   entries, or GetCRL's
+							   CertRep enveloping
+							   one of ~60000 */
 #define SIGWIRE_TXID_MAX	128	/* SCEP transactionID, printable */
 #define SIGWIRE_REQ_HEAD	12
 #define SIGWIRE_RESP_HEAD	2

@@ -313,8 +313,9 @@ const struct config_key config_keys[] = {
 	{ "Signer", "Ledger", CONFIG_PATH, "signer/signed.db",
 	    CFG(signer_ledger), .parse = parse_state_file, .help = "the "
 	    "signer's record of every certificate it signed (a SQLite file "
-	    "only it opens; relative to StateDir): a serial signed before "
-	    "is refused" },
+	    "only it opens, in a folder no other user owns or can write, "
+	    "nor any above it; relative to StateDir): a serial signed "
+	    "before is refused" },
 
 	/* [Audit]: the audit stream, one JSON line per security event. */
 	{ "Audit", "Target", CONFIG_TEXT, "syslog", CFG(audit),

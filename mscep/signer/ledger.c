@@ -25,20 +25,23 @@ static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=NORMAL;"
 	"CREATE TABLE IF NOT EXISTS signed ("
+	/* Upper-case hex, as the store has it: one serial for every CA
+	 * generation, as the store keys certificates by serial alone. */
+	" serial TEXT NOT NULL PRIMARY KEY,"
 	" ca TEXT NOT NULL,"		/* the CA key's SHA-1, hex */
-	" serial TEXT NOT NULL,"	/* upper-case hex, as the store has it */
+	" key_id TEXT NOT NULL,"	/* the certified key's SHA-1, hex */
 	" txid TEXT NOT NULL,"
 	" subject TEXT NOT NULL,"
 	" not_after INTEGER NOT NULL,"
-	" signed_at INTEGER NOT NULL,"
-	" PRIMARY KEY (ca, serial)) WITHOUT ROWID;";
+	" signed_at INTEGER NOT NULL) WITHOUT ROWID;";
 
 static const char claim_sql[] =
-	"INSERT INTO signed (ca, serial, txid, subject, not_after, signed_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+	"INSERT INTO signed (serial, ca, key_id, txid, subject, not_after,"
+	" signed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO"
+	" NOTHING";
 
 static const char holder_sql[] =
-	"SELECT txid, signed_at FROM signed WHERE ca = ?1 AND serial = ?2";
+	"SELECT txid, signed_at FROM signed WHERE serial = ?1";
 
 struct ledger {
 	sqlite3		*db;
@@ -46,24 +49,67 @@ struct ledger {
 	sqlite3_stmt	*holder;
 };
 
-/* The folder of path, made 0700 when missing (the signer's own). */
+/*
+ * The ledger's folder, made 0700 when missing, then it and each folder
+ * above it owned by root or by this user and writable by no one else (a
+ * sticky folder such as /tmp aside): whoever could rename one could put
+ * an empty ledger in its place, and every serial would be new again.
+ * The folder's real path into dir.
+ */
 static int
-make_folder(const char *path)
+safe_folder(const char *path, char *dir, size_t dlen, char *reason,
+    size_t rlen)
 {
-	char	 dir[PATH_MAX];
-	char	*slash;
+	char		 want[PATH_MAX], up[PATH_MAX];
+	char		*slash;
+	struct stat	 sb;
+	uid_t		 me = geteuid();
 
-	util_strlcpy(dir, path, sizeof(dir));
-	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
-		return 0;
-	*slash = '\0';
-	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
+	util_strlcpy(want, path, sizeof(want));
+	if ((slash = strrchr(want, '/')) == NULL)
+		util_strlcpy(want, ".", sizeof(want));
+	else if (slash == want)
+		want[1] = '\0';
+	else
+		*slash = '\0';
+	if ((mkdir(want, 0700) != 0 && errno != EEXIST) ||
+	    realpath(want, dir) == NULL || strlen(dir) >= dlen) {
+		snprintf(reason, rlen, "[Signer] Ledger %s: its folder: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	util_strlcpy(up, dir, sizeof(up));
+	for (;;) {
+		if (stat(up, &sb) != 0) {
+			snprintf(reason, rlen, "[Signer] Ledger %s: %s: %s",
+			    path, up, strerror(errno));
+			return -1;
+		}
+		if ((sb.st_uid != 0 && sb.st_uid != me) ||
+		    ((sb.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    !(sb.st_mode & S_ISVTX))) {
+			snprintf(reason, rlen, "[Signer] Ledger %s: %s is "
+			    "owned or writable by another user, who could "
+			    "replace the ledger (give it a folder of the "
+			    "signer's own, as /var/lib/mscep-signer)", path,
+			    up);
+			return -1;
+		}
+		if (strcmp(up, "/") == 0)
+			return 0;
+		if ((slash = strrchr(up, '/')) == up)
+			up[1] = '\0';
+		else
+			*slash = '\0';
+	}
 }
 
 struct ledger *
 ledger_open(const char *path, int busy_ms, char *reason, size_t rlen)
 {
 	struct ledger	*l;
+	char		 dir[PATH_MAX], real[PATH_MAX + 256];
+	const char	*base = strrchr(path, '/');
 	mode_t		 old;
 	int		 rc;
 
@@ -71,14 +117,17 @@ ledger_open(const char *path, int busy_ms, char *reason, size_t rlen)
 		snprintf(reason, rlen, "out of memory");
 		return NULL;
 	}
-	if (make_folder(path) != 0) {
-		snprintf(reason, rlen, "[Signer] Ledger %s: cannot make its "
-		    "folder: %s", path, strerror(errno));
+	/* ":memory:", for the fuzzer: no folder. */
+	if (strcmp(path, ":memory:") == 0)
+		util_strlcpy(real, path, sizeof(real));
+	else if (safe_folder(path, dir, sizeof(dir), reason, rlen) != 0) {
 		free(l);
 		return NULL;
-	}
+	} else
+		snprintf(real, sizeof(real), "%s/%s", dir, base != NULL ?
+		    base + 1 : path);
 	old = umask(077);
-	rc = sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE |
+	rc = sqlite3_open_v2(real, &l->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	umask(old);
 	if (rc != SQLITE_OK ||
@@ -91,6 +140,14 @@ ledger_open(const char *path, int busy_ms, char *reason, size_t rlen)
 		snprintf(reason, rlen, "[Signer] Ledger %s: %s (the signer's "
 		    "user must be able to write its folder)", path,
 		    l->db != NULL ? sqlite3_errmsg(l->db) : "cannot open");
+		ledger_close(l);
+		return NULL;
+	}
+	/* SQLite falls back to read only when it may not write the file:
+	 * then no certificate could be recorded, so none signed. */
+	if (sqlite3_db_readonly(l->db, "main") != 0) {
+		snprintf(reason, rlen, "[Signer] Ledger %s: not writable by "
+		    "the signer's user", path);
 		ledger_close(l);
 		return NULL;
 	}
@@ -130,7 +187,7 @@ ledger_each(struct ledger *l, int64_t since,
 	int			 rc;
 
 	if (sqlite3_prepare_v2(l->db, "SELECT ca, serial, txid, subject, "
-	    "not_after, signed_at FROM signed WHERE signed_at >= ?1 "
+	    "not_after, signed_at, key_id FROM signed WHERE signed_at >= ?1 "
 	    "ORDER BY signed_at, serial", -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_bind_int64(q, 1, since) != SQLITE_OK) {
 		snprintf(reason, rlen, "ledger: %s", sqlite3_errmsg(l->db));
@@ -144,8 +201,9 @@ ledger_each(struct ledger *l, int64_t since,
 		e.subject = (const char *)sqlite3_column_text(q, 3);
 		e.not_after = sqlite3_column_int64(q, 4);
 		e.signed_at = sqlite3_column_int64(q, 5);
+		e.key_id = (const char *)sqlite3_column_text(q, 6);
 		if (e.ca == NULL || e.serial == NULL || e.txid == NULL ||
-		    e.subject == NULL || fn(&e, arg) != 0)
+		    e.subject == NULL || e.key_id == NULL || fn(&e, arg) != 0)
 			break;
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -170,23 +228,20 @@ ledger_close(struct ledger *l)
 
 /* Who had the serial: its transaction and when, for the refusal. */
 static void
-holder(struct ledger *l, const char *ca, const char *serial, char *reason,
-    size_t rlen)
+holder(struct ledger *l, const char *serial, char *reason, size_t rlen)
 {
 	const unsigned char	*txid = NULL;
 	char			 when[32] = "?";
 
 	sqlite3_reset(l->holder);
-	if (sqlite3_bind_text(l->holder, 1, ca, -1, SQLITE_STATIC) ==
-	    SQLITE_OK && sqlite3_bind_text(l->holder, 2, serial, -1,
-	    SQLITE_STATIC) == SQLITE_OK && sqlite3_step(l->holder) ==
-	    SQLITE_ROW) {
+	if (sqlite3_bind_text(l->holder, 1, serial, -1, SQLITE_STATIC) ==
+	    SQLITE_OK && sqlite3_step(l->holder) == SQLITE_ROW) {
 		txid = sqlite3_column_text(l->holder, 0);
 		util_iso8601(sqlite3_column_int64(l->holder, 1), when,
 		    sizeof(when));
 	}
-	snprintf(reason, rlen, "serial %s already signed by this CA "
-	    "(transaction %s, %s)", serial, txid != NULL ?
+	snprintf(reason, rlen, "serial %s already signed (transaction %s, "
+	    "%s)", serial, txid != NULL ?
 	    (const char *)txid : "?", when);
 	sqlite3_reset(l->holder);
 }
@@ -195,11 +250,12 @@ int
 ledger_claim(struct ledger *l, X509 *ca, X509 *x, const char *txid,
     char *reason, size_t rlen)
 {
-	char	 keyid[41], serial[160];
+	char	 ca_id[41], key_id[41], serial[160];
 	char	*subject = NULL, *sans = NULL;
 	int	 rc = -1;
 
-	if (cert_key_id_hex(X509_get_X509_PUBKEY(ca), keyid) != 0 ||
+	if (cert_key_id_hex(X509_get_X509_PUBKEY(ca), ca_id) != 0 ||
+	    cert_key_id_hex(X509_get_X509_PUBKEY(x), key_id) != 0 ||
 	    cert_serial_hex(X509_get0_serialNumber(x), serial,
 	    sizeof(serial)) != 0 || issue_describe(x, &subject, &sans) != 0) {
 		snprintf(reason, rlen, "ledger: cannot describe the "
@@ -207,14 +263,15 @@ ledger_claim(struct ledger *l, X509 *ca, X509 *x, const char *txid,
 		goto out;
 	}
 	sqlite3_reset(l->claim);
-	if (sqlite3_bind_text(l->claim, 1, keyid, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_bind_text(l->claim, 2, serial, -1,
+	if (sqlite3_bind_text(l->claim, 1, serial, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(l->claim, 2, ca_id, -1,
 	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_text(l->claim, 3,
-	    txid, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(l->claim, 4, subject, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_bind_int64(l->claim, 5,
+	    key_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(l->claim, 4, txid, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(l->claim, 5, subject, -1,
+	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_int64(l->claim, 6,
 	    cert_time_epoch(X509_get0_notAfter(x))) != SQLITE_OK ||
-	    sqlite3_bind_int64(l->claim, 6, util_now()) != SQLITE_OK ||
+	    sqlite3_bind_int64(l->claim, 7, util_now()) != SQLITE_OK ||
 	    sqlite3_step(l->claim) != SQLITE_DONE) {
 		snprintf(reason, rlen, "ledger: cannot record serial %s: %s",
 		    serial, sqlite3_errmsg(l->db));
@@ -224,7 +281,7 @@ ledger_claim(struct ledger *l, X509 *ca, X509 *x, const char *txid,
 		rc = 0;
 	else {
 		rc = 1;
-		holder(l, keyid, serial, reason, rlen);
+		holder(l, serial, reason, rlen);
 	}
 out:
 	sqlite3_reset(l->claim);

@@ -1,12 +1,14 @@
 /*
- * ledger.h - the signer's own record of every certificate it signed:
- * which CA (its key identifier), which serial, for which transaction,
- * the subject and notAfter, when. A serial goes in before the CA key
- * signs, once per CA: the same serial asked for again is refused, so a
- * worker taken over cannot have a second certificate made under a serial
- * the store, the CRL and OCSP already know as another's. The file is a
- * SQLite database ([Signer] Ledger) only the signer opens; the workers'
- * store is theirs, and the ledger is what to compare it with.
+ * ledger.h - the signer's own record of every certificate it signed: the
+ * serial, which CA key signed it, which key it certifies, for which
+ * transaction, the subject and notAfter, when. A serial goes in before
+ * the CA key signs, once: the same serial asked for again is refused, so
+ * a worker taken over cannot have a second certificate made under a
+ * serial this signer has signed (serials from before the ledger, or from
+ * mscep-admin's own commands, it does not know). The file is a SQLite
+ * database ([Signer] Ledger) only the signer opens, in a folder nobody
+ * else can rename; the workers' store is theirs, and the ledger is what
+ * to compare it with (mscep-admin ledger).
  */
 #ifndef MSCEP_LEDGER_H
 #define MSCEP_LEDGER_H
@@ -18,17 +20,19 @@
 
 struct ledger;
 
-/* Opens or creates path (its folder made 0700, the file 0600), waiting
- * up to busy_ms for another signer's write; NULL and why. */
+/* Opens or creates path (its folder made 0700, the file 0600; the folder
+ * and those above it owned by root or this user and writable by no one
+ * else), waiting up to busy_ms for another signer's write; NULL and why,
+ * also when it could be opened read only. */
 struct ledger	*ledger_open(const char *path, int busy_ms, char *reason,
 		    size_t);
 void		 ledger_close(struct ledger *);
 
 /*
  * Records x, about to be signed by ca under transaction txid: 0 when its
- * serial is new for that CA; 1 when it was recorded before (reason names
- * the transaction that had it); -1 when it cannot be recorded (reason
- * says why): the caller signs only on 0.
+ * serial is new; 1 when it was recorded before (reason names the
+ * transaction that had it); -1 when it cannot be recorded (reason says
+ * why): the caller signs only on 0.
  */
 int	 ledger_claim(struct ledger *, X509 *ca, X509 *x, const char *txid,
 	    char *reason, size_t);
@@ -40,6 +44,7 @@ struct ledger	*ledger_open_ro(const char *path, char *reason, size_t);
 struct ledger_entry {
 	const char	*ca;		/* the CA key's SHA-1, hex */
 	const char	*serial;	/* upper-case hex */
+	const char	*key_id;	/* the certified key's SHA-1, hex */
 	const char	*txid;
 	const char	*subject;
 	int64_t		 not_after;

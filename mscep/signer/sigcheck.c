@@ -598,7 +598,10 @@ sigcheck_cms_content(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
 	unsigned int		 n = 0;
 	ASN1_TYPE		*dig, *status;
 	CMS_ContentInfo		*env = NULL;
-	int			 ok;
+	STACK_OF(X509)		*certs = NULL;
+	STACK_OF(X509_CRL)	*crls = NULL;
+	unsigned char		*der = NULL;
+	int			 len, ok;
 
 	dig = one_value(X509at_get_attr(attrs, X509at_get_attr_by_NID(attrs,
 	    NID_pkcs9_messageDigest, -1)), V_ASN1_OCTET_STRING);
@@ -622,9 +625,18 @@ sigcheck_cms_content(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
 		    "content (RFC 8894 3.3.2: none)");
 		return -1;
 	}
+	/* DER (encoded again, the same bytes), and no originatorInfo: no
+	 * certificates or CRLs in the clear beside the envelope. */
 	ok = clen > 0 && clen <= LONG_MAX && (env = d2i_CMS_ContentInfo(NULL,
 	    &p, (long)clen)) != NULL && p == content + clen &&
-	    OBJ_obj2nid(CMS_get0_type(env)) == NID_pkcs7_enveloped;
+	    OBJ_obj2nid(CMS_get0_type(env)) == NID_pkcs7_enveloped &&
+	    (certs = CMS_get1_certs(env)) == NULL &&
+	    (crls = CMS_get1_crls(env)) == NULL &&
+	    (len = i2d_CMS_ContentInfo(env, &der)) == (int)clen &&
+	    memcmp(der, content, clen) == 0;
+	sk_X509_pop_free(certs, X509_free);
+	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	OPENSSL_free(der);
 	CMS_ContentInfo_free(env);
 	ERR_clear_error();
 	if (!ok)

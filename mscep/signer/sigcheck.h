@@ -51,8 +51,8 @@ int	 sigcheck_cms(STACK_OF(X509_ATTRIBUTE) *, const EVP_MD *,
 /*
  * The content those attributes sign, sent beside them (sigwire.h):
  * messageDigest must be its digest with md, and a CertRep's must be what
- * its pkiStatus says (RFC 8894 3.3.2): one DER EnvelopedData for
- * SUCCESS, nothing for FAILURE and PENDING. Without it the RA key would
+ * its pkiStatus says (RFC 8894 3.3.2): one DER EnvelopedData without
+ * originatorInfo for SUCCESS, nothing for FAILURE and PENDING. Without it the RA key would
  * sign CertRep attributes over any content, another CA's certificates
  * included. 0, or -1 and why.
  */

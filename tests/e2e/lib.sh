@@ -63,7 +63,10 @@ trap 'on_signal 143' TERM
 # Debian 12's scepclient sends DES-CBC only, so tests enable AllowDES;
 # the audit stream stays off the host's syslog (test_audit.sh turns it on).
 make_ini() {
+	# The signer's ledger outside the state, which give_state may hand
+	# to the workers' user (a folder they own would be refused).
 	sed -e "s|^StateDir = .*|StateDir = $T/state|" \
+	    -e "s|^Ledger = .*|Ledger = $T/signer/signed.db|" \
 	    -e "s|^AllowDES = .*|AllowDES = 1|" \
 	    -e "s|^Target = syslog\$|Target = off|" \
 	    "${INI_TEMPLATE:-$TOP/etc/mscep.ini}" > "$INI"

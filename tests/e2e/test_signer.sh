@@ -86,12 +86,13 @@ check "mscep -S listens on [Signer] Socket" test -S "$SOCK"
 check "... mode 0660" test "$(stat -c %a "$SOCK")" = 660
 [ -n "$RUNAS" ] &&
     check "... group $RUNAS" test "$(stat -c %G "$SOCK")" = "$RUNAS"
-# Its ledger of serials ([Signer] Ledger): made at start, its own.
+# Its ledger of serials ([Signer] Ledger, $T/signer/: make_ini): made at
+# start, its own.
 check "... its ledger made, 0600 in a 0700 folder" test \
-    "$(stat -c %a "$T/state/signer/signed.db"):$(stat -c %a "$T/state/signer")" \
+    "$(stat -c %a "$T/signer/signed.db"):$(stat -c %a "$T/signer")" \
     = 600:700
 [ -n "$RUNAS" ] && check "... which the workers' user cannot read" \
-    unreadable_by "$RUNAS" "$T/state/signer/signed.db"
+    unreadable_by "$RUNAS" "$T/signer/signed.db"
 
 spawn lighttpd -D -f "$T/run/lighttpd.conf"
 wait_url "$URL?operation=GetCACaps"
@@ -198,7 +199,7 @@ check "the signer signs CERT again under a new serial (these checks can fail)" \
     grep -q '^signed' "$T/forged/fresh.der.out"
 SERIAL=$(openssl x509 -in "$CERT" -noout -serial | cut -d= -f2)
 refused "... but not under its own serial, which its ledger has" cert \
-    reuse.der "^refused: serial $SERIAL already signed by this CA \(transaction [^,]+, 20"
+    reuse.der "^refused: serial $SERIAL already signed \(transaction [^,]+, 20"
 # mscep-admin ledger, as root: what the CA key signed that the store
 # lacks, fresh.der here (signed straight through the socket).
 FRESH=$(openssl x509 -inform DER -in "$T/forged/fresh.der" -noout -serial | cut -d= -f2)
@@ -209,10 +210,22 @@ check "mscep-admin ledger: exit 3, something signed is not in the store ($rc)" \
     test "$rc" = 3
 check "... the one signed through the socket, alone" sh -c "
     grep -q '^$FRESH	not-stored	20' '$T/ledger.out' &&
-    grep -q ' signed, 1 not in the store' '$T/ledger.err'"
+    grep -q ' signed, 1 not in the store as signed' '$T/ledger.err'"
 "$MSCEP_BIN/mscep-admin" -c "$INI" ledger --all > "$T/ledger-all.out" 2>&1
 check "... --all: the enrolled one stored" grep -q "^$SERIAL	stored	" \
     "$T/ledger-all.out"
+# A serial the store has and the ledger does not (one issued before
+# there was a ledger: its row taken out here) is signed again, and the
+# ledger check tells the two certificates apart.
+sqlite3 "$T/signer/signed.db" "DELETE FROM signed WHERE serial = '$SERIAL'"
+ask cert "$T/forged/reuse.der" > "$T/forged/reuse2.out" 2>&1
+check "a serial from before the ledger is signed again (it cannot know)" \
+    grep -q '^signed' "$T/forged/reuse2.out"
+"$MSCEP_BIN/mscep-admin" -c "$INI" ledger > "$T/ledger2.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/ledger2.out"
+check "... mscep-admin ledger: it differs from the stored one (exit $rc)" \
+    sh -c "[ $rc = 3 ] && grep -q '^$SERIAL	differs	20' '$T/ledger2.out'"
 if [ -n "$RUNAS" ]; then
 	check "... the store's files stay the workers' user's" test -z \
 	    "$(find "$T/state" -maxdepth 1 -name 'mscep.db*' ! -user "$RUNAS")"

@@ -788,8 +788,8 @@ test_ledger(void)
 	    sizeof(reason)), 0);
 	CU_ASSERT_EQUAL(sign_cert_frame(&s, again, "ledger-2", reason,
 	    sizeof(reason)), SIGWIRE_REFUSED);
-	CU_ASSERT(strstr(reason, "already signed by this CA (transaction "
-	    "ledger-1") != NULL);
+	CU_ASSERT(strstr(reason, "already signed (transaction ledger-1")
+	    != NULL);
 	CU_ASSERT_EQUAL(sign_cert_frame(&s, other, "ledger-3", reason,
 	    sizeof(reason)), SIGWIRE_OK);
 	CU_ASSERT_EQUAL(sign_cert_frame(&s, other, "ledger-4", reason,
@@ -814,6 +814,26 @@ test_ledger(void)
 	signer_close(&s);
 	CU_ASSERT_EQUAL(unlink(db), 0);
 	CU_ASSERT_EQUAL(rename(path, db), 0);
+	/* A folder others could write, or rename it in: refused too. */
+	CU_ASSERT_EQUAL(chmod(db, 0770), 0);
+	CU_ASSERT_NOT_EQUAL(signer_open(fx.ini, &s, reason, sizeof(reason)),
+	    0);
+	CU_ASSERT(strstr(reason, "owned or writable by another user") !=
+	    NULL);
+	signer_close(&s);
+	CU_ASSERT_EQUAL(chmod(db, 0700), 0);
+	CU_ASSERT_EQUAL(chown(fx.dir, geteuid() + 1, (gid_t)-1),
+	    geteuid() == 0 ? 0 : -1);
+	if (geteuid() == 0) {
+		CU_ASSERT_NOT_EQUAL(signer_open(fx.ini, &s, reason,
+		    sizeof(reason)), 0);
+		CU_ASSERT(strstr(reason, "owned or writable by another "
+		    "user") != NULL);
+		signer_close(&s);
+		CU_ASSERT_EQUAL(chown(fx.dir, 0, (gid_t)-1), 0);
+	}
+	CU_ASSERT_EQUAL(signer_open(fx.ini, &s, reason, sizeof(reason)), 0);
+	signer_close(&s);
 	ASN1_INTEGER_free(reused);
 	X509_free(x);
 	X509_free(again);
