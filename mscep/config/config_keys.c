@@ -310,12 +310,13 @@ const struct config_key config_keys[] = {
 	{ "Signer", "TimeoutMs", CONFIG_INT, "5000", .min = 100,
 	    .max = 60000, CFG(signer_timeout_ms), .help = "a worker waits "
 	    "this long for the signer, then answers HTTP 503" },
-	{ "Signer", "Ledger", CONFIG_PATH, "signer/signed.db",
+	{ "Signer", "Ledger", CONFIG_PATH, "/var/lib/mscep-signer/signed.db",
 	    CFG(signer_ledger), .parse = parse_state_file, .help = "the "
 	    "signer's record of every certificate it signed (a SQLite file "
-	    "only it opens, in a folder no other user owns or can write, "
-	    "nor any above it; relative to StateDir): a serial signed "
-	    "before is refused" },
+	    "only it opens, in a folder of its own that it and those above "
+	    "it belong to root or the signer's user and no one else can "
+	    "write; relative to StateDir): a serial signed before is "
+	    "refused" },
 
 	/* [Audit]: the audit stream, one JSON line per security event. */
 	{ "Audit", "Target", CONFIG_TEXT, "syslog", CFG(audit),

@@ -50,49 +50,35 @@ struct ledger {
 };
 
 /*
- * The ledger's folder, made 0700 when missing, then it and each folder
- * above it owned by root or by this user and writable by no one else (a
- * sticky folder such as /tmp aside): whoever could rename one could put
- * an empty ledger in its place, and every serial would be new again.
- * The folder's real path into dir.
+ * 0 when start and each folder above it are folders owned by root or by
+ * this user and writable by no one else; start may be a sticky one
+ * (/tmp) when sticky_ok, those above it may. Whoever could rename one of
+ * them could put an empty ledger in the ledger's place.
  */
 static int
-safe_folder(const char *path, char *dir, size_t dlen, char *reason,
+safe_chain(const char *path, const char *start, int sticky_ok, char *reason,
     size_t rlen)
 {
-	char		 want[PATH_MAX], up[PATH_MAX];
+	char		 up[PATH_MAX];
 	char		*slash;
 	struct stat	 sb;
 	uid_t		 me = geteuid();
 
-	util_strlcpy(want, path, sizeof(want));
-	if ((slash = strrchr(want, '/')) == NULL)
-		util_strlcpy(want, ".", sizeof(want));
-	else if (slash == want)
-		want[1] = '\0';
-	else
-		*slash = '\0';
-	if ((mkdir(want, 0700) != 0 && errno != EEXIST) ||
-	    realpath(want, dir) == NULL || strlen(dir) >= dlen) {
-		snprintf(reason, rlen, "[Signer] Ledger %s: its folder: %s",
-		    path, strerror(errno));
-		return -1;
-	}
-	util_strlcpy(up, dir, sizeof(up));
+	util_strlcpy(up, start, sizeof(up));
 	for (;;) {
 		if (stat(up, &sb) != 0) {
 			snprintf(reason, rlen, "[Signer] Ledger %s: %s: %s",
 			    path, up, strerror(errno));
 			return -1;
 		}
-		if ((sb.st_uid != 0 && sb.st_uid != me) ||
-		    ((sb.st_mode & (S_IWGRP | S_IWOTH)) &&
-		    !(sb.st_mode & S_ISVTX))) {
-			snprintf(reason, rlen, "[Signer] Ledger %s: %s is "
-			    "owned or writable by another user, who could "
-			    "replace the ledger (give it a folder of the "
-			    "signer's own, as /var/lib/mscep-signer)", path,
-			    up);
+		if (!S_ISDIR(sb.st_mode) || (sb.st_uid != 0 &&
+		    sb.st_uid != me) || ((sb.st_mode & (S_IWGRP | S_IWOTH)) &&
+		    !(sticky_ok && (sb.st_mode & S_ISVTX)))) {
+			snprintf(reason, rlen, "[Signer] Ledger %s: %s is not "
+			    "a folder of root's or the signer's that no one "
+			    "else can write: another user could replace the "
+			    "ledger (give it a folder of its own, as "
+			    "/var/lib/mscep-signer)", path, up);
 			return -1;
 		}
 		if (strcmp(up, "/") == 0)
@@ -101,7 +87,49 @@ safe_folder(const char *path, char *dir, size_t dlen, char *reason,
 			up[1] = '\0';
 		else
 			*slash = '\0';
+		sticky_ok = 1;
 	}
+}
+
+/*
+ * The ledger's folder: those above it checked first (safe_chain, a
+ * sticky /tmp allowed), then the folder made 0700 when missing, then it
+ * checked too, sticky or not. Its real path into dir.
+ */
+static int
+safe_folder(const char *path, char *dir, size_t dlen, char *reason,
+    size_t rlen)
+{
+	char	 want[PATH_MAX], parent[PATH_MAX], real[PATH_MAX];
+	char	*slash;
+
+	util_strlcpy(want, path, sizeof(want));
+	if ((slash = strrchr(want, '/')) == NULL || slash == want) {
+		snprintf(reason, rlen, "[Signer] Ledger %s: not a file in a "
+		    "folder of its own", path);
+		return -1;
+	}
+	*slash = '\0';
+	util_strlcpy(parent, want, sizeof(parent));
+	slash = strrchr(parent, '/');
+	if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	if (realpath(parent, real) == NULL) {
+		snprintf(reason, rlen, "[Signer] Ledger %s: %s: %s", path,
+		    parent, strerror(errno));
+		return -1;
+	}
+	if (safe_chain(path, real, 1, reason, rlen) != 0)
+		return -1;
+	if ((mkdir(want, 0700) != 0 && errno != EEXIST) ||
+	    realpath(want, dir) == NULL || strlen(dir) >= dlen) {
+		snprintf(reason, rlen, "[Signer] Ledger %s: its folder: %s",
+		    path, strerror(errno));
+		return -1;
+	}
+	return safe_chain(path, dir, 0, reason, rlen);
 }
 
 struct ledger *

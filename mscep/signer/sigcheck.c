@@ -588,6 +588,38 @@ sigcheck_cms(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
 	    -1 : 0;
 }
 
+/*
+ * The EnvelopedData in the DER ContentInfo p has no originatorInfo (RFC
+ * 5652 6.1): after its version comes the SET of recipientInfos, not [0].
+ * Read from the bytes: CMS_get1_certs and CMS_get1_crls leave out what
+ * is neither a certificate nor a CRL (other formats, OCSP answers).
+ */
+static int
+no_originator(const unsigned char *p, size_t len)
+{
+	const unsigned char	*end = p + len;
+	long			 n;
+	int			 tag, cls, i;
+	/* ContentInfo, contentType, [0], EnvelopedData, version, then? */
+	static const int	 want[6][2] = {
+		{ V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE },
+		{ V_ASN1_UNIVERSAL, V_ASN1_OBJECT },
+		{ V_ASN1_CONTEXT_SPECIFIC, 0 },
+		{ V_ASN1_UNIVERSAL, V_ASN1_SEQUENCE },
+		{ V_ASN1_UNIVERSAL, V_ASN1_INTEGER },
+		{ V_ASN1_UNIVERSAL, V_ASN1_SET },
+	};
+
+	for (i = 0; i < 6; i++) {
+		if ((ASN1_get_object(&p, &n, &tag, &cls, (long)(end - p)) &
+		    0x80) || cls != want[i][0] || tag != want[i][1])
+			return 0;
+		if (i == 1 || i == 4)	/* primitive: over its value */
+			p += n;
+	}
+	return 1;
+}
+
 int
 sigcheck_cms_content(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
     int certrep, const unsigned char *content, size_t clen, char *reason,
@@ -598,8 +630,6 @@ sigcheck_cms_content(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
 	unsigned int		 n = 0;
 	ASN1_TYPE		*dig, *status;
 	CMS_ContentInfo		*env = NULL;
-	STACK_OF(X509)		*certs = NULL;
-	STACK_OF(X509_CRL)	*crls = NULL;
 	unsigned char		*der = NULL;
 	int			 len, ok;
 
@@ -630,12 +660,8 @@ sigcheck_cms_content(STACK_OF(X509_ATTRIBUTE) *attrs, const EVP_MD *md,
 	ok = clen > 0 && clen <= LONG_MAX && (env = d2i_CMS_ContentInfo(NULL,
 	    &p, (long)clen)) != NULL && p == content + clen &&
 	    OBJ_obj2nid(CMS_get0_type(env)) == NID_pkcs7_enveloped &&
-	    (certs = CMS_get1_certs(env)) == NULL &&
-	    (crls = CMS_get1_crls(env)) == NULL &&
 	    (len = i2d_CMS_ContentInfo(env, &der)) == (int)clen &&
-	    memcmp(der, content, clen) == 0;
-	sk_X509_pop_free(certs, X509_free);
-	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	    memcmp(der, content, clen) == 0 && no_originator(content, clen);
 	OPENSSL_free(der);
 	CMS_ContentInfo_free(env);
 	ERR_clear_error();

@@ -72,7 +72,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	char	 reason[REASON_MAX] = "unknown";
 
 	fuzz_quiet_stderr(argc, argv);
-	fuzz_state_open(&st, "[OCSP]\nPath = /ocsp\n", "ec:P-256");
+	fuzz_state_open(&st, "[OCSP]\nPath = /ocsp\n[Signer]\n"
+	    "Ledger = ledger/signed.db\n", "ec:P-256");
 	if (signer_open(st.ini, &sg, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "fuzz_signer: %s\n", reason);
 		abort();

@@ -49,8 +49,10 @@ fixture_open(struct fixture *fx, const char *extra)
 	if (mkdtemp(fx->dir) == NULL)
 		return -1;
 	snprintf(fx->ini, sizeof(fx->ini), "%s/t.ini", fx->dir);
-	snprintf(text, sizeof(text), "%s[Service]\nStateDir = %s/state\n%s",
-	    base_ini, fx->dir, extra ? extra : "");
+	/* extra goes on in [Service]; the ledger in a folder of its own. */
+	snprintf(text, sizeof(text), "%s[Service]\nStateDir = %s/state\n%s"
+	    "\n[Signer]\nLedger = %s/signer/signed.db\n", base_ini, fx->dir,
+	    extra ? extra : "", fx->dir);
 	if (write_file(fx->ini, text) != 0 ||
 	    config_load(fx->ini, &fx->cfg, stderr) != 0 ||
 	    scep_attr_init() != 0 ||

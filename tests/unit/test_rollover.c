@@ -690,7 +690,7 @@ problems_with(const struct fixture *fx, const char *line)
 		return -1;
 	n = fread(text, 1, sizeof(text) - 200, f);
 	fclose(f);
-	snprintf(text + n, sizeof(text) - n, "%s\n", line);
+	snprintf(text + n, sizeof(text) - n, "[Service]\n%s\n", line);
 	if (write_file(ini, text) != 0 ||
 	    (devnull = fopen("/dev/null", "w")) == NULL)
 		return -1;

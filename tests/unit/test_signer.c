@@ -620,6 +620,35 @@ test_refusals_cms_content(void)
 	    reason, sizeof(reason)), -1);
 	CU_ASSERT(strstr(reason, "not one DER EnvelopedData") != NULL);
 	/* The CA's certificate as a certificates-only SignedData. */
+	/* An originatorInfo (here empty, [0] {}) after the version: the
+	 * three lengths around it grow by 2. */
+	CU_ASSERT_EQUAL_FATAL(env.len > 300 && env.p[0] == 0x30 &&
+	    env.p[1] == 0x82, 1);
+	{
+		size_t	 off = 4 + 2 + env.p[5];	/* ContentInfo, OID */
+		struct buf with = { 0 };
+		int	 at[3] = { 0, (int)off, (int)off + 4 };
+
+		CU_ASSERT_EQUAL_FATAL(env.p[off] == 0xa0 &&
+		    env.p[off + 1] == 0x82 && env.p[off + 4] == 0x30 &&
+		    env.p[off + 5] == 0x82 && env.p[off + 8] == 0x02 &&
+		    env.p[off + 9] == 0x01, 1);
+		CU_ASSERT_EQUAL_FATAL(buf_append(&with, env.p, off + 11) ||
+		    buf_append(&with, "\xa0\x00", 2) ||
+		    buf_append(&with, env.p + off + 11,
+		    env.len - 1 - off - 11), 0);	/* not the 0 added */
+		for (int i = 0; i < 3; i++) {
+			unsigned n = (with.p[at[i] + 2] << 8 |
+			    with.p[at[i] + 3]) + 2;
+
+			with.p[at[i] + 2] = (unsigned char)(n >> 8);
+			with.p[at[i] + 3] = (unsigned char)n;
+		}
+		CU_ASSERT_EQUAL(content_check(NULL, with.p, with.len, with.p,
+		    with.len, reason, sizeof(reason)), -1);
+		CU_ASSERT(strstr(reason, "not one DER EnvelopedData") != NULL);
+		buf_free(&with);
+	}
 	CU_ASSERT_EQUAL_FATAL(certrep_certs_only(&ca, 1, &certs), 0);
 	CU_ASSERT_EQUAL(content_check(NULL, certs.p, certs.len, certs.p,
 	    certs.len, reason, sizeof(reason)), -1);
@@ -818,8 +847,7 @@ test_ledger(void)
 	CU_ASSERT_EQUAL(chmod(db, 0770), 0);
 	CU_ASSERT_NOT_EQUAL(signer_open(fx.ini, &s, reason, sizeof(reason)),
 	    0);
-	CU_ASSERT(strstr(reason, "owned or writable by another user") !=
-	    NULL);
+	CU_ASSERT(strstr(reason, "that no one else can write") != NULL);
 	signer_close(&s);
 	CU_ASSERT_EQUAL(chmod(db, 0700), 0);
 	CU_ASSERT_EQUAL(chown(fx.dir, geteuid() + 1, (gid_t)-1),
@@ -827,8 +855,8 @@ test_ledger(void)
 	if (geteuid() == 0) {
 		CU_ASSERT_NOT_EQUAL(signer_open(fx.ini, &s, reason,
 		    sizeof(reason)), 0);
-		CU_ASSERT(strstr(reason, "owned or writable by another "
-		    "user") != NULL);
+		CU_ASSERT(strstr(reason, "that no one else can write") !=
+		    NULL);
 		signer_close(&s);
 		CU_ASSERT_EQUAL(chown(fx.dir, 0, (gid_t)-1), 0);
 	}
