@@ -685,7 +685,9 @@ static const struct subcommand {
 	{ "ledger", admin_cmd_ledger,
 	    " [--since DAYS] [--all]   what the signer signed ([Signer]\n"
 	    "           Ledger) and the store does not hold (--all: every\n"
-	    "           one); exit 3 when some; as root\n",
+	    "           one); exit 3 when some; as root\n"
+	    "  ledger import   the store's certificates into the ledger, so\n"
+	    "           the signer refuses their serials too; as root\n",
 	    0 },
 	{ "ra", admin_cmd_ra,
 	    " renew [--days N] [--key rsa:BITS]   new RA signing and\n"

@@ -10,12 +10,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 struct walk {
 	struct store	*st;
@@ -106,6 +109,277 @@ as_state_owner(const struct config *cfg)
 	return 0;
 }
 
+/*
+ * ledger import: the certificates of the store, recorded in the ledger as
+ * signed, so the signer refuses their serials too (those from before the
+ * ledger, and tls-cert's, which mscep-admin signs itself). Two processes, as neither user may do both: a child becomes
+ * the state folder's owner and reads the store, sending one record a
+ * certificate down a pipe; this process becomes the owner of the
+ * ledger's folder (the signer's user), so that the ledger and its -wal
+ * stay the signer's, and records them.
+ */
+struct import_rec {
+	char		 serial[160];
+	char		 ca[41];
+	char		 key_id[41];
+	int64_t		 not_after;
+	int64_t		 not_before;
+	uint32_t	 subject_len;	/* the subject's bytes follow */
+};
+
+struct serials {
+	char	**v;
+	size_t	 n, cap;
+};
+
+static int
+collect(const struct cert_row *row, void *arg)
+{
+	struct serials	*s = arg;
+	char		**v;
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 1024;
+		if ((v = realloc(s->v, s->cap * sizeof(*v))) == NULL)
+			return 1;
+		s->v = v;
+	}
+	return (s->v[s->n] = strdup(row->serial)) == NULL ? 1 : (s->n++, 0);
+}
+
+/* One certificate of the store down the pipe; -1 when it cannot be. */
+static int
+send_cert(struct store *st, const char *serial, FILE *out)
+{
+	struct import_rec	 r = { 0 };
+	struct cert_row		 row;
+	struct buf		 der = { 0 };
+	const unsigned char	*p;
+	X509			*x = NULL;
+	char			*subject = NULL, *sans = NULL;
+	int			 rc = -1;
+
+	if (store_cert_by_serial(st, serial, &der) != STORE_OK ||
+	    store_cert_status(st, serial, &row) != STORE_OK) {
+		fprintf(stderr, "mscep-admin: ledger import: serial %s: %s\n",
+		    serial, store_errmsg(st));
+		goto out;
+	}
+	p = der.p;
+	if ((x = d2i_X509(NULL, &p, (long)der.len)) == NULL ||
+	    cert_key_id_hex(X509_get_X509_PUBKEY(x), r.key_id) != 0 ||
+	    issue_describe(x, &subject, &sans) != 0) {
+		fprintf(stderr, "mscep-admin: ledger import: serial %s: the "
+		    "stored certificate cannot be read\n", serial);
+		goto out;
+	}
+	util_strlcpy(r.serial, serial, sizeof(r.serial));
+	/* The issuing CA key as the store has it; stores before schema 3
+	 * did not keep it. */
+	util_strlcpy(r.ca, row.ca_key[0] != '\0' ? row.ca_key : "-",
+	    sizeof(r.ca));
+	r.not_after = cert_time_epoch(X509_get0_notAfter(x));
+	r.not_before = cert_time_epoch(X509_get0_notBefore(x));
+	r.subject_len = (uint32_t)strlen(subject);
+	if (fwrite(&r, sizeof(r), 1, out) != 1 ||
+	    fwrite(subject, 1, r.subject_len, out) != r.subject_len)
+		fprintf(stderr, "mscep-admin: ledger import: the pipe: %s\n",
+		    strerror(errno));
+	else
+		rc = 0;
+out:
+	X509_free(x);
+	free(subject);
+	free(sans);
+	buf_free(&der);
+	return rc;
+}
+
+/* The child: every certificate of the store down fd; its exit status. */
+static int
+import_reader(const struct config *cfg, int fd)
+{
+	struct cert_filter	 all = { .now = util_now() };
+	struct serials		 s = { 0 };
+	struct store		*st = NULL;
+	char			 reason[REASON_MAX];
+	FILE			*out;
+	size_t			 i;
+	int			 rc = 1;
+
+	if ((out = fdopen(fd, "w")) == NULL)
+		return 1;
+	if (as_state_owner(cfg) != 0)
+		goto out;
+	if (store_open_config(cfg, &st, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: %s\n", reason);
+		goto out;
+	}
+	/* The serials first: the store is not asked again from within its
+	 * own listing. */
+	if (store_list(st, &all, collect, &s) != STORE_OK) {
+		fprintf(stderr, "mscep-admin: ledger import: the store: %s\n",
+		    store_errmsg(st));
+		goto out;
+	}
+	for (i = 0; i < s.n; i++)
+		if (send_cert(st, s.v[i], out) != 0)
+			goto out;
+	rc = fflush(out) == 0 ? 0 : 1;
+out:
+	for (i = 0; i < s.n; i++)
+		free(s.v[i]);
+	free(s.v);
+	store_close(st);
+	fclose(out);
+	return rc;
+}
+
+/* Becomes the owner of the ledger's folder (the signer's user), as root. */
+static int
+as_ledger_owner(const char *ledger)
+{
+	char		 dir[PATH_MAX], *slash;
+	struct stat	 sb;
+
+	util_strlcpy(dir, ledger, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
+		*slash = '\0';
+	if (stat(dir, &sb) != 0) {
+		fprintf(stderr, "mscep-admin: [Signer] Ledger %s: %s: %s (the "
+		    "signer makes it when it first starts)\n", ledger, dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (geteuid() != 0 || sb.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(sb.st_gid) != 0 ||
+	    setuid(sb.st_uid) != 0) {
+		fprintf(stderr, "mscep-admin: cannot become the owner of %s: "
+		    "%s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* One record from in into r and *subject (malloc'd): 1, 0 at the end,
+ * -1 when cut short. */
+static int
+import_read(FILE *in, struct import_rec *r, char **subject)
+{
+	if (fread(r, sizeof(*r), 1, in) != 1)
+		return feof(in) ? 0 : -1;
+	r->serial[sizeof(r->serial) - 1] = '\0';
+	r->ca[sizeof(r->ca) - 1] = r->key_id[sizeof(r->key_id) - 1] = '\0';
+	if (r->subject_len > 1 << 20 ||
+	    (*subject = malloc((size_t)r->subject_len + 1)) == NULL)
+		return -1;
+	if (fread(*subject, 1, r->subject_len, in) != r->subject_len) {
+		free(*subject);
+		*subject = NULL;
+		return -1;
+	}
+	(*subject)[r->subject_len] = '\0';
+	return 1;
+}
+
+/* Records what comes down in, a transaction a thousand (the signer
+ * waits for each); -1 on an error (said), what was committed stays. */
+static int
+import_write(struct ledger *l, FILE *in, long long *n, long long *added)
+{
+	struct import_rec	 r;
+	struct ledger_entry	 e = { .txid = "(store)" };
+	char			 reason[REASON_MAX], *subject = NULL;
+	int			 got, rc = 0, in_tx = 0;
+
+	while (rc == 0 && (got = import_read(in, &r, &subject)) != 0) {
+		if (got < 0) {
+			snprintf(reason, sizeof(reason), "ledger import: a "
+			    "record cut short (the reader failed)");
+			rc = -1;
+			break;
+		}
+		e.serial = r.serial;
+		e.ca = r.ca;
+		e.key_id = r.key_id;
+		e.subject = subject;
+		e.not_after = r.not_after;
+		e.signed_at = r.not_before;
+		if (!in_tx && ledger_batch(l, 0, reason, sizeof(reason)) != 0)
+			rc = -1;
+		else if (in_tx = 1, (got = ledger_import(l, &e, reason,
+		    sizeof(reason))) < 0)
+			rc = -1;
+		else {
+			*added += got == 0;
+			if (++*n % 1000 == 0 && (in_tx = 0, ledger_batch(l, 1,
+			    reason, sizeof(reason))) != 0)
+				rc = -1;
+		}
+		free(subject);
+		subject = NULL;
+	}
+	if (rc == 0 && in_tx && ledger_batch(l, 1, reason, sizeof(reason)) != 0)
+		rc = -1;
+	if (rc != 0) {
+		fprintf(stderr, "mscep-admin: %s\n", reason);
+		if (in_tx)
+			(void)ledger_batch(l, -1, reason, sizeof(reason));
+	}
+	return rc;
+}
+
+static int
+ledger_import_cmd(const struct config *cfg)
+{
+	struct ledger	*l = NULL;
+	char		 reason[REASON_MAX];
+	long long	 n = 0, added = 0;
+	FILE		*in = NULL;
+	pid_t		 pid;
+	int		 fds[2], status, rc = 1;
+
+	if (pipe(fds) != 0) {
+		fprintf(stderr, "mscep-admin: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	if ((pid = fork()) < 0) {
+		fprintf(stderr, "mscep-admin: fork: %s\n", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return 1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(import_reader(cfg, fds[1]));
+	}
+	close(fds[1]);
+	if ((in = fdopen(fds[0], "r")) == NULL)
+		close(fds[0]);
+	else if (as_ledger_owner(cfg->signer_ledger) == 0 &&
+	    (l = ledger_open(cfg->signer_ledger, 5000, reason,
+	    sizeof(reason))) == NULL)
+		fprintf(stderr, "mscep-admin: %s\n", reason);
+	else if (l != NULL && import_write(l, in, &n, &added) == 0)
+		rc = 0;
+	/* Whatever happened here, the reader is not left blocked on a full
+	 * pipe. */
+	if (in != NULL)
+		fclose(in);
+	ledger_close(l);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		rc = 1;
+	if (rc == 0)
+		fprintf(stderr, "%lld certificates in the store, %lld added to "
+		    "the ledger, %lld there already\n", n, added, n - added);
+	else
+		fprintf(stderr, "mscep-admin: ledger import failed (what "
+		    "it committed before stays; run it again)\n");
+	return rc;
+}
+
 int
 admin_cmd_ledger(const struct config *cfg, int argc, char *argv[])
 {
@@ -132,6 +406,9 @@ admin_cmd_ledger(const struct config *cfg, int argc, char *argv[])
 		default: goto usage;
 		}
 	}
+	if (optind == argc - 1 && strcmp(argv[optind], "import") == 0 &&
+	    !w.all && days == 0)
+		return ledger_import_cmd(cfg);
 	if (optind != argc)
 		goto usage;
 	if ((l = ledger_open_ro(cfg->signer_ledger, reason,
@@ -162,6 +439,7 @@ admin_cmd_ledger(const struct config *cfg, int argc, char *argv[])
 		return 1;
 	return w.missing > 0 ? 3 : 0;
 usage:
-	fprintf(stderr, "usage: mscep-admin ledger [--since DAYS] [--all]\n");
+	fprintf(stderr, "usage: mscep-admin ledger [--since DAYS] [--all]\n"
+	    "       mscep-admin ledger import\n");
 	return 2;
 }

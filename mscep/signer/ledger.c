@@ -274,13 +274,41 @@ holder(struct ledger *l, const char *serial, char *reason, size_t rlen)
 	sqlite3_reset(l->holder);
 }
 
+/* e into the ledger: 0 new, 1 its serial there already, -1 error. */
+static int
+record(struct ledger *l, const struct ledger_entry *e, char *reason,
+    size_t rlen)
+{
+	int	 rc;
+
+	sqlite3_reset(l->claim);
+	if (sqlite3_bind_text(l->claim, 1, e->serial, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(l->claim, 2, e->ca, -1,
+	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_text(l->claim, 3,
+	    e->key_id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(l->claim, 4, e->txid, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(l->claim, 5, e->subject, -1,
+	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_int64(l->claim, 6,
+	    e->not_after) != SQLITE_OK || sqlite3_bind_int64(l->claim, 7,
+	    e->signed_at) != SQLITE_OK ||
+	    sqlite3_step(l->claim) != SQLITE_DONE) {
+		snprintf(reason, rlen, "ledger: cannot record serial %s: %s",
+		    e->serial, sqlite3_errmsg(l->db));
+		rc = -1;
+	} else
+		rc = sqlite3_changes(l->db) == 1 ? 0 : 1;
+	sqlite3_reset(l->claim);
+	return rc;
+}
+
 int
 ledger_claim(struct ledger *l, X509 *ca, X509 *x, const char *txid,
     char *reason, size_t rlen)
 {
-	char	 ca_id[41], key_id[41], serial[160];
-	char	*subject = NULL, *sans = NULL;
-	int	 rc = -1;
+	struct ledger_entry	 e = { .txid = txid };
+	char			 ca_id[41], key_id[41], serial[160];
+	char			*subject = NULL, *sans = NULL;
+	int			 rc = -1;
 
 	if (cert_key_id_hex(X509_get_X509_PUBKEY(ca), ca_id) != 0 ||
 	    cert_key_id_hex(X509_get_X509_PUBKEY(x), key_id) != 0 ||
@@ -290,30 +318,35 @@ ledger_claim(struct ledger *l, X509 *ca, X509 *x, const char *txid,
 		    "certificate");
 		goto out;
 	}
-	sqlite3_reset(l->claim);
-	if (sqlite3_bind_text(l->claim, 1, serial, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_bind_text(l->claim, 2, ca_id, -1,
-	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_text(l->claim, 3,
-	    key_id, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(l->claim, 4, txid, -1, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_bind_text(l->claim, 5, subject, -1,
-	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_int64(l->claim, 6,
-	    cert_time_epoch(X509_get0_notAfter(x))) != SQLITE_OK ||
-	    sqlite3_bind_int64(l->claim, 7, util_now()) != SQLITE_OK ||
-	    sqlite3_step(l->claim) != SQLITE_DONE) {
-		snprintf(reason, rlen, "ledger: cannot record serial %s: %s",
-		    serial, sqlite3_errmsg(l->db));
-		goto out;
-	}
-	if (sqlite3_changes(l->db) == 1)
-		rc = 0;
-	else {
-		rc = 1;
+	e.ca = ca_id;
+	e.key_id = key_id;
+	e.serial = serial;
+	e.subject = subject;
+	e.not_after = cert_time_epoch(X509_get0_notAfter(x));
+	e.signed_at = util_now();
+	if ((rc = record(l, &e, reason, rlen)) == 1)
 		holder(l, serial, reason, rlen);
-	}
 out:
-	sqlite3_reset(l->claim);
 	free(subject);
 	free(sans);
 	return rc;
+}
+
+int
+ledger_import(struct ledger *l, const struct ledger_entry *e, char *reason,
+    size_t rlen)
+{
+	return record(l, e, reason, rlen);
+}
+
+int
+ledger_batch(struct ledger *l, int commit, char *reason, size_t rlen)
+{
+	const char	*sql = commit > 0 ? "COMMIT" : commit < 0 ?
+	    "ROLLBACK" : "BEGIN IMMEDIATE";
+
+	if (sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	snprintf(reason, rlen, "ledger: %s: %s", sql, sqlite3_errmsg(l->db));
+	return -1;
 }

@@ -4,8 +4,9 @@
  * transaction, the subject and notAfter, when. A serial goes in before
  * the CA key signs, once: the same serial asked for again is refused, so
  * a worker taken over cannot have a second certificate made under a
- * serial this signer has signed (serials from before the ledger, or from
- * mscep-admin's own commands, it does not know). The file is a SQLite
+ * serial this signer has signed. Serials from before the ledger, or from
+ * mscep-admin's own commands, it knows once mscep-admin ledger import
+ * has copied them in from the store. The file is a SQLite
  * database ([Signer] Ledger) only the signer opens, in a folder nobody
  * else can rename; the workers' store is theirs, and the ledger is what
  * to compare it with (mscep-admin ledger).
@@ -56,5 +57,13 @@ struct ledger_entry {
 int	 ledger_each(struct ledger *, int64_t since,
 	    int (*fn)(const struct ledger_entry *, void *), void *,
 	    char *reason, size_t);
+
+/* For mscep-admin ledger import: e (a certificate of the store) recorded
+ * as signed: 0 new, 1 its serial there already, -1 error (reason). */
+int	 ledger_import(struct ledger *, const struct ledger_entry *e,
+	    char *reason, size_t);
+/* A transaction around many imports: commit 0 begins it, 1 commits it,
+ * -1 rolls it back. */
+int	 ledger_batch(struct ledger *, int commit, char *reason, size_t);
 
 #endif

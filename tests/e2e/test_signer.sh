@@ -226,6 +226,28 @@ rc=$?
 sed 's/^/# /' "$T/ledger2.out"
 check "... mscep-admin ledger: it differs from the stored one (exit $rc)" \
     sh -c "[ $rc = 3 ] && grep -q '^$SERIAL	differs	20' '$T/ledger2.out'"
+# ledger import records the store's certificates in the ledger: the
+# enrolled one, taken out again, and the web server's (tls-cert signs it
+# with the CA key itself); then the enrolled serial is refused, and a
+# second import adds nothing.
+sqlite3 "$T/signer/signed.db" "DELETE FROM signed WHERE serial = '$SERIAL'"
+STORED=$("$MSCEP_BIN/mscep-admin" -c "$INI" status --json 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["store"]["certificates"])' ||
+    echo "?")
+"$MSCEP_BIN/mscep-admin" -c "$INI" ledger import > "$T/import.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/import.out"
+check "mscep-admin ledger import: exit 0, the enrolled one and tls-cert's added ($rc)" \
+    sh -c "[ $rc = 0 ] && grep -Eq '^[0-9]+ certificates in the store, 2 added to the ledger' '$T/import.out'"
+check "... as many certificates as the store has ($STORED)" \
+    grep -q "^$STORED certificates in the store" "$T/import.out"
+refused "... then its serial is refused, naming the store" cert \
+    reuse.der "^refused: serial $SERIAL already signed \(transaction \(store\), 20"
+"$MSCEP_BIN/mscep-admin" -c "$INI" ledger import > "$T/import2.out" 2>&1
+check "... a second import adds nothing" grep -q ', 0 added to the ledger, ' \
+    "$T/import2.out"
+check "... the ledger stays 0600, the signer's" test \
+    "$(stat -c %a:%U "$T/signer/signed.db")" = "600:$(stat -c %U "$T/signer")"
 if [ -n "$RUNAS" ]; then
 	check "... the store's files stay the workers' user's" test -z \
 	    "$(find "$T/state" -maxdepth 1 -name 'mscep.db*' ! -user "$RUNAS")"
