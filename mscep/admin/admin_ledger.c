@@ -112,7 +112,9 @@ as_state_owner(const struct config *cfg)
 /*
  * ledger import: the certificates of the store, recorded in the ledger as
  * signed, so the signer refuses their serials too (those from before the
- * ledger, and tls-cert's, which mscep-admin signs itself). Two processes, as neither user may do both: a child becomes
+ * ledger, and tls-cert's, which mscep-admin signs itself), and those
+ * revoked as revoked, so that its later CRLs must keep them and its OCSP
+ * answers may not call them good. Two processes, as neither user may do both: a child becomes
  * the state folder's owner and reads the store, sending one record a
  * certificate down a pipe; this process becomes the owner of the
  * ledger's folder (the signer's user), so that the ledger and its -wal
@@ -124,6 +126,7 @@ struct import_rec {
 	char		 key_id[41];
 	int64_t		 not_after;
 	int64_t		 not_before;
+	int32_t		 revoked;
 	uint32_t	 subject_len;	/* the subject's bytes follow */
 };
 
@@ -180,6 +183,7 @@ send_cert(struct store *st, const char *serial, FILE *out)
 	    sizeof(r.ca));
 	r.not_after = cert_time_epoch(X509_get0_notAfter(x));
 	r.not_before = cert_time_epoch(X509_get0_notBefore(x));
+	r.revoked = row.revoked;
 	r.subject_len = (uint32_t)strlen(subject);
 	if (fwrite(&r, sizeof(r), 1, out) != 1 ||
 	    fwrite(subject, 1, r.subject_len, out) != r.subject_len)
@@ -310,6 +314,10 @@ import_write(struct ledger *l, FILE *in, long long *n, long long *added)
 			rc = -1;
 		else if (in_tx = 1, (got = ledger_import(l, &e, reason,
 		    sizeof(reason))) < 0)
+			rc = -1;
+		else if (r.revoked && strcmp(r.ca, "-") != 0 &&
+		    ledger_record_revoked(l, r.ca, r.serial, util_now(), reason,
+		    sizeof(reason)) != 0)
 			rc = -1;
 		else {
 			*added += got == 0;

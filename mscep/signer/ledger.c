@@ -33,7 +33,22 @@ static const char schema[] =
 	" txid TEXT NOT NULL,"
 	" subject TEXT NOT NULL,"
 	" not_after INTEGER NOT NULL,"
-	" signed_at INTEGER NOT NULL) WITHOUT ROWID;";
+	" signed_at INTEGER NOT NULL) WITHOUT ROWID;"
+	/* Each serial a CRL this signer signed has revoked, by CA key: a
+	 * later CRL of that key must keep it, and no OCSP answer may call
+	 * it good (mscep never takes a certificate off its CRL). */
+	"CREATE TABLE IF NOT EXISTS revoked ("
+	" ca TEXT NOT NULL,"
+	" serial TEXT NOT NULL,"
+	" seen_at INTEGER NOT NULL,"
+	" PRIMARY KEY (ca, serial)) WITHOUT ROWID;";
+
+static const char revoked_sql[] =
+	"SELECT 1 FROM revoked WHERE ca = ?1 AND serial = ?2";
+
+static const char revoke_sql[] =
+	"INSERT INTO revoked (ca, serial, seen_at) VALUES (?1, ?2, ?3)"
+	" ON CONFLICT DO NOTHING";
 
 static const char claim_sql[] =
 	"INSERT INTO signed (serial, ca, key_id, txid, subject, not_after,"
@@ -47,6 +62,8 @@ struct ledger {
 	sqlite3		*db;
 	sqlite3_stmt	*claim;
 	sqlite3_stmt	*holder;
+	sqlite3_stmt	*revoked;
+	sqlite3_stmt	*revoke;
 };
 
 /*
@@ -164,7 +181,11 @@ ledger_open(const char *path, int busy_ms, char *reason, size_t rlen)
 	    sqlite3_prepare_v3(l->db, claim_sql, -1,
 	    SQLITE_PREPARE_PERSISTENT, &l->claim, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v3(l->db, holder_sql, -1,
-	    SQLITE_PREPARE_PERSISTENT, &l->holder, NULL) != SQLITE_OK) {
+	    SQLITE_PREPARE_PERSISTENT, &l->holder, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(l->db, revoked_sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &l->revoked, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(l->db, revoke_sql, -1,
+	    SQLITE_PREPARE_PERSISTENT, &l->revoke, NULL) != SQLITE_OK) {
 		snprintf(reason, rlen, "[Signer] Ledger %s: %s (the signer's "
 		    "user must be able to write its folder)", path,
 		    l->db != NULL ? sqlite3_errmsg(l->db) : "cannot open");
@@ -250,6 +271,8 @@ ledger_close(struct ledger *l)
 		return;
 	sqlite3_finalize(l->claim);
 	sqlite3_finalize(l->holder);
+	sqlite3_finalize(l->revoked);
+	sqlite3_finalize(l->revoke);
 	sqlite3_close(l->db);
 	free(l);
 }
@@ -349,4 +372,122 @@ ledger_batch(struct ledger *l, int commit, char *reason, size_t rlen)
 		return 0;
 	snprintf(reason, rlen, "ledger: %s: %s", sql, sqlite3_errmsg(l->db));
 	return -1;
+}
+
+int
+ledger_record_revoked(struct ledger *l, const char *ca, const char *serial,
+    int64_t at, char *reason, size_t rlen)
+{
+	int	 rc = -1;
+
+	sqlite3_reset(l->revoke);
+	if (sqlite3_bind_text(l->revoke, 1, ca, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(l->revoke, 2, serial, -1,
+	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_int64(l->revoke, 3,
+	    at) != SQLITE_OK || sqlite3_step(l->revoke) != SQLITE_DONE)
+		snprintf(reason, rlen, "ledger: cannot record serial %s "
+		    "revoked: %s", serial, sqlite3_errmsg(l->db));
+	else
+		rc = 0;
+	sqlite3_reset(l->revoke);
+	return rc;
+}
+
+int
+ledger_is_revoked(struct ledger *l, const char *ca, const char *serial,
+    char *reason, size_t rlen)
+{
+	int	 rc;
+
+	sqlite3_reset(l->revoked);
+	if (sqlite3_bind_text(l->revoked, 1, ca, -1, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_bind_text(l->revoked, 2, serial, -1,
+	    SQLITE_STATIC) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	else
+		rc = sqlite3_step(l->revoked);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		snprintf(reason, rlen, "ledger: cannot look up serial %s: %s",
+		    serial, sqlite3_errmsg(l->db));
+	sqlite3_reset(l->revoked);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Inside a transaction (ledger_batch) the caller ends once the CRL is
+ * signed (commit) or not (roll back): every serial recorded revoked for
+ * ca must be on crl, and crl's own are recorded.
+ */
+int
+ledger_crl_keeps(struct ledger *l, const char *ca, X509_CRL *crl,
+    char *reason, size_t rlen)
+{
+	STACK_OF(X509_REVOKED)	*rev = X509_CRL_get_REVOKED(crl);
+	sqlite3_stmt		*q = NULL;
+	char			**on = NULL, hex[160], *key;
+	const char		*serial;
+	int			 n = sk_X509_REVOKED_num(rev), i, got = 0;
+	int			 rc = -1, step;
+	int64_t			 now = util_now(), lost = 0;
+
+	if (n > 0 && (on = calloc((size_t)n, sizeof(*on))) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (cert_serial_hex(X509_REVOKED_get0_serialNumber(
+		    sk_X509_REVOKED_value(rev, i)), hex, sizeof(hex)) != 0 ||
+		    (on[got] = strdup(hex)) == NULL) {
+			snprintf(reason, rlen, "CRL entry %d: cannot read its "
+			    "serial", i);
+			goto out;
+		}
+		got++;
+	}
+	if (got > 0)	/* an empty CRL: no array (qsort wants one) */
+		qsort(on, (size_t)got, sizeof(*on), cmp_str);
+	if (sqlite3_prepare_v2(l->db, "SELECT serial FROM revoked WHERE "
+	    "ca = ?1", -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_bind_text(q, 1, ca, -1, SQLITE_STATIC) != SQLITE_OK) {
+		snprintf(reason, rlen, "ledger: %s", sqlite3_errmsg(l->db));
+		goto out;
+	}
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		serial = (const char *)sqlite3_column_text(q, 0);
+		key = (char *)serial;
+		if (serial != NULL && (got == 0 || bsearch(&key, on,
+		    (size_t)got, sizeof(*on), cmp_str) == NULL) && lost++ == 0)
+			snprintf(reason, rlen, "a CRL without serial %s, which "
+			    "a CRL this signer signed revoked", serial);
+	}
+	if (step != SQLITE_DONE) {
+		snprintf(reason, rlen, "ledger: %s", sqlite3_errmsg(l->db));
+		goto out;
+	}
+	if (lost > 0) {
+		if (lost > 1) {
+			size_t	 len = strlen(reason);
+
+			snprintf(reason + len, rlen - len, " (and %lld more)",
+			    (long long)lost - 1);
+		}
+		rc = 1;
+		goto out;
+	}
+	for (i = 0; i < got; i++)
+		if (ledger_record_revoked(l, ca, on[i], now, reason, rlen) != 0)
+			goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	for (i = 0; i < got; i++)
+		free(on[i]);
+	free(on);
+	return rc;
 }

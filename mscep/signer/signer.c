@@ -228,7 +228,8 @@ do_crl(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 	unsigned char		*der = NULL;
 	X509_CRL		*crl;
 	struct keyop		*op;
-	int			 i, len, rc = SIGWIRE_ERROR;
+	char			 ca_id[41], safe[REASON_MAX];
+	int			 i, len, keeps, rc = SIGWIRE_ERROR;
 
 	if ((crl = d2i_X509_CRL(NULL, &p, (long)q->der_len)) == NULL ||
 	    p != q->der + q->der_len) {
@@ -248,10 +249,30 @@ do_crl(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 		rc = SIGWIRE_REFUSED;
 		goto out;
 	}
+	/* Every serial an earlier CRL of this key revoked is on it (its own
+	 * recorded once it is signed). */
+	if (cert_key_id_hex(X509_get_X509_PUBKEY(i >= 0 ? s->prev[i].ca :
+	    s->ra.ca), ca_id) != 0) {
+		snprintf(reason, rlen, "cannot identify the CA key");
+		goto out;
+	}
+	if (ledger_batch(s->ledger, 0, reason, rlen) != 0)
+		goto out;
+	if ((keeps = ledger_crl_keeps(s->ledger, ca_id, crl, reason,
+	    rlen)) != 0) {
+		(void)ledger_batch(s->ledger, -1, safe, sizeof(safe));
+		rc = keeps > 0 ? SIGWIRE_REFUSED : SIGWIRE_ERROR;
+		goto out;
+	}
 	if (keyop_sign_crl(op, crl, md) <= 0 ||
 	    (len = i2d_X509_CRL(crl, &der)) <= 0 ||
 	    buf_append(out, der, (size_t)len) != 0) {
 		log_openssl_reason(reason, rlen, "cannot sign");
+		(void)ledger_batch(s->ledger, -1, safe, sizeof(safe));
+		goto out;
+	}
+	if (ledger_batch(s->ledger, 1, reason, rlen) != 0) {
+		out->len = 0;
 		goto out;
 	}
 	rc = SIGWIRE_OK;
@@ -308,6 +329,48 @@ fail:
 	return NULL;
 }
 
+/* No answer good about a serial a CRL this signer signed revoked
+ * (ledger.h): 0, or -1 with *rc and reason set. */
+static int
+good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
+    char *reason, size_t rlen, int *rc)
+{
+	OCSP_SINGLERESP		*sr;
+	const ASN1_INTEGER	*serial;
+	char			 ca_id[41], hex[160];
+	int			 i, revoked;
+
+	*rc = SIGWIRE_ERROR;
+	if (cert_key_id_hex(X509_get_X509_PUBKEY(ca), ca_id) != 0) {
+		snprintf(reason, rlen, "cannot identify the CA key");
+		return -1;
+	}
+	for (i = 0; i < OCSP_resp_count(bs); i++) {
+		sr = OCSP_resp_get0(bs, i);
+		if (OCSP_single_get0_status(sr, NULL, NULL, NULL, NULL) !=
+		    V_OCSP_CERTSTATUS_GOOD)
+			continue;
+		OCSP_id_get0_info(NULL, NULL, NULL, (ASN1_INTEGER **)&serial,
+		    (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(sr));
+		if (serial == NULL || cert_serial_hex(serial, hex,
+		    sizeof(hex)) != 0) {
+			snprintf(reason, rlen, "OCSP answer %d: cannot read "
+			    "its serial", i);
+			return -1;
+		}
+		if ((revoked = ledger_is_revoked(s->ledger, ca_id, hex, reason,
+		    rlen)) < 0)
+			return -1;
+		if (revoked) {
+			snprintf(reason, rlen, "OCSP answer good for serial %s, "
+			    "which a CRL this signer signed revoked", hex);
+			*rc = SIGWIRE_REFUSED;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int
 do_ocsp(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
     struct buf *out, char *what, size_t wlen, char *reason, size_t rlen)
@@ -340,6 +403,9 @@ do_ocsp(struct signer *s, const struct sigwire_req *q, const EVP_MD *md,
 		rc = SIGWIRE_REFUSED;
 		goto out;
 	}
+	if (good_not_revoked(s, s->ocsp.issuers[i].ca, bs, reason, rlen,
+	    &rc) != 0)
+		goto out;
 	r = &s->ocsp.issuers[i].signer;
 	if (OCSP_basic_sign(bs, r->cert, r->key, md, NULL,
 	    OCSP_RESPID_KEY | (q->flags & OCSP_NOCERTS)) != 1 ||

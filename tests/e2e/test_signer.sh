@@ -365,6 +365,37 @@ check "... its CRL republished" grep -q '^CRL published' "$T/revoke.out"
 check "mscep-admin crl --force" $ADMIN crl --force
 check "... both CRLs signed by the signer" \
     test "$(grep -c 'what=crl .*result=signed' "$SLOG")" -ge $((crls + 2))
+# What a CRL the signer signed revoked stays revoked: a worker taken over
+# (here, the store's row set back to issued) can have neither OCSP call
+# it good nor a CRL leave it out.
+ocsp_e() { openssl ocsp -issuer "$CA" -cert "$CERT" -url "$OCSP" -CAfile "$CA" 2>&1; }
+ocsp_e > "$T/ocsp-revoked.out"
+check "OCSP says revoked" grep -q "^$CERT: revoked" "$T/ocsp-revoked.out"
+sql_write "UPDATE certificates SET status = 'issued', revoked_at = NULL, revoke_reason = NULL WHERE serial = '$SERIAL_E'"
+ocsp_e > "$T/ocsp-unrevoked.out"
+sed 's/^/# ocsp: /' "$T/ocsp-unrevoked.out"
+check "the store's row unrevoked: OCSP does not say good" \
+    sh -c "! grep -q ': good' '$T/ocsp-unrevoked.out'"
+check "... the signer refused it, naming the serial" grep -q \
+    "what=ocsp .*result=refused reason=\"OCSP answer good for serial $SERIAL_E, which a CRL this signer signed revoked" "$SLOG"
+$ADMIN crl --force > "$T/crl-unrevoked.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/crl-unrevoked.out"
+check "... mscep-admin crl --force fails ($rc), a CRL without it refused" \
+    sh -c "[ $rc != 0 ] && grep -q 'a CRL without serial $SERIAL_E, which a CRL this signer signed revoked' '$T/crl-unrevoked.out'"
+sql_write "UPDATE certificates SET status = 'revoked', revoked_at = 1, revoke_reason = 1 WHERE serial = '$SERIAL_E'"
+check "... revoked again in the store, the CRL is signed" $ADMIN crl --force
+# ledger import takes the store's revocations too (a signer that signed
+# no CRL yet, another host's).
+sqlite3 "$T/signer/signed.db" "DELETE FROM revoked"
+"$MSCEP_BIN/mscep-admin" -c "$INI" ledger import > "$T/import3.out" 2>&1
+check "mscep-admin ledger import records the store's revoked ones revoked" \
+    test "$(sqlite3 "$T/signer/signed.db" "SELECT count(*) FROM revoked WHERE serial = '$SERIAL_E'")" = 1
+sql_write "UPDATE certificates SET status = 'issued', revoked_at = NULL, revoke_reason = NULL WHERE serial = '$SERIAL_E'"
+check "... so OCSP cannot call it good either" sh -c "
+    openssl ocsp -issuer '$CA' -cert '$CERT' -url '$OCSP' -CAfile '$CA' 2>&1 |
+    grep -q 'internalerror'"
+sql_write "UPDATE certificates SET status = 'revoked', revoked_at = 1, revoke_reason = 1 WHERE serial = '$SERIAL_E'"
 check "a request held for approval" $CLI -u "$URL" -p "$($ADMIN password)" \
     --cn approveme --expect pending enroll
 ID=$($ADMIN pending | awk -F'\t' '/CN=approveme/ { print $1 }')

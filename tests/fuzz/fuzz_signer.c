@@ -8,7 +8,8 @@
  * assertion's checks). The signer is opened by signer_open on a state
  * made by ca_init: an EC P-256 CA (a certificate that passes is signed
  * cheaply), the RA and OCSP keys ca_init makes, [OCSP] Path set; its
- * ledger in memory, emptied after each certificate signed.
+ * ledger in memory, emptied after each certificate or CRL signed (a
+ * CRL's serials are recorded revoked).
  *
  * Input: a flags byte, then the rest.
  *   bits 0-2: 0: the rest is a frame body as sent (version, type, role,
@@ -282,7 +283,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (a.status == SIGWIRE_OK && body.len >= SIGWIRE_REQ_HEAD) {
 		check_signed(body.p[1], a.data, a.len);
-		if (body.p[1] == SIGWIRE_SIGN_CERT)
+		if (body.p[1] == SIGWIRE_SIGN_CERT ||
+		    body.p[1] == SIGWIRE_SIGN_CRL)
 			fresh_ledger();
 	}
 out:

@@ -30,6 +30,7 @@
 #include "scep/certrep.h"
 #include "scep/message.h"
 #include "scep/scep_attr.h"
+#include "signer/ledger.h"
 #include "signer/sigcheck.h"
 #include "signer/signer.h"
 #include "util/cert.h"
@@ -1009,6 +1010,104 @@ answer_by(OCSP_BASICRESP *bs, X509 *r)
  * about one CA asked of the other's responder is signed by its own CA's
  * (the worker then finds it is not what it asked: unavailable, a 503).
  */
+/* A CRL (unsigned: the ledger reads its entries only) revoking n serials
+ * from first on. */
+static X509_CRL *
+crl_of(long first, int n)
+{
+	X509_CRL	*crl = X509_CRL_new();
+	X509_REVOKED	*r;
+	ASN1_INTEGER	*serial;
+	int		 i;
+
+	for (i = 0; crl != NULL && i < n; i++) {
+		r = X509_REVOKED_new();
+		serial = ASN1_INTEGER_new();
+		ASN1_INTEGER_set(serial, first + i);
+		X509_REVOKED_set_serialNumber(r, serial);
+		ASN1_INTEGER_free(serial);
+		X509_CRL_add0_revoked(crl, r);
+	}
+	return crl;
+}
+
+static int
+crl_try(struct ledger *l, const char *ca, long first, int n, int commit,
+    char *reason, size_t rlen)
+{
+	X509_CRL	*crl = crl_of(first, n);
+	char		 safe[REASON_MAX];
+	int		 rc;
+
+	CU_ASSERT_EQUAL(ledger_batch(l, 0, reason, rlen), 0);
+	rc = ledger_crl_keeps(l, ca, crl, reason, rlen);
+	CU_ASSERT_EQUAL(ledger_batch(l, rc == 0 && commit ? 1 : -1, safe,
+	    sizeof(safe)), 0);
+	X509_CRL_free(crl);
+	return rc;
+}
+
+static int
+revoked(struct ledger *l, const char *ca, long serial)
+{
+	ASN1_INTEGER	*i = ASN1_INTEGER_new();
+	char		 hex[160], reason[REASON_MAX];
+	int		 rc;
+
+	ASN1_INTEGER_set(i, serial);
+	CU_ASSERT_EQUAL(cert_serial_hex(i, hex, sizeof(hex)), 0);
+	ASN1_INTEGER_free(i);
+	rc = ledger_is_revoked(l, ca, hex, reason, sizeof(reason));
+	CU_ASSERT(rc >= 0);
+	return rc;
+}
+
+/*
+ * Revocations only grow: what a signed CRL revoked must be on the next
+ * CRL of that CA key and is known revoked for OCSP; a CRL refused or not
+ * signed records nothing.
+ */
+static void
+test_ledger_revocations(void)
+{
+	struct ledger	*l;
+	char		 reason[REASON_MAX] = "";
+
+	l = ledger_open(":memory:", 1000, reason, sizeof(reason));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0x10, 2, 1, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x10), 1);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x11), 1);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x12), 0);
+	CU_ASSERT_EQUAL(revoked(l, "CA2", 0x10), 0);
+	/* One left out: refused, named. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0x10, 1, 1, reason,
+	    sizeof(reason)), 1);
+	CU_ASSERT(strstr(reason, "a CRL without serial 11, which a CRL this "
+	    "signer signed revoked") != NULL);
+	/* Both left out: the first named, the other counted. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0x20, 1, 1, reason,
+	    sizeof(reason)), 1);
+	CU_ASSERT(strstr(reason, "(and 1 more)") != NULL);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x20), 0);
+	/* A larger one, not signed (rolled back): 0x12 stays unknown. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0x10, 3, 0, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x12), 0);
+	/* An empty CRL: refused for a key with revocations, fine for
+	 * another key's. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0, 0, 1, reason, sizeof(reason)), 1);
+	CU_ASSERT(strstr(reason, "(and 1 more)") != NULL);
+	CU_ASSERT_EQUAL(crl_try(l, "CA2", 0, 0, 1, reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(ledger_record_revoked(l, "CA2", "AB", 1, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(ledger_record_revoked(l, "CA2", "AB", 2, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(revoked(l, "CA2", 0xAB), 1);
+	ledger_close(l);
+}
+
 static void
 test_remote_ocsp_previous(void)
 {
@@ -1090,6 +1189,8 @@ register_signer(void)
 	    !CU_add_test(s, "signed through keyops_remote", test_remote) ||
 	    !CU_add_test(s, "a serial signed once per CA (the ledger)",
 	    test_ledger) ||
+	    !CU_add_test(s, "revocations only grow (the ledger)",
+	    test_ledger_revocations) ||
 	    !CU_add_test(s, "RA decryption and CertRep through the signer",
 	    test_remote_ra) ||
 	    !CU_add_test(s, "OCSP for the current and previous CA through "
