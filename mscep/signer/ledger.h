@@ -69,8 +69,8 @@ int	 ledger_batch(struct ledger *, int commit, char *reason, size_t);
 /*
  * Revocations. mscep never takes a certificate off its CRL, so once a CRL
  * this signer signed has revoked a serial, every later CRL of that CA key
- * must have it, and no OCSP answer may call it good: a worker taken over
- * cannot have a revoked certificate made good again.
+ * must have it, and no OCSP answer may call it good or unknown: a worker
+ * taken over cannot have a revoked certificate made good again.
  *
  * ledger_crl_keeps, inside ledger_batch(l, 0) ... ledger_batch(l, 1 once
  * signed, else -1): 0 when crl has every serial recorded revoked for CA

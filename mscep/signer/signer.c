@@ -329,7 +329,7 @@ fail:
 	return NULL;
 }
 
-/* No answer good about a serial a CRL this signer signed revoked
+/* No answer but revoked about a serial a CRL this signer signed revoked
  * (ledger.h): 0, or -1 with *rc and reason set. */
 static int
 good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
@@ -338,7 +338,7 @@ good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
 	OCSP_SINGLERESP		*sr;
 	const ASN1_INTEGER	*serial;
 	char			 ca_id[41], hex[160];
-	int			 i, revoked;
+	int			 i, revoked, status;
 
 	*rc = SIGWIRE_ERROR;
 	if (cert_key_id_hex(X509_get_X509_PUBKEY(ca), ca_id) != 0) {
@@ -347,8 +347,9 @@ good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
 	}
 	for (i = 0; i < OCSP_resp_count(bs); i++) {
 		sr = OCSP_resp_get0(bs, i);
-		if (OCSP_single_get0_status(sr, NULL, NULL, NULL, NULL) !=
-		    V_OCSP_CERTSTATUS_GOOD)
+		/* unknown too: many clients take it as not revoked. */
+		if ((status = OCSP_single_get0_status(sr, NULL, NULL, NULL,
+		    NULL)) == V_OCSP_CERTSTATUS_REVOKED)
 			continue;
 		OCSP_id_get0_info(NULL, NULL, NULL, (ASN1_INTEGER **)&serial,
 		    (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(sr));
@@ -362,8 +363,9 @@ good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
 		    rlen)) < 0)
 			return -1;
 		if (revoked) {
-			snprintf(reason, rlen, "OCSP answer good for serial %s, "
-			    "which a CRL this signer signed revoked", hex);
+			snprintf(reason, rlen, "OCSP answer %s for serial %s, "
+			    "which a CRL this signer signed revoked",
+			    OCSP_cert_status_str(status), hex);
 			*rc = SIGWIRE_REFUSED;
 			return -1;
 		}

@@ -395,6 +395,14 @@ sql_write "UPDATE certificates SET status = 'issued', revoked_at = NULL, revoke_
 check "... so OCSP cannot call it good either" sh -c "
     openssl ocsp -issuer '$CA' -cert '$CERT' -url '$OCSP' -CAfile '$CA' 2>&1 |
     grep -q 'internalerror'"
+# Its row gone, the worker would answer unknown, which many clients take
+# for not revoked: refused too.
+sql_write "CREATE TABLE keep AS SELECT * FROM certificates WHERE serial = '$SERIAL_E'; DELETE FROM certificates WHERE serial = '$SERIAL_E'"
+ocsp_e > "$T/ocsp-gone.out"
+sed 's/^/# ocsp: /' "$T/ocsp-gone.out"
+check "... nor unknown, its row gone from the store" grep -q \
+    "what=ocsp .*result=refused reason=\"OCSP answer unknown for serial $SERIAL_E, which a CRL this signer signed revoked" "$SLOG"
+sql_write "INSERT INTO certificates SELECT * FROM keep; DROP TABLE keep"
 sql_write "UPDATE certificates SET status = 'revoked', revoked_at = 1, revoke_reason = 1 WHERE serial = '$SERIAL_E'"
 check "a request held for approval" $CLI -u "$URL" -p "$($ADMIN password)" \
     --cn approveme --expect pending enroll
