@@ -80,6 +80,29 @@ compare(const struct ledger_entry *e, void *arg)
 	return 0;
 }
 
+/* As root, becomes the owner of folder dir (nothing when root owns it);
+ * 0, or -1 said on stderr (hint after a missing folder's error). */
+static int
+as_owner_of(const char *dir, const char *hint)
+{
+	struct stat	 sb;
+
+	if (stat(dir, &sb) != 0) {
+		fprintf(stderr, "mscep-admin: %s: %s%s\n", dir, strerror(errno),
+		    hint);
+		return -1;
+	}
+	if (geteuid() != 0 || sb.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) != 0 || setgid(sb.st_gid) != 0 ||
+	    setuid(sb.st_uid) != 0) {
+		fprintf(stderr, "mscep-admin: cannot become the owner of %s: "
+		    "%s\n", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Root reads the ledger, then becomes the state folder's owner before it
  * opens the store: a -wal or -shm file root made in a SQLite store's
@@ -89,24 +112,7 @@ compare(const struct ledger_entry *e, void *arg)
 static int
 as_state_owner(const struct config *cfg)
 {
-	struct stat	 sb;
-
-	if (geteuid() != 0)
-		return 0;
-	if (stat(cfg->state_dir, &sb) != 0) {
-		fprintf(stderr, "mscep-admin: %s: %s\n", cfg->state_dir,
-		    strerror(errno));
-		return -1;
-	}
-	if (sb.st_uid == 0)
-		return 0;
-	if (setgroups(0, NULL) != 0 || setgid(sb.st_gid) != 0 ||
-	    setuid(sb.st_uid) != 0) {
-		fprintf(stderr, "mscep-admin: cannot become the owner of %s: "
-		    "%s\n", cfg->state_dir, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return as_owner_of(cfg->state_dir, "");
 }
 
 /*
@@ -114,11 +120,11 @@ as_state_owner(const struct config *cfg)
  * signed, so the signer refuses their serials too (those from before the
  * ledger, and tls-cert's, which mscep-admin signs itself), and those
  * revoked as revoked, so that its later CRLs must keep them and its OCSP
- * answers may not call them good. Two processes, as neither user may do both: a child becomes
- * the state folder's owner and reads the store, sending one record a
- * certificate down a pipe; this process becomes the owner of the
- * ledger's folder (the signer's user), so that the ledger and its -wal
- * stay the signer's, and records them.
+ * answers may not call them good. Two processes, as neither user may do
+ * both: a child becomes the state folder's owner and reads the store,
+ * sending one record a certificate down a pipe; this process becomes the
+ * owner of the ledger's folder (the signer's user), so that the ledger
+ * and its -wal stay the signer's, and records them.
  */
 struct import_rec {
 	char		 serial[160];
@@ -243,27 +249,13 @@ out:
 static int
 as_ledger_owner(const char *ledger)
 {
-	char		 dir[PATH_MAX], *slash;
-	struct stat	 sb;
+	char	 dir[PATH_MAX], *slash;
 
 	util_strlcpy(dir, ledger, sizeof(dir));
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir)
 		*slash = '\0';
-	if (stat(dir, &sb) != 0) {
-		fprintf(stderr, "mscep-admin: [Signer] Ledger %s: %s: %s (the "
-		    "signer makes it when it first starts)\n", ledger, dir,
-		    strerror(errno));
-		return -1;
-	}
-	if (geteuid() != 0 || sb.st_uid == 0)
-		return 0;
-	if (setgroups(0, NULL) != 0 || setgid(sb.st_gid) != 0 ||
-	    setuid(sb.st_uid) != 0) {
-		fprintf(stderr, "mscep-admin: cannot become the owner of %s: "
-		    "%s\n", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
+	return as_owner_of(dir, " (the signer makes the ledger's folder when "
+	    "it first starts)");
 }
 
 /* One record from in into r and *subject (malloc'd): 1, 0 at the end,

@@ -397,12 +397,13 @@ check "... so OCSP cannot call it good either" sh -c "
     grep -q 'internalerror'"
 # Its row gone, the worker would answer unknown, which many clients take
 # for not revoked: refused too.
-sql_write "CREATE TABLE keep AS SELECT * FROM certificates WHERE serial = '$SERIAL_E'; DELETE FROM certificates WHERE serial = '$SERIAL_E'"
+sql_write "CREATE TABLE keep_t AS SELECT * FROM transactions WHERE serial = '$SERIAL_E'; DELETE FROM transactions WHERE serial = '$SERIAL_E'; CREATE TABLE keep AS SELECT * FROM certificates WHERE serial = '$SERIAL_E'; DELETE FROM certificates WHERE serial = '$SERIAL_E'"
 ocsp_e > "$T/ocsp-gone.out"
 sed 's/^/# ocsp: /' "$T/ocsp-gone.out"
 check "... nor unknown, its row gone from the store" grep -q \
     "what=ocsp .*result=refused reason=\"OCSP answer unknown for serial $SERIAL_E, which a CRL this signer signed revoked" "$SLOG"
-sql_write "INSERT INTO certificates SELECT * FROM keep; DROP TABLE keep"
+sql_write "INSERT INTO certificates SELECT * FROM keep; DROP TABLE keep; INSERT INTO transactions SELECT * FROM keep_t; DROP TABLE keep_t"
+check "... its row back" test "$(sql "SELECT count(*) FROM certificates WHERE serial = '$SERIAL_E'")" = 1
 sql_write "UPDATE certificates SET status = 'revoked', revoked_at = 1, revoke_reason = 1 WHERE serial = '$SERIAL_E'"
 check "a request held for approval" $CLI -u "$URL" -p "$($ADMIN password)" \
     --cn approveme --expect pending enroll
