@@ -2,6 +2,7 @@
 #include "admin/admin_ledger.h"
 #include "admin/admin_opt.h"
 #include "ca/issue.h"
+#include "ca/ra.h"
 #include "signer/ledger.h"
 #include "store/store.h"
 #include "util/cert.h"
@@ -19,6 +20,8 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <openssl/err.h>
 
 struct walk {
 	struct store	*st;
@@ -118,9 +121,10 @@ as_state_owner(const struct config *cfg)
 /*
  * ledger import: the certificates of the store, recorded in the ledger as
  * signed, so the signer refuses their serials too (those from before the
- * ledger, and tls-cert's, which mscep-admin signs itself), and those
- * revoked as revoked, so that its later CRLs must keep them and its OCSP
- * answers may not call them good. Two processes, as neither user may do
+ * ledger, and tls-cert's, which mscep-admin signs itself). Not their
+ * revocations: the store is the workers', and a revocation in the ledger
+ * binds every later CRL; the signer learns those from the CRLs it signs.
+ * Two processes, as neither user may do
  * both: a child becomes the state folder's owner and reads the store,
  * sending one record a certificate down a pipe; this process becomes the
  * owner of the ledger's folder (the signer's user), so that the ledger
@@ -132,7 +136,6 @@ struct import_rec {
 	char		 key_id[41];
 	int64_t		 not_after;
 	int64_t		 not_before;
-	int32_t		 revoked;
 	uint32_t	 subject_len;	/* the subject's bytes follow */
 };
 
@@ -156,20 +159,42 @@ collect(const struct cert_row *row, void *arg)
 	return (s->v[s->n] = strdup(row->serial)) == NULL ? 1 : (s->n++, 0);
 }
 
-/* One certificate of the store down the pipe; -1 when it cannot be. */
+/*
+ * The CA key of cas (this state's CA certificates, current and previous)
+ * whose signature x bears, as its key identifier into id; -1 when none.
+ * The store and those files are the workers': a certificate one of them
+ * made up bears no CA key's signature, and a CA certificate one of them
+ * made up has another key, so another identifier than the signer's.
+ */
 static int
-send_cert(struct store *st, const char *serial, FILE *out)
+signed_by(STACK_OF(X509) *cas, X509 *x, char id[41])
+{
+	X509	*ca;
+	int	 i;
+
+	for (i = 0; i < sk_X509_num(cas); i++) {
+		ca = sk_X509_value(cas, i);
+		if (X509_verify(x, X509_get0_pubkey(ca)) == 1)
+			return cert_key_id_hex(X509_get_X509_PUBKEY(ca), id);
+	}
+	ERR_clear_error();
+	return -1;
+}
+
+/* One certificate of the store down the pipe: 0, 1 when it is left out
+ * (no CA key here signed it), -1 when it cannot be sent. */
+static int
+send_cert(struct store *st, STACK_OF(X509) *cas, const char *serial,
+    FILE *out)
 {
 	struct import_rec	 r = { 0 };
-	struct cert_row		 row;
 	struct buf		 der = { 0 };
 	const unsigned char	*p;
 	X509			*x = NULL;
 	char			*subject = NULL, *sans = NULL;
 	int			 rc = -1;
 
-	if (store_cert_by_serial(st, serial, &der) != STORE_OK ||
-	    store_cert_status(st, serial, &row) != STORE_OK) {
+	if (store_cert_by_serial(st, serial, &der) != STORE_OK) {
 		fprintf(stderr, "mscep-admin: ledger import: serial %s: %s\n",
 		    serial, store_errmsg(st));
 		goto out;
@@ -182,14 +207,23 @@ send_cert(struct store *st, const char *serial, FILE *out)
 		    "stored certificate cannot be read\n", serial);
 		goto out;
 	}
-	util_strlcpy(r.serial, serial, sizeof(r.serial));
-	/* The issuing CA key as the store has it; stores before schema 3
-	 * did not keep it. */
-	util_strlcpy(r.ca, row.ca_key[0] != '\0' ? row.ca_key : "-",
-	    sizeof(r.ca));
+	/* The certificate's own serial, not the store's column for it. */
+	if (cert_serial_hex(X509_get0_serialNumber(x), r.serial,
+	    sizeof(r.serial)) != 0) {
+		fprintf(stderr, "mscep-admin: ledger import: serial %s: the "
+		    "stored certificate's serial cannot be read\n", serial);
+		goto out;
+	}
+	/* The CA key that signed it, not the store's column for it. */
+	if (signed_by(cas, x, r.ca) != 0) {
+		fprintf(stderr, "mscep-admin: ledger import: serial %s: not "
+		    "signed by this CA (current or previous): left out\n",
+		    serial);
+		rc = 1;
+		goto out;
+	}
 	r.not_after = cert_time_epoch(X509_get0_notAfter(x));
 	r.not_before = cert_time_epoch(X509_get0_notBefore(x));
-	r.revoked = row.revoked;
 	r.subject_len = (uint32_t)strlen(subject);
 	if (fwrite(&r, sizeof(r), 1, out) != 1 ||
 	    fwrite(subject, 1, r.subject_len, out) != r.subject_len)
@@ -212,6 +246,8 @@ import_reader(const struct config *cfg, int fd)
 	struct cert_filter	 all = { .now = util_now() };
 	struct serials		 s = { 0 };
 	struct store		*st = NULL;
+	struct ra		 ra = { 0 };
+	STACK_OF(X509)		*cas = NULL;
 	char			 reason[REASON_MAX];
 	FILE			*out;
 	size_t			 i;
@@ -221,6 +257,14 @@ import_reader(const struct config *cfg, int fd)
 		return 1;
 	if (as_state_owner(cfg) != 0)
 		goto out;
+	if (ra_load_worker(cfg, &ra, reason, sizeof(reason)) != 0 ||
+	    (cas = sk_X509_new_null()) == NULL || !X509_up_ref(ra.ca) ||
+	    sk_X509_push(cas, ra.ca) <= 0 ||
+	    ra_load_prev(cfg, ra.ca, cas, reason, sizeof(reason)) != 0) {
+		fprintf(stderr, "mscep-admin: ledger import: the CA "
+		    "certificates: %s\n", reason);
+		goto out;
+	}
 	if (store_open_config(cfg, &st, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: %s\n", reason);
 		goto out;
@@ -233,13 +277,15 @@ import_reader(const struct config *cfg, int fd)
 		goto out;
 	}
 	for (i = 0; i < s.n; i++)
-		if (send_cert(st, s.v[i], out) != 0)
+		if (send_cert(st, cas, s.v[i], out) < 0)
 			goto out;
 	rc = fflush(out) == 0 ? 0 : 1;
 out:
 	for (i = 0; i < s.n; i++)
 		free(s.v[i]);
 	free(s.v);
+	sk_X509_pop_free(cas, X509_free);
+	ra_free(&ra);
 	store_close(st);
 	fclose(out);
 	return rc;
@@ -279,54 +325,101 @@ import_read(FILE *in, struct import_rec *r, char **subject)
 	return 1;
 }
 
-/* Records what comes down in, a transaction a thousand (the signer
- * waits for each); -1 on an error (said), what was committed stays. */
+/* A thousand records at a time, read before the ledger is written: the
+ * signer waits for the ledger only as long as they take to record, not
+ * for the store. */
+#define IMPORT_BATCH	1000
+struct batch {
+	struct import_rec	 r[IMPORT_BATCH];
+	char			*subject[IMPORT_BATCH];
+	int			 n;
+};
+
+/* Up to IMPORT_BATCH records from in into b: 0 (b->n of them, 0 at the
+ * end), -1 when one is cut short. */
+static int
+batch_read(FILE *in, struct batch *b)
+{
+	int	 got = 1;
+
+	for (b->n = 0; b->n < IMPORT_BATCH && (got = import_read(in,
+	    &b->r[b->n], &b->subject[b->n])) == 1; b->n++)
+		;
+	return got < 0 ? -1 : 0;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	int	 i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->subject[i]);
+	b->n = 0;
+}
+
+/* b into the ledger in one transaction: 0, or -1 (reason). */
+static int
+batch_write(struct ledger *l, const struct batch *b, long long *added,
+    char *reason, size_t rlen)
+{
+	struct ledger_entry	 e = { .txid = "(store)" };
+	int			 i, got;
+
+	if (ledger_batch(l, 0, reason, rlen) != 0)
+		return -1;
+	for (i = 0; i < b->n; i++) {
+		e.serial = b->r[i].serial;
+		e.ca = b->r[i].ca;
+		e.key_id = b->r[i].key_id;
+		e.subject = b->subject[i];
+		e.not_after = b->r[i].not_after;
+		e.signed_at = b->r[i].not_before;
+		if ((got = ledger_import(l, &e, reason, rlen)) < 0) {
+			char	 safe[REASON_MAX];
+
+			(void)ledger_batch(l, -1, safe, sizeof(safe));
+			return -1;
+		}
+		*added += got == 0;
+	}
+	return ledger_batch(l, 1, reason, rlen);
+}
+
+/* Records what comes down in; -1 on an error (said), what was committed
+ * stays. */
 static int
 import_write(struct ledger *l, FILE *in, long long *n, long long *added)
 {
-	struct import_rec	 r;
-	struct ledger_entry	 e = { .txid = "(store)" };
-	char			 reason[REASON_MAX], *subject = NULL;
-	int			 got, rc = 0, in_tx = 0;
+	struct batch	*b;
+	char		 reason[REASON_MAX];
+	int		 rc = 0, cut;
 
-	while (rc == 0 && (got = import_read(in, &r, &subject)) != 0) {
-		if (got < 0) {
-			snprintf(reason, sizeof(reason), "ledger import: a "
-			    "record cut short (the reader failed)");
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		fprintf(stderr, "mscep-admin: out of memory\n");
+		return -1;
+	}
+	for (;;) {
+		cut = batch_read(in, b);
+		if (b->n > 0 && batch_write(l, b, added, reason,
+		    sizeof(reason)) != 0) {
+			fprintf(stderr, "mscep-admin: %s\n", reason);
 			rc = -1;
 			break;
 		}
-		e.serial = r.serial;
-		e.ca = r.ca;
-		e.key_id = r.key_id;
-		e.subject = subject;
-		e.not_after = r.not_after;
-		e.signed_at = r.not_before;
-		if (!in_tx && ledger_batch(l, 0, reason, sizeof(reason)) != 0)
+		*n += b->n;
+		if (cut) {
+			fprintf(stderr, "mscep-admin: ledger import: a record "
+			    "cut short (the reader failed)\n");
 			rc = -1;
-		else if (in_tx = 1, (got = ledger_import(l, &e, reason,
-		    sizeof(reason))) < 0)
-			rc = -1;
-		else if (r.revoked && strcmp(r.ca, "-") != 0 &&
-		    ledger_record_revoked(l, r.ca, r.serial, util_now(), reason,
-		    sizeof(reason)) != 0)
-			rc = -1;
-		else {
-			*added += got == 0;
-			if (++*n % 1000 == 0 && (in_tx = 0, ledger_batch(l, 1,
-			    reason, sizeof(reason))) != 0)
-				rc = -1;
+			break;
 		}
-		free(subject);
-		subject = NULL;
+		if (b->n < IMPORT_BATCH)
+			break;
+		batch_free(b);
 	}
-	if (rc == 0 && in_tx && ledger_batch(l, 1, reason, sizeof(reason)) != 0)
-		rc = -1;
-	if (rc != 0) {
-		fprintf(stderr, "mscep-admin: %s\n", reason);
-		if (in_tx)
-			(void)ledger_batch(l, -1, reason, sizeof(reason));
-	}
+	batch_free(b);
+	free(b);
 	return rc;
 }
 

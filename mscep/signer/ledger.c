@@ -34,21 +34,28 @@ static const char schema[] =
 	" subject TEXT NOT NULL,"
 	" not_after INTEGER NOT NULL,"
 	" signed_at INTEGER NOT NULL) WITHOUT ROWID;"
-	/* Each serial a CRL this signer signed has revoked, by CA key: a
-	 * later CRL of that key must keep it, and no OCSP answer may call
-	 * it good (mscep never takes a certificate off its CRL). */
+	/* Each serial a CRL this signer signed has revoked, by CA key, with
+	 * its revocationDate and reason (-1: none): a later CRL of that key
+	 * must have it as it was, and no OCSP answer may call it good,
+	 * unknown or revoked at another time (mscep never takes a
+	 * certificate off its CRL, nor changes an entry). Only serials this
+	 * signer signed for that key are recorded, so that a CRL cannot
+	 * make it insist on serials that were never issued. */
 	"CREATE TABLE IF NOT EXISTS revoked ("
 	" ca TEXT NOT NULL,"
 	" serial TEXT NOT NULL,"
+	" revoked_at INTEGER NOT NULL,"
+	" reason INTEGER NOT NULL,"
 	" seen_at INTEGER NOT NULL,"
 	" PRIMARY KEY (ca, serial)) WITHOUT ROWID;";
 
 static const char revoked_sql[] =
-	"SELECT 1 FROM revoked WHERE ca = ?1 AND serial = ?2";
+	"SELECT revoked_at FROM revoked WHERE ca = ?1 AND serial = ?2";
 
 static const char revoke_sql[] =
-	"INSERT INTO revoked (ca, serial, seen_at) VALUES (?1, ?2, ?3)"
-	" ON CONFLICT DO NOTHING";
+	"INSERT INTO revoked (ca, serial, revoked_at, reason, seen_at)"
+	" SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM signed"
+	" WHERE serial = ?2 AND ca = ?1) ON CONFLICT DO NOTHING";
 
 static const char claim_sql[] =
 	"INSERT INTO signed (serial, ca, key_id, txid, subject, not_after,"
@@ -371,12 +378,17 @@ ledger_batch(struct ledger *l, int commit, char *reason, size_t rlen)
 	if (sqlite3_exec(l->db, sql, NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	snprintf(reason, rlen, "ledger: %s: %s", sql, sqlite3_errmsg(l->db));
+	/* A COMMIT that failed can leave the transaction open (a rollback
+	 * journal busy): the next claim would land in it for good. */
+	if (!sqlite3_get_autocommit(l->db))
+		(void)sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
 
-int
-ledger_record_revoked(struct ledger *l, const char *ca, const char *serial,
-    int64_t at, char *reason, size_t rlen)
+/* An entry of crl (its serial recorded if this signer signed it). */
+static int
+record_revoked(struct ledger *l, const char *ca, const char *serial,
+    int64_t at, int why, char *reason, size_t rlen)
 {
 	int	 rc = -1;
 
@@ -384,7 +396,9 @@ ledger_record_revoked(struct ledger *l, const char *ca, const char *serial,
 	if (sqlite3_bind_text(l->revoke, 1, ca, -1, SQLITE_STATIC) !=
 	    SQLITE_OK || sqlite3_bind_text(l->revoke, 2, serial, -1,
 	    SQLITE_STATIC) != SQLITE_OK || sqlite3_bind_int64(l->revoke, 3,
-	    at) != SQLITE_OK || sqlite3_step(l->revoke) != SQLITE_DONE)
+	    at) != SQLITE_OK || sqlite3_bind_int(l->revoke, 4, why) !=
+	    SQLITE_OK || sqlite3_bind_int64(l->revoke, 5, util_now()) !=
+	    SQLITE_OK || sqlite3_step(l->revoke) != SQLITE_DONE)
 		snprintf(reason, rlen, "ledger: cannot record serial %s "
 		    "revoked: %s", serial, sqlite3_errmsg(l->db));
 	else
@@ -395,7 +409,7 @@ ledger_record_revoked(struct ledger *l, const char *ca, const char *serial,
 
 int
 ledger_is_revoked(struct ledger *l, const char *ca, const char *serial,
-    char *reason, size_t rlen)
+    int64_t *at, char *reason, size_t rlen)
 {
 	int	 rc;
 
@@ -404,8 +418,8 @@ ledger_is_revoked(struct ledger *l, const char *ca, const char *serial,
 	    SQLITE_OK || sqlite3_bind_text(l->revoked, 2, serial, -1,
 	    SQLITE_STATIC) != SQLITE_OK)
 		rc = SQLITE_ERROR;
-	else
-		rc = sqlite3_step(l->revoked);
+	else if ((rc = sqlite3_step(l->revoked)) == SQLITE_ROW)
+		*at = sqlite3_column_int64(l->revoked, 0);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		snprintf(reason, rlen, "ledger: cannot look up serial %s: %s",
 		    serial, sqlite3_errmsg(l->db));
@@ -413,58 +427,124 @@ ledger_is_revoked(struct ledger *l, const char *ca, const char *serial,
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* A CRL entry as the ledger keeps it. */
+struct entry {
+	char	*serial;
+	int64_t	 at;
+	int	 why;
+};
+
 static int
-cmp_str(const void *a, const void *b)
+cmp_entry(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct entry *)a)->serial,
+	    ((const struct entry *)b)->serial);
+}
+
+/* The reasonCode of r, -1 when it has none. */
+static int
+entry_reason(X509_REVOKED *r)
+{
+	ASN1_ENUMERATED	*e = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, NULL,
+	    NULL);
+	long		 v = e != NULL ? ASN1_ENUMERATED_get(e) : -1;
+
+	ASN1_ENUMERATED_free(e);
+	return v < 0 || v > 255 ? -1 : (int)v;
+}
+
+/* The entries of crl, sorted by serial, into *out (*n of them). */
+static int
+crl_entries(X509_CRL *crl, struct entry **out, int *n, char *reason,
+    size_t rlen)
+{
+	STACK_OF(X509_REVOKED)	*rev = X509_CRL_get_REVOKED(crl);
+	X509_REVOKED		*r;
+	struct entry		*e;
+	char			 hex[160];
+	int			 i, want = sk_X509_REVOKED_num(rev);
+
+	*out = NULL;
+	*n = 0;
+	if (want <= 0)
+		return 0;
+	if ((e = calloc((size_t)want, sizeof(*e))) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	*out = e;
+	for (i = 0; i < want; i++) {
+		r = sk_X509_REVOKED_value(rev, i);
+		if (cert_serial_hex(X509_REVOKED_get0_serialNumber(r), hex,
+		    sizeof(hex)) != 0 || (e[i].serial = strdup(hex)) == NULL) {
+			snprintf(reason, rlen, "CRL entry %d: cannot read its "
+			    "serial", i);
+			return -1;
+		}
+		(*n)++;
+		e[i].at = cert_time_epoch(X509_REVOKED_get0_revocationDate(r));
+		e[i].why = entry_reason(r);
+	}
+	qsort(e, (size_t)*n, sizeof(*e), cmp_entry);
+	return 0;
+}
+
+static void
+entries_free(struct entry *e, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		free(e[i].serial);
+	free(e);
 }
 
 /*
  * Inside a transaction (ledger_batch) the caller ends once the CRL is
  * signed (commit) or not (roll back): every serial recorded revoked for
- * ca must be on crl, and crl's own are recorded.
+ * ca must be on crl with its date and reason, and crl's own serials that
+ * this signer signed for ca are recorded.
  */
 int
 ledger_crl_keeps(struct ledger *l, const char *ca, X509_CRL *crl,
     char *reason, size_t rlen)
 {
-	STACK_OF(X509_REVOKED)	*rev = X509_CRL_get_REVOKED(crl);
-	sqlite3_stmt		*q = NULL;
-	char			**on = NULL, hex[160], *key;
-	const char		*serial;
-	int			 n = sk_X509_REVOKED_num(rev), i, got = 0;
-	int			 rc = -1, step;
-	int64_t			 now = util_now(), lost = 0;
+	sqlite3_stmt	*q = NULL;
+	struct entry	*on = NULL, key, *hit;
+	const char	*serial;
+	int		 got = 0, i, rc = -1, step;
+	int64_t		 lost = 0;
 
-	if (n > 0 && (on = calloc((size_t)n, sizeof(*on))) == NULL) {
-		snprintf(reason, rlen, "out of memory");
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		if (cert_serial_hex(X509_REVOKED_get0_serialNumber(
-		    sk_X509_REVOKED_value(rev, i)), hex, sizeof(hex)) != 0 ||
-		    (on[got] = strdup(hex)) == NULL) {
-			snprintf(reason, rlen, "CRL entry %d: cannot read its "
-			    "serial", i);
+	if (crl_entries(crl, &on, &got, reason, rlen) != 0)
+		goto out;
+	for (i = 1; i < got; i++)
+		if (strcmp(on[i - 1].serial, on[i].serial) == 0) {
+			snprintf(reason, rlen, "a CRL with serial %s twice",
+			    on[i].serial);
+			rc = 1;
 			goto out;
 		}
-		got++;
-	}
-	if (got > 0)	/* an empty CRL: no array (qsort wants one) */
-		qsort(on, (size_t)got, sizeof(*on), cmp_str);
-	if (sqlite3_prepare_v2(l->db, "SELECT serial FROM revoked WHERE "
-	    "ca = ?1", -1, &q, NULL) != SQLITE_OK ||
+	if (sqlite3_prepare_v2(l->db, "SELECT serial, revoked_at, reason "
+	    "FROM revoked WHERE ca = ?1", -1, &q, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(q, 1, ca, -1, SQLITE_STATIC) != SQLITE_OK) {
 		snprintf(reason, rlen, "ledger: %s", sqlite3_errmsg(l->db));
 		goto out;
 	}
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		serial = (const char *)sqlite3_column_text(q, 0);
-		key = (char *)serial;
-		if (serial != NULL && (got == 0 || bsearch(&key, on,
-		    (size_t)got, sizeof(*on), cmp_str) == NULL) && lost++ == 0)
-			snprintf(reason, rlen, "a CRL without serial %s, which "
-			    "a CRL this signer signed revoked", serial);
+		if ((serial = (const char *)sqlite3_column_text(q, 0)) == NULL)
+			continue;
+		key.serial = (char *)serial;
+		hit = got > 0 ? bsearch(&key, on, (size_t)got, sizeof(*on),
+		    cmp_entry) : NULL;
+		if (hit != NULL && hit->at == sqlite3_column_int64(q, 1) &&
+		    hit->why == sqlite3_column_int(q, 2))
+			continue;
+		if (lost++ == 0)
+			snprintf(reason, rlen, hit == NULL ? "a CRL without "
+			    "serial %s, which a CRL this signer signed revoked" :
+			    "a CRL whose entry for serial %s has another "
+			    "revocationDate or reason than the CRL this signer "
+			    "signed before", serial);
 	}
 	if (step != SQLITE_DONE) {
 		snprintf(reason, rlen, "ledger: %s", sqlite3_errmsg(l->db));
@@ -481,13 +561,12 @@ ledger_crl_keeps(struct ledger *l, const char *ca, X509_CRL *crl,
 		goto out;
 	}
 	for (i = 0; i < got; i++)
-		if (ledger_record_revoked(l, ca, on[i], now, reason, rlen) != 0)
+		if (record_revoked(l, ca, on[i].serial, on[i].at, on[i].why,
+		    reason, rlen) != 0)
 			goto out;
 	rc = 0;
 out:
 	sqlite3_finalize(q);
-	for (i = 0; i < got; i++)
-		free(on[i]);
-	free(on);
+	entries_free(on, got);
 	return rc;
 }

@@ -67,23 +67,25 @@ int	 ledger_import(struct ledger *, const struct ledger_entry *e,
 int	 ledger_batch(struct ledger *, int commit, char *reason, size_t);
 
 /*
- * Revocations. mscep never takes a certificate off its CRL, so once a CRL
- * this signer signed has revoked a serial, every later CRL of that CA key
- * must have it, and no OCSP answer may call it good or unknown: a worker
- * taken over cannot have a revoked certificate made good again.
+ * Revocations. mscep never takes a certificate off its CRL nor changes an
+ * entry, so once a CRL this signer signed has revoked a serial it signed,
+ * every later CRL of that CA key must have that entry as it was (its
+ * revocationDate and reasonCode), and no OCSP answer may call it good,
+ * unknown, or revoked at another time: a worker taken over cannot have a
+ * revoked certificate made good again. Serials it did not sign for that
+ * key are not recorded, so a CRL cannot make it insist on serials never
+ * issued.
  *
  * ledger_crl_keeps, inside ledger_batch(l, 0) ... ledger_batch(l, 1 once
- * signed, else -1): 0 when crl has every serial recorded revoked for CA
- * key ca (its own then recorded), 1 when it lacks one (reason names it),
- * -1 on an error.
+ * signed, else -1): 0 when crl keeps every entry recorded for CA key ca
+ * (its own then recorded), 1 when it lacks or changes one or has a serial
+ * twice (reason says which), -1 on an error.
  */
 int	 ledger_crl_keeps(struct ledger *, const char *ca, X509_CRL *crl,
 	    char *reason, size_t);
-/* 1 when serial is recorded revoked for CA key ca, 0 if not, -1 error. */
+/* 1 when serial is recorded revoked for CA key ca (*at its
+ * revocationDate), 0 if not, -1 error. */
 int	 ledger_is_revoked(struct ledger *, const char *ca, const char *serial,
-	    char *reason, size_t);
-/* serial recorded revoked for ca (already: no change); 0, or -1. */
-int	 ledger_record_revoked(struct ledger *, const char *ca,
-	    const char *serial, int64_t at, char *reason, size_t);
+	    int64_t *at, char *reason, size_t);
 
 #endif

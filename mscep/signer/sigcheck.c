@@ -353,6 +353,75 @@ names_key(X509_CRL *crl, X509 *ca)
 	return ok;
 }
 
+/*
+ * As crl.c builds a CRL: crlNumber and authorityKeyIdentifier, each
+ * once; entries with a reasonCode at most, never certificateHold or
+ * removeFromCRL (mscep takes nothing off its CRL), revoked no later than
+ * the CRL's thisUpdate. Anything else could narrow what the CRL covers
+ * (issuingDistributionPoint, deltaCRLIndicator, an entry's
+ * certificateIssuer) or undo an entry while keeping its serial.
+ */
+static int
+crl_shape(X509_CRL *crl, char *reason, size_t rlen)
+{
+	STACK_OF(X509_REVOKED)	*rev = X509_CRL_get_REVOKED(crl);
+	X509_REVOKED		*r;
+	ASN1_ENUMERATED		*e;
+	X509_EXTENSION		*x;
+	long			 why;
+	int			 i, j, nid, numbers = 0, akis = 0;
+
+	for (i = 0; i < X509_CRL_get_ext_count(crl); i++) {
+		x = X509_CRL_get_ext(crl, i);
+		nid = OBJ_obj2nid(X509_EXTENSION_get_object(x));
+		numbers += nid == NID_crl_number;
+		akis += nid == NID_authority_key_identifier;
+		if ((nid != NID_crl_number && nid !=
+		    NID_authority_key_identifier) || numbers > 1 || akis > 1) {
+			snprintf(reason, rlen, "CRL extension %s is not one "
+			    "mscep's CRLs carry (crlNumber and "
+			    "authorityKeyIdentifier, once each)", nid !=
+			    NID_undef ? OBJ_nid2sn(nid) : "unknown");
+			return -1;
+		}
+	}
+	for (i = 0; i < sk_X509_REVOKED_num(rev); i++) {
+		r = sk_X509_REVOKED_value(rev, i);
+		for (j = 0; j < X509_REVOKED_get_ext_count(r); j++) {
+			x = X509_REVOKED_get_ext(r, j);
+			if (j > 0 || OBJ_obj2nid(X509_EXTENSION_get_object(x))
+			    != NID_crl_reason) {
+				snprintf(reason, rlen, "CRL entry %d: an "
+				    "extension other than one reasonCode", i);
+				return -1;
+			}
+		}
+		if ((e = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, &j,
+		    NULL)) == NULL && j != -1) {
+			snprintf(reason, rlen, "CRL entry %d: reasonCode "
+			    "cannot be read", i);
+			return -1;
+		}
+		why = e != NULL ? ASN1_ENUMERATED_get(e) : 0;
+		ASN1_ENUMERATED_free(e);
+		if (why < 0 || why > 10 || why == 6 || why == 7 || why == 8) {
+			snprintf(reason, rlen, "CRL entry %d: reasonCode %ld "
+			    "(certificateHold and removeFromCRL are not "
+			    "mscep's)", i, why);
+			return -1;
+		}
+		/* The slack: another host's clock may have revoked it. */
+		if (cert_time_epoch(X509_REVOKED_get0_revocationDate(r)) >
+		    cert_time_epoch(X509_CRL_get0_lastUpdate(crl)) +
+		    SIGCHECK_SLACK) {
+			snprintf(reason, rlen, "CRL entry %d: revoked after "
+			    "the CRL's thisUpdate", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 sigcheck_crl(const struct config *cfg, X509 *ca, X509_CRL *crl,
     char *reason, size_t rlen)
@@ -380,6 +449,8 @@ sigcheck_crl(const struct config *cfg, X509 *ca, X509_CRL *crl,
 		    "CA key's");
 		return -1;
 	}
+	if (crl_shape(crl, reason, rlen) != 0)
+		return -1;
 	return lint_crl(crl, ca, reason, rlen);
 }
 

@@ -329,15 +329,17 @@ fail:
 	return NULL;
 }
 
-/* No answer but revoked about a serial a CRL this signer signed revoked
- * (ledger.h): 0, or -1 with *rc and reason set. */
+/* No answer but revoked, at the time recorded, about a serial a CRL this
+ * signer signed revoked (ledger.h): 0, or -1 with *rc and reason set. */
 static int
 good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
     char *reason, size_t rlen, int *rc)
 {
 	OCSP_SINGLERESP		*sr;
 	const ASN1_INTEGER	*serial;
+	ASN1_GENERALIZEDTIME	*when;
 	char			 ca_id[41], hex[160];
+	int64_t			 at = 0;
 	int			 i, revoked, status;
 
 	*rc = SIGWIRE_ERROR;
@@ -347,10 +349,7 @@ good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
 	}
 	for (i = 0; i < OCSP_resp_count(bs); i++) {
 		sr = OCSP_resp_get0(bs, i);
-		/* unknown too: many clients take it as not revoked. */
-		if ((status = OCSP_single_get0_status(sr, NULL, NULL, NULL,
-		    NULL)) == V_OCSP_CERTSTATUS_REVOKED)
-			continue;
+		status = OCSP_single_get0_status(sr, NULL, &when, NULL, NULL);
 		OCSP_id_get0_info(NULL, NULL, NULL, (ASN1_INTEGER **)&serial,
 		    (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(sr));
 		if (serial == NULL || cert_serial_hex(serial, hex,
@@ -359,13 +358,19 @@ good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
 			    "its serial", i);
 			return -1;
 		}
-		if ((revoked = ledger_is_revoked(s->ledger, ca_id, hex, reason,
-		    rlen)) < 0)
+		if ((revoked = ledger_is_revoked(s->ledger, ca_id, hex, &at,
+		    reason, rlen)) < 0)
 			return -1;
-		if (revoked) {
-			snprintf(reason, rlen, "OCSP answer %s for serial %s, "
+		/* Unknown too (many clients take it for not revoked), and
+		 * revoked at another time (a later one would pass what was
+		 * signed in between, for a checker of a point in time). */
+		if (revoked && (status != V_OCSP_CERTSTATUS_REVOKED ||
+		    when == NULL || cert_time_epoch(when) != at)) {
+			snprintf(reason, rlen, "OCSP answer %s%s for serial %s, "
 			    "which a CRL this signer signed revoked",
-			    OCSP_cert_status_str(status), hex);
+			    OCSP_cert_status_str(status), status ==
+			    V_OCSP_CERTSTATUS_REVOKED ? " at another time" : "",
+			    hex);
 			*rc = SIGWIRE_REFUSED;
 			return -1;
 		}

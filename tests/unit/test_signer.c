@@ -420,8 +420,75 @@ test_refusals_extensions(void)
 
 /* A CRL of the fixture's CA from now + from_s to now + to_s, as crl.c
  * names it; sigcheck_crl's answer. */
+static int crl_check_edit(long, long, void (*)(X509_CRL *), char *, size_t);
+
 static int
 crl_check(long from_s, long to_s, char *reason, size_t rlen)
+{
+	return crl_check_edit(from_s, to_s, NULL, reason, rlen);
+}
+
+/* An entry revoked at now + at_s, reasonCode why (-1: none), and with
+ * raw (if not NULL) as one more extension of OID oid. */
+static void
+add_entry(X509_CRL *crl, long at_s, int why, const char *oid,
+    const char *raw, int rawlen)
+{
+	X509_REVOKED	*r = X509_REVOKED_new();
+	ASN1_INTEGER	*serial = ASN1_INTEGER_new();
+	ASN1_TIME	*t = X509_gmtime_adj(NULL, at_s);
+	ASN1_ENUMERATED	*e = ASN1_ENUMERATED_new();
+	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+	ASN1_OBJECT	*o = oid != NULL ? OBJ_txt2obj(oid, 1) : NULL;
+	X509_EXTENSION	*x = NULL;
+
+	ASN1_INTEGER_set(serial, 0x1234);
+	X509_REVOKED_set_serialNumber(r, serial);
+	X509_REVOKED_set_revocationDate(r, t);
+	if (why >= 0) {
+		ASN1_ENUMERATED_set(e, why);
+		X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, e, 0, 0);
+	}
+	if (o != NULL) {
+		ASN1_OCTET_STRING_set(os, (const unsigned char *)raw, rawlen);
+		x = X509_EXTENSION_create_by_OBJ(NULL, o, 0, os);
+		X509_REVOKED_add_ext(r, x, -1);
+	}
+	X509_CRL_add0_revoked(crl, r);
+	X509_EXTENSION_free(x);
+	ASN1_OBJECT_free(o);
+	ASN1_OCTET_STRING_free(os);
+	ASN1_ENUMERATED_free(e);
+	ASN1_TIME_free(t);
+	ASN1_INTEGER_free(serial);
+}
+
+static void edit_entry(X509_CRL *c) { add_entry(c, -60, 1, NULL, NULL, 0); }
+static void edit_no_reason(X509_CRL *c) { add_entry(c, -60, -1, NULL, NULL, 0); }
+static void edit_remove(X509_CRL *c) { add_entry(c, -60, 8, NULL, NULL, 0); }
+static void edit_hold(X509_CRL *c) { add_entry(c, -60, 6, NULL, NULL, 0); }
+static void edit_future(X509_CRL *c) { add_entry(c, 86400, 1, NULL, NULL, 0); }
+/* certificateIssuer: an indirect CRL's entry for another CA. */
+static void edit_issuer(X509_CRL *c) { add_entry(c, -60, 1, "2.5.29.29", "\x30\x00", 2); }
+/* issuingDistributionPoint, onlyContainsCACerts: covering no leaf. */
+static void
+edit_idp(X509_CRL *c)
+{
+	ASN1_OCTET_STRING	*os = ASN1_OCTET_STRING_new();
+	X509_EXTENSION		*x;
+
+	ASN1_OCTET_STRING_set(os, (const unsigned char *)"\x30\x03\x82\x01\xff",
+	    5);
+	x = X509_EXTENSION_create_by_NID(NULL, NID_issuing_distribution_point,
+	    1, os);
+	X509_CRL_add_ext(c, x, -1);
+	X509_EXTENSION_free(x);
+	ASN1_OCTET_STRING_free(os);
+}
+
+static int
+crl_check_edit(long from_s, long to_s, void (*edit)(X509_CRL *),
+    char *reason, size_t rlen)
 {
 	X509_CRL	*crl = X509_CRL_new();
 	X509_EXTENSION	*aki = cert_aki_ext(fx.ra.ca);
@@ -435,8 +502,11 @@ crl_check(long from_s, long to_s, char *reason, size_t rlen)
 	    X509_get_subject_name(fx.ra.ca)) == 1 &&
 	    X509_CRL_set1_lastUpdate(crl, a) == 1 &&
 	    X509_CRL_set1_nextUpdate(crl, b) == 1 &&
-	    X509_CRL_add_ext(crl, aki, -1) == 1)
+	    X509_CRL_add_ext(crl, aki, -1) == 1) {
+		if (edit != NULL)
+			edit(crl);
 		rc = sigcheck_crl(&fx.cfg, fx.ra.ca, crl, reason, rlen);
+	}
 	ASN1_TIME_free(a);
 	ASN1_TIME_free(b);
 	X509_EXTENSION_free(aki);
@@ -459,6 +529,29 @@ test_refusals_crl(void)
 	CU_ASSERT_EQUAL(crl_check(-86400, hours - 86400, reason,
 	    sizeof(reason)), -1);
 	CU_ASSERT(strstr(reason, "thisUpdate not now") != NULL);
+	/* Entries as crl.c makes them: accepted. */
+	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_entry, reason,
+	    sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_no_reason, reason,
+	    sizeof(reason)), 0);
+	/* What would keep a serial on the CRL but not revoke it. */
+	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_remove, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "reasonCode 8") != NULL);
+	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_hold, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_issuer, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "an extension other than one reasonCode") !=
+	    NULL);
+	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_future, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "revoked after the CRL's thisUpdate") !=
+	    NULL);
+	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_idp, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "CRL extension issuingDistributionPoint is "
+	    "not one") != NULL);
 }
 
 /* CertRep attributes with a senderNonce of nonce_len bytes, a
@@ -1004,40 +1097,46 @@ answer_by(OCSP_BASICRESP *bs, X509 *r)
 	return ok;
 }
 
-/*
- * After ca switch, OCSP answers about the previous CA's certificates are
- * signed by that CA's responder, which the signer alone holds; an answer
- * about one CA asked of the other's responder is signed by its own CA's
- * (the worker then finds it is not what it asked: unavailable, a 503).
- */
-/* A CRL (unsigned: the ledger reads its entries only) revoking n serials
- * from first on. */
+/* A CRL (unsigned: the ledger reads its entries only) revoking the
+ * serials of list (ending with 0), each at time at, with reasonCode why
+ * (-1: none); the last one at at + skew, with reasonCode last_why. */
 static X509_CRL *
-crl_of(long first, int n)
+crl_of(const long *list, time_t at, int why, long skew, int last_why)
 {
 	X509_CRL	*crl = X509_CRL_new();
 	X509_REVOKED	*r;
 	ASN1_INTEGER	*serial;
-	int		 i;
+	ASN1_TIME	*t;
+	ASN1_ENUMERATED	*e;
+	int		 i, last;
 
-	for (i = 0; crl != NULL && i < n; i++) {
+	for (i = 0; crl != NULL && list[i] != 0; i++) {
+		last = list[i + 1] == 0;
 		r = X509_REVOKED_new();
 		serial = ASN1_INTEGER_new();
-		ASN1_INTEGER_set(serial, first + i);
+		ASN1_INTEGER_set(serial, list[i]);
 		X509_REVOKED_set_serialNumber(r, serial);
 		ASN1_INTEGER_free(serial);
+		t = ASN1_TIME_set(NULL, at + (last ? skew : 0));
+		X509_REVOKED_set_revocationDate(r, t);
+		ASN1_TIME_free(t);
+		if ((last ? last_why : why) >= 0) {
+			e = ASN1_ENUMERATED_new();
+			ASN1_ENUMERATED_set(e, last ? last_why : why);
+			X509_REVOKED_add1_ext_i2d(r, NID_crl_reason, e, 0, 0);
+			ASN1_ENUMERATED_free(e);
+		}
 		X509_CRL_add0_revoked(crl, r);
 	}
 	return crl;
 }
 
 static int
-crl_try(struct ledger *l, const char *ca, long first, int n, int commit,
+crl_try(struct ledger *l, const char *ca, X509_CRL *crl, int commit,
     char *reason, size_t rlen)
 {
-	X509_CRL	*crl = crl_of(first, n);
-	char		 safe[REASON_MAX];
-	int		 rc;
+	char	 safe[REASON_MAX];
+	int	 rc;
 
 	CU_ASSERT_EQUAL(ledger_batch(l, 0, reason, rlen), 0);
 	rc = ledger_crl_keeps(l, ca, crl, reason, rlen);
@@ -1047,67 +1146,126 @@ crl_try(struct ledger *l, const char *ca, long first, int n, int commit,
 	return rc;
 }
 
-static int
-revoked(struct ledger *l, const char *ca, long serial)
+static void
+serial_hex(long serial, char hex[160])
 {
 	ASN1_INTEGER	*i = ASN1_INTEGER_new();
-	char		 hex[160], reason[REASON_MAX];
-	int		 rc;
 
 	ASN1_INTEGER_set(i, serial);
-	CU_ASSERT_EQUAL(cert_serial_hex(i, hex, sizeof(hex)), 0);
+	CU_ASSERT_EQUAL(cert_serial_hex(i, hex, 160), 0);
 	ASN1_INTEGER_free(i);
-	rc = ledger_is_revoked(l, ca, hex, reason, sizeof(reason));
+}
+
+/* 1 when serial is recorded revoked for ca, *at its time. */
+static int
+revoked(struct ledger *l, const char *ca, long serial, int64_t *at)
+{
+	char	 hex[160], reason[REASON_MAX];
+	int64_t	 dummy;
+	int	 rc;
+
+	serial_hex(serial, hex);
+	rc = ledger_is_revoked(l, ca, hex, at != NULL ? at : &dummy, reason,
+	    sizeof(reason));
 	CU_ASSERT(rc >= 0);
 	return rc;
 }
 
+/* serial, as signed by this signer for CA key ca. */
+static void
+signed_as(struct ledger *l, const char *ca, long serial)
+{
+	struct ledger_entry	 e = { .ca = ca, .key_id = "K", .txid = "T",
+	    .subject = "CN=x", .not_after = 2, .signed_at = 1 };
+	char			 hex[160], reason[REASON_MAX];
+
+	serial_hex(serial, hex);
+	e.serial = hex;
+	CU_ASSERT_EQUAL(ledger_import(l, &e, reason, sizeof(reason)), 0);
+}
+
 /*
- * Revocations only grow: what a signed CRL revoked must be on the next
- * CRL of that CA key and is known revoked for OCSP; a CRL refused or not
- * signed records nothing.
+ * Revocations only grow: what a signed CRL revoked of what this signer
+ * signed must be on the next CRL of that CA key as it was (date, reason)
+ * and is known revoked for OCSP; a CRL refused or not signed records
+ * nothing, and serials it never signed for that key are not recorded.
  */
 static void
 test_ledger_revocations(void)
 {
+	static const long both[] = { 0x10, 0x11, 0 }, first[] = { 0x10, 0 };
+	static const long three[] = { 0x10, 0x11, 0x12, 0 };
+	static const long twice[] = { 0x10, 0x11, 0x10, 0 };
+	static const long stranger[] = { 0x10, 0x11, 0x99, 0 };
+	static const long none[] = { 0 };
 	struct ledger	*l;
 	char		 reason[REASON_MAX] = "";
+	time_t		 t = 1700000000;
+	int64_t		 at = 0;
 
 	l = ledger_open(":memory:", 1000, reason, sizeof(reason));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
-	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0x10, 2, 1, reason,
+	signed_as(l, "CA1", 0x10);
+	signed_as(l, "CA1", 0x11);
+	signed_as(l, "CA1", 0x12);
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(both, t, 1, 0, 1), 1, reason,
 	    sizeof(reason)), 0);
-	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x10), 1);
-	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x11), 1);
-	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x12), 0);
-	CU_ASSERT_EQUAL(revoked(l, "CA2", 0x10), 0);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x10, &at), 1);
+	CU_ASSERT_EQUAL(at, t);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x11, NULL), 1);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x12, NULL), 0);
+	CU_ASSERT_EQUAL(revoked(l, "CA2", 0x10, NULL), 0);
+	/* The same again: fine. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(both, t, 1, 0, 1), 1, reason,
+	    sizeof(reason)), 0);
 	/* One left out: refused, named. */
-	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0x10, 1, 1, reason,
-	    sizeof(reason)), 1);
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(first, t, 1, 0, 1), 1,
+	    reason, sizeof(reason)), 1);
 	CU_ASSERT(strstr(reason, "a CRL without serial 11, which a CRL this "
 	    "signer signed revoked") != NULL);
-	/* Both left out: the first named, the other counted. */
-	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0x20, 1, 1, reason,
+	/* Kept, but revoked a second later, or for another reason, or with
+	 * no reason: refused. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(both, t, 1, 1, 1), 1, reason,
+	    sizeof(reason)), 1);
+	CU_ASSERT(strstr(reason, "entry for serial 11 has another "
+	    "revocationDate or reason") != NULL);
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(both, t, 1, 0, 8), 1, reason,
+	    sizeof(reason)), 1);
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(both, t, 1, 0, -1), 1,
+	    reason, sizeof(reason)), 1);
+	/* A serial twice: refused. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(twice, t, 1, 0, 1), 1,
+	    reason, sizeof(reason)), 1);
+	CU_ASSERT(strstr(reason, "serial 10 twice") != NULL);
+	/* A larger one, not signed (rolled back): 0x12 stays unknown. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(three, t, 1, 0, 1), 0,
+	    reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x12, NULL), 0);
+	/* A serial this signer never signed is signed over but not
+	 * recorded, so later CRLs need not have it. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(stranger, t, 1, 0, 1), 1,
+	    reason, sizeof(reason)), 0);
+	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x99, NULL), 0);
+	/* An empty CRL: refused for a key with revocations (both named or
+	 * counted), fine for another key's; CA1's serials on CA2's CRL are
+	 * not recorded for CA2. */
+	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(none, t, 1, 0, 1), 1, reason,
 	    sizeof(reason)), 1);
 	CU_ASSERT(strstr(reason, "(and 1 more)") != NULL);
-	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x20), 0);
-	/* A larger one, not signed (rolled back): 0x12 stays unknown. */
-	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0x10, 3, 0, reason,
+	CU_ASSERT_EQUAL(crl_try(l, "CA2", crl_of(none, t, 1, 0, 1), 1, reason,
 	    sizeof(reason)), 0);
-	CU_ASSERT_EQUAL(revoked(l, "CA1", 0x12), 0);
-	/* An empty CRL: refused for a key with revocations, fine for
-	 * another key's. */
-	CU_ASSERT_EQUAL(crl_try(l, "CA1", 0, 0, 1, reason, sizeof(reason)), 1);
-	CU_ASSERT(strstr(reason, "(and 1 more)") != NULL);
-	CU_ASSERT_EQUAL(crl_try(l, "CA2", 0, 0, 1, reason, sizeof(reason)), 0);
-	CU_ASSERT_EQUAL(ledger_record_revoked(l, "CA2", "AB", 1, reason,
+	CU_ASSERT_EQUAL(crl_try(l, "CA2", crl_of(both, t, 1, 0, 1), 1, reason,
 	    sizeof(reason)), 0);
-	CU_ASSERT_EQUAL(ledger_record_revoked(l, "CA2", "AB", 2, reason,
-	    sizeof(reason)), 0);
-	CU_ASSERT_EQUAL(revoked(l, "CA2", 0xAB), 1);
+	CU_ASSERT_EQUAL(revoked(l, "CA2", 0x10, NULL), 0);
 	ledger_close(l);
 }
 
+/*
+ * After ca switch, OCSP answers about the previous CA's certificates are
+ * signed by that CA's responder, which the signer alone holds; an answer
+ * about one CA asked of the other's responder is signed by its own CA's
+ * (the worker then finds it is not what it asked: unavailable, a 503).
+ */
 static void
 test_remote_ocsp_previous(void)
 {
@@ -1184,7 +1342,8 @@ register_signer(void)
 	    test_refusals_cms) ||
 	    !CU_add_test(s, "refused: CertRep attributes over any content",
 	    test_refusals_cms_content) ||
-	    !CU_add_test(s, "refused: CRLs not of now or for too long",
+	    !CU_add_test(s, "refused: CRLs not of now or for too long, or "
+	    "undoing an entry",
 	    test_refusals_crl) ||
 	    !CU_add_test(s, "signed through keyops_remote", test_remote) ||
 	    !CU_add_test(s, "a serial signed once per CA (the ledger)",
