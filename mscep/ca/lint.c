@@ -564,10 +564,8 @@ lint_crl(X509_CRL *crl, X509 *ca, char *reason, size_t rlen)
 	return 0;
 }
 
-/* RFC 5280 4.1.2.5: UTCTime YYMMDDHHMMSSZ through 2049, GeneralizedTime
- * YYYYMMDDHHMMSSZ from 2050; no fractions, no offsets. */
-static int
-rfc5280_time(const ASN1_TIME *t)
+int
+lint_time_ok(const ASN1_TIME *t)
 {
 	const unsigned char	*d = ASN1_STRING_get0_data(t);
 	int			 i, n = ASN1_STRING_length(t), type;
@@ -586,8 +584,8 @@ rfc5280_time(const ASN1_TIME *t)
 static int
 lint_validity(X509 *x, X509 *ca, char *reason, size_t rlen)
 {
-	if (!rfc5280_time(X509_get0_notBefore(x)) ||
-	    !rfc5280_time(X509_get0_notAfter(x)))
+	if (!lint_time_ok(X509_get0_notBefore(x)) ||
+	    !lint_time_ok(X509_get0_notAfter(x)))
 		snprintf(reason, rlen, "lint: validity is malformed or not in "
 		    "RFC 5280's form");
 	else if (ASN1_TIME_compare(X509_get0_notBefore(x),

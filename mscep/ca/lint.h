@@ -42,4 +42,8 @@ int	 lint_times(const ASN1_TIME *this_upd, const ASN1_TIME *next_upd,
 /* A CRL: its number and every revoked serial, its times. */
 int	 lint_crl(X509_CRL *, X509 *ca, char *reason, size_t);
 
+/* RFC 5280 4.1.2.5: UTCTime YYMMDDHHMMSSZ through 2049, GeneralizedTime
+ * YYYYMMDDHHMMSSZ from 2050; no fractions, no offsets: 1, else 0. */
+int	 lint_time_ok(const ASN1_TIME *);
+
 #endif

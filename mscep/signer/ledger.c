@@ -50,7 +50,7 @@ static const char schema[] =
 	" PRIMARY KEY (ca, serial)) WITHOUT ROWID;";
 
 static const char revoked_sql[] =
-	"SELECT revoked_at FROM revoked WHERE ca = ?1 AND serial = ?2";
+	"SELECT revoked_at, reason FROM revoked WHERE ca = ?1 AND serial = ?2";
 
 static const char revoke_sql[] =
 	"INSERT INTO revoked (ca, serial, revoked_at, reason, seen_at)"
@@ -409,7 +409,7 @@ record_revoked(struct ledger *l, const char *ca, const char *serial,
 
 int
 ledger_is_revoked(struct ledger *l, const char *ca, const char *serial,
-    int64_t *at, char *reason, size_t rlen)
+    int64_t *at, int *why, char *reason, size_t rlen)
 {
 	int	 rc;
 
@@ -418,8 +418,10 @@ ledger_is_revoked(struct ledger *l, const char *ca, const char *serial,
 	    SQLITE_OK || sqlite3_bind_text(l->revoked, 2, serial, -1,
 	    SQLITE_STATIC) != SQLITE_OK)
 		rc = SQLITE_ERROR;
-	else if ((rc = sqlite3_step(l->revoked)) == SQLITE_ROW)
+	else if ((rc = sqlite3_step(l->revoked)) == SQLITE_ROW) {
 		*at = sqlite3_column_int64(l->revoked, 0);
+		*why = sqlite3_column_int(l->revoked, 1);
+	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		snprintf(reason, rlen, "ledger: cannot look up serial %s: %s",
 		    serial, sqlite3_errmsg(l->db));
@@ -539,12 +541,24 @@ ledger_crl_keeps(struct ledger *l, const char *ca, X509_CRL *crl,
 		if (hit != NULL && hit->at == sqlite3_column_int64(q, 1) &&
 		    hit->why == sqlite3_column_int(q, 2))
 			continue;
-		if (lost++ == 0)
-			snprintf(reason, rlen, hit == NULL ? "a CRL without "
-			    "serial %s, which a CRL this signer signed revoked" :
-			    "a CRL whose entry for serial %s has another "
-			    "revocationDate or reason than the CRL this signer "
-			    "signed before", serial);
+		if (lost++ > 0)
+			continue;
+		if (hit == NULL)
+			snprintf(reason, rlen, "a CRL without serial %s, which "
+			    "a CRL this signer signed revoked", serial);
+		else {
+			char	 when[32];
+
+			/* What to put back in the store. */
+			util_iso8601(sqlite3_column_int64(q, 1), when,
+			    sizeof(when));
+			snprintf(reason, rlen, "a CRL whose entry for serial %s "
+			    "has another revocationDate or reason than the CRL "
+			    "this signer signed before (%s, %lld, reasonCode "
+			    "%d)", serial, when, (long long)
+			    sqlite3_column_int64(q, 1), sqlite3_column_int(q,
+			    2) < 0 ? 0 : sqlite3_column_int(q, 2));
+		}
 	}
 	if (step != SQLITE_DONE) {
 		snprintf(reason, rlen, "ledger: %s", sqlite3_errmsg(l->db));

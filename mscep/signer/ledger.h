@@ -84,8 +84,8 @@ int	 ledger_batch(struct ledger *, int commit, char *reason, size_t);
 int	 ledger_crl_keeps(struct ledger *, const char *ca, X509_CRL *crl,
 	    char *reason, size_t);
 /* 1 when serial is recorded revoked for CA key ca (*at its
- * revocationDate), 0 if not, -1 error. */
+ * revocationDate, *why its reasonCode, -1 none), 0 if not, -1 error. */
 int	 ledger_is_revoked(struct ledger *, const char *ca, const char *serial,
-	    int64_t *at, char *reason, size_t);
+	    int64_t *at, int *why, char *reason, size_t);
 
 #endif

@@ -410,6 +410,11 @@ crl_shape(X509_CRL *crl, char *reason, size_t rlen)
 			    "mscep's)", i, why);
 			return -1;
 		}
+		if (!lint_time_ok(X509_REVOKED_get0_revocationDate(r))) {
+			snprintf(reason, rlen, "CRL entry %d: revocationDate "
+			    "not an RFC 5280 time", i);
+			return -1;
+		}
 		/* The slack: another host's clock may have revoked it. */
 		if (cert_time_epoch(X509_REVOKED_get0_revocationDate(r)) >
 		    cert_time_epoch(X509_CRL_get0_lastUpdate(crl)) +

@@ -329,8 +329,9 @@ fail:
 	return NULL;
 }
 
-/* No answer but revoked, at the time recorded, about a serial a CRL this
- * signer signed revoked (ledger.h): 0, or -1 with *rc and reason set. */
+/* No answer but revoked, at the time and for the reason recorded, about a
+ * serial a CRL this signer signed revoked (ledger.h): 0, or -1 with *rc
+ * and reason set. */
 static int
 good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
     char *reason, size_t rlen, int *rc)
@@ -340,7 +341,7 @@ good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
 	ASN1_GENERALIZEDTIME	*when;
 	char			 ca_id[41], hex[160];
 	int64_t			 at = 0;
-	int			 i, revoked, status;
+	int			 i, revoked, status, said, why = -1;
 
 	*rc = SIGWIRE_ERROR;
 	if (cert_key_id_hex(X509_get_X509_PUBKEY(ca), ca_id) != 0) {
@@ -349,7 +350,7 @@ good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
 	}
 	for (i = 0; i < OCSP_resp_count(bs); i++) {
 		sr = OCSP_resp_get0(bs, i);
-		status = OCSP_single_get0_status(sr, NULL, &when, NULL, NULL);
+		status = OCSP_single_get0_status(sr, &said, &when, NULL, NULL);
 		OCSP_id_get0_info(NULL, NULL, NULL, (ASN1_INTEGER **)&serial,
 		    (OCSP_CERTID *)OCSP_SINGLERESP_get0_id(sr));
 		if (serial == NULL || cert_serial_hex(serial, hex,
@@ -359,18 +360,22 @@ good_not_revoked(struct signer *s, X509 *ca, OCSP_BASICRESP *bs,
 			return -1;
 		}
 		if ((revoked = ledger_is_revoked(s->ledger, ca_id, hex, &at,
-		    reason, rlen)) < 0)
+		    &why, reason, rlen)) < 0)
 			return -1;
 		/* Unknown too (many clients take it for not revoked), and
 		 * revoked at another time (a later one would pass what was
-		 * signed in between, for a checker of a point in time). */
+		 * signed in between, for a checker of a point in time) or
+		 * for another reason (the worker says 0 where the CRL says
+		 * none: the same). */
 		if (revoked && (status != V_OCSP_CERTSTATUS_REVOKED ||
-		    when == NULL || cert_time_epoch(when) != at)) {
+		    when == NULL || ASN1_TIME_check(when) != 1 ||
+		    cert_time_epoch(when) != at || (said > 0 ? said : 0) !=
+		    (why > 0 ? why : 0))) {
 			snprintf(reason, rlen, "OCSP answer %s%s for serial %s, "
 			    "which a CRL this signer signed revoked",
 			    OCSP_cert_status_str(status), status ==
-			    V_OCSP_CERTSTATUS_REVOKED ? " at another time" : "",
-			    hex);
+			    V_OCSP_CERTSTATUS_REVOKED ? " at another time or "
+			    "for another reason" : "", hex);
 			*rc = SIGWIRE_REFUSED;
 			return -1;
 		}

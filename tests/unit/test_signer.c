@@ -468,6 +468,19 @@ static void edit_no_reason(X509_CRL *c) { add_entry(c, -60, -1, NULL, NULL, 0); 
 static void edit_remove(X509_CRL *c) { add_entry(c, -60, 8, NULL, NULL, 0); }
 static void edit_hold(X509_CRL *c) { add_entry(c, -60, 6, NULL, NULL, 0); }
 static void edit_future(X509_CRL *c) { add_entry(c, 86400, 1, NULL, NULL, 0); }
+/* A revocationDate OpenSSL reads and RFC 5280 does not (year 99 of
+ * month 13). */
+static void
+edit_bad_date(X509_CRL *c)
+{
+	ASN1_UTCTIME	*t = ASN1_UTCTIME_new();
+
+	add_entry(c, -60, 1, NULL, NULL, 0);
+	ASN1_STRING_set(t, "991399000000Z", 13);
+	X509_REVOKED_set_revocationDate(sk_X509_REVOKED_value(
+	    X509_CRL_get_REVOKED(c), 0), t);
+	ASN1_UTCTIME_free(t);
+}
 /* certificateIssuer: an indirect CRL's entry for another CA. */
 static void edit_issuer(X509_CRL *c) { add_entry(c, -60, 1, "2.5.29.29", "\x30\x00", 2); }
 /* issuingDistributionPoint, onlyContainsCACerts: covering no leaf. */
@@ -547,6 +560,10 @@ test_refusals_crl(void)
 	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_future, reason,
 	    sizeof(reason)), -1);
 	CU_ASSERT(strstr(reason, "revoked after the CRL's thisUpdate") !=
+	    NULL);
+	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_bad_date, reason,
+	    sizeof(reason)), -1);
+	CU_ASSERT(strstr(reason, "revocationDate not an RFC 5280 time") !=
 	    NULL);
 	CU_ASSERT_EQUAL(crl_check_edit(0, hours, edit_idp, reason,
 	    sizeof(reason)), -1);
@@ -1162,11 +1179,11 @@ revoked(struct ledger *l, const char *ca, long serial, int64_t *at)
 {
 	char	 hex[160], reason[REASON_MAX];
 	int64_t	 dummy;
-	int	 rc;
+	int	 rc, why;
 
 	serial_hex(serial, hex);
-	rc = ledger_is_revoked(l, ca, hex, at != NULL ? at : &dummy, reason,
-	    sizeof(reason));
+	rc = ledger_is_revoked(l, ca, hex, at != NULL ? at : &dummy, &why,
+	    reason, sizeof(reason));
 	CU_ASSERT(rc >= 0);
 	return rc;
 }
@@ -1229,6 +1246,9 @@ test_ledger_revocations(void)
 	    sizeof(reason)), 1);
 	CU_ASSERT(strstr(reason, "entry for serial 11 has another "
 	    "revocationDate or reason") != NULL);
+	/* ... naming what to put back in the store. */
+	CU_ASSERT(strstr(reason, "(2023-11-14T22:13:20Z, 1700000000, "
+	    "reasonCode 1)") != NULL);
 	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(both, t, 1, 0, 8), 1, reason,
 	    sizeof(reason)), 1);
 	CU_ASSERT_EQUAL(crl_try(l, "CA1", crl_of(both, t, 1, 0, -1), 1,
