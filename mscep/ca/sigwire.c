@@ -209,27 +209,80 @@ wait_fd(int fd, short events, int64_t deadline, char *reason, size_t rlen)
 	}
 }
 
-static int
-read_all(int fd, unsigned char *p, size_t n, int64_t deadline, char *reason,
-    size_t rlen)
+int
+sigwire_read_some(int fd, struct buf *in, char *reason, size_t rlen)
 {
-	ssize_t	 got;
+	unsigned char	 chunk[16384];
+	size_t		 want;
+	ssize_t		 got;
+	uint32_t	 n = 0;
 
-	while (n > 0) {
-		if (wait_fd(fd, POLLIN, deadline, reason, rlen) != 0)
-			return -1;
-		if ((got = read(fd, p, n)) < 0 &&
-		    (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (got <= 0) {
-			snprintf(reason, rlen, "%s", got == 0 ?
-			    "connection closed" : strerror(errno));
-			return -1;
-		}
-		p += got;
-		n -= (size_t)got;
+	/* The length, then no more than the frame it announces. */
+	if (in->len >= 4 && (n = get32(in->p)) > SIGWIRE_MAX) {
+		snprintf(reason, rlen, "frame of %u bytes, more than %d", n,
+		    SIGWIRE_MAX);
+		return -1;
 	}
-	return 0;
+	if (in->len >= 4 && in->len == 4 + (size_t)n)
+		return 1;
+	want = in->len < 4 ? 4 - in->len : 4 + (size_t)n - in->len;
+	if ((got = read(fd, chunk, want < sizeof(chunk) ? want :
+	    sizeof(chunk))) < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		snprintf(reason, rlen, "%s", strerror(errno));
+		return -1;
+	}
+	if (got == 0) {
+		snprintf(reason, rlen, "connection closed");
+		return -1;
+	}
+	/* Grown as bytes arrive: an announced length allocates nothing. */
+	if (buf_append(in, chunk, (size_t)got) != 0) {
+		snprintf(reason, rlen, "out of memory");
+		return -1;
+	}
+	if (in->len < 4)
+		return 0;
+	if ((n = get32(in->p)) > SIGWIRE_MAX) {
+		snprintf(reason, rlen, "frame of %u bytes, more than %d", n,
+		    SIGWIRE_MAX);
+		return -1;
+	}
+	return in->len == 4 + (size_t)n;
+}
+
+int
+sigwire_frame(const struct buf *body, struct buf *out)
+{
+	unsigned char	 len[4];
+
+	out->len = 0;
+	if (body->len > SIGWIRE_MAX)
+		return -1;
+	put32(len, (uint32_t)body->len);
+	return buf_append(out, len, sizeof(len)) != 0 ||
+	    (body->len > 0 && buf_append(out, body->p, body->len) != 0) ?
+	    -1 : 0;
+}
+
+int
+sigwire_write_some(int fd, const struct buf *frame, size_t *off,
+    char *reason, size_t rlen)
+{
+	ssize_t	 put;
+
+	if (*off >= frame->len)
+		return 1;
+	if ((put = send(fd, frame->p + *off, frame->len - *off,
+	    MSG_NOSIGNAL)) < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		snprintf(reason, rlen, "%s", strerror(errno));
+		return -1;
+	}
+	*off += (size_t)put;
+	return *off == frame->len;
 }
 
 int
@@ -237,29 +290,17 @@ sigwire_read(int fd, struct buf *out, int timeout_ms, char *reason,
     size_t rlen)
 {
 	int64_t		 deadline = now_ms() + timeout_ms;
-	unsigned char	 len[4], chunk[16384];
-	uint32_t	 n;
+	int		 rc;
 
 	out->len = 0;
-	if (read_all(fd, len, sizeof(len), deadline, reason, rlen) != 0)
-		return -1;
-	if ((n = get32(len)) > SIGWIRE_MAX) {
-		snprintf(reason, rlen, "frame of %u bytes, more than %d", n,
-		    SIGWIRE_MAX);
-		return -1;
-	}
-	/* Grown as bytes arrive: an announced length allocates nothing. */
-	while (out->len < n) {
-		size_t	 part = n - out->len < sizeof(chunk) ?
-		    n - out->len : sizeof(chunk);
-
-		if (read_all(fd, chunk, part, deadline, reason, rlen) != 0)
+	do {
+		if (wait_fd(fd, POLLIN, deadline, reason, rlen) != 0)
 			return -1;
-		if (buf_append(out, chunk, part) != 0) {
-			snprintf(reason, rlen, "out of memory");
-			return -1;
-		}
-	}
+	} while ((rc = sigwire_read_some(fd, out, reason, rlen)) == 0);
+	if (rc < 0)
+		return -1;
+	memmove(out->p, out->p + 4, out->len - 4);
+	out->len -= 4;
 	return 0;
 }
 
@@ -268,31 +309,22 @@ sigwire_write(int fd, const struct buf *body, int timeout_ms, char *reason,
     size_t rlen)
 {
 	int64_t		 deadline = now_ms() + timeout_ms;
-	unsigned char	 len[4];
-	const unsigned char *p;
-	size_t		 n, off = 0, total = body->len + sizeof(len);
-	ssize_t		 put;
+	struct buf	 frame = { 0 };
+	size_t		 off = 0;
+	int		 rc;
 
-	if (body->len > SIGWIRE_MAX) {
+	if (sigwire_frame(body, &frame) != 0) {
 		snprintf(reason, rlen, "frame too long");
+		buf_free(&frame);
 		return -1;
 	}
-	put32(len, (uint32_t)body->len);
-	while (off < total) {
-		if (wait_fd(fd, POLLOUT, deadline, reason, rlen) != 0)
-			return -1;
-		p = off < sizeof(len) ? len + off : body->p + off - sizeof(len);
-		n = off < sizeof(len) ? sizeof(len) - off : total - off;
-		if ((put = send(fd, p, n, MSG_NOSIGNAL)) < 0 &&
-		    (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (put < 0) {
-			snprintf(reason, rlen, "%s", strerror(errno));
-			return -1;
+	while ((rc = sigwire_write_some(fd, &frame, &off, reason, rlen)) == 0)
+		if (wait_fd(fd, POLLOUT, deadline, reason, rlen) != 0) {
+			rc = -1;
+			break;
 		}
-		off += (size_t)put;
-	}
-	return 0;
+	buf_free(&frame);
+	return rc < 0 ? -1 : 0;
 }
 
 size_t

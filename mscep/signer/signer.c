@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -685,27 +688,183 @@ signer_answer(struct signer *s, const unsigned char *body, size_t len,
 	buf_free(&der);
 }
 
-/* One connection: one request, one answer, each within TimeoutMs. */
-static void
-serve_conn(struct signer *s, int fd)
-{
-	struct buf	 in = { 0 }, out = { 0 };
-	char		 reason[REASON_MAX], safe[REASON_MAX];
+/*
+ * The connections a signer process reads at once. Each worker sends its
+ * request as soon as it connects, so a connection that sends nothing, or
+ * a little at a time, only holds a slot until TimeoutMs: a worker taken
+ * over cannot stop the signing by holding connections open. When all
+ * are taken, a new one pushes out the oldest still being read.
+ */
+#define SIGNER_CONNS	64
+#define SIGNER_ACCEPTS	16	/* a poll round's accepts, at most */
 
-	if (sigwire_read(fd, &in, s->cfg.signer_timeout_ms, reason,
-	    sizeof(reason)) != 0) {
-		log_warnx("op=sign result=error reason=\"request: %s\"",
-		    log_safe(reason, safe, sizeof(safe)));
-		goto out;
+struct conn {
+	int		 fd;		/* -1: free */
+	int		 writing;	/* the answer is in out */
+	int64_t		 deadline;	/* monotonic ms */
+	struct buf	 in;		/* the request frame so far */
+	struct buf	 out;		/* the answer frame */
+	size_t		 sent;		/* of out */
+};
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+conn_close(struct conn *c, const char *why)
+{
+	char	 safe[REASON_MAX];
+
+	if (why != NULL)
+		log_warnx("op=sign result=error reason=\"%s: %s\"",
+		    c->writing ? "answer" : "request",
+		    log_safe(why, safe, sizeof(safe)));
+	close(c->fd);
+	c->fd = -1;
+	c->writing = 0;
+	c->sent = 0;
+	buf_free(&c->in);
+	buf_free(&c->out);
+}
+
+/* Reads what came, answers a whole request, sends what the socket
+ * takes; the connection closed once answered or failed. */
+static void
+conn_step(struct signer *s, struct conn *c)
+{
+	struct buf	 body = { 0 };
+	char		 reason[REASON_MAX];
+	int		 rc;
+
+	if (!c->writing) {
+		if ((rc = sigwire_read_some(c->fd, &c->in, reason,
+		    sizeof(reason))) <= 0) {
+			if (rc < 0)
+				conn_close(c, reason);
+			return;
+		}
+		signer_answer(s, c->in.p + 4, c->in.len - 4, &body);
+		buf_free(&c->in);
+		if (body.len == 0 || sigwire_frame(&body, &c->out) != 0) {
+			buf_free(&body);
+			conn_close(c, NULL);	/* signer_answer logged */
+			return;
+		}
+		buf_free(&body);
+		c->writing = 1;
+		c->deadline = mono_ms() + s->cfg.signer_timeout_ms;
 	}
-	signer_answer(s, in.p, in.len, &out);
-	if (out.len > 0 && sigwire_write(fd, &out, s->cfg.signer_timeout_ms,
-	    reason, sizeof(reason)) != 0)
-		log_warnx("op=sign result=error reason=\"answer: %s\"",
-		    log_safe(reason, safe, sizeof(safe)));
-out:
-	buf_free(&in);
-	buf_free(&out);
+	if ((rc = sigwire_write_some(c->fd, &c->out, &c->sent, reason,
+	    sizeof(reason))) != 0)
+		conn_close(c, rc < 0 ? reason : NULL);
+}
+
+/* A new connection into a free slot, or the oldest one being read. */
+static struct conn *
+conn_slot(struct conn *c, size_t n)
+{
+	struct conn	*oldest = NULL;
+	char		 why[96];
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].fd < 0)
+			return &c[i];
+		if (!c[i].writing && (oldest == NULL ||
+		    c[i].deadline < oldest->deadline))
+			oldest = &c[i];
+	}
+	if (oldest != NULL) {
+		snprintf(why, sizeof(why), "pushed out by a newer connection, "
+		    "all %d taken", SIGNER_CONNS);
+		conn_close(oldest, why);
+	}
+	return oldest;
+}
+
+static int
+accept_some(struct signer *s, struct conn *c, size_t n)
+{
+	struct conn	*slot;
+	int		 i, fd;
+
+	for (i = 0; i < SIGNER_ACCEPTS; i++) {
+		if ((fd = accept4(0, NULL, NULL, SOCK_NONBLOCK |
+		    SOCK_CLOEXEC)) < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED)
+				return 0;
+			log_errx("signer: accept: %s", strerror(errno));
+			return -1;
+		}
+		if ((slot = conn_slot(c, n)) == NULL) {
+			close(fd);	/* every one is answering */
+			continue;
+		}
+		slot->fd = fd;
+		slot->deadline = mono_ms() + s->cfg.signer_timeout_ms;
+		conn_step(s, slot);	/* its request is often there */
+	}
+	return 0;
+}
+
+static void
+serve(struct signer *s)
+{
+	struct conn	 c[SIGNER_CONNS];
+	struct pollfd	 pfd[SIGNER_CONNS + 1];
+	size_t		 at[SIGNER_CONNS + 1], i, n;
+	int64_t		 now, first;
+	int		 rc, fl;
+
+	for (i = 0; i < SIGNER_CONNS; i++)
+		c[i] = (struct conn){ .fd = -1 };
+	/* Shared by the pool's processes: another may take the connection
+	 * poll announced. */
+	if ((fl = fcntl(0, F_GETFL)) < 0 || fcntl(0, F_SETFL, fl |
+	    O_NONBLOCK) < 0) {
+		log_errx("signer: the socket: %s", strerror(errno));
+		return;
+	}
+	for (;;) {
+		pfd[0] = (struct pollfd){ .fd = 0, .events = POLLIN };
+		first = INT64_MAX;
+		for (i = 0, n = 1; i < SIGNER_CONNS; i++) {
+			if (c[i].fd < 0)
+				continue;
+			pfd[n] = (struct pollfd){ .fd = c[i].fd, .events =
+			    c[i].writing ? POLLOUT : POLLIN };
+			at[n++] = i;
+			if (c[i].deadline < first)
+				first = c[i].deadline;
+		}
+		now = mono_ms();
+		rc = poll(pfd, n, first == INT64_MAX ? -1 : first <= now ? 0 :
+		    (int)(first - now > INT_MAX ? INT_MAX : first - now));
+		if (rc < 0 && errno != EINTR) {
+			log_errx("signer: poll: %s", strerror(errno));
+			break;
+		}
+		for (i = 1; rc > 0 && i < n; i++)
+			if (pfd[i].revents != 0 && c[at[i]].fd == pfd[i].fd)
+				conn_step(s, &c[at[i]]);
+		if (rc > 0 && (pfd[0].revents & POLLIN) &&
+		    accept_some(s, c, SIGNER_CONNS) != 0)
+			break;
+		now = mono_ms();
+		for (i = 0; i < SIGNER_CONNS; i++)
+			if (c[i].fd >= 0 && c[i].deadline <= now)
+				conn_close(&c[i], "timed out");
+	}
+	for (i = 0; i < SIGNER_CONNS; i++)
+		if (c[i].fd >= 0)
+			conn_close(&c[i], NULL);
 }
 
 int
@@ -713,7 +872,6 @@ signer_serve(void *path)
 {
 	struct signer	 s;
 	char		 reason[REASON_MAX] = "unknown error";
-	int		 fd;
 
 	if (signer_open(path, &s, reason, sizeof(reason)) != 0) {
 		log_errx("signer cannot start: %s", reason);
@@ -724,16 +882,7 @@ signer_serve(void *path)
 		log_open(LOG_TO_SYSLOG, "mscep-signer", s.cfg.log_socket);
 	log_info("signer %ld ready: the keys of %s open", (long)getpid(),
 	    (const char *)path);
-	for (;;) {
-		if ((fd = accept(0, NULL, NULL)) < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			log_errx("signer: accept: %s", strerror(errno));
-			break;
-		}
-		serve_conn(&s, fd);
-		close(fd);
-	}
+	serve(&s);
 	signer_close(&s);
 	return 1;
 }

@@ -336,6 +336,41 @@ check "signer started again: enrollment works" test -f "$CERT"
 check "... OCSP too" sh -c "openssl ocsp -issuer '$CA' -cert '$CERT' \
     -url '$OCSP' -CAfile '$CA' 2>&1 | grep -q ': good'"
 
+# Held open by a worker taken over: connections that send nothing, or
+# half a frame, each hold one of the signer's slots until TimeoutMs, the
+# oldest pushed out past 64; the signing goes on beside them.
+r0=$(grep -c ': signer [0-9]* ready' "$SLOG")
+python3 - "$SOCK" 100 > "$T/held-conns.out" <<'EOF' &
+import socket, sys, time
+held = []
+for i in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(1)
+    try:
+        s.connect(sys.argv[1])
+        if i % 2:
+            s.send(b"\x00\x00\x01\x00" + b"x" * 10)
+        held.append(s)
+    except OSError:
+        pass
+print(len(held), flush=True)
+time.sleep(4)
+EOF
+HPID=$!
+for i in $(seq 1 50); do [ -s "$T/held-conns.out" ] && break; sleep 0.1; done
+CERT=$(enroll held)
+ms=$(sed -n 's/^OK .* ms=\([0-9]*\).*/\1/p' "$T/held.out")
+check "$(cat "$T/held-conns.out") connections held open: enrollment still works" \
+    test -f "$CERT"
+check "... not after TimeoutMs (1500; $ms ms)" test "${ms:-9999}" -lt 1400
+wait $HPID 2>/dev/null
+check "... the held ones pushed out past 64, the signer says" \
+    grep -q 'reason="request: pushed out by a newer connection, all 64 taken"' "$SLOG"
+check "... and the rest timed out" \
+    grep -q 'reason="request: timed out"' "$SLOG"
+check "... the same signer process throughout (no restart)" \
+    test "$(grep -c ': signer [0-9]* ready' "$SLOG")" = "$r0"
+
 restart_lighttpd_only() {
 	stop_pid "$(pgrep -f "lighttpd -D -f $T/run/lighttpd.conf" | head -1)"
 	spawn lighttpd -D -f "$T/run/lighttpd.conf"
