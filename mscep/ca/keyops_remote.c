@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/socket.h>
@@ -45,19 +46,31 @@ static int
 dial(const struct remote *r, char *reason, size_t rlen)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
-	int			 fd;
+	struct timespec		 pause = { 0, 5 * 1000 * 1000 };
+	int			 fd, err, waited = 0;
 
 	memcpy(sun.sun_path, r->path, sizeof(sun.sun_path));
-	/* Non-blocking: a full backlog fails now rather than waits. */
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
-		snprintf(reason, rlen, "cannot reach the signer at %s: %s",
-		    r->path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
+	for (;;) {
+		/* Non-blocking: a signer away fails now rather than waits. */
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0)) < 0) {
+			err = errno;
+			break;
+		}
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+			return fd;
+		err = errno;
+		close(fd);
+		/* A full backlog: the signer is there and busy, so again,
+		 * within TimeoutMs. */
+		if (err != EAGAIN || (waited += 5) >= r->timeout_ms)
+			break;
+		nanosleep(&pause, NULL);
 	}
-	return fd;
+	snprintf(reason, rlen, "cannot reach the signer at %s: %s%s", r->path,
+	    strerror(err), err == EAGAIN ? " (its backlog full for "
+	    "TimeoutMs)" : "");
+	return -1;
 }
 
 /* One request, one answer: the signed DER into out. */

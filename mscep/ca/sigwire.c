@@ -209,47 +209,54 @@ wait_fd(int fd, short events, int64_t deadline, char *reason, size_t rlen)
 	}
 }
 
+size_t
+sigwire_frame_len(const struct buf *in)
+{
+	return in->len < 4 ? 0 : (size_t)get32(in->p) + 4;
+}
+
 int
 sigwire_read_some(int fd, struct buf *in, char *reason, size_t rlen)
 {
 	unsigned char	 chunk[16384];
 	size_t		 want;
 	ssize_t		 got;
-	uint32_t	 n = 0;
 
-	/* The length, then no more than the frame it announces. */
-	if (in->len >= 4 && (n = get32(in->p)) > SIGWIRE_MAX) {
-		snprintf(reason, rlen, "frame of %u bytes, more than %d", n,
-		    SIGWIRE_MAX);
-		return -1;
-	}
-	if (in->len >= 4 && in->len == 4 + (size_t)n)
-		return 1;
-	want = in->len < 4 ? 4 - in->len : 4 + (size_t)n - in->len;
-	if ((got = read(fd, chunk, want < sizeof(chunk) ? want :
-	    sizeof(chunk))) < 0) {
-		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+	for (;;) {
+		/* The length, then no more than the frame it announces. */
+		if (in->len >= 4 && get32(in->p) > SIGWIRE_MAX) {
+			snprintf(reason, rlen, "frame of %u bytes, more than "
+			    "%d", get32(in->p), SIGWIRE_MAX);
+			return -1;
+		}
+		if (in->len >= 4 && in->len == sigwire_frame_len(in))
+			return 1;
+		want = in->len < 4 ? 4 - in->len : sigwire_frame_len(in) -
+		    in->len;
+		if ((got = recv(fd, chunk, want < sizeof(chunk) ? want :
+		    sizeof(chunk), MSG_DONTWAIT)) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			snprintf(reason, rlen, "%s", strerror(errno));
+			return -1;
+		}
+		if (got == 0) {
+			snprintf(reason, rlen, "connection closed");
+			return -1;
+		}
+		/* Grown as bytes arrive: an announced length allocates
+		 * nothing. */
+		if (buf_append(in, chunk, (size_t)got) != 0) {
+			snprintf(reason, rlen, "out of memory");
+			return -1;
+		}
+		/* The length just whole: the caller may weigh it first. */
+		if (in->len == 4 && get32(in->p) > 0 &&
+		    get32(in->p) <= SIGWIRE_MAX)
 			return 0;
-		snprintf(reason, rlen, "%s", strerror(errno));
-		return -1;
 	}
-	if (got == 0) {
-		snprintf(reason, rlen, "connection closed");
-		return -1;
-	}
-	/* Grown as bytes arrive: an announced length allocates nothing. */
-	if (buf_append(in, chunk, (size_t)got) != 0) {
-		snprintf(reason, rlen, "out of memory");
-		return -1;
-	}
-	if (in->len < 4)
-		return 0;
-	if ((n = get32(in->p)) > SIGWIRE_MAX) {
-		snprintf(reason, rlen, "frame of %u bytes, more than %d", n,
-		    SIGWIRE_MAX);
-		return -1;
-	}
-	return in->len == 4 + (size_t)n;
 }
 
 int
@@ -272,17 +279,19 @@ sigwire_write_some(int fd, const struct buf *frame, size_t *off,
 {
 	ssize_t	 put;
 
-	if (*off >= frame->len)
-		return 1;
-	if ((put = send(fd, frame->p + *off, frame->len - *off,
-	    MSG_NOSIGNAL)) < 0) {
-		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-			return 0;
-		snprintf(reason, rlen, "%s", strerror(errno));
-		return -1;
+	while (*off < frame->len) {
+		if ((put = send(fd, frame->p + *off, frame->len - *off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT)) < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			snprintf(reason, rlen, "%s", strerror(errno));
+			return -1;
+		}
+		*off += (size_t)put;
 	}
-	*off += (size_t)put;
-	return *off == frame->len;
+	return 1;
 }
 
 int
@@ -314,7 +323,8 @@ sigwire_write(int fd, const struct buf *body, int timeout_ms, char *reason,
 	int		 rc;
 
 	if (sigwire_frame(body, &frame) != 0) {
-		snprintf(reason, rlen, "frame too long");
+		snprintf(reason, rlen, body->len > SIGWIRE_MAX ?
+		    "frame too long" : "out of memory");
 		buf_free(&frame);
 		return -1;
 	}

@@ -107,16 +107,20 @@ int	 sigwire_write(int fd, const struct buf *body, int timeout_ms,
 
 /*
  * The same, a step at a time, for a process serving many connections at
- * once (the signer): each does one read or one send, never waits.
+ * once (the signer); neither waits, whatever the socket's mode.
  * sigwire_read_some appends what the socket has to in, the frame so far
  * with its 4-byte length: 1 when in holds one whole frame (its body at
  * in->p + 4), 0 when more is to come, -1 and why: closed, or a length
- * over SIGWIRE_MAX. Nothing past the announced length is read.
- * sigwire_frame puts the length before body into out (replaced; -1 when
- * too long or no memory); sigwire_write_some sends frame from *off on:
- * 1 when all of it is sent, 0 when the socket takes no more now, -1.
+ * over SIGWIRE_MAX. Nothing past the announced length is read, and
+ * nothing past the length itself in the call that completes it.
+ * sigwire_frame_len is that length, the 4 bytes included, once known
+ * (else 0). sigwire_frame puts the length before body into out
+ * (replaced; -1 when too long or no memory); sigwire_write_some sends
+ * frame from *off on: 1 when all of it is sent, 0 when the socket takes
+ * no more now, -1.
  */
 int	 sigwire_read_some(int fd, struct buf *in, char *reason, size_t);
+size_t	 sigwire_frame_len(const struct buf *in);
 int	 sigwire_frame(const struct buf *body, struct buf *out);
 int	 sigwire_write_some(int fd, const struct buf *frame, size_t *off,
 	    char *reason, size_t);

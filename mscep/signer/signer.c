@@ -691,20 +691,40 @@ signer_answer(struct signer *s, const unsigned char *body, size_t len,
 /*
  * The connections a signer process reads at once. Each worker sends its
  * request as soon as it connects, so a connection that sends nothing, or
- * a little at a time, only holds a slot until TimeoutMs: a worker taken
- * over cannot stop the signing by holding connections open. When all
- * are taken, a new one pushes out the oldest still being read.
+ * a little at a time, holds a slot until TimeoutMs at most, and none of
+ * the signing: a worker taken over cannot stop it by holding connections
+ * open. With every slot taken, a new connection pushes out the one idle
+ * longest, once it has been idle SIGNER_IDLE_MS; with none idle, new ones
+ * wait in the socket's backlog (the workers retry a full one). The
+ * requests being read may hold SIGNER_BYTES between them (a CRL's is up
+ * to SIGWIRE_MAX): one that would pass it pushes out idle ones first, and
+ * is refused if that is not enough.
  */
 #define SIGNER_CONNS	64
 #define SIGNER_ACCEPTS	16	/* a poll round's accepts, at most */
+#define SIGNER_IDLE_MS	250
+#define SIGNER_BYTES	(32 * 1024 * 1024)
+#define SIGNER_LOGS	20	/* connection errors logged a second */
 
 struct conn {
 	int		 fd;		/* -1: free */
 	int		 writing;	/* the answer is in out */
 	int64_t		 deadline;	/* monotonic ms */
+	int64_t		 heard;		/* the last byte read, or the accept */
+	size_t		 held;		/* the frame's length, once admitted */
 	struct buf	 in;		/* the request frame so far */
 	struct buf	 out;		/* the answer frame */
 	size_t		 sent;		/* of out */
+};
+
+struct pool {
+	struct signer	*s;
+	struct conn	 c[SIGNER_CONNS];
+	size_t		 held;		/* the conns' held, added up */
+	int64_t		 paused;	/* no accept before (EMFILE) */
+	int64_t		 log_sec;
+	int		 logged;	/* this second */
+	long		 unlogged;
 };
 
 static int64_t
@@ -716,100 +736,186 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A connection's error, SIGNER_LOGS a second at most: a worker taken over
+ * opening connections in a loop cannot bury the signatures' lines. */
 static void
-conn_close(struct conn *c, const char *why)
+conn_log(struct pool *p, const char *stage, const char *why)
 {
 	char	 safe[REASON_MAX];
+	int64_t	 sec = mono_ms() / 1000;
 
+	if (sec != p->log_sec) {
+		if (p->unlogged > 0)
+			log_warnx("op=sign result=error reason=\"%ld more "
+			    "connection errors not logged\"", p->unlogged);
+		p->log_sec = sec;
+		p->logged = 0;
+		p->unlogged = 0;
+	}
+	if (p->logged++ >= SIGNER_LOGS) {
+		p->unlogged++;
+		return;
+	}
+	log_warnx("op=sign result=error reason=\"%s: %s\"", stage,
+	    log_safe(why, safe, sizeof(safe)));
+}
+
+static void
+conn_close(struct pool *p, struct conn *c, const char *why)
+{
 	if (why != NULL)
-		log_warnx("op=sign result=error reason=\"%s: %s\"",
-		    c->writing ? "answer" : "request",
-		    log_safe(why, safe, sizeof(safe)));
+		conn_log(p, c->writing ? "answer" : "request", why);
 	close(c->fd);
-	c->fd = -1;
-	c->writing = 0;
-	c->sent = 0;
+	p->held -= c->held;
 	buf_free(&c->in);
 	buf_free(&c->out);
+	*c = (struct conn){ .fd = -1 };
+}
+
+/* The reading connection idle longest, if SIGNER_IDLE_MS or more, and
+ * not except; with bytes held when held is set. */
+static struct conn *
+idlest(struct pool *p, const struct conn *except, int held, int64_t now)
+{
+	struct conn	*best = NULL;
+	size_t		 i;
+
+	for (i = 0; i < SIGNER_CONNS; i++) {
+		struct conn	*c = &p->c[i];
+
+		if (c->fd < 0 || c->writing || c == except ||
+		    (held && c->held == 0) || now - c->heard < SIGNER_IDLE_MS)
+			continue;
+		if (best == NULL || c->heard < best->heard)
+			best = c;
+	}
+	return best;
+}
+
+/* The frame's announced length against SIGNER_BYTES, once it is known. */
+static int
+admit(struct pool *p, struct conn *c, char *reason, size_t rlen)
+{
+	struct conn	*idle;
+	size_t		 n;
+	char		 why[96];
+
+	if (c->held > 0 || c->in.len < 4)
+		return 0;
+	n = sigwire_frame_len(&c->in);
+	while (p->held + n > SIGNER_BYTES &&
+	    (idle = idlest(p, c, 1, mono_ms())) != NULL) {
+		snprintf(why, sizeof(why), "pushed out, idle, for a %zu-byte "
+		    "request", n);
+		conn_close(p, idle, why);
+	}
+	if (p->held + n > SIGNER_BYTES) {
+		snprintf(reason, rlen, "a %zu-byte request, and %zu bytes of "
+		    "others being read", n, p->held);
+		return -1;
+	}
+	c->held = n;
+	p->held += n;
+	return 0;
 }
 
 /* Reads what came, answers a whole request, sends what the socket
  * takes; the connection closed once answered or failed. */
 static void
-conn_step(struct signer *s, struct conn *c)
+conn_step(struct pool *p, struct conn *c)
 {
 	struct buf	 body = { 0 };
 	char		 reason[REASON_MAX];
+	size_t		 had = c->in.len;
 	int		 rc;
 
 	if (!c->writing) {
-		if ((rc = sigwire_read_some(c->fd, &c->in, reason,
-		    sizeof(reason))) <= 0) {
+		/* The length first, weighed before the body is read. */
+		do
+			rc = sigwire_read_some(c->fd, &c->in, reason,
+			    sizeof(reason));
+		while (rc == 0 && c->held == 0 && c->in.len == 4 &&
+		    (rc = admit(p, c, reason, sizeof(reason))) == 0);
+		if (c->in.len > had)
+			c->heard = mono_ms();
+		if (rc >= 0 && admit(p, c, reason, sizeof(reason)) != 0)
+			rc = -1;
+		if (rc <= 0) {
 			if (rc < 0)
-				conn_close(c, reason);
+				conn_close(p, c, reason);
 			return;
 		}
-		signer_answer(s, c->in.p + 4, c->in.len - 4, &body);
+		/* Late (the process was busy signing): the worker has
+		 * given up, and nothing is signed for no one. */
+		if (mono_ms() > c->deadline) {
+			conn_close(p, c, "timed out");
+			return;
+		}
+		signer_answer(p->s, c->in.p + 4, c->in.len - 4, &body);
+		p->held -= c->held;
+		c->held = 0;
 		buf_free(&c->in);
 		if (body.len == 0 || sigwire_frame(&body, &c->out) != 0) {
 			buf_free(&body);
-			conn_close(c, NULL);	/* signer_answer logged */
+			conn_close(p, c, NULL);	/* signer_answer logged */
 			return;
 		}
 		buf_free(&body);
 		c->writing = 1;
-		c->deadline = mono_ms() + s->cfg.signer_timeout_ms;
+		c->deadline = mono_ms() + p->s->cfg.signer_timeout_ms;
 	}
 	if ((rc = sigwire_write_some(c->fd, &c->out, &c->sent, reason,
 	    sizeof(reason))) != 0)
-		conn_close(c, rc < 0 ? reason : NULL);
+		conn_close(p, c, rc < 0 ? reason : NULL);
 }
 
-/* A new connection into a free slot, or the oldest one being read. */
+/* A free slot, or the one idle longest pushed out; NULL: none now. */
 static struct conn *
-conn_slot(struct conn *c, size_t n)
+free_slot(struct pool *p, int push, int64_t now)
 {
-	struct conn	*oldest = NULL;
+	struct conn	*c;
 	char		 why[96];
 	size_t		 i;
 
-	for (i = 0; i < n; i++) {
-		if (c[i].fd < 0)
-			return &c[i];
-		if (!c[i].writing && (oldest == NULL ||
-		    c[i].deadline < oldest->deadline))
-			oldest = &c[i];
+	for (i = 0; i < SIGNER_CONNS; i++)
+		if (p->c[i].fd < 0)
+			return &p->c[i];
+	if ((c = idlest(p, NULL, 0, now)) != NULL && push) {
+		snprintf(why, sizeof(why), "pushed out, idle, all %d "
+		    "connections taken", SIGNER_CONNS);
+		conn_close(p, c, why);
 	}
-	if (oldest != NULL) {
-		snprintf(why, sizeof(why), "pushed out by a newer connection, "
-		    "all %d taken", SIGNER_CONNS);
-		conn_close(oldest, why);
-	}
-	return oldest;
+	return c;
 }
 
 static int
-accept_some(struct signer *s, struct conn *c, size_t n)
+accept_some(struct pool *p)
 {
 	struct conn	*slot;
 	int		 i, fd;
 
 	for (i = 0; i < SIGNER_ACCEPTS; i++) {
+		if ((slot = free_slot(p, 1, mono_ms())) == NULL)
+			return 0;	/* the rest wait in the backlog */
 		if ((fd = accept4(0, NULL, NULL, SOCK_NONBLOCK |
 		    SOCK_CLOEXEC)) < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
 			    errno == EINTR || errno == ECONNABORTED)
 				return 0;
-			log_errx("signer: accept: %s", strerror(errno));
-			return -1;
+			if (errno == EBADF || errno == EINVAL ||
+			    errno == ENOTSOCK || errno == EOPNOTSUPP) {
+				log_errx("signer: accept: %s", strerror(errno));
+				return -1;
+			}
+			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: a pause, not a
+			 * loop on a socket that stays readable. */
+			conn_log(p, "accept", strerror(errno));
+			p->paused = mono_ms() + 100;
+			return 0;
 		}
-		if ((slot = conn_slot(c, n)) == NULL) {
-			close(fd);	/* every one is answering */
-			continue;
-		}
-		slot->fd = fd;
-		slot->deadline = mono_ms() + s->cfg.signer_timeout_ms;
-		conn_step(s, slot);	/* its request is often there */
+		*slot = (struct conn){ .fd = fd, .heard = mono_ms() };
+		slot->deadline = slot->heard + p->s->cfg.signer_timeout_ms;
+		conn_step(p, slot);	/* its request is often there */
 	}
 	return 0;
 }
@@ -817,14 +923,15 @@ accept_some(struct signer *s, struct conn *c, size_t n)
 static void
 serve(struct signer *s)
 {
-	struct conn	 c[SIGNER_CONNS];
-	struct pollfd	 pfd[SIGNER_CONNS + 1];
-	size_t		 at[SIGNER_CONNS + 1], i, n;
-	int64_t		 now, first;
-	int		 rc, fl;
+	static struct pool	 p;	/* 64 slots: not on the stack */
+	struct pollfd		 pfd[SIGNER_CONNS + 1];
+	size_t			 at[SIGNER_CONNS + 1], i, n;
+	int64_t			 now, first;
+	int			 rc, fl, accepting;
 
+	p.s = s;
 	for (i = 0; i < SIGNER_CONNS; i++)
-		c[i] = (struct conn){ .fd = -1 };
+		p.c[i] = (struct conn){ .fd = -1 };
 	/* Shared by the pool's processes: another may take the connection
 	 * poll announced. */
 	if ((fl = fcntl(0, F_GETFL)) < 0 || fcntl(0, F_SETFL, fl |
@@ -833,18 +940,27 @@ serve(struct signer *s)
 		return;
 	}
 	for (;;) {
-		pfd[0] = (struct pollfd){ .fd = 0, .events = POLLIN };
-		first = INT64_MAX;
-		for (i = 0, n = 1; i < SIGNER_CONNS; i++) {
-			if (c[i].fd < 0)
-				continue;
-			pfd[n] = (struct pollfd){ .fd = c[i].fd, .events =
-			    c[i].writing ? POLLOUT : POLLIN };
-			at[n++] = i;
-			if (c[i].deadline < first)
-				first = c[i].deadline;
-		}
 		now = mono_ms();
+		first = INT64_MAX;
+		/* Accepting when a slot is free or one can be pushed out,
+		 * else woken when one could be. */
+		accepting = now >= p.paused && free_slot(&p, 0, now) != NULL;
+		if (now < p.paused)
+			first = p.paused;
+		pfd[0] = (struct pollfd){ .fd = accepting ? 0 : -1,
+		    .events = POLLIN };
+		for (i = 0, n = 1; i < SIGNER_CONNS; i++) {
+			if (p.c[i].fd < 0)
+				continue;
+			pfd[n] = (struct pollfd){ .fd = p.c[i].fd, .events =
+			    p.c[i].writing ? POLLOUT : POLLIN };
+			at[n++] = i;
+			if (p.c[i].deadline < first)
+				first = p.c[i].deadline;
+			if (!accepting && !p.c[i].writing && p.c[i].heard +
+			    SIGNER_IDLE_MS < first)
+				first = p.c[i].heard + SIGNER_IDLE_MS;
+		}
 		rc = poll(pfd, n, first == INT64_MAX ? -1 : first <= now ? 0 :
 		    (int)(first - now > INT_MAX ? INT_MAX : first - now));
 		if (rc < 0 && errno != EINTR) {
@@ -852,19 +968,18 @@ serve(struct signer *s)
 			break;
 		}
 		for (i = 1; rc > 0 && i < n; i++)
-			if (pfd[i].revents != 0 && c[at[i]].fd == pfd[i].fd)
-				conn_step(s, &c[at[i]]);
-		if (rc > 0 && (pfd[0].revents & POLLIN) &&
-		    accept_some(s, c, SIGNER_CONNS) != 0)
+			if (pfd[i].revents != 0 && p.c[at[i]].fd == pfd[i].fd)
+				conn_step(&p, &p.c[at[i]]);
+		if (rc > 0 && (pfd[0].revents & POLLIN) && accept_some(&p) != 0)
 			break;
 		now = mono_ms();
 		for (i = 0; i < SIGNER_CONNS; i++)
-			if (c[i].fd >= 0 && c[i].deadline <= now)
-				conn_close(&c[i], "timed out");
+			if (p.c[i].fd >= 0 && p.c[i].deadline <= now)
+				conn_close(&p, &p.c[i], "timed out");
 	}
 	for (i = 0; i < SIGNER_CONNS; i++)
-		if (c[i].fd >= 0)
-			conn_close(&c[i], NULL);
+		if (p.c[i].fd >= 0)
+			conn_close(&p, &p.c[i], NULL);
 }
 
 int

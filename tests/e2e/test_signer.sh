@@ -336,20 +336,31 @@ check "signer started again: enrollment works" test -f "$CERT"
 check "... OCSP too" sh -c "openssl ocsp -issuer '$CA' -cert '$CERT' \
     -url '$OCSP' -CAfile '$CA' 2>&1 | grep -q ': good'"
 
-# Held open by a worker taken over: connections that send nothing, or
-# half a frame, each hold one of the signer's slots until TimeoutMs, the
-# oldest pushed out past 64; the signing goes on beside them.
+# Held open by a worker taken over: connections that send nothing, half
+# a frame, or most of an 8 MB one, each hold a slot until TimeoutMs at
+# most; past 64, the one idle longest is pushed out; the requests being
+# read hold 32 MB at most between them; the signing goes on beside them.
 r0=$(grep -c ': signer [0-9]* ready' "$SLOG")
+t0=$(grep -c 'reason="request: timed out"' "$SLOG")
 python3 - "$SOCK" 100 > "$T/held-conns.out" <<'EOF' &
-import socket, sys, time
-held = []
+import socket, sys, threading, time
+held, big = [], 8 * 1024 * 1024
+def most_of_a_big_one(s):
+    try:
+        s.settimeout(3)
+        s.sendall(big.to_bytes(4, "big") + b"y" * (big - 1))
+    except OSError:
+        pass
 for i in range(int(sys.argv[2])):
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(1)
     try:
         s.connect(sys.argv[1])
-        if i % 2:
+        if i % 4 == 1:
             s.send(b"\x00\x00\x01\x00" + b"x" * 10)
+        elif i % 4 == 2:
+            threading.Thread(target=most_of_a_big_one, args=(s,),
+                             daemon=True).start()
         held.append(s)
     except OSError:
         pass
@@ -364,10 +375,19 @@ check "$(cat "$T/held-conns.out") connections held open: enrollment still works"
     test -f "$CERT"
 check "... not after TimeoutMs (1500; $ms ms)" test "${ms:-9999}" -lt 1400
 wait $HPID 2>/dev/null
-check "... the held ones pushed out past 64, the signer says" \
-    grep -q 'reason="request: pushed out by a newer connection, all 64 taken"' "$SLOG"
-check "... and the rest timed out" \
-    grep -q 'reason="request: timed out"' "$SLOG"
+check "... idle ones pushed out past 64, the signer says" \
+    grep -q 'reason="request: pushed out, idle, all 64 connections taken"' "$SLOG"
+check "... 8 MB requests past 32 MB refused" \
+    grep -qE 'reason="request: a 8388612-byte request, and [0-9]+ bytes of others being read"' "$SLOG"
+check "... the rest timed out" \
+    test "$(grep -c 'reason="request: timed out"' "$SLOG")" -gt "$t0"
+hwm=0
+for p in "$SIGNER_PID" $(pgrep -P "$SIGNER_PID"); do
+	k=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$p/status" 2>/dev/null)
+	[ "${k:-0}" -gt "$hwm" ] && hwm=$k
+done
+check "... the signer's memory stays bounded (peak $((hwm / 1024)) MB < 80)" \
+    test "$hwm" -gt 0 -a "$hwm" -lt 81920
 check "... the same signer process throughout (no restart)" \
     test "$(grep -c ': signer [0-9]* ready' "$SLOG")" = "$r0"
 
