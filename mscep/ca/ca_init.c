@@ -95,23 +95,6 @@ add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	return rc;
 }
 
-static int
-random_serial(X509 *x)
-{
-	BIGNUM		*bn = BN_new();
-	ASN1_INTEGER	*ai = NULL;
-	int		 rc = -1;
-
-	if (bn != NULL && BN_rand(bn, 127, BN_RAND_TOP_ONE,
-	    BN_RAND_BOTTOM_ANY) == 1 &&
-	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
-	    X509_set_serialNumber(x, ai) == 1)
-		rc = 0;
-	ASN1_INTEGER_free(ai);
-	BN_free(bn);
-	return rc;
-}
-
 /* A certificate for key named name, signed by issuer (NULL: self-signed). */
 static X509 *
 make_cert_name(const X509_NAME *name, EVP_PKEY *key, X509 *issuer, int days)
@@ -119,7 +102,7 @@ make_cert_name(const X509_NAME *name, EVP_PKEY *key, X509 *issuer, int days)
 	X509		*x = X509_new();
 
 	if (x == NULL ||
-	    X509_set_version(x, X509_VERSION_3) != 1 || random_serial(x) ||
+	    X509_set_version(x, X509_VERSION_3) != 1 || cert_new_serial(x) ||
 	    X509_set_subject_name(x, name) != 1 ||
 	    X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) :
 	    name) != 1 || X509_set_pubkey(x, key) != 1 ||

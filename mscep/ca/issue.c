@@ -298,26 +298,6 @@ set_validity(const struct config *cfg, const struct template *t,
 }
 
 static int
-set_serial(X509 *x)
-{
-	BIGNUM		*bn = NULL;
-	ASN1_INTEGER	*ai = NULL;
-	int		 rc = -1;
-
-	/* 127 random bits, positive (RFC 5280 §4.1.2.2; CAB BR wants >= 64). */
-	if ((bn = BN_new()) == NULL ||
-	    BN_rand(bn, 127, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY) != 1 ||
-	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
-	    X509_set_serialNumber(x, ai) != 1)
-		goto out;
-	rc = 0;
-out:
-	ASN1_INTEGER_free(ai);
-	BN_free(bn);
-	return rc;
-}
-
-static int
 add_ext_conf(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 {
 	X509_EXTENSION	*ext;
@@ -555,7 +535,7 @@ issue_build(const struct config *cfg, const struct template *t,
 	if (ra_check_validity(ra, (int64_t)time(NULL), 0, reason, rlen) < 0)
 		return -1;
 	if ((x = X509_new()) == NULL || X509_set_version(x, X509_VERSION_3) != 1 ||
-	    set_serial(x) != 0 ||
+	    cert_new_serial(x) != 0 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(ra->ca)) != 1 ||
 	    (ex != NULL && ex->subject != NULL ?
 	    X509_set_subject_name(x, ex->subject) != 1 :

@@ -7,9 +7,37 @@
 
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+
+int
+cert_new_serial(X509 *x)
+{
+	unsigned char	 b[16];
+	int64_t		 now = util_now();
+	uint64_t	 t = now > 0 ? (uint64_t)now : 0;
+	BIGNUM		*bn = NULL;
+	ASN1_INTEGER	*ai = NULL;
+	int		 rc = -1;
+
+	/* 0x40 | the bits past 32 (none until 2106): positive, and never
+	 * shorter than 16 octets. */
+	b[0] = (unsigned char)(0x40 | ((t >> 32) & 0x3f));
+	b[1] = (unsigned char)(t >> 24);
+	b[2] = (unsigned char)(t >> 16);
+	b[3] = (unsigned char)(t >> 8);
+	b[4] = (unsigned char)t;
+	if (RAND_bytes(b + 5, (int)sizeof(b) - 5) == 1 &&
+	    (bn = BN_bin2bn(b, (int)sizeof(b), NULL)) != NULL &&
+	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) != NULL &&
+	    X509_set_serialNumber(x, ai) == 1)
+		rc = 0;
+	ASN1_INTEGER_free(ai);
+	BN_free(bn);
+	return rc;
+}
 
 int
 cert_serial_hex(const ASN1_INTEGER *ai, char *out, size_t size)

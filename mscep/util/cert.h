@@ -10,6 +10,16 @@
 
 /* Seconds since the epoch of an ASN1_TIME, 0 when unreadable. */
 int64_t	 cert_time_epoch(const ASN1_TIME *);
+/*
+ * A new serial for x, 16 octets: 0x40, the time in seconds (4 octets,
+ * big-endian), then 88 bits from the CSPRNG (RFC 5280 4.1.2.2: positive,
+ * 20 octets at most; the CA/Browser Forum's rule: 64 random bits at
+ * least). Led by the time, the serials a CA issues come in order, so the
+ * store's serial index and the signer's ledger grow at one end instead
+ * of in a random page each: a page first changed after a checkpoint
+ * costs PostgreSQL the whole 8 KB of it in WAL.
+ */
+int	 cert_new_serial(X509 *);
 /* Upper-case hex of the certificate serial. */
 int	 cert_serial_hex(const ASN1_INTEGER *, char *, size_t);
 /* Hex SHA-1 of the subjectPublicKey bits: how the store names a key. */

@@ -376,9 +376,10 @@ part_scepserver() {
 }
 
 # fill_store ROWS: ROWS synthetic certificates, each with its transaction
-# and its success event, as mscep writes them: random 128-bit serials,
-# SHA-256 transactionIDs, random DER of the size of a real certificate,
-# issued over the last 90 days; one transaction, sorted inserts.
+# and its success event, as mscep writes them: serials of 0x40, the time
+# and 88 random bits (cert_new_serial), SHA-256 transactionIDs, random DER
+# of the size of a real certificate, issued over the last 90 days; one
+# transaction, sorted inserts.
 fill_store() {
 	local now
 	now=$(date +%s)
@@ -390,9 +391,9 @@ PRAGMA temp_store=MEMORY;
 BEGIN;
 CREATE TEMP TABLE fill AS
  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1)
- SELECT i, upper(hex(randomblob(16))) AS serial,
+ SELECT i, printf('40%08X', t) || upper(hex(randomblob(11))) AS serial,
 	upper(hex(randomblob(32))) AS txid, upper(hex(randomblob(20))) AS key_id,
-	$now - 600 - (i * 7) % 7776000 AS t FROM n;
+	t FROM (SELECT i, $now - 600 - (i * 7) % 7776000 AS t FROM n);
 INSERT INTO certificates (serial, subject, sans, template, not_before,
 	not_after, der, transaction_id, key_id, issued_at)
  SELECT serial, '/O=mscep-test/CN=device-' || i, '', 'IPSECIntermediateOffline',
@@ -581,18 +582,19 @@ pg_counters() {
 
 # pg_fill DATABASE ROWS: ROWS synthetic certificates with their
 # transactions and success events, as fill_store writes them to SQLite:
-# 128-bit serials, SHA-256-sized transactionIDs, DER of a real
+# serials led by the time, SHA-256-sized transactionIDs, DER of a real
 # certificate's size, issued over the last 90 days.
 pg_fill() {
 	PGPASSFILE=$T/pgpass psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 \
 	    -p "$PGPORT" -U mscep -d "$1" <<EOSQL >/dev/null || die "filling $1 failed"
 SET maintenance_work_mem = '256MB';
 CREATE TEMP TABLE fill AS
- SELECT i, upper(md5(i || 's' || r)) AS serial,
+ SELECT i, '40' || lpad(upper(to_hex(t)), 8, '0') ||
+	upper(substr(md5(i || 's' || r), 1, 22)) AS serial,
 	upper(md5(i || 't' || r) || md5(i || 'u' || r)) AS txid,
-	upper(substr(md5(i || 'k' || r) || md5(i || 'l' || r), 1, 40)) AS key_id,
-	$(date +%s) - 600 - (i * 7) % 7776000 AS t
- FROM generate_series(1, $2) i, (SELECT random()::text AS r) x;
+	upper(substr(md5(i || 'k' || r) || md5(i || 'l' || r), 1, 40)) AS key_id, t
+ FROM (SELECT i, $(date +%s) - 600 - (i * 7) % 7776000 AS t
+	FROM generate_series(1, $2) i) g, (SELECT random()::text AS r) x;
 INSERT INTO certificates (serial, subject, sans, template, not_before,
 	not_after, der, transaction_id, key_id, issued_at)
  SELECT serial, '/O=mscep-test/CN=device-' || i, '', 'IPSECIntermediateOffline',

@@ -1,6 +1,6 @@
 /* test_util.c - base64 and hex as SCEP GET clients need them; files
  * written whole or not at all; paths that fit or fail; numbers in their
- * range. */
+ * range; serials led by the time. */
 #include <CUnit/CUnit.h>
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "suites.h"
+#include "util/cert.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/num.h"
@@ -397,6 +398,47 @@ test_log_one_line(void)
 	    "running??\"\n"));
 }
 
+/* Serials: 16 octets, 0x40 and the time first, 88 random bits after;
+ * two alike never, and in the order they were made across seconds. */
+static void
+test_new_serial(void)
+{
+	X509		*a = X509_new(), *b = X509_new();
+	unsigned char	 oa[32], ob[32];
+	char		 ha[64], hb[64];
+	int64_t		 before = util_now(), t;
+	int		 na, nb, diff = 0;
+
+	CU_ASSERT_FATAL(a != NULL && b != NULL);
+	CU_ASSERT_FATAL(cert_new_serial(a) == 0 && cert_new_serial(b) == 0);
+	na = ASN1_STRING_length(X509_get0_serialNumber(a));
+	nb = ASN1_STRING_length(X509_get0_serialNumber(b));
+	CU_ASSERT_EQUAL(na, 16);
+	CU_ASSERT_EQUAL(nb, 16);
+	CU_ASSERT_EQUAL(ASN1_STRING_type(X509_get0_serialNumber(a)),
+	    V_ASN1_INTEGER);	/* positive */
+	memcpy(oa, ASN1_STRING_get0_data(X509_get0_serialNumber(a)), 16);
+	memcpy(ob, ASN1_STRING_get0_data(X509_get0_serialNumber(b)), 16);
+	CU_ASSERT_EQUAL(oa[0], 0x40);
+	t = (int64_t)oa[1] << 24 | oa[2] << 16 | oa[3] << 8 | oa[4];
+	CU_ASSERT(t >= before && t <= util_now());
+	for (int i = 5; i < 16; i++)
+		diff += oa[i] != ob[i];
+	CU_ASSERT(diff > 0);
+	CU_ASSERT_EQUAL(cert_serial_hex(X509_get0_serialNumber(a), ha,
+	    sizeof(ha)), 0);
+	CU_ASSERT_EQUAL(strlen(ha), 32);
+	CU_ASSERT_EQUAL(strncmp(ha, "40", 2), 0);
+	/* A second later: after, as text too (the store's index). */
+	sleep(1);
+	CU_ASSERT_FATAL(cert_new_serial(b) == 0);
+	CU_ASSERT_EQUAL(cert_serial_hex(X509_get0_serialNumber(b), hb,
+	    sizeof(hb)), 0);
+	CU_ASSERT(strcmp(ha, hb) < 0);
+	X509_free(a);
+	X509_free(b);
+}
+
 int
 register_util(void)
 {
@@ -421,7 +463,9 @@ register_util(void)
 	    !CU_add_test(s, "whole-file reads with a limit", test_file_read) ||
 	    !CU_add_test(s, "numbers in their range", test_num_parse) ||
 	    !CU_add_test(s, "numbers refused", test_num_rejects) ||
-	    !CU_add_test(s, "a log message is one line", test_log_one_line))
+	    !CU_add_test(s, "a log message is one line", test_log_one_line) ||
+	    !CU_add_test(s, "serials: led by the time, 88 random bits",
+	    test_new_serial))
 		return -1;
 	return 0;
 }
