@@ -24,7 +24,7 @@ enum scep_failinfo issue_check(const struct template *, X509_REQ *,
  * vouches for a strong-mapping SID URI in them (Module = intune). */
 enum scep_failinfo issue_check_sans_vouched(const struct template *,
 	    X509_REQ *, int sid_uri_ok, char *reason, size_t);
-/* Builds and signs the certificate with a fresh random serial. */
+/* Builds and signs the certificate with a new serial (cert_new_serial). */
 int	 issue_sign(const struct config *, const struct template *,
 	    const struct ra *, X509_REQ *, X509 **out, char *reason, size_t);
 /* What a policy may fix in the certificate beyond the CSR. */

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +43,30 @@ struct remote {
 	X509		*tmp_cert;
 };
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* What is left of TimeoutMs, a millisecond at least (then "timed out"). */
 static int
-dial(const struct remote *r, char *reason, size_t rlen)
+left_ms(int64_t deadline)
+{
+	int64_t	 left = deadline - mono_ms();
+
+	return left < 1 ? 1 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+static int
+dial(const struct remote *r, int64_t deadline, char *reason, size_t rlen)
 {
 	struct sockaddr_un	 sun = { .sun_family = AF_UNIX };
 	struct timespec		 pause = { 0, 5 * 1000 * 1000 };
-	int			 fd, err, waited = 0;
+	int			 fd, err;
 
 	memcpy(sun.sun_path, r->path, sizeof(sun.sun_path));
 	for (;;) {
@@ -63,12 +82,12 @@ dial(const struct remote *r, char *reason, size_t rlen)
 		close(fd);
 		/* A full backlog: the signer is there and busy, so again,
 		 * within TimeoutMs. */
-		if (err != EAGAIN || (waited += 5) >= r->timeout_ms)
+		if (err != EAGAIN || mono_ms() + 5 >= deadline)
 			break;
 		nanosleep(&pause, NULL);
 	}
 	snprintf(reason, rlen, "cannot reach the signer at %s: %s%s", r->path,
-	    strerror(err), err == EAGAIN ? " (its backlog full for "
+	    strerror(err), err == EAGAIN ? " (its backlog full until "
 	    "TimeoutMs)" : "");
 	return -1;
 }
@@ -84,6 +103,7 @@ ask(struct remote *r, int type, const EVP_MD *md, uint32_t flags,
 	    .der_len = len };
 	struct sigwire_resp	 a;
 	struct buf		 frame = { 0 };
+	int64_t			 deadline = mono_ms() + r->timeout_ms;
 	int			 fd = -1, rc = -1;
 
 	r->base.unavailable = 0;
@@ -94,10 +114,11 @@ ask(struct remote *r, int type, const EVP_MD *md, uint32_t flags,
 		    len);
 		goto out;
 	}
-	/* Not reached, or no answer in time: "retry later" for the client. */
-	if ((fd = dial(r, reason, rlen)) < 0 ||
-	    sigwire_write(fd, &frame, r->timeout_ms, reason, rlen) != 0 ||
-	    sigwire_read(fd, &frame, r->timeout_ms, reason, rlen) != 0) {
+	/* Not reached, or no answer in time: "retry later" for the client.
+	 * TimeoutMs for all of it, as the signer counts it. */
+	if ((fd = dial(r, deadline, reason, rlen)) < 0 ||
+	    sigwire_write(fd, &frame, left_ms(deadline), reason, rlen) != 0 ||
+	    sigwire_read(fd, &frame, left_ms(deadline), reason, rlen) != 0) {
 		r->base.unavailable = 1;
 		goto out;
 	}

@@ -205,7 +205,7 @@ sign(struct worker *w, const struct scep_req *req, const struct template *t,
  * CertRep is built, so none is kept that its requester could not get.
  * The policy's notice, if it owes one, is recorded in the same
  * transaction and sent before the answer goes out. A serial collision
- * (2^-127) just signs again.
+ * (88 random bits within a second) just signs again.
  */
 void
 outcome_issue(struct worker *w, const struct scep_req *req,

@@ -691,27 +691,34 @@ signer_answer(struct signer *s, const unsigned char *body, size_t len,
 /*
  * The connections a signer process reads at once. Each worker sends its
  * request as soon as it connects, so a connection that sends nothing, or
- * a little at a time, holds a slot until TimeoutMs at most, and none of
- * the signing: a worker taken over cannot stop it by holding connections
- * open. With every slot taken, a new connection pushes out the one idle
- * longest, once it has been idle SIGNER_IDLE_MS; with none idle, new ones
- * wait in the socket's backlog (the workers retry a full one). The
- * requests being read may hold SIGNER_BYTES between them (a CRL's is up
- * to SIGWIRE_MAX): one that would pass it pushes out idle ones first, and
- * is refused if that is not enough.
+ * a little at a time, holds a slot until TimeoutMs at most and none of
+ * the signing. With every slot taken, a new connection pushes out one
+ * still being read: first one of a process that holds another (a worker
+ * asks one thing at a time), else one idle SIGNER_IDLE_MS or open
+ * SIGNER_SLOW_MS (a worker's request takes milliseconds), the one opened
+ * first; with none such, new connections wait in the socket's backlog
+ * (the workers retry a full one). Requests over SIGNER_SMALL (a CRL's is
+ * up to SIGWIRE_MAX) and the answers being sent hold SIGNER_BYTES at most
+ * between them, weighed by the announced length before the body is read:
+ * a large request waits unread for room, pushing out idle large ones.
  */
 #define SIGNER_CONNS	64
 #define SIGNER_ACCEPTS	16	/* a poll round's accepts, at most */
 #define SIGNER_IDLE_MS	250
+#define SIGNER_SLOW_MS	1000
+#define SIGNER_SMALL	(64 * 1024)
 #define SIGNER_BYTES	(32 * 1024 * 1024)
 #define SIGNER_LOGS	20	/* connection errors logged a second */
 
 struct conn {
 	int		 fd;		/* -1: free */
 	int		 writing;	/* the answer is in out */
+	int		 waiting;	/* a large request, no room yet */
 	int64_t		 deadline;	/* monotonic ms */
+	int64_t		 opened;	/* the accept */
 	int64_t		 heard;		/* the last byte read, or the accept */
-	size_t		 held;		/* the frame's length, once admitted */
+	pid_t		 peer;		/* SO_PEERCRED, 0 unknown */
+	size_t		 held;		/* counted in pool's held */
 	struct buf	 in;		/* the request frame so far */
 	struct buf	 out;		/* the answer frame */
 	size_t		 sent;		/* of out */
@@ -736,22 +743,29 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* A connection's error, SIGNER_LOGS a second at most: a worker taken over
- * opening connections in a loop cannot bury the signatures' lines. */
+/* Connection errors, SIGNER_LOGS a second at most, then counted: a flood
+ * of connections cannot bury the signatures' lines. */
+static void
+log_count(struct pool *p)
+{
+	int64_t	 sec = mono_ms() / 1000;
+
+	if (sec == p->log_sec)
+		return;
+	if (p->unlogged > 0)
+		log_warnx("op=sign result=error reason=\"%ld more connection "
+		    "errors not logged\"", p->unlogged);
+	p->log_sec = sec;
+	p->logged = 0;
+	p->unlogged = 0;
+}
+
 static void
 conn_log(struct pool *p, const char *stage, const char *why)
 {
 	char	 safe[REASON_MAX];
-	int64_t	 sec = mono_ms() / 1000;
 
-	if (sec != p->log_sec) {
-		if (p->unlogged > 0)
-			log_warnx("op=sign result=error reason=\"%ld more "
-			    "connection errors not logged\"", p->unlogged);
-		p->log_sec = sec;
-		p->logged = 0;
-		p->unlogged = 0;
-	}
+	log_count(p);
 	if (p->logged++ >= SIGNER_LOGS) {
 		p->unlogged++;
 		return;
@@ -761,21 +775,43 @@ conn_log(struct pool *p, const char *stage, const char *why)
 }
 
 static void
+conn_hold(struct pool *p, struct conn *c, size_t n)
+{
+	p->held -= c->held;
+	c->held = n;
+	p->held += n;
+}
+
+static void
 conn_close(struct pool *p, struct conn *c, const char *why)
 {
 	if (why != NULL)
 		conn_log(p, c->writing ? "answer" : "request", why);
 	close(c->fd);
-	p->held -= c->held;
+	conn_hold(p, c, 0);
 	buf_free(&c->in);
 	buf_free(&c->out);
 	*c = (struct conn){ .fd = -1 };
 }
 
-/* The reading connection idle longest, if SIGNER_IDLE_MS or more, and
- * not except; with bytes held when held is set. */
+/* From when c may be pushed out: once idle, or, for a small request,
+ * slow (a large one may take its time, as long as bytes come). */
+static int64_t
+push_at(const struct conn *c)
+{
+	int64_t	 t = c->heard + SIGNER_IDLE_MS;
+
+	if (c->writing)
+		return INT64_MAX;
+	if (c->held <= SIGNER_SMALL && c->opened + SIGNER_SLOW_MS < t)
+		t = c->opened + SIGNER_SLOW_MS;
+	return t;
+}
+
+/* A connection that may be pushed out now, the one opened first; large:
+ * one holding room for a large request, and idle. */
 static struct conn *
-idlest(struct pool *p, const struct conn *except, int held, int64_t now)
+pushable(struct pool *p, const struct conn *except, int large, int64_t now)
 {
 	struct conn	*best = NULL;
 	size_t		 i;
@@ -783,40 +819,51 @@ idlest(struct pool *p, const struct conn *except, int held, int64_t now)
 	for (i = 0; i < SIGNER_CONNS; i++) {
 		struct conn	*c = &p->c[i];
 
-		if (c->fd < 0 || c->writing || c == except ||
-		    (held && c->held == 0) || now - c->heard < SIGNER_IDLE_MS)
+		if (c == except || c->fd < 0 || (large ? c->held <=
+		    SIGNER_SMALL || c->writing || now - c->heard <
+		    SIGNER_IDLE_MS : push_at(c) > now))
 			continue;
-		if (best == NULL || c->heard < best->heard)
+		if (best == NULL || c->opened < best->opened)
 			best = c;
 	}
 	return best;
 }
 
-/* The frame's announced length against SIGNER_BYTES, once it is known. */
+/* Room for the frame's announced length, once known: 0, or 1 when it
+ * must wait, unread, for room. */
 static int
-admit(struct pool *p, struct conn *c, char *reason, size_t rlen)
+admit(struct pool *p, struct conn *c)
 {
 	struct conn	*idle;
-	size_t		 n;
+	size_t		 n = sigwire_frame_len(&c->in);
 	char		 why[96];
 
-	if (c->held > 0 || c->in.len < 4)
+	if (c->held > 0 || n == 0)
 		return 0;
-	n = sigwire_frame_len(&c->in);
+	if (n <= SIGNER_SMALL) {
+		conn_hold(p, c, n);
+		return 0;
+	}
 	while (p->held + n > SIGNER_BYTES &&
-	    (idle = idlest(p, c, 1, mono_ms())) != NULL) {
-		snprintf(why, sizeof(why), "pushed out, idle, for a %zu-byte "
-		    "request", n);
+	    (idle = pushable(p, c, 1, mono_ms())) != NULL) {
+		snprintf(why, sizeof(why), "pushed out, idle or slow, for a "
+		    "%zu-byte request", n);
 		conn_close(p, idle, why);
 	}
-	if (p->held + n > SIGNER_BYTES) {
-		snprintf(reason, rlen, "a %zu-byte request, and %zu bytes of "
-		    "others being read", n, p->held);
-		return -1;
-	}
-	c->held = n;
-	p->held += n;
-	return 0;
+	c->waiting = p->held + n > SIGNER_BYTES;
+	if (!c->waiting)
+		conn_hold(p, c, n);
+	return c->waiting;
+}
+
+/* Whether the worker is still there: it closes its end when it gives up
+ * (TimeoutMs), so a request it sent is then not signed for no one. */
+static int
+still_asked(int fd)
+{
+	char	 b;
+
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
 }
 
 /* Reads what came, answers a whole request, sends what the socket
@@ -830,30 +877,30 @@ conn_step(struct pool *p, struct conn *c)
 	int		 rc;
 
 	if (!c->writing) {
+		if (c->waiting && admit(p, c) != 0)
+			return;
 		/* The length first, weighed before the body is read. */
 		do
 			rc = sigwire_read_some(c->fd, &c->in, reason,
 			    sizeof(reason));
 		while (rc == 0 && c->held == 0 && c->in.len == 4 &&
-		    (rc = admit(p, c, reason, sizeof(reason))) == 0);
+		    admit(p, c) == 0);
 		if (c->in.len > had)
 			c->heard = mono_ms();
-		if (rc >= 0 && admit(p, c, reason, sizeof(reason)) != 0)
-			rc = -1;
+		if (rc == 1)
+			admit(p, c);	/* a whole frame, small, is held */
 		if (rc <= 0) {
 			if (rc < 0)
 				conn_close(p, c, reason);
 			return;
 		}
-		/* Late (the process was busy signing): the worker has
-		 * given up, and nothing is signed for no one. */
-		if (mono_ms() > c->deadline) {
-			conn_close(p, c, "timed out");
+		/* Late (the process was busy signing), or its worker gone:
+		 * nothing is signed for no one. */
+		if (mono_ms() > c->deadline || !still_asked(c->fd)) {
+			conn_close(p, c, "timed out, or the worker gone");
 			return;
 		}
 		signer_answer(p->s, c->in.p + 4, c->in.len - 4, &body);
-		p->held -= c->held;
-		c->held = 0;
 		buf_free(&c->in);
 		if (body.len == 0 || sigwire_frame(&body, &c->out) != 0) {
 			buf_free(&body);
@@ -861,6 +908,7 @@ conn_step(struct pool *p, struct conn *c)
 			return;
 		}
 		buf_free(&body);
+		conn_hold(p, c, c->out.len > SIGNER_SMALL ? c->out.len : 0);
 		c->writing = 1;
 		c->deadline = mono_ms() + p->s->cfg.signer_timeout_ms;
 	}
@@ -869,33 +917,76 @@ conn_step(struct pool *p, struct conn *c)
 		conn_close(p, c, rc < 0 ? reason : NULL);
 }
 
-/* A free slot, or the one idle longest pushed out; NULL: none now. */
+/* A connection still being read from a process that holds another
+ * here, the one opened first: a worker asks one thing at a time. */
+static struct conn *
+crowded(struct pool *p)
+{
+	struct conn	*best = NULL;
+	size_t		 i, j;
+
+	for (i = 0; i < SIGNER_CONNS; i++) {
+		struct conn	*c = &p->c[i];
+
+		if (c->fd < 0 || c->writing || c->peer == 0 ||
+		    (best != NULL && c->opened >= best->opened))
+			continue;
+		for (j = 0; j < SIGNER_CONNS; j++)
+			if (j != i && p->c[j].fd >= 0 &&
+			    p->c[j].peer == c->peer)
+				break;
+		if (j < SIGNER_CONNS)
+			best = c;
+	}
+	return best;
+}
+
+/* A free slot, or one that may be pushed out: pushed out when push is
+ * set; NULL when there is none now. */
 static struct conn *
 free_slot(struct pool *p, int push, int64_t now)
 {
 	struct conn	*c;
-	char		 why[96];
+	char		 why[112];
 	size_t		 i;
 
 	for (i = 0; i < SIGNER_CONNS; i++)
 		if (p->c[i].fd < 0)
 			return &p->c[i];
-	if ((c = idlest(p, NULL, 0, now)) != NULL && push) {
-		snprintf(why, sizeof(why), "pushed out, idle, all %d "
+	if ((c = crowded(p)) != NULL && push) {
+		snprintf(why, sizeof(why), "pushed out, process %ld holds "
+		    "another, all %d connections taken", (long)c->peer,
+		    SIGNER_CONNS);
+		conn_close(p, c, why);
+	} else if (c == NULL && (c = pushable(p, NULL, 0, now)) != NULL &&
+	    push) {
+		snprintf(why, sizeof(why), "pushed out, idle or slow, all %d "
 		    "connections taken", SIGNER_CONNS);
 		conn_close(p, c, why);
 	}
 	return c;
 }
 
+static pid_t
+peer_of(int fd)
+{
+	struct ucred	 uc;
+	socklen_t	 len = sizeof(uc);
+
+	return getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 ?
+	    uc.pid : 0;
+}
+
 static int
 accept_some(struct pool *p)
 {
 	struct conn	*slot;
+	int64_t		 now;
 	int		 i, fd;
 
 	for (i = 0; i < SIGNER_ACCEPTS; i++) {
-		if ((slot = free_slot(p, 1, mono_ms())) == NULL)
+		/* A slot first, taken only for a connection accepted. */
+		if (free_slot(p, 0, mono_ms()) == NULL)
 			return 0;	/* the rest wait in the backlog */
 		if ((fd = accept4(0, NULL, NULL, SOCK_NONBLOCK |
 		    SOCK_CLOEXEC)) < 0) {
@@ -913,8 +1004,15 @@ accept_some(struct pool *p)
 			p->paused = mono_ms() + 100;
 			return 0;
 		}
-		*slot = (struct conn){ .fd = fd, .heard = mono_ms() };
-		slot->deadline = slot->heard + p->s->cfg.signer_timeout_ms;
+		now = mono_ms();
+		if ((slot = free_slot(p, 1, now)) == NULL) {	/* as probed */
+			close(fd);
+			conn_log(p, "request", "no slot");
+			return 0;
+		}
+		*slot = (struct conn){ .fd = fd, .opened = now, .heard = now,
+		    .deadline = now + p->s->cfg.signer_timeout_ms,
+		    .peer = peer_of(fd) };
 		conn_step(p, slot);	/* its request is often there */
 	}
 	return 0;
@@ -926,8 +1024,8 @@ serve(struct signer *s)
 	static struct pool	 p;	/* 64 slots: not on the stack */
 	struct pollfd		 pfd[SIGNER_CONNS + 1];
 	size_t			 at[SIGNER_CONNS + 1], i, n;
-	int64_t			 now, first;
-	int			 rc, fl, accepting;
+	int64_t			 now, first, t;
+	int			 rc, fl, accepting, full;
 
 	p.s = s;
 	for (i = 0; i < SIGNER_CONNS; i++)
@@ -941,25 +1039,33 @@ serve(struct signer *s)
 	}
 	for (;;) {
 		now = mono_ms();
+		log_count(&p);
 		first = INT64_MAX;
-		/* Accepting when a slot is free or one can be pushed out,
-		 * else woken when one could be. */
+		/* Accepting when a slot is free or one may be pushed out;
+		 * else woken when one could be, unless accepts are paused. */
 		accepting = now >= p.paused && free_slot(&p, 0, now) != NULL;
+		full = now >= p.paused && !accepting;
 		if (now < p.paused)
 			first = p.paused;
 		pfd[0] = (struct pollfd){ .fd = accepting ? 0 : -1,
 		    .events = POLLIN };
 		for (i = 0, n = 1; i < SIGNER_CONNS; i++) {
-			if (p.c[i].fd < 0)
+			struct conn	*c = &p.c[i];
+
+			if (c->fd < 0)
 				continue;
-			pfd[n] = (struct pollfd){ .fd = p.c[i].fd, .events =
-			    p.c[i].writing ? POLLOUT : POLLIN };
+			/* A large request waiting for room: not read, tried
+			 * again each round. */
+			if (c->waiting && admit(&p, c) != 0)
+				pfd[n] = (struct pollfd){ .fd = -1 };
+			else
+				pfd[n] = (struct pollfd){ .fd = c->fd,
+				    .events = c->writing ? POLLOUT : POLLIN };
 			at[n++] = i;
-			if (p.c[i].deadline < first)
-				first = p.c[i].deadline;
-			if (!accepting && !p.c[i].writing && p.c[i].heard +
-			    SIGNER_IDLE_MS < first)
-				first = p.c[i].heard + SIGNER_IDLE_MS;
+			if (c->deadline < first)
+				first = c->deadline;
+			if (full && (t = push_at(c)) < first)
+				first = t;
 		}
 		rc = poll(pfd, n, first == INT64_MAX ? -1 : first <= now ? 0 :
 		    (int)(first - now > INT_MAX ? INT_MAX : first - now));
