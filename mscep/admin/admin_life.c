@@ -400,9 +400,10 @@ admin_cmd_crl(const struct config *cfg, int argc, char *argv[])
 {
 	struct store	*st;
 	struct ra	 ra;
-	struct timespec	 t0, t1;
+	struct timespec	 t0;
 	char		 reason[REASON_MAX], file[PATH_MAX + 16];
 	long		 n = 0;
+	double		 ms;
 	int		 force = argc == 2 && !strcmp(argv[1], "--force"), rc;
 
 	if (argc != 1 && !force) {
@@ -419,7 +420,7 @@ admin_cmd_crl(const struct config *cfg, int argc, char *argv[])
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = force ? crl_publish(cfg, &ra, st, &n, reason, sizeof(reason)) :
 	    crl_refresh(cfg, &ra, st, &n, reason, sizeof(reason));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = util_elapsed_ms(&t0);
 	if (rc < 0)
 		fprintf(stderr, "mscep-admin: crl: %s\n", reason);
 	else if (rc == 0 && !force)
@@ -427,8 +428,7 @@ admin_cmd_crl(const struct config *cfg, int argc, char *argv[])
 		    sizeof(file)));
 	else
 		printf("CRL published: %s (entries: %ld, %.0f ms)\n",
-		    crl_name(cfg, &ra, file, sizeof(file)), n, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+		    crl_name(cfg, &ra, file, sizeof(file)), n, ms);
 	ra_free(&ra);
 	store_close(st);
 	return rc < 0 ? 1 : 0;

@@ -18,6 +18,7 @@
 #include "ca/keyops.h"
 #include "ca/sigwire.h"
 #include "util/log.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,20 +44,11 @@ struct remote {
 	X509		*tmp_cert;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* What is left of TimeoutMs, a millisecond at least (then "timed out"). */
 static int
 left_ms(int64_t deadline)
 {
-	int64_t	 left = deadline - mono_ms();
+	int64_t	 left = deadline - util_mono_ms();
 
 	return left < 1 ? 1 : left > INT_MAX ? INT_MAX : (int)left;
 }
@@ -82,7 +74,7 @@ dial(const struct remote *r, int64_t deadline, char *reason, size_t rlen)
 		close(fd);
 		/* A full backlog: the signer is there and busy, so again,
 		 * within TimeoutMs. */
-		if (err != EAGAIN || mono_ms() + 5 >= deadline)
+		if (err != EAGAIN || util_mono_ms() + 5 >= deadline)
 			break;
 		nanosleep(&pause, NULL);
 	}
@@ -103,7 +95,7 @@ ask(struct remote *r, int type, const EVP_MD *md, uint32_t flags,
 	    .der_len = len };
 	struct sigwire_resp	 a;
 	struct buf		 frame = { 0 };
-	int64_t			 deadline = mono_ms() + r->timeout_ms;
+	int64_t			 deadline = util_mono_ms() + r->timeout_ms;
 	int			 fd = -1, rc = -1;
 
 	r->base.unavailable = 0;

@@ -177,15 +177,6 @@ sigwire_attrs_free(STACK_OF(X509_ATTRIBUTE) *attrs)
 	sk_X509_ATTRIBUTE_pop_free(attrs, X509_ATTRIBUTE_free);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits until fd is ready for events or the deadline passes. */
 static int
 wait_fd(int fd, short events, int64_t deadline, char *reason, size_t rlen)
@@ -195,7 +186,7 @@ wait_fd(int fd, short events, int64_t deadline, char *reason, size_t rlen)
 	int		 rc;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - util_mono_ms()) <= 0) {
 			snprintf(reason, rlen, "timed out");
 			return -1;
 		}
@@ -298,7 +289,7 @@ int
 sigwire_read(int fd, struct buf *out, int timeout_ms, char *reason,
     size_t rlen)
 {
-	int64_t		 deadline = now_ms() + timeout_ms;
+	int64_t		 deadline = util_mono_ms() + timeout_ms;
 	int		 rc;
 
 	out->len = 0;
@@ -317,7 +308,7 @@ int
 sigwire_write(int fd, const struct buf *body, int timeout_ms, char *reason,
     size_t rlen)
 {
-	int64_t		 deadline = now_ms() + timeout_ms;
+	int64_t		 deadline = util_mono_ms() + timeout_ms;
 	struct buf	 frame = { 0 };
 	size_t		 off = 0;
 	int		 rc;

@@ -9,6 +9,7 @@
 #include "policy/policy_mdmchallenge.h"
 #include "util/cert.h"
 #include "util/log.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -734,21 +735,12 @@ struct pool {
 	long		 unlogged;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Connection errors, SIGNER_LOGS a second at most, then counted: a flood
  * of connections cannot bury the signatures' lines. */
 static void
 log_count(struct pool *p)
 {
-	int64_t	 sec = mono_ms() / 1000;
+	int64_t	 sec = util_mono_ms() / 1000;
 
 	if (sec == p->log_sec)
 		return;
@@ -845,7 +837,7 @@ admit(struct pool *p, struct conn *c)
 		return 0;
 	}
 	while (p->held + n > SIGNER_BYTES &&
-	    (idle = pushable(p, c, 1, mono_ms())) != NULL) {
+	    (idle = pushable(p, c, 1, util_mono_ms())) != NULL) {
 		snprintf(why, sizeof(why), "pushed out, idle or slow, for a "
 		    "%zu-byte request", n);
 		conn_close(p, idle, why);
@@ -886,7 +878,7 @@ conn_step(struct pool *p, struct conn *c)
 		while (rc == 0 && c->held == 0 && c->in.len == 4 &&
 		    admit(p, c) == 0);
 		if (c->in.len > had)
-			c->heard = mono_ms();
+			c->heard = util_mono_ms();
 		if (rc == 1)
 			admit(p, c);	/* a whole frame, small, is held */
 		if (rc <= 0) {
@@ -896,7 +888,7 @@ conn_step(struct pool *p, struct conn *c)
 		}
 		/* Late (the process was busy signing), or its worker gone:
 		 * nothing is signed for no one. */
-		if (mono_ms() > c->deadline || !still_asked(c->fd)) {
+		if (util_mono_ms() > c->deadline || !still_asked(c->fd)) {
 			conn_close(p, c, "timed out, or the worker gone");
 			return;
 		}
@@ -910,7 +902,7 @@ conn_step(struct pool *p, struct conn *c)
 		buf_free(&body);
 		conn_hold(p, c, c->out.len > SIGNER_SMALL ? c->out.len : 0);
 		c->writing = 1;
-		c->deadline = mono_ms() + p->s->cfg.signer_timeout_ms;
+		c->deadline = util_mono_ms() + p->s->cfg.signer_timeout_ms;
 	}
 	if ((rc = sigwire_write_some(c->fd, &c->out, &c->sent, reason,
 	    sizeof(reason))) != 0)
@@ -986,7 +978,7 @@ accept_some(struct pool *p)
 
 	for (i = 0; i < SIGNER_ACCEPTS; i++) {
 		/* A slot first, taken only for a connection accepted. */
-		if (free_slot(p, 0, mono_ms()) == NULL)
+		if (free_slot(p, 0, util_mono_ms()) == NULL)
 			return 0;	/* the rest wait in the backlog */
 		if ((fd = accept4(0, NULL, NULL, SOCK_NONBLOCK |
 		    SOCK_CLOEXEC)) < 0) {
@@ -1001,10 +993,10 @@ accept_some(struct pool *p)
 			/* EMFILE, ENFILE, ENOBUFS, ENOMEM: a pause, not a
 			 * loop on a socket that stays readable. */
 			conn_log(p, "accept", strerror(errno));
-			p->paused = mono_ms() + 100;
+			p->paused = util_mono_ms() + 100;
 			return 0;
 		}
-		now = mono_ms();
+		now = util_mono_ms();
 		if ((slot = free_slot(p, 1, now)) == NULL) {	/* as probed */
 			close(fd);
 			conn_log(p, "request", "no slot");
@@ -1038,7 +1030,7 @@ serve(struct signer *s)
 		return;
 	}
 	for (;;) {
-		now = mono_ms();
+		now = util_mono_ms();
 		log_count(&p);
 		first = INT64_MAX;
 		/* Accepting when a slot is free or one may be pushed out;
@@ -1078,7 +1070,7 @@ serve(struct signer *s)
 				conn_step(&p, &p.c[at[i]]);
 		if (rc > 0 && (pfd[0].revents & POLLIN) && accept_some(&p) != 0)
 			break;
-		now = mono_ms();
+		now = util_mono_ms();
 		for (i = 0; i < SIGNER_CONNS; i++)
 			if (p.c[i].fd >= 0 && p.c[i].deadline <= now)
 				conn_close(&p, &p.c[i], "timed out");

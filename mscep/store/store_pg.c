@@ -37,15 +37,6 @@ struct pg_store {
 	char		 connect_err[REASON_MAX];	/* the last try's */
 };
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Keeps msg (without libpq's trailing newline) for store_errmsg. */
 static void
 set_err(struct pg_store *s, const char *prefix, const char *msg)
@@ -81,7 +72,7 @@ wait_result(struct pg_store *s)
 {
 	struct pollfd	 pfd;
 	PGresult	*r, *last = NULL;
-	int64_t		 left, deadline = now_ms() + (s->timeout + 2) * 1000LL;
+	int64_t		 left, deadline = util_mono_ms() + (s->timeout + 2) * 1000LL;
 
 	for (;;) {
 		while (!PQisBusy(s->conn)) {
@@ -90,7 +81,7 @@ wait_result(struct pg_store *s)
 			PQclear(last);
 			last = r;
 		}
-		if ((left = deadline - now_ms()) <= 0) {
+		if ((left = deadline - util_mono_ms()) <= 0) {
 			snprintf(s->err, sizeof(s->err), "PostgreSQL did not "
 			    "answer within %d seconds", s->timeout + 2);
 			break;
@@ -204,7 +195,7 @@ connect_db(struct pg_store *s)
 	static const char *const keys[] = { "connect_timeout",
 	    "application_name", "dbname", NULL };
 	const char	*vals[] = { "3", "mscep", s->conninfo, NULL };
-	int64_t		 t = now_ms();
+	int64_t		 t = util_mono_ms();
 
 	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
@@ -233,7 +224,7 @@ connect_db(struct pg_store *s)
 	s->backoff_ms = s->backoff_ms == 0 ? BACKOFF_MIN_MS :
 	    s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 	    s->backoff_ms * 2;
-	s->next_try_ms = now_ms() + s->backoff_ms;
+	s->next_try_ms = util_mono_ms() + s->backoff_ms;
 	return -1;
 }
 

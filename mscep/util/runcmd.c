@@ -1,5 +1,6 @@
 /* runcmd.c - fork, exec with stdin from a pipe, deadline, kill. */
 #include "util/runcmd.h"
+#include "util/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,15 +12,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* In the child: stdin from the pipe, stdout to /dev/null, stderr kept
  * (the web server's log), nothing else inherited (the client's socket
@@ -56,7 +48,7 @@ feed(int fd, const char *in, size_t len, int64_t deadline)
 	int		 r;
 
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	while (len > 0 && (left = deadline - now_ms()) > 0) {
+	while (len > 0 && (left = deadline - util_mono_ms()) > 0) {
 		/* A program that stops reading must not hold us past the
 		 * deadline (poll with a negative timeout would wait on). */
 		if ((r = poll(&p, 1, (int)left)) < 0 && errno == EINTR)
@@ -78,7 +70,7 @@ runcmd(const char *prog, char *const env[], const char *in, size_t inlen,
     int timeout, int *status)
 {
 	struct sigaction	 ign = { .sa_handler = SIG_IGN }, old;
-	int64_t			 deadline = now_ms() + 1000LL * timeout;
+	int64_t			 deadline = util_mono_ms() + 1000LL * timeout;
 	int			 fds[2], st;
 	pid_t			 pid, w;
 
@@ -98,7 +90,7 @@ runcmd(const char *prog, char *const env[], const char *in, size_t inlen,
 	feed(fds[1], in, inlen, deadline);
 	close(fds[1]);
 	sigaction(SIGPIPE, &old, NULL);
-	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
+	while ((w = waitpid(pid, &st, WNOHANG)) == 0 && util_mono_ms() < deadline)
 		usleep(5000);
 	if (w == 0) {
 		kill(-pid, SIGKILL);

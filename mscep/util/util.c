@@ -173,6 +173,15 @@ util_key_index_name(const char *base, int n, char *out, size_t size)
 	return len < 0 || (size_t)len >= size ? -1 : 0;
 }
 
+int64_t
+util_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 double
 util_elapsed_ms(const struct timespec *t0)
 {

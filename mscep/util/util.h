@@ -48,6 +48,8 @@ void	 util_iso8601(int64_t, char *, size_t);
 
 /* Milliseconds since t0 (CLOCK_MONOTONIC), for the log lines. */
 struct timespec;
+/* Milliseconds on the monotonic clock: for deadlines and timeouts. */
+int64_t	 util_mono_ms(void);
 double	 util_elapsed_ms(const struct timespec *);
 
 #endif
