@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <openssl/err.h>
@@ -793,7 +794,7 @@ push_at(const struct conn *c)
 {
 	int64_t	 t = c->heard + SIGNER_IDLE_MS;
 
-	if (c->writing)
+	if (c->writing || c->waiting)	/* waiting: to be read when room */
 		return INT64_MAX;
 	if (c->held <= SIGNER_SMALL && c->opened + SIGNER_SLOW_MS < t)
 		t = c->opened + SIGNER_SLOW_MS;
@@ -808,6 +809,8 @@ pushable(struct pool *p, const struct conn *except, int large, int64_t now)
 	struct conn	*best = NULL;
 	size_t		 i;
 
+	int		 unread;
+
 	for (i = 0; i < SIGNER_CONNS; i++) {
 		struct conn	*c = &p->c[i];
 
@@ -815,6 +818,13 @@ pushable(struct pool *p, const struct conn *except, int large, int64_t now)
 		    SIGNER_SMALL || c->writing || now - c->heard <
 		    SIGNER_IDLE_MS : push_at(c) > now))
 			continue;
+		/* Bytes there unread (this process was busy signing): not
+		 * idle, whatever heard says. */
+		if (!c->waiting && ioctl(c->fd, FIONREAD, &unread) == 0 &&
+		    unread > 0) {
+			c->heard = now;
+			continue;
+		}
 		if (best == NULL || c->opened < best->opened)
 			best = c;
 	}
@@ -843,8 +853,10 @@ admit(struct pool *p, struct conn *c)
 		conn_close(p, idle, why);
 	}
 	c->waiting = p->held + n > SIGNER_BYTES;
-	if (!c->waiting)
+	if (!c->waiting) {
 		conn_hold(p, c, n);
+		c->heard = util_mono_ms();	/* its body is to be read */
+	}
 	return c->waiting;
 }
 
@@ -853,9 +865,12 @@ admit(struct pool *p, struct conn *c)
 static int
 still_asked(int fd)
 {
-	char	 b;
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
 
-	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 0;
+	/* POLLHUP: closed; a half close (shutdown) still waits for the
+	 * answer. */
+	return !(poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP |
+	    POLLERR)));
 }
 
 /* Reads what came, answers a whole request, sends what the socket
@@ -1017,7 +1032,7 @@ serve(struct signer *s)
 	struct pollfd		 pfd[SIGNER_CONNS + 1];
 	size_t			 at[SIGNER_CONNS + 1], i, n;
 	int64_t			 now, first, t;
-	int			 rc, fl, accepting, full;
+	int			 rc, fl, accepting, full, waiting;
 
 	p.s = s;
 	for (i = 0; i < SIGNER_CONNS; i++)
@@ -1033,6 +1048,7 @@ serve(struct signer *s)
 		now = util_mono_ms();
 		log_count(&p);
 		first = INT64_MAX;
+		waiting = 0;
 		/* Accepting when a slot is free or one may be pushed out;
 		 * else woken when one could be, unless accepts are paused. */
 		accepting = now >= p.paused && free_slot(&p, 0, now) != NULL;
@@ -1058,7 +1074,17 @@ serve(struct signer *s)
 				first = c->deadline;
 			if (full && (t = push_at(c)) < first)
 				first = t;
+			waiting |= c->waiting;
 		}
+		/* Woken when an idle large request may make room for one
+		 * waiting, and to count the unlogged errors each second. */
+		for (i = 0; waiting && i < SIGNER_CONNS; i++)
+			if (p.c[i].fd >= 0 && !p.c[i].writing &&
+			    p.c[i].held > SIGNER_SMALL && (t = p.c[i].heard +
+			    SIGNER_IDLE_MS) < first)
+				first = t;
+		if (p.unlogged > 0 && (t = (now / 1000 + 1) * 1000) < first)
+			first = t;
 		rc = poll(pfd, n, first == INT64_MAX ? -1 : first <= now ? 0 :
 		    (int)(first - now > INT_MAX ? INT_MAX : first - now));
 		if (rc < 0 && errno != EINTR) {

@@ -390,6 +390,33 @@ check "... the signer's memory stays bounded (peak $((hwm / 1024)) MB < 80)" \
 check "... the same signer process throughout (no restart)" \
     test "$(grep -c ': signer [0-9]* ready' "$SLOG")" = "$r0"
 
+# From 70 processes, a connection each and nothing sent: past 64, the one
+# opened first goes once idle a quarter of a second.
+python3 - "$SOCK" 70 <<'EOF' &
+import os, socket, sys, time
+for i in range(int(sys.argv[2])):
+    if os.fork() == 0:
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(1)
+        try:
+            s.connect(sys.argv[1])
+            time.sleep(3)
+        except OSError:
+            pass
+        os._exit(0)
+for i in range(int(sys.argv[2])):
+    os.wait()
+EOF
+HPID=$!
+sleep 1
+CERT=$(enroll idle)
+ms=$(sed -n 's/^OK .* ms=\([0-9]*\).*/\1/p' "$T/idle.out")
+check "70 processes holding a connection each: enrollment still works ($ms ms)" \
+    test -f "$CERT"
+wait $HPID 2>/dev/null
+check "... idle ones pushed out past 64, the signer says" \
+    grep -q 'reason="request: pushed out, idle or slow, all 64 connections taken"' "$SLOG"
+
 restart_lighttpd_only() {
 	stop_pid "$(pgrep -f "lighttpd -D -f $T/run/lighttpd.conf" | head -1)"
 	spawn lighttpd -D -f "$T/run/lighttpd.conf"
