@@ -30,8 +30,10 @@
 /* A token not found is looked for this many times, this far apart. */
 #define FIND_TRIES	5
 #define FIND_PAUSE_MS	200
-/* CKR_PIN_INCORRECT and CKR_PIN_LOCKED, as libp11 reports them. */
+/* CKR_PIN_INCORRECT, CKR_PIN_EXPIRED and CKR_PIN_LOCKED, as libp11
+ * reports them. */
 #define P11_PIN_INCORRECT	0xa0
+#define P11_PIN_EXPIRED		0xa3
 #define P11_PIN_LOCKED		0xa4
 
 static struct {
@@ -317,13 +319,24 @@ find_slot(const struct keyop_pkcs11_uri *u, char *reason, size_t rlen)
 	return NULL;
 }
 
+/* A login refused for another reason than the PIN (CKR_PIN_INCORRECT to
+ * CKR_PIN_EXPIRED, 0xa0-0xa3, and CKR_PIN_LOCKED) is tried again: SoftHSM
+ * can fail one while another process writes the token.  A wrong PIN is
+ * never tried twice, since each try counts towards locking the token. */
+static int
+pin_refused(unsigned long e)
+{
+	return (e >= P11_PIN_INCORRECT && e <= P11_PIN_EXPIRED) ||
+	    e == P11_PIN_LOCKED;
+}
+
 static int
 login(PKCS11_SLOT *slot, const struct keyop_pkcs11_uri *u, char *reason,
     size_t rlen)
 {
 	char		 pin[PIN_MAX];
-	unsigned long	 e;
-	int		 in = 0, rc = -1;
+	unsigned long	 e = 0;
+	int		 in = 0, rc = -1, tries;
 
 	if (PKCS11_is_logged_in(slot, 0, &in) == 0 && in)
 		return 0;
@@ -336,17 +349,28 @@ login(PKCS11_SLOT *slot, const struct keyop_pkcs11_uri *u, char *reason,
 		    "%s", slot->token->label);
 		goto out;
 	}
-	ERR_clear_error();
-	if (PKCS11_login(slot, 0, pin) != 0) {
+	for (tries = FIND_TRIES; tries > 0; tries--) {
+		ERR_clear_error();
+		if (PKCS11_login(slot, 0, pin) == 0 ||
+		    (PKCS11_is_logged_in(slot, 0, &in) == 0 && in)) {
+			rc = 0;
+			goto out;
+		}
 		e = (unsigned long)ERR_GET_REASON(ERR_peek_last_error());
-		snprintf(reason, rlen, "login to the PKCS#11 token %s refused: "
-		    "%s (PIN file %s)", slot->token->label,
-		    e == P11_PIN_LOCKED ? "the PIN is locked" :
-		    e == P11_PIN_INCORRECT ? "wrong PIN" : "wrong PIN or "
-		    "locked token", u->pin_file);
-		goto out;
+		if (pin_refused(e))
+			break;
+		if (tries > 1)
+			usleep(FIND_PAUSE_MS * 1000);
 	}
-	rc = 0;
+	if (pin_refused(e))
+		snprintf(reason, rlen, "login to the PKCS#11 token %s refused: "
+		    "%s (CKR 0x%lx; PIN file %s)", slot->token->label,
+		    e == P11_PIN_LOCKED ? "the PIN is locked" : "wrong PIN",
+		    e, u->pin_file);
+	else
+		snprintf(reason, rlen, "login to the PKCS#11 token %s failed "
+		    "%d times: CKR 0x%lx (PIN file %s)", slot->token->label,
+		    FIND_TRIES, e, u->pin_file);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return rc;

@@ -214,7 +214,7 @@ test_token_refused(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs("4321\n", f);
 	fclose(f);
-	fails(u, "wrong PIN");
+	fails(u, "refused: wrong PIN (CKR 0xa0;");
 	f = fopen(pin, "w");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 	fputs("1234\n", f);
