@@ -801,43 +801,68 @@ push_at(const struct conn *c)
 	return t;
 }
 
-/* A connection that may be pushed out now, the one opened first; large:
- * one holding room for a large request, and idle. */
+/* Whether c may be pushed out now; large: whether it holds room for a
+ * large request and is idle. */
+static int
+may_push(struct conn *c, int large, int64_t now)
+{
+	int	 unread;
+
+	if (c->fd < 0 || (large ? c->held <= SIGNER_SMALL || c->writing ||
+	    now - c->heard < SIGNER_IDLE_MS : push_at(c) > now))
+		return 0;
+	/* Bytes there unread (this process was busy signing): not idle,
+	 * whatever heard says. */
+	if (!c->waiting && ioctl(c->fd, FIONREAD, &unread) == 0 &&
+	    unread > 0) {
+		c->heard = now;
+		return 0;
+	}
+	return 1;
+}
+
+/* A connection that may be pushed out now, the one opened first. */
 static struct conn *
 pushable(struct pool *p, const struct conn *except, int large, int64_t now)
 {
 	struct conn	*best = NULL;
 	size_t		 i;
 
-	int		 unread;
-
 	for (i = 0; i < SIGNER_CONNS; i++) {
 		struct conn	*c = &p->c[i];
 
-		if (c == except || c->fd < 0 || (large ? c->held <=
-		    SIGNER_SMALL || c->writing || now - c->heard <
-		    SIGNER_IDLE_MS : push_at(c) > now))
-			continue;
-		/* Bytes there unread (this process was busy signing): not
-		 * idle, whatever heard says. */
-		if (!c->waiting && ioctl(c->fd, FIONREAD, &unread) == 0 &&
-		    unread > 0) {
-			c->heard = now;
-			continue;
-		}
-		if (best == NULL || c->opened < best->opened)
+		if (c != except && may_push(c, large, now) &&
+		    (best == NULL || c->opened < best->opened))
 			best = c;
 	}
 	return best;
 }
 
+/* The large request waiting for room that was opened first: room goes
+ * in the order it was asked for. */
+static struct conn *
+first_waiting(struct pool *p)
+{
+	struct conn	*best = NULL;
+	size_t		 i;
+
+	for (i = 0; i < SIGNER_CONNS; i++)
+		if (p->c[i].fd >= 0 && p->c[i].waiting && (best == NULL ||
+		    p->c[i].opened < best->opened))
+			best = &p->c[i];
+	return best;
+}
+
 /* Room for the frame's announced length, once known: 0, or 1 when it
- * must wait, unread, for room. */
+ * must wait, unread, for room. It waits behind any large request
+ * waiting since before it, and pushes out idle large ones only when
+ * that makes room enough. */
 static int
 admit(struct pool *p, struct conn *c)
 {
-	struct conn	*idle;
-	size_t		 n = sigwire_frame_len(&c->in);
+	struct conn	*first, *idle;
+	size_t		 n = sigwire_frame_len(&c->in), freeable = 0, i;
+	int64_t		 now = util_mono_ms();
 	char		 why[96];
 
 	if (c->held > 0 || n == 0)
@@ -846,8 +871,18 @@ admit(struct pool *p, struct conn *c)
 		conn_hold(p, c, n);
 		return 0;
 	}
+	if ((first = first_waiting(p)) != NULL && first != c &&
+	    first->opened <= c->opened) {
+		c->waiting = 1;
+		return 1;
+	}
+	if (p->held + n > SIGNER_BYTES)
+		for (i = 0; i < SIGNER_CONNS; i++)
+			if (&p->c[i] != c && may_push(&p->c[i], 1, now))
+				freeable += p->c[i].held;
 	while (p->held + n > SIGNER_BYTES &&
-	    (idle = pushable(p, c, 1, util_mono_ms())) != NULL) {
+	    p->held - freeable + n <= SIGNER_BYTES &&
+	    (idle = pushable(p, c, 1, now)) != NULL) {
 		snprintf(why, sizeof(why), "pushed out, idle or slow, for a "
 		    "%zu-byte request", n);
 		conn_close(p, idle, why);
@@ -855,7 +890,7 @@ admit(struct pool *p, struct conn *c)
 	c->waiting = p->held + n > SIGNER_BYTES;
 	if (!c->waiting) {
 		conn_hold(p, c, n);
-		c->heard = util_mono_ms();	/* its body is to be read */
+		c->heard = now;	/* its body is to be read */
 	}
 	return c->waiting;
 }
@@ -1029,6 +1064,7 @@ static void
 serve(struct signer *s)
 {
 	static struct pool	 p;	/* 64 slots: not on the stack */
+	struct conn		*c;
 	struct pollfd		 pfd[SIGNER_CONNS + 1];
 	size_t			 at[SIGNER_CONNS + 1], i, n;
 	int64_t			 now, first, t;
@@ -1057,14 +1093,15 @@ serve(struct signer *s)
 			first = p.paused;
 		pfd[0] = (struct pollfd){ .fd = accepting ? 0 : -1,
 		    .events = POLLIN };
+		/* Large requests waiting for room: admitted in the order
+		 * they came, as room allows; the others are not read. */
+		while ((c = first_waiting(&p)) != NULL && admit(&p, c) == 0)
+			;
 		for (i = 0, n = 1; i < SIGNER_CONNS; i++) {
-			struct conn	*c = &p.c[i];
-
+			c = &p.c[i];
 			if (c->fd < 0)
 				continue;
-			/* A large request waiting for room: not read, tried
-			 * again each round. */
-			if (c->waiting && admit(&p, c) != 0)
+			if (c->waiting)
 				pfd[n] = (struct pollfd){ .fd = -1 };
 			else
 				pfd[n] = (struct pollfd){ .fd = c->fd,

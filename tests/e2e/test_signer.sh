@@ -423,6 +423,98 @@ wait $HPID 2>/dev/null
 check "... idle ones pushed out past 64, the signer says" \
     grep -q 'reason="request: pushed out, idle or slow, all 64 connections taken"' "$SLOG"
 
+# Large requests waiting for room are read in the order they came, and
+# an idle one is pushed out only when that makes room enough: four keep
+# 31 MB busy (a byte every 50 ms), an idle one holds 1 MB; W1 and then W2
+# (given a lower slot, D's) ask for 8 MB. Pushing the idle one cannot
+# make room: it stays, and is answered. When A1 finishes, W1 is read;
+# W2 waits until A2-A4 time out (TimeoutMs).
+p0=$(grep -c 'for a [0-9]*-byte request' "$SLOG")
+python3 - "$SOCK" > "$T/order.out" <<'EOF'
+import socket, sys, threading, time
+MB = 1024 * 1024
+t0 = time.monotonic()
+done = {}
+def conn(n, first=b""):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(sys.argv[1])
+    s.sendall(n.to_bytes(4, "big") + first)
+    return s
+def answer(name, s):
+    try:
+        h = b""
+        while len(h) < 4:
+            b = s.recv(4 - len(h))
+            if not b:
+                raise OSError("closed")
+            h += b
+        left = int.from_bytes(h, "big")
+        while left > 0:
+            b = s.recv(min(left, 65536))
+            if not b:
+                raise OSError("closed")
+            left -= len(b)
+        done[name] = time.monotonic() - t0
+    except OSError as e:
+        done[name] = "no answer: %s" % e
+def trickle(s, stop, sent):
+    while not stop.is_set():
+        try:
+            sent[0] += s.send(b"t")
+        except OSError:
+            return
+        time.sleep(0.05)
+def send_rest(name, s, n):
+    try:
+        s.sendall(b"w" * n)
+    except OSError:
+        pass
+    answer(name, s)
+stops = [threading.Event() for _ in range(4)]
+# A frame counts with its 4-byte length: 32 MB less 44 bytes in all.
+busy = [conn(8 * MB, b"a") for _ in range(3)] + [conn(7 * MB - 64, b"a")]
+counts = [[1] for _ in busy]
+trickles = [threading.Thread(target=trickle, args=(s, e, c), daemon=True)
+            for s, e, c in zip(busy, stops, counts)]
+for t in trickles:
+    t.start()
+idle = conn(MB, b"i" * 10)
+time.sleep(0.4)
+d = conn(16)
+w1 = conn(8 * MB)
+time.sleep(0.05)
+d.close()
+time.sleep(0.05)
+w2 = conn(8 * MB)
+ws = [threading.Thread(target=send_rest, args=(n, s, 8 * MB))
+      for n, s in (("W1", w1), ("W2", w2))]
+for t in ws:
+    t.start()
+time.sleep(0.2)
+stops[0].set()
+trickles[0].join()
+threading.Thread(target=send_rest, args=("A1", busy[0], 8 * MB - counts[0][0]),
+                 daemon=True).start()
+time.sleep(0.2)
+send_rest("I1", idle, MB - 10)
+for t in ws:
+    t.join(6)
+for e in stops:
+    e.set()
+for k in sorted(done):
+    print(k, done[k])
+EOF
+sed 's/^/# /' "$T/order.out"
+check "large requests waiting: an idle one that could not make room stays, and is answered" \
+    grep -qE '^I1 [0-9.]+$' "$T/order.out"
+check "... the signer pushed out none for them" \
+    test "$(grep -c 'for a [0-9]*-byte request' "$SLOG")" = "$p0"
+check "... the one waiting first is read first, whatever its slot" awk '
+    $1 == "W1" && $2 ~ /^[0-9.]+$/ { w1 = $2 }
+    $1 == "W2" && $2 ~ /^[0-9.]+$/ { w2 = $2 }
+    END { exit !(w1 != "" && w2 != "" && w1 + 0 < w2 + 0) }' "$T/order.out"
+
 restart_lighttpd_only() {
 	stop_pid "$(pgrep -f "lighttpd -D -f $T/run/lighttpd.conf" | head -1)"
 	spawn lighttpd -D -f "$T/run/lighttpd.conf"
