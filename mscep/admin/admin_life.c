@@ -675,8 +675,10 @@ admin_cmd_approve(const struct config *cfg, int argc, char *argv[])
 		    "its template is no longer configured");
 		goto out;
 	}
-	/* The template may have changed while the request waited. */
-	if (issue_check(t, h.csr, reason, sizeof(reason)) != FAIL_NONE ||
+	/* The template may have changed while the request waited. A SID
+	 * URI the policy vouched for then (h.sid) is the CSR's own. */
+	if (issue_check_sans_vouched(t, h.csr, h.sid[0] != '\0', reason,
+	    sizeof(reason)) != FAIL_NONE ||
 	    ra_load_worker(cfg, &ra, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "mscep-admin: request %lld: %s\n",
 		    (long long)id, reason);

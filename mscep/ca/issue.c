@@ -139,7 +139,7 @@ check_sans(const struct template *t, X509_REQ *csr, int sid_ok, int *nsan,
 	STACK_OF(X509_EXTENSION) *exts = csr_exts(csr);
 	GENERAL_NAMES	*gens = NULL;
 	enum scep_failinfo f = FAIL_NONE;
-	int		 i, crit = 0;
+	int		 i, crit = 0, sids = 0;
 
 	*nsan = 0;
 	if (exts != NULL)
@@ -157,12 +157,23 @@ check_sans(const struct template *t, X509_REQ *csr, int sid_ok, int *nsan,
 		goto out;
 	}
 	for (i = 0; gens != NULL && i < sk_GENERAL_NAME_num(gens); i++) {
-		if (issue_is_sid_uri(sk_GENERAL_NAME_value(gens, i)) && sid_ok)
-			continue;
-		if (issue_is_sid_uri(sk_GENERAL_NAME_value(gens, i))) {
-			/* Only a policy may vouch for a SID (strong mapping). */
-			snprintf(reason, rlen, "SAN #%d is a strong-mapping SID "
-			    "URI; only the policy may add one", i + 1);
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+
+		if (issue_is_sid_uri(g)) {
+			/* Only a policy may vouch for a SID (strong mapping),
+			 * one SID, which the URI must name. */
+			if (!sid_ok)
+				snprintf(reason, rlen, "SAN #%d is a strong-mapping "
+				    "SID URI; only the policy may add one", i + 1);
+			else if (ASN1_STRING_length(g->d.uniformResourceIdentifier)
+			    == (int)strlen(SID_URI_PREFIX))
+				snprintf(reason, rlen, "SAN #%d is a strong-mapping "
+				    "SID URI without a SID", i + 1);
+			else if (sids++ > 0)
+				snprintf(reason, rlen, "SAN #%d is a second "
+				    "strong-mapping SID URI", i + 1);
+			else
+				continue;
 			f = FAIL_BADREQUEST;
 			goto out;
 		}

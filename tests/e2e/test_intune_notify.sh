@@ -160,5 +160,25 @@ ID=$($ADMIN pending | awk -F'\t' 'NR == 2 { print $1 }')
 $ADMIN deny "$ID" >/dev/null 2>&1
 check "deny sends failureNotification" test "$(count failureNotification)" = $((f + 1))
 
+# A held request with Intune's SID URI: approve takes the URI the policy
+# vouched for when it was held, and the certificate carries it and the
+# SID extension.
+SID=S-1-5-21-1004336348-1177238915-682003330-1001
+SIDURI="tag:microsoft.com,2022-09-14:sid:$SID"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+    -out "$T/k5.pem" 2>/dev/null
+control '{"notify_fail": 0}'
+check "a held request with Intune's SID URI" \
+    enroll "$T/k5.pem" "$T/d5" --expect pending --san-uri "$SIDURI"
+ID=$($ADMIN pending | awk -F'\t' 'NR == 2 { print $1 }')
+check "... approve issues it" sh -c "
+    $ADMIN approve $ID > '$T/approve5.out' 2>&1 && grep -q '^approved request $ID' '$T/approve5.out'"
+sed 's/^/# /' "$T/approve5.out"
+check "... a CertPoll gets it" enroll "$T/k5.pem" "$T/d5" --poll 2 --san-uri "$SIDURI"
+check "... with the SID URI once and the SID extension" sh -c "
+    f=\$(ls '$T'/d5/*.pem) &&
+    test \$(openssl x509 -in \$f -noout -ext subjectAltName | grep -o 'URI:$SIDURI' | wc -l) = 1 &&
+    openssl x509 -in \$f -noout -text | grep -q '1.3.6.1.4.1.311.25.2'"
+
 intune_standin_stop
 finish

@@ -364,6 +364,83 @@ test_issue_template(void)
 	requester_free(&big);
 }
 
+/* r's CSR again, its SANs the URIs given (NULL ends them). */
+static int
+csr_uris(struct requester *r, const char *u1, const char *u2)
+{
+	STACK_OF(X509_EXTENSION) *exts = sk_X509_EXTENSION_new_null();
+	GENERAL_NAMES	*g = GENERAL_NAMES_new();
+	const char	*u[] = { u1, u2 };
+	size_t		 i;
+	int		 ok = exts != NULL && g != NULL;
+
+	for (i = 0; ok && i < 2 && u[i] != NULL; i++) {
+		GENERAL_NAME	*n = GENERAL_NAME_new();
+		ASN1_IA5STRING	*s = ASN1_IA5STRING_new();
+
+		ok = n != NULL && s != NULL && ASN1_STRING_set(s, u[i], -1) &&
+		    (GENERAL_NAME_set0_value(n, GEN_URI, s), s = NULL,
+		    sk_GENERAL_NAME_push(g, n) > 0);
+		if (!ok) {
+			ASN1_IA5STRING_free(s);
+			GENERAL_NAME_free(n);
+		}
+	}
+	X509_REQ_free(r->csr);
+	ok = ok && (r->csr = X509_REQ_new()) != NULL &&
+	    X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(r->csr),
+	    "CN", MBSTRING_UTF8, (const unsigned char *)"sid", -1, -1, 0) &&
+	    X509_REQ_set_pubkey(r->csr, r->key) &&
+	    X509V3_add1_i2d(&exts, NID_subject_alt_name, g, 0, 0) == 1 &&
+	    X509_REQ_add_extensions(r->csr, exts) == 1 &&
+	    X509_REQ_sign(r->csr, r->key, EVP_sha256()) > 0;
+	GENERAL_NAMES_free(g);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return ok ? 0 : -1;
+}
+
+/* A strong-mapping SID URI: only one a policy vouches for, naming a SID,
+ * and one only. */
+static void
+test_issue_sid_uri(void)
+{
+	struct template		*t = &fx.cfg.templates[0];
+	struct requester	 r;
+	char			 reason[REASON_MAX];
+	const int		 types = t->san_types;
+
+	t->san_types = SAN_URI;
+	CU_ASSERT_FATAL(requester_new(&r, "sid", "both", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(csr_uris(&r, SID_URI_PREFIX "S-1-5-21-1-2-3-1001",
+	    NULL) == 0);
+	CU_ASSERT_EQUAL(issue_check(t, r.csr, reason, sizeof(reason)),
+	    FAIL_BADREQUEST);
+	CU_ASSERT(strstr(reason, "SAN #1 is a strong-mapping SID URI; only "
+	    "the policy may add one") != NULL);
+	CU_ASSERT_EQUAL(issue_check_sans_vouched(t, r.csr, 1, reason,
+	    sizeof(reason)), FAIL_NONE);
+	/* The prefix alone names no SID. */
+	CU_ASSERT_FATAL(csr_uris(&r, SID_URI_PREFIX, NULL) == 0);
+	CU_ASSERT_EQUAL(issue_check_sans_vouched(t, r.csr, 1, reason,
+	    sizeof(reason)), FAIL_BADREQUEST);
+	CU_ASSERT(strstr(reason, "SAN #1 is a strong-mapping SID URI without "
+	    "a SID") != NULL);
+	/* Two: a policy vouches for one. */
+	CU_ASSERT_FATAL(csr_uris(&r, SID_URI_PREFIX "S-1-5-21-1-2-3-1001",
+	    SID_URI_PREFIX "S-1-5-21-1-2-3-500") == 0);
+	CU_ASSERT_EQUAL(issue_check_sans_vouched(t, r.csr, 1, reason,
+	    sizeof(reason)), FAIL_BADREQUEST);
+	CU_ASSERT(strstr(reason, "SAN #2 is a second strong-mapping SID URI") !=
+	    NULL);
+	/* Another URI beside the SID's is the template's to allow. */
+	CU_ASSERT_FATAL(csr_uris(&r, SID_URI_PREFIX "S-1-5-21-1-2-3-1001",
+	    "https://device.example/42") == 0);
+	CU_ASSERT_EQUAL(issue_check_sans_vouched(t, r.csr, 1, reason,
+	    sizeof(reason)), FAIL_NONE);
+	t->san_types = types;
+	requester_free(&r);
+}
+
 /* DER of SEQUENCE { BMPString name, BMPString value }, short lengths. */
 static int
 name_value_der(const char *name, const char *value, unsigned char *der)
@@ -577,6 +654,8 @@ register_message(void)
 	    !CU_add_test(s, "MD5 with and without AllowMD5", test_decode_md5) ||
 	    !CU_add_test(s, "non-DER attributes, BER indefinite length",
 	    test_decode_legacy_encodings) ||
+	    !CU_add_test(s, "a SID URI: vouched for, naming a SID, one",
+	    test_issue_sid_uri) ||
 	    !CU_add_test(s, "issuance follows the template",
 	    test_issue_template) ||
 	    !CU_add_test(s, "requester validity (EDITF_ATTRIBUTEENDDATE)",
