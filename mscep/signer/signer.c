@@ -1113,12 +1113,14 @@ serve(struct signer *s)
 				first = t;
 			waiting |= c->waiting;
 		}
-		/* Woken when an idle large request may make room for one
-		 * waiting, and to count the unlogged errors each second. */
+		/* Woken when a large request becomes idle, which may make
+		 * room for one waiting (those idle already were weighed by
+		 * admit above: room changes then by an event or a deadline),
+		 * and to count the unlogged errors each second. */
 		for (i = 0; waiting && i < SIGNER_CONNS; i++)
 			if (p.c[i].fd >= 0 && !p.c[i].writing &&
 			    p.c[i].held > SIGNER_SMALL && (t = p.c[i].heard +
-			    SIGNER_IDLE_MS) < first)
+			    SIGNER_IDLE_MS) > now && t < first)
 				first = t;
 		if (p.unlogged > 0 && (t = (now / 1000 + 1) * 1000) < first)
 			first = t;

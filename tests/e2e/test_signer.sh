@@ -425,11 +425,22 @@ check "... idle ones pushed out past 64, the signer says" \
 
 # Large requests waiting for room are read in the order they came, and
 # an idle one is pushed out only when that makes room enough: four keep
-# 31 MB busy (a byte every 50 ms), an idle one holds 1 MB; W1 and then W2
+# 31 MB busy (a byte every 30 ms), an idle one holds 1 MB; W1 and then W2
 # (given a lower slot, D's) ask for 8 MB. Pushing the idle one cannot
-# make room: it stays, and is answered. When A1 finishes, W1 is read;
-# W2 waits until A2-A4 time out (TimeoutMs).
+# make room: it stays (half a second), and is answered. When A1
+# finishes, W1 is read, then W2 (their bodies begin "1" and "2", which the signer's log names
+# as the protocol version it refuses). Meanwhile the signer waits, not
+# spinning: its CPU time is measured.
 p0=$(grep -c 'for a [0-9]*-byte request' "$SLOG")
+l0=$(wc -l < "$SLOG")
+TICKS=$(getconf CLK_TCK)
+# The signer's processes' CPU ticks (user and system).
+cpu() {
+	cat $(for p in "$SIGNER_PID" $(pgrep -P "$SIGNER_PID"); do
+	    echo "/proc/$p/stat"; done) 2>/dev/null |
+	    awk '{ t += $14 + $15 } END { print t + 0 }'
+}
+c0=$(cpu)
 python3 - "$SOCK" > "$T/order.out" <<'EOF'
 import socket, sys, threading, time
 MB = 1024 * 1024
@@ -464,10 +475,10 @@ def trickle(s, stop, sent):
             sent[0] += s.send(b"t")
         except OSError:
             return
-        time.sleep(0.05)
-def send_rest(name, s, n):
+        time.sleep(0.03)
+def send_rest(name, s, n, fill=b"w"):
     try:
-        s.sendall(b"w" * n)
+        s.sendall(fill * n)
     except OSError:
         pass
     answer(name, s)
@@ -485,19 +496,18 @@ d = conn(16)
 w1 = conn(8 * MB)
 time.sleep(0.05)
 d.close()
-time.sleep(0.05)
+time.sleep(0.1)
 w2 = conn(8 * MB)
-ws = [threading.Thread(target=send_rest, args=(n, s, 8 * MB))
-      for n, s in (("W1", w1), ("W2", w2))]
+ws = [threading.Thread(target=send_rest, args=(n, s, 8 * MB, f))
+      for n, s, f in (("W1", w1, b"1"), ("W2", w2, b"2"))]
 for t in ws:
     t.start()
-time.sleep(0.2)
+time.sleep(0.5)
+send_rest("I1", idle, MB - 10)
 stops[0].set()
 trickles[0].join()
 threading.Thread(target=send_rest, args=("A1", busy[0], 8 * MB - counts[0][0]),
                  daemon=True).start()
-time.sleep(0.2)
-send_rest("I1", idle, MB - 10)
 for t in ws:
     t.join(6)
 for e in stops:
@@ -505,15 +515,18 @@ for e in stops:
 for k in sorted(done):
     print(k, done[k])
 EOF
+c1=$(cpu)
 sed 's/^/# /' "$T/order.out"
 check "large requests waiting: an idle one that could not make room stays, and is answered" \
     grep -qE '^I1 [0-9.]+$' "$T/order.out"
 check "... the signer pushed out none for them" \
     test "$(grep -c 'for a [0-9]*-byte request' "$SLOG")" = "$p0"
-check "... the one waiting first is read first, whatever its slot" awk '
-    $1 == "W1" && $2 ~ /^[0-9.]+$/ { w1 = $2 }
-    $1 == "W2" && $2 ~ /^[0-9.]+$/ { w2 = $2 }
-    END { exit !(w1 != "" && w2 != "" && w1 + 0 < w2 + 0) }' "$T/order.out"
+check "... both answered, the one waiting first read first, whatever its slot" sh -c "
+    grep -qE '^W1 [0-9.]+\$' '$T/order.out' && grep -qE '^W2 [0-9.]+\$' '$T/order.out' &&
+    tail -n +$((l0 + 1)) '$SLOG' | grep -oE 'protocol version (49|50)' | tr '\n' ' ' |
+    grep -qx 'protocol version 49 protocol version 50 '"
+check "... the signer waiting, not spinning ($(( (c1 - c0) * 1000 / TICKS )) ms of CPU)" \
+    test $(( (c1 - c0) * 1000 / TICKS )) -lt 300
 
 restart_lighttpd_only() {
 	stop_pid "$(pgrep -f "lighttpd -D -f $T/run/lighttpd.conf" | head -1)"
