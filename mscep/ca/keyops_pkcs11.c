@@ -30,10 +30,8 @@
 /* A token not found is looked for this many times, this far apart. */
 #define FIND_TRIES	5
 #define FIND_PAUSE_MS	200
-/* CKR_PIN_INCORRECT, CKR_PIN_EXPIRED and CKR_PIN_LOCKED, as libp11
- * reports them. */
+/* CKR_PIN_INCORRECT .. CKR_PIN_LOCKED, as libp11 reports them. */
 #define P11_PIN_INCORRECT	0xa0
-#define P11_PIN_EXPIRED		0xa3
 #define P11_PIN_LOCKED		0xa4
 
 static struct {
@@ -319,15 +317,38 @@ find_slot(const struct keyop_pkcs11_uri *u, char *reason, size_t rlen)
 	return NULL;
 }
 
-/* A login refused for another reason than the PIN (CKR_PIN_INCORRECT to
- * CKR_PIN_EXPIRED, 0xa0-0xa3, and CKR_PIN_LOCKED) is tried again: SoftHSM
- * can fail one while another process writes the token.  A wrong PIN is
- * never tried twice, since each try counts towards locking the token. */
+/* A login that failed for a passing reason is tried again: SoftHSM can
+ * fail one while another process writes the token. Only the codes
+ * PKCS#11 gives for such failures (or none, libp11 failing before the
+ * token): a token that says "wrong PIN" in a code of its own is never
+ * sent the PIN twice, since each try may count towards locking it. */
+static int
+login_passing(unsigned long e)
+{
+	switch (e) {
+	case 0x000:	/* no code: libp11 failed before C_Login */
+	case 0x002:	/* CKR_HOST_MEMORY */
+	case 0x005:	/* CKR_GENERAL_ERROR */
+	case 0x006:	/* CKR_FUNCTION_FAILED */
+	case 0x030:	/* CKR_DEVICE_ERROR */
+	case 0x031:	/* CKR_DEVICE_MEMORY */
+	case 0x0b0:	/* CKR_SESSION_CLOSED */
+	case 0x0b3:	/* CKR_SESSION_HANDLE_INVALID */
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* CKR_PIN_INCORRECT .. CKR_PIN_LOCKED */
+static const char *const pin_names[] = { "wrong PIN", "the PIN is not "
+    "valid", "the PIN's length is out of range", "the PIN has expired",
+    "the PIN is locked" };
+
 static int
 pin_refused(unsigned long e)
 {
-	return (e >= P11_PIN_INCORRECT && e <= P11_PIN_EXPIRED) ||
-	    e == P11_PIN_LOCKED;
+	return e >= P11_PIN_INCORRECT && e <= P11_PIN_LOCKED;
 }
 
 static int
@@ -351,13 +372,12 @@ login(PKCS11_SLOT *slot, const struct keyop_pkcs11_uri *u, char *reason,
 	}
 	for (tries = FIND_TRIES; tries > 0; tries--) {
 		ERR_clear_error();
-		if (PKCS11_login(slot, 0, pin) == 0 ||
-		    (PKCS11_is_logged_in(slot, 0, &in) == 0 && in)) {
+		if (PKCS11_login(slot, 0, pin) == 0) {
 			rc = 0;
 			goto out;
 		}
 		e = (unsigned long)ERR_GET_REASON(ERR_peek_last_error());
-		if (pin_refused(e))
+		if (!login_passing(e))
 			break;
 		if (tries > 1)
 			usleep(FIND_PAUSE_MS * 1000);
@@ -365,12 +385,15 @@ login(PKCS11_SLOT *slot, const struct keyop_pkcs11_uri *u, char *reason,
 	if (pin_refused(e))
 		snprintf(reason, rlen, "login to the PKCS#11 token %s refused: "
 		    "%s (CKR 0x%lx; PIN file %s)", slot->token->label,
-		    e == P11_PIN_LOCKED ? "the PIN is locked" : "wrong PIN",
-		    e, u->pin_file);
-	else
+		    pin_names[e - P11_PIN_INCORRECT], e, u->pin_file);
+	else if (login_passing(e))
 		snprintf(reason, rlen, "login to the PKCS#11 token %s failed "
 		    "%d times: CKR 0x%lx (PIN file %s)", slot->token->label,
 		    FIND_TRIES, e, u->pin_file);
+	else
+		snprintf(reason, rlen, "login to the PKCS#11 token %s refused: "
+		    "CKR 0x%lx (PIN file %s)", slot->token->label, e,
+		    u->pin_file);
 out:
 	OPENSSL_cleanse(pin, sizeof(pin));
 	return rc;
