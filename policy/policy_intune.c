@@ -125,15 +125,16 @@ csr_base64(X509_REQ *csr)
 	return b64;
 }
 
-/* The SID of the CSR's strong-mapping URI SAN, "" when it has none. */
-static void
+/* The SID of the CSR's strong-mapping URI SAN, "" when it has none; -1
+ * when its SID does not fit out (no SID is that long). */
+static int
 csr_sid(X509_REQ *csr, char *out, size_t len)
 {
 	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(csr);
 	GENERAL_NAMES	*g = NULL;
 	const GENERAL_NAME *n;
 	const char	*u;
-	int		 i, ulen;
+	int		 i, ulen, rc = 0;
 
 	*out = '\0';
 	if (exts != NULL)
@@ -145,14 +146,19 @@ csr_sid(X509_REQ *csr, char *out, size_t len)
 		u = (const char *)ASN1_STRING_get0_data(
 		    n->d.uniformResourceIdentifier);
 		ulen = ASN1_STRING_length(n->d.uniformResourceIdentifier);
-		if (ulen > (int)strlen(SID_URI) && ulen - strlen(SID_URI) < len &&
-		    strncasecmp(u, SID_URI, strlen(SID_URI)) == 0)
+		if (ulen <= (int)strlen(SID_URI) ||
+		    strncasecmp(u, SID_URI, strlen(SID_URI)) != 0)
+			continue;
+		if (ulen - strlen(SID_URI) >= len)
+			rc = -1;
+		else
 			snprintf(out, len, "%.*s", ulen - (int)strlen(SID_URI),
 			    u + strlen(SID_URI));
 	}
 	GENERAL_NAMES_free(g);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	ERR_clear_error();
+	return rc;
 }
 
 static void
@@ -236,9 +242,8 @@ policy_intune_decide(void *arg, const struct config *cfg, struct store *st,
 	}
 	intune_judge(&r, d);
 	/* Intune checked the CSR, its strong-mapping SAN included. */
-	if (d->allow)
-		csr_sid(req->csr, d->sid, sizeof(d->sid));
-	if (d->allow && d->sid[0] != '\0' && !sid_text_ok(d->sid)) {
+	if (d->allow && (csr_sid(req->csr, d->sid, sizeof(d->sid)) != 0 ||
+	    (d->sid[0] != '\0' && !sid_text_ok(d->sid)))) {
 		d->allow = 0;
 		snprintf(d->code, sizeof(d->code), "SidMalformed");
 		snprintf(d->reason, sizeof(d->reason), "the CSR's strong-mapping "

@@ -124,6 +124,8 @@ check "and the SID URI exactly once (SidUrlSan = 1 adds no second)" sh -c "
     grep -o 'URI:tag:microsoft.com,2022-09-14:sid:$SID' | wc -l) = 1"
 check "a malformed SID in the URI is refused, nothing issued" refused 'refused: SidMalformed' \
     -p intune-ok-sid2 --san-uri "tag:microsoft.com,2022-09-14:sid:S-1-5-x"
+check "... and one too long for any SID (200 digits)" refused 'refused: SidMalformed' \
+    -p intune-ok-sid3 --san-uri "tag:microsoft.com,2022-09-14:sid:S-1-5-21-$(printf '1%.0s' $(seq 200))"
 for code in SubjectNameMismatch ScepProfileNoLongerTargetedToTheClient; do
 	check "refusal code $code passed on" refused "refused: $code" -p intune-code-$code
 done

@@ -175,10 +175,11 @@ check "... approve issues it" sh -c "
     $ADMIN approve $ID > '$T/approve5.out' 2>&1 && grep -q '^approved request $ID' '$T/approve5.out'"
 sed 's/^/# /' "$T/approve5.out"
 check "... a CertPoll gets it" enroll "$T/k5.pem" "$T/d5" --poll 2 --san-uri "$SIDURI"
-check "... with the SID URI once and the SID extension" sh -c "
+sidhex=$(printf '%s' "$SID" | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
+check "... with the SID URI once and the SID extension naming that SID" sh -c "
     f=\$(ls '$T'/d5/*.pem) &&
     test \$(openssl x509 -in \$f -noout -ext subjectAltName | grep -o 'URI:$SIDURI' | wc -l) = 1 &&
-    openssl x509 -in \$f -noout -text | grep -q '1.3.6.1.4.1.311.25.2'"
+    openssl asn1parse -in \$f | grep -A1 ':1.3.6.1.4.1.311.25.2\$' | tail -1 | grep -q '$sidhex'"
 
 intune_standin_stop
 finish

@@ -387,6 +387,7 @@ csr_uris(struct requester *r, const char *u1, const char *u2)
 		}
 	}
 	X509_REQ_free(r->csr);
+	r->csr = NULL;
 	ok = ok && (r->csr = X509_REQ_new()) != NULL &&
 	    X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(r->csr),
 	    "CN", MBSTRING_UTF8, (const unsigned char *)"sid", -1, -1, 0) &&
