@@ -30,6 +30,8 @@
 /* A token not found is looked for this many times, this far apart. */
 #define FIND_TRIES	5
 #define FIND_PAUSE_MS	200
+/* A login that failed for a passing reason: tried once more. */
+#define LOGIN_TRIES	2
 /* CKR_PIN_INCORRECT .. CKR_PIN_LOCKED, as libp11 reports them. */
 #define P11_PIN_INCORRECT	0xa0
 #define P11_PIN_LOCKED		0xa4
@@ -317,11 +319,12 @@ find_slot(const struct keyop_pkcs11_uri *u, char *reason, size_t rlen)
 	return NULL;
 }
 
-/* A login that failed for a passing reason is tried again: SoftHSM can
- * fail one while another process writes the token. Only the codes
+/* A login that failed for a passing reason is tried once more: SoftHSM
+ * can fail one while another process writes the token. Only the codes
  * PKCS#11 gives for such failures (or none, libp11 failing before the
- * token): a token that says "wrong PIN" in a code of its own is never
- * sent the PIN twice, since each try may count towards locking it. */
+ * token), and only once: each try may count towards locking the token,
+ * and libp11's error keeps only a code's low 23 bits, so a vendor's own
+ * code (0x80000000 and up) can read as one of these. */
 static int
 login_passing(unsigned long e)
 {
@@ -370,7 +373,7 @@ login(PKCS11_SLOT *slot, const struct keyop_pkcs11_uri *u, char *reason,
 		    "%s", slot->token->label);
 		goto out;
 	}
-	for (tries = FIND_TRIES; tries > 0; tries--) {
+	for (tries = LOGIN_TRIES; tries > 0; tries--) {
 		ERR_clear_error();
 		if (PKCS11_login(slot, 0, pin) == 0) {
 			rc = 0;
@@ -389,7 +392,7 @@ login(PKCS11_SLOT *slot, const struct keyop_pkcs11_uri *u, char *reason,
 	else if (login_passing(e))
 		snprintf(reason, rlen, "login to the PKCS#11 token %s failed "
 		    "%d times: CKR 0x%lx (PIN file %s)", slot->token->label,
-		    FIND_TRIES, e, u->pin_file);
+		    LOGIN_TRIES, e, u->pin_file);
 	else
 		snprintf(reason, rlen, "login to the PKCS#11 token %s refused: "
 		    "CKR 0x%lx (PIN file %s)", slot->token->label, e,

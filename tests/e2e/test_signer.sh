@@ -491,7 +491,7 @@ trickles = [threading.Thread(target=trickle, args=(s, e, c), daemon=True)
 for t in trickles:
     t.start()
 idle = conn(MB, b"i" * 10)
-time.sleep(0.4)
+time.sleep(0.3)
 d = conn(16)
 w1 = conn(8 * MB)
 time.sleep(0.05)
@@ -502,7 +502,7 @@ ws = [threading.Thread(target=send_rest, args=(n, s, 8 * MB, f))
       for n, s, f in (("W1", w1, b"1"), ("W2", w2, b"2"))]
 for t in ws:
     t.start()
-time.sleep(0.5)
+time.sleep(0.4)
 send_rest("I1", idle, MB - 10)
 stops[0].set()
 trickles[0].join()
