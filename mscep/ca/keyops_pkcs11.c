@@ -344,9 +344,13 @@ login_passing(unsigned long e)
 }
 
 /* CKR_PIN_INCORRECT .. CKR_PIN_LOCKED */
-static const char *const pin_names[] = { "wrong PIN", "the PIN is not "
-    "valid", "the PIN's length is out of range", "the PIN has expired",
-    "the PIN is locked" };
+static const char *const pin_names[] = {
+	"wrong PIN",
+	"the PIN is not valid",
+	"the PIN's length is out of range",
+	"the PIN has expired",
+	"the PIN is locked",
+};
 
 static int
 pin_refused(unsigned long e)
